@@ -1,0 +1,60 @@
+// swift-tools-version: 6.0
+// DataCollector: a Swift engine for data-collection pipelines scripted in Lua 5.4.
+// No package dependencies: the toolchain and Debian's C libraries only.
+import PackageDescription
+
+let strict: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+]
+
+let package = Package(
+    name: "DataCollector",
+    products: [
+        .library(name: "CollectorValues", targets: ["CollectorValues"]),
+        .library(name: "LuaRuntime", targets: ["LuaRuntime"]),
+        .executable(name: "collector", targets: ["collector"]),
+        .executable(name: "collector-bench", targets: ["collector-bench"]),
+    ],
+    targets: [
+        // C: the system Lua 5.4 and a shim of its function-like macros.
+        .systemLibrary(
+            name: "CLua",
+            pkgConfig: "lua5.4",
+            providers: [.apt(["liblua5.4-dev"])]
+        ),
+        // C: what must be C at the Lua boundary (trampoline, hooks, allocator, message handler).
+        .target(
+            name: "CLuaSupport",
+            dependencies: ["CLua"],
+            cSettings: [.unsafeFlags(["-O2"])]
+        ),
+        // Record values (JSON-like, type-faithful) and their JSON codec.
+        .target(name: "CollectorValues", swiftSettings: strict),
+        // The Swift face of Lua: states, values, refs, errors, limits.
+        .target(
+            name: "LuaRuntime",
+            dependencies: ["CLua", "CLuaSupport", "CollectorValues"],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "collector",
+            dependencies: ["LuaRuntime", "CollectorValues"],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "collector-bench",
+            dependencies: ["LuaRuntime", "CollectorValues"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "CollectorValuesTests",
+            dependencies: ["CollectorValues"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "LuaRuntimeTests",
+            dependencies: ["LuaRuntime", "CollectorValues"],
+            swiftSettings: strict
+        ),
+    ]
+)

@@ -1,0 +1,127 @@
+// Lua calling Swift: the trampoline, and Swift objects as userdata.
+#include "CLuaSupport.h"
+#include <lua5.4/lauxlib.h>
+
+static cl_dispatch_fn g_dispatch;
+static cl_release_fn g_release;
+void cl_set_warn_callback(cl_warn_fn warn);
+
+void cl_install_callbacks(cl_dispatch_fn dispatch, cl_release_fn release, cl_warn_fn warn) {
+    g_dispatch = dispatch;
+    g_release = release;
+    cl_set_warn_callback(warn);
+}
+
+// Swift boxes live in a userdata of this shape; the box is an owned
+// (retained) reference that __gc gives back.
+typedef struct cl_box_slot {
+    void *box;
+} cl_box_slot;
+
+static const char function_box_key = 0;
+
+int cl_release_box(lua_State *L) {
+    cl_box_slot *slot = lua_touserdata(L, 1);
+    if (slot && slot->box) {
+        void *box = slot->box;
+        slot->box = NULL;
+        g_release(box);
+    }
+    return 0;
+}
+
+// The only way Lua reaches Swift. Swift runs with the memory cap suspended
+// and returns a status; errors are raised here, after Swift's frames are gone.
+static int cl_trampoline(lua_State *L) {
+    cl_box_slot *slot = lua_touserdata(L, lua_upvalueindex(1));
+    if (slot->box == NULL) return luaL_error(L, "attempt to call a released Swift function");
+    cl_runtime *rt = cl_runtime_of(L);
+    int previous = rt->enforce;
+    rt->enforce = 0;
+    int n = g_dispatch(L, slot->box);
+    rt->enforce = previous;
+    if (n >= 0) {
+        if (previous && rt->limit && rt->used > rt->limit) {
+            lua_gc(L, LUA_GCCOLLECT);
+            if (rt->used > rt->limit) {
+                rt->stop_reason = CL_STOP_MEMORY;
+                return luaL_error(L, "not enough memory");
+            }
+        }
+        return n;
+    }
+    if (n == CL_RAISE_WHERE && lua_type(L, -1) == LUA_TSTRING) {
+        luaL_where(L, 1);
+        lua_insert(L, -2);
+        lua_concat(L, 2);
+    }
+    return lua_error(L);
+}
+
+static void cl_push_box_userdata(lua_State *L, void *box) {
+    cl_box_slot *slot = lua_newuserdatauv(L, sizeof(cl_box_slot), 0);
+    slot->box = box;
+}
+
+void cl_push_swift_function(lua_State *L, void *box) {
+    cl_push_box_userdata(L, box);
+    if (lua_rawgetp(L, LUA_REGISTRYINDEX, &function_box_key) != LUA_TTABLE) {
+        lua_pop(L, 1);
+        lua_createtable(L, 0, 2);
+        lua_pushcfunction(L, cl_release_box);
+        lua_setfield(L, -2, "__gc");
+        lua_pushliteral(L, "Swift function");
+        lua_setfield(L, -2, "__name");
+        lua_pushvalue(L, -1);
+        lua_rawsetp(L, LUA_REGISTRYINDEX, &function_box_key);
+    }
+    lua_setmetatable(L, -2);
+    lua_pushcclosure(L, cl_trampoline, 1);
+}
+
+void cl_new_object_metatable(lua_State *L, const void *type_key, const char *type_name) {
+    lua_createtable(L, 0, 4);
+    lua_pushcfunction(L, cl_release_box);
+    lua_setfield(L, -2, "__gc");
+    lua_pushstring(L, type_name);
+    lua_setfield(L, -2, "__name");
+    lua_pushboolean(L, 1);
+    lua_setfield(L, -2, "__swift");
+    lua_pushvalue(L, -1);
+    lua_rawsetp(L, LUA_REGISTRYINDEX, type_key);
+}
+
+void cl_push_swift_object(lua_State *L, void *box, const void *type_key) {
+    cl_push_box_userdata(L, box);
+    lua_rawgetp(L, LUA_REGISTRYINDEX, type_key);
+    lua_setmetatable(L, -2);
+}
+
+int cl_check_swift_object(lua_State *L, int idx, const void *type_key, void **box) {
+    *box = NULL;
+    if (lua_type(L, idx) != LUA_TUSERDATA || !lua_getmetatable(L, idx)) return 0;
+    lua_rawgetp(L, LUA_REGISTRYINDEX, type_key);
+    int same = lua_rawequal(L, -1, -2);
+    lua_pop(L, 2);
+    if (!same) return 0;
+    cl_box_slot *slot = lua_touserdata(L, idx);
+    *box = slot->box;
+    return slot->box ? 1 : 2;
+}
+
+void *cl_to_any_swift_object(lua_State *L, int idx) {
+    if (lua_type(L, idx) != LUA_TUSERDATA || !lua_getmetatable(L, idx)) return NULL;
+    lua_pushliteral(L, "__swift");
+    int is_swift = lua_rawget(L, -2) == LUA_TBOOLEAN;
+    lua_pop(L, 2);
+    if (!is_swift || lua_rawlen(L, idx) != sizeof(cl_box_slot)) return NULL;
+    cl_box_slot *slot = lua_touserdata(L, idx);
+    return slot->box;
+}
+
+void cl_invalidate_swift_object(lua_State *L, int idx) {
+    if (lua_type(L, idx) != LUA_TUSERDATA || lua_rawlen(L, idx) != sizeof(cl_box_slot)) return;
+    lua_pushcfunction(L, cl_release_box);
+    lua_pushvalue(L, idx);
+    lua_call(L, 1, 0);  // cl_release_box cannot raise
+}

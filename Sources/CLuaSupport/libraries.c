@@ -1,0 +1,153 @@
+// Library profiles: everything for the user's own scripts, a sandbox for processors.
+#include "CLuaSupport.h"
+#include <lua5.4/lauxlib.h>
+#include <lua5.4/lualib.h>
+#include <string.h>
+
+static const char null_sentinel = 0;
+static const char array_marker_key = 0;
+static const char object_marker_key = 0;
+
+void *cl_null_sentinel(void) { return (void *)&null_sentinel; }
+const void *cl_array_marker_key(void) { return &array_marker_key; }
+const void *cl_object_marker_key(void) { return &object_marker_key; }
+
+static void remove_field(lua_State *L, int table, const char *name) {
+    table = lua_absindex(L, table);
+    lua_pushnil(L);
+    lua_setfield(L, table, name);
+}
+
+// load(chunk [, chunkname [, mode [, env]]]) that only ever accepts text.
+static int sandboxed_load(lua_State *L) {
+    int n = lua_gettop(L);
+    lua_pushvalue(L, lua_upvalueindex(1));  // the original load
+    lua_pushvalue(L, 1);
+    if (n >= 2) lua_pushvalue(L, 2); else lua_pushnil(L);
+    lua_pushliteral(L, "t");
+    if (n >= 4) {
+        lua_pushvalue(L, 4);
+        lua_call(L, 4, LUA_MULTRET);
+    } else {
+        lua_call(L, 3, LUA_MULTRET);
+    }
+    return lua_gettop(L) - n;
+}
+
+// collectgarbage limited to the harmless options: a processor may look at
+// its memory or ask for a collection, not stop the collector or retune it.
+static int sandboxed_collectgarbage(lua_State *L) {
+    const char *option = luaL_optstring(L, 1, "collect");
+    if (strcmp(option, "count") == 0) {
+        int k = lua_gc(L, LUA_GCCOUNT);
+        int b = lua_gc(L, LUA_GCCOUNTB);
+        lua_pushnumber(L, (lua_Number)k + ((lua_Number)b / 1024));
+        return 1;
+    }
+    if (strcmp(option, "collect") == 0 || strcmp(option, "step") == 0) {
+        lua_gc(L, LUA_GCCOLLECT);
+        lua_pushinteger(L, 0);
+        return 1;
+    }
+    return luaL_error(L, "collectgarbage('%s') is not available in the sandbox", option);
+}
+
+static void sandbox(lua_State *L) {
+    lua_pushglobaltable(L);
+    int G = lua_gettop(L);
+    remove_field(L, G, "dofile");
+    remove_field(L, G, "loadfile");
+    lua_getfield(L, G, "load");
+    lua_pushcclosure(L, sandboxed_load, 1);
+    lua_setfield(L, G, "load");
+    lua_pushcfunction(L, sandboxed_collectgarbage);
+    lua_setfield(L, G, "collectgarbage");
+
+    lua_getfield(L, G, "string");
+    remove_field(L, -1, "dump");
+    lua_pop(L, 1);
+
+    // os: only the clock and the calendar.
+    lua_getfield(L, G, "os");
+    lua_createtable(L, 0, 3);
+    static const char *const kept[] = { "clock", "time", "date", NULL };
+    for (const char *const *name = kept; *name; name++) {
+        lua_getfield(L, -2, *name);
+        lua_setfield(L, -2, *name);
+    }
+    lua_setfield(L, G, "os");
+    lua_pop(L, 1);
+    lua_getfield(L, LUA_REGISTRYINDEX, LUA_LOADED_TABLE);
+    lua_getfield(L, G, "os");
+    lua_setfield(L, -2, "os");
+    lua_pop(L, 1);
+
+    // package: Lua modules from the search path only; no C modules.
+    lua_getfield(L, G, "package");
+    int P = lua_gettop(L);
+    remove_field(L, P, "loadlib");
+    remove_field(L, P, "searchpath");
+    lua_pushliteral(L, "");
+    lua_setfield(L, P, "cpath");
+    lua_getfield(L, P, "searchers");
+    lua_pushnil(L);
+    lua_rawseti(L, -2, 4);  // all-in-one C loader
+    lua_pushnil(L);
+    lua_rawseti(L, -2, 3);  // C loader
+    lua_pop(L, 2);
+    lua_settop(L, G - 1);
+}
+
+static int null_tostring(lua_State *L) {
+    lua_pushliteral(L, "null");
+    return 1;
+}
+
+// `null`, and the marker metatables that say whether an (empty) table is an
+// array or an object when it crosses into Swift.
+static void data_helpers(lua_State *L) {
+    lua_pushlightuserdata(L, cl_null_sentinel());
+    lua_createtable(L, 0, 2);
+    lua_pushcfunction(L, null_tostring);
+    lua_setfield(L, -2, "__tostring");
+    lua_pushliteral(L, "null");
+    lua_setfield(L, -2, "__name");
+    lua_setmetatable(L, -2);  // light userdata share one metatable; ours is the only kind here
+    lua_setglobal(L, "null");
+
+    lua_createtable(L, 0, 1);
+    lua_pushliteral(L, "array");
+    lua_setfield(L, -2, "__name");
+    lua_rawsetp(L, LUA_REGISTRYINDEX, &array_marker_key);
+    lua_createtable(L, 0, 1);
+    lua_pushliteral(L, "object");
+    lua_setfield(L, -2, "__name");
+    lua_rawsetp(L, LUA_REGISTRYINDEX, &object_marker_key);
+}
+
+static int open_libraries(lua_State *L) {
+    int sandboxed = lua_toboolean(L, 1);
+    if (sandboxed) {
+        static const luaL_Reg libs[] = {
+            { LUA_GNAME, luaopen_base }, { LUA_LOADLIBNAME, luaopen_package },
+            { LUA_COLIBNAME, luaopen_coroutine }, { LUA_TABLIBNAME, luaopen_table },
+            { LUA_STRLIBNAME, luaopen_string }, { LUA_MATHLIBNAME, luaopen_math },
+            { LUA_UTF8LIBNAME, luaopen_utf8 }, { LUA_OSLIBNAME, luaopen_os }, { NULL, NULL },
+        };
+        for (const luaL_Reg *lib = libs; lib->func; lib++) {
+            luaL_requiref(L, lib->name, lib->func, 1);
+            lua_pop(L, 1);
+        }
+        sandbox(L);
+    } else {
+        luaL_openlibs(L);
+    }
+    data_helpers(L);
+    return 0;
+}
+
+int cl_open_libraries(lua_State *L, int sandboxed) {
+    lua_pushcfunction(L, open_libraries);
+    lua_pushboolean(L, sandboxed);
+    return lua_pcall(L, 1, 0, 0);
+}

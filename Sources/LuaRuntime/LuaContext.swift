@@ -1,0 +1,55 @@
+import CLuaSupport
+
+/// What the Swift side knows about one state, shared by the state, the
+/// Swift functions it holds and the stacks of its threads.
+final class LuaContext {
+    let options: LuaOptions
+    let refs = LuaRefOwner()
+    let runtime: LuaRuntimeMemory
+    /// The last error a Swift function threw into Lua, so that a call that
+    /// fails with it reports `.callback` and the original error.
+    var lastCallbackError: (message: String, error: any Error & Sendable)?
+    /// How many protected calls are running (nested through Swift functions).
+    var callDepth = 0
+    /// Names of the Swift object types registered in this state, by type.
+    var objectTypeNames: [ObjectIdentifier: String] = [:]
+    /// Warnings Lua emitted (errors in `__gc`, `warn(...)`).
+    var warningHandler: ((String) -> Void)?
+
+    init(options: LuaOptions, runtime: LuaRuntimeMemory) {
+        self.options = options
+        self.runtime = runtime
+    }
+
+    func typeName(of type: AnyObject.Type) -> String {
+        objectTypeNames[ObjectIdentifier(type)] ?? String(describing: type)
+    }
+}
+
+/// The C bookkeeping of a state (allocator counts, budget, interrupt flag).
+/// Kept alive by whoever may still touch it: the state and interrupt handles.
+final class LuaRuntimeMemory: @unchecked Sendable {
+    // @unchecked: the pointer's fields are written by the owning thread only,
+    // except `interrupt_requested`, which C writes atomically.
+    let pointer: UnsafeMutablePointer<cl_runtime>
+
+    init() {
+        pointer = .allocate(capacity: 1)
+        pointer.initialize(to: cl_runtime())
+    }
+
+    deinit {
+        pointer.deinitialize(count: 1)
+        pointer.deallocate()
+    }
+}
+
+/// Stops a running call of a state from any thread. The call fails with
+/// `LuaError.Kind.interrupted`; the state stays usable.
+public struct LuaInterruptHandle: Sendable {
+    let runtime: LuaRuntimeMemory
+
+    public func interrupt() {
+        cl_request_interrupt(runtime.pointer)
+    }
+}

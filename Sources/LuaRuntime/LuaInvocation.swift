@@ -1,0 +1,121 @@
+import CLua
+import CLuaSupport
+import CollectorValues
+
+/// Calling into Lua from Swift, on one thread's stack: the only way Swift
+/// runs Lua code (always protected, always with a traceback).
+struct LuaInvocation {
+    let stack: LuaStack
+    var L: OpaquePointer { stack.L }
+    var context: LuaContext { stack.context }
+
+    /// Runs the function below `argumentCount` arguments. An outermost call
+    /// arms the budget; calls nested inside a Swift function share it.
+    func protectedCall(argumentCount: Int32, resultCount: Int32) throws(LuaError) {
+        let runtime = context.runtime.pointer
+        if context.callDepth == 0 {
+            context.refs.drain(L)
+            context.lastCallbackError = nil
+            let options = context.options
+            cl_begin_call(
+                runtime, Int64(options.instructionLimit ?? 0),
+                options.timeLimit.map(Self.nanoseconds) ?? 0)
+        }
+        context.callDepth += 1
+        defer { context.callDepth -= 1 }
+        let status = cl_pcall(L, argumentCount, resultCount)
+        if status != LUA_OK { throw error(status: status) }
+    }
+
+    static func nanoseconds(_ duration: Duration) -> UInt64 {
+        let (seconds, attoseconds) = duration.components
+        guard seconds >= 0 else { return 1 }
+        return UInt64(clamping: seconds) &* 1_000_000_000 &+ UInt64(attoseconds / 1_000_000_000) | 1
+    }
+
+    /// Turns the error value on top of the stack (popped) into a LuaError.
+    func error(status: Int32) -> LuaError {
+        defer { lua_settop(L, -2) }
+        var value: DataValue?
+        let message: String
+        switch lua_type(L, -1) {
+        case LUA_TSTRING:
+            message = stack.string(at: -1) ?? String(decoding: stack.bytes(at: -1) ?? [], as: UTF8.self)
+        case LUA_TNIL:
+            message = "nil"
+            value = .null
+        case LUA_TNUMBER:
+            let number = (try? stack.data(at: -1)) ?? .null
+            message = number.intValue.map(String.init) ?? number.numberValue.map { "\($0)" } ?? "?"
+            value = number
+        default:
+            message = "(error object is a \(stack.typeName(at: -1)) value)"
+            value = try? stack.data(at: -1, root: "error")
+        }
+        cl_push_last_traceback(L)
+        let traceback = stack.string(at: -1)
+        lua_settop(L, -2)
+
+        let kind: LuaError.Kind
+        var underlying: (any Error & Sendable)?
+        switch status {
+        case LUA_ERRSYNTAX: kind = .syntax
+        case LUA_ERRMEM: kind = .memory
+        default:
+            switch cl_stop_reason(UInt32(context.runtime.pointer.pointee.stop_reason)) {
+            case CL_STOP_INTERRUPT: kind = .interrupted
+            case CL_STOP_INSTRUCTIONS, CL_STOP_DEADLINE: kind = .limit
+            case CL_STOP_MEMORY: kind = .memory
+            default:
+                if let last = context.lastCallbackError, last.message == message {
+                    kind = .callback
+                    underlying = last.error
+                } else {
+                    kind = .runtime
+                }
+            }
+        }
+        return LuaError(kind, message, traceback: traceback, value: value, underlyingError: underlying)
+    }
+
+    /// Calls `function` with the arguments and returns all its results.
+    func call<each A: LuaPushable>(
+        _ function: LuaFunction, _ arguments: repeat each A
+    ) throws(LuaError) -> [LuaValue] {
+        let base = lua_gettop(L)
+        defer { lua_settop(L, base) }
+        let count = try pushCall(function, repeat each arguments)
+        try protectedCall(argumentCount: count, resultCount: CLUA_MULTRET)
+        let top = lua_gettop(L)
+        guard top > base else { return [] }
+        return (base + 1...top).map { stack.value(at: $0) }
+    }
+
+    /// Calls `function` and reads its first result as `R`.
+    func call<R: LuaReadable, each A: LuaPushable>(
+        _ function: LuaFunction, _ arguments: repeat each A, returning: R.Type
+    ) throws(LuaError) -> R {
+        let base = lua_gettop(L)
+        defer { lua_settop(L, base) }
+        let count = try pushCall(function, repeat each arguments)
+        try protectedCall(argumentCount: count, resultCount: 1)
+        guard let result = R.read(from: stack, at: -1) else {
+            throw LuaError(.conversion, "expected the function to return \(R.luaTypeName), got \(stack.typeName(at: -1))")
+        }
+        return result
+    }
+
+    /// Pushes the function and its arguments; returns the argument count.
+    func pushCall<each A: LuaPushable>(
+        _ function: LuaFunction, _ arguments: repeat each A
+    ) throws(LuaError) -> Int32 {
+        var count: Int32 = 0
+        for _ in repeat (each arguments) { count += 1 }
+        try stack.reserve(count + 2)
+        try stack.push(ref: function.ref)
+        for argument in repeat each arguments {
+            try argument.push(onto: stack)
+        }
+        return count
+    }
+}

@@ -1,0 +1,37 @@
+// collector: runs DataCollector's Lua scripts.
+import Foundation
+
+let version = "0.1.0"
+
+let usage = """
+    usage: collector <command> [options]
+
+    commands:
+      run SCRIPT.lua [ARGS...]   run a Lua script with the engine (full standard library)
+      help                       show this help
+
+    options:
+      -h, --help                 show help
+      --version                  print the version
+
+    exit codes: 0 success, 1 runtime failure, 2 usage or script error
+    """
+
+var arguments = Array(CommandLine.arguments.dropFirst())
+guard let command = arguments.first else {
+    FileHandle.standardError.write(Data(usage.utf8))
+    exit(2)
+}
+arguments.removeFirst()
+
+switch command {
+case "run":
+    exit(RunCommand(arguments: arguments).execute())
+case "help", "-h", "--help":
+    print(usage)
+case "--version", "version":
+    print("collector \(version)")
+default:
+    FileHandle.standardError.write(Data("collector: unknown command '\(command)'\n\n\(usage)".utf8))
+    exit(2)
+}
