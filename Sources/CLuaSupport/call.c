@@ -25,8 +25,6 @@ static int cl_settle_memory(lua_State *L, cl_runtime *rt) {
 int cl_pcall(lua_State *L, int nargs, int nresults) {
     cl_runtime *rt = cl_runtime_of(L);
     int base = lua_gettop(L) - nargs;  // the function's slot
-    lua_pushnil(L);
-    lua_rawsetp(L, LUA_REGISTRYINDEX, &traceback_key);
     if (cl_settle_memory(L, rt) != LUA_OK) {
         lua_settop(L, base - 1);
         lua_pushliteral(L, "not enough memory");
@@ -44,6 +42,8 @@ int cl_pcall(lua_State *L, int nargs, int nresults) {
 
 void cl_push_last_traceback(lua_State *L) {
     lua_rawgetp(L, LUA_REGISTRYINDEX, &traceback_key);
+    lua_pushnil(L);
+    lua_rawsetp(L, LUA_REGISTRYINDEX, &traceback_key);  // read once: the next error brings its own
 }
 
 typedef struct load_args {

@@ -52,11 +52,14 @@ static void cl_hook(lua_State *L, lua_Debug *ar) {
         if (rt->interrupt_requested) {
             rt->stop_reason = CL_STOP_INTERRUPT;
         } else if (rt->instruction_limit > 0
-                   && (rt->instructions_left -= rt->hook_interval) <= 0) {
+                   && (rt->instructions_left -= lua_gethookcount(L)) <= 0) {
             rt->stop_reason = CL_STOP_INSTRUCTIONS;
         } else if (rt->deadline_ns != 0 && cl_monotonic_ns() >= rt->deadline_ns) {
             rt->stop_reason = CL_STOP_DEADLINE;
         } else {
+            // A thread left at the fast rate by an earlier stop goes back to normal.
+            if (lua_gethookcount(L) != rt->hook_interval)
+                lua_sethook(L, cl_hook, LUA_MASKCOUNT, rt->hook_interval);
             return;
         }
         lua_sethook(L, cl_hook, LUA_MASKCOUNT, 1);
@@ -88,7 +91,9 @@ void cl_request_interrupt(cl_runtime *rt) {
     __atomic_store_n(&rt->interrupt_requested, 1, __ATOMIC_RELAXED);
 }
 
-void cl_begin_call(cl_runtime *rt, int64_t instruction_limit, uint64_t timeout_ns) {
+void cl_begin_call(lua_State *L, int64_t instruction_limit, uint64_t timeout_ns) {
+    cl_runtime *rt = cl_runtime_of(L);
+    if (rt->stop_reason != CL_STOP_NONE) lua_sethook(L, cl_hook, LUA_MASKCOUNT, rt->hook_interval);
     rt->stop_reason = CL_STOP_NONE;
     __atomic_store_n(&rt->interrupt_requested, 0, __ATOMIC_RELAXED);
     rt->instruction_limit = instruction_limit;

@@ -6,20 +6,16 @@
 public struct DataObject: Sendable, Hashable {
     public typealias Entry = (key: String, value: DataValue)
 
-    @usableFromInline var keys: [String]
-    @usableFromInline var values: [DataValue]
+    @usableFromInline var entries: [Entry]
 
     public init() {
-        keys = []
-        values = []
+        entries = []
     }
 
     /// Creates an object with room for `capacity` fields.
     public init(minimumCapacity capacity: Int) {
-        keys = []
-        values = []
-        keys.reserveCapacity(capacity)
-        values.reserveCapacity(capacity)
+        entries = []
+        entries.reserveCapacity(capacity)
     }
 
     /// Creates an object from key-value pairs; a later duplicate key replaces an earlier one.
@@ -28,26 +24,22 @@ public struct DataObject: Sendable, Hashable {
         for (key, value) in entries { self[key] = value }
     }
 
-    public var count: Int { keys.count }
-    public var isEmpty: Bool { keys.isEmpty }
+    public var count: Int { entries.count }
+    public var isEmpty: Bool { entries.isEmpty }
 
     @inlinable
     public func index(forKey key: String) -> Int? {
-        keys.firstIndex(of: key)
+        entries.firstIndex { $0.key == key }
     }
 
     /// The value for `key`; assigning `nil` removes the field.
     public subscript(key: String) -> DataValue? {
-        get { index(forKey: key).map { values[$0] } }
+        get { index(forKey: key).map { entries[$0].value } }
         set {
             if let i = index(forKey: key) {
-                if let newValue { values[i] = newValue } else {
-                    keys.remove(at: i)
-                    values.remove(at: i)
-                }
+                if let newValue { entries[i].value = newValue } else { entries.remove(at: i) }
             } else if let newValue {
-                keys.append(key)
-                values.append(newValue)
+                entries.append((key, newValue))
             }
         }
     }
@@ -56,33 +48,34 @@ public struct DataObject: Sendable, Hashable {
     /// that have already ruled duplicates out.
     @inlinable
     public mutating func appendUnchecked(key: String, value: DataValue) {
-        keys.append(key)
-        values.append(value)
+        entries.append((key, value))
     }
 
     @discardableResult
     public mutating func removeValue(forKey key: String) -> DataValue? {
         guard let i = index(forKey: key) else { return nil }
-        keys.remove(at: i)
-        return values.remove(at: i)
+        return entries.remove(at: i).value
     }
 
-    public var fieldNames: [String] { keys }
+    public var fieldNames: [String] { entries.map(\.key) }
 
     public static func == (lhs: DataObject, rhs: DataObject) -> Bool {
-        lhs.keys == rhs.keys && lhs.values == rhs.values
+        lhs.entries.elementsEqual(rhs.entries) { $0.key == $1.key && $0.value == $1.value }
     }
 
     public func hash(into hasher: inout Hasher) {
-        hasher.combine(keys)
-        hasher.combine(values)
+        hasher.combine(entries.count)
+        for (key, value) in entries {
+            hasher.combine(key)
+            hasher.combine(value)
+        }
     }
 }
 
 extension DataObject: RandomAccessCollection {
     public var startIndex: Int { 0 }
-    public var endIndex: Int { keys.count }
-    public subscript(position: Int) -> Entry { (keys[position], values[position]) }
+    public var endIndex: Int { entries.count }
+    public subscript(position: Int) -> Entry { entries[position] }
 }
 
 extension DataObject: ExpressibleByDictionaryLiteral {

@@ -58,7 +58,13 @@ extension LuaStack {
     /// `root` names the value in error messages (`record.tags[3]`).
     func data(at index: Int32, root: String = "value") throws(LuaError) -> DataValue {
         let absolute = lua_absindex(L, index)
+        // Borrow the context's scratch list of open tables: no allocation per record.
         var ancestors: [UnsafeRawPointer] = []
+        swap(&ancestors, &context.ancestorScratch)
+        defer {
+            ancestors.removeAll(keepingCapacity: true)
+            swap(&ancestors, &context.ancestorScratch)
+        }
         do {
             return try data(at: absolute, depth: 0, ancestors: &ancestors)
         } catch {
@@ -79,7 +85,7 @@ extension LuaStack {
             var length = 0
             let pointer = lua_tolstring(L, index, &length)!
             let buffer = UnsafeRawBufferPointer(start: pointer, count: length).bindMemory(to: UInt8.self)
-            if let string = String(validating: buffer, as: UTF8.self) { return .string(string) }
+            if let string = UTF8Validation.string(buffer) { return .string(string) }
             return .bytes(Array(buffer))
         case LUA_TTABLE:
             return try table(at: index, depth: depth, ancestors: &ancestors)
@@ -104,7 +110,7 @@ extension LuaStack {
         ancestors.append(identity)
         defer { ancestors.removeLast() }
 
-        var object = DataObject()
+        var object = DataObject(minimumCapacity: 8)
         var integerKeys = 0
         var maxKey: lua_Integer = 0
         lua_pushnil(L)

@@ -12,13 +12,12 @@ struct LuaInvocation {
     /// Runs the function below `argumentCount` arguments. An outermost call
     /// arms the budget; calls nested inside a Swift function share it.
     func protectedCall(argumentCount: Int32, resultCount: Int32) throws(LuaError) {
-        let runtime = context.runtime.pointer
         if context.callDepth == 0 {
             context.refs.drain(L)
             context.lastCallbackError = nil
             let options = context.options
             cl_begin_call(
-                runtime, Int64(options.instructionLimit ?? 0),
+                L, Int64(options.instructionLimit ?? 0),
                 options.timeLimit.map(Self.nanoseconds) ?? 0)
         }
         context.callDepth += 1
@@ -53,7 +52,7 @@ struct LuaInvocation {
             value = try? stack.data(at: -1, root: "error")
         }
         cl_push_last_traceback(L)
-        let traceback = stack.string(at: -1)
+        let traceback = status == LUA_ERRRUN || status == LUA_ERRERR ? stack.string(at: -1) : nil
         lua_settop(L, -2)
 
         let kind: LuaError.Kind

@@ -85,7 +85,7 @@ public struct LuaStack {
         var length = 0
         guard lua_type(L, index) == LUA_TSTRING, let pointer = lua_tolstring(L, index, &length) else { return nil }
         let buffer = UnsafeRawBufferPointer(start: pointer, count: length)
-        return String(validating: buffer.bindMemory(to: UInt8.self), as: UTF8.self)
+        return UTF8Validation.string(buffer.bindMemory(to: UInt8.self))
     }
 
     /// A Lua string's bytes, or nil if the value is not a string.

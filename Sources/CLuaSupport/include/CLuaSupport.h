@@ -66,11 +66,12 @@ cl_runtime *cl_runtime_of(lua_State *L);
 /// Requests that running Lua stop at the next hook (thread-safe).
 void cl_request_interrupt(cl_runtime *rt);
 /// Starts a top-level call: clears the stop reason and the interrupt, arms the budget.
-void cl_begin_call(cl_runtime *rt, int64_t instruction_limit, uint64_t timeout_ns);
+void cl_begin_call(lua_State *L, int64_t instruction_limit, uint64_t timeout_ns);
 uint64_t cl_monotonic_ns(void);
 
-/// lua_pcall with the traceback message handler. The traceback of the last
-/// error (or nil) is left in the registry; cl_push_last_traceback fetches it.
+/// lua_pcall with the traceback message handler. The traceback of a failed
+/// call (nil when the handler did not run, as for memory errors) is kept in
+/// the registry until cl_push_last_traceback takes it.
 int cl_pcall(lua_State *L, int nargs, int nresults);
 void cl_push_last_traceback(lua_State *L);
 /// luaL_loadbufferx, text only, under protection (a load can run out of memory).

@@ -1,0 +1,54 @@
+/// UTF-8 checks for the hot path: specialized to byte buffers, so they cost
+/// no generic dispatch (`String(validating:as:)` does, on every call).
+public enum UTF8Validation {
+    /// The bytes as a String if they are valid UTF-8 (RFC 3629: no
+    /// surrogates, no overlong forms, nothing above U+10FFFF), else nil.
+    @inlinable
+    public static func string(_ bytes: UnsafeBufferPointer<UInt8>) -> String? {
+        guard isValid(bytes) else { return nil }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    @inlinable
+    public static func isValid(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        let count = bytes.count
+        var i = 0
+        guard let base = bytes.baseAddress else { return true }
+        // ASCII, eight bytes at a time.
+        while i + 8 <= count {
+            let word = UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)
+            if word & 0x8080_8080_8080_8080 != 0 { break }
+            i += 8
+        }
+        while i < count {
+            let byte = base[i]
+            if byte < 0x80 {
+                i += 1
+                continue
+            }
+            let length: Int
+            var lower: UInt8 = 0x80
+            var upper: UInt8 = 0xBF
+            switch byte {
+            case 0xC2...0xDF: length = 2
+            case 0xE0: length = 3; lower = 0xA0
+            case 0xE1...0xEC, 0xEE...0xEF: length = 3
+            case 0xED: length = 3; upper = 0x9F  // no surrogates
+            case 0xF0: length = 4; lower = 0x90
+            case 0xF1...0xF3: length = 4
+            case 0xF4: length = 4; upper = 0x8F  // nothing above U+10FFFF
+            default: return false
+            }
+            guard i + length <= count else { return false }
+            let second = base[i + 1]
+            guard second >= lower && second <= upper else { return false }
+            var k = 2
+            while k < length {
+                guard base[i + k] & 0xC0 == 0x80 else { return false }
+                k += 1
+            }
+            i += length
+        }
+        return true
+    }
+}

@@ -1,0 +1,93 @@
+import CollectorValues
+import Foundation
+import Testing
+
+@testable import LuaRuntime
+
+@Suite("Limits: instructions, time, memory, interrupts")
+struct LimitTests {
+    @Test func anEndlessLoopHitsTheInstructionLimitAndTheStateGoesOn() throws {
+        let lua = try LuaState(LuaOptions(instructionLimit: 1_000_000))
+        let error = try #require(throws: LuaError.self) { try lua.run("while true do end", name: "@loop.lua") }
+        #expect(error.kind == .limit)
+        #expect(error.message.contains("instruction limit exceeded"))
+        #expect(try lua.run("local s = 0 for i = 1, 1000 do s = s + i end return s").first?.integerValue == 500_500)
+    }
+
+    @Test func aScriptCannotSwallowTheLimitWithPcall() throws {
+        let lua = try LuaState(LuaOptions(instructionLimit: 100_000))
+        let error = try #require(throws: LuaError.self) {
+            try lua.run("while true do pcall(function() while true do end end) end")
+        }
+        #expect(error.kind == .limit)
+        #expect(try lua.run("return 'alive'").first?.stringValue == "alive")
+    }
+
+    @Test func theTimeLimitStopsASlowCall() throws {
+        let lua = try LuaState(LuaOptions(timeLimit: .milliseconds(50)))
+        let error = try #require(throws: LuaError.self) { try lua.run("while true do end") }
+        #expect(error.kind == .limit)
+        #expect(error.message.contains("time limit exceeded"))
+        #expect(try lua.run("return 1").first?.integerValue == 1)
+    }
+
+    @Test func theMemoryCapFailsWithNotEnoughMemory() throws {
+        let lua = try LuaState(LuaOptions(memoryLimit: 8 << 20))
+        let error = try #require(throws: LuaError.self) {
+            try lua.run("local t = {} for i = 1, 1e9 do t[i] = i end")
+        }
+        #expect(error.kind == .memory)
+        #expect(error.message.contains("not enough memory"))
+        lua.collectGarbage()
+        #expect(lua.memoryInUse < 8 << 20)
+        #expect(try lua.run("local t = {} for i = 1, 1000 do t[i] = i end return #t").first?.integerValue == 1000)
+    }
+
+    @Test func swiftCannotPushPastTheCapEither() throws {
+        let lua = try LuaState(LuaOptions(memoryLimit: 4 << 20))
+        let length = try #require(try lua.run("return function(s) return #s end").first?.functionValue)
+        let big = String(repeating: "x", count: 10 << 20)
+        let error = try #require(throws: LuaError.self) { try lua.call(length, big) }
+        #expect(error.kind == .memory)
+        #expect(try lua.call(length, "small", returning: Int64.self) == 5)
+    }
+
+    @Test func aSwiftFunctionOverdrawingTheCapRaisesAMemoryError() throws {
+        let lua = try LuaState(LuaOptions(memoryLimit: 4 << 20))
+        try lua.register("huge") { call in
+            try call.push(String(repeating: "y", count: 8 << 20))
+            return 1
+        }
+        let error = try #require(throws: LuaError.self) { try lua.run("local s = huge() return #s") }
+        #expect(error.kind == .memory)
+        #expect(try lua.run("return 3").first?.integerValue == 3)
+    }
+
+    @Test func anotherThreadCanInterruptARunningCall() async throws {
+        let worker = try LuaWorker()
+        let handle = worker.interruptHandle
+        let interrupter = Task.detached {
+            try await Task.sleep(for: .milliseconds(100))
+            handle.interrupt()
+        }
+        let outcome = try await worker.perform { lua -> LuaError.Kind? in
+            do {
+                try lua.run("while true do end")
+                return nil
+            } catch let error as LuaError {
+                return error.kind
+            }
+        }
+        try await interrupter.value
+        #expect(outcome == .interrupted)
+        #expect(try await worker.perform { lua in try lua.run("return 5")[0].integerValue } == 5)
+    }
+
+    @Test func limitsApplyToEachCallNotToTheStateForever() throws {
+        let lua = try LuaState(LuaOptions(instructionLimit: 200_000))
+        let work = try lua.load("local s = 0 for i = 1, 20000 do s = s + i end return s", name: "=work")
+        for _ in 0..<50 {
+            #expect(try lua.call(work, returning: Int64.self) == 200_010_000)
+        }
+    }
+}

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Runs the whole test suite on a fresh machine: installs what is missing,
+# builds with warnings as errors, runs every test, then runs the examples.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/setup.sh --test
+
+echo "test: building (warnings are errors)"
+swift build --build-tests -Xswiftc -warnings-as-errors
+
+echo "test: running the test suite"
+set +e
+swift test --skip-build > .build/test-output.txt 2>&1
+status=$?
+set -e
+# Failures, skips and the closing summary; the full log is .build/test-output.txt.
+awk '/^◇/ {next} /^✔ Test run with/ {print; next} /^✔ (Test|Suite) / {next} {print}' .build/test-output.txt
+if [[ $status -ne 0 ]] || ! grep -qE '^✔ Test run with [0-9]+ tests? .*passed' .build/test-output.txt; then
+    echo "test: the test suite failed (full log: .build/test-output.txt)" >&2
+    exit 1
+fi
+
+echo "test: running the examples"
+for example in examples/*.lua; do
+    echo "  collector run $example"
+    .build/debug/collector run "$example" >/dev/null
+done
+echo "test: all passed"
