@@ -12,6 +12,8 @@ let package = Package(
     products: [
         .library(name: "CollectorValues", targets: ["CollectorValues"]),
         .library(name: "LuaRuntime", targets: ["LuaRuntime"]),
+        .library(name: "Collectors", targets: ["Collectors"]),
+        // MARK: products
         .executable(name: "collector", targets: ["collector"]),
         .executable(name: "collector-bench", targets: ["collector-bench"]),
     ],
@@ -25,17 +27,22 @@ let package = Package(
         // C: what must be C at the Lua boundary (trampoline, hooks, allocator, message handler).
         .target(
             name: "CLuaSupport",
-            dependencies: ["CLua"],
-            cSettings: [.unsafeFlags(["-O2"])]
+            dependencies: ["CLua"]
         ),
         // Record values (JSON-like, type-faithful) and their JSON codec.
         .target(name: "CollectorValues", swiftSettings: strict),
+        // The core: models, protocols, pipeline, managers, events, errors, retry. No C, no Lua.
+        .target(name: "Collectors", dependencies: ["CollectorValues"], swiftSettings: strict),
         // The Swift face of Lua: states, values, refs, errors, limits.
         .target(
             name: "LuaRuntime",
             dependencies: ["CLua", "CLuaSupport", "CollectorValues"],
             swiftSettings: strict
         ),
+        // MARK: core targets (Collectors, CollectorMocks)
+
+        // MARK: storage targets (CSQLite, CPostgres, CollectorStorage, CollectorSQLite, CollectorPostgres)
+
         .executableTarget(
             name: "collector",
             dependencies: ["LuaRuntime", "CollectorValues"],
@@ -56,5 +63,13 @@ let package = Package(
             dependencies: ["LuaRuntime", "CollectorValues"],
             swiftSettings: strict
         ),
+        .testTarget(
+            name: "CollectorCLITests",
+            dependencies: ["collector"],
+            swiftSettings: strict
+        ),
+        // MARK: core test targets
+
+        // MARK: storage test targets
     ]
 )

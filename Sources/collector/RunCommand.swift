@@ -54,8 +54,10 @@ struct RunCommand {
 
     /// `require` looks beside the script first, then in the working directory.
     private func modulePaths(for script: String) -> [String] {
-        let directory = (script as NSString).deletingLastPathComponent
-        let base = directory.isEmpty ? "." : directory
+        var base = "."
+        if let slash = script.lastIndex(of: "/") {
+            base = slash == script.startIndex ? "/" : String(script[..<slash])
+        }
         return ["\(base)/?.lua", "\(base)/?/init.lua", "./?.lua", "./?/init.lua"]
     }
 

@@ -1,0 +1,59 @@
+import CollectorValues
+import Foundation
+
+/// One item a source collected: the raw bytes and what is known about them.
+/// (Seed: `CollectedData`.)
+public struct CollectedData: Sendable {
+    public var sourceID: String
+    public var timestamp: Date
+    public var format: DataFormat
+    public var method: CollectionMethod
+    /// The bytes as received (an HTTP body, a line, a WebSocket message).
+    public var payload: [UInt8]
+    /// Transport details: HTTP status, content type, latency, event id, offset ...
+    public var metadata: DataObject
+
+    public init(
+        sourceID: String, timestamp: Date = Date(), format: DataFormat, method: CollectionMethod,
+        payload: [UInt8], metadata: DataObject = DataObject()
+    ) {
+        self.sourceID = sourceID
+        self.timestamp = timestamp
+        self.format = format
+        self.method = method
+        self.payload = payload
+        self.metadata = metadata
+    }
+}
+
+/// How the payload is encoded. Extensible: sources may name their own.
+public struct DataFormat: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+    public var rawValue: String
+    public init(rawValue: String) { self.rawValue = rawValue }
+    public var description: String { rawValue }
+
+    public static let json = DataFormat(rawValue: "json")
+    /// One JSON value per line.
+    public static let jsonLines = DataFormat(rawValue: "jsonl")
+    public static let text = DataFormat(rawValue: "text")
+    public static let csv = DataFormat(rawValue: "csv")
+    public static let binary = DataFormat(rawValue: "binary")
+}
+
+/// How the item was collected. Extensible: sources may name their own.
+public struct CollectionMethod: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+    public var rawValue: String
+    public init(rawValue: String) { self.rawValue = rawValue }
+    public var description: String { rawValue }
+
+    public static let httpGet = CollectionMethod(rawValue: "http_get")
+    public static let httpPost = CollectionMethod(rawValue: "http_post")
+    public static let sse = CollectionMethod(rawValue: "sse")
+    public static let websocket = CollectionMethod(rawValue: "websocket")
+    public static let file = CollectionMethod(rawValue: "file")
+    public static let fileTail = CollectionMethod(rawValue: "file_tail")
+    public static let stdin = CollectionMethod(rawValue: "stdin")
+    public static let command = CollectionMethod(rawValue: "command")
+    public static let generator = CollectionMethod(rawValue: "generator")
+    public static let mock = CollectionMethod(rawValue: "mock")
+}

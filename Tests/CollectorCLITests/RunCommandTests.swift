@@ -1,0 +1,121 @@
+import Foundation
+import Testing
+
+/// Runs the real `collector` binary (built beside the test runner) as a user would.
+struct Collector {
+    static let executable: URL = {
+        let runner = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        var directory = runner.deletingLastPathComponent()
+        // The runner may sit inside a bundle directory; walk up to the build folder.
+        while !FileManager.default.fileExists(atPath: directory.appendingPathComponent("collector").path),
+            directory.path != "/"
+        {
+            directory = directory.deletingLastPathComponent()
+        }
+        return directory.appendingPathComponent("collector")
+    }()
+
+    struct Outcome {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    static func run(_ arguments: [String], input: String? = nil, interruptAfter: Duration? = nil) throws -> Outcome {
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        let out = Pipe()
+        let err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        let stdin = Pipe()
+        process.standardInput = stdin
+        try process.run()
+        if let input { stdin.fileHandleForWriting.write(Data(input.utf8)) }
+        try? stdin.fileHandleForWriting.close()
+        if let interruptAfter {
+            Thread.sleep(forTimeInterval: Double(interruptAfter.components.seconds) + Double(interruptAfter.components.attoseconds) * 1e-18)
+            kill(process.processIdentifier, SIGINT)
+        }
+        let stdoutData = out.fileHandleForReading.readDataToEndOfFile()
+        let stderrData = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Outcome(
+            status: process.terminationStatus, stdout: String(decoding: stdoutData, as: UTF8.self),
+            stderr: String(decoding: stderrData, as: UTF8.self))
+    }
+
+    static func script(_ source: String) throws -> String {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("collector-cli-\(UUID().uuidString).lua")
+        try source.write(to: url, atomically: true, encoding: .utf8)
+        return url.path
+    }
+}
+
+@Suite("collector run")
+struct RunCommandTests {
+    @Test func runsAScriptWithArguments() throws {
+        let path = try Collector.script("#!/usr/bin/env collector\nprint('hi', arg[1], arg[2], math.type(1), math.type(1.0))")
+        let outcome = try Collector.run(["run", path, "one", "two"])
+        #expect(outcome.status == 0, "\(outcome.stderr)")
+        #expect(outcome.stdout == "hi\tone\ttwo\tinteger\tfloat\n")
+    }
+
+    @Test func aRuntimeErrorExitsWithOneAndATraceback() throws {
+        let path = try Collector.script("local function f() error('boom') end\nf()")
+        let outcome = try Collector.run(["run", path])
+        #expect(outcome.status == 1)
+        #expect(outcome.stderr.contains("\(path):1: boom"))
+        #expect(outcome.stderr.contains("stack traceback:"))
+    }
+
+    @Test func aSyntaxErrorExitsWithTwo() throws {
+        let path = try Collector.script("x = = 1")
+        let outcome = try Collector.run(["run", path])
+        #expect(outcome.status == 2)
+        #expect(outcome.stderr.contains("\(path):1: unexpected symbol near '='"))
+    }
+
+    @Test func usageErrorsExitWithTwo() throws {
+        #expect(try Collector.run([]).status == 2)
+        #expect(try Collector.run(["frobnicate"]).status == 2)
+        let missing = try Collector.run(["run"])
+        #expect(missing.status == 2)
+        #expect(missing.stderr.contains("missing script"))
+        let unreadable = try Collector.run(["run", "/nonexistent/script.lua"])
+        #expect(unreadable.status == 2)
+        #expect(unreadable.stderr.contains("cannot read /nonexistent/script.lua"))
+    }
+
+    @Test func helpAndVersion() throws {
+        #expect(try Collector.run(["--help"]).stdout.contains("usage: collector"))
+        #expect(try Collector.run(["run", "--help"]).stdout.contains("usage: collector run"))
+        #expect(try Collector.run(["--version"]).stdout.hasPrefix("collector "))
+    }
+
+    @Test func readsTheScriptFromStandardInput() throws {
+        let outcome = try Collector.run(["run", "-"], input: "print(6 * 7)")
+        #expect(outcome.status == 0)
+        #expect(outcome.stdout == "42\n")
+    }
+
+    @Test func ctrlCInterruptsARunningScript() throws {
+        let path = try Collector.script("io.write('started\\n') io.flush() while true do end")
+        let outcome = try Collector.run(["run", path], interruptAfter: .milliseconds(500))
+        #expect(outcome.status == 1)
+        #expect(outcome.stdout == "started\n")
+        #expect(outcome.stderr.contains("interrupted"))
+    }
+
+    @Test func requireFindsModulesBesideTheScript() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("collector-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        try "return { greet = function(n) return 'hello ' .. n end }".write(
+            to: directory.appendingPathComponent("greeter.lua"), atomically: true, encoding: .utf8)
+        let main = directory.appendingPathComponent("main.lua")
+        try "print(require('greeter').greet('world'))".write(to: main, atomically: true, encoding: .utf8)
+        let outcome = try Collector.run(["run", main.path])
+        #expect(outcome.stdout == "hello world\n", "\(outcome.stderr)")
+    }
+}
