@@ -13,7 +13,9 @@ let package = Package(
         .library(name: "CollectorValues", targets: ["CollectorValues"]),
         .library(name: "LuaRuntime", targets: ["LuaRuntime"]),
         .library(name: "Collectors", targets: ["Collectors"]),
+        .library(name: "CollectorScripting", targets: ["CollectorScripting"]),
         // MARK: products
+        .library(name: "CollectorMocks", targets: ["CollectorMocks"]),
         .executable(name: "collector", targets: ["collector"]),
         .executable(name: "collector-bench", targets: ["collector-bench"]),
     ],
@@ -40,12 +42,30 @@ let package = Package(
             swiftSettings: strict
         ),
         // MARK: core targets (Collectors, CollectorMocks)
+        // Mocks and test clocks of the core's protocols, for users' tests and ours.
+        .target(name: "CollectorMocks", dependencies: ["Collectors", "CollectorValues"], swiftSettings: strict),
+
+        // MARK: source targets
 
         // MARK: storage targets (CSQLite, CPostgres, CollectorStorage, CollectorSQLite, CollectorPostgres)
 
+        // MARK: scripting targets
+        // C: libedit, for the REPL's line editing and history.
+        .systemLibrary(
+            name: "CEditLine",
+            pkgConfig: "libedit",
+            providers: [.apt(["libedit-dev"])]
+        ),
+        // The Lua API of the engine: Lua processors, bindings, script runner.
+        .target(
+            name: "CollectorScripting",
+            dependencies: ["LuaRuntime", "Collectors", "CollectorValues"],
+            swiftSettings: strict
+        ),
+
         .executableTarget(
             name: "collector",
-            dependencies: ["LuaRuntime", "CollectorValues"],
+            dependencies: ["LuaRuntime", "CollectorValues", "CollectorScripting", "CEditLine"],
             swiftSettings: strict
         ),
         .executableTarget(
@@ -64,11 +84,28 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(
+            name: "CollectorScriptingTests",
+            dependencies: ["CollectorScripting", "LuaRuntime", "Collectors", "CollectorValues"],
+            swiftSettings: strict
+        ),
+        .testTarget(
             name: "CollectorCLITests",
             dependencies: ["collector"],
             swiftSettings: strict
         ),
         // MARK: core test targets
+        .testTarget(
+            name: "CollectorsTests",
+            dependencies: ["Collectors", "CollectorMocks", "CollectorValues"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "CollectorMocksTests",
+            dependencies: ["CollectorMocks", "Collectors", "CollectorValues"],
+            swiftSettings: strict
+        ),
+
+        // MARK: source test targets
 
         // MARK: storage test targets
     ]

@@ -7,7 +7,7 @@
 #   scripts/setup.sh --test     also the packages the test suite needs
 set -euo pipefail
 
-packages=(pkg-config liblua5.4-dev)
+packages=(pkg-config liblua5.4-dev libedit-dev)
 if [[ "${1:-}" == "--test" ]]; then
     packages+=()
 fi

@@ -27,6 +27,7 @@ static inline void clua_insert(lua_State *L, int i) { lua_insert(L, i); }
 static inline void clua_remove(lua_State *L, int i) { lua_remove(L, i); }
 static inline void clua_replace(lua_State *L, int i) { lua_replace(L, i); }
 static inline int clua_isnoneornil(lua_State *L, int i) { return lua_isnoneornil(L, i); }
+static inline const char *clua_release(void) { return LUA_RELEASE; }
 static inline int clua_gc(lua_State *L, int what) { return lua_gc(L, what, 0); }
 static inline const char *clua_typename(lua_State *L, int i) { return luaL_typename(L, i); }
 

@@ -59,16 +59,26 @@ public struct DataObject: Sendable, Hashable {
 
     public var fieldNames: [String] { entries.map(\.key) }
 
+    /// Objects are equal when they have the same fields with equal values,
+    /// in any order: JSON objects are unordered (and Lua tables keep no
+    /// order), the kept order is a courtesy for output.
     public static func == (lhs: DataObject, rhs: DataObject) -> Bool {
-        lhs.entries.elementsEqual(rhs.entries) { $0.key == $1.key && $0.value == $1.value }
+        guard lhs.count == rhs.count else { return false }
+        if lhs.entries.elementsEqual(rhs.entries, by: { $0.key == $1.key && $0.value == $1.value }) { return true }
+        return lhs.entries.allSatisfy { entry in rhs[entry.key] == entry.value }
     }
 
     public func hash(into hasher: inout Hasher) {
-        hasher.combine(entries.count)
+        // Order-independent, to agree with ==.
+        var combined = 0
         for (key, value) in entries {
-            hasher.combine(key)
-            hasher.combine(value)
+            var entryHasher = Hasher()
+            entryHasher.combine(key)
+            entryHasher.combine(value)
+            combined ^= entryHasher.finalize()
         }
+        hasher.combine(entries.count)
+        hasher.combine(combined)
     }
 }
 

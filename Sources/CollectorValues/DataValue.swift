@@ -93,7 +93,8 @@ extension DataValue: ExpressibleByNilLiteral, ExpressibleByBooleanLiteral,
 
 extension DataValue {
     /// Bitwise equality for doubles, so that NaN equals NaN and `-0.0` differs
-    /// from `0.0`: "the same value came back", which is what round-trip checks mean.
+    /// from `0.0`: "the same value came back", which is what round-trip checks
+    /// mean. Objects compare field by field, in any order, as `==` does.
     public func isIdentical(to other: DataValue) -> Bool {
         switch (self, other) {
         case (.double(let a), .double(let b)): return a.bitPattern == b.bitPattern
@@ -101,7 +102,7 @@ extension DataValue {
             return a.count == b.count && zip(a, b).allSatisfy { $0.isIdentical(to: $1) }
         case (.object(let a), .object(let b)):
             return a.count == b.count
-                && zip(a, b).allSatisfy { $0.key == $1.key && $0.value.isIdentical(to: $1.value) }
+                && a.allSatisfy { entry in b[entry.key].map { entry.value.isIdentical(to: $0) } ?? false }
         default: return self == other
         }
     }

@@ -5,20 +5,20 @@ import Foundation
 /// Lua code can run for a long time without awaiting; on the cooperative
 /// pool (one thread per core) that would starve every other task, so each
 /// state's actor gets a thread.
-final class DedicatedThreadExecutor: SerialExecutor, @unchecked Sendable {
+public final class DedicatedThreadExecutor: SerialExecutor, @unchecked Sendable {
     // @unchecked: `jobs` and `stopped` are guarded by `condition`.
     private let condition = NSCondition()
     private var jobs: [UnownedJob] = []
     private var stopped = false
 
-    init(name: String) {
+    public init(name: String) {
         let thread = Thread { [self] in run() }
         thread.name = name
         thread.stackSize = 16 << 20  // deep Lua <-> Swift recursion needs room
         thread.start()
     }
 
-    func enqueue(_ job: consuming ExecutorJob) {
+    public func enqueue(_ job: consuming ExecutorJob) {
         let job = UnownedJob(job)
         condition.lock()
         jobs.append(job)
@@ -27,7 +27,7 @@ final class DedicatedThreadExecutor: SerialExecutor, @unchecked Sendable {
     }
 
     /// Lets the thread finish the queued jobs and exit.
-    func stop() {
+    public func stop() {
         condition.lock()
         stopped = true
         condition.signal()

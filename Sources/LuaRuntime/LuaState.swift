@@ -132,17 +132,18 @@ public final class LuaState {
         return try invocation.call(function, repeat each arguments, returning: R.self)
     }
 
-    /// Calls `function` with `record` as a table and returns its first
-    /// result as data, or nil when it returned nothing or nil: the shape of
-    /// a processor call, converted both ways without intermediate objects.
-    public func callTransform(_ function: LuaFunction, _ record: DataValue) throws(LuaError) -> DataValue? {
+    /// Calls `function` with `record` as a table (then any extra arguments)
+    /// and returns its first result as data, or nil when it returned nothing
+    /// or nil: the shape of a processor call, converted both ways without
+    /// intermediate objects.
+    public func callTransform<each A: LuaPushable>(
+        _ function: LuaFunction, _ record: DataValue, _ extra: repeat each A
+    ) throws(LuaError) -> DataValue? {
         try checkOpen()
         let top = lua_gettop(L)
         defer { lua_settop(L, top) }
-        try stack.reserve(3)
-        try stack.push(ref: function.ref)
-        try stack.push(data: record)
-        try invocation.protectedCall(argumentCount: 1, resultCount: 1)
+        let count = try invocation.pushCall(function, record, repeat each extra)
+        try invocation.protectedCall(argumentCount: count, resultCount: 1)
         if lua_type(L, -1) == LUA_TNIL { return nil }
         return try stack.data(at: -1, root: "result")
     }
@@ -206,6 +207,55 @@ public final class LuaState {
         stack.push(string: key)
         lua_rawget(L, -2)
         return stack.value(at: -1)
+    }
+
+    // MARK: Inspection
+
+    /// The table's entries, read raw (no metamethods), in Lua's traversal order.
+    public func entries(of table: LuaTable) throws(LuaError) -> [(key: LuaValue, value: LuaValue)] {
+        try checkOpen()
+        let top = lua_gettop(L)
+        defer { lua_settop(L, top) }
+        try stack.reserve(4)
+        try stack.push(ref: table.ref)
+        var entries: [(key: LuaValue, value: LuaValue)] = []
+        lua_pushnil(L)
+        while lua_next(L, -2) != 0 {
+            entries.append((stack.value(at: -2), stack.value(at: -1)))
+            lua_settop(L, -2)
+        }
+        return entries
+    }
+
+    /// Whether the table carries the array marker (set on arrays that came from Swift).
+    public func isMarkedArray(_ table: LuaTable) throws(LuaError) -> Bool {
+        try checkOpen()
+        let top = lua_gettop(L)
+        defer { lua_settop(L, top) }
+        try stack.reserve(3)
+        try stack.push(ref: table.ref)
+        guard lua_getmetatable(L, -1) != 0 else { return false }
+        lua_rawgetp(L, CLUA_REGISTRYINDEX, cl_array_marker_key())
+        return lua_rawequal(L, -1, -2) != 0
+    }
+
+    /// An address that identifies a table, function or userdata (for cycle checks).
+    public func identity(of value: LuaValue) throws(LuaError) -> UInt {
+        try checkOpen()
+        let top = lua_gettop(L)
+        defer { lua_settop(L, top) }
+        try stack.reserve(1)
+        try value.push(onto: stack)
+        return UInt(bitPattern: lua_topointer(L, -1))
+    }
+
+    /// What Lua's `tostring` says of the value (metamethods included, protected).
+    public func describe(_ value: LuaValue) throws(LuaError) -> String {
+        guard case .function(let tostring) = try global("tostring") else {
+            throw LuaError(.misuse, "this state has no tostring")
+        }
+        let result = try call(tostring, value)
+        return result.first?.stringValue ?? ""
     }
 
     // MARK: Data

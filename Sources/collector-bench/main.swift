@@ -2,7 +2,8 @@
 //
 //   swift run -c release collector-bench lua
 //
-//   lua    Swift->Lua calls/s, Lua->Swift calls/s, canonical record round trip
+//   lua          Swift->Lua calls/s, Lua->Swift calls/s, canonical record round trip
+//   json FILE    JSON decode and encode of a JSON-lines file (the canonical workload)
 import Foundation
 
 let arguments = Array(CommandLine.arguments.dropFirst())
@@ -10,8 +11,14 @@ do {
     switch arguments.first {
     case "lua", nil:
         try runLuaBenchmark()
+    case "json":
+        guard arguments.count == 2 else {
+            print("usage: collector-bench json FILE.jsonl")
+            exit(2)
+        }
+        try runJSONBenchmark(path: arguments[1])
     default:
-        print("usage: collector-bench [lua]")
+        print("usage: collector-bench [lua | json FILE.jsonl]")
         exit(2)
     }
 } catch {

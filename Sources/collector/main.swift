@@ -8,6 +8,7 @@ let usage = """
 
     commands:
       run SCRIPT.lua [ARGS...]   run a Lua script with the engine (full standard library)
+      repl [SCRIPT.lua]          an interactive Lua session (reads stdin when it is not a terminal)
       help                       show this help
 
     options:
@@ -27,6 +28,8 @@ arguments.removeFirst()
 switch command {
 case "run":
     exit(RunCommand(arguments: arguments).execute())
+case "repl":
+    exit(ReplCommand(arguments: arguments).execute())
 case "help", "-h", "--help":
     print(usage)
 case "--version", "version":

@@ -1,0 +1,138 @@
+import CollectorValues
+import Collectors
+import Foundation
+import LuaRuntime
+
+/// One Lua state running a processor script, on a thread of its own.
+///
+/// The script is either a module table with `process(record, emit)` and the
+/// optional hooks `init(ctx)` and `shutdown(emit)`, a plain function
+/// `function(record, emit)`, or a chunk that defines a global `process`.
+/// `process` returns the record (kept), nil (dropped) or a new table, and may
+/// call `emit(t)` any number of times to send more records.
+actor LuaProcessorInstance {
+    private let executor: DedicatedThreadExecutor
+    nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
+
+    private let lua: LuaState
+    private let processorName: String
+    private let scriptHash: String
+    private var process: LuaFunction?
+    private var initHook: LuaFunction?
+    private var shutdownHook: LuaFunction?
+    private var emitFunction: LuaFunction?
+    /// Records `emit` received during the current call, in order.
+    private let emitted = EmittedRecords()
+
+    init(name: String, scriptHash: String, options: LuaProcessorOptions, worker: Int) throws {
+        processorName = name
+        self.scriptHash = scriptHash
+        executor = DedicatedThreadExecutor(name: "processor \(name) #\(worker)")
+        lua = try LuaState(options.luaOptions)
+    }
+
+    deinit { executor.stop() }
+
+    /// Loads the script and runs its `init(ctx)`; a broken script throws here.
+    func start(source: String, chunkName: String, worker: Int, workers: Int) throws {
+        let emitted = self.emitted
+        emitFunction = try lua.function("emit") { call in
+            let value = try call.data(1)
+            guard case .object = value else {
+                throw LuaArgumentError(position: 1, function: "emit", problem: "table with fields expected, got \(value.typeName)")
+            }
+            emitted.values.append(value)
+            return 0
+        }
+        let chunk = try lua.load(source, name: chunkName)
+        let returned = try lua.call(chunk)
+        switch returned.first {
+        case .function(let f)?:
+            process = f
+        case .table(let module)?:
+            process = try lua.get(module, "process").functionValue
+            initHook = try lua.get(module, "init").functionValue
+            shutdownHook = try lua.get(module, "shutdown").functionValue
+            if process == nil {
+                throw LuaError(.runtime, "\(chunkName): the module has no process(record, emit) function")
+            }
+        default:
+            process = try lua.global("process").functionValue
+            if process == nil {
+                throw LuaError(
+                    .runtime, "\(chunkName): the script returns neither a function nor a module with process(record, emit)")
+            }
+        }
+        if let initHook {
+            let context: DataValue = ["name": .string(processorName), "worker": .integer(Int64(worker)), "workers": .integer(Int64(workers))]
+            try lua.call(initHook, context)
+        }
+    }
+
+    /// Processes each record on its own: an error or a limit hit fails that record only.
+    func process(batch records: [Record]) -> [ProcessingResult] {
+        guard let process, let emitFunction else { return [] }
+        var results: [ProcessingResult] = []
+        results.reserveCapacity(records.count)
+        let clock = ContinuousClock()
+        for record in records {
+            let start = clock.now
+            emitted.values.removeAll(keepingCapacity: true)
+            do {
+                let returned = try lua.callTransform(process, record.value, emitFunction)
+                var outputs: [Record] = emitted.values.map { record.with(value: $0) }
+                if let returned {
+                    guard case .object = returned else {
+                        throw LuaError(.conversion, "process must return a table with fields or nil, got \(returned.typeName)")
+                    }
+                    outputs.append(record.with(value: returned))
+                }
+                results.append(.success(outputs, processingTime: clock.now - start))
+            } catch {
+                results.append(.failure(errorInfo(error, record: record), processingTime: clock.now - start))
+            }
+        }
+        return results
+    }
+
+    /// Runs `shutdown(emit)`; returns what it emitted.
+    func shutdown() -> Result<[DataValue], ErrorInfo> {
+        guard let shutdownHook, let emitFunction else { return .success([]) }
+        emitted.values.removeAll()
+        do {
+            try lua.call(shutdownHook, emitFunction)
+            return .success(emitted.values)
+        } catch {
+            return .failure(errorInfo(error, record: nil))
+        }
+    }
+
+    /// Bytes the state uses now.
+    func memoryInUse() -> Int { lua.memoryInUse }
+
+    private func errorInfo(_ error: any Error, record: Record?) -> ErrorInfo {
+        var details: DataObject = ["processor": .string(processorName), "script_hash": .string(scriptHash)]
+        var type = ErrorType.processing
+        let message: String
+        if let error = error as? LuaError {
+            message = error.message
+            if let traceback = error.traceback { details["traceback"] = .string(traceback) }
+            if let chunk = error.chunkName { details["chunk"] = .string(chunk) }
+            if let line = error.line { details["line"] = .integer(Int64(line)) }
+            details["lua_error"] = .string(error.kind.rawValue)
+            if [.limit, .memory, .interrupted].contains(error.kind) { type = .limit }
+        } else {
+            message = String(describing: error)
+        }
+        if let record {
+            details["source_id"] = .string(record.sourceID)
+            details["sequence"] = .integer(Int64(bitPattern: record.sequence))
+        }
+        return ErrorInfo(type, layer: .processing, operation: "process", message: message, details: details)
+    }
+}
+
+/// The records `emit` collected during one call (worker thread only).
+final class EmittedRecords {
+    var values: [DataValue] = []
+}

@@ -1,0 +1,33 @@
+import LuaRuntime
+
+/// How a Lua processor runs: its sandbox limits and how many states run it.
+public struct LuaProcessorOptions: Sendable {
+    /// Bytes each of the processor's Lua states may allocate.
+    public var memoryLimit: Int
+    /// VM instructions one record may take (counted in steps of 1,000).
+    public var instructionLimit: Int
+    /// Wall time one record may take.
+    public var timeLimit: Duration
+    /// How many Lua states (each on its own thread) process records in
+    /// parallel. 1 for processors that keep state across records.
+    public var parallelism: Int
+    /// `require` search templates for the processor's modules.
+    public var modulePaths: [String]
+
+    public init(
+        memoryLimit: Int = 64 << 20, instructionLimit: Int = 10_000_000, timeLimit: Duration = .seconds(1),
+        parallelism: Int = 1, modulePaths: [String] = []
+    ) {
+        self.memoryLimit = memoryLimit
+        self.instructionLimit = instructionLimit
+        self.timeLimit = timeLimit
+        self.parallelism = max(1, parallelism)
+        self.modulePaths = modulePaths
+    }
+
+    var luaOptions: LuaOptions {
+        LuaOptions(
+            libraries: .sandboxed, memoryLimit: memoryLimit, instructionLimit: instructionLimit,
+            timeLimit: timeLimit, modulePaths: modulePaths)
+    }
+}

@@ -1,0 +1,56 @@
+import Foundation
+import LuaRuntime
+
+/// The REPL's own commands (lines starting with `:`).
+public enum ReplMetaCommand: Equatable {
+    case help
+    case load(path: String)
+    case quit
+    case unknown(String)
+
+    /// Parses a line that starts with `:`; nil for ordinary Lua input.
+    public init?(line: String) {
+        let trimmed = line.trimmingCharacters(in: .whitespaces)
+        guard trimmed.hasPrefix(":") else { return nil }
+        let words = trimmed.dropFirst().split(separator: " ", maxSplits: 1).map(String.init)
+        switch words.first ?? "" {
+        case "help", "h", "?": self = .help
+        case "quit", "q", "exit": self = .quit
+        case "load", "l":
+            guard words.count == 2 else {
+                self = .unknown(":load needs a file: :load FILE.lua")
+                return
+            }
+            self = .load(path: words[1].trimmingCharacters(in: .whitespaces))
+        default: self = .unknown("unknown command \(trimmed) (:help lists the commands)")
+        }
+    }
+
+    public static let helpText = """
+        Type Lua: an expression prints its value (`1 + 1`), a statement runs (`x = 5`).
+        An unfinished statement continues on the next line.
+        Commands:
+          :help          this help
+          :load FILE     run a Lua file in this session (its globals stay)
+          :quit          leave (or Ctrl-D)
+        Ctrl-C stops running Lua, or clears the line being typed.
+        """
+}
+
+extension ReplSession {
+    /// Runs a Lua file in the session, as `dofile` would, with its path in messages.
+    public func load(file path: String) -> Outcome {
+        let source: String
+        do {
+            source = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            return .failed(LuaError(.runtime, "cannot read \(path): \(error.localizedDescription)"))
+        }
+        do {
+            let chunk = try lua.load(source.hasPrefix("#") ? "--" + source : source, name: "@\(path)")
+            return .values(try lua.call(chunk))
+        } catch {
+            return .failed(error)
+        }
+    }
+}

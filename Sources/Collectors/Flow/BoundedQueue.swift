@@ -1,0 +1,206 @@
+/// A bounded, multi-producer, multi-consumer FIFO between two layers.
+///
+/// `send` suspends while the queue holds `capacity` elements: a slow consumer
+/// holds its producers back, and memory stays bounded by `capacity` plus one
+/// element per suspended sender. `finish()` ends the input: receivers get the
+/// rest, then `nil`. `close()` ends both sides at once (a consumer that gave
+/// up): buffered elements are dropped and every sender fails.
+///
+/// Cancellation-safe: a cancelled sender leaves the queue without enqueueing
+/// and throws `CancellationError`; a cancelled receiver gets `nil`.
+public final class BoundedQueue<Element: Sendable>: Sendable {
+    /// Why `send` failed other than by cancellation.
+    public enum SendError: Error, Sendable {
+        /// `finish()` or `close()` was called before the element was accepted.
+        case closed
+    }
+
+    private struct Sender {
+        var id: UInt64
+        var element: Element
+        var continuation: CheckedContinuation<Void, any Error>
+    }
+
+    private struct Receiver {
+        var id: UInt64
+        var max: Int
+        var continuation: CheckedContinuation<[Element], Never>
+    }
+
+    private struct State {
+        var buffer: RingBuffer<Element>
+        var senders: [Sender] = []
+        var receivers: [Receiver] = []
+        var finished = false
+        var nextID: UInt64 = 0
+        var maxDepth = 0
+        var sent = 0
+    }
+
+    /// The most elements the buffer holds; senders wait beyond it.
+    public let capacity: Int
+    private let state: Locked<State>
+
+    /// - Parameter capacity: at least 1.
+    public init(capacity: Int) {
+        precondition(capacity >= 1, "a BoundedQueue needs a capacity of at least 1")
+        self.capacity = capacity
+        state = Locked(State(buffer: RingBuffer(capacity: capacity)))
+    }
+
+    /// Elements waiting in the buffer now.
+    public var count: Int { state.withLock { $0.buffer.count } }
+    /// The most elements the buffer ever held: never more than `capacity`.
+    public var maxDepth: Int { state.withLock { $0.maxDepth } }
+    /// Elements accepted so far.
+    public var acceptedCount: Int { state.withLock { $0.sent } }
+    public var isFinished: Bool { state.withLock { $0.finished } }
+    /// Senders suspended because the queue is full.
+    public var waitingSenderCount: Int { state.withLock { $0.senders.count } }
+
+    /// Appends `element`, suspending while the queue is full.
+    /// - Throws: `CancellationError` if the task is cancelled while waiting,
+    ///   `SendError.closed` after `finish()` or `close()`.
+    public func send(_ element: Element) async throws {
+        let id: UInt64? = try state.withLock { s in
+            if s.finished { throw SendError.closed }
+            if Task.isCancelled { throw CancellationError() }
+            if !s.receivers.isEmpty {
+                // A receiver waits only on an empty buffer: hand over directly.
+                s.sent += 1
+                s.maxDepth = Swift.max(s.maxDepth, 1)
+                let receiver = s.receivers.removeFirst()
+                receiver.continuation.resume(returning: [element])
+                return nil
+            }
+            if s.buffer.count < capacity {
+                s.buffer.append(element)
+                s.sent += 1
+                s.maxDepth = Swift.max(s.maxDepth, s.buffer.count)
+                return nil
+            }
+            s.nextID += 1
+            return s.nextID
+        }
+        guard let id else { return }
+        try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+                state.withLock { s in
+                    if s.finished {
+                        continuation.resume(throwing: SendError.closed)
+                    } else if Task.isCancelled {
+                        continuation.resume(throwing: CancellationError())
+                    } else if s.buffer.count < capacity && s.senders.isEmpty {
+                        // Space was made between the check and now.
+                        s.buffer.append(element)
+                        s.sent += 1
+                        s.maxDepth = Swift.max(s.maxDepth, s.buffer.count)
+                        continuation.resume()
+                    } else {
+                        s.senders.append(Sender(id: id, element: element, continuation: continuation))
+                    }
+                }
+            }
+        } onCancel: {
+            let sender = state.withLock { s -> Sender? in
+                guard let i = s.senders.firstIndex(where: { $0.id == id }) else { return nil }
+                return s.senders.remove(at: i)
+            }
+            sender?.continuation.resume(throwing: CancellationError())
+        }
+    }
+
+    /// The next element, or `nil` once the queue is finished and empty (or the task is cancelled).
+    public func receive() async -> Element? {
+        await receive(upTo: 1).first
+    }
+
+    /// Up to `max` elements, waiting for at least one; empty once the queue is
+    /// finished and drained (or the task is cancelled). Takes a batch under one lock.
+    public func receive(upTo max: Int) async -> [Element] {
+        precondition(max >= 1)
+        let taken: [Element]? = state.withLock { s in
+            if s.buffer.count > 0 { return take(&s, max) }
+            if s.finished || Task.isCancelled { return [] }
+            return nil
+        }
+        if let taken { return taken }
+        let id = state.withLock { s -> UInt64 in
+            s.nextID += 1
+            return s.nextID
+        }
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<[Element], Never>) in
+                state.withLock { s in
+                    if s.buffer.count > 0 {
+                        continuation.resume(returning: take(&s, max))
+                    } else if s.finished || Task.isCancelled {
+                        continuation.resume(returning: [])
+                    } else {
+                        s.receivers.append(Receiver(id: id, max: max, continuation: continuation))
+                    }
+                }
+            }
+        } onCancel: {
+            let receiver = state.withLock { s -> Receiver? in
+                guard let i = s.receivers.firstIndex(where: { $0.id == id }) else { return nil }
+                return s.receivers.remove(at: i)
+            }
+            receiver?.continuation.resume(returning: [])
+        }
+    }
+
+    /// Ends the input. Elements already buffered, and those of senders already
+    /// waiting, are still delivered; later sends fail with `SendError.closed`.
+    public func finish() {
+        let receivers = state.withLock { s -> [Receiver] in
+            s.finished = true
+            // Receivers wait only on an empty buffer, and senders only on a full one.
+            let waiting = s.receivers
+            s.receivers = []
+            return waiting
+        }
+        for receiver in receivers { receiver.continuation.resume(returning: []) }
+    }
+
+    /// Ends both sides: buffered elements are dropped, waiting senders fail
+    /// with `SendError.closed`, receivers get `nil`. For a consumer that gave up.
+    public func close() {
+        let (senders, receivers) = state.withLock { s -> ([Sender], [Receiver]) in
+            s.finished = true
+            s.buffer.removeAll()
+            defer {
+                s.senders = []
+                s.receivers = []
+            }
+            return (s.senders, s.receivers)
+        }
+        for sender in senders { sender.continuation.resume(throwing: SendError.closed) }
+        for receiver in receivers { receiver.continuation.resume(returning: []) }
+    }
+
+    /// Takes up to `max` buffered elements, then admits waiting senders into the freed space.
+    private func take(_ s: inout State, _ max: Int) -> [Element] {
+        var out: [Element] = []
+        out.reserveCapacity(Swift.min(max, s.buffer.count))
+        while out.count < max, let element = s.buffer.popFirst() { out.append(element) }
+        while s.buffer.count < capacity, !s.senders.isEmpty {
+            let sender = s.senders.removeFirst()
+            s.buffer.append(sender.element)
+            s.sent += 1
+            s.maxDepth = Swift.max(s.maxDepth, s.buffer.count)
+            sender.continuation.resume()
+        }
+        return out
+    }
+}
+
+extension BoundedQueue: AsyncSequence {
+    /// Receives until the queue is finished and drained (or the task is cancelled).
+    public struct AsyncIterator: AsyncIteratorProtocol {
+        let queue: BoundedQueue
+        public mutating func next() async -> Element? { await queue.receive() }
+    }
+
+    public func makeAsyncIterator() -> AsyncIterator { AsyncIterator(queue: self) }
+}

@@ -1,0 +1,198 @@
+import CollectorValues
+
+/// Sources → processors → backends, with bounded queues between the layers.
+///
+/// `run()` connects the backends, runs the three stages concurrently, and
+/// returns when the sources have ended (or `stop()` was called) and every
+/// record already collected has been processed and written: stopping drains,
+/// it does not drop. Cancelling `run()` is the same as `stop()`.
+///
+/// ```
+/// CollectionManager ─▶ BoundedQueue<CollectedData> ─▶ decode + ProcessingManager
+///     ─▶ BoundedQueue<Record> ─▶ StorageManager (batches, fan-out)
+/// ```
+public actor Pipeline {
+    /// Names the pipeline in its events.
+    public nonisolated let name: String
+    public let configuration: PipelineConfiguration
+    /// The three layers, for inspection while running (statistics, statuses, processor reload).
+    public nonisolated let collection: CollectionManager
+    public nonisolated let processing: ProcessingManager
+    public nonisolated let storage: StorageManager
+    private let backends: [any StorageBackend]
+    private let emitter: (any EventEmitter)?
+    private let errorHandler: any ErrorHandler
+    private let collectedQueue: BoundedQueue<CollectedData>
+    private let recordQueue: BoundedQueue<Record>
+    private var status = TaskStatus.pending
+    /// The sources given to `init`, registered when `run()` starts.
+    private var pendingSources: [(any DataSource, CollectionMode)]
+
+    /// - Parameters:
+    ///   - sources: collected per `mode`; ids must be unique. More can be added with `add(_:mode:)`.
+    ///   - errorHandler: `nil` for a `DefaultErrorHandler` that emits to `emitter`.
+    ///   - deadLetters: where failed records go; `nil` drops them (they are still counted and reported).
+    ///   - clock: for retry delays, intervals and the batch-age timer.
+    ///   - router: which backends get a record (see `StorageManager.Router`); `nil` for all.
+    /// - Throws: a `.configuration` `ErrorInfo` for a duplicate source id.
+    public init(
+        name: String = "pipeline",
+        sources: [any DataSource] = [],
+        mode: CollectionMode = .once,
+        processors: [any Processor] = [],
+        backends: [any StorageBackend],
+        configuration: PipelineConfiguration = PipelineConfiguration(),
+        errorHandler: (any ErrorHandler)? = nil,
+        deadLetters: (any DeadLetterSink)? = nil,
+        emitter: (any EventEmitter)? = nil,
+        clock: some Clock<Duration> = ContinuousClock(),
+        router: StorageManager.Router? = nil
+    ) throws {
+        let handler = errorHandler ?? DefaultErrorHandler(emitter: emitter)
+        self.name = name
+        self.configuration = configuration
+        self.backends = backends
+        self.emitter = emitter
+        self.errorHandler = handler
+        collectedQueue = BoundedQueue(capacity: configuration.queueCapacity)
+        recordQueue = BoundedQueue(capacity: configuration.queueCapacity)
+        collection = CollectionManager(
+            output: collectedQueue, maxConcurrentCollections: configuration.maxConcurrentCollections,
+            retryPolicy: configuration.retryPolicy, errorHandler: handler, emitter: emitter, clock: clock)
+        processing = ProcessingManager(
+            processors: processors, errorHandler: handler, deadLetters: deadLetters, emitter: emitter)
+        storage = StorageManager(
+            backends: backends,
+            configuration: .init(
+                batchSize: configuration.batchSize, maxBatchAge: configuration.maxBatchAge,
+                retryPolicy: configuration.retryPolicy),
+            errorHandler: handler, deadLetters: deadLetters, emitter: emitter, clock: clock, router: router)
+        var seen = Set<String>()
+        for source in sources {
+            guard seen.insert(source.id).inserted else {
+                throw ErrorInfo(
+                    .configuration, layer: .engine, operation: "pipeline",
+                    message: "a source with id '\(source.id)' is given twice")
+            }
+        }
+        pendingSources = sources.map { ($0, mode) }
+    }
+
+    /// Adds a source before `run()`.
+    public func add(_ source: any DataSource, mode: CollectionMode = .once) async throws {
+        try await collection.register(source, mode: mode)
+    }
+
+    /// Runs to the end; see the type's documentation.
+    public func run() async -> PipelineReport {
+        guard status == .pending else { return await report(error: nil) }
+        status = .running
+        for (source, mode) in pendingSources {
+            do { try await collection.register(source, mode: mode) } catch {
+                status = .failed
+                return await report(error: ErrorInfo(from: error, layer: .engine, operation: "pipeline"))
+            }
+        }
+        pendingSources = []
+        emitter?.emit(.pipelineStarted, source: name)
+        // The stages run in a task of their own, so that cancelling `run()` drains instead of dropping.
+        let stages = Task { await self.runStages() }
+        let error = await withTaskCancellationHandler { await stages.value } onCancel: {
+            Task { await self.stop() }
+        }
+        let cancelled = await collection.statuses.values.contains(.disconnected)
+        status = error != nil ? .failed : (cancelled ? .cancelled : .completed)
+        let report = await report(error: error)
+        emitter?.emit(
+            .pipelineStopped, source: name,
+            data: [
+                "status": .string(status.rawValue),
+                "collected": .integer(Int64(report.collection.collected)),
+                "processed": .integer(Int64(report.processing.output)),
+                "failed": .integer(Int64(report.processing.failed)),
+            ])
+        return report
+    }
+
+    /// Stops collecting; what was collected is still processed and stored.
+    public func stop() async {
+        await collection.stop()
+    }
+
+    private func runStages() async -> ErrorInfo? {
+        var connected: [any StorageBackend] = []
+        for backend in backends {
+            do {
+                try await backend.connect()
+                connected.append(backend)
+            } catch {
+                await collection.stop()
+                let info = ErrorInfo(
+                    from: error, type: .connection, layer: .storage, operation: "connect",
+                    details: ["backend_id": .string(backend.id)])
+                _ = await errorHandler.handle(info)
+                for backend in connected { await backend.disconnect() }
+                return info
+            }
+        }
+        await storage.startFlushTimer()
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await self.collectStage() }
+            group.addTask { await self.processStage() }
+            group.addTask { await self.storeStage() }
+        }
+        await storage.stopFlushTimer()
+        for backend in connected { await backend.disconnect() }
+        return nil
+    }
+
+    private nonisolated func collectStage() async {
+        await collection.run()
+        collectedQueue.finish()
+    }
+
+    private nonisolated func processStage() async {
+        var decoder = RecordDecoder()
+        let batchSize = configuration.batchSize
+        while true {
+            let items = await collectedQueue.receive(upTo: batchSize)
+            if items.isEmpty { break }
+            var records: [Record] = []
+            for item in items {
+                let (decoded, failures) = decoder.decode(item)
+                records.append(contentsOf: decoded)
+                for failure in failures { await processing.reportFailure(failure.record, error: failure.error) }
+            }
+            let output = await processing.process(batch: records)
+            if await processing.stopRequested { await collection.stop() }
+            do {
+                for record in output { try await recordQueue.send(record) }
+            } catch {
+                break
+            }
+        }
+        recordQueue.finish()
+    }
+
+    private nonisolated func storeStage() async {
+        let batchSize = configuration.batchSize
+        while true {
+            let records = await recordQueue.receive(upTo: batchSize)
+            if records.isEmpty { break }
+            await storage.submit(records)
+            if await storage.stopRequested { await collection.stop() }
+        }
+        await storage.flush()
+    }
+
+    private func report(error: ErrorInfo?) async -> PipelineReport {
+        PipelineReport(
+            status: status,
+            collection: await collection.statistics,
+            processing: await processing.statistics,
+            storage: await storage.statistics,
+            acknowledged: await storage.acknowledged,
+            sources: await collection.statuses,
+            error: error)
+    }
+}

@@ -1,0 +1,23 @@
+/// The knobs of a `Pipeline`.
+public struct PipelineConfiguration: Sendable, Hashable {
+    /// Capacity of each queue between layers (collected items; records).
+    public var queueCapacity: Int
+    /// Records per processing call and per storage write.
+    public var batchSize: Int
+    /// The longest a record waits for its storage batch to fill.
+    public var maxBatchAge: Duration
+    public var maxConcurrentCollections: Int
+    /// For sources (connect, collect, stream) and backends (store).
+    public var retryPolicy: RetryPolicy
+
+    public init(
+        queueCapacity: Int = 1024, batchSize: Int = 100, maxBatchAge: Duration = .seconds(1),
+        maxConcurrentCollections: Int = 4, retryPolicy: RetryPolicy = .default
+    ) {
+        self.queueCapacity = max(1, queueCapacity)
+        self.batchSize = max(1, batchSize)
+        self.maxBatchAge = maxBatchAge
+        self.maxConcurrentCollections = max(1, maxConcurrentCollections)
+        self.retryPolicy = retryPolicy
+    }
+}

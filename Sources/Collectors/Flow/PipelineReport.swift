@@ -1,0 +1,13 @@
+/// What a pipeline run did.
+public struct PipelineReport: Sendable {
+    public var status: TaskStatus
+    public var collection: CollectionManager.Statistics
+    public var processing: ProcessingManager.Statistics
+    public var storage: StorageManager.Statistics
+    /// Per source, the highest sequence every backend stored.
+    public var acknowledged: [String: UInt64]
+    /// Each source's status at the end.
+    public var sources: [String: CollectionStatus]
+    /// Why the run failed (`status == .failed`), e.g. a backend that would not connect.
+    public var error: ErrorInfo?
+}

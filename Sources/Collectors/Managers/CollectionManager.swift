@@ -1,0 +1,235 @@
+import CollectorValues
+
+/// Runs the data sources: connects them, collects per their `CollectionMode`,
+/// and sends what they collect into a bounded queue. (Seed: `ICollectionManager`.)
+///
+/// An actor: registrations, statuses and counters are its state. Collection
+/// itself runs in child tasks; at most `maxConcurrentCollections` `collect()`
+/// calls run at once (streams do not take a permit: they mostly wait).
+/// Failures go to the error handler; retryable ones are retried per the
+/// retry policy (each retry is emitted as a `.retry` event). A source stops
+/// on a critical error or a `.stop` decision; otherwise a failed collection
+/// is skipped and an interval source goes on.
+public actor CollectionManager {
+    /// Counters over all sources.
+    public struct Statistics: Sendable, Hashable {
+        /// Items sent into the output queue.
+        public var collected = 0
+        /// Collections that failed for good (after retries).
+        public var failed = 0
+        public var retries = 0
+        public var bytes = 0
+    }
+
+    private struct Registration {
+        var source: any DataSource
+        var mode: CollectionMode
+    }
+
+    public nonisolated let output: BoundedQueue<CollectedData>
+    public let retryPolicy: RetryPolicy
+    private let errorHandler: any ErrorHandler
+    private let emitter: (any EventEmitter)?
+    private let clock: AnyClock
+    private let limiter: AsyncSemaphore
+    private var registrations: [Registration] = []
+    private var statusByID: [String: CollectionStatus] = [:]
+    private var lastDecision: [String: ErrorDecision] = [:]
+    private var stats = Statistics()
+    private var runTask: Task<Void, Never>?
+    private var stopped = false
+
+    public init(
+        output: BoundedQueue<CollectedData>,
+        maxConcurrentCollections: Int = 4,
+        retryPolicy: RetryPolicy = .default,
+        errorHandler: any ErrorHandler = DefaultErrorHandler(),
+        emitter: (any EventEmitter)? = nil,
+        clock: some Clock<Duration> = ContinuousClock()
+    ) {
+        self.output = output
+        self.retryPolicy = retryPolicy
+        self.errorHandler = errorHandler
+        self.emitter = emitter
+        self.clock = AnyClock(clock)
+        limiter = AsyncSemaphore(permits: maxConcurrentCollections)
+    }
+
+    /// Adds a source; its id must be new.
+    /// - Throws: a `.configuration` `ErrorInfo` for a duplicate id.
+    public func register(_ source: any DataSource, mode: CollectionMode = .once) throws {
+        guard statusByID[source.id] == nil else {
+            throw ErrorInfo(
+                .configuration, layer: .collection, operation: "register",
+                message: "a source with id '\(source.id)' is already registered", details: ["source_id": .string(source.id)])
+        }
+        registrations.append(Registration(source: source, mode: mode))
+        statusByID[source.id] = .idle
+    }
+
+    public var sourceIDs: [String] { registrations.map(\.source.id) }
+    public func status(of sourceID: String) -> CollectionStatus? { statusByID[sourceID] }
+    public var statuses: [String: CollectionStatus] { statusByID }
+    public var statistics: Statistics { stats }
+
+    /// Runs every registered source until all have ended or `stop()` is called.
+    /// Does not finish `output`: several producers may share it. Returns at once
+    /// if the manager is already running or was stopped.
+    public func run() async {
+        guard !stopped, runTask == nil else { return }
+        let registrations = self.registrations
+        let task = Task {
+            await withTaskGroup(of: Void.self) { group in
+                for registration in registrations {
+                    group.addTask { await self.run(registration) }
+                }
+            }
+        }
+        runTask = task
+        await withTaskCancellationHandler { await task.value } onCancel: { task.cancel() }
+        runTask = nil
+    }
+
+    /// Stops collecting: running collections are cancelled, sources disconnected.
+    /// A stopped manager stays stopped.
+    public func stop() {
+        stopped = true
+        runTask?.cancel()
+    }
+
+    // MARK: - One source
+
+    private func run(_ registration: Registration) async {
+        let source = registration.source
+        let id = source.id
+        setStatus(id, .connecting)
+        var final = CollectionStatus.completed
+        do {
+            try await withCleanup(
+                connect: { [self] in
+                    try await withRetry(
+                        retryPolicy, clock: clock, layer: .collection, name: "connect",
+                        shouldRetry: { await self.consult($0, sourceID: id) },
+                        onRetry: { await self.retrying($0, sourceID: id) }
+                    ) { try await source.connect() }
+                },
+                disconnect: { await source.disconnect() }
+            ) {
+                setStatus(id, .connected)
+                switch registration.mode {
+                case .once:
+                    if try await !collectOnce(source) { final = .failed }
+                case .interval(let every, let count):
+                    var done = 0
+                    while !Task.isCancelled, count.map({ done < $0 }) ?? true {
+                        if try await !collectOnce(source) { final = .failed }
+                        done += 1
+                        if count.map({ done < $0 }) ?? true { try await clock.sleep(for: every) }
+                    }
+                case .stream:
+                    try await stream(source)
+                }
+            }
+        } catch is SourceStopped {
+            final = .failed
+        } catch {
+            let info = ErrorInfo(from: error, layer: .collection, operation: "collect", details: ["source_id": .string(id)])
+            if info.type == .cancelled || Task.isCancelled {
+                final = .disconnected
+            } else {
+                final = .failed
+                emitter?.emit(.collectionFailed, source: id, data: info.object)
+            }
+        }
+        if Task.isCancelled && final == .completed { final = .disconnected }
+        setStatus(id, final)
+    }
+
+    /// One collection with retries; `false` when it failed and the source may go on.
+    /// - Throws: when the source must stop (critical error, `.stop`, output closed, cancelled).
+    private func collectOnce(_ source: any DataSource) async throws -> Bool {
+        let id = source.id
+        setStatus(id, .collecting)
+        emitter?.emit(.collectionStarted, source: id)
+        lastDecision[id] = nil
+        let item: CollectedData
+        do {
+            item = try await withRetry(
+                retryPolicy, clock: clock, layer: .collection, name: "collect",
+                shouldRetry: { await self.consult($0, sourceID: id) },
+                onRetry: { await self.retrying($0, sourceID: id) }
+            ) { [limiter] in try await limiter.withPermit { try await source.collect() } }
+        } catch {
+            let info = ErrorInfo(from: error, layer: .collection, operation: "collect", details: ["source_id": .string(id)])
+            if info.type == .cancelled { throw info }
+            stats.failed += 1
+            emitter?.emit(.collectionFailed, source: id, data: info.object)
+            if info.isCritical || lastDecision[id] == .stop { throw SourceStopped(error: info) }
+            setStatus(id, .connected)
+            return false
+        }
+        try await deliver(item)
+        setStatus(id, .connected)
+        return true
+    }
+
+    private func stream(_ source: any DataSource) async throws {
+        let id = source.id
+        setStatus(id, .collecting)
+        emitter?.emit(.collectionStarted, source: id)
+        try await withRetry(
+            retryPolicy, clock: clock, layer: .collection, name: "stream",
+            shouldRetry: { await self.consult($0, sourceID: id) },
+            onRetry: { await self.retrying($0, sourceID: id) }
+        ) {
+            for try await item in source.stream() {
+                try await self.deliver(item)
+            }
+        }
+    }
+
+    private func deliver(_ item: CollectedData) async throws {
+        try await output.send(item)
+        stats.collected += 1
+        stats.bytes += item.payload.count
+        emitter?.emit(
+            .collectionComplete, source: item.sourceID,
+            data: ["source_id": .string(item.sourceID), "size": .integer(Int64(item.payload.count))])
+    }
+
+    // MARK: - Errors and status
+
+    /// A failure already reported that ends the source.
+    private struct SourceStopped: Error {
+        var error: ErrorInfo
+    }
+
+    /// Hands a failure to the error handler; `true` when it asks for a retry.
+    private func consult(_ error: ErrorInfo, sourceID: String) async -> Bool {
+        var error = error
+        if error.details["source_id"] == nil { error.details["source_id"] = .string(sourceID) }
+        let decision = await errorHandler.handle(error)
+        lastDecision[sourceID] = decision
+        return decision == .retry
+    }
+
+    private func retrying(_ attempt: RetryAttempt, sourceID: String) {
+        stats.retries += 1
+        emitter?.emit(
+            .retry, source: sourceID,
+            data: [
+                "source_id": .string(sourceID), "operation": .string(attempt.error.operation),
+                "attempt": .integer(Int64(attempt.attempt)), "delay_seconds": .double(durationSeconds(attempt.delay)),
+                "message": .string(attempt.error.message),
+            ])
+    }
+
+    private func setStatus(_ id: String, _ status: CollectionStatus) {
+        let old = statusByID[id]
+        guard old != status else { return }
+        statusByID[id] = status
+        emitter?.emit(
+            .sourceStatusChanged, source: id,
+            data: ["source_id": .string(id), "from": .string(old?.rawValue ?? "none"), "to": .string(status.rawValue)])
+    }
+}

@@ -1,0 +1,26 @@
+/// What happened. Extensible: components and scripts may name their own. (Seed: `EventType`.)
+public struct EventType: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+    public var rawValue: String
+    public init(rawValue: String) { self.rawValue = rawValue }
+    public init(_ rawValue: String) { self.rawValue = rawValue }
+    public var description: String { rawValue }
+
+    public static let collectionStarted = EventType("collection_started")
+    public static let collectionComplete = EventType("collection_complete")
+    public static let collectionFailed = EventType("collection_failed")
+    public static let processingComplete = EventType("processing_complete")
+    public static let processingFailed = EventType("processing_failed")
+    public static let storageComplete = EventType("storage_complete")
+    public static let storageFailed = EventType("storage_failed")
+    /// Every `ErrorInfo` the error handler sees.
+    public static let error = EventType("error")
+    /// An operation is tried again after a retryable failure.
+    public static let retry = EventType("retry")
+    /// A record went to the dead-letter destination.
+    public static let deadLetter = EventType("dead_letter")
+    public static let reloadSucceeded = EventType("reload_succeeded")
+    public static let reloadFailed = EventType("reload_failed")
+    public static let sourceStatusChanged = EventType("source_status_changed")
+    public static let pipelineStarted = EventType("pipeline_started")
+    public static let pipelineStopped = EventType("pipeline_stopped")
+}

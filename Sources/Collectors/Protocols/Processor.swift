@@ -1,0 +1,53 @@
+/// One step of processing: validate, transform, enrich, filter, split.
+/// (Seed: `IProcessor`.)
+///
+/// A processor answers every record with a `ProcessingResult`: zero, one or
+/// many output records, or an error that concerns that record only.
+public protocol Processor: Sendable {
+    /// Names the processor in errors, dead letters and events. (Seed: `get_processor_name()`.)
+    var name: String { get }
+
+    /// A cheap check before `process`; a record that fails it is a `.validation` error.
+    func validateInput(_ record: Record) -> Bool
+
+    /// Processes one record. Throwing is the same as returning `.failure`.
+    func process(_ record: Record) async throws -> ProcessingResult
+
+    /// Processes a batch, one result per input record and in the same order.
+    /// The default loops over `process(_:)`; processors that pay a fixed cost per
+    /// call (a hop into a Lua state) implement it to pay that cost once per batch.
+    func process(batch records: [Record]) async -> [ProcessingResult]
+}
+
+extension Processor {
+    public func validateInput(_ record: Record) -> Bool { true }
+
+    public func process(batch records: [Record]) async -> [ProcessingResult] {
+        var results: [ProcessingResult] = []
+        results.reserveCapacity(records.count)
+        for record in records {
+            results.append(await processChecked(record))
+        }
+        return results
+    }
+
+    /// `validateInput`, then `process`, with thrown errors turned into failures.
+    public func processChecked(_ record: Record) async -> ProcessingResult {
+        let start = ContinuousClock.now
+        guard validateInput(record) else {
+            return .failure(
+                ErrorInfo(
+                    .validation, layer: .processing, operation: "validate_input",
+                    message: "processor '\(name)' rejected its input",
+                    details: ["processor": .string(name)]))
+        }
+        do {
+            return try await process(record)
+        } catch {
+            let info = ErrorInfo(
+                from: error, type: .processing, layer: .processing, operation: "process",
+                details: ["processor": .string(name)])
+            return .failure(info, processingTime: ContinuousClock.now - start)
+        }
+    }
+}

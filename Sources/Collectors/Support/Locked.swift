@@ -1,0 +1,16 @@
+import Foundation
+
+/// A value behind a lock, for the few places where an actor hop would cost
+/// more than the work (emitting an event, sending on a queue).
+final class Locked<State>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var state: State
+
+    init(_ state: State) { self.state = state }
+
+    func withLock<R>(_ body: (inout State) throws -> R) rethrows -> R {
+        lock.lock()
+        defer { lock.unlock() }
+        return try body(&state)
+    }
+}

@@ -1,0 +1,167 @@
+import CollectorScripting
+import Foundation
+import LuaRuntime
+
+/// `collector repl [SCRIPT.lua]`: Lua with the engine at hand.
+///
+/// On a terminal: line editing, history in ~/.collector_history, tab
+/// completion, `> ` and `>> ` prompts, Ctrl-C to stop running Lua or clear
+/// the line, Ctrl-D to leave. Without a terminal (`collector repl < file`) it
+/// reads the input line by line with no prompts or colours, prints results,
+/// and exits 1 if anything failed, so sessions can be scripted.
+struct ReplCommand {
+    let arguments: [String]
+
+    static let help = """
+        usage: collector repl [SCRIPT.lua]
+
+        An interactive Lua 5.4 session (full standard library). SCRIPT, if
+        given, runs first and its globals stay in scope. Type :help inside.
+        """
+
+    func execute() -> Int32 {
+        if arguments.first == "-h" || arguments.first == "--help" {
+            print(Self.help)
+            return 0
+        }
+        guard arguments.count <= 1 else {
+            fail("repl: too many arguments\n\n\(Self.help)")
+            return 2
+        }
+        let lua: LuaState
+        do {
+            lua = try LuaState(LuaOptions(libraries: .full, modulePaths: ["./?.lua", "./?/init.lua"]))
+        } catch {
+            fail("cannot start Lua: \(error)")
+            return 1
+        }
+        let session = ReplSession(lua: lua)
+        let interactive = isatty(0) != 0 && isatty(1) != 0
+        let output = ReplOutput(colors: interactive && ProcessInfo.processInfo.environment["NO_COLOR"] == nil)
+        let watcher = InterruptWatcher(lua.interruptHandle)
+        ReplSignals.install()
+        defer { watcher.stop() }
+
+        var failures = 0
+        if let script = arguments.first {
+            if !output.show(watcher.evaluating { session.load(file: script) }, in: lua) { failures += 1 }
+        }
+        if interactive {
+            runInteractive(session, output: output, watcher: watcher)
+            return 0
+        }
+        failures += runPiped(session, output: output, watcher: watcher)
+        return failures == 0 ? 0 : 1
+    }
+
+    private func runInteractive(_ session: ReplSession, output: ReplOutput, watcher: InterruptWatcher) {
+        print("DataCollector REPL on \(LuaVersion.string). :help for help, Ctrl-D to leave.")
+        let home = ProcessInfo.processInfo.environment["HOME"] ?? NSTemporaryDirectory()
+        let editor = LineEditor(historyPath: home + "/.collector_history") { session.completions(for: $0) }
+        while true {
+            switch editor.read(prompt: session.isContinuing ? ">> " : "> ") {
+            case .endOfInput:
+                print("")
+                return
+            case .interrupted:
+                session.discardPending()
+            case .line(let line):
+                editor.remember(line)
+                if !session.isContinuing, let command = ReplMetaCommand(line: line) {
+                    if !run(command, session, output: output, watcher: watcher) { return }
+                    continue
+                }
+                let outcome = watcher.evaluating { session.submit(line) }
+                output.show(outcome, in: session.lua)
+            }
+        }
+    }
+
+    private func runPiped(_ session: ReplSession, output: ReplOutput, watcher: InterruptWatcher) -> Int {
+        var failures = 0
+        while let line = readLine(strippingNewline: true) {
+            if !session.isContinuing, let command = ReplMetaCommand(line: line) {
+                if !run(command, session, output: output, watcher: watcher) { return failures }
+                continue
+            }
+            if !output.show(watcher.evaluating { session.submit(line) }, in: session.lua) { failures += 1 }
+        }
+        if session.isContinuing {
+            output.error("stdin: unexpected end of input (an unfinished statement)")
+            failures += 1
+        }
+        return failures
+    }
+
+    /// Runs a meta-command; false means leave.
+    private func run(_ command: ReplMetaCommand, _ session: ReplSession, output: ReplOutput, watcher: InterruptWatcher) -> Bool {
+        switch command {
+        case .help: print(ReplMetaCommand.helpText)
+        case .quit: return false
+        case .load(let path): output.show(watcher.evaluating { session.load(file: path) }, in: session.lua)
+        case .unknown(let message): output.error(message)
+        }
+        return true
+    }
+}
+
+/// Prints results and errors.
+struct ReplOutput {
+    let colors: Bool
+    let printer = ValuePrinter()
+
+    /// Shows an outcome; false when it was a failure.
+    @discardableResult
+    func show(_ outcome: ReplSession.Outcome, in lua: LuaState) -> Bool {
+        switch outcome {
+        case .values(let values):
+            if !values.isEmpty { print(printer.format(values, in: lua)) }
+            fflush(nil)  // Lua's print writes through C stdio
+            return true
+        case .incomplete:
+            return true
+        case .failed(let error):
+            fflush(nil)
+            self.error(error.description)
+            return false
+        }
+    }
+
+    func error(_ message: String) {
+        let text = colors ? "\u{1B}[31m\(message)\u{1B}[0m" : message
+        FileHandle.standardError.write(Data((text + "\n").utf8))
+    }
+}
+
+/// Forwards Ctrl-C to running Lua: the signal handler only sets a flag, and
+/// this thread turns it into an interrupt while an evaluation runs.
+final class InterruptWatcher: @unchecked Sendable {
+    // @unchecked: `running` and `stopped` are guarded by `lock`.
+    private let handle: LuaInterruptHandle
+    private let lock = NSLock()
+    private var running = false
+    private var stopped = false
+
+    init(_ handle: LuaInterruptHandle) {
+        self.handle = handle
+        let thread = Thread { [self] in watch() }
+        thread.name = "repl interrupts"
+        thread.start()
+    }
+
+    func evaluating<T>(_ body: () -> T) -> T {
+        ReplSignals.takeInterrupt()
+        lock.withLock { running = true }
+        defer { lock.withLock { running = false } }
+        return body()
+    }
+
+    func stop() { lock.withLock { stopped = true } }
+
+    private func watch() {
+        while !lock.withLock({ stopped }) {
+            Thread.sleep(forTimeInterval: 0.01)
+            if lock.withLock({ running }), ReplSignals.takeInterrupt() { handle.interrupt() }
+        }
+    }
+}

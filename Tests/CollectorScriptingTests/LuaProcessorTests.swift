@@ -1,0 +1,168 @@
+import CollectorValues
+import Collectors
+import Foundation
+import Testing
+
+@testable import CollectorScripting
+import LuaRuntime
+
+func records(_ values: [DataValue], source: String = "test") -> [Record] {
+    values.enumerated().map { Record($0.element, sourceID: source, sequence: UInt64($0.offset)) }
+}
+
+@Suite("Lua processors")
+struct LuaProcessorTests {
+    @Test func aPlainFunctionKeepsDropsAndTransforms() async throws {
+        let processor = try await LuaProcessor.load(name: "double", source: """
+            return function(r)
+              if r.skip then return nil end
+              r.value = r.value * 2
+              return r
+            end
+            """)
+        let results = await processor.process(batch: records([["value": 2], ["value": 1.5, "skip": true], ["value": 7]]))
+        #expect(results.map(\.success) == [true, true, true])
+        #expect(results[0].records.map(\.value) == [["value": 4]])
+        #expect(results[1].records.isEmpty)
+        #expect(results[2].records.map(\.value) == [["value": 14]])
+    }
+
+    @Test func emitSendsAnyNumberOfRecordsInOrder() async throws {
+        let processor = try await LuaProcessor.load(name: "split", source: """
+            return function(r, emit)
+              for _, item in ipairs(r.items) do emit({ item = item, batch = r.id }) end
+            end
+            """)
+        let result = try #require(await processor.process(batch: records([["id": 1, "items": ["a", "b", "c"]]])).first)
+        #expect(result.records.map(\.value) == [
+            ["item": "a", "batch": 1], ["item": "b", "batch": 1], ["item": "c", "batch": 1],
+        ])
+        #expect(result.records.allSatisfy { $0.sequence == 0 && $0.sourceID == "test" })
+    }
+
+    @Test func moduleHooksAndStateThatPersistsBetweenRecords() async throws {
+        let processor = try await LuaProcessor.load(name: "counter", source: """
+            local M = {}
+            local seen, label = 0, nil
+            function M.init(ctx) label = ctx.name end
+            function M.process(r) seen = seen + 1 r.n = seen r.by = label return r end
+            function M.shutdown(emit) emit({ total = seen }) end
+            return M
+            """)
+        let results = await processor.process(batch: records([[:], [:], [:]]))
+        #expect(results.flatMap(\.records).map { $0.value["n"] } == [1, 2, 3])
+        #expect(results[0].records[0].value["by"] == "counter")
+        let shutdown = await processor.shutdown()
+        #expect(try shutdown.first?.get() == [["total": 3]])
+    }
+
+    @Test func theSharedBenchmarkProcessorRunsUnchanged() async throws {
+        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("../../../shared/bench/processor.lua").standardizedFileURL.path
+        try #require(FileManager.default.fileExists(atPath: path), "the canonical processor is at \(path)")
+        let processor = try await LuaProcessor.load(file: path)
+        let input: [DataValue] = [
+            ["sensor_id": "s-1", "value": 40.0, "unit": "C", "ts": 1, "tags": ["line": "a"]],
+            ["sensor_id": "s-2", "value": 20.73, "unit": "RH", "ts": 2],
+            ["sensor_id": "s-3", "value": "n/a", "unit": "C", "ts": 3],
+        ]
+        let results = await processor.process(batch: records(input))
+        let first = try #require(results[0].records.first?.value)
+        #expect(first["value"] == .double(104.0))
+        #expect(first["unit"] == "F")
+        #expect(first["severity"] == "high")
+        #expect(first["ts"] == .integer(1))  // integers stay integers
+        #expect(first["tags"] == ["line": "a"])
+        #expect(results[1].records.first?.value["severity"] == "normal")
+        #expect(results[2].records.isEmpty)  // dropped: value is not a number
+    }
+
+    @Test func oneFailingRecordDoesNotAffectTheOthers() async throws {
+        let processor = try await LuaProcessor.load(name: "picky", source: """
+            return function(r)
+              if r.kind == "error" then error("bad record " .. r.id) end
+              if r.kind == "loop" then while true do end end
+              if r.kind == "memory" then local t = {} for i = 1, 1e9 do t[i] = i end end
+              if r.kind == "number" then return 42 end
+              if r.kind == "cycle" then r.self = r return r end
+              if r.kind == "function" then r.f = print return r end
+              if r.kind == "os" then os.execute("true") end
+              if r.kind == "io" then io.open("/etc/passwd") end
+              return r
+            end
+            """, chunkName: "@picky.lua", options: LuaProcessorOptions(memoryLimit: 16 << 20, instructionLimit: 2_000_000))
+        let kinds = ["ok", "error", "loop", "memory", "number", "cycle", "function", "os", "io", "ok"]
+        let input: [DataValue] = kinds.enumerated().map { ["id": .integer(Int64($0.offset)), "kind": .string($0.element)] }
+        let results = await processor.process(batch: records(input))
+        #expect(results.map(\.success) == [true, false, false, false, false, false, false, false, false, true])
+        #expect(results[9].records.first?.value["id"] == 9)
+
+        let messages = results.map { $0.error?.message ?? "" }
+        #expect(messages[1] == "picky.lua:2: bad record 1")
+        #expect(messages[2].contains("instruction limit exceeded"))
+        #expect(messages[3].contains("not enough memory"))
+        #expect(messages[4].contains("must return a table with fields or nil, got integer"))
+        #expect(messages[5] == "cannot convert result.self: a table that contains itself (a cycle)")
+        #expect(messages[6] == "cannot convert result.f: cannot convert a function to data")
+        #expect(messages[7].contains("attempt to call a nil value (field 'execute')"))
+        #expect(messages[8].contains("attempt to index a nil value (global 'io')"))
+
+        let error = try #require(results[1].error)
+        #expect(error.layer == .processing)
+        #expect(error.type == .processing)
+        #expect(error.details["processor"] == "picky")
+        #expect(error.details["script_hash"] == .string(processor.scriptHash))
+        #expect(error.details["line"] == 2)
+        #expect(error.details["sequence"] == 1)
+        #expect(error.details["traceback"]?.stringValue?.contains("stack traceback:") == true)
+        #expect(results[2].error?.type == .limit)
+        #expect(results[3].error?.type == .limit)
+    }
+
+    @Test func brokenScriptsFailToLoadWithWhereAndWhat() async throws {
+        await #expect(throws: LuaError.self) {
+            _ = try await LuaProcessor.load(name: "syntax", source: "return function(r) return r", chunkName: "@s.lua")
+        }
+        do {
+            _ = try await LuaProcessor.load(name: "init", source: "return { init = function() error('no config') end, process = function(r) return r end }", chunkName: "@i.lua")
+            Issue.record("a failing init must fail the load")
+        } catch let error as LuaError {
+            #expect(error.message == "i.lua:1: no config")
+        }
+        do {
+            _ = try await LuaProcessor.load(name: "empty", source: "local x = 1", chunkName: "@e.lua")
+            Issue.record("a script without process must fail the load")
+        } catch let error as LuaError {
+            #expect(error.message.contains("neither a function nor a module"))
+        }
+        do {
+            _ = try await LuaProcessor.load(file: "/nonexistent/p.lua")
+            Issue.record("a missing file must fail the load")
+        } catch let error as ErrorInfo {
+            #expect(error.type == .configuration)
+            #expect(error.message.contains("/nonexistent/p.lua"))
+        }
+    }
+
+    @Test func parallelStatesKeepInputOrder() async throws {
+        let processor = try await LuaProcessor.load(name: "tag", source: """
+            local worker
+            return {
+              init = function(ctx) worker = ctx.worker end,
+              process = function(r) r.worker = worker return r end,
+            }
+            """, options: LuaProcessorOptions(parallelism: 4))
+        let input: [DataValue] = (0..<1000).map { ["i": .integer(Int64($0))] }
+        let results = await processor.process(batch: records(input))
+        let output = results.flatMap(\.records)
+        #expect(output.map { $0.value["i"] } == input.map { $0["i"] })
+        #expect(Set(output.compactMap { $0.value["worker"]?.intValue }) == [1, 2, 3, 4])
+    }
+
+    @Test func emitRejectsWhatIsNotARecord() async throws {
+        let processor = try await LuaProcessor.load(name: "emitter", source: "return function(r, emit) emit(5) end", chunkName: "@m.lua")
+        let result = try #require(await processor.process(batch: records([[:]])).first)
+        #expect(!result.success)
+        #expect(result.error?.message == "m.lua:1: bad argument #1 to 'emit' (table with fields expected, got integer)")
+    }
+}

@@ -1,0 +1,124 @@
+import CollectorValues
+import Testing
+
+@testable import CollectorScripting
+import LuaRuntime
+
+@Suite("REPL session")
+struct ReplSessionTests {
+    let session: ReplSession
+    let printer = ValuePrinter()
+
+    init() throws {
+        session = ReplSession(lua: try LuaState())
+    }
+
+    /// What the REPL would print for one line.
+    func show(_ line: String) -> String {
+        switch session.submit(line) {
+        case .values(let values): return printer.format(values, in: session.lua)
+        case .incomplete: return "<incomplete>"
+        case .failed(let error): return "error: \(error.message)"
+        }
+    }
+
+    @Test func expressionsPrintAndStatementsRun() {
+        #expect(show("1 + 1") == "2")
+        #expect(show("x = 20") == "")
+        #expect(show("x / 2") == "10.0")
+        #expect(show("x, 'two', nil, true") == "20\t\"two\"\tnil\ttrue")
+        #expect(show("local y = 3") == "")
+    }
+
+    @Test func incompleteInputContinuesOnTheNextLine() {
+        #expect(show("function add(a, b)") == "<incomplete>")
+        #expect(session.isContinuing)
+        #expect(show("  return a + b") == "<incomplete>")
+        #expect(show("end") == "")
+        #expect(!session.isContinuing)
+        #expect(show("add(2, 3)") == "5")
+        #expect(show("s = [[first") == "<incomplete>")
+        #expect(show("second]]") == "")
+        #expect(show("s") == "\"first\\nsecond\"")
+    }
+
+    @Test func errorsReportAndTheSessionGoesOn() {
+        #expect(show("error('boom')") == "error: stdin:1: boom")
+        #expect(show("x = = 1") == "error: stdin:1: unexpected symbol near '='")
+        #expect(show("({)") .hasPrefix("error: stdin:1:"))
+        #expect(show("1 + 1") == "2")
+    }
+
+    @Test func discardingPendingInputStartsAfresh() {
+        #expect(show("for i = 1, 3 do") == "<incomplete>")
+        session.discardPending()
+        #expect(!session.isContinuing)
+        #expect(show("7") == "7")
+    }
+
+    @Test func tablesPrintSortedNestedAndMarked() throws {
+        #expect(show("{3, 2, 1}") == "{ 3, 2, 1 }")
+        #expect(show("{b = 1, a = {x = true}, [10] = 'ten', ['with space'] = 0}")
+            == "{ [10] = \"ten\", a = { x = true }, b = 1, [\"with space\"] = 0 }")
+        #expect(show("{}") == "{}")
+        #expect(show("local t = {} t.me = t return t") == "{ me = <cycle> }")
+        #expect(show("null") == "null")
+        let emptyArray = try session.lua.table(.array([]))
+        #expect(printer.format(emptyArray, in: session.lua) == "[]")
+        #expect(show("{1.0, -0.0, 0/0 ~= 0/0, 2^53}") == "{ 1.0, -0.0, true, 9007199254740992.0 }")
+    }
+
+    @Test func bigAndDeepTablesAreCut() {
+        let big = show("local t = {} for i = 1, 1000 do t[i] = i end return t")
+        #expect(big.contains("... (950 more)"))
+        let deep = show("local t = {} local c = t for i = 1, 100 do c.n = {} c = c.n end return t")
+        #expect(deep.contains("{...}"))
+        #expect(deep.split(separator: "\n").count < 20)
+    }
+
+    @Test func wideTablesBreakIntoIndentedLines() {
+        let wide = show("{alpha = 'aaaaaaaaaaaaaaaa', beta = 'bbbbbbbbbbbbbbbbbbbb', gamma = 'cccccccccccccccccccc', delta = {1, 2}}")
+        #expect(wide == """
+            {
+              alpha = "aaaaaaaaaaaaaaaa",
+              beta = "bbbbbbbbbbbbbbbbbbbb",
+              delta = { 1, 2 },
+              gamma = "cccccccccccccccccccc"
+            }
+            """)
+    }
+
+    @Test func binaryGarbageAndHugeLinesAreHandled() {
+        #expect(show("'a\\0b\\255'") == "\"a\\0b\\xff\"")
+        #expect(show("'héllo'") == "\"héllo\"")
+        let huge = "return '" + String(repeating: "x", count: 1 << 20) + "'"
+        let printed = show(huge)
+        #expect(printed.hasSuffix("... (1048576 bytes)"))
+        #expect(printed.count < 3000)
+        #expect(show("\u{1}\u{2}garbage\u{FF}").hasPrefix("error: "))
+        #expect(show("(((((") == "<incomplete>")
+    }
+
+    @Test func completionsCoverGlobalsFieldsAndMethods() throws {
+        _ = show("sensor = { name = 'a', nested = { deep = 1 } }")
+        #expect(session.completions(for: "sens") == ["sensor"])
+        #expect(session.completions(for: "string.fo") == ["string.format"])
+        #expect(session.completions(for: "sensor.n") == ["sensor.name", "sensor.nested"])
+        #expect(session.completions(for: "sensor.nested.d") == ["sensor.nested.deep"])
+        _ = show("s = 'text'")
+        #expect(session.completions(for: "s:up") == ["s:upper"])
+        #expect(session.completions(for: "nothing.here").isEmpty)
+    }
+
+    @Test func metaCommandsParse() {
+        #expect(ReplMetaCommand(line: ":help") == .help)
+        #expect(ReplMetaCommand(line: " :q") == .quit)
+        #expect(ReplMetaCommand(line: ":load x.lua") == .load(path: "x.lua"))
+        #expect(ReplMetaCommand(line: "x = 1") == nil)
+        if case .unknown(let message)? = ReplMetaCommand(line: ":frob") {
+            #expect(message.contains(":help"))
+        } else {
+            Issue.record("an unknown command must say so")
+        }
+    }
+}

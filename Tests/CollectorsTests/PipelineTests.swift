@@ -1,0 +1,135 @@
+import CollectorMocks
+import CollectorValues
+import Collectors
+import Testing
+
+// The time limit only guards against a hang (a lost wake-up); no test measures speed.
+@Suite("Pipeline", .timeLimit(.minutes(1)))
+struct PipelineTests {
+    let upper = MockProcessor(name: "upper", transform: { r in .success(r.with(value: .string((r.value.stringValue ?? "").uppercased()))) })
+
+    @Test func sourcesFlowThroughProcessorsIntoEveryBackend() async throws {
+        let emitter = MockEventEmitter()
+        let a = MockDataSource(id: "a", texts: ["a1"])
+        let b = MockDataSource(id: "b", texts: ["b1"])
+        let first = MockStorageBackend(id: "first")
+        let second = MockStorageBackend(id: "second")
+        let pipeline = try Pipeline(
+            sources: [a, b], processors: [upper], backends: [first, second],
+            configuration: PipelineConfiguration(queueCapacity: 4, batchSize: 10),
+            errorHandler: MockErrorHandler(), emitter: emitter)
+        let report = await pipeline.run()
+        #expect(report.status == .completed)
+        #expect(Set(first.records) == ["A1", "B1"])
+        #expect(Set(second.records) == ["A1", "B1"])
+        #expect(report.collection.collected == 2)
+        #expect(report.processing.input == 2 && report.processing.output == 2)
+        #expect(report.storage.stored == ["first": 2, "second": 2])
+        #expect(report.acknowledged == ["a": 1, "b": 1])
+        #expect(report.sources == ["a": .completed, "b": .completed])
+        #expect(!first.isConnected && !a.isConnected)
+        #expect(emitter.events(of: .pipelineStarted).count == 1)
+        #expect(emitter.events(of: .pipelineStopped).first?.data["status"] == "completed")
+    }
+
+    @Test func aFailingRecordIsDeadLetteredAndTheRunGoesOn() async throws {
+        let source = MockDataSource(id: "lines", texts: ["ok1", "bad", "ok2"])
+        let picky = MockProcessor(name: "picky", failWhen: { $0.value == "bad" })
+        let backend = MockStorageBackend()
+        let sink = InMemoryDeadLetterSink()
+        let pipeline = try Pipeline(
+            sources: [source], mode: .interval(.zero, count: 3), processors: [picky], backends: [backend],
+            configuration: PipelineConfiguration(batchSize: 1), errorHandler: MockErrorHandler(), deadLetters: sink)
+        let report = await pipeline.run()
+        #expect(backend.records == ["ok1", "ok2"])
+        #expect(sink.letters.map(\.record.value) == ["bad"])
+        #expect(sink.letters.first?.record.sequence == 2)
+        #expect(sink.letters.first?.error.details["processor"] == "picky")
+        #expect(report.processing.failed == 1)
+        #expect(report.acknowledged == ["lines": 3])
+    }
+
+    @Test func stopDrainsWhatWasCollected() async throws {
+        let clock = ManualClock()
+        let source = MockDataSource(id: "poll", texts: ["x"])
+        let gate = TestGate()
+        let backend = MockStorageBackend(storeDelay: .gate(gate))
+        let pipeline = try Pipeline(
+            sources: [source], mode: .interval(.seconds(10)), backends: [backend],
+            configuration: PipelineConfiguration(batchSize: 1), errorHandler: MockErrorHandler(), clock: clock)
+        let run = Task { await pipeline.run() }
+        // One item collected and on its way into the (blocked) backend; the source
+        // sleeps until its next tick (the second sleeper is the batch-age timer).
+        await gate.waitForArrivals(1)
+        await clock.waitForSleepers(2)
+        await pipeline.stop()
+        gate.open()
+        let report = await run.value
+        #expect(report.status == .cancelled)
+        #expect(backend.records == ["x"], "the collected record was stored, not dropped")
+        #expect(report.sources["poll"] == .disconnected)
+        #expect(!source.isConnected && !backend.isConnected)
+    }
+
+    @Test func aBackendThatCannotConnectFailsTheRun() async throws {
+        let source = MockDataSource(id: "a", texts: ["x"])
+        let handler = MockErrorHandler()
+        let backend = MockStorageBackend(connectFailures: .always(permanent))
+        let pipeline = try Pipeline(sources: [source], backends: [backend], errorHandler: handler)
+        let report = await pipeline.run()
+        #expect(report.status == .failed)
+        #expect(report.error?.message == "permanent")
+        #expect(report.error?.details["backend_id"] == "mock_storage")
+        #expect(handler.errors.count == 1)
+        #expect(source.collectCallCount == 0)
+    }
+
+    @Test func jsonSourcesAreValidatedAndStoredTypeFaithfully() async throws {
+        let source = MockDataSource(
+            id: "sensors",
+            values: [["sensor_id": "t1", "value": 1.0], ["value": 2], ["sensor_id": "t3", "value": 3]])
+        let undecodable = MockDataSource(id: "broken", payloads: [Array("{nope".utf8)], format: .json)
+        let validator = JSONValidationProcessor(requiredFields: ["sensor_id", "value"])
+        let backend = MockStorageBackend()
+        let sink = InMemoryDeadLetterSink()
+        let pipeline = try Pipeline(
+            sources: [source, undecodable], mode: .interval(.zero, count: 3), processors: [validator],
+            backends: [backend], errorHandler: MockErrorHandler(), deadLetters: sink)
+        let report = await pipeline.run()
+        let stored = backend.records
+        #expect(stored.map { $0["sensor_id"] } == ["t1", "t3"])
+        #expect(stored.first?["value"] == .double(1.0))
+        #expect(stored.allSatisfy { $0["_validated"] == true })
+        // One record without sensor_id, three undecodable payloads.
+        #expect(sink.letters.count == 4)
+        #expect(sink.letters.filter { $0.record.sourceID == "broken" }.count == 3)
+        #expect(report.processing.failed == 4)
+        #expect(report.processing.input == 6)
+    }
+
+    @Test func duplicateSourceIDsAreRejected() {
+        #expect(throws: ErrorInfo.self) {
+            try Pipeline(
+                sources: [MockDataSource(id: "a", texts: ["x"]), MockDataSource(id: "a", texts: ["y"])],
+                backends: [MockStorageBackend()])
+        }
+    }
+
+    @Test func slowStorageHoldsCollectionBack() async throws {
+        let gate = TestGate()
+        let source = MockDataSource(id: "poll", texts: ["x"])
+        let backend = MockStorageBackend(storeDelay: .gate(gate))
+        let pipeline = try Pipeline(
+            sources: [source], mode: .interval(.zero, count: 100), backends: [backend],
+            configuration: PipelineConfiguration(queueCapacity: 2, batchSize: 1), errorHandler: MockErrorHandler())
+        let run = Task { await pipeline.run() }
+        await gate.waitForArrivals(1)
+        // Storage holds 1; each queue holds 2; the processing stage holds 1 batch, the source 1 in hand.
+        for _ in 0..<200 { await Task.yield() }
+        #expect(source.collectCallCount <= 1 + 2 + 1 + 2 + 1 + 1)
+        gate.open()
+        let report = await run.value
+        #expect(backend.records.count == 100)
+        #expect(report.storage.stored[backend.id] == 100)
+    }
+}
