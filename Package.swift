@@ -15,6 +15,9 @@ let package = Package(
         .library(name: "Collectors", targets: ["Collectors"]),
         .library(name: "CollectorScripting", targets: ["CollectorScripting"]),
         // MARK: products
+        .library(name: "CollectorStorage", targets: ["CollectorStorage"]),
+        .library(name: "CollectorSQLite", targets: ["CollectorSQLite"]),
+        .library(name: "CollectorPostgres", targets: ["CollectorPostgres"]),
         .library(name: "CollectorMocks", targets: ["CollectorMocks"]),
         .executable(name: "collector", targets: ["collector"]),
         .executable(name: "collector-bench", targets: ["collector-bench"]),
@@ -48,6 +51,37 @@ let package = Package(
         // MARK: source targets
 
         // MARK: storage targets (CSQLite, CPostgres, CollectorStorage, CollectorSQLite, CollectorPostgres)
+        // C: the system SQLite 3 and a shim of what Swift cannot import (SQLITE_TRANSIENT).
+        .systemLibrary(
+            name: "CSQLite",
+            pkgConfig: "sqlite3",
+            providers: [.apt(["libsqlite3-dev"])]
+        ),
+        // C: the system libpq (PostgreSQL's client library).
+        .systemLibrary(
+            name: "CPostgres",
+            pkgConfig: "libpq",
+            providers: [.apt(["libpq-dev"])]
+        ),
+        // Backends without C: memory and JSON-lines files; the table layouts and
+        // identifier rules the SQL backends share.
+        .target(
+            name: "CollectorStorage",
+            dependencies: ["Collectors", "CollectorValues"],
+            swiftSettings: strict
+        ),
+        // SQLite backend: its own target, so an embedder links libsqlite3 only when it uses it.
+        .target(
+            name: "CollectorSQLite",
+            dependencies: ["CSQLite", "CollectorStorage", "Collectors", "CollectorValues"],
+            swiftSettings: strict
+        ),
+        // PostgreSQL backend over libpq.
+        .target(
+            name: "CollectorPostgres",
+            dependencies: ["CPostgres", "CollectorStorage", "Collectors", "CollectorValues"],
+            swiftSettings: strict
+        ),
 
         // MARK: scripting targets
         // C: libedit, for the REPL's line editing and history.
@@ -70,7 +104,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "collector-bench",
-            dependencies: ["LuaRuntime", "CollectorValues"],
+            dependencies: ["LuaRuntime", "CollectorValues", "CollectorSQLite"],
             swiftSettings: strict
         ),
         .testTarget(
@@ -108,5 +142,20 @@ let package = Package(
         // MARK: source test targets
 
         // MARK: storage test targets
+        .testTarget(
+            name: "CollectorStorageTests",
+            dependencies: ["CollectorStorage", "Collectors", "CollectorValues"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "CollectorSQLiteTests",
+            dependencies: ["CollectorSQLite", "CSQLite", "CollectorStorage", "Collectors", "CollectorValues"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "CollectorPostgresTests",
+            dependencies: ["CollectorPostgres", "CollectorStorage", "Collectors", "CollectorValues"],
+            swiftSettings: strict
+        ),
     ]
 )

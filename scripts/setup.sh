@@ -8,8 +8,11 @@
 set -euo pipefail
 
 packages=(pkg-config liblua5.4-dev libedit-dev)
+# The storage backends link the system SQLite and libpq.
+packages+=(libsqlite3-dev libpq-dev)
 if [[ "${1:-}" == "--test" ]]; then
-    packages+=()
+    # Storage tests: SQLite files, and a throwaway PostgreSQL cluster (scripts/postgres-test-cluster.sh).
+    packages+=(sqlite3 postgresql)
 fi
 
 missing=()

@@ -9,6 +9,15 @@ scripts/setup.sh --test
 echo "test: building (warnings are errors)"
 swift build --build-tests -Xswiftc -warnings-as-errors
 
+echo "test: starting a throwaway PostgreSQL cluster for the storage tests"
+# Stopped (and its files removed) on every exit, failures and Ctrl-C included.
+trap 'scripts/postgres-test-cluster.sh stop >/dev/null 2>&1 || true' EXIT
+scripts/postgres-test-cluster.sh start
+set -a
+# shellcheck source=/dev/null
+source .build/postgres-test.env
+set +a
+
 echo "test: running the test suite"
 set +e
 swift test --skip-build > .build/test-output.txt 2>&1

@@ -4,6 +4,7 @@
 //
 //   lua          Swift->Lua calls/s, Lua->Swift calls/s, canonical record round trip
 //   json FILE    JSON decode and encode of a JSON-lines file (the canonical workload)
+//   sqlite FILE  SQLite insert of FILE's processed rows vs the sqlite3 shell's .import
 import Foundation
 
 let arguments = Array(CommandLine.arguments.dropFirst())
@@ -17,8 +18,14 @@ do {
             exit(2)
         }
         try runJSONBenchmark(path: arguments[1])
+    case "sqlite":
+        guard arguments.count == 2 else {
+            print("usage: collector-bench sqlite FILE.jsonl")
+            exit(2)
+        }
+        try await runSQLiteBenchmark(path: arguments[1])
     default:
-        print("usage: collector-bench [lua | json FILE.jsonl]")
+        print("usage: collector-bench [lua | json FILE.jsonl | sqlite FILE.jsonl]")
         exit(2)
     }
 } catch {

@@ -1,0 +1,31 @@
+import CollectorStorage
+
+/// How a `PostgresStorage` lays out its table and handles a lost connection.
+public struct PostgresOptions: Sendable, Hashable {
+    /// The table records go into; created if missing.
+    public var table: String
+    /// `.document` (the default: a `jsonb` column) or typed `.columns`.
+    public var layout: TableLayout
+    /// How long connecting may take, in seconds (libpq's `connect_timeout`).
+    public var connectTimeoutSeconds: Int
+    /// After the connection drops in the middle of a call: how many times to
+    /// reconnect (waiting `reconnectDelaySeconds`, doubling up to 2 s) and
+    /// run the call again before giving up with a retryable `.connection` error.
+    public var reconnectAttempts: Int
+    public var reconnectDelaySeconds: Double
+    /// Rows per `INSERT` statement in a batch (fewer when a row has many
+    /// columns: a statement carries at most 65,535 parameters).
+    public var rowsPerStatement: Int
+
+    public init(
+        table: String = "records", layout: TableLayout = .document, connectTimeoutSeconds: Int = 10,
+        reconnectAttempts: Int = 8, reconnectDelaySeconds: Double = 0.1, rowsPerStatement: Int = 1_000
+    ) {
+        self.table = table
+        self.layout = layout
+        self.connectTimeoutSeconds = connectTimeoutSeconds
+        self.reconnectAttempts = reconnectAttempts
+        self.reconnectDelaySeconds = reconnectDelaySeconds
+        self.rowsPerStatement = rowsPerStatement
+    }
+}

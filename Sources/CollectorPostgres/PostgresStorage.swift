@@ -1,0 +1,199 @@
+import CPostgres
+import CollectorStorage
+import Collectors
+import CollectorValues
+import Foundation
+
+/// The server backend: records in a PostgreSQL table, over libpq.
+///
+///     let storage = try PostgresStorage(id: "main", url: "postgresql://collector:secret@db:5432/collector")
+///     try await storage.connect()
+///     _ = try await storage.store(batch: records)
+///
+/// A batch is one transaction of multi-row `INSERT`s (up to
+/// `rowsPerStatement` rows each, prepared once per connection), every value a
+/// parameter. Location ids are UUIDs made before the first attempt, and rows
+/// insert with `ON CONFLICT (location_id) DO NOTHING`: when the connection
+/// drops during a call, the backend reconnects (`PQreset`, with backoff) and
+/// runs the call again, and a batch is stored exactly once whether the drop
+/// came before or after its commit reached the server.
+///
+/// libpq blocks, so the connection lives in this actor on a thread of its own.
+/// The password is never part of a message, a description or a location.
+public actor PostgresStorage: StorageBackend {
+    public nonisolated let id: String
+    public nonisolated let options: PostgresOptions
+    /// The connection URL without its password: `postgresql://user@host:port/db`.
+    public nonisolated let redactedURL: String
+
+    private nonisolated let endpoint: PostgresEndpoint
+    private let executor: StorageThreadExecutor
+    private var connection: PostgresConnection?
+    private var table: PostgresTable?
+    private var parameters = PostgresParameters()
+
+    public nonisolated var unownedExecutor: UnownedSerialExecutor {
+        executor.asUnownedSerialExecutor()
+    }
+
+    /// - Parameters:
+    ///   - url: `postgresql://user:password@host:port/database` (or a libpq
+    ///     `key=value` string); `nil` reads `DATABASE_URL` from `environment`.
+    /// - Throws: `.configuration` when there is no URL or libpq cannot parse it.
+    public init(
+        id: String = "postgres", url: String? = nil, options: PostgresOptions = PostgresOptions(),
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws(ErrorInfo) {
+        guard let url = url ?? environment["DATABASE_URL"], !url.isEmpty else {
+            throw ErrorInfo(
+                .configuration, layer: .storage, operation: "configure",
+                message: "no PostgreSQL URL: pass one, or set DATABASE_URL (postgresql://user:password@host:port/database)",
+                details: ["backend_id": .string(id)])
+        }
+        self.id = id
+        self.options = options
+        endpoint = try PostgresEndpoint(url)
+        redactedURL = endpoint.redacted
+        executor = StorageThreadExecutor(name: "postgres-\(id)")
+    }
+
+    deinit {
+        // The connection closes in its own deinit, right after this.
+        executor.stop()
+    }
+
+    public func connect() async throws {
+        if connection != nil { return }
+        let table = try PostgresTable(options: options)
+        let connection = try PostgresConnection(endpoint: endpoint, backend: id, connectTimeoutSeconds: options.connectTimeoutSeconds)
+        try connection.execute(table.createSQL, operation: "connect")
+        self.connection = connection
+        self.table = table
+    }
+
+    public func disconnect() async {
+        connection?.close()
+        connection = nil
+    }
+
+    public func store(_ record: DataValue) async throws -> StorageLocation {
+        let locationID = LocationID.random()
+        try insert([record], locationIDs: [locationID], operation: "store")
+        return StorageLocation(backendID: id, locationID: locationID, path: "\(redactedURL)/\(options.table)/\(locationID)")
+    }
+
+    public func store(batch records: [DataValue]) async throws -> StoredBatch {
+        if records.isEmpty {
+            _ = try connected("store")
+            return StoredBatch(backendID: id, count: 0)
+        }
+        let locationIDs = records.map { _ in LocationID.random() }
+        try insert(records, locationIDs: locationIDs, operation: "store")
+        return StoredBatch(backendID: id, count: records.count)
+    }
+
+    public func query(_ criteria: QueryCriteria) async throws -> [DataValue] {
+        let (_, table) = try connected("query")
+        try StorageErrors.checkPaging(criteria, backend: id)
+        try StorageErrors.checkFilters(criteria, backend: id)
+        guard let (sql, parameters) = try table.select(criteria, backend: id) else { return [] }
+        return try withReconnect(operation: "query") { connection throws(ErrorInfo) in
+            let result = try connection.execute(sql, parameters, operation: "query")
+            var records: [DataValue] = []
+            records.reserveCapacity(result.rowCount)
+            for row in 0..<result.rowCount {
+                records.append(try table.record(from: result, row: row, backend: id))
+            }
+            return records
+        }
+    }
+
+    public func delete(locationID: String) async throws {
+        let (_, table) = try connected("delete")
+        guard LocationID.isUUID(locationID) else {
+            throw StorageErrors.notFound(backend: id, operation: "delete", locationID: locationID)
+        }
+        var parameters = PostgresParameters()
+        _ = parameters.append(locationID)
+        let deleted = try withReconnect(operation: "delete") { connection throws(ErrorInfo) in
+            try connection.execute("DELETE FROM \(table.name.quoted) WHERE location_id = $1::uuid", parameters, operation: "delete")
+                .affectedRows
+        }
+        if deleted == 0 {
+            throw StorageErrors.notFound(backend: id, operation: "delete", locationID: locationID)
+        }
+    }
+
+    // MARK: internals
+
+    private func connected(_ operation: String) throws(ErrorInfo) -> (PostgresConnection, PostgresTable) {
+        guard let connection, let table else {
+            throw StorageErrors.notConnected(backend: id, kind: "PostgreSQL", operation: operation)
+        }
+        return (connection, table)
+    }
+
+    /// Inserts the records in one transaction (the whole call again after a reconnect).
+    private func insert(_ records: [DataValue], locationIDs: [String], operation: String) throws(ErrorInfo) {
+        let (_, table) = try connected(operation)
+        let rowsPerStatement = max(1, min(options.rowsPerStatement, 65_535 / table.parametersPerRow))
+        let fullSQL = table.insertSQL(rows: rowsPerStatement)
+        let statementName = "collector_insert_\(rowsPerStatement)"
+        try withReconnect(operation: operation) { connection throws(ErrorInfo) in
+            try connection.execute("BEGIN", operation: operation)
+            do throws(ErrorInfo) {
+                var start = 0
+                while start < records.count {
+                    let end = min(start + rowsPerStatement, records.count)
+                    parameters.removeAll()
+                    for index in start..<end {
+                        _ = parameters.append(locationIDs[index])
+                        try table.appendRow(records[index], index: index, to: &parameters, backend: id)
+                    }
+                    let context = records.count > 1 ? "records \(start)..<\(end) of the batch; nothing of the batch was stored" : nil
+                    if end - start == rowsPerStatement {
+                        try connection.executePrepared(name: statementName, sql: fullSQL, parameters, operation: operation, context: context)
+                    } else {
+                        try connection.execute(table.insertSQL(rows: end - start), parameters, operation: operation, context: context)
+                    }
+                    start = end
+                }
+                try connection.execute("COMMIT", operation: operation)
+            } catch {
+                if connection.isAlive { _ = try? connection.execute("ROLLBACK", operation: operation) }
+                throw error
+            }
+        }
+    }
+
+    /// Runs `body`; when it fails because the connection dropped, reconnects
+    /// (with backoff) and runs it again, up to `reconnectAttempts` times.
+    private func withReconnect<R>(operation: String, _ body: (PostgresConnection) throws(ErrorInfo) -> R) throws(ErrorInfo) -> R {
+        var lastError: ErrorInfo
+        let (connection, _) = try connected(operation)
+        do {
+            return try body(connection)
+        } catch {
+            guard !connection.isAlive else { throw error }
+            lastError = error
+        }
+        var delay = options.reconnectDelaySeconds
+        for attempt in 1...max(options.reconnectAttempts, 1) {
+            Thread.sleep(forTimeInterval: delay)
+            delay = min(delay * 2, 2)
+            if let failure = connection.reset() {
+                lastError = PostgresErrors.fromConnect(failure, endpoint: endpoint, backend: id, operation: operation)
+                lastError.message = "lost the connection and could not reconnect (attempt \(attempt)): " + lastError.message
+                if lastError.type == .connection { lastError.isRetryable = true }
+                continue
+            }
+            do {
+                return try body(connection)
+            } catch {
+                guard !connection.isAlive else { throw error }
+                lastError = error
+            }
+        }
+        throw lastError
+    }
+}

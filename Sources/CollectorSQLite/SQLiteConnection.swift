@@ -1,0 +1,90 @@
+import CSQLite
+import Collectors
+
+/// One open SQLite database handle and its prepared statements.
+///
+/// Not `Sendable`: it lives inside `SQLiteStorage`'s actor and is only ever
+/// touched on that actor's thread. Statements are prepared once per SQL text
+/// and reused (reset between uses) until the connection closes.
+final class SQLiteConnection {
+    let path: String
+    let backend: String
+    private var handle: OpaquePointer?
+    private var statements: [String: SQLiteStatement] = [:]
+
+    init(path: String, backend: String, readOnly: Bool, busyTimeoutMilliseconds: Int) throws(ErrorInfo) {
+        self.path = path
+        self.backend = backend
+        var db: OpaquePointer?
+        let flags = (readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) | SQLITE_OPEN_NOMUTEX
+        let code = sqlite3_open_v2(path, &db, flags, nil)
+        guard code == SQLITE_OK, let db else {
+            let message = db.map { String(cString: sqlite3_errmsg($0)) }
+            sqlite3_close_v2(db)
+            throw SQLiteErrors.make(code: code, message: message, path: path, backend: backend, operation: "connect")
+        }
+        handle = db
+        sqlite3_extended_result_codes(db, 1)
+        sqlite3_busy_timeout(db, Int32(clamping: busyTimeoutMilliseconds))
+    }
+
+    deinit {
+        close()
+    }
+
+    var isOpen: Bool { handle != nil }
+
+    func close() {
+        for statement in statements.values { statement.finalize() }
+        statements.removeAll()
+        if let handle { sqlite3_close_v2(handle) }
+        handle = nil
+    }
+
+    /// Whether the main database is open for reading only (the file is
+    /// write-protected, or the connection was opened read-only).
+    var isReadOnly: Bool {
+        guard let handle else { return true }
+        return sqlite3_db_readonly(handle, "main") == 1
+    }
+
+    var changes: Int { handle.map { Int(sqlite3_changes64($0)) } ?? 0 }
+    var lastInsertRowID: Int64 { handle.map { sqlite3_last_insert_rowid($0) } ?? 0 }
+
+    /// Runs SQL text without parameters (schema, pragmas, transactions); rows are ignored.
+    func execute(_ sql: String, operation: String) throws(ErrorInfo) {
+        let statement = try prepare(sql, operation: operation)
+        defer { statement.reset() }
+        while try statement.step(operation: operation) {}
+    }
+
+    /// The cached statement for `sql`, prepared on first use; reset, with no bindings.
+    func prepare(_ sql: String, operation: String) throws(ErrorInfo) -> SQLiteStatement {
+        if let cached = statements[sql] { return cached }
+        guard let handle else {
+            throw SQLiteErrors.make(code: SQLITE_MISUSE, message: "the connection is closed", path: path, backend: backend, operation: operation)
+        }
+        var raw: OpaquePointer?
+        let code = sqlite3_prepare_v3(handle, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &raw, nil)
+        guard code == SQLITE_OK, let raw else {
+            throw error(code, operation: operation)
+        }
+        let statement = SQLiteStatement(raw, connection: self)
+        // Query texts vary with the criteria; keep the cache bounded.
+        if statements.count >= 64 {
+            for (key, old) in statements where key != sql {
+                old.finalize()
+                statements[key] = nil
+                break
+            }
+        }
+        statements[sql] = statement
+        return statement
+    }
+
+    /// The `ErrorInfo` for a failed call, with the connection's current message.
+    func error(_ code: Int32, operation: String, context: String? = nil) -> ErrorInfo {
+        let message = handle.map { String(cString: sqlite3_errmsg($0)) }
+        return SQLiteErrors.make(code: code, message: message, path: path, backend: backend, operation: operation, context: context)
+    }
+}

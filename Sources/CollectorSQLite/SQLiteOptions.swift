@@ -1,0 +1,44 @@
+import CollectorStorage
+
+/// How a `SQLiteStorage` opens its file and lays out its table.
+public struct SQLiteOptions: Sendable, Hashable {
+    /// The table records go into; created if missing.
+    public var table: String
+    /// `.document` (the default) or typed `.columns`.
+    public var layout: TableLayout
+    /// How long a write waits for another connection's lock before failing
+    /// with a retryable `SQLITE_BUSY` error, in milliseconds.
+    public var busyTimeoutMilliseconds: Int
+    /// Open for reading only: `store` and `delete` fail, `query` works.
+    public var readOnly: Bool
+    /// Caps the database at this many pages (`PRAGMA max_page_count`); a
+    /// write past it fails with `SQLITE_FULL` and its batch is rolled back.
+    public var maxPageCount: Int?
+
+    public init(
+        table: String = "records", layout: TableLayout = .document, busyTimeoutMilliseconds: Int = 5_000,
+        readOnly: Bool = false, maxPageCount: Int? = nil
+    ) {
+        self.table = table
+        self.layout = layout
+        self.busyTimeoutMilliseconds = busyTimeoutMilliseconds
+        self.readOnly = readOnly
+        self.maxPageCount = maxPageCount
+    }
+
+    /// The benchmark's `readings` table (see `shared/bench/README.md`).
+    public static var readings: SQLiteOptions {
+        SQLiteOptions(
+            table: "readings",
+            layout: .columns([
+                Column("sensor_id", .text, nullable: false),
+                Column("value", .real, nullable: false),
+                Column("unit", .text),
+                Column("ts", .integer, nullable: false),
+                Column("site", .text),
+                Column("severity", .text, nullable: false),
+                Column("tags", .json),
+            ])
+        )
+    }
+}

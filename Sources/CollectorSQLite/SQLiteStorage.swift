@@ -1,0 +1,211 @@
+import CSQLite
+import CollectorStorage
+import Collectors
+import CollectorValues
+import Foundation
+
+/// The embedded backend: records in an SQLite file.
+///
+///     let storage = SQLiteStorage(id: "local", path: "/var/lib/collector/data.db")
+///     try await storage.connect()
+///     _ = try await storage.store(batch: records)
+///
+/// `connect()` opens the file (creating it if missing), sets
+/// `journal_mode=WAL`, `synchronous=NORMAL` and the busy timeout, and creates
+/// the table. A batch is one `BEGIN IMMEDIATE ... COMMIT` with one prepared
+/// insert reused for every row; any failure rolls the whole batch back.
+///
+/// The connection is confined to this actor, which runs on a thread of its
+/// own (SQLite blocks on disk and on other connections' locks).
+public actor SQLiteStorage: StorageBackend {
+    public nonisolated let id: String
+    public nonisolated let path: String
+    public nonisolated let options: SQLiteOptions
+
+    private let executor: StorageThreadExecutor
+    private var connection: SQLiteConnection?
+    private var table: SQLiteTable?
+    /// Reused across rows and batches: JSON text of the row being bound.
+    private var json: [UInt8] = []
+
+    public nonisolated var unownedExecutor: UnownedSerialExecutor {
+        executor.asUnownedSerialExecutor()
+    }
+
+    /// - Parameters:
+    ///   - path: the database file; created on `connect()` if missing (its folder must exist).
+    public init(id: String = "sqlite", path: String, options: SQLiteOptions = SQLiteOptions()) {
+        self.id = id
+        self.path = path
+        self.options = options
+        executor = StorageThreadExecutor(name: "sqlite-\(id)")
+    }
+
+    deinit {
+        // The connection closes in its own deinit, right after this.
+        executor.stop()
+    }
+
+    public func connect() async throws {
+        if connection != nil { return }
+        let table = try SQLiteTable(options: options)
+        let connection = try SQLiteConnection(
+            path: path, backend: id, readOnly: options.readOnly, busyTimeoutMilliseconds: options.busyTimeoutMilliseconds)
+        do {
+            // The first statement reads the header: a file that is not a database fails here.
+            try connection.execute("SELECT count(*) FROM sqlite_schema", operation: "connect")
+            if !options.readOnly {
+                if connection.isReadOnly {
+                    throw ErrorInfo(
+                        .storage, layer: .storage, operation: "connect",
+                        message: "SQLite connect failed on \(path): the file is read-only (open it with readOnly: true to query it)",
+                        details: ["backend_id": .string(id), "path": .string(path), "sqlite_code": .integer(Int64(SQLITE_READONLY))])
+                }
+                try connection.execute("PRAGMA journal_mode=WAL", operation: "connect")
+                try connection.execute("PRAGMA synchronous=NORMAL", operation: "connect")
+                if let pages = options.maxPageCount {
+                    try connection.execute("PRAGMA max_page_count=\(max(pages, 1))", operation: "connect")
+                }
+                try connection.execute(table.createSQL, operation: "connect")
+            }
+        } catch {
+            connection.close()
+            throw error
+        }
+        self.connection = connection
+        self.table = table
+    }
+
+    public func disconnect() async {
+        connection?.close()
+        connection = nil
+    }
+
+    public func store(_ record: DataValue) async throws -> StorageLocation {
+        let (connection, table) = try connected("store")
+        let now = Self.milliseconds()
+        let locationID = try transaction(connection, operation: "store") { () throws(ErrorInfo) -> String in
+            try insert(record, index: 0, createdAt: now, into: table, connection: connection)
+        }
+        return StorageLocation(backendID: id, locationID: locationID, path: "sqlite://\(path)/\(options.table)/\(locationID)")
+    }
+
+    public func store(batch records: [DataValue]) async throws -> StoredBatch {
+        let (connection, table) = try connected("store")
+        if records.isEmpty { return StoredBatch(backendID: id, count: 0) }
+        let now = Self.milliseconds()
+        try transaction(connection, operation: "store") { () throws(ErrorInfo) in
+            for (index, record) in records.enumerated() {
+                _ = try insert(record, index: index, createdAt: now, into: table, connection: connection)
+            }
+        }
+        return StoredBatch(backendID: id, count: records.count)
+    }
+
+    public func query(_ criteria: QueryCriteria) async throws -> [DataValue] {
+        let (connection, table) = try connected("query")
+        try StorageErrors.checkPaging(criteria, backend: id)
+        try StorageErrors.checkFilters(criteria, backend: id)
+        guard let (sql, parameters) = try table.select(criteria, backend: id) else { return [] }
+        let statement = try connection.prepare(sql, operation: "query")
+        defer { statement.reset() }
+        for (position, value) in parameters.enumerated() {
+            let index = Int32(position + 1)
+            switch value {
+            case .integer(let i): try statement.bind(i, at: index)
+            case .double(let d): try statement.bind(d, at: index)
+            case .string(let s): try statement.bind(s, at: index)
+            case .bytes(let b): try statement.bind(bytes: b, asText: false, at: index)
+            default: try statement.bindNull(index)
+            }
+        }
+        var records: [DataValue] = []
+        while try statement.step(operation: "query") {
+            records.append(try table.record(from: statement, backend: id, path: path))
+        }
+        return records
+    }
+
+    public func delete(locationID: String) async throws {
+        let (connection, table) = try connected("delete")
+        let statement = try connection.prepare(table.deleteSQL, operation: "delete")
+        defer { statement.reset() }
+        if table.isDocument {
+            try statement.bind(locationID, at: 1)
+        } else {
+            guard let rowid = Int64(locationID) else {
+                throw StorageErrors.notFound(backend: id, operation: "delete", locationID: locationID)
+            }
+            try statement.bind(rowid, at: 1)
+        }
+        while try statement.step(operation: "delete") {}
+        if connection.changes == 0 {
+            throw StorageErrors.notFound(backend: id, operation: "delete", locationID: locationID)
+        }
+    }
+
+    // MARK: internals
+
+    private func connected(_ operation: String) throws(ErrorInfo) -> (SQLiteConnection, SQLiteTable) {
+        guard let connection, let table else {
+            throw StorageErrors.notConnected(backend: id, kind: "SQLite", operation: operation)
+        }
+        return (connection, table)
+    }
+
+    /// Inserts one record; returns its location id.
+    private func insert(
+        _ record: DataValue, index: Int, createdAt: Int64, into table: SQLiteTable, connection: SQLiteConnection
+    ) throws(ErrorInfo) -> String {
+        let statement = try connection.prepare(table.insertSQL, operation: "store")
+        defer { statement.reset() }
+        let locationID: String?
+        if table.isDocument {
+            let generated = LocationID.random()
+            json.removeAll(keepingCapacity: true)
+            do {
+                try RecordJSON.append(record, to: &json)
+            } catch {
+                throw StorageErrors.invalid(
+                    backend: id, operation: "store", "record \(index) cannot be written as JSON: \(error)",
+                    details: ["record_index": .integer(Int64(index))])
+            }
+            try statement.bind(generated, at: 1)
+            try statement.bind(createdAt, at: 2)
+            try statement.bind(bytes: json, asText: true, at: 3)
+            locationID = generated
+        } else {
+            try table.bindColumns(of: record, index: index, to: statement, json: &json, backend: id)
+            locationID = nil
+        }
+        do {
+            while try statement.step(operation: "store") {}
+        } catch {
+            var error = error
+            error.message += " (record \(index) of the batch; nothing of the batch was stored)"
+            error.details["record_index"] = .integer(Int64(index))
+            throw error
+        }
+        return locationID ?? String(connection.lastInsertRowID)
+    }
+
+    /// Unix time in milliseconds: a batch's rows share the time of its call, as they share its transaction.
+    private static func milliseconds() -> Int64 {
+        Int64((Date().timeIntervalSince1970 * 1000).rounded())
+    }
+
+    /// Runs `body` in `BEGIN IMMEDIATE ... COMMIT`, rolling back on any failure.
+    /// IMMEDIATE takes the write lock up front, so a busy database fails (or
+    /// waits out the busy timeout) before any row is written.
+    private func transaction<R>(_ connection: SQLiteConnection, operation: String, _ body: () throws(ErrorInfo) -> R) throws(ErrorInfo) -> R {
+        try connection.execute("BEGIN IMMEDIATE", operation: operation)
+        do {
+            let result = try body()
+            try connection.execute("COMMIT", operation: operation)
+            return result
+        } catch {
+            try? connection.execute("ROLLBACK", operation: operation)
+            throw error
+        }
+    }
+}

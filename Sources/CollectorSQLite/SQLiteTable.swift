@@ -1,0 +1,225 @@
+import CSQLite
+import CollectorStorage
+import Collectors
+import CollectorValues
+
+/// The table of a `SQLiteStorage`: its SQL texts, and how records become rows
+/// and rows records, in either layout.
+///
+/// Identifiers are validated when the table is made and always quoted; every
+/// value (including JSON paths and limits) is a bound parameter.
+struct SQLiteTable {
+    struct TypedColumn {
+        let column: Column
+        let identifier: SQLIdentifier
+    }
+
+    let name: SQLIdentifier
+    /// Empty for the document layout.
+    let columns: [TypedColumn]
+    let isDocument: Bool
+    let createSQL: String
+    let insertSQL: String
+    let deleteSQL: String
+
+    init(options: SQLiteOptions) throws(ErrorInfo) {
+        name = try SQLIdentifier(options.table, kind: "table")
+        switch options.layout {
+        case .document:
+            isDocument = true
+            columns = []
+            createSQL = """
+                CREATE TABLE IF NOT EXISTS \(name.quoted) (\
+                location_id TEXT PRIMARY KEY NOT NULL, created_at INTEGER NOT NULL, data TEXT NOT NULL)
+                """
+            insertSQL = "INSERT INTO \(name.quoted) (location_id, created_at, data) VALUES (?1, ?2, ?3)"
+            deleteSQL = "DELETE FROM \(name.quoted) WHERE location_id = ?1"
+        case .columns(let list):
+            isDocument = false
+            guard !list.isEmpty else {
+                throw ErrorInfo(.configuration, layer: .storage, operation: "configure", message: "a typed layout needs at least one column")
+            }
+            var typed: [TypedColumn] = []
+            var seen = Set<String>()
+            for column in list {
+                let identifier = try SQLIdentifier(column.name, kind: "column")
+                guard seen.insert(column.name.lowercased()).inserted else {
+                    throw ErrorInfo(.configuration, layer: .storage, operation: "configure", message: "column '\(column.name)' is listed twice")
+                }
+                if let sqlType = column.sqlType { try SQLTypeName.validate(sqlType, column: column.name) }
+                typed.append(TypedColumn(column: column, identifier: identifier))
+            }
+            columns = typed
+            let definitions = typed.map { "\($0.identifier.quoted) \(Self.sqlType(of: $0.column))\($0.column.isNullable ? "" : " NOT NULL")" }
+            createSQL = "CREATE TABLE IF NOT EXISTS \(name.quoted) (\(definitions.joined(separator: ", ")))"
+            let names = typed.map(\.identifier.quoted).joined(separator: ", ")
+            let placeholders = (1...typed.count).map { "?\($0)" }.joined(separator: ", ")
+            insertSQL = "INSERT INTO \(name.quoted) (\(names)) VALUES (\(placeholders))"
+            deleteSQL = "DELETE FROM \(name.quoted) WHERE rowid = ?1"
+        }
+    }
+
+    static func sqlType(of column: Column) -> String {
+        if let sqlType = column.sqlType { return sqlType }
+        switch column.kind {
+        case .text, .json: return "TEXT"
+        case .integer, .boolean: return "INTEGER"
+        case .real: return "REAL"
+        }
+    }
+
+    // MARK: records to rows
+
+    /// Binds one record to the insert statement (typed layout).
+    func bindColumns(
+        of record: DataValue, index: Int, to statement: SQLiteStatement, json: inout [UInt8], backend: String
+    ) throws(ErrorInfo) {
+        guard case .object(let object) = record else {
+            throw StorageErrors.invalid(
+                backend: backend, operation: "store",
+                "record \(index) is \(record.typeName == "array" ? "an array" : "a \(record.typeName)"), but a typed table stores objects",
+                details: ["record_index": .integer(Int64(index))])
+        }
+        for (position, typed) in columns.enumerated() {
+            let parameter = Int32(position + 1)
+            let value = object[typed.column.field] ?? .null
+            switch (typed.column.kind, value) {
+            case (_, .null): try statement.bindNull(parameter)
+            case (.text, .string(let s)): try statement.bind(s, at: parameter)
+            case (.text, .bytes(let b)): try statement.bind(bytes: b, asText: false, at: parameter)
+            case (.integer, .integer(let i)): try statement.bind(i, at: parameter)
+            case (.real, .double(let d)): try statement.bind(d, at: parameter)
+            case (.real, .integer(let i)): try statement.bind(Double(i), at: parameter)
+            case (.boolean, .bool(let b)): try statement.bind(Int64(b ? 1 : 0), at: parameter)
+            case (.json, _):
+                json.removeAll(keepingCapacity: true)
+                do {
+                    try RecordJSON.append(value, to: &json)
+                } catch {
+                    throw StorageErrors.invalid(
+                        backend: backend, operation: "store",
+                        "record \(index): field '\(typed.column.field)' cannot be written as JSON: \(error)",
+                        details: ["record_index": .integer(Int64(index)), "field": .string(typed.column.field)])
+                }
+                try statement.bind(bytes: json, asText: true, at: parameter)
+            default:
+                throw StorageErrors.invalid(
+                    backend: backend, operation: "store",
+                    "record \(index): field '\(typed.column.field)' is \(value.typeName), but column '\(typed.column.name)' holds \(typed.column.kind.rawValue) values",
+                    details: ["record_index": .integer(Int64(index)), "field": .string(typed.column.field)])
+            }
+        }
+    }
+
+    // MARK: rows to records
+
+    /// The record of the current row of a `SELECT` made by `selectSQL`.
+    func record(from statement: SQLiteStatement, backend: String, path: String) throws(ErrorInfo) -> DataValue {
+        if isDocument {
+            return try decodeJSON(statement, column: 0, what: "a stored record", backend: backend, path: path)
+        }
+        var object = DataObject(minimumCapacity: columns.count)
+        for (position, typed) in columns.enumerated() {
+            let index = Int32(position)
+            let type = statement.columnType(index)
+            if type == SQLITE_NULL { continue }
+            let value: DataValue
+            switch typed.column.kind {
+            case .json:
+                value = try decodeJSON(statement, column: index, what: "column '\(typed.column.name)'", backend: backend, path: path)
+            case .boolean:
+                value = .bool(statement.int64(index) != 0)
+            default:
+                // What SQLite holds: with flexible typing a column may hold another type than declared.
+                switch type {
+                case SQLITE_INTEGER: value = typed.column.kind == .real ? .double(statement.double(index)) : .integer(statement.int64(index))
+                case SQLITE_FLOAT: value = .double(statement.double(index))
+                case SQLITE_BLOB: value = .bytes(statement.withBytes(index) { Array($0) })
+                default: value = statement.withBytes(index) { UTF8Validation.string($0).map(DataValue.string) ?? .bytes(Array($0)) }
+                }
+            }
+            object.appendUnchecked(key: typed.column.field, value: value)
+        }
+        return .object(object)
+    }
+
+    private func decodeJSON(_ statement: SQLiteStatement, column: Int32, what: String, backend: String, path: String) throws(ErrorInfo) -> DataValue {
+        do {
+            return try statement.withBytes(column) { try RecordJSON.decode($0) }
+        } catch {
+            throw ErrorInfo(
+                .storage, layer: .storage, operation: "query",
+                message: "\(what) in table \(name.quoted) of \(path) is not valid JSON: \(error)",
+                details: ["backend_id": .string(backend), "path": .string(path)])
+        }
+    }
+
+    // MARK: queries
+
+    /// A `SELECT` for the criteria and the values to bind, in parameter order;
+    /// `nil` when a filter can never match (a value of another type than its column).
+    func select(_ criteria: QueryCriteria, backend: String) throws(ErrorInfo) -> (sql: String, parameters: [DataValue])? {
+        var conditions: [String] = []
+        var parameters: [DataValue] = []
+        func parameter(_ value: DataValue) -> String {
+            parameters.append(value)
+            return "?\(parameters.count)"
+        }
+        for (field, value) in criteria.filters {
+            if isDocument {
+                let path = parameter(.string(Self.jsonPath(field)))
+                switch value {
+                case .null: conditions.append("json_type(data, \(path)) = 'null'")
+                case .bool(let b): conditions.append("json_type(data, \(path)) = '\(b ? "true" : "false")'")
+                case .integer, .double:
+                    conditions.append("json_type(data, \(path)) IN ('integer', 'real') AND json_extract(data, \(path)) = \(parameter(value))")
+                default:
+                    conditions.append("json_type(data, \(path)) = 'text' AND json_extract(data, \(path)) = \(parameter(value))")
+                }
+            } else {
+                let typed = try column(forField: field, backend: backend)
+                let quoted = typed.identifier.quoted
+                switch (typed.column.kind, value) {
+                case (_, .null): conditions.append("\(quoted) IS NULL")
+                case (.text, .string), (.text, .bytes), (.integer, .integer), (.integer, .double), (.real, .integer), (.real, .double):
+                    conditions.append("\(quoted) = \(parameter(value))")
+                case (.boolean, .bool(let b)): conditions.append("\(quoted) = \(parameter(.integer(b ? 1 : 0)))")
+                case (.json, _):
+                    throw StorageErrors.invalid(
+                        backend: backend, operation: "query", "field '\(field)' is stored as JSON text: filters on JSON columns are not supported",
+                        details: ["field": .string(field)])
+                default: return nil
+                }
+            }
+        }
+        let selection = isDocument ? "data" : columns.map(\.identifier.quoted).joined(separator: ", ")
+        var sql = "SELECT \(selection) FROM \(name.quoted)"
+        if !conditions.isEmpty { sql += " WHERE " + conditions.joined(separator: " AND ") }
+        let direction = criteria.sortDirection == .descending ? "DESC" : "ASC"
+        if let sortBy = criteria.sortBy {
+            if isDocument {
+                sql += " ORDER BY json_extract(data, \(parameter(.string(Self.jsonPath(sortBy))))) \(direction), rowid"
+            } else {
+                sql += " ORDER BY \(try column(forField: sortBy, backend: backend).identifier.quoted) \(direction), rowid"
+            }
+        } else {
+            sql += " ORDER BY rowid"
+        }
+        sql += " LIMIT \(parameter(.integer(Int64(criteria.limit ?? -1)))) OFFSET \(parameter(.integer(Int64(criteria.offset))))"
+        return (sql, parameters)
+    }
+
+    private func column(forField field: String, backend: String) throws(ErrorInfo) -> TypedColumn {
+        guard let typed = columns.first(where: { $0.column.field == field }) else {
+            throw StorageErrors.invalid(
+                backend: backend, operation: "query", "table \(name.quoted) has no column for field '\(field)'",
+                details: ["field": .string(field)])
+        }
+        return typed
+    }
+
+    /// `$."field"`: the field name was validated (no quotes, no backslashes), so quoting it is enough.
+    static func jsonPath(_ field: String) -> String {
+        "$.\"\(field)\""
+    }
+}

@@ -1,0 +1,108 @@
+import CollectorPostgres
+import CollectorStorage
+import Collectors
+import CollectorValues
+import Foundation
+import Testing
+
+@Suite("PostgresStorage failures", .enabled(if: !PostgresTestEnvironment.optedOut))
+struct PostgresFailureTests {
+    @Test func aWrongPasswordIsAnAuthenticationErrorWithoutThePassword() async throws {
+        let url = try PostgresTestEnvironment.url()
+        var components = try #require(URLComponents(string: url))
+        let wrong = "Wr0ng-Secret-\(UUID().uuidString.prefix(6))"
+        components.password = wrong
+        let storage = try PostgresStorage(id: "pg", url: components.string)
+        #expect(!storage.redactedURL.contains(wrong))
+        let error = await #expect(throws: ErrorInfo.self) { try await storage.connect() }
+        #expect(error?.type == .authentication)
+        #expect(error?.isRetryable == false)
+        #expect(error?.message.contains("password authentication failed") == true)
+        #expect(error?.message.contains(wrong) == false)
+        #expect(error?.description.contains(wrong) == false)
+        #expect(error.map { "\($0.details)" }?.contains(wrong) == false)
+    }
+
+    @Test func aServerThatIsDownIsARetryableConnectionError() async throws {
+        let port = try unusedPort()
+        let secret = "s3cret-\(UUID().uuidString.prefix(6))"
+        let storage = try PostgresStorage(
+            url: "postgresql://collector:\(secret)@127.0.0.1:\(port)/collector_test", options: PostgresOptions(connectTimeoutSeconds: 3))
+        let error = await #expect(throws: ErrorInfo.self) { try await storage.connect() }
+        #expect(error?.type == .connection)
+        #expect(error?.isRetryable == true)
+        #expect(error?.message.contains("127.0.0.1") == true)
+        #expect(error?.message.contains(secret) == false)
+    }
+
+    @Test func storeAfterDisconnectIsAClearError() async throws {
+        let storage = try PostgresStorage(url: try PostgresTestEnvironment.url(), options: PostgresOptions(table: PostgresTestEnvironment.uniqueTable("dc")))
+        try await storage.connect()
+        _ = try await storage.store(["a": 1])
+        await storage.disconnect()
+        let error = await #expect(throws: ErrorInfo.self) { try await storage.store(["a": 2]) }
+        #expect(error?.type == .connection)
+        #expect(error?.message.contains("not connected") == true)
+        // connect() again, and it works.
+        try await storage.connect()
+        #expect(try await storage.query(QueryCriteria()).count == 1)
+    }
+
+    @Test func aBadURLIsAConfigurationErrorWithoutThePassword() throws {
+        let error = #expect(throws: ErrorInfo.self) {
+            try PostgresStorage(url: "postgresql://u:hunter2@host:5432/db?nonsense_option=1")
+        }
+        #expect(error?.type == .configuration)
+        #expect(error?.message.contains("hunter2") == false)
+    }
+
+    /// The server dies (`pg_ctl stop -m immediate`) while a batch is inside
+    /// its transaction, and comes back: the backend reconnects, runs the batch
+    /// again, and every record is stored exactly once. On its own cluster, so
+    /// the other tests keep theirs.
+    @Test(.timeLimit(.minutes(3)))
+    func aBatchInterruptedByAServerCrashIsStoredExactlyOnce() async throws {
+        _ = try PostgresTestEnvironment.url()  // fails clearly when PostgreSQL is not set up at all
+        let script = PostgresTestEnvironment.packageRoot.appendingPathComponent("scripts/postgres-test-cluster.sh").path
+        let name = "crash\(UUID().uuidString.prefix(6).lowercased())"
+        try run([script, "start", name])
+        defer { _ = try? run([script, "stop", name]) }
+        let envFile = PostgresTestEnvironment.packageRoot.appendingPathComponent(".build/postgres-test-\(name).env")
+        let settings = try String(contentsOf: envFile, encoding: .utf8)
+        let url = try #require(
+            settings.split(separator: "\n").first { $0.hasPrefix("COLLECTOR_TEST_POSTGRES_URL=") }
+                .map { String($0.dropFirst("COLLECTOR_TEST_POSTGRES_URL=".count)) })
+
+        let storage = try PostgresStorage(
+            url: url,
+            options: PostgresOptions(table: "crash", reconnectAttempts: 12, reconnectDelaySeconds: 0.2, rowsPerStatement: 100))
+        try await storage.connect()
+        // Each INSERT statement takes half a second, so the batch is surely inside its transaction when the server dies.
+        try run([
+            "psql", url, "-X", "-q", "-v", "ON_ERROR_STOP=1",
+            "-c", "CREATE FUNCTION slow() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(0.5); RETURN NULL; END $$",
+            "-c", "CREATE TRIGGER slow AFTER INSERT ON crash FOR EACH STATEMENT EXECUTE FUNCTION slow()",
+        ])
+        let records = (0..<300).map { DataValue.object(["i": .integer(Int64($0))]) }
+        let batch = Task { try await storage.store(batch: records) }
+
+        // Wait until the batch's INSERT runs on the server, then crash the server.
+        var seen = false
+        for _ in 0..<600 where !seen {
+            let active = try psqlValue(url, "SELECT count(*) FROM pg_stat_activity WHERE state = 'active' AND query LIKE 'INSERT INTO%'")
+            seen = active != "0"
+            if !seen { try await Task.sleep(for: .milliseconds(50)) }
+        }
+        try #require(seen, "the batch never reached the server")
+        try run([script, "kill", name])
+        try run([script, "resume", name])
+
+        let stored = try await batch.value
+        #expect(stored.count == 300)
+        #expect(try psqlValue(url, "SELECT count(*) FROM crash") == "300")
+        #expect(try psqlValue(url, "SELECT count(DISTINCT data->'i') FROM crash") == "300")
+        // And the backend goes on working on its new connection.
+        _ = try await storage.store(["i": 300])
+        #expect(try psqlValue(url, "SELECT count(*) FROM crash") == "301")
+    }
+}

@@ -1,0 +1,94 @@
+import CollectorSQLite
+import CollectorStorage
+import Collectors
+import CollectorValues
+import Testing
+
+@Suite("SQLiteStorage, typed columns")
+struct SQLiteTypedTests {
+    @Test func theReadingsTableIsTheBenchmarksTable() async throws {
+        let dir = try TemporaryDirectory()
+        let path = dir.file("readings.db")
+        let storage = SQLiteStorage(path: path, options: .readings)
+        try await storage.connect()
+        _ = try await storage.store(batch: benchRecords)
+        let raw = RawSQLite(path: path)
+        #expect(try raw.rows("SELECT name, type, \"notnull\" FROM pragma_table_info('readings') ORDER BY cid") == [
+            ["sensor_id", "TEXT", "1"], ["value", "REAL", "1"], ["unit", "TEXT", "0"], ["ts", "INTEGER", "1"],
+            ["site", "TEXT", "0"], ["severity", "TEXT", "1"], ["tags", "TEXT", "0"],
+        ])
+        #expect(try raw.rows("SELECT sensor_id, typeof(value), ts, site, severity, tags FROM readings ORDER BY rowid") == [
+            ["s-0593", "real", "1764288000009", "plant-8", "normal", #"{"line":"c","shift":1}"#],
+            ["s-0001", "real", "1764288000010", nil, "high", "{}"],
+            ["s-0002", "real", "1764288000011", "plant-1", "normal", nil],
+        ])
+    }
+
+    @Test func readsRecordsBackWithTheirTypes() async throws {
+        let dir = try TemporaryDirectory()
+        let storage = SQLiteStorage(path: dir.file("r.db"), options: .readings)
+        try await storage.connect()
+        _ = try await storage.store(batch: benchRecords)
+        let back = try await storage.query(QueryCriteria())
+        // Column order; NULL columns come back as missing fields; integers in a REAL column come back as floats.
+        #expect(back[0] == [
+            "sensor_id": "s-0593", "value": 69.31, "unit": "F", "ts": 1_764_288_000_009, "site": "plant-8",
+            "severity": "normal", "tags": ["line": "c", "shift": 1],
+        ])
+        #expect(back[2]["value"] == .double(12))
+        #expect(back[2]["tags"] == nil)
+    }
+
+    @Test func filtersSortsAndPagesOnColumns() async throws {
+        let dir = try TemporaryDirectory()
+        let storage = SQLiteStorage(path: dir.file("q.db"), options: .readings)
+        try await storage.connect()
+        _ = try await storage.store(batch: benchRecords)
+        let fahrenheit = try await storage.query(QueryCriteria(filters: ["unit": "F"], sortBy: "value", sortDirection: .descending))
+        #expect(fahrenheit.map { $0["sensor_id"] } == ["s-0593", "s-0002"])
+        #expect(try await storage.query(QueryCriteria(filters: ["value": 12])).count == 1)
+        #expect(try await storage.query(QueryCriteria(filters: ["site": nil])).map { $0["sensor_id"] } == ["s-0001"])
+        // An integer never equals a text column's string, even where SQLite's affinity would convert it.
+        #expect(try await storage.query(QueryCriteria(filters: ["ts": "1764288000009"])).isEmpty)
+        #expect(try await storage.query(QueryCriteria(sortBy: "ts", limit: 1, offset: 1)).map { $0["sensor_id"] } == ["s-0001"])
+        let unknown = await #expect(throws: ErrorInfo.self) { try await storage.query(QueryCriteria(filters: ["nope": 1])) }
+        #expect(unknown?.type == .validation)
+    }
+
+    @Test func deletesByRowID() async throws {
+        let dir = try TemporaryDirectory()
+        let storage = SQLiteStorage(path: dir.file("d.db"), options: .readings)
+        try await storage.connect()
+        let location = try await storage.store(benchRecords[0])
+        #expect(location.locationID == "1")
+        try await storage.delete(locationID: "1")
+        for missing in ["1", "abc", "-5"] {
+            let error = await #expect(throws: ErrorInfo.self) { try await storage.delete(locationID: missing) }
+            #expect(error?.type == .notFound)
+        }
+    }
+
+    @Test func aValueOfTheWrongTypeFailsTheWholeBatch() async throws {
+        let dir = try TemporaryDirectory()
+        let path = dir.file("w.db")
+        let storage = SQLiteStorage(path: path, options: .readings)
+        try await storage.connect()
+        var batch = benchRecords
+        batch[1]["value"] = "n/a"
+        let error = await #expect(throws: ErrorInfo.self) { try await storage.store(batch: batch) }
+        #expect(error?.type == .validation)
+        #expect(error?.message.contains("'value'") == true)
+        #expect(try RawSQLite(path: path).count("readings") == 0)
+        let notObject = await #expect(throws: ErrorInfo.self) { try await storage.store(batch: [[1, 2]]) }
+        #expect(notObject?.type == .validation)
+    }
+
+    @Test(arguments: [
+        Column("x; DROP TABLE t", .text), Column("ok", .text, sqlType: "text); DROP TABLE t; --"), Column("a\"b", .integer),
+    ])
+    func hostileColumnsAreRejected(_ column: Column) async throws {
+        let dir = try TemporaryDirectory()
+        let storage = SQLiteStorage(path: dir.file("h.db"), options: SQLiteOptions(table: "t", layout: .columns([column])))
+        await #expect(throws: ErrorInfo.self) { try await storage.connect() }
+    }
+}
