@@ -15,6 +15,8 @@ let package = Package(
         .library(name: "Collectors", targets: ["Collectors"]),
         .library(name: "CollectorScripting", targets: ["CollectorScripting"]),
         // MARK: products
+        .library(name: "CollectorSources", targets: ["CollectorSources"]),
+        .library(name: "CollectorWebSocket", targets: ["CollectorWebSocket"]),
         .library(name: "CollectorStorage", targets: ["CollectorStorage"]),
         .library(name: "CollectorSQLite", targets: ["CollectorSQLite"]),
         .library(name: "CollectorPostgres", targets: ["CollectorPostgres"]),
@@ -49,6 +51,31 @@ let package = Package(
         .target(name: "CollectorMocks", dependencies: ["Collectors", "CollectorValues"], swiftSettings: strict),
 
         // MARK: source targets
+        // Native sources without C: generator, files, stdin, command output, HTTP polling, SSE.
+        .target(
+            name: "CollectorSources",
+            dependencies: ["Collectors", "CollectorValues"],
+            swiftSettings: strict
+        ),
+        // C: the system OpenSSL, for wss:// (and SHA-1 of the WebSocket handshake).
+        .systemLibrary(
+            name: "COpenSSL",
+            pkgConfig: "openssl",
+            providers: [.apt(["libssl-dev"])]
+        ),
+        // The RFC 6455 client and the WebSocket source: its own target, so that an
+        // embedder that needs no WebSocket does not link OpenSSL.
+        .target(
+            name: "CollectorWebSocket",
+            dependencies: ["COpenSSL", "Collectors", "CollectorValues"],
+            swiftSettings: strict
+        ),
+        // Benchmarks of the sources (file line splitting, generator, WebSocket messages/s).
+        .executableTarget(
+            name: "collector-sources-bench",
+            dependencies: ["CollectorSources", "CollectorWebSocket", "Collectors"],
+            swiftSettings: strict
+        ),
 
         // MARK: storage targets (CSQLite, CPostgres, CollectorStorage, CollectorSQLite, CollectorPostgres)
         // C: the system SQLite 3 and a shim of what Swift cannot import (SQLITE_TRANSIENT).
@@ -140,6 +167,16 @@ let package = Package(
         ),
 
         // MARK: source test targets
+        .testTarget(
+            name: "CollectorSourcesTests",
+            dependencies: ["CollectorSources", "Collectors", "CollectorValues"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "CollectorWebSocketTests",
+            dependencies: ["CollectorWebSocket", "CollectorSources", "Collectors", "CollectorValues"],
+            swiftSettings: strict
+        ),
 
         // MARK: storage test targets
         .testTarget(

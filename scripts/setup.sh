@@ -10,10 +10,24 @@ set -euo pipefail
 packages=(pkg-config liblua5.4-dev libedit-dev)
 # The storage backends link the system SQLite and libpq.
 packages+=(libsqlite3-dev libpq-dev)
+# The WebSocket source links the system OpenSSL (wss://, the handshake's SHA-1).
+packages+=(libssl-dev)
 if [[ "${1:-}" == "--test" ]]; then
     # Storage tests: SQLite files, and a throwaway PostgreSQL cluster (scripts/postgres-test-cluster.sh).
     packages+=(sqlite3 postgresql)
+    # Source tests: Python fixture servers and a throwaway TLS certificate (openssl req).
+    packages+=(python3 python3-pip openssl)
 fi
+
+# The WebSocket tests' server is the PyPI package `websockets` (not our code).
+install_python_fixtures() {
+    [[ "${1:-}" == "--test" ]] || return 0
+    command -v python3 >/dev/null 2>&1 || return 0
+    python3 -c 'import websockets' 2>/dev/null && return 0
+    echo "setup: installing the Python package websockets (WebSocket test server)"
+    python3 -m pip install --quiet websockets 2>/dev/null \
+        || python3 -m pip install --quiet --break-system-packages websockets
+}
 
 missing=()
 for package in "${packages[@]}"; do
@@ -29,6 +43,7 @@ fi
 
 if [[ ${#missing[@]} -eq 0 ]]; then
     echo "setup: system packages present (${packages[*]})"
+    install_python_fixtures "${1:-}"
     exit 0
 fi
 
@@ -47,3 +62,4 @@ export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 echo "setup: installed ${missing[*]}"
+install_python_fixtures "${1:-}"

@@ -1,0 +1,180 @@
+import CollectorValues
+import Collectors
+import Foundation
+
+/// Reads a file: the whole file per `collect()`, or its lines one by one.
+///
+/// - `.whole`: every `collect()` reads the file anew (so an interval
+///   collection sees its current contents); `stream()` yields it once.
+/// - `.lines`: `collect()` returns the next line (`\n` or `\r\n` ended; a last
+///   line without a terminator counts), and fails with an end-of-data error
+///   after the last; `stream()` yields the lines and ends. A new `connect()`
+///   after `disconnect()` starts from the top. To follow a growing file and
+///   resume after a restart, use `FollowFileSource`.
+///
+/// Errors: a missing file is `.notFound`, an unreadable one `.authentication`
+/// (permission) or `.configuration` (a directory), neither retryable. A line
+/// over `maxLineLength` or not UTF-8 (when `validateUTF8`) is a `.validation`
+/// error; it is skipped, so the next `collect()` goes on after it.
+public actor FileSource: DataSource {
+    public enum Mode: String, Sendable, Hashable {
+        case whole
+        case lines
+    }
+
+    public struct Options: Sendable, Hashable {
+        public var mode: Mode
+        /// The payload's format: for example `.json` for a whole JSON file, `.jsonLines` for lines.
+        public var format: DataFormat
+        /// Longest line kept, in bytes (terminator excluded).
+        public var maxLineLength: Int
+        /// Largest file `.whole` reads, in bytes.
+        public var maxFileSize: Int
+        /// Reject lines (or a whole file) that are not UTF-8: for text formats.
+        public var validateUTF8: Bool
+        /// Bytes per read call.
+        public var readChunkSize: Int
+
+        public init(
+            mode: Mode = .lines, format: DataFormat = .jsonLines, maxLineLength: Int = 16 << 20,
+            maxFileSize: Int = 256 << 20, validateUTF8: Bool = true, readChunkSize: Int = 256 << 10
+        ) {
+            self.mode = mode
+            self.format = format
+            self.maxLineLength = maxLineLength
+            self.maxFileSize = maxFileSize
+            self.validateUTF8 = validateUTF8
+            self.readChunkSize = max(4096, readChunkSize)
+        }
+    }
+
+    public nonisolated let id: String
+    public nonisolated let path: String
+    public nonisolated let options: Options
+    private var fd: Int32?
+    private var cursor: LineCursor
+    private var atEnd = false
+    private var chunk: [UInt8]
+
+    public init(id: String, path: String, options: Options = Options()) {
+        self.id = id
+        self.path = path
+        self.options = options
+        cursor = LineCursor(sourceID: id, maxLineLength: options.maxLineLength, validateUTF8: options.validateUTF8)
+        chunk = [UInt8](repeating: 0, count: options.readChunkSize)
+    }
+
+    /// Opens the file in `.lines` mode; checks that it is readable in `.whole` mode.
+    public func connect() async throws {
+        switch options.mode {
+        case .whole:
+            let fd = try open()
+            POSIXFile.close(fd)
+        case .lines:
+            guard fd == nil else { return }
+            fd = try open()
+            cursor.reset(offset: 0)
+            atEnd = false
+        }
+    }
+
+    public func disconnect() async {
+        if let fd { POSIXFile.close(fd) }
+        fd = nil
+    }
+
+    public func collect() async throws -> CollectedData {
+        guard let item = try await next() else { throw SourceErrors.endOfData(id) }
+        return item
+    }
+
+    public nonisolated func stream() -> AsyncThrowingStream<CollectedData, any Error> {
+        let done = SourceLock(false)
+        return pullStream {
+            // `.whole` streams the file once; `.lines` ends after the last line.
+            if done.withLock({ $0 }) { return nil }
+            let item = try await self.next()
+            if self.options.mode == .whole || item == nil { done.withLock { $0 = true } }
+            return item
+        }
+    }
+
+    private func next() async throws -> CollectedData? {
+        switch options.mode {
+        case .whole: return try readWhole()
+        case .lines: return try nextLine()
+        }
+    }
+
+    private func open() throws(ErrorInfo) -> Int32 {
+        switch POSIXFile.open(path) {
+        case .success(let fd):
+            if POSIXFile.identity(ofDescriptor: fd)?.isDirectory == true {
+                POSIXFile.close(fd)
+                throw SourceErrors.system(id, operation: "connect", call: "open", errno: EISDIR, path: path)
+            }
+            return fd
+        case .failure(let code):
+            throw SourceErrors.system(id, operation: "connect", call: "open", errno: code.code, path: path)
+        }
+    }
+
+    private func readWhole() throws -> CollectedData {
+        let fd = try open()
+        defer { POSIXFile.close(fd) }
+        var bytes: [UInt8] = []
+        while true {
+            let n = try read(fd)
+            if n == 0 { break }
+            if bytes.count + n > options.maxFileSize {
+                throw SourceErrors.invalidInput(
+                    id, message: "'\(path)' is larger than the limit of \(options.maxFileSize) bytes",
+                    details: ["path": .string(path), "max_file_size": .integer(Int64(options.maxFileSize))])
+            }
+            bytes.append(contentsOf: chunk[0..<n])
+        }
+        if options.validateUTF8, !bytes.withUnsafeBufferPointer({ UTF8Validation.isValid($0) }) {
+            throw SourceErrors.invalidInput(
+                id, message: "'\(path)' is not valid UTF-8", details: ["path": .string(path)])
+        }
+        return CollectedData(
+            sourceID: id, format: options.format, method: .file, payload: bytes,
+            metadata: ["path": .string(path), "size": .integer(Int64(bytes.count))])
+    }
+
+    private func nextLine() throws -> CollectedData? {
+        if fd == nil { try openForLines() }
+        guard let fd else { return nil }
+        while true {
+            switch try cursor.next(atEnd: atEnd) {
+            case .line(let payload, let start, let number):
+                return CollectedData(
+                    sourceID: id, format: options.format, method: .file, payload: payload,
+                    metadata: ["path": .string(path), "line": .integer(number), "offset": .integer(start)])
+            case .needMore:
+                if atEnd { return nil }
+                let n = try read(fd)
+                if n == 0 {
+                    atEnd = true
+                } else {
+                    chunk.withUnsafeBytes { cursor.append(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
+                }
+            }
+        }
+    }
+
+    /// `collect()` without `connect()` opens the file, as a convenience.
+    private func openForLines() throws {
+        fd = try open()
+        cursor.reset(offset: 0)
+        atEnd = false
+    }
+
+    private func read(_ fd: Int32) throws(ErrorInfo) -> Int {
+        let outcome = chunk.withUnsafeMutableBytes { POSIXFile.read(fd, into: $0) }
+        switch outcome {
+        case .success(let n): return n
+        case .failure(let code): throw SourceErrors.system(id, operation: "collect", call: "read", errno: code.code, path: path)
+        }
+    }
+}

@@ -1,0 +1,239 @@
+import CollectorValues
+import Collectors
+import Foundation
+
+/// Follows a file like `tail -F`: yields lines as they are appended, keeps
+/// going when the file is rotated (renamed away and recreated) or truncated,
+/// waits for a file that does not exist yet, and, with a `positionFile`,
+/// resumes after a restart where it left off.
+///
+/// The file is polled (every `pollInterval` once caught up): portable, and
+/// cheap next to a pipeline's work; the position kept is the offset just past
+/// the last line handed out, so nothing is read twice after a clean restart.
+///
+/// - Rotation: once the old file is read to its end (an unterminated last
+///   line included) the new file at `path` is read from its start. A
+///   generation rotated away before it was ever seen at `path` is not read.
+/// - Truncation (the file became shorter than what was read): from the start.
+/// - Deletion: the rest of the file is read, then the source waits for a new one.
+/// - Restart: when the saved device and inode are still the file at `path`
+///   and it is at least as long as the saved offset, reading resumes there;
+///   otherwise the current file is read from its start.
+///
+/// Errors: a path that cannot be read (permission, a directory) is thrown,
+/// not waited for; a line over the limit or not UTF-8 is a `.validation`
+/// error after it has been skipped (the stream ends with it; the next
+/// `stream()` or `collect()` goes on after that line).
+public actor FollowFileSource: DataSource {
+    /// Where to start when no saved position applies.
+    public enum Start: String, Sendable, Hashable {
+        case beginning
+        case end
+    }
+
+    public struct Options: Sendable, Hashable {
+        public var format: DataFormat
+        /// How long to wait before looking again once caught up.
+        public var pollInterval: Duration
+        /// A file to keep the position in; `nil` to start anew each time.
+        public var positionFile: String?
+        /// How often, at most, the position is saved while lines keep coming
+        /// (it is also saved whenever the source is caught up, and on disconnect).
+        public var checkpointInterval: Duration
+        /// Where the first file is read from when no saved position applies.
+        public var startAt: Start
+        public var maxLineLength: Int
+        public var validateUTF8: Bool
+        public var readChunkSize: Int
+
+        public init(
+            format: DataFormat = .jsonLines, pollInterval: Duration = .milliseconds(250), positionFile: String? = nil,
+            checkpointInterval: Duration = .seconds(1), startAt: Start = .beginning, maxLineLength: Int = 16 << 20,
+            validateUTF8: Bool = true, readChunkSize: Int = 256 << 10
+        ) {
+            self.format = format
+            self.pollInterval = pollInterval
+            self.positionFile = positionFile
+            self.checkpointInterval = checkpointInterval
+            self.startAt = startAt
+            self.maxLineLength = maxLineLength
+            self.validateUTF8 = validateUTF8
+            self.readChunkSize = max(4096, readChunkSize)
+        }
+    }
+
+    public nonisolated let id: String
+    public nonisolated let path: String
+    public nonisolated let options: Options
+
+    private var fd: Int32?
+    private var identity: FileIdentity?
+    private var cursor: LineCursor
+    /// Bytes read from the open file (the cursor's offset plus what it buffers).
+    private var readPosition: Int64 = 0
+    private var openedBefore = false
+    private var savedPosition: FilePosition?
+    private var lastSave: ContinuousClock.Instant?
+    private let clock = ContinuousClock()
+    private var chunk: [UInt8]
+
+    public init(id: String, path: String, options: Options = Options()) {
+        self.id = id
+        self.path = path
+        self.options = options
+        cursor = LineCursor(sourceID: id, maxLineLength: options.maxLineLength, validateUTF8: options.validateUTF8)
+        chunk = [UInt8](repeating: 0, count: options.readChunkSize)
+    }
+
+    /// The offset just past the last line handed out, in the file being read.
+    public var offset: Int64 { cursor.offset }
+
+    /// Loads the saved position and opens the file if it exists (so that
+    /// `.end` means its end at connect time); a file created later is opened
+    /// by the read that finds it.
+    /// - Throws: when the path exists but cannot be read (permission, a directory).
+    public func connect() async throws {
+        guard fd == nil else { return }
+        if let positionFile = options.positionFile, let loaded = FilePosition.load(from: positionFile) {
+            savedPosition = loaded
+        }
+        _ = try openIfPresent()
+    }
+
+    /// Saves the position and closes the file; a later `connect()` (of this
+    /// source, or of a new one with the same `positionFile`) resumes there.
+    public func disconnect() async {
+        saveIfChanged(force: true)
+        if let identity, fd != nil {
+            // Kept in memory too, for a reconnect of this source without a position file.
+            savedPosition = FilePosition(device: identity.device, inode: identity.inode, offset: cursor.offset)
+            openedBefore = false
+        }
+        closeFile()
+    }
+
+    public func collect() async throws -> CollectedData {
+        // Following never runs out: this waits for the next line.
+        try await nextLine()
+    }
+
+    public nonisolated func stream() -> AsyncThrowingStream<CollectedData, any Error> {
+        pullStream { try await self.nextLine() }
+    }
+
+    /// Saves the position now (it is saved on its own on disconnect and when caught up).
+    public func checkpoint() { saveIfChanged(force: true) }
+
+    private func nextLine() async throws -> CollectedData {
+        while true {
+            try Task.checkCancellation()
+            guard let fd = try openIfPresent() else {
+                saveIfChanged(force: false)
+                try await clock.sleep(for: options.pollInterval)
+                continue
+            }
+            if case .line(let payload, let start, _) = try cursor.next() {
+                saveIfChanged(force: false)
+                return item(payload, start: start)
+            }
+            let n = try read(fd)
+            if n > 0 {
+                chunk.withUnsafeBytes { cursor.append(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
+                readPosition += Int64(n)
+                continue
+            }
+            // At the end of the open file: has it been replaced, removed or cut short?
+            let current = POSIXFile.identity(ofPath: path)
+            if let identity, current.map({ !$0.isSameFile(as: identity) }) ?? true {
+                // A writer may have appended between our read and the rename.
+                let late = try read(fd)
+                if late > 0 {
+                    chunk.withUnsafeBytes { cursor.append(UnsafeRawBufferPointer(rebasing: $0[0..<late])) }
+                    readPosition += Int64(late)
+                    continue
+                }
+                if case .line(let payload, let start, _) = try cursor.next(atEnd: true) {
+                    return item(payload, start: start)
+                }
+                closeFile()
+                continue
+            }
+            if let size = POSIXFile.identity(ofDescriptor: fd)?.size, size < readPosition {
+                _ = POSIXFile.seek(fd, to: 0)
+                cursor.reset(offset: 0)
+                readPosition = 0
+                continue
+            }
+            saveIfChanged(force: true)
+            try await clock.sleep(for: options.pollInterval)
+        }
+    }
+
+    private func item(_ payload: [UInt8], start: Int64) -> CollectedData {
+        var metadata: DataObject = [
+            "path": .string(path), "offset": .integer(start), "end_offset": .integer(cursor.offset),
+        ]
+        if let identity { metadata["inode"] = .integer(Int64(bitPattern: identity.inode)) }
+        return CollectedData(sourceID: id, format: options.format, method: .fileTail, payload: payload, metadata: metadata)
+    }
+
+    /// The open file, opening the one at `path` if none is; `nil` while there is none.
+    private func openIfPresent() throws(ErrorInfo) -> Int32? {
+        if let fd { return fd }
+        let fd: Int32
+        switch POSIXFile.open(path) {
+        case .success(let opened): fd = opened
+        case .failure(let code):
+            if code.code == ENOENT { return nil }
+            throw SourceErrors.system(id, operation: "collect", call: "open", errno: code.code, path: path)
+        }
+        guard let opened = POSIXFile.identity(ofDescriptor: fd), !opened.isDirectory else {
+            POSIXFile.close(fd)
+            throw SourceErrors.system(id, operation: "collect", call: "open", errno: EISDIR, path: path)
+        }
+        var start: Int64 = 0
+        if !openedBefore {
+            if let saved = savedPosition, saved.device == opened.device, saved.inode == opened.inode,
+                saved.offset <= opened.size
+            {
+                start = saved.offset
+            } else if savedPosition == nil, options.startAt == .end {
+                start = opened.size
+            }
+        }
+        if start > 0, !POSIXFile.seek(fd, to: start) { start = 0 }
+        openedBefore = true
+        self.fd = fd
+        identity = opened
+        cursor.reset(offset: start)
+        readPosition = start
+        return fd
+    }
+
+    private func closeFile() {
+        if let fd { POSIXFile.close(fd) }
+        fd = nil
+    }
+
+    private func read(_ fd: Int32) throws(ErrorInfo) -> Int {
+        let outcome = chunk.withUnsafeMutableBytes { POSIXFile.read(fd, into: $0) }
+        switch outcome {
+        case .success(let n): return n
+        case .failure(let code):
+            throw SourceErrors.system(id, operation: "collect", call: "read", errno: code.code, path: path)
+        }
+    }
+
+    /// Saves the position when it changed and, unless forced, when the last save is old enough.
+    /// A failed save is not fatal: the position is kept in memory and saved again later.
+    private func saveIfChanged(force: Bool) {
+        guard let positionFile = options.positionFile, let identity else { return }
+        let position = FilePosition(device: identity.device, inode: identity.inode, offset: cursor.offset)
+        guard position != savedPosition else { return }
+        if !force, let lastSave, lastSave.duration(to: clock.now) < options.checkpointInterval { return }
+        if (try? position.save(to: positionFile)) != nil {
+            savedPosition = position
+            lastSave = clock.now
+        }
+    }
+}

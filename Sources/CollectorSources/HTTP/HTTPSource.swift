@@ -1,0 +1,247 @@
+import CollectorValues
+import Collectors
+import Foundation
+
+/// Polls an HTTP API with URLSession: one request per `collect()`, or on an
+/// interval with jitter through `stream()`.
+///
+/// - Conditional requests: with `conditional`, the last `ETag` and
+///   `Last-Modified` of each URL are sent back (`If-None-Match`,
+///   `If-Modified-Since`); a `304` is not collected: `collect()` throws a
+///   non-retryable `.notFound` error with `not_modified` in its details,
+///   and `stream()` skips it.
+/// - Pagination: after a page with a next link (or cursor), the next
+///   `collect()` fetches the next page, up to `maxPages` per poll; `stream()`
+///   fetches all pages of a poll, then waits for the next poll.
+/// - Errors: a non-2xx response is an `ErrorInfo` with `http_status` and a
+///   `body_excerpt`; 5xx, 408, 429, timeouts and refused or dropped
+///   connections are retryable, other 4xx are not (401/403 are
+///   `.authentication`). After 429 or 503 with `Retry-After`, the source
+///   sends nothing before that time has passed (capped by `maxRetryAfter`).
+public actor HTTPSource: DataSource {
+    public enum Method: String, Sendable, Hashable {
+        case get = "GET"
+        case post = "POST"
+        case put = "PUT"
+    }
+
+    public struct Options: Sendable, Hashable {
+        public var method: Method
+        public var headers: [String: String]
+        /// Sent as `Authorization: Bearer …` (the seed's `api_key`).
+        public var bearerToken: String?
+        /// Added to the URL's query (in key order).
+        public var query: [String: String]
+        /// The request body, for POST and PUT.
+        public var body: [UInt8]?
+        /// Fails a request that receives nothing for this long (connecting included).
+        public var timeout: Duration
+        /// Fails a request that has not completed in this long, however busy.
+        public var totalTimeout: Duration
+        /// Largest body kept; a longer one is cut off and fails with `.validation`.
+        public var maxResponseSize: Int
+        /// Send `If-None-Match` / `If-Modified-Since` and skip unchanged data.
+        public var conditional: Bool
+        public var pagination: Pagination
+        public var format: DataFormat
+        /// Check that the body is UTF-8 unless the format is `.binary`.
+        public var validateUTF8: Bool
+        /// Time between polls in `stream()`.
+        public var interval: Duration
+        /// Polls are spread by up to this fraction of `interval` either way (0.1: ±10 %).
+        public var jitter: Double
+        /// The longest `Retry-After` obeyed.
+        public var maxRetryAfter: Duration
+
+        public init(
+            method: Method = .get, headers: [String: String] = [:], bearerToken: String? = nil,
+            query: [String: String] = [:], body: [UInt8]? = nil, timeout: Duration = .seconds(30),
+            totalTimeout: Duration = .seconds(120), maxResponseSize: Int = 10 << 20, conditional: Bool = true,
+            pagination: Pagination = .none, format: DataFormat = .json, validateUTF8: Bool = true,
+            interval: Duration = .seconds(60), jitter: Double = 0.1, maxRetryAfter: Duration = .seconds(300)
+        ) {
+            self.method = method
+            self.headers = headers
+            self.bearerToken = bearerToken
+            self.query = query
+            self.body = body
+            self.timeout = timeout
+            self.totalTimeout = totalTimeout
+            self.maxResponseSize = maxResponseSize
+            self.conditional = conditional
+            self.pagination = pagination
+            self.format = format
+            self.validateUTF8 = validateUTF8
+            self.interval = interval
+            self.jitter = min(max(0, jitter), 1)
+            self.maxRetryAfter = maxRetryAfter
+        }
+    }
+
+    private struct Validators {
+        var etag: String?
+        var lastModified: String?
+    }
+
+    public nonisolated let id: String
+    /// The first page's URL, query options applied.
+    public nonisolated let url: URL
+    public nonisolated let options: Options
+    private let transport = HTTPTransport()
+    private var session: URLSession?
+    private var validators: [URL: Validators] = [:]
+    private var nextPage: (url: URL, number: Int)?
+    private var notBefore: ContinuousClock.Instant?
+    private var pollDue: ContinuousClock.Instant?
+    private let clock = ContinuousClock()
+
+    public init(id: String, url: URL, options: Options = Options()) {
+        self.id = id
+        self.options = options
+        var url = url
+        for (name, value) in options.query.sorted(by: { $0.key < $1.key }) {
+            url = PageLinks.setting(name, to: value, in: url)
+        }
+        self.url = url
+    }
+
+    public func connect() async throws {
+        if session == nil { session = transport.makeSession(timeout: options.timeout, totalTimeout: options.totalTimeout) }
+    }
+
+    /// Cancels requests in flight and releases the session.
+    public func disconnect() async {
+        session?.invalidateAndCancel()
+        session = nil
+    }
+
+    public func collect() async throws -> CollectedData {
+        let (target, number) = nextPage ?? (url, 1)
+        nextPage = nil
+        try await waitForRetryAfter()
+        if session == nil { try await connect() }
+        guard let session else { throw ErrorInfo(.cancelled, layer: .collection, operation: "collect", message: "disconnected") }
+
+        let start = clock.now
+        let response: HTTPResponse
+        do {
+            response = try await transport.perform(request(for: target), in: session, limit: options.maxResponseSize)
+        } catch {
+            throw HTTPErrors.transport(error, sourceID: id, url: target)
+        }
+        let latency = start.duration(to: clock.now)
+
+        if response.status == 304 {
+            throw ErrorInfo(
+                .notFound, layer: .collection, operation: "collect",
+                message: "\(target.absoluteString) has not changed since it was last collected",
+                details: [
+                    "source_id": .string(id), "url": .string(target.absoluteString), "http_status": 304,
+                    "not_modified": true,
+                ])
+        }
+        guard (200...299).contains(response.status) else {
+            var retryAfter: Double?
+            if response.status == 429 || response.status == 503 {
+                retryAfter = HTTPErrors.retryAfter(response.header("Retry-After"))
+                if let seconds = retryAfter {
+                    let capped = min(Duration.milliseconds(Int64(seconds * 1000)), options.maxRetryAfter)
+                    notBefore = clock.now.advanced(by: capped)
+                }
+            }
+            throw HTTPErrors.status(response, sourceID: id, url: target, retryAfter: retryAfter)
+        }
+        if options.validateUTF8, options.format != .binary,
+            !response.body.withUnsafeBufferPointer({ UTF8Validation.isValid($0) })
+        {
+            throw ErrorInfo(
+                .validation, layer: .collection, operation: "collect",
+                message: "response from \(target.absoluteString) is not valid UTF-8",
+                details: [
+                    "source_id": .string(id), "url": .string(target.absoluteString),
+                    "http_status": .integer(Int64(response.status)),
+                    "content_type": .string(response.header("Content-Type") ?? ""),
+                ])
+        }
+        if options.conditional {
+            validators[target] = Validators(etag: response.header("ETag"), lastModified: response.header("Last-Modified"))
+        }
+        if number < options.pagination.maxPages, let next = nextURL(after: response, at: target) {
+            nextPage = (next, number + 1)
+        }
+        return item(response, url: target, page: number, latency: latency)
+    }
+
+    /// Polls every `interval` (± jitter), yielding each changed page; ends with the first error.
+    public nonisolated func stream() -> AsyncThrowingStream<CollectedData, any Error> {
+        pullStream { try await self.nextPolled() }
+    }
+
+    private func nextPolled() async throws -> CollectedData? {
+        while true {
+            if nextPage == nil, let due = pollDue, due > clock.now { try await clock.sleep(until: due, tolerance: nil) }
+            try Task.checkCancellation()
+            let startingPoll = nextPage == nil
+            if startingPoll { pollDue = clock.now.advanced(by: jittered(options.interval)) }
+            do {
+                return try await collect()
+            } catch let error as ErrorInfo where error.details["not_modified"] == .bool(true) {
+                continue
+            }
+        }
+    }
+
+    private func jittered(_ interval: Duration) -> Duration {
+        guard options.jitter > 0 else { return interval }
+        let factor = 1 + Double.random(in: -options.jitter...options.jitter)
+        return .nanoseconds(Int64(Double(interval.components.seconds) * 1e9 * factor + Double(interval.components.attoseconds) / 1e9 * factor))
+    }
+
+    private func waitForRetryAfter() async throws {
+        guard let notBefore else { return }
+        if notBefore > clock.now { try await clock.sleep(until: notBefore, tolerance: nil) }
+        self.notBefore = nil
+    }
+
+    private func request(for target: URL) -> URLRequest {
+        var request = URLRequest(url: target)
+        request.httpMethod = options.method.rawValue
+        for (name, value) in options.headers { request.setValue(value, forHTTPHeaderField: name) }
+        if let token = options.bearerToken { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
+        if let body = options.body { request.httpBody = Data(body) }
+        if options.conditional, let known = validators[target] {
+            if let etag = known.etag { request.setValue(etag, forHTTPHeaderField: "If-None-Match") }
+            if let lastModified = known.lastModified { request.setValue(lastModified, forHTTPHeaderField: "If-Modified-Since") }
+        }
+        return request
+    }
+
+    private func nextURL(after response: HTTPResponse, at target: URL) -> URL? {
+        switch options.pagination {
+        case .none: return nil
+        case .linkHeader: return PageLinks.next(linkHeader: response.header("Link"), base: target)
+        case .cursor(let field, let parameter, _):
+            guard let cursor = PageLinks.cursor(in: response.body, field: field) else { return nil }
+            return PageLinks.setting(parameter, to: cursor, in: url)
+        }
+    }
+
+    private func item(_ response: HTTPResponse, url target: URL, page: Int, latency: Duration) -> CollectedData {
+        let latencyMS = Double(latency.components.seconds) * 1000 + Double(latency.components.attoseconds) / 1e15
+        var metadata: DataObject = [
+            "url": .string(target.absoluteString), "http_status": .integer(Int64(response.status)),
+            "content_type": .string(response.header("Content-Type") ?? ""), "latency_ms": .double(latencyMS),
+            "page": .integer(Int64(page)), "has_more": .bool(nextPage != nil),
+        ]
+        if let etag = response.header("ETag") { metadata["etag"] = .string(etag) }
+        if let lastModified = response.header("Last-Modified") { metadata["last_modified"] = .string(lastModified) }
+        let method: CollectionMethod =
+            switch options.method {
+            case .get: .httpGet
+            case .post: .httpPost
+            case .put: CollectionMethod(rawValue: "http_put")
+            }
+        return CollectedData(
+            sourceID: id, format: options.format, method: method, payload: response.body, metadata: metadata)
+    }
+}

@@ -1,0 +1,120 @@
+import CollectorValues
+import Collectors
+import Foundation
+
+/// Lines from standard input (or any readable pipe or terminal descriptor):
+/// `collect()` returns the next line and fails with an end-of-data error at
+/// the end of input; `stream()` yields the lines and ends there.
+///
+/// Reads wait in `poll` on a thread of their own, never on Swift's cooperative
+/// pool, and notice cancellation within 100 ms. One reader at a time: a
+/// second concurrent `collect()` fails with a `.configuration` error.
+/// Errors: a line over `maxLineLength` or not UTF-8 (when `validateUTF8`) is
+/// a `.validation` error after it was skipped; a failed read is typed by its errno.
+public actor StdinSource: DataSource {
+    public struct Options: Sendable, Hashable {
+        public var format: DataFormat
+        public var maxLineLength: Int
+        public var validateUTF8: Bool
+
+        public init(format: DataFormat = .jsonLines, maxLineLength: Int = 16 << 20, validateUTF8: Bool = true) {
+            self.format = format
+            self.maxLineLength = maxLineLength
+            self.validateUTF8 = validateUTF8
+        }
+    }
+
+    public nonisolated let id: String
+    public nonisolated let options: Options
+    private let reader: PipeReader
+    private var lines: LineReading
+
+    /// - Parameter fileDescriptor: 0 (standard input) unless a test or an embedder passes another.
+    ///   The source does not close it.
+    public init(id: String = "stdin", fileDescriptor: Int32 = 0, options: Options = Options()) {
+        self.id = id
+        self.options = options
+        reader = PipeReader(fd: fileDescriptor)
+        lines = LineReading(
+            cursor: LineCursor(sourceID: id, maxLineLength: options.maxLineLength, validateUTF8: options.validateUTF8))
+    }
+
+    public func connect() async throws {}
+    public func disconnect() async {}
+
+    public func collect() async throws -> CollectedData {
+        guard let item = try await next() else { throw SourceErrors.endOfData(id) }
+        return item
+    }
+
+    public nonisolated func stream() -> AsyncThrowingStream<CollectedData, any Error> {
+        pullStream { try await self.next() }
+    }
+
+    private func next() async throws -> CollectedData? {
+        try lines.checkIdle(id)
+        while true {
+            switch try lines.step() {
+            case .line(let payload, let number):
+                return CollectedData(
+                    sourceID: id, format: options.format, method: .stdin, payload: payload,
+                    metadata: ["line": .integer(number)])
+            case .end:
+                return nil
+            case .needMore:
+                lines.busy = true
+                defer { lines.busy = false }
+                lines.receive(try await reader.read(sourceID: id))
+            }
+        }
+    }
+}
+
+/// The line state that stdin and command output share. The owning actor
+/// runs the loop: take a buffered line (`step`), else read and `receive`.
+struct LineReading {
+    enum Step {
+        case line(payload: [UInt8], number: Int64)
+        case needMore
+        case end
+    }
+
+    var cursor: LineCursor
+    private var atEnd = false
+    /// Set while a read is awaited: actors are reentrant, and two readers
+    /// interleaving their appends would scramble lines.
+    var busy = false
+
+    init(cursor: LineCursor) { self.cursor = cursor }
+
+    mutating func step() throws(ErrorInfo) -> Step {
+        if case .line(let payload, _, let number) = try cursor.next(atEnd: atEnd) {
+            return .line(payload: payload, number: number)
+        }
+        return atEnd ? .end : .needMore
+    }
+
+    /// Bytes read; empty means the end of input.
+    mutating func receive(_ bytes: [UInt8]) {
+        if bytes.isEmpty { atEnd = true } else { cursor.append(bytes) }
+    }
+
+    func checkIdle(_ sourceID: String) throws(ErrorInfo) {
+        guard busy else { return }
+        throw ErrorInfo(
+            .configuration, layer: .collection, operation: "collect",
+            message: "source '\(sourceID)' is already being read by another caller",
+            details: ["source_id": .string(sourceID)])
+    }
+}
+
+extension PipeReader {
+    /// `read()` with a failed read typed as an `ErrorInfo`.
+    func read(sourceID: String) async throws -> [UInt8] {
+        do {
+            return try await read()
+        } catch let error as POSIXErrorCode32 {
+            throw SourceErrors.system(sourceID, operation: "collect", call: "read", errno: error.code)
+        }
+    }
+}

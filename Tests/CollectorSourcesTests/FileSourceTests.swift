@@ -1,0 +1,142 @@
+import CollectorSources
+import CollectorValues
+import Collectors
+import Foundation
+import Testing
+
+@Suite struct FileSourceTests {
+    @Test func readsTheWholeFileOnEveryCollect() async throws {
+        try await TestSupport.withTemporaryDirectory { dir in
+            let path = dir + "/config.json"
+            try TestSupport.write("{\"a\":1}", to: path)
+            let source = FileSource(id: "f", path: path, options: .init(mode: .whole, format: .json))
+            try await source.connect()
+            let first = try await source.collect()
+            #expect(TestSupport.text(first) == "{\"a\":1}")
+            #expect(first.format == .json)
+            #expect(first.metadata["size"] == .integer(7))
+            try TestSupport.write("{\"a\":2}", to: path)
+            #expect(TestSupport.text(try await source.collect()) == "{\"a\":2}")
+            var streamed = 0
+            for try await _ in source.stream() { streamed += 1 }
+            #expect(streamed == 1)
+            await source.disconnect()
+        }
+    }
+
+    @Test func readsLinesWithNumbersAndOffsets() async throws {
+        try await TestSupport.withTemporaryDirectory { dir in
+            let path = dir + "/data.jsonl"
+            try TestSupport.write("{\"n\":1}\r\n{\"n\":2}\n\n{\"n\":3}", to: path)
+            let source = FileSource(id: "f", path: path)
+            try await source.connect()
+            var lines: [String] = []
+            var offsets: [DataValue?] = []
+            for try await item in source.stream() {
+                lines.append(TestSupport.text(item))
+                offsets.append(item.metadata["offset"])
+            }
+            #expect(lines == ["{\"n\":1}", "{\"n\":2}", "", "{\"n\":3}"])
+            #expect(offsets == [.integer(0), .integer(9), .integer(17), .integer(18)])
+            let end = await #expect(throws: ErrorInfo.self) { try await source.collect() }
+            #expect(end?.details["end_of_data"] == .bool(true))
+            await source.disconnect()
+        }
+    }
+
+    @Test func aMissingFileIsNotFound() async throws {
+        let source = FileSource(id: "f", path: "/nonexistent/collector/data.jsonl")
+        let error = await #expect(throws: ErrorInfo.self) { try await source.connect() }
+        #expect(error?.type == .notFound)
+        #expect(error?.isRetryable == false)
+        #expect(error?.details["path"] == .string("/nonexistent/collector/data.jsonl"))
+        await source.disconnect()
+    }
+
+    @Test func aDirectoryIsAConfigurationError() async throws {
+        try await TestSupport.withTemporaryDirectory { dir in
+            for mode in [FileSource.Mode.whole, .lines] {
+                let source = FileSource(id: "f", path: dir, options: .init(mode: mode))
+                let error = await #expect(throws: ErrorInfo.self) { try await source.connect() }
+                #expect(error?.type == .configuration)
+            }
+        }
+    }
+
+    /// Permissions do not stop root, so this runs only for other users.
+    @Test(.enabled(if: getuid() != 0)) func anUnreadableFileIsAnAuthenticationError() async throws {
+        try await TestSupport.withTemporaryDirectory { dir in
+            let path = dir + "/secret.jsonl"
+            try TestSupport.write("x\n", to: path)
+            chmod(path, 0)
+            let source = FileSource(id: "f", path: path)
+            let error = await #expect(throws: ErrorInfo.self) { try await source.connect() }
+            #expect(error?.type == .authentication)
+        }
+    }
+
+    @Test func invalidUTF8AndOversizeLinesAreSkippedWithAnError() async throws {
+        try await TestSupport.withTemporaryDirectory { dir in
+            let path = dir + "/bad.txt"
+            var bytes = Array("good 1\n".utf8)
+            bytes += [0xFF, 0xFE, 0x00, 0x80, 0x0A]  // binary where text was expected
+            bytes += Array((String(repeating: "y", count: 100) + "\ngood 2\n").utf8)
+            try TestSupport.write(bytes, to: path)
+            let source = FileSource(id: "f", path: path, options: .init(format: .text, maxLineLength: 50))
+            try await source.connect()
+            #expect(TestSupport.text(try await source.collect()) == "good 1")
+            let invalid = await #expect(throws: ErrorInfo.self) { try await source.collect() }
+            #expect(invalid?.type == .validation)
+            #expect(invalid?.details["line"] == .integer(2))
+            let oversize = await #expect(throws: ErrorInfo.self) { try await source.collect() }
+            #expect(oversize?.type == .validation)
+            #expect(oversize?.details["length"] == .integer(101))
+            let last = try await source.collect()
+            #expect(TestSupport.text(last) == "good 2")
+            #expect(last.metadata["line"] == .integer(4))
+            await source.disconnect()
+        }
+    }
+
+    @Test func binaryIsAcceptedWhenNotValidated() async throws {
+        try await TestSupport.withTemporaryDirectory { dir in
+            let path = dir + "/blob.bin"
+            let bytes: [UInt8] = [0, 1, 2, 0xFF, 0x0A, 0xC3]
+            try TestSupport.write(bytes, to: path)
+            let whole = FileSource(id: "w", path: path, options: .init(mode: .whole, format: .binary, validateUTF8: false))
+            #expect(try await whole.collect().payload == bytes)
+            let checked = FileSource(id: "c", path: path, options: .init(mode: .whole, format: .text))
+            let error = await #expect(throws: ErrorInfo.self) { try await checked.collect() }
+            #expect(error?.type == .validation)
+        }
+    }
+
+    @Test func aFileOverTheSizeLimitIsRefused() async throws {
+        try await TestSupport.withTemporaryDirectory { dir in
+            let path = dir + "/big.txt"
+            try TestSupport.write(String(repeating: "z", count: 10_000), to: path)
+            let source = FileSource(id: "f", path: path, options: .init(mode: .whole, maxFileSize: 4096))
+            let error = await #expect(throws: ErrorInfo.self) { try await source.collect() }
+            #expect(error?.type == .validation)
+        }
+    }
+
+    @Test func theCanonicalFileReadsEveryLine() async throws {
+        try await TestSupport.withTemporaryDirectory { dir in
+            let path = dir + "/readings.jsonl"
+            let generator = GeneratorSource(id: "g", options: .init(count: 5000, recordsPerItem: 5000))
+            let batch = try await generator.collect()
+            try TestSupport.write(batch.payload + [0x0A], to: path)
+            let source = FileSource(id: "f", path: path, options: .init(readChunkSize: 4096))
+            try await source.connect()
+            var count = 0
+            var bytes = 0
+            for try await item in source.stream() {
+                count += 1
+                bytes += item.payload.count + 1
+            }
+            #expect(count == 5000)
+            #expect(bytes == batch.payload.count + 1)
+        }
+    }
+}

@@ -1,0 +1,214 @@
+import CollectorSources
+import CollectorValues
+import Collectors
+import Foundation
+import Testing
+
+@Suite struct FollowFileSourceTests {
+    private func follower(_ path: String, position: String? = nil, startAt: FollowFileSource.Start = .beginning)
+        -> FollowFileSource
+    {
+        FollowFileSource(
+            id: "tail", path: path,
+            options: .init(pollInterval: .milliseconds(20), positionFile: position, startAt: startAt))
+    }
+
+    /// The next `count` lines, with a hang guard.
+    private func take(_ count: Int, from source: FollowFileSource) async throws -> [String] {
+        try await TestSupport.guarded {
+            var lines: [String] = []
+            for _ in 0..<count { lines.append(TestSupport.text(try await source.collect())) }
+            return lines
+        }
+    }
+
+    @Test func newLinesAreCollectedAsTheyAreWritten() async throws {
+        try await TestSupport.withTemporaryDirectory { dir in
+            let path = dir + "/app.log"
+            try TestSupport.write("one\ntwo\n", to: path)
+            let source = follower(path)
+            try await source.connect()
+            #expect(try await take(2, from: source) == ["one", "two"])
+            try TestSupport.append("thr", to: path)  // a partial line is held back
+            try TestSupport.append("ee\nfour\n", to: path)
+            #expect(try await take(2, from: source) == ["three", "four"])
+            await source.disconnect()
+        }
+    }
+
+    @Test func aFileCreatedLaterIsPickedUp() async throws {
+        try await TestSupport.withTemporaryDirectory { dir in
+            let path = dir + "/later.log"
+            let source = follower(path)
+            try await source.connect()
+            let waiting = Task { try await take(1, from: source) }
+            try await Task.sleep(for: .milliseconds(100))
+            try TestSupport.write("hello\n", to: path)
+            #expect(try await waiting.value == ["hello"])
+            await source.disconnect()
+        }
+    }
+
+    @Test func survivesRotationByRename() async throws {
+        try await TestSupport.withTemporaryDirectory { dir in
+            let path = dir + "/app.log"
+            try TestSupport.write("a1\na2\n", to: path)
+            let source = follower(path)
+            try await source.connect()
+            #expect(try await take(2, from: source) == ["a1", "a2"])
+            try TestSupport.append("a3\na4-unterminated", to: path)
+            try FileManager.default.moveItem(atPath: path, toPath: path + ".1")
+            try TestSupport.write("b1\n", to: path)
+            #expect(try await take(3, from: source) == ["a3", "a4-unterminated", "b1"])
+            try TestSupport.append("b2\n", to: path)
+            #expect(try await take(1, from: source) == ["b2"])
+            await source.disconnect()
+        }
+    }
+
+    @Test func rotatedTwiceQuicklyCollectsNothingTwice() async throws {
+        try await TestSupport.withTemporaryDirectory { dir in
+            let path = dir + "/app.log"
+            try TestSupport.write("a1\n", to: path)
+            let source = follower(path)
+            try await source.connect()
+            #expect(try await take(1, from: source) == ["a1"])
+            // Two rotations between two polls: the source still holds generation a.
+            try TestSupport.append("a2\n", to: path)
+            try FileManager.default.moveItem(atPath: path, toPath: path + ".1")
+            try TestSupport.write("b1\n", to: path)
+            try FileManager.default.moveItem(atPath: path + ".1", toPath: path + ".2")
+            try FileManager.default.moveItem(atPath: path, toPath: path + ".1")
+            try TestSupport.write("c1\nc2\n", to: path)
+            let lines = try await take(3, from: source)
+            #expect(Set(lines).count == lines.count)
+            #expect(lines.first == "a2")
+            #expect(lines.suffix(2) == ["c1", "c2"] || lines.suffix(2) == ["b1", "c1"])
+            try TestSupport.append("c3\n", to: path)
+            let rest = try await take(lines.contains("c2") ? 1 : 2, from: source)
+            #expect(rest.last == "c3")
+            #expect(Set(lines + rest).count == lines.count + rest.count)
+            await source.disconnect()
+        }
+    }
+
+    @Test func truncationStartsOverFromTheTop() async throws {
+        try await TestSupport.withTemporaryDirectory { dir in
+            let path = dir + "/app.log"
+            try TestSupport.write("first line\nsecond line\n", to: path)
+            let source = follower(path)
+            try await source.connect()
+            #expect(try await take(2, from: source) == ["first line", "second line"])
+            // Same inode, shorter content: `> file` in a shell.
+            let handle = try #require(FileHandle(forWritingAtPath: path))
+            try handle.truncate(atOffset: 0)
+            try handle.close()
+            try await Task.sleep(for: .milliseconds(100))
+            try TestSupport.append("new\n", to: path)
+            #expect(try await take(1, from: source) == ["new"])
+            await source.disconnect()
+        }
+    }
+
+    @Test func aDeletedFileIsFinishedThenAReplacementIsFollowed() async throws {
+        try await TestSupport.withTemporaryDirectory { dir in
+            let path = dir + "/app.log"
+            try TestSupport.write("x1\n", to: path)
+            let source = follower(path)
+            try await source.connect()
+            #expect(try await take(1, from: source) == ["x1"])
+            try TestSupport.append("x2\n", to: path)
+            try FileManager.default.removeItem(atPath: path)
+            #expect(try await take(1, from: source) == ["x2"])
+            try TestSupport.write("y1\n", to: path)
+            #expect(try await take(1, from: source) == ["y1"])
+            await source.disconnect()
+        }
+    }
+
+    @Test func aRestartResumesAfterTheLastLineWithoutDuplicates() async throws {
+        try await TestSupport.withTemporaryDirectory { dir in
+            let path = dir + "/app.log"
+            let position = dir + "/app.position"
+            try TestSupport.write("1\n2\n3\n", to: path)
+            let first = follower(path, position: position)
+            try await first.connect()
+            #expect(try await take(2, from: first) == ["1", "2"])
+            await first.disconnect()
+            try TestSupport.append("4\n", to: path)
+            let second = follower(path, position: position)
+            try await second.connect()
+            #expect(try await take(2, from: second) == ["3", "4"])
+            #expect(await second.offset == 8)
+            await second.disconnect()
+            // A position that names another file (rotated while stopped): the new file from its start.
+            try FileManager.default.moveItem(atPath: path, toPath: path + ".old")
+            try TestSupport.write("fresh\n", to: path)
+            let third = follower(path, position: position)
+            try await third.connect()
+            #expect(try await take(1, from: third) == ["fresh"])
+            await third.disconnect()
+        }
+    }
+
+    @Test func reconnectingTheSameSourceResumesWithoutAPositionFile() async throws {
+        try await TestSupport.withTemporaryDirectory { dir in
+            let path = dir + "/app.log"
+            try TestSupport.write("1\n2\n", to: path)
+            let source = follower(path)
+            try await source.connect()
+            #expect(try await take(1, from: source) == ["1"])
+            await source.disconnect()
+            try TestSupport.append("3\n", to: path)
+            try await source.connect()
+            #expect(try await take(2, from: source) == ["2", "3"])
+            await source.disconnect()
+        }
+    }
+
+    @Test func startAtEndSkipsWhatIsThere() async throws {
+        try await TestSupport.withTemporaryDirectory { dir in
+            let path = dir + "/app.log"
+            try TestSupport.write("old\n", to: path)
+            let source = follower(path, startAt: .end)
+            try await source.connect()
+            let waiting = Task { try await take(1, from: source) }
+            try await Task.sleep(for: .milliseconds(100))
+            try TestSupport.append("new\n", to: path)
+            #expect(try await waiting.value == ["new"])
+            await source.disconnect()
+        }
+    }
+
+    @Test func aDirectoryIsAnErrorNotAWait() async throws {
+        try await TestSupport.withTemporaryDirectory { dir in
+            let source = follower(dir)
+            let error = await #expect(throws: ErrorInfo.self) { try await source.connect() }
+            #expect(error?.type == .configuration)
+            let again = await #expect(throws: ErrorInfo.self) { try await TestSupport.guarded { try await source.collect() } }
+            #expect(again?.type == .configuration)
+            await source.disconnect()
+        }
+    }
+
+    @Test func theStreamEndsWhenItsConsumerIsCancelled() async throws {
+        try await TestSupport.withTemporaryDirectory { dir in
+            let path = dir + "/app.log"
+            try TestSupport.write("only\n", to: path)
+            let source = follower(path)
+            try await source.connect()
+            let consumer = Task {
+                var lines: [String] = []
+                do {
+                    for try await item in source.stream() { lines.append(TestSupport.text(item)) }
+                } catch {}
+                return lines
+            }
+            try await Task.sleep(for: .milliseconds(150))
+            consumer.cancel()
+            let lines = try await TestSupport.guarded { await consumer.value }
+            #expect(lines == ["only"])
+            await source.disconnect()
+        }
+    }
+}

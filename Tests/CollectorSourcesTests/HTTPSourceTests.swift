@@ -1,0 +1,251 @@
+import CollectorSources
+import CollectorValues
+import Collectors
+import Foundation
+import Testing
+
+@Suite struct HTTPSourceTests {
+    private func json(_ data: CollectedData) throws -> DataValue { try JSONReader().read(data.payload) }
+
+    private func failure(_ source: HTTPSource) async -> ErrorInfo? {
+        await #expect(throws: ErrorInfo.self) { _ = try await TestSupport.guarded { try await source.collect() } }
+    }
+
+    @Test func getsAResponseWithItsTransportDetails() async throws {
+        try await Fixture.with { server in
+            let source = HTTPSource(id: "api", url: server.url("/ok"))
+            try await source.connect()
+            let item = try await source.collect()
+            #expect(item.format == .json)
+            #expect(item.method == .httpGet)
+            #expect(try json(item)["n"] == .integer(1))
+            #expect(item.metadata["http_status"] == .integer(200))
+            #expect(item.metadata["content_type"] == .string("application/json"))
+            #expect(item.metadata["latency_ms"]?.numberValue.map { $0 >= 0 } == true)
+            await source.disconnect()
+        }
+    }
+
+    @Test func sendsMethodHeadersQueryBodyAndToken() async throws {
+        try await Fixture.with { server in
+            let source = HTTPSource(
+                id: "api", url: server.url("/echo?fixed=1"),
+                options: .init(
+                    method: .post, headers: ["X-Trace": "abc", "Content-Type": "application/json"],
+                    bearerToken: "secret", query: ["b": "2", "a": "x y"], body: Array("{\"k\":1}".utf8)))
+            let echo = try json(try await source.collect())
+            #expect(echo["method"] == "POST")
+            #expect(echo["query"] == ["fixed": "1", "a": "x y", "b": "2"])
+            #expect(echo["headers"]?["x-trace"] == "abc")
+            #expect(echo["headers"]?["authorization"] == "Bearer secret")
+            #expect(echo["body"] == "{\"k\":1}")
+            let put = HTTPSource(id: "put", url: server.url("/echo"), options: .init(method: .put, body: Array("v".utf8)))
+            let item = try await put.collect()
+            #expect(try json(item)["method"] == "PUT")
+            #expect(item.method.rawValue == "http_put")
+        }
+    }
+
+    @Test func aWrongTokenIsAnAuthenticationErrorThatIsNotRetried() async throws {
+        try await Fixture.with { server in
+            let good = HTTPSource(id: "good", url: server.url("/auth"), options: .init(bearerToken: "secret"))
+            let got1 = try json(try await good.collect())["ok"]
+            #expect(got1 == true)
+            let bad = HTTPSource(id: "bad", url: server.url("/auth"), options: .init(bearerToken: "wrong"))
+            let error = await failure(bad)
+            #expect(error?.type == .authentication)
+            #expect(error?.isRetryable == false)
+            #expect(error?.details["http_status"] == .integer(401))
+            #expect(error?.details["body_excerpt"]?.stringValue?.contains("bad token") == true)
+        }
+    }
+
+    @Test(arguments: [
+        (500, ErrorType.connection, true), (502, .connection, true), (404, .notFound, false),
+        (400, .validation, false), (403, .authentication, false), (429, .rateLimit, true), (408, .timeout, true),
+    ])
+    func statusCodesBecomeTypedErrors(status: Int, type: ErrorType, retryable: Bool) async throws {
+        try await Fixture.with { server in
+            let source = HTTPSource(id: "api", url: server.url("/status/\(status)"))
+            let error = await failure(source)
+            #expect(error?.type == type)
+            #expect(error?.isRetryable == retryable)
+            #expect(error?.details["http_status"] == .integer(Int64(status)))
+            #expect(error?.details["body_excerpt"]?.stringValue?.contains("from the fixture") == true)
+        }
+    }
+
+    @Test(arguments: [429, 503])
+    func retryAfterIsReportedAndObeyed(status: Int) async throws {
+        try await Fixture.with { server in
+            let source = HTTPSource(id: "api", url: server.url("/flaky/\(status)"))
+            let error = await failure(source)
+            #expect(error?.type == .rateLimit)
+            #expect(error?.isRetryable == true)
+            #expect(error?.details["retry_after_seconds"] == .double(1))
+            // The next request waits out the Retry-After, then succeeds.
+            let got2 = try json(try await TestSupport.guarded { try await source.collect() })["ok"]
+            #expect(got2 == true)
+        }
+    }
+
+    @Test func unchangedDataIsNotCollectedTwice() async throws {
+        try await Fixture.with { server in
+            let source = HTTPSource(id: "api", url: server.url("/etag"))
+            let first = try await source.collect()
+            #expect(try json(first)["version"] == 1)
+            #expect(first.metadata["etag"] == .string("\"v1\""))
+            let unchanged = await failure(source)
+            #expect(unchanged?.details["not_modified"] == .bool(true))
+            #expect(unchanged?.isRetryable == false)
+            _ = try await HTTPSource(id: "bump", url: server.url("/etag/bump")).collect()
+            let got3 = try json(try await source.collect())["version"]
+            #expect(got3 == 2)
+        }
+    }
+
+    @Test func pollingSkipsUnchangedResponses() async throws {
+        try await Fixture.with { server in
+            let source = HTTPSource(
+                id: "api", url: server.url("/etag"), options: .init(interval: .milliseconds(30), jitter: 0.5))
+            let bumper = Task {
+                try await Task.sleep(for: .milliseconds(300))
+                _ = try await HTTPSource(id: "bump", url: server.url("/etag/bump")).collect()
+            }
+            let versions = try await TestSupport.guarded {
+                var versions: [DataValue?] = []
+                for try await item in source.stream() {
+                    versions.append(try JSONReader().read(item.payload)["version"])
+                    if versions.count == 2 { break }
+                }
+                return versions
+            }
+            try await bumper.value
+            #expect(versions == [.integer(1), .integer(2)])
+            let counts = try json(try await HTTPSource(id: "n", url: server.url("/requests")).collect())
+            #expect((counts["/etag"]?.intValue ?? 0) > 2)  // polls answered 304 were skipped
+            await source.disconnect()
+        }
+    }
+
+    @Test func followsLinkHeaderPagesBounded() async throws {
+        try await Fixture.with { server in
+            let source = HTTPSource(id: "api", url: server.url("/pages"), options: .init(pagination: .linkHeader()))
+            var pages: [DataValue?] = []
+            var more: [DataValue?] = []
+            for _ in 0..<4 {
+                let item = try await source.collect()
+                pages.append(try json(item)["page"])
+                more.append(item.metadata["has_more"])
+            }
+            #expect(pages == [1, 2, 3, 1])
+            #expect(more == [true, true, false, true])
+            let bounded = HTTPSource(id: "b", url: server.url("/pages"), options: .init(pagination: .linkHeader(maxPages: 2)))
+            var boundedPages: [DataValue?] = []
+            for _ in 0..<3 { boundedPages.append(try json(try await bounded.collect())["page"]) }
+            #expect(boundedPages == [1, 2, 1])
+        }
+    }
+
+    @Test func followsACursorField() async throws {
+        try await Fixture.with { server in
+            let source = HTTPSource(
+                id: "api", url: server.url("/cursor"),
+                options: .init(pagination: .cursor(field: "meta.next", parameter: "cursor"), interval: .seconds(3600)))
+            let items = try await TestSupport.guarded {
+                var items: [DataValue?] = []
+                for try await item in source.stream() {
+                    items.append(try JSONReader().read(item.payload)["items"])
+                    if item.metadata["has_more"] == .bool(false) { break }
+                }
+                return items
+            }
+            #expect(items == [["c1"], ["c2"], ["c3"]])
+        }
+    }
+
+    @Test func aServerThatNeverAnswersTimesOut() async throws {
+        try await Fixture.with { server in
+            let source = HTTPSource(id: "api", url: server.url("/stall"), options: .init(timeout: .seconds(1)))
+            let error = await failure(source)
+            #expect(error?.type == .timeout)
+            #expect(error?.isRetryable == true)
+            // A slow answer inside the timeout is fine.
+            let slow = HTTPSource(id: "slow", url: server.url("/slow?delay=0.2"), options: .init(timeout: .seconds(10)))
+            let got4 = try json(try await slow.collect())["slow"]
+            #expect(got4 == true)
+        }
+    }
+
+    @Test func aBodyCutOffMidwayIsARetryableConnectionError() async throws {
+        try await Fixture.with { server in
+            let source = HTTPSource(id: "api", url: server.url("/cut"))
+            let error = await failure(source)
+            #expect(error?.type == .connection)
+            #expect(error?.isRetryable == true)
+        }
+    }
+
+    @Test func anOversizeBodyIsRefused() async throws {
+        try await Fixture.with { server in
+            let limited = HTTPSource(
+                id: "api", url: server.url("/big?size=200000"), options: .init(maxResponseSize: 10_000, format: .text))
+            let error = await failure(limited)
+            #expect(error?.type == .validation)
+            #expect(error?.isRetryable == false)
+            #expect(error?.details["max_response_size"] == .integer(10_000))
+            let small = HTTPSource(
+                id: "ok", url: server.url("/big?size=5000"), options: .init(maxResponseSize: 10_000, format: .text))
+            let got5 = try await small.collect().payload.count
+            #expect(got5 == 5000)
+        }
+    }
+
+    @Test func binaryWhereTextWasExpectedIsAValidationError() async throws {
+        try await Fixture.with { server in
+            let text = HTTPSource(id: "api", url: server.url("/binary"), options: .init(format: .text))
+            let error = await failure(text)
+            #expect(error?.type == .validation)
+            #expect(error?.details["content_type"] == .string("text/plain"))
+            let binary = HTTPSource(id: "bin", url: server.url("/binary"), options: .init(format: .binary))
+            let got6 = try await binary.collect().payload.first
+            #expect(got6 == 0xFF)
+        }
+    }
+
+    @Test func connectionRefusedIsRetryable() async throws {
+        let port = try TestSupport.ClosedPort()
+        let url = URL(string: "http://127.0.0.1:\(port.port)/ok")!
+        let source = HTTPSource(id: "api", url: url, options: .init(timeout: .seconds(10)))
+        let error = await failure(source)
+        #expect(error?.type == .connection)
+        #expect(error?.isRetryable == true)
+        #expect(error?.details["url"] == .string(url.absoluteString))
+        withExtendedLifetime(port) {}  // the port stays reserved (refusing) until here
+    }
+
+    /// DNS is not exercised for real (no traffic leaves loopback): the
+    /// mapping of the resolver's failure is checked instead.
+    @Test func aDNSFailureIsAConnectionErrorThatIsNotRetried() async throws {
+        let source = HTTPSource(id: "api", url: URL(string: "http://collector-test.invalid/")!)
+        #expect(source.url.host == "collector-test.invalid")
+        let info = HTTPSourceErrorMapping.map(URLError(.cannotFindHost), url: source.url)
+        #expect(info.type == .connection)
+        #expect(info.isRetryable == false)
+    }
+
+    @Test func pollingYieldsEachPoll() async throws {
+        try await Fixture.with { server in
+            let source = HTTPSource(id: "api", url: server.url("/ok"), options: .init(interval: .milliseconds(20)))
+            let counts = try await TestSupport.guarded {
+                var counts: [DataValue?] = []
+                for try await item in source.stream() {
+                    counts.append(try JSONReader().read(item.payload)["n"])
+                    if counts.count == 3 { break }
+                }
+                return counts
+            }
+            #expect(counts == [1, 2, 3])
+        }
+    }
+}

@@ -1,0 +1,94 @@
+import CollectorSources
+import CollectorValues
+import Collectors
+import Foundation
+import Testing
+
+@Suite struct SSESourceTests {
+    private func take(_ count: Int, from source: SSESource) async throws -> [CollectedData] {
+        try await TestSupport.guarded {
+            var items: [CollectedData] = []
+            for _ in 0..<count { items.append(try await source.collect()) }
+            return items
+        }
+    }
+
+    @Test func streamsEventsAndReconnectsAfterTheServerCloses() async throws {
+        try await Fixture.with { server in
+            let source = SSESource(id: "sse", url: server.url("/sse/basic"), options: .init(format: .text))
+            try await source.connect()
+            let items = try await take(5, from: source)
+            #expect(items.map(TestSupport.text) == ["one", "two\nlines", "three", "no space", "one"])
+            #expect(items.map { $0.metadata["event"] } == ["message", "update", "message", "message", "message"])
+            #expect(items[1].metadata["event_id"] == .string("7"))
+            #expect(items[0].metadata["content_type"] == .string("text/event-stream"))
+            #expect(items[0].method == .sse)
+            #expect(items[3].metadata["connection"] == .integer(1))
+            #expect(items[4].metadata["connection"] == .integer(2))  // the unfinished event was not collected
+            await source.disconnect()
+        }
+    }
+
+    @Test func resumesWithLastEventIDWithoutDuplicates() async throws {
+        try await Fixture.with { server in
+            let source = SSESource(id: "sse", url: server.url("/sse/resume"), options: .init(format: .text))
+            let items = try await TestSupport.guarded {
+                var items: [CollectedData] = []
+                for try await item in source.stream() {
+                    items.append(item)
+                    if items.count == 5 { break }
+                }
+                return items
+            }
+            #expect(items.map(TestSupport.text) == ["event 1", "event 2", "event 3", "event 4", "event 5"])
+            #expect(items.map { $0.metadata["event_id"] } == ["1", "2", "3", "4", "5"])
+            #expect(await source.connections == 3)
+            #expect(await source.lastEventID == "5")
+            await source.disconnect()
+        }
+    }
+
+    @Test func garbageAndATenMegabyteEventAreSurvived() async throws {
+        try await Fixture.with { server in
+            let source = SSESource(id: "sse", url: server.url("/sse/garbage"), options: .init(format: .text))
+            let error = await #expect(throws: ErrorInfo.self) { _ = try await take(1, from: source) }
+            #expect(error?.type == .validation)
+            #expect(error?.details["max_event_size"] == .integer(1 << 20))
+            let after = try await take(1, from: source)
+            #expect(after.map(TestSupport.text) == ["after"])
+            await source.disconnect()
+        }
+    }
+
+    @Test func aWrongTokenIsNotRetried() async throws {
+        try await Fixture.with { server in
+            let source = SSESource(id: "sse", url: server.url("/auth"), options: .init(bearerToken: "wrong"))
+            let error = await #expect(throws: ErrorInfo.self) { _ = try await take(1, from: source) }
+            #expect(error?.type == .authentication)
+            #expect(error?.details["http_status"] == .integer(401))
+            #expect(error?.details["body_excerpt"]?.stringValue?.contains("bad token") == true)
+            #expect(await source.connections == 1)
+        }
+    }
+
+    @Test func aResponseThatIsNotAnEventStreamIsRefused() async throws {
+        try await Fixture.with { server in
+            let source = SSESource(id: "sse", url: server.url("/ok"))
+            let error = await #expect(throws: ErrorInfo.self) { _ = try await take(1, from: source) }
+            #expect(error?.type == .validation)
+            #expect(error?.details["content_type"] == .string("application/json"))
+        }
+    }
+
+    @Test func refusedConnectionsBackOffThenGiveUp() async throws {
+        let port = try TestSupport.ClosedPort()
+        let source = SSESource(
+            id: "sse", url: URL(string: "http://127.0.0.1:\(port.port)/sse/basic")!,
+            options: .init(reconnectDelay: .milliseconds(10), maxReconnectAttempts: 3))
+        let error = await #expect(throws: ErrorInfo.self) { _ = try await take(1, from: source) }
+        #expect(error?.type == .connection)
+        #expect(error?.details["reconnect_attempts"] == .integer(3))
+        #expect(await source.connections == 3)
+        withExtendedLifetime(port) {}  // the port stays reserved (refusing) until here
+    }
+}

@@ -1,0 +1,197 @@
+#!/usr/bin/env python3
+"""HTTP and SSE test server for the source tests (loopback only).
+
+Prints its port on the first line of stdout, then serves until killed.
+
+Routes:
+  /ok                 200 JSON {"n": <request count>}
+  /auth               200 with "Authorization: Bearer secret", else 401 {"error": "bad token"}
+  /echo               the method, path, query, headers and body as JSON (any method)
+  /etag               200 with ETag "v<version>" and Last-Modified; 304 when If-None-Match matches
+  /etag/bump          changes the version
+  /status/<code>      that status with a body; ?retry_after=S adds Retry-After
+  /flaky/<code>       <code> with Retry-After: 1 on the first request, 200 after
+  /slow?delay=S       answers after S seconds
+  /stall              reads the request and never answers
+  /cut                promises 1000 bytes, sends 10 and closes
+  /big?size=N         N bytes
+  /binary             invalid UTF-8 under Content-Type text/plain
+  /pages?page=N       pages 1..3, Link: rel="next" until the last
+  /cursor?cursor=C    {"items": [...], "meta": {"next": ...}} over three pages
+  /sse/basic          a stream of the WHATWG cases, then the connection closes
+  /sse/resume         events with ids; honours Last-Event-ID; closes after two
+  /sse/garbage        garbage lines and a 10 MB event, then a good event
+  /requests           how many requests each path has had
+"""
+import json
+import socket
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlparse
+
+lock = threading.Lock()
+counts = {}
+state = {"version": 1}
+
+
+def count(path):
+    with lock:
+        counts[path] = counts.get(path, 0) + 1
+        return counts[path]
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args):
+        pass
+
+    def send(self, status, body, content_type="application/json", headers=()):
+        if isinstance(body, str):
+            body = body.encode()
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        for name, value in headers:
+            self.send_header(name, value)
+        self.end_headers()
+        if self.command != "HEAD" and status != 304:
+            self.wfile.write(body)
+
+    def body(self):
+        length = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(length) if length else b""
+
+    def do_POST(self):
+        self.do_GET()
+
+    def do_PUT(self):
+        self.do_GET()
+
+    def do_GET(self):
+        url = urlparse(self.path)
+        query = {k: v[0] for k, v in parse_qs(url.query).items()}
+        path = url.path
+        n = count(path)
+        if path == "/ok":
+            return self.send(200, json.dumps({"n": n}))
+        if path == "/auth":
+            if self.headers.get("Authorization") == "Bearer secret":
+                return self.send(200, '{"ok":true}')
+            return self.send(401, '{"error":"bad token"}')
+        if path == "/echo":
+            return self.send(200, json.dumps({
+                "method": self.command, "path": path, "query": query,
+                "headers": {k.lower(): v for k, v in self.headers.items()},
+                "body": self.body().decode("utf-8", "replace"),
+            }))
+        if path == "/etag":
+            tag = '"v%d"' % state["version"]
+            modified = "Sat, 28 Nov 2026 00:00:0%d GMT" % state["version"]
+            if self.headers.get("If-None-Match") == tag:
+                return self.send(304, b"", headers=[("ETag", tag)])
+            return self.send(200, json.dumps({"version": state["version"]}),
+                             headers=[("ETag", tag), ("Last-Modified", modified)])
+        if path == "/etag/bump":
+            state["version"] += 1
+            return self.send(200, "{}")
+        if path.startswith("/status/"):
+            code = int(path.rsplit("/", 1)[1])
+            headers = [("Retry-After", query["retry_after"])] if "retry_after" in query else []
+            return self.send(code, json.dumps({"status": code, "detail": "status %d from the fixture" % code}),
+                             headers=headers)
+        if path.startswith("/flaky/"):
+            code = int(path.rsplit("/", 1)[1])
+            if n == 1:
+                return self.send(code, '{"error":"try later"}', headers=[("Retry-After", "1")])
+            return self.send(200, '{"ok":true}')
+        if path == "/slow":
+            time.sleep(float(query.get("delay", "1")))
+            return self.send(200, '{"slow":true}')
+        if path == "/stall":
+            time.sleep(120)
+            return
+        if path == "/cut":
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", "1000")
+            self.end_headers()
+            self.wfile.write(b'{"partial":')
+            self.wfile.flush()
+            self.connection.shutdown(socket.SHUT_RDWR)
+            self.close_connection = True
+            return
+        if path == "/big":
+            return self.send(200, b"x" * int(query.get("size", "1000")), content_type="text/plain")
+        if path == "/binary":
+            return self.send(200, b"\xff\xfe\x00binary\x80", content_type="text/plain")
+        if path == "/pages":
+            page = int(query.get("page", "1"))
+            headers = []
+            if page < 3:
+                headers.append(("Link", '<%s?page=%d>; rel="next", </pages?page=1>; rel="first"' % (path, page + 1)))
+            return self.send(200, json.dumps({"page": page}), headers=headers)
+        if path == "/cursor":
+            cursor = query.get("cursor", "")
+            following = {"": "c2", "c2": "c3", "c3": None}[cursor]
+            return self.send(200, json.dumps({"items": [cursor or "c1"], "meta": {"next": following}}))
+        if path.startswith("/sse/"):
+            return self.sse(path, n)
+        if path == "/requests":
+            with lock:
+                return self.send(200, json.dumps(counts))
+        return self.send(404, '{"error":"no such route"}')
+
+    def sse_start(self, headers=()):
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.send_header("Cache-Control", "no-cache")
+        self.send_header("Connection", "close")
+        for name, value in headers:
+            self.send_header(name, value)
+        self.end_headers()
+        self.close_connection = True
+
+    def emit(self, raw):
+        self.wfile.write(raw if isinstance(raw, bytes) else raw.encode())
+        self.wfile.flush()
+
+    def sse(self, path, n):
+        if path == "/sse/basic":
+            self.sse_start()
+            self.emit("\ufeff: a comment\n")
+            self.emit("data: one\n\n")
+            self.emit("event: update\r\ndata: two\r\ndata: lines\r\nid: 7\r\n\r\n")
+            self.emit("data: three\rid\r\r")
+            self.emit("retry: 50\ndata:no space\n\n")
+            self.emit("data: unfinished at close")
+            return
+        if path == "/sse/resume":
+            last = self.headers.get("Last-Event-ID")
+            start = int(last) + 1 if last else 1
+            self.sse_start()
+            self.emit("retry: 20\n\n")
+            for i in range(start, start + 2):
+                self.emit("id: %d\ndata: event %d\n\n" % (i, i))
+                time.sleep(0.02)
+            return
+        if path == "/sse/garbage":
+            self.sse_start()
+            self.emit("nonsense line without colon\n:comment\n\x00\x01 weird: stuff\n\n")
+            self.emit(b"data: " + b"y" * (10 * 1024 * 1024) + b"\n\n")
+            self.emit("data: after\n\n")
+            return
+        return self.send(404, "{}")
+
+
+def main():
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    print(server.server_address[1], flush=True)
+    server.serve_forever()
+
+
+if __name__ == "__main__":
+    main()
