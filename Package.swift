@@ -186,7 +186,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CollectorSQLiteTests",
-            dependencies: ["CollectorSQLite", "CSQLite", "CollectorStorage", "Collectors", "CollectorValues"],
+            dependencies: ["CollectorSQLite", "CSQLite", "CollectorStorage", "Collectors", "CollectorValues", "CollectorMocks"],
             swiftSettings: strict
         ),
         .testTarget(
