@@ -1,3 +1,4 @@
+import Collectors
 /// A clock whose sleeps return at once, moving `now` to the deadline and
 /// recording how long was asked for: retry and backoff tests run in no time
 /// and can check every delay.

@@ -1,3 +1,4 @@
+import Collectors
 /// A clock that moves only when the test says so.
 ///
 /// `sleep` suspends until `advance(by:)` has moved `now` past the deadline;

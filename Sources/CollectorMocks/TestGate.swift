@@ -1,3 +1,4 @@
+import Collectors
 /// A one-way gate: tasks `wait()` until someone calls `open()`.
 ///
 /// Tests use it instead of sleeps: a mock blocked on a gate is "slow" for

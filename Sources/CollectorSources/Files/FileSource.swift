@@ -89,7 +89,7 @@ public actor FileSource: DataSource {
     }
 
     public nonisolated func stream() -> AsyncThrowingStream<CollectedData, any Error> {
-        let done = SourceLock(false)
+        let done = Locked(false)
         return pullStream {
             // `.whole` streams the file once; `.lines` ends after the last line.
             if done.withLock({ $0 }) { return nil }

@@ -1,3 +1,4 @@
+import Collectors
 import Foundation
 
 /// A response as the HTTP sources need it: status, headers and the body read so far.
@@ -34,8 +35,8 @@ final class HTTPTransport: NSObject, URLSessionDataDelegate, Sendable {
         case finished((any Error)?)
     }
 
-    /// Per task: where its events go. Guarded by `SourceLock`.
-    private let handlers = SourceLock([Int: @Sendable (Event) -> Void]())
+    /// Per task: where its events go. Guarded by `Locked`.
+    private let handlers = Locked([Int: @Sendable (Event) -> Void]())
 
     /// A session whose delegate is this transport. The session retains its
     /// delegate until invalidated: call `invalidate` on it when done.
@@ -67,8 +68,8 @@ final class HTTPTransport: NSObject, URLSessionDataDelegate, Sendable {
             var tooLarge = false
             var continuation: CheckedContinuation<HTTPResponse, any Error>?
         }
-        let state = SourceLock(Accumulated())
-        let taskBox = SourceLock<URLSessionDataTask?>(nil)
+        let state = Locked(Accumulated())
+        let taskBox = Locked<URLSessionDataTask?>(nil)
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<HTTPResponse, any Error>) in
                 state.withLock { $0.continuation = continuation }

@@ -205,7 +205,7 @@ final class ExitWaiter: Sendable {
         var waiters: [CheckedContinuation<Status, Never>] = []
     }
 
-    private let state = SourceLock(State())
+    private let state = Locked(State())
 
     /// Called by `Process`'s termination handler.
     func finished(_ process: Process) {

@@ -16,7 +16,7 @@ struct PipeReader: Sendable {
     /// The next bytes available; empty at end of input.
     /// - Throws: `CancellationError` when the task is cancelled, the errno of a failed read.
     func read() async throws -> [UInt8] {
-        let cancelled = SourceLock(false)
+        let cancelled = Locked(false)
         let fd = self.fd
         let chunkSize = self.chunkSize
         let result: Result<[UInt8], any Error> = await withTaskCancellationHandler {
@@ -36,7 +36,7 @@ struct PipeReader: Sendable {
         return try result.get()
     }
 
-    private static func blockingRead(fd: Int32, chunkSize: Int, cancelled: SourceLock<Bool>) -> Result<[UInt8], any Error> {
+    private static func blockingRead(fd: Int32, chunkSize: Int, cancelled: Locked<Bool>) -> Result<[UInt8], any Error> {
         while true {
             if cancelled.withLock({ $0 }) { return .failure(CancellationError()) }
             var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)

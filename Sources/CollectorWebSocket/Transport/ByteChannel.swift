@@ -1,4 +1,5 @@
 import COpenSSL
+import Collectors
 import Foundation
 
 /// What a read from a socket gave.
@@ -86,7 +87,7 @@ enum Sockets {
 /// Plain TCP.
 final class PlainChannel: ByteChannel {
     let fd: Int32
-    private let closed = WSLock(false)
+    private let closed = Locked(false)
 
     init(fd: Int32) { self.fd = fd }
 

@@ -1,3 +1,4 @@
+import Collectors
 import Foundation
 
 /// One open WebSocket connection: the handshake done, a reader thread
@@ -42,8 +43,8 @@ final class WebSocketConnection: Sendable {
     }
 
     let channel: any ByteChannel
-    let events = WSMailbox<Event>()
-    private let state = WSLock(State())
+    let events = Mailbox<Event>()
+    private let state = Locked(State())
 
     private init(channel: any ByteChannel) { self.channel = channel }
 

@@ -1,14 +1,18 @@
 import Foundation
 
-/// A value behind a lock, for the few places where an actor hop would cost
-/// more than the work (emitting an event, sending on a queue).
-final class Locked<State>: @unchecked Sendable {
+/// A value behind a lock, for state shared with threads that are not
+/// Swift tasks (URLSession's delegate, a socket reader) and for the few
+/// places where an actor hop would cost more than the work.
+///
+/// `@unchecked Sendable`: every access to `state` goes through `withLock`,
+/// which holds `lock`; that is what guards it.
+public final class Locked<State>: @unchecked Sendable {
     private let lock = NSLock()
     private var state: State
 
-    init(_ state: State) { self.state = state }
+    public init(_ state: State) { self.state = state }
 
-    func withLock<R>(_ body: (inout State) throws -> R) rethrows -> R {
+    public func withLock<R>(_ body: (inout State) throws -> R) rethrows -> R {
         lock.lock()
         defer { lock.unlock() }
         return try body(&state)
