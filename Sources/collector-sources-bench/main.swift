@@ -3,6 +3,9 @@
 //   collector-sources-bench file-lines [FILE] [--runs N]   line splitting, and the file source's lines
 //   collector-sources-bench generator [N]                  generator records/s
 //   collector-sources-bench websocket PORT [N]             messages/s from `Tests/Fixtures/ws_fixture.py`'s /flood
+//   collector-sources-bench http-poll PORT [SOURCES] [SECONDS]  CPU share of SOURCES sources polling every second
+//   collector-sources-bench http-fast PORT [N]             requests/s of one source collecting as fast as it can
+// (the HTTP modes poll `Tests/Fixtures/http_fixture.py`'s /ok)
 import CollectorSources
 import CollectorWebSocket
 import Collectors
@@ -87,6 +90,57 @@ func websocketMessages(port: Int, count: Int) async throws -> (seconds: Double, 
     return (elapsed, bytes)
 }
 
+/// CPU seconds (user + system) this process has used so far.
+func cpuSeconds() -> Double {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    func value(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
+    return value(usage.ru_utime) + value(usage.ru_stime)
+}
+
+/// `sources` HTTP sources polling /ok every second for `duration`: the CPU they cost.
+func pollingCost(port: Int, sources: Int, duration: Duration) async throws -> (cpu: Double, wall: Double, polls: Int) {
+    let url = URL(string: "http://127.0.0.1:\(port)/ok")!
+    let all = (0..<sources).map { HTTPSource(id: "poll-\($0)", url: url, options: .init(interval: .seconds(1))) }
+    for source in all { try await source.connect() }
+    let clock = ContinuousClock()
+    let cpuStart = cpuSeconds()
+    let start = clock.now
+    let polls = await withTaskGroup(of: Int.self) { group in
+        for source in all {
+            group.addTask {
+                var count = 0
+                let deadline = start.advanced(by: duration)
+                do {
+                    for try await _ in source.stream() {
+                        count += 1
+                        if clock.now >= deadline { break }
+                    }
+                } catch {}
+                return count
+            }
+        }
+        return await group.reduce(0, +)
+    }
+    let wall = seconds(start.duration(to: clock.now))
+    let cpu = cpuSeconds() - cpuStart
+    for source in all { await source.disconnect() }
+    return (cpu, wall, polls)
+}
+
+/// One source collecting /ok back to back.
+func collectAsFastAsPossible(port: Int, count: Int) async throws -> Double {
+    let source = HTTPSource(id: "fast", url: URL(string: "http://127.0.0.1:\(port)/ok")!)
+    try await source.connect()
+    _ = try await source.collect()  // connection set up outside the timing
+    let clock = ContinuousClock()
+    let start = clock.now
+    for _ in 0..<count { _ = try await source.collect() }
+    let elapsed = seconds(start.duration(to: clock.now))
+    await source.disconnect()
+    return elapsed
+}
+
 func report(_ name: String, _ runs: [Double], lines: Int, bytes: Int) {
     let t = median(runs)
     let padded = name.padding(toLength: 26, withPad: " ", startingAt: 0)
@@ -132,11 +186,32 @@ case "websocket":
     let count = arguments.count > 2 ? Int(arguments[2]) ?? 200_000 : 200_000
     let (t, bytes) = try await websocketMessages(port: port, count: count)
     report("websocket messages", [t], lines: count, bytes: bytes)
+case "http-poll":
+    guard arguments.count > 1, let port = Int(arguments[1]) else {
+        print("usage: collector-sources-bench http-poll PORT [SOURCES] [SECONDS]  (start python3 Tests/Fixtures/http_fixture.py first)")
+        break
+    }
+    let sources = arguments.count > 2 ? Int(arguments[2]) ?? 200 : 200
+    let window = arguments.count > 3 ? Int(arguments[3]) ?? 10 : 10
+    let (cpu, wall, polls) = try await pollingCost(port: port, sources: sources, duration: .seconds(window))
+    print(String(
+        format: "%d sources polling every 1 s for %.1f s: %d polls, %.2f CPU s = %.1f %% of one core",
+        sources, wall, polls, cpu, cpu / wall * 100))
+case "http-fast":
+    guard arguments.count > 1, let port = Int(arguments[1]) else {
+        print("usage: collector-sources-bench http-fast PORT [N]  (start python3 Tests/Fixtures/http_fixture.py first)")
+        break
+    }
+    let count = arguments.count > 2 ? Int(arguments[2]) ?? 2000 : 2000
+    let elapsed = try await collectAsFastAsPossible(port: port, count: count)
+    print(String(format: "one source, %d collects back to back: %.0f requests/s (%.2f s)", count, Double(count) / elapsed, elapsed))
 default:
     print(
         """
         usage: collector-sources-bench file-lines [FILE] [--runs N]
                collector-sources-bench generator [N]
                collector-sources-bench websocket PORT [N]
+               collector-sources-bench http-poll PORT [SOURCES] [SECONDS]
+               collector-sources-bench http-fast PORT [N]
         """)
 }
