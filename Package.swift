@@ -120,7 +120,9 @@ let package = Package(
         // The Lua API of the engine: Lua processors, bindings, script runner.
         .target(
             name: "CollectorScripting",
-            dependencies: ["LuaRuntime", "Collectors", "CollectorValues"],
+            dependencies: [
+                "LuaRuntime", "Collectors", "CollectorValues", "CollectorSources", "CollectorStorage", "CollectorSQLite",
+            ],
             swiftSettings: strict
         ),
 

@@ -5,5 +5,5 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh
 echo "quickstart: building collector (release)"
 swift build -c release --product collector
-echo "quickstart: collector run examples/hello.lua"
-.build/release/collector run examples/hello.lua
+echo "quickstart: collector run examples/quickstart.lua"
+.build/release/collector run examples/quickstart.lua

@@ -30,9 +30,12 @@ if [[ $status -ne 0 ]] || ! grep -qE '^✔ Test run with [0-9]+ tests? .*passed'
     exit 1
 fi
 
-echo "test: running the examples"
+echo "test: running the examples (in a temporary directory: they leave no files in the repository)"
+root=$(pwd)
+examples_dir=$(mktemp -d)
 for example in examples/*.lua; do
     echo "  collector run $example"
-    .build/debug/collector run "$example" >/dev/null
+    (cd "$examples_dir" && DB="$examples_dir/quickstart.db" "$root/.build/debug/collector" run "$root/$example" >/dev/null)
 done
+rm -rf "$examples_dir"
 echo "test: all passed"

@@ -1,3 +1,4 @@
+import CollectorScripting
 import Foundation
 import LuaRuntime
 
@@ -9,8 +10,13 @@ struct RunCommand {
     static let help = """
         usage: collector run SCRIPT.lua [ARGS...]
 
-        Runs SCRIPT.lua with the full Lua standard library. ARGS are in the
-        global table `arg` (arg[0] is the script). Ctrl-C interrupts the script.
+        Runs SCRIPT.lua with the full Lua standard library and the engine's
+        API (source, storage, processor, pipeline; see docs/lua-api.md). ARGS
+        are in the global table `arg` (arg[0] is the script). Ctrl-C
+        interrupts the script. When the script has registered pipelines, they
+        run after it, concurrently, until their sources end; SIGINT or SIGTERM
+        stops them gracefully (drain, flush; a second Ctrl-C exits at once).
+        One summary line per pipeline is printed at the end.
         """
 
     func execute() -> Int32 {
@@ -35,13 +41,23 @@ struct RunCommand {
 
         do {
             let lua = try LuaState(LuaOptions(libraries: .full, modulePaths: modulePaths(for: path)))
+            let bindings = try ScriptBindings(installingIn: lua, scriptPath: path == "-" ? "./stdin" : path)
             let interrupts = InterruptForwarder(lua.interruptHandle)
-            defer { interrupts.cancel() }
             try setArguments(in: lua, script: path)
-            let chunk = try lua.load(stripShebang(source), name: path == "-" ? "=stdin" : "@\(path)")
-            try lua.call(chunk)
+            do {
+                defer { interrupts.cancel() }
+                let chunk = try lua.load(stripShebang(source), name: path == "-" ? "=stdin" : "@\(path)")
+                try lua.call(chunk)
+            }
             fflush(nil)  // Lua prints through C stdio
-            return 0
+            guard !bindings.pipelines.isEmpty else { return 0 }
+            let stopper = PipelineStopper()
+            let signals = PipelineSignals(stopper)
+            defer { signals.cancel() }
+            let (lines, ok) = try bindings.runPipelines(stop: stopper)
+            for line in lines { print(line) }
+            fflush(nil)
+            return ok ? 0 : 1
         } catch let error as LuaError {
             fflush(nil)  // Lua prints through C stdio
             fail(error.description)

@@ -1,0 +1,97 @@
+import CollectorValues
+import Collectors
+import LuaRuntime
+
+/// A pipeline a script registered with `pipeline "name" { ... }`, run after the script's main chunk.
+public struct PipelineDefinition: Sendable {
+    public var name: String
+    public var sources: [(source: any DataSource, mode: CollectionMode)]
+    public var processors: [any Processor]
+    public var backends: [any StorageBackend]
+    public var deadLetter: (any StorageBackend)?
+    public var batchSize: Int
+
+    /// Builds and runs the pipeline to its end (or until `stop` is called on the returned handle's pipeline).
+    public func makePipeline() throws -> Pipeline {
+        let sink = deadLetter.map { BackendDeadLetterSink(backend: $0) }
+        return try Pipeline(
+            name: name, sources: [], processors: processors, backends: backends,
+            configuration: PipelineConfiguration(batchSize: batchSize), deadLetters: sink)
+    }
+
+    /// One line: records in, out, dropped, failed, dead letters, stored per backend.
+    public static func summary(name: String, report: PipelineReport, backendIDs: [String]) -> String {
+        let p = report.processing
+        var line = "pipeline \(name): \(p.input) in, \(p.output) out, \(p.dropped) dropped, \(p.failed) failed, \(p.deadLettered) dead letters"
+        let stored = backendIDs.map { "\($0)=\(report.storage.stored[$0] ?? 0)" }
+        line += "; stored " + stored.joined(separator: ", ")
+        let failed = report.storage.failed.values.reduce(0, +)
+        if failed > 0 { line += "; \(failed) failed to store" }
+        if let error = report.error { line += "; error: \(error.message)" }
+        return line
+    }
+}
+
+enum PipelineBindings {
+    static let specOptions = ["from", "process", "to", "dead_letter", "batch_size"]
+
+    static func install(in lua: LuaState, bindings: ScriptBindings) throws {
+        try lua.register("pipeline") { [unowned lua] call in
+            let name = try call.string(1)
+            guard !name.isEmpty else { throw LuaCallError("pipeline: the name must not be empty") }
+            let define = try lua.function("pipeline \"\(name)\"") { [unowned lua] call in
+                let spec = try call.table(1)
+                let options = try OptionReader("pipeline \"\(name)\"", table: spec, allowed: specOptions, in: lua)
+                let what = "pipeline \"\(name)\""
+                let sources: [ScriptSource] = try objects(options.value("from"), "from", what, "source", lua)
+                guard !sources.isEmpty else { throw LuaCallError("\(what): no source (from = { source.generator{...}, ... })") }
+                let processors: [ScriptProcessor] = try objects(options.value("process"), "process", what, "processor", lua)
+                let backends: [ScriptStorage] = try objects(options.value("to"), "to", what, "storage backend", lua)
+                guard !backends.isEmpty else { throw LuaCallError("\(what): no storage backend (to = { storage.sqlite{...}, ... })") }
+                var deadLetter: ScriptStorage?
+                if let value = options.value("dead_letter") {
+                    guard let backend = try lua.object(value, as: ScriptStorage.self) else {
+                        throw LuaCallError("\(what): option 'dead_letter' must be a storage backend, got \(value.typeName)")
+                    }
+                    deadLetter = backend
+                }
+                let batchSize = try options.integer("batch_size") ?? 500
+                guard batchSize > 0 else { throw LuaCallError("\(what): option 'batch_size' must be positive") }
+                guard !bindings.pipelines.contains(where: { $0.name == name }) else {
+                    throw LuaCallError("\(what) is defined twice")
+                }
+                var ids = Set<String>()
+                for source in sources where !ids.insert(source.source.id).inserted {
+                    throw LuaCallError("\(what): the source '\(source.source.id)' is given twice")
+                }
+                bindings.register(
+                    PipelineDefinition(
+                        name: name, sources: sources.map { ($0.source, $0.mode) }, processors: processors.map(\.processor),
+                        backends: backends.map(\.backend), deadLetter: deadLetter?.backend, batchSize: batchSize),
+                    storages: backends + (deadLetter.map { [$0] } ?? []))
+                return 0
+            }
+            try call.push(define)
+            return 1
+        }
+    }
+
+    /// A single object or a list of them.
+    private static func objects<T: AnyObject>(
+        _ value: LuaValue?, _ option: String, _ what: String, _ kind: String, _ lua: LuaState
+    ) throws -> [T] {
+        guard let value else { return [] }
+        if let object = try lua.object(value, as: T.self) { return [object] }
+        guard case .table(let table) = value else {
+            throw LuaCallError("\(what): option '\(option)' must be a \(kind) or a list of them, got \(value.typeName)")
+        }
+        var items: [(Int64, T)] = []
+        for (key, item) in try lua.entries(of: table) {
+            guard case .integer(let index) = key, let object = try lua.object(item, as: T.self) else {
+                throw LuaCallError("\(what): option '\(option)' must be a list of \(kind)s, got a \(item.typeName) in it")
+            }
+            items.append((index, object))
+        }
+        return items.sorted { $0.0 < $1.0 }.map(\.1)
+    }
+}

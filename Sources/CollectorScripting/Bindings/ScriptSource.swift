@@ -1,0 +1,180 @@
+import CollectorSources
+import CollectorValues
+import Collectors
+import Foundation
+import LuaRuntime
+
+/// A native source created by a script (`source.file{ ... }`), as a Lua userdata.
+public final class ScriptSource {
+    public let source: any DataSource
+    /// How a pipeline collects it.
+    public let mode: CollectionMode
+    /// What `tostring` says (never a token).
+    public let summary: String
+    private var connected = false
+
+    init(_ source: any DataSource, mode: CollectionMode, summary: String) {
+        self.source = source
+        self.mode = mode
+        self.summary = summary
+    }
+
+    /// `source:collect()`: one item, as `{ source_id, format, data, metadata }`.
+    func collectOne() throws -> DataValue {
+        let source = self.source
+        let connect = !connected
+        let item = try runBlocking {
+            if connect { try await source.connect() }
+            return try await source.collect()
+        }
+        connected = true
+        var decoder = RecordDecoder()
+        let (records, failures) = decoder.decode(item)
+        let data: DataValue
+        if !failures.isEmpty {
+            data = .string(String(decoding: item.payload, as: UTF8.self))
+        } else if item.format == .jsonLines, records.count != 1 {
+            data = .array(records.map(\.value))
+        } else {
+            data = records.first?.value ?? .null
+        }
+        return [
+            "source_id": .string(item.sourceID),
+            "format": .string(item.format.rawValue),
+            "data": data,
+            "metadata": .object(item.metadata),
+        ]
+    }
+
+    static var luaType: LuaObjectType<ScriptSource> { LuaObjectType(name: "source") { type in
+        type.description { $0.summary }
+        type.property("id") { .string($0.source.id) }
+        type.method("collect") { object, call in
+            do {
+                try call.push(data: try object.collectOne())
+            } catch let error as LuaError {
+                throw error
+            } catch {
+                throw LuaCallError("collect: \(ErrorInfo(from: error, layer: .collection, operation: "collect").message)")
+            }
+            return 1
+        }
+    } }
+}
+
+/// The `source` table: one constructor per native source.
+enum SourceBindings {
+    static func install(in lua: LuaState, bindings: ScriptBindings) throws {
+        let table: LuaValue = try lua.table(.object([:]))
+        guard case .table(let sources) = table else { return }
+        let constructors: [(String, [String], (OptionReader, String) throws -> ScriptSource)] = [
+            ("generator", ["id", "count", "seed", "rate", "batch"], generator),
+            ("file", ["id", "path", "mode", "format"], file),
+            ("follow", ["id", "path", "position_file", "poll", "start", "format"], follow),
+            ("stdin", ["id", "format"], stdin),
+            ("command", ["id", "command", "format", "cwd", "env"], command),
+            ("http", ["id", "url", "token", "every", "headers", "timeout", "format", "method", "jitter"], http),
+        ]
+        for (name, allowed, build) in constructors {
+            let function = "source.\(name)"
+            try lua.set(sources, name, try lua.function(function) { [unowned lua] call in
+                let options = try OptionReader(function, table: try call.optionalArgument(1, as: LuaTable.self), allowed: allowed, in: lua)
+                let id = try options.string("id") ?? bindings.nextID(name)
+                try call.push(LuaObject(try build(options, id)))
+                return 1
+            })
+        }
+        // source.ftp{...}: name the types there are.
+        let known = constructors.map(\.0)
+        let metatable = try lua.table(.object([:]))
+        guard case .table(let meta) = metatable else { return }
+        try lua.set(meta, "__index", try lua.function("source") { call in
+            let name = (try? call.string(2)) ?? "?"
+            var message = "unknown source type 'source.\(name)'"
+            if let suggestion = Suggestion.closest(to: name, in: known) { message += " (did you mean 'source.\(suggestion)'?)" }
+            throw LuaCallError(message + "; source types are: " + known.joined(separator: ", "))
+        })
+        let setmetatable = try lua.global("setmetatable")
+        if case .function(let f) = setmetatable { _ = try lua.call(f, table, metatable) }
+        try lua.setGlobal("source", table)
+    }
+
+    static func format(_ options: OptionReader, default value: DataFormat) throws -> DataFormat {
+        guard let name = try options.choice("format", ["json", "jsonl", "text", "csv", "binary"]) else { return value }
+        return DataFormat(rawValue: name)
+    }
+
+    static func generator(_ options: OptionReader, id: String) throws -> ScriptSource {
+        let count = try options.integer("count")
+        let seed = try options.integer("seed").map(Int64.init) ?? 20_251_128
+        let rate = try options.number("rate")
+        let batch = try options.integer("batch") ?? (rate == nil ? 100 : 1)
+        if let count, count < 0 { throw LuaCallError("source.generator: option 'count' must not be negative") }
+        let source = GeneratorSource(
+            id: id, options: .init(seed: seed, count: count, rate: rate, recordsPerItem: max(1, batch)))
+        var summary = "source.generator(\(id), seed \(seed)"
+        summary += count.map { ", \($0) records" } ?? ", endless"
+        if let rate { summary += ", \(rate)/s" }
+        return ScriptSource(source, mode: .stream, summary: summary + ")")
+    }
+
+    static func file(_ options: OptionReader, id: String) throws -> ScriptSource {
+        let path = try options.requiredString("path")
+        let mode = FileSource.Mode(rawValue: try options.choice("mode", ["lines", "whole"]) ?? "lines") ?? .lines
+        let format = try format(options, default: mode == .lines ? .jsonLines : .json)
+        let source = FileSource(id: id, path: path, options: .init(mode: mode, format: format))
+        return ScriptSource(source, mode: .stream, summary: "source.file(\(id), \(path), \(mode.rawValue), \(format))")
+    }
+
+    static func follow(_ options: OptionReader, id: String) throws -> ScriptSource {
+        let path = try options.requiredString("path")
+        var settings = FollowFileSource.Options(format: try format(options, default: .jsonLines))
+        settings.positionFile = try options.string("position_file")
+        if let poll = try options.duration("poll") { settings.pollInterval = poll }
+        if let start = try options.choice("start", ["beginning", "end"]) { settings.startAt = .init(rawValue: start) ?? .beginning }
+        let source = FollowFileSource(id: id, path: path, options: settings)
+        return ScriptSource(source, mode: .stream, summary: "source.follow(\(id), \(path))")
+    }
+
+    static func stdin(_ options: OptionReader, id: String) throws -> ScriptSource {
+        let source = StdinSource(id: id, options: .init(format: try format(options, default: .jsonLines)))
+        return ScriptSource(source, mode: .stream, summary: "source.stdin(\(id))")
+    }
+
+    static func command(_ options: OptionReader, id: String) throws -> ScriptSource {
+        guard let command = try options.strings("command"), let executable = command.first else {
+            throw LuaCallError("source.command: option 'command' is required (a list: program and arguments)")
+        }
+        let settings = CommandSource.Options(
+            format: try format(options, default: .jsonLines), environment: try options.stringMap("env"),
+            workingDirectory: try options.string("cwd"))
+        let source = CommandSource(id: id, executable: executable, arguments: Array(command.dropFirst()), options: settings)
+        return ScriptSource(source, mode: .stream, summary: "source.command(\(id), \(command.joined(separator: " ")))")
+    }
+
+    static func http(_ options: OptionReader, id: String) throws -> ScriptSource {
+        let text = try options.requiredString("url")
+        guard let url = URL(string: text), let scheme = url.scheme, ["http", "https"].contains(scheme.lowercased()) else {
+            throw LuaCallError("source.http: option 'url' must be an http or https URL, got \"\(text)\"")
+        }
+        var settings = HTTPSource.Options(format: try format(options, default: .json))
+        settings.bearerToken = try options.string("token")
+        if let headers = try options.stringMap("headers") { settings.headers = headers }
+        if let every = try options.duration("every") { settings.interval = every }
+        if let timeout = try options.duration("timeout") { settings.timeout = timeout }
+        if let jitter = try options.number("jitter") { settings.jitter = min(max(0, jitter), 1) }
+        if let method = try options.choice("method", ["GET", "POST", "PUT"]) { settings.method = .init(rawValue: method) ?? .get }
+        let source = HTTPSource(id: id, url: url, options: settings)
+        var summary = "source.http(\(id), \(redacted(url)), every \(Units.describe(settings.interval))"
+        if settings.bearerToken != nil { summary += ", token ***" }
+        return ScriptSource(source, mode: .stream, summary: summary + ")")
+    }
+
+    /// The URL without credentials or query (which may carry keys).
+    static func redacted(_ url: URL) -> String {
+        guard var parts = URLComponents(url: url, resolvingAgainstBaseURL: false) else { return "?" }
+        if parts.password != nil || parts.user != nil { parts.user = "***"; parts.password = nil }
+        if parts.query != nil { parts.query = "..." }
+        return parts.string ?? "?"
+    }
+}

@@ -1,0 +1,129 @@
+import CollectorSQLite
+import CollectorStorage
+import CollectorValues
+import Collectors
+import LuaRuntime
+
+/// A native storage backend created by a script (`storage.sqlite{ ... }`), as a Lua userdata.
+public final class ScriptStorage {
+    public let backend: any StorageBackend
+    public let summary: String
+    private var connected = false
+
+    init(_ backend: any StorageBackend, summary: String) {
+        self.backend = backend
+        self.summary = summary
+    }
+
+    private func ensureConnected() throws {
+        guard !connected else { return }
+        let backend = self.backend
+        try runBlocking { try await backend.connect() }
+        connected = true
+    }
+
+    /// Disconnects what a one-off `query` or `count` connected, before a pipeline uses the backend.
+    func release() {
+        guard connected else { return }
+        let backend = self.backend
+        _ = try? runBlocking { await backend.disconnect() }
+        connected = false
+    }
+
+    func query(_ criteria: QueryCriteria) throws -> [DataValue] {
+        try ensureConnected()
+        let backend = self.backend
+        return try runBlocking { try await backend.query(criteria) }
+    }
+
+    func count() throws -> Int {
+        if let memory = backend as? MemoryStorage { return try runBlocking { await memory.count } }
+        return try query(QueryCriteria()).count
+    }
+
+    static func luaType(in lua: LuaState) -> LuaObjectType<ScriptStorage> {
+        LuaObjectType<ScriptStorage>(name: "storage") { [unowned lua] type in
+            type.description { $0.summary }
+            type.property("id") { .string($0.backend.id) }
+            type.method("query") { object, call in
+                let options = try OptionReader(
+                    "query", table: try call.optionalArgument(1, as: LuaTable.self),
+                    allowed: ["filters", "sort_by", "order", "limit", "offset"], in: lua)
+                var criteria = QueryCriteria()
+                if let filters = try options.data("filters") {
+                    switch filters {
+                    case .object(let object): criteria.filters = object
+                    case .array(let items) where items.isEmpty: break
+                    default: throw LuaCallError("query: option 'filters' must be a table of field = value")
+                    }
+                }
+                criteria.sortBy = try options.string("sort_by")
+                if let order = try options.choice("order", ["asc", "desc"]) { criteria.sortDirection = .init(rawValue: order) ?? .ascending }
+                criteria.limit = try options.integer("limit")
+                criteria.offset = try options.integer("offset") ?? 0
+                let rows = try object.wrap { try object.query(criteria) }
+                try call.push(data: .array(rows))
+                return 1
+            }
+            type.method("count") { object, call in
+                try call.push(Int64(try object.wrap { try object.count() }))
+                return 1
+            }
+        }
+    }
+
+    private func wrap<T>(_ body: () throws -> T) throws -> T {
+        do { return try body() } catch let error as LuaError { throw error } catch let error as LuaCallError {
+            throw error
+        } catch {
+            throw LuaCallError("\(backend.id): \(ErrorInfo(from: error, layer: .storage, operation: "query").message)")
+        }
+    }
+}
+
+/// The `storage` table: one constructor per native backend.
+enum StorageBindings {
+    static func install(in lua: LuaState, bindings: ScriptBindings) throws {
+        let table = try lua.table(.object([:]))
+        guard case .table(let storage) = table else { return }
+        try lua.set(storage, "sqlite", try lua.function("storage.sqlite") { [unowned lua] call in
+            let options = try OptionReader(
+                "storage.sqlite", table: try call.optionalArgument(1, as: LuaTable.self),
+                allowed: ["id", "path", "table", "layout", "max_size"], in: lua)
+            let path = try options.requiredString("path")
+            let tableName = try options.string("table") ?? "records"
+            let layout = try options.choice("layout", ["document", "readings"]) ?? (tableName == "readings" ? "readings" : "document")
+            var settings = layout == "readings" ? SQLiteOptions.readings : SQLiteOptions()
+            settings.table = tableName
+            if let maxSize = try options.size("max_size") { settings.maxPageCount = max(1, maxSize / 4096) }
+            let id = try options.string("id") ?? bindings.uniqueID("sqlite:\(path)")
+            try call.push(LuaObject(ScriptStorage(
+                SQLiteStorage(id: id, path: path, options: settings),
+                summary: "storage.sqlite(\(path), table \(tableName), \(layout) layout)")))
+            return 1
+        })
+        try lua.set(storage, "jsonl", try lua.function("storage.jsonl") { [unowned lua] call in
+            let options = try OptionReader(
+                "storage.jsonl", table: try call.optionalArgument(1, as: LuaTable.self),
+                allowed: ["id", "path", "sync", "max_file_size", "max_files"], in: lua)
+            let path = try options.requiredString("path")
+            var settings = JSONLinesOptions()
+            if let sync = try options.choice("sync", ["never", "batch", "record"]) {
+                settings.sync = sync == "never" ? .never : (sync == "record" ? .everyRecord : .everyBatch)
+            }
+            settings.maxFileSize = try options.size("max_file_size")
+            settings.maxRotatedFiles = try options.integer("max_files")
+            let id = try options.string("id") ?? bindings.uniqueID("jsonl:\(path)")
+            try call.push(LuaObject(ScriptStorage(JSONLinesStorage(id: id, path: path, options: settings), summary: "storage.jsonl(\(path))")))
+            return 1
+        })
+        try lua.set(storage, "memory", try lua.function("storage.memory") { [unowned lua] call in
+            let options = try OptionReader(
+                "storage.memory", table: try call.optionalArgument(1, as: LuaTable.self), allowed: ["id"], in: lua)
+            let id = try options.string("id") ?? bindings.nextID("memory")
+            try call.push(LuaObject(ScriptStorage(MemoryStorage(id: id), summary: "storage.memory(\(id))")))
+            return 1
+        })
+        try lua.setGlobal("storage", table)
+    }
+}
