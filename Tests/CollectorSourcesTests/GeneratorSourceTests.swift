@@ -58,11 +58,9 @@ import Testing
     }
 
     static let script: String? = {
-        let candidates = [
-            "/work/shared/bench/gen_data.py",
-            TestSupport.fixtures.appendingPathComponent("../../../shared/bench/gen_data.py").standardized.path,
-        ]
-        return candidates.first { FileManager.default.fileExists(atPath: $0) }
+        // The canonical generator lives in the shared folder beside the checkout.
+        let path = TestSupport.fixtures.appendingPathComponent("../../../shared/bench/gen_data.py").standardized.path
+        return FileManager.default.fileExists(atPath: path) ? path : nil
     }()
 
     @Test func collectEndsWithAnEndOfDataError() async throws {
