@@ -538,29 +538,9 @@ private struct JSONParser {
         return p + length
     }
 
-    /// The length of the valid UTF-8 sequence at `p`, or nil (RFC 3629: no
-    /// overlong forms, no surrogates, nothing above U+10FFFF).
+    /// The length of the valid UTF-8 sequence at `p`, or nil.
     private func utf8SequenceLength(at p: Int) -> Int? {
-        let byte = base[p]
-        if byte < 0x80 { return 1 }
-        let length: Int
-        var lower: UInt8 = 0x80
-        var upper: UInt8 = 0xBF
-        switch byte {
-        case 0xC2...0xDF: length = 2
-        case 0xE0: length = 3; lower = 0xA0
-        case 0xE1...0xEC, 0xEE...0xEF: length = 3
-        case 0xED: length = 3; upper = 0x9F
-        case 0xF0: length = 4; lower = 0x90
-        case 0xF1...0xF3: length = 4
-        case 0xF4: length = 4; upper = 0x8F
-        default: return nil
-        }
-        guard p + length <= end else { return nil }
-        let second = base[p + 1]
-        guard second >= lower && second <= upper else { return nil }
-        for k in 2..<length where base[p + k] & 0xC0 != 0x80 { return nil }
-        return length
+        UTF8Validation.sequenceLength(base, at: p, end: end)
     }
 
     // MARK: Numbers

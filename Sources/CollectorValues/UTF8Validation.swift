@@ -21,34 +21,44 @@ public enum UTF8Validation {
             i += 8
         }
         while i < count {
-            let byte = base[i]
-            if byte < 0x80 {
+            if base[i] < 0x80 {
                 i += 1
                 continue
             }
-            let length: Int
-            var lower: UInt8 = 0x80
-            var upper: UInt8 = 0xBF
-            switch byte {
-            case 0xC2...0xDF: length = 2
-            case 0xE0: length = 3; lower = 0xA0
-            case 0xE1...0xEC, 0xEE...0xEF: length = 3
-            case 0xED: length = 3; upper = 0x9F  // no surrogates
-            case 0xF0: length = 4; lower = 0x90
-            case 0xF1...0xF3: length = 4
-            case 0xF4: length = 4; upper = 0x8F  // nothing above U+10FFFF
-            default: return false
-            }
-            guard i + length <= count else { return false }
-            let second = base[i + 1]
-            guard second >= lower && second <= upper else { return false }
-            var k = 2
-            while k < length {
-                guard base[i + k] & 0xC0 == 0x80 else { return false }
-                k += 1
-            }
+            guard let length = sequenceLength(base, at: i, end: count) else { return false }
             i += length
         }
         return true
+    }
+
+    /// The length of the valid UTF-8 sequence starting at `base[p]` (before
+    /// `end`), or nil when it is not one (RFC 3629: no overlong forms, no
+    /// surrogates, nothing above U+10FFFF).
+    @inlinable
+    public static func sequenceLength(_ base: UnsafePointer<UInt8>, at p: Int, end: Int) -> Int? {
+        let byte = base[p]
+        if byte < 0x80 { return 1 }
+        let length: Int
+        var lower: UInt8 = 0x80
+        var upper: UInt8 = 0xBF
+        switch byte {
+        case 0xC2...0xDF: length = 2
+        case 0xE0: length = 3; lower = 0xA0
+        case 0xE1...0xEC, 0xEE...0xEF: length = 3
+        case 0xED: length = 3; upper = 0x9F  // no surrogates
+        case 0xF0: length = 4; lower = 0x90
+        case 0xF1...0xF3: length = 4
+        case 0xF4: length = 4; upper = 0x8F  // nothing above U+10FFFF
+        default: return nil
+        }
+        guard p + length <= end else { return nil }
+        let second = base[p + 1]
+        guard second >= lower && second <= upper else { return nil }
+        var k = 2
+        while k < length {
+            guard base[p + k] & 0xC0 == 0x80 else { return nil }
+            k += 1
+        }
+        return length
     }
 }

@@ -10,7 +10,7 @@ import Foundation
 /// writes, in the same order. `collect()` returns the next item; `stream()`
 /// yields items until `count` records have been produced (forever without a
 /// count). With a `rate`, records are paced to that many per second.
-public actor GeneratorSource: DataSource {
+public actor GeneratorSource: DataSource, PullingSource {
     /// What and how fast the generator produces.
     public struct Options: Sendable, Hashable {
         /// The random seed; the workload's default is 20251128.
@@ -55,16 +55,7 @@ public actor GeneratorSource: DataSource {
         start = nil
     }
 
-    public func collect() async throws -> CollectedData {
-        guard let item = try await next() else { throw SourceErrors.endOfData(id) }
-        return item
-    }
-
-    public nonisolated func stream() -> AsyncThrowingStream<CollectedData, any Error> {
-        pullStream { try await self.next() }
-    }
-
-    private func next() async throws -> CollectedData? {
+    func next() async throws -> CollectedData? {
         var records = options.recordsPerItem
         if let count = options.count {
             records = min(records, count - Int(generator.index))

@@ -14,7 +14,7 @@ import Foundation
 /// Errors: a program that does not exist (or is not executable) is
 /// `.notFound` at `connect()`; lines over `maxLineLength` or not UTF-8 are
 /// `.validation` errors after they were skipped. None is retryable.
-public actor CommandSource: DataSource {
+public actor CommandSource: DataSource, PullingSource {
     public struct Options: Sendable, Hashable {
         public var format: DataFormat
         /// The environment; `nil` inherits the engine's.
@@ -138,16 +138,7 @@ public actor CommandSource: DataSource {
         self.run = nil
     }
 
-    public func collect() async throws -> CollectedData {
-        guard let item = try await next() else { throw SourceErrors.endOfData(id) }
-        return item
-    }
-
-    public nonisolated func stream() -> AsyncThrowingStream<CollectedData, any Error> {
-        pullStream { try await self.next() }
-    }
-
-    private func next() async throws -> CollectedData? {
+    func next() async throws -> CollectedData? {
         if run == nil, !finished { try await connect() }
         guard let run, !finished else { return nil }
         try lines.checkIdle(id)

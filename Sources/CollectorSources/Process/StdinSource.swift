@@ -11,7 +11,7 @@ import Foundation
 /// second concurrent `collect()` fails with a `.configuration` error.
 /// Errors: a line over `maxLineLength` or not UTF-8 (when `validateUTF8`) is
 /// a `.validation` error after it was skipped; a failed read is typed by its errno.
-public actor StdinSource: DataSource {
+public actor StdinSource: DataSource, PullingSource {
     public struct Options: Sendable, Hashable {
         public var format: DataFormat
         public var maxLineLength: Int
@@ -42,16 +42,7 @@ public actor StdinSource: DataSource {
     public func connect() async throws {}
     public func disconnect() async {}
 
-    public func collect() async throws -> CollectedData {
-        guard let item = try await next() else { throw SourceErrors.endOfData(id) }
-        return item
-    }
-
-    public nonisolated func stream() -> AsyncThrowingStream<CollectedData, any Error> {
-        pullStream { try await self.next() }
-    }
-
-    private func next() async throws -> CollectedData? {
+    func next() async throws -> CollectedData? {
         try lines.checkIdle(id)
         while true {
             switch try lines.step() {

@@ -9,3 +9,21 @@ func pullStream(
 ) -> AsyncThrowingStream<CollectedData, any Error> {
     AsyncThrowingStream(unfolding: next)
 }
+
+/// A source that only says what its next item is; `collect()` and
+/// `stream()` follow from that, the same way for every such source.
+protocol PullingSource: DataSource, Actor {
+    /// The next item, or nil at the end of the data.
+    func next() async throws -> CollectedData?
+}
+
+extension PullingSource {
+    public func collect() async throws -> CollectedData {
+        guard let item = try await next() else { throw SourceErrors.endOfData(id) }
+        return item
+    }
+
+    public nonisolated func stream() -> AsyncThrowingStream<CollectedData, any Error> {
+        pullStream { try await self.next() }
+    }
+}
