@@ -43,6 +43,27 @@ struct BoundedQueueTests {
         #expect(maxAhead <= capacity + 1)
     }
 
+    @Test func orderHoldsWhenSendersAndReceiversRaceOnAnAlmostEmptyQueue() async throws {
+        // A sender that found the queue full and a receiver that found it
+        // empty meet here constantly; the element must go to the receiver in
+        // FIFO order, never around one left in the buffer.
+        let total = 50_000
+        for capacity in [1, 2] {
+            let queue = BoundedQueue<Int>(capacity: capacity)
+            let producer = Task.detached {
+                for i in 0..<total { try await queue.send(i) }
+                queue.finish()
+            }
+            var received: [Int] = []
+            received.reserveCapacity(total)
+            while let value = await queue.receive() { received.append(value) }
+            try await producer.value
+            let firstOutOfOrder = received.indices.first { received[$0] != $0 }
+            #expect(firstOutOfOrder == nil, "capacity \(capacity): out of order at \(firstOutOfOrder ?? -1)")
+            #expect(received.count == total)
+        }
+    }
+
     @Test func aFullQueueSuspendsTheSenderUntilSpaceIsMade() async throws {
         let queue = BoundedQueue<Int>(capacity: 1)
         try await queue.send(1)

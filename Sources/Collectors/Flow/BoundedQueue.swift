@@ -65,20 +65,7 @@ public final class BoundedQueue<Element: Sendable>: Sendable {
         let id: UInt64? = try state.withLock { s in
             if s.finished { throw SendError.closed }
             if Task.isCancelled { throw CancellationError() }
-            if !s.receivers.isEmpty {
-                // A receiver waits only on an empty buffer: hand over directly.
-                s.sent += 1
-                s.maxDepth = Swift.max(s.maxDepth, 1)
-                let receiver = s.receivers.removeFirst()
-                receiver.continuation.resume(returning: [element])
-                return nil
-            }
-            if s.buffer.count < capacity {
-                s.buffer.append(element)
-                s.sent += 1
-                s.maxDepth = Swift.max(s.maxDepth, s.buffer.count)
-                return nil
-            }
+            if accept(element, &s) { return nil }
             s.nextID += 1
             return s.nextID
         }
@@ -90,11 +77,8 @@ public final class BoundedQueue<Element: Sendable>: Sendable {
                         continuation.resume(throwing: SendError.closed)
                     } else if Task.isCancelled {
                         continuation.resume(throwing: CancellationError())
-                    } else if s.buffer.count < capacity && s.senders.isEmpty {
-                        // Space was made between the check and now.
-                        s.buffer.append(element)
-                        s.sent += 1
-                        s.maxDepth = Swift.max(s.maxDepth, s.buffer.count)
+                    } else if s.senders.isEmpty && accept(element, &s) {
+                        // Space was made (or a receiver came) between the check and now.
                         continuation.resume()
                     } else {
                         s.senders.append(Sender(id: id, element: element, continuation: continuation))
@@ -177,6 +161,24 @@ public final class BoundedQueue<Element: Sendable>: Sendable {
         }
         for sender in senders { sender.continuation.resume(throwing: SendError.closed) }
         for receiver in receivers { receiver.continuation.resume(returning: []) }
+    }
+
+    /// Accepts `element` if it can go without waiting: straight to a waiting
+    /// receiver (receivers wait only on an empty buffer, so this keeps FIFO
+    /// order), else into free buffer space. False when the buffer is full.
+    private func accept(_ element: Element, _ s: inout State) -> Bool {
+        if !s.receivers.isEmpty {
+            s.sent += 1
+            s.maxDepth = Swift.max(s.maxDepth, 1)
+            let receiver = s.receivers.removeFirst()
+            receiver.continuation.resume(returning: [element])
+            return true
+        }
+        guard s.buffer.count < capacity else { return false }
+        s.buffer.append(element)
+        s.sent += 1
+        s.maxDepth = Swift.max(s.maxDepth, s.buffer.count)
+        return true
     }
 
     /// Takes up to `max` buffered elements, then admits waiting senders into the freed space.
