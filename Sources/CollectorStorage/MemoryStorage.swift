@@ -37,7 +37,6 @@ public actor MemoryStorage: StorageBackend {
 
     public func store(batch records: [DataValue]) async throws -> StoredBatch {
         try checkConnected("store")
-        self.records.reserveCapacity(self.records.count + records.count)
         for record in records {
             self.records.append((String(nextID), record))
             nextID += 1

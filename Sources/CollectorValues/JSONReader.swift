@@ -70,72 +70,7 @@ public struct JSONReader: Sendable {
 
 // MARK: - The parser
 
-/// Objects with this many members get a hash index for duplicate checks
-/// (smaller ones scan their keys, which is faster).
-private let indexThreshold = 24
-
-/// A stack that hands its top elements over to an exactly sized array by
-/// moving them: no copies, retains or releases per element, and no generic
-/// copy or destroy (an `Array` of tuples goes through the runtime's
-/// value witnesses for those).
-private struct MoveStack<Element>: ~Copyable {
-    private var base: UnsafeMutablePointer<Element>?
-    private(set) var count = 0
-    private var capacity = 0
-
-    init() {}
-
-    deinit {
-        if let base {
-            base.deinitialize(count: count)
-            base.deallocate()
-        }
-    }
-
-    @inline(__always)
-    mutating func push(_ element: consuming Element) {
-        if count == capacity { grow() }
-        (base.unsafelyUnwrapped + count).initialize(to: element)
-        count += 1
-    }
-
-    /// The element at `i` (< count), in place.
-    @inline(__always)
-    func pointer(at i: Int) -> UnsafeMutablePointer<Element> {
-        base.unsafelyUnwrapped + i
-    }
-
-    @inline(__always)
-    mutating func removeLast() {
-        count -= 1
-        (base.unsafelyUnwrapped + count).deinitialize(count: 1)
-    }
-
-    /// Moves the elements from `start` to the top into a new array.
-    mutating func popArray(from start: Int) -> [Element] {
-        // (Not `Array(unsafeUninitializedCapacity:)`: it is not specialized
-        // and looks up the array's generic metadata on every call.)
-        var array: [Element] = []
-        array.reserveCapacity(count - start)
-        let source = base.unsafelyUnwrapped
-        for i in start..<count { array.append((source + i).move()) }
-        count = start
-        return array
-    }
-
-    private mutating func grow() {
-        let newCapacity = max(16, 2 * capacity)
-        let newBase = UnsafeMutablePointer<Element>.allocate(capacity: newCapacity)
-        if let base {
-            newBase.moveInitialize(from: base, count: count)
-            base.deallocate()
-        }
-        base = newBase
-        capacity = newCapacity
-    }
-}
-
-private struct JSONParser {
+struct JSONParser {
     let base: UnsafePointer<UInt8>
     let end: Int
     let maxDepth: Int
@@ -149,64 +84,65 @@ private struct JSONParser {
         self.maxDepth = maxDepth
     }
 
-    // The parse is a loop over an explicit stack of open containers, not a
-    // recursion, so depth costs heap, never the thread's stack. Elements of
-    // open arrays and members of open objects wait on two shared stacks; a
-    // closing bracket moves its container's share into an exactly sized
-    // array. An object's member goes on the stack as soon as its key is
-    // read (with a placeholder value), so the key is never copied.
+    /// Reads the document into a `DataValue`.
     mutating func parseDocument() throws(JSONError) -> DataValue {
-        // One open container a frame: where its elements (or members) start
-        // on their stack, shifted left once, plus 1 for an object.
-        var frames: [Int] = []
-        // The hash indexes of open objects with many members, by their start.
-        var indexes: [Int: [String: Int]] = [:]
-        var elements = MoveStack<DataValue>()
-        var members = MoveStack<DataObject.Entry>()
-        var value: DataValue
+        var builder = DataValueBuilder()
+        try parse(into: &builder)
+        return builder.take()
+    }
+
+    // The parse is a loop over an explicit stack of open containers, not a
+    // recursion, so depth costs heap, never the thread's stack. The builder
+    // hears every value and container in document order; what it makes of
+    // them (a `DataValue`, Lua tables) is its business.
+    mutating func parse<Builder: JSONBuilder & ~Copyable>(into builder: inout Builder) throws(JSONError) {
+        // One open container a level: true for an object.
+        var isObject: [Bool] = []
 
         skipWhitespace()
         nextValue: while true {
             guard pos < end else { throw endOfInput("expected a value") }
             switch base[pos] {
             case UInt8(ascii: "{"):
-                guard frames.count < maxDepth else { throw depthExceeded() }
+                guard isObject.count < maxDepth else { throw depthExceeded() }
                 pos += 1
                 skipWhitespace()
+                builder.beginObject()
                 if pos < end && base[pos] == UInt8(ascii: "}") {
                     pos += 1
-                    value = .object(DataObject())
+                    builder.endObject()
                 } else {
-                    if frames.capacity == 0 { frames.reserveCapacity(8) }
-                    frames.append(members.count << 1 | 1)
-                    members.push((try parseKey(afterComma: nil), .null))
+                    if isObject.capacity == 0 { isObject.reserveCapacity(8) }
+                    isObject.append(true)
+                    try parseKey(afterComma: nil, into: &builder)
                     continue nextValue
                 }
             case UInt8(ascii: "["):
-                guard frames.count < maxDepth else { throw depthExceeded() }
+                guard isObject.count < maxDepth else { throw depthExceeded() }
                 pos += 1
                 skipWhitespace()
+                builder.beginArray()
                 if pos < end && base[pos] == UInt8(ascii: "]") {
                     pos += 1
-                    value = .array([])
+                    builder.endArray()
                 } else {
-                    if frames.capacity == 0 { frames.reserveCapacity(8) }
-                    frames.append(elements.count << 1)
+                    if isObject.capacity == 0 { isObject.reserveCapacity(8) }
+                    isObject.append(false)
                     continue nextValue
                 }
             case UInt8(ascii: "\""):
-                value = .string(try parseString())
+                try parseString(into: &builder, isKey: false)
             case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
-                value = try parseNumber()
+                try parseNumber(into: &builder)
             case UInt8(ascii: "t"):
                 try expectLiteral("true")
-                value = .bool(true)
+                builder.bool(true)
             case UInt8(ascii: "f"):
                 try expectLiteral("false")
-                value = .bool(false)
+                builder.bool(false)
             case UInt8(ascii: "n"):
                 try expectLiteral("null")
-                value = .null
+                builder.null()
             case let byte:
                 throw unexpected(at: pos, detail: Self.valueHint(byte))
             }
@@ -214,38 +150,33 @@ private struct JSONParser {
             // A complete value: add it to its container, and close every
             // container that ends right after it.
             while true {
-                let top = frames.count - 1
-                guard top >= 0 else {
+                guard let inObject = isObject.last else {
                     skipWhitespace()
                     if pos < end {
                         throw unexpected(at: pos, kind: .trailingData, detail: "only whitespace may follow the JSON value")
                     }
-                    return value
+                    return
                 }
                 skipWhitespace()
-                let start = frames[top] >> 1
-                if frames[top] & 1 != 0 {
-                    Self.setMember(value, start: start, members: &members, indexes: &indexes)
+                if inObject {
+                    builder.endMember()
                     guard pos < end else { throw endOfInput("expected ',' or '}' after an object member") }
                     let byte = base[pos]
                     if byte == UInt8(ascii: ",") {
                         let comma = pos
                         pos += 1
                         skipWhitespace()
-                        members.push((try parseKey(afterComma: comma), .null))
+                        try parseKey(afterComma: comma, into: &builder)
                         continue nextValue
                     } else if byte == UInt8(ascii: "}") {
                         pos += 1
-                        var object = DataObject()
-                        if members.count - start >= indexThreshold { indexes[start] = nil }
-                        frames.removeLast()
-                        object.entries = members.popArray(from: start)
-                        value = .object(object)
+                        isObject.removeLast()
+                        builder.endObject()
                     } else {
                         throw unexpected(at: pos, detail: "expected ',' or '}' after an object member")
                     }
                 } else {
-                    elements.push(value)
+                    builder.endElement()
                     guard pos < end else { throw endOfInput("expected ',' or ']' after an array element") }
                     let byte = base[pos]
                     if byte == UInt8(ascii: ",") {
@@ -258,8 +189,8 @@ private struct JSONParser {
                         continue nextValue
                     } else if byte == UInt8(ascii: "]") {
                         pos += 1
-                        frames.removeLast()
-                        value = .array(elements.popArray(from: start))
+                        isObject.removeLast()
+                        builder.endArray()
                     } else {
                         throw unexpected(at: pos, detail: "expected ',' or ']' after an array element")
                     }
@@ -268,47 +199,10 @@ private struct JSONParser {
         }
     }
 
-    /// Gives the member on top of the stack (its key just read, its value a
-    /// placeholder) its value. The last value of a key wins, at the position
-    /// of the key's first occurrence: a repeated key's top entry is dropped.
-    @inline(__always)
-    private static func setMember(
-        _ value: consuming DataValue, start: Int,
-        members: inout MoveStack<DataObject.Entry>, indexes: inout [Int: [String: Int]]
-    ) {
-        let top = members.count - 1
-        let entry = members.pointer(at: top)
-        if top - start >= indexThreshold {
-            if let i = indexes[start]![entry.pointee.key] {
-                members.pointer(at: i).pointee.value = value
-                members.removeLast()
-            } else {
-                indexes[start]![entry.pointee.key] = top
-                entry.pointee.value = value
-            }
-            return
-        }
-        var i = start
-        while i < top {
-            let other = members.pointer(at: i)
-            if other.pointee.key == entry.pointee.key {
-                other.pointee.value = value
-                members.removeLast()
-                return
-            }
-            i += 1
-        }
-        entry.pointee.value = value
-        if members.count - start == indexThreshold {
-            var index: [String: Int] = [:]
-            index.reserveCapacity(2 * indexThreshold)
-            for i in start..<members.count { index[members.pointer(at: i).pointee.key] = i }
-            indexes[start] = index
-        }
-    }
-
     /// A member's key and the colon after it; `pos` is at the opening quote.
-    private mutating func parseKey(afterComma comma: Int?) throws(JSONError) -> String {
+    private mutating func parseKey<Builder: JSONBuilder & ~Copyable>(
+        afterComma comma: Int?, into builder: inout Builder
+    ) throws(JSONError) {
         guard pos < end else { throw endOfInput("expected a string key") }
         guard base[pos] == UInt8(ascii: "\"") else {
             if let comma, base[pos] == UInt8(ascii: "}") {
@@ -316,7 +210,7 @@ private struct JSONParser {
             }
             throw unexpected(at: pos, detail: "expected a string key in double quotes")
         }
-        let key = try parseString()
+        try parseString(into: &builder, isKey: true)
         skipWhitespace()
         guard pos < end else { throw endOfInput("expected ':' after an object key") }
         guard base[pos] == UInt8(ascii: ":") else {
@@ -324,7 +218,6 @@ private struct JSONParser {
         }
         pos += 1
         skipWhitespace()
-        return key
     }
 
     @inline(__always)
@@ -352,8 +245,11 @@ private struct JSONParser {
 
     // MARK: Strings
 
-    /// A string; `pos` is at the opening quote.
-    private mutating func parseString() throws(JSONError) -> String {
+    /// A string (a member's key if `isKey`), handed to the builder; `pos` is at the opening quote.
+    @inline(__always)
+    private mutating func parseString<Builder: JSONBuilder & ~Copyable>(
+        into builder: inout Builder, isKey: Bool
+    ) throws(JSONError) {
         let start = pos + 1
         var p = start
         while true {
@@ -368,9 +264,15 @@ private struct JSONParser {
             let byte = base[p]
             if byte == UInt8(ascii: "\"") {
                 pos = p + 1
-                return Self.string(base + start, count: p - start)
+                let bytes = UnsafeBufferPointer(start: base + start, count: p - start)
+                if isKey { builder.key(bytes) } else { builder.string(bytes) }
+                return
             } else if byte == UInt8(ascii: "\\") {
-                return try parseEscapedString(start: start, escape: p)
+                try parseEscapedString(start: start, escape: p)
+                scratch.withUnsafeBufferPointer { bytes in
+                    if isKey { builder.key(bytes) } else { builder.string(bytes) }
+                }
+                return
             } else if byte < 0x20 {
                 throw controlCharacter(at: p)
             } else if byte >= 0x80 {
@@ -378,16 +280,6 @@ private struct JSONParser {
             } else {
                 p += 1
             }
-        }
-    }
-
-    /// The string of `count` bytes at `start` (already validated: this is a
-    /// copy, plus the standard library's own check).
-    @inline(__always)
-    private static func string(_ start: UnsafePointer<UInt8>, count: Int) -> String {
-        String(unsafeUninitializedCapacity: count) { buffer in
-            buffer.baseAddress.unsafelyUnwrapped.update(from: start, count: count)
-            return count
         }
     }
 
@@ -406,7 +298,7 @@ private struct JSONParser {
     }
 
     /// The rest of a string that has escapes, decoded into `scratch`.
-    private mutating func parseEscapedString(start: Int, escape: Int) throws(JSONError) -> String {
+    private mutating func parseEscapedString(start: Int, escape: Int) throws(JSONError) {
         scratch.removeAll(keepingCapacity: true)
         var runStart = start
         var p = escape
@@ -416,7 +308,7 @@ private struct JSONParser {
             if byte == UInt8(ascii: "\"") {
                 appendRun(from: runStart, to: p)
                 pos = p + 1
-                return String(decoding: scratch, as: UTF8.self)
+                return
             } else if byte == UInt8(ascii: "\\") {
                 appendRun(from: runStart, to: p)
                 p = try decodeEscape(at: p)
@@ -546,7 +438,7 @@ private struct JSONParser {
     // MARK: Numbers
 
     /// A number; `pos` is at its first byte (`-` or a digit).
-    private mutating func parseNumber() throws(JSONError) -> DataValue {
+    private mutating func parseNumber<Builder: JSONBuilder & ~Copyable>(into builder: inout Builder) throws(JSONError) {
         let start = pos
         var p = pos
         let negative = base[p] == UInt8(ascii: "-")
@@ -615,18 +507,18 @@ private struct JSONParser {
 
         if isInteger && !overflow {
             if negative {
-                if mantissa <= 1 << 63 { return .integer(Int64(bitPattern: 0 &- mantissa)) }
+                if mantissa <= 1 << 63 { return builder.integer(Int64(bitPattern: 0 &- mantissa)) }
             } else if mantissa <= UInt64(Int64.max) {
-                return .integer(Int64(mantissa))
+                return builder.integer(Int64(mantissa))
             }
             // Outside Int64: the nearest Double (UInt64 → Double rounds correctly).
             let double = Double(mantissa)
-            return .double(negative ? -double : double)
+            return builder.double(negative ? -double : double)
         }
         if let double = Self.fastDouble(mantissa: mantissa, exponent: exponent, overflow: overflow) {
-            return .double(negative ? -double : double)
+            return builder.double(negative ? -double : double)
         }
-        return .double(try slowDouble(from: start, to: p))
+        builder.double(try slowDouble(from: start, to: p))
     }
 
     @inline(__always)

@@ -15,6 +15,8 @@ final class LuaContext {
     var callDepth = 0
     /// Names of the Swift object types registered in this state, by type.
     var objectTypeNames: [ObjectIdentifier: String] = [:]
+    /// Decodes JSON text onto the stack; see `jsonDecoder(for:)`.
+    var jsonDecoderCache: LuaJSONDecoder?
     /// Warnings Lua emitted (errors in `__gc`, `warn(...)`).
     var warningHandler: ((String) -> Void)?
 

@@ -139,6 +139,13 @@ public final class LuaState {
     public func callTransform<each A: LuaPushable>(
         _ function: LuaFunction, _ record: DataValue, _ extra: repeat each A
     ) throws(LuaError) -> DataValue? {
+        try callTransform(function, input: record, repeat each extra)
+    }
+
+    /// `callTransform` with any input: `JSONText` is decoded straight into a table.
+    public func callTransform<Input: LuaPushable, each A: LuaPushable>(
+        _ function: LuaFunction, input record: Input, _ extra: repeat each A
+    ) throws(LuaError) -> DataValue? {
         try checkOpen()
         let top = lua_gettop(L)
         defer { lua_settop(L, top) }

@@ -42,7 +42,7 @@ struct LuaProcessorTests {
 
     @Test func moduleHooksAndStateThatPersistsBetweenRecords() async throws {
         let processor = try await LuaProcessor.load(name: "counter", source: """
-            local M = {}
+            local M = { parallel = false }  -- one state: `seen` counts every record
             local seen, label = 0, nil
             function M.init(ctx) label = ctx.name end
             function M.process(r) seen = seen + 1 r.n = seen r.by = label return r end
@@ -52,8 +52,81 @@ struct LuaProcessorTests {
         let results = await processor.process(batch: records([[:], [:], [:]]))
         #expect(results.flatMap(\.records).map { $0.value["n"] } == [1, 2, 3])
         #expect(results[0].records[0].value["by"] == "counter")
+        #expect(processor.stateCount == 1)
         let shutdown = await processor.shutdown()
         #expect(try shutdown.first?.get() == [["total": 3]])
+        #expect(try await processor.shutdown().first?.get() == [], "a shutdown hook runs once")
+    }
+
+    @Test func statelessProcessorsRunInParallelStatesAndKeepOrder() async throws {
+        let processor = try await LuaProcessor.load(
+            name: "tag", source: "return function(r) r.seen = true return r end",
+            options: LuaProcessorOptions(parallelism: 3))
+        #expect(processor.stateCount == 3)
+        let input = (0..<100).map { DataValue.object(["i": .integer(Int64($0))]) }
+        let results = await processor.process(batch: records(input))
+        #expect(results.flatMap(\.records).map { $0.value["i"] } == input.map { $0["i"] })
+    }
+
+    @Test func aModuleWithANonBooleanParallelFlagIsRejected() async throws {
+        let error = await #expect(throws: LuaError.self) {
+            try await LuaProcessor.load(name: "bad", source: "return { parallel = 2, process = function(r) return r end }")
+        }
+        #expect(error?.message.contains("'parallel' must be a boolean, got number") == true)
+    }
+
+    @Test func jsonDocumentsAreDecodedStraightIntoLuaWithTheirTypes() async throws {
+        let processor = try await LuaProcessor.load(name: "types", source: """
+            return function(r)
+              r.kinds = string.format("%s %s %s %s %s", math.type(r.i), math.type(r.f), r.n == null,
+                type(r.a), getmetatable(r.e) ~= nil)
+              return r
+            end
+            """, options: LuaProcessorOptions(parallelism: 1))
+        let text = #"{"i":9007199254740993,"f":1.0,"n":null,"a":[1,"x\u00e9"],"e":[],"o":{},"s":"tab\tend"}"#
+        let documents = [JSONDocument(Array(text.utf8)[...], sourceID: "src", sequence: 7)]
+        let result = try #require(await processor.process(documents: documents).first)
+        let record = try #require(result.records.first)
+        #expect(record.sourceID == "src" && record.sequence == 7)
+        #expect(record.value["kinds"] == "integer float true table true")
+        #expect(record.value["i"] == .integer(9_007_199_254_740_993))
+        #expect(record.value["f"] == .double(1.0))
+        #expect(record.value["n"] == .null)
+        #expect(record.value["a"] == [1, "x\u{e9}"])
+        #expect(record.value["e"] == .array([]))
+        #expect(record.value["o"] == .object([:]))
+        #expect(record.value["s"] == "tab\tend")
+        // The same text through the DataValue path gives the same record.
+        let viaValue = await processor.process(batch: [Record(try JSONReader().read(text), sourceID: "src", sequence: 7)])
+        #expect(viaValue.first?.records.first?.value == record.value)
+    }
+
+    @Test func aDocumentThatIsNotJSONFailsAloneWithWhereItBroke() async throws {
+        let processor = try await LuaProcessor.load(
+            name: "id", source: "return function(r) return r end", options: LuaProcessorOptions(parallelism: 2))
+        let texts = [#"{"a":1}"#, #"{"a":2,}"#, #"{"a":3}"#, "not json", #"{"deep":"#]
+        let documents = texts.enumerated().map {
+            JSONDocument(Array($0.element.utf8)[...], sourceID: "s", sequence: UInt64($0.offset + 1))
+        }
+        let results = await processor.process(documents: documents)
+        #expect(results.map(\.success) == [true, false, true, false, false])
+        #expect(results[2].records.first?.value == ["a": 3])
+        let error = try #require(results[1].error)
+        #expect(error.type == .validation && error.operation == "decode")
+        #expect(error.message.contains("trailing comma"))
+        #expect(error.details["offset"] == .integer(6))
+        #expect(results[4].error?.message.contains("end of input") == true)
+        // The processor's state is fine after the failures.
+        #expect(await processor.process(documents: [documents[0]]).first?.success == true)
+    }
+
+    @Test func nestingBeyondTheStateLimitIsAnErrorNotACrash() async throws {
+        let processor = try await LuaProcessor.load(
+            name: "id", source: "return function(r) return r end", options: LuaProcessorOptions(parallelism: 1))
+        let text = String(repeating: #"{"a":"#, count: 100_000) + "1" + String(repeating: "}", count: 100_000)
+        let result = try #require(await processor.process(documents: [JSONDocument(Array(text.utf8)[...], sourceID: "s", sequence: 1)]).first)
+        #expect(!result.success)
+        #expect(result.error?.details["json_error"] == "depthLimitExceeded")
     }
 
     @Test func theSharedBenchmarkProcessorRunsUnchanged() async throws {

@@ -38,6 +38,7 @@ public final class ScriptStorage {
 
     func count() throws -> Int {
         if let memory = backend as? MemoryStorage { return try runBlocking { await memory.count } }
+        if let null = backend as? NullStorage { return try runBlocking { await null.count } }
         return try query(QueryCriteria()).count
     }
 
@@ -122,6 +123,13 @@ enum StorageBindings {
                 "storage.memory", table: try call.optionalArgument(1, as: LuaTable.self), allowed: ["id"], in: lua)
             let id = try options.string("id") ?? bindings.nextID("memory")
             try call.push(LuaObject(ScriptStorage(MemoryStorage(id: id), summary: "storage.memory(\(id))")))
+            return 1
+        })
+        try lua.set(storage, "null", try lua.function("storage.null") { [unowned lua] call in
+            let options = try OptionReader(
+                "storage.null", table: try call.optionalArgument(1, as: LuaTable.self), allowed: ["id"], in: lua)
+            let id = try options.string("id") ?? bindings.nextID("null")
+            try call.push(LuaObject(ScriptStorage(NullStorage(id: id), summary: "storage.null(\(id))")))
             return 1
         })
         try lua.setGlobal("storage", table)

@@ -11,7 +11,7 @@ import LuaRuntime
 /// and script hash) and the next record runs normally. With `parallelism`
 /// above 1, a batch is split across that many states, each on its own
 /// thread, and the results come back in input order.
-public final class LuaProcessor: Processor {
+public final class LuaProcessor: JSONDocumentProcessor {
     public let name: String
     /// FNV-1a of the source: which version of the script produced a result.
     public let scriptHash: String
@@ -30,10 +30,14 @@ public final class LuaProcessor: Processor {
     ) async throws -> LuaProcessor {
         let hash = ScriptHash.of(source)
         let chunk = chunkName ?? "=\(name)"
-        var instances: [LuaProcessorInstance] = []
-        for worker in 1...options.parallelism {
+        // The first state says whether the module allows more (`parallel = false` opts out).
+        let first = try LuaProcessorInstance(name: name, scriptHash: hash, options: options, worker: 1)
+        let parallel = try await first.start(source: source, chunkName: chunk, worker: 1, workers: options.parallelism)
+        let workers = parallel ? options.parallelism : 1
+        var instances = [first]
+        for worker in stride(from: 2, through: workers, by: 1) {
             let instance = try LuaProcessorInstance(name: name, scriptHash: hash, options: options, worker: worker)
-            try await instance.start(source: source, chunkName: chunk, worker: worker, workers: options.parallelism)
+            try await instance.start(source: source, chunkName: chunk, worker: worker, workers: workers)
             instances.append(instance)
         }
         return LuaProcessor(name: name, scriptHash: hash, instances: instances)
@@ -61,19 +65,51 @@ public final class LuaProcessor: Processor {
     }
 
     public func process(batch records: [Record]) async -> [ProcessingResult] {
-        guard instances.count > 1, records.count > 1 else {
-            return await instances[0].process(batch: records)
+        await spread(records) { instance, part in await instance.process(batch: part) }
+    }
+
+    public func process(documents: [JSONDocument]) async -> [ProcessingResult] {
+        await spread(documents) { instance, part in await instance.process(documents: part) }
+    }
+
+    /// How many states run the processor.
+    public var stateCount: Int { instances.count }
+
+    /// Splits the inputs into one contiguous part per state, runs the parts
+    /// concurrently and joins the results in input order.
+    private func spread<Input: Sendable>(
+        _ inputs: [Input], _ work: @escaping @Sendable (LuaProcessorInstance, [Input]) async -> [ProcessingResult]
+    ) async -> [ProcessingResult] {
+        guard instances.count > 1, inputs.count > 1 else {
+            return await work(instances[0], inputs)
         }
-        let chunkSize = (records.count + instances.count - 1) / instances.count
+        let partSize = (inputs.count + instances.count - 1) / instances.count
         return await withTaskGroup(of: (Int, [ProcessingResult]).self) { group in
-            for (index, start) in stride(from: 0, to: records.count, by: chunkSize).enumerated() {
-                let slice = Array(records[start..<min(start + chunkSize, records.count)])
+            for (index, start) in stride(from: 0, to: inputs.count, by: partSize).enumerated() {
+                let part = Array(inputs[start..<min(start + partSize, inputs.count)])
                 let instance = instances[index]
-                group.addTask { (index, await instance.process(batch: slice)) }
+                group.addTask { (index, await work(instance, part)) }
             }
             var parts = [[ProcessingResult]](repeating: [], count: instances.count)
             for await (index, part) in group { parts[index] = part }
             return parts.flatMap { $0 }
+        }
+    }
+
+    /// Each state's `shutdown(emit)`: what it emitted, as records of this
+    /// processor (source id: its name), or the error of a hook that failed.
+    public func finish() async -> [ProcessingResult] {
+        var sequence: UInt64 = 0
+        return await shutdown().map { result in
+            switch result {
+            case .success(let values):
+                return .success(values.map { value in
+                    sequence += 1
+                    return Record(value, sourceID: name, sequence: sequence)
+                })
+            case .failure(let error):
+                return .failure(error)
+            }
         }
     }
 

@@ -34,7 +34,10 @@ actor LuaProcessorInstance {
     deinit { executor.stop() }
 
     /// Loads the script and runs its `init(ctx)`; a broken script throws here.
-    func start(source: String, chunkName: String, worker: Int, workers: Int) throws {
+    /// Returns false when the module opts out of parallel states (`parallel = false`).
+    @discardableResult
+    func start(source: String, chunkName: String, worker: Int, workers: Int) throws -> Bool {
+        var parallel = true
         let emitted = self.emitted
         emitFunction = try lua.function("emit") { call in
             let value = try call.data(1)
@@ -53,6 +56,12 @@ actor LuaProcessorInstance {
             process = try lua.get(module, "process").functionValue
             initHook = try lua.get(module, "init").functionValue
             shutdownHook = try lua.get(module, "shutdown").functionValue
+            switch try lua.get(module, "parallel") {
+            case .nil: break
+            case .boolean(let allowed): parallel = allowed
+            case let other:
+                throw LuaError(.runtime, "\(chunkName): the module's 'parallel' must be a boolean, got \(other.typeName)")
+            }
             if process == nil {
                 throw LuaError(.runtime, "\(chunkName): the module has no process(record, emit) function")
             }
@@ -67,37 +76,58 @@ actor LuaProcessorInstance {
             let context: DataValue = ["name": .string(processorName), "worker": .integer(Int64(worker)), "workers": .integer(Int64(workers))]
             try lua.call(initHook, context)
         }
+        return parallel
     }
 
     /// Processes each record on its own: an error or a limit hit fails that record only.
     func process(batch records: [Record]) -> [ProcessingResult] {
-        guard let process, let emitFunction else { return [] }
         var results: [ProcessingResult] = []
         results.reserveCapacity(records.count)
-        let clock = ContinuousClock()
-        for record in records {
-            let start = clock.now
-            emitted.values.removeAll(keepingCapacity: true)
-            do {
-                let returned = try lua.callTransform(process, record.value, emitFunction)
-                var outputs: [Record] = emitted.values.map { record.with(value: $0) }
-                if let returned {
-                    guard case .object = returned else {
-                        throw LuaError(.conversion, "process must return a table with fields or nil, got \(returned.typeName)")
-                    }
-                    outputs.append(record.with(value: returned))
-                }
-                results.append(.success(outputs, processingTime: clock.now - start))
-            } catch {
-                results.append(.failure(errorInfo(error, record: record), processingTime: clock.now - start))
-            }
+        for record in records { results.append(transform(record.value, as: record)) }
+        return results
+    }
+
+    /// Processes JSON documents, each decoded straight into a Lua table.
+    /// A document that is not JSON fails with a decoding error.
+    func process(documents: [JSONDocument]) -> [ProcessingResult] {
+        var results: [ProcessingResult] = []
+        results.reserveCapacity(documents.count)
+        for document in documents {
+            let record = Record(.null, sourceID: document.sourceID, sequence: document.sequence, collectedAt: document.collectedAt)
+            results.append(transform(JSONText(document.bytes), as: record))
         }
         return results
+    }
+
+    /// One call of `process`; `record` gives the outputs their source, sequence and time.
+    private func transform(_ input: some LuaPushable, as record: Record) -> ProcessingResult {
+        guard let process, let emitFunction else { return .failure(errorInfo(LuaError(.misuse, "processor not started"), record: record)) }
+        let start = ContinuousClock.now
+        emitted.values.removeAll(keepingCapacity: true)
+        do {
+            let returned = try lua.callTransform(process, input: input, emitFunction)
+            var outputs: [Record] = emitted.values.map { record.with(value: $0) }
+            if let returned {
+                guard case .object = returned else {
+                    throw LuaError(.conversion, "process must return a table with fields or nil, got \(returned.typeName)")
+                }
+                outputs.append(record.with(value: returned))
+            }
+            return .success(outputs, processingTime: ContinuousClock.now - start)
+        } catch {
+            if let decoding = (error as? LuaError)?.underlyingError as? JSONError {
+                var info = ErrorInfo.decoding(decoding)
+                info.details["source_id"] = .string(record.sourceID)
+                return .failure(info, processingTime: ContinuousClock.now - start)
+            }
+            return .failure(errorInfo(error, record: record), processingTime: ContinuousClock.now - start)
+        }
     }
 
     /// Runs `shutdown(emit)`; returns what it emitted.
     func shutdown() -> Result<[DataValue], ErrorInfo> {
         guard let shutdownHook, let emitFunction else { return .success([]) }
+        self.shutdownHook = nil  // runs once
         emitted.values.removeAll()
         do {
             try lua.call(shutdownHook, emitFunction)

@@ -1,3 +1,4 @@
+import Foundation
 import LuaRuntime
 
 /// How a Lua processor runs: its sandbox limits and how many states run it.
@@ -9,14 +10,16 @@ public struct LuaProcessorOptions: Sendable {
     /// Wall time one record may take.
     public var timeLimit: Duration
     /// How many Lua states (each on its own thread) process records in
-    /// parallel. 1 for processors that keep state across records.
+    /// parallel; by default one per core. A module that keeps state across
+    /// records opts out with `parallel = false` (one state), or the script
+    /// sets 1.
     public var parallelism: Int
     /// `require` search templates for the processor's modules.
     public var modulePaths: [String]
 
     public init(
         memoryLimit: Int = 64 << 20, instructionLimit: Int = 10_000_000, timeLimit: Duration = .seconds(1),
-        parallelism: Int = 1, modulePaths: [String] = []
+        parallelism: Int = ProcessInfo.processInfo.activeProcessorCount, modulePaths: [String] = []
     ) {
         self.memoryLimit = memoryLimit
         self.instructionLimit = instructionLimit

@@ -157,19 +157,38 @@ public actor Pipeline {
         while true {
             let items = await collectedQueue.receive(upTo: batchSize)
             if items.isEmpty { break }
+            // JSON stays undecoded up to the processing manager, so that a
+            // processor that decodes JSON itself (Lua) gets the bytes. Runs
+            // of JSON and of other items go in turn, keeping their order.
+            var output: [Record] = []
+            var documents: [JSONDocument] = []
             var records: [Record] = []
             for item in items {
-                let (decoded, failures) = decoder.decode(item)
-                records.append(contentsOf: decoded)
-                for failure in failures { await processing.reportFailure(failure.record, error: failure.error) }
+                if let itemDocuments = decoder.documents(item) {
+                    if !records.isEmpty { output += await processing.process(batch: records) }
+                    records = []
+                    documents += itemDocuments
+                } else {
+                    if !documents.isEmpty { output += await processing.process(documents: documents) }
+                    documents = []
+                    let (decoded, failures) = decoder.decode(item)
+                    records += decoded
+                    for failure in failures { await processing.reportFailure(failure.record, error: failure.error) }
+                }
             }
-            let output = await processing.process(batch: records)
+            if !documents.isEmpty { output += await processing.process(documents: documents) }
+            if !records.isEmpty { output += await processing.process(batch: records) }
             if await processing.stopRequested { await collection.stop() }
             do {
                 for record in output { try await recordQueue.send(record) }
             } catch {
-                break
+                recordQueue.finish()
+                return
             }
+        }
+        // Draining: what processors give at the end (shutdown hooks) is stored too.
+        for record in await processing.finish() {
+            do { try await recordQueue.send(record) } catch { break }
         }
         recordQueue.finish()
     }

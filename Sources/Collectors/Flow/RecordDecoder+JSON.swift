@@ -6,13 +6,19 @@ extension RecordDecoder {
         do {
             return .success(try JSONReader().read(bytes))
         } catch {
-            var details: DataObject = ["json_error": .string(error.kind.rawValue)]
-            if let offset = error.offset { details["offset"] = .integer(Int64(offset)) }
-            if let line = error.line { details["line"] = .integer(Int64(line)) }
-            if let column = error.column { details["column"] = .integer(Int64(column)) }
-            return .failure(
-                ErrorInfo(
-                    .validation, layer: .processing, operation: "decode", message: error.description, details: details))
+            return .failure(ErrorInfo.decoding(error))
         }
+    }
+}
+
+extension ErrorInfo {
+    /// A record that is not valid JSON: a `.validation` error of the `decode`
+    /// operation, with the reader's message and where in the text it failed.
+    public static func decoding(_ error: JSONError) -> ErrorInfo {
+        var details: DataObject = ["json_error": .string(error.kind.rawValue)]
+        if let offset = error.offset { details["offset"] = .integer(Int64(offset)) }
+        if let line = error.line { details["line"] = .integer(Int64(line)) }
+        if let column = error.column { details["column"] = .integer(Int64(column)) }
+        return ErrorInfo(.validation, layer: .processing, operation: "decode", message: error.description, details: details)
     }
 }

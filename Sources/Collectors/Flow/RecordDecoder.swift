@@ -1,4 +1,5 @@
 import CollectorValues
+import Foundation
 
 /// Turns collected items into records and numbers them per source.
 ///
@@ -40,16 +41,52 @@ public struct RecordDecoder: Sendable {
         case .json:
             emit(Self.json(item.payload[...]), raw: item.payload[...])
         case .jsonLines:
-            for line in item.payload.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: true) {
-                var line = line
-                if line.last == UInt8(ascii: "\r") { line = line.dropLast() }
-                if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
-                emit(Self.json(line), raw: line)
-            }
+            forEachLine(of: item.payload) { line in emit(Self.json(line), raw: line) }
         default:
             emit(.success(Self.text(item.payload[...])), raw: item.payload[...])
         }
         return (records, failures)
+    }
+
+    /// The JSON documents of a `.json` or `.jsonLines` item, numbered in
+    /// order and left undecoded (blank lines skipped); nil for other formats.
+    public mutating func documents(_ item: CollectedData) -> [JSONDocument]? {
+        switch item.format {
+        case .json:
+            return [JSONDocument(item.payload[...], sourceID: item.sourceID, sequence: next(item.sourceID), collectedAt: item.timestamp)]
+        case .jsonLines:
+            var documents: [JSONDocument] = []
+            forEachLine(of: item.payload) { line in
+                documents.append(
+                    JSONDocument(line, sourceID: item.sourceID, sequence: next(item.sourceID), collectedAt: item.timestamp))
+            }
+            return documents
+        default:
+            return nil
+        }
+    }
+
+    /// Each non-blank line, without its line end.
+    private func forEachLine(of payload: [UInt8], _ body: (ArraySlice<UInt8>) -> Void) {
+        payload.withUnsafeBufferPointer { buffer in
+            guard let base = buffer.baseAddress else { return }
+            var start = 0
+            while start < buffer.count {
+                // memchr: the line scan runs at memory speed.
+                let newline = memchr(base + start, 0x0A, buffer.count - start)
+                    .map { UnsafeRawPointer($0) - UnsafeRawPointer(base) } ?? buffer.count
+                var end = newline
+                if end > start && base[end - 1] == UInt8(ascii: "\r") { end -= 1 }
+                if !Self.isBlank(UnsafeBufferPointer(rebasing: buffer[start..<end])) { body(payload[start..<end]) }
+                start = newline + 1
+            }
+        }
+    }
+
+    private static func isBlank(_ line: UnsafeBufferPointer<UInt8>) -> Bool {
+        // Records start with a non-blank byte: the common case answers at once.
+        for byte in line where byte != 0x20 && byte != 0x09 { return false }
+        return true
     }
 
     private mutating func next(_ sourceID: String) -> UInt64 {

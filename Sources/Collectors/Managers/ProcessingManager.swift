@@ -61,17 +61,101 @@ public actor ProcessingManager {
     public func process(batch records: [Record]) async -> [Record] {
         stats.input += records.count
         stats.batches += 1
-        var current = records
         var dropped = 0, failed = 0
+        let output = await run(processors[...], records, dropped: &dropped, failed: &failed)
+        account(input: records.count, output: output.count, dropped: dropped, failed: failed)
+        return output
+    }
+
+    /// Runs undecoded JSON documents through every processor. A first
+    /// processor that is a `JSONDocumentProcessor` decodes them itself;
+    /// otherwise they are decoded here, and those that are not JSON fail
+    /// (dead-lettered as text) before any processor runs.
+    public func process(documents: [JSONDocument]) async -> [Record] {
+        stats.input += documents.count
+        stats.batches += 1
+        var dropped = 0, failed = 0
+        var records: [Record] = []
+        records.reserveCapacity(documents.count)
+        var rest = processors[...]
+        if let first = processors.first as? any JSONDocumentProcessor {
+            rest = rest.dropFirst()
+            let results = await first.process(documents: documents)
+            if results.count != documents.count {
+                let error = Self.countMismatch(first, results: results.count, inputs: documents.count)
+                for document in documents { await fail(document.record(), error, processor: first.name) }
+                failed += documents.count
+                account(input: documents.count, output: 0, dropped: dropped, failed: failed)
+                return []
+            }
+            for (document, result) in zip(documents, results) {
+                if result.success {
+                    if result.records.isEmpty { dropped += 1 }
+                    records.append(contentsOf: result.records)
+                } else {
+                    let error = result.error ?? Self.missingError(first)
+                    let decoding = error.operation == "decode"
+                    await fail(document.record(), error, processor: decoding ? nil : first.name)
+                    failed += 1
+                }
+            }
+        } else {
+            for document in documents {
+                let record = Record(.null, sourceID: document.sourceID, sequence: document.sequence, collectedAt: document.collectedAt)
+                switch RecordDecoder.json(document.bytes) {
+                case .success(let value):
+                    records.append(record.with(value: value))
+                case .failure(var error):
+                    error.details["source_id"] = .string(document.sourceID)
+                    await fail(record.with(value: RecordDecoder.text(document.bytes)), error, processor: nil)
+                    failed += 1
+                }
+            }
+        }
+        let output = await run(rest, records, dropped: &dropped, failed: &failed)
+        account(input: documents.count, output: output.count, dropped: dropped, failed: failed)
+        return output
+    }
+
+    /// Finishes each processor in order (see `Processor.finish()`); what one
+    /// gives goes through the processors after it. Returns the records that
+    /// come out of the last one.
+    public func finish() async -> [Record] {
+        var output: [Record] = []
+        for (index, processor) in processors.enumerated() {
+            let results = await processor.finish()
+            guard !results.isEmpty else { continue }
+            var records: [Record] = []
+            var dropped = 0, failed = 0
+            for result in results {
+                if result.success {
+                    records += result.records
+                } else {
+                    let placeholder = Record(.null, sourceID: processor.name, sequence: 0)
+                    await fail(placeholder, result.error ?? Self.missingError(processor), processor: processor.name)
+                    failed += 1
+                }
+            }
+            let out = await run(processors[(index + 1)...], records, dropped: &dropped, failed: &failed)
+            stats.output += out.count
+            stats.dropped += dropped
+            stats.failed += failed
+            output += out
+        }
+        return output
+    }
+
+    /// Runs `records` through `processors` in turn.
+    private func run(
+        _ processors: ArraySlice<any Processor>, _ records: [Record], dropped: inout Int, failed: inout Int
+    ) async -> [Record] {
+        var current = records
         for processor in processors where !current.isEmpty {
             let results = await processor.process(batch: current)
             var next: [Record] = []
             next.reserveCapacity(current.count)
             guard results.count == current.count else {
-                let error = ErrorInfo(
-                    .processing, layer: .processing, operation: "process",
-                    message: "processor '\(processor.name)' returned \(results.count) results for \(current.count) records",
-                    details: ["processor": .string(processor.name)])
+                let error = Self.countMismatch(processor, results: results.count, inputs: current.count)
                 for record in current { await fail(record, error, processor: processor.name) }
                 failed += current.count
                 current = []
@@ -82,27 +166,38 @@ public actor ProcessingManager {
                     if result.records.isEmpty { dropped += 1 }
                     next.append(contentsOf: result.records)
                 } else {
-                    let error =
-                        result.error
-                        ?? ErrorInfo(
-                            .processing, layer: .processing, operation: "process",
-                            message: "processor '\(processor.name)' failed without an error")
-                    await fail(record, error, processor: processor.name)
+                    await fail(record, result.error ?? Self.missingError(processor), processor: processor.name)
                     failed += 1
                 }
             }
             current = next
         }
-        stats.output += current.count
+        return current
+    }
+
+    private func account(input: Int, output: Int, dropped: Int, failed: Int) {
+        stats.output += output
         stats.dropped += dropped
         stats.failed += failed
         emitter?.emit(
             .processingComplete, source: "processing",
             data: [
-                "input": .integer(Int64(records.count)), "output": .integer(Int64(current.count)),
+                "input": .integer(Int64(input)), "output": .integer(Int64(output)),
                 "dropped": .integer(Int64(dropped)), "failed": .integer(Int64(failed)),
             ])
-        return current
+    }
+
+    private static func countMismatch(_ processor: any Processor, results: Int, inputs: Int) -> ErrorInfo {
+        ErrorInfo(
+            .processing, layer: .processing, operation: "process",
+            message: "processor '\(processor.name)' returned \(results) results for \(inputs) records",
+            details: ["processor": .string(processor.name)])
+    }
+
+    private static func missingError(_ processor: any Processor) -> ErrorInfo {
+        ErrorInfo(
+            .processing, layer: .processing, operation: "process",
+            message: "processor '\(processor.name)' failed without an error")
     }
 
     /// Reports a record that failed before any processor ran (it could not be decoded).

@@ -17,10 +17,17 @@ public protocol Processor: Sendable {
     /// The default loops over `process(_:)`; processors that pay a fixed cost per
     /// call (a hop into a Lua state) implement it to pay that cost once per batch.
     func process(batch records: [Record]) async -> [ProcessingResult]
+
+    /// Called once, after the last batch, when the pipeline drains: records
+    /// the processor still has to give (a Lua module's `shutdown(emit)`),
+    /// which go through the processors after it. The default has none.
+    func finish() async -> [ProcessingResult]
 }
 
 extension Processor {
     public func validateInput(_ record: Record) -> Bool { true }
+
+    public func finish() async -> [ProcessingResult] { [] }
 
     public func process(batch records: [Record]) async -> [ProcessingResult] {
         var results: [ProcessingResult] = []
