@@ -101,6 +101,26 @@ void cl_begin_call(lua_State *L, int64_t instruction_limit, uint64_t timeout_ns)
     rt->deadline_ns = timeout_ns ? cl_monotonic_ns() + timeout_ns : 0;
 }
 
+cl_budget cl_push_budget(lua_State *L, int64_t instruction_limit, uint64_t timeout_ns) {
+    cl_runtime *rt = cl_runtime_of(L);
+    cl_budget saved = { rt->instruction_limit, rt->instructions_left, rt->deadline_ns };
+    rt->instruction_limit = instruction_limit;
+    rt->instructions_left = instruction_limit;
+    rt->deadline_ns = timeout_ns ? cl_monotonic_ns() + timeout_ns : 0;
+    return saved;
+}
+
+void cl_pop_budget(lua_State *L, cl_budget saved) {
+    cl_runtime *rt = cl_runtime_of(L);
+    rt->instruction_limit = saved.instruction_limit;
+    rt->instructions_left = saved.instructions_left;
+    rt->deadline_ns = saved.deadline_ns;
+    if (rt->stop_reason == CL_STOP_INSTRUCTIONS || rt->stop_reason == CL_STOP_DEADLINE) {
+        rt->stop_reason = CL_STOP_NONE;
+        lua_sethook(L, cl_hook, LUA_MASKCOUNT, rt->hook_interval);
+    }
+}
+
 // Warnings (lua_warn, errors in __gc) arrive in pieces; join them and hand
 // the whole message to Swift. Control messages ("@on"/"@off") are ignored:
 // the Swift side decides where warnings go.

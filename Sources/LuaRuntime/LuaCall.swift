@@ -106,6 +106,26 @@ public struct LuaCall {
         try stack.push(data: value)
     }
 
+    /// Pushes argument `position` itself (the same table, not a copy) as a result.
+    public func pushArgument(_ position: Int) {
+        lua_pushvalue(stack.L, index(position))
+    }
+
+    /// Marks the table at argument `position` as an array or an object, so
+    /// that it keeps that kind when it crosses into Swift even when empty.
+    public func markTable(_ position: Int, asArray: Bool) throws {
+        _ = try table(position)
+        try stack.reserve(1)
+        lua_rawgetp(stack.L, CLUA_REGISTRYINDEX, asArray ? cl_array_marker_key() : cl_object_marker_key())
+        lua_setmetatable(stack.L, index(position))
+    }
+
+    /// Pushes JSON text as the value it denotes (see `JSONText`).
+    public func push(json bytes: ArraySlice<UInt8>) throws {
+        try stack.reserve(1)
+        try stack.push(json: bytes)
+    }
+
     /// Calls a Lua function from inside this call (on the running thread), protected.
     public func call<each A: LuaPushable>(
         _ function: LuaFunction, _ arguments: repeat each A

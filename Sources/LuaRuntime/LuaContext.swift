@@ -15,6 +15,10 @@ final class LuaContext {
     var callDepth = 0
     /// Names of the Swift object types registered in this state, by type.
     var objectTypeNames: [ObjectIdentifier: String] = [:]
+    /// Budget for outermost calls that replaces the options' limits (see `LuaState.withCallLimits`).
+    var callLimits: (instructions: Int?, time: Duration?)?
+    /// Whether the next call, even nested in a running one, takes `callLimits` as its own budget.
+    var armNestedLimits = false
     /// Decodes JSON text onto the stack; see `jsonDecoder(for:)`.
     var jsonDecoderCache: LuaJSONDecoder?
     /// Warnings Lua emitted (errors in `__gc`, `warn(...)`).

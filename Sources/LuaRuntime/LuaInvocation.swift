@@ -15,13 +15,23 @@ struct LuaInvocation {
         if context.callDepth == 0 {
             context.refs.drain(L)
             context.lastCallbackError = nil
-            let options = context.options
-            cl_begin_call(
-                L, Int64(options.instructionLimit ?? 0),
-                options.timeLimit.map(Self.nanoseconds) ?? 0)
+            let limits = context.callLimits ?? (context.options.instructionLimit, context.options.timeLimit)
+            cl_begin_call(L, Int64(limits.instructions ?? 0), limits.time.map(Self.nanoseconds) ?? 0)
         }
+        // A call nested in a running one normally shares its budget; one
+        // made under `withCallLimits` gets its own, for its duration.
+        var saved: cl_budget?
+        if context.callDepth > 0, let limits = context.callLimits, context.armNestedLimits {
+            saved = cl_push_budget(L, Int64(limits.instructions ?? 0), limits.time.map(Self.nanoseconds) ?? 0)
+        }
+        let armNested = context.armNestedLimits
+        context.armNestedLimits = false
         context.callDepth += 1
-        defer { context.callDepth -= 1 }
+        defer {
+            context.callDepth -= 1
+            context.armNestedLimits = armNested
+            if let saved { cl_pop_budget(L, saved) }
+        }
         let status = cl_pcall(L, argumentCount, resultCount)
         if status != LUA_OK { throw error(status: status) }
     }

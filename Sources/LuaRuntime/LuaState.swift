@@ -155,6 +155,19 @@ public final class LuaState {
         return try stack.data(at: -1, root: "result")
     }
 
+    /// Runs `body` with another budget for each call it makes (`nil`: no
+    /// limit of that kind), instead of the state's options — even when the
+    /// state is already running Lua that called into Swift: a state that runs
+    /// both trusted code and per-record callbacks. A callback that exceeds
+    /// its budget fails alone; the running code goes on.
+    public func withCallLimits<T>(instructions: Int?, time: Duration?, _ body: () throws -> T) rethrows -> T {
+        let saved = (context.callLimits, context.armNestedLimits)
+        context.callLimits = (instructions, time)
+        context.armNestedLimits = true
+        defer { (context.callLimits, context.armNestedLimits) = saved }
+        return try body()
+    }
+
     // MARK: Globals
 
     /// The global `name`.

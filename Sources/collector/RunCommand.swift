@@ -1,31 +1,59 @@
 import CollectorScripting
+import Collectors
 import Foundation
 import LuaRuntime
 
-/// `collector run SCRIPT.lua [ARGS...]`: runs a script the way `lua SCRIPT.lua ARGS...` would,
-/// with `arg` set, Ctrl-C interrupting the script, and errors reported with a traceback.
+/// `collector run SCRIPT.lua [options] [ARGS...]`: runs a pipeline script —
+/// its main chunk like `lua SCRIPT.lua ARGS...` would, then every pipeline
+/// it registered — and `collector check SCRIPT.lua`, which builds everything
+/// and runs nothing.
 struct RunCommand {
     let arguments: [String]
+    /// `collector check`: load the script and build its pipelines, start nothing.
+    var checkOnly = false
 
     static let help = """
-        usage: collector run SCRIPT.lua [ARGS...]
+        usage: collector run SCRIPT.lua [options] [ARGS...]
+               collector check SCRIPT.lua [options]
 
-        Runs SCRIPT.lua with the full Lua standard library and the engine's
-        API (source, storage, processor, pipeline; see docs/lua-api.md). ARGS
-        are in the global table `arg` (arg[0] is the script). Ctrl-C
-        interrupts the script. When the script has registered pipelines, they
-        run after it, concurrently, until their sources end; SIGINT or SIGTERM
-        stops them gracefully (drain, flush; a second Ctrl-C exits at once).
-        One summary line per pipeline is printed at the end.
+        run: runs SCRIPT.lua with the full Lua standard library and the
+        engine's API (see docs/lua-api.md); ARGS are in the table `arg`
+        (arg[0] is the script). Pipelines the script registered run after its
+        main chunk (or when it calls run()), concurrently, until their sources
+        end. Ctrl-C or SIGTERM stops them gracefully (sources stop, records in
+        flight are processed and stored); a second Ctrl-C exits at once.
+        While the script's own code runs, Ctrl-C interrupts it.
+
+        check: loads the script and its processors and builds every pipeline
+        without starting a source; prints the problems with file:line.
+
+        options:
+          --once               polling sources (http) collect once
+          --workers N          Lua states per processor file (default: one per core)
+          --quiet, -q          no status line; only warnings and errors are logged
+          --set KEY=VALUE      a value for env("KEY"), over the environment
+          --env-file FILE      KEY=VALUE lines for env(...), under the environment
+          --log-level LEVEL    debug, info, warn or error (default: LOG_LEVEL, else info)
+          --log-format FORMAT  human, logfmt or json (default: human on a terminal, else logfmt)
+          --                   the rest are the script's arguments
+
+        exit status: 0 success, 1 a pipeline failed, 2 usage or script error
         """
 
     func execute() -> Int32 {
-        guard let path = arguments.first, !path.hasPrefix("-") || path == "-" else {
-            if arguments.first == "-h" || arguments.first == "--help" {
-                print(Self.help)
-                return 0
-            }
-            fail("run: missing script\n\n\(Self.help)")
+        let options: RunOptions
+        do {
+            options = try RunOptions.parse(arguments)
+        } catch {
+            fail("\(checkOnly ? "check" : "run"): \(error)\n\n\(Self.help)")
+            return 2
+        }
+        if options.help {
+            print(Self.help)
+            return 0
+        }
+        guard let path = options.script else {
+            fail("\(checkOnly ? "check" : "run"): missing script\n\n\(Self.help)")
             return 2
         }
         let source: String
@@ -38,33 +66,68 @@ struct RunCommand {
             fail("cannot read \(path): \(error.localizedDescription)")
             return 2
         }
-
+        let environment: ScriptEnvironment
         do {
-            let lua = try LuaState(LuaOptions(libraries: .full, modulePaths: modulePaths(for: path)))
-            let bindings = try ScriptBindings(installingIn: lua, scriptPath: path == "-" ? "./stdin" : path)
-            let interrupts = InterruptForwarder(lua.interruptHandle)
-            try setArguments(in: lua, script: path)
-            do {
-                defer { interrupts.cancel() }
-                let chunk = try lua.load(stripShebang(source), name: path == "-" ? "=stdin" : "@\(path)")
-                try lua.call(chunk)
-            }
-            fflush(nil)  // Lua prints through C stdio
-            guard !bindings.pipelines.isEmpty else { return 0 }
-            let stopper = PipelineStopper()
-            let signals = PipelineSignals(stopper)
-            defer { signals.cancel() }
-            let (lines, ok) = try bindings.runPipelines(stop: stopper)
-            for line in lines { print(line) }
-            fflush(nil)
-            return ok ? 0 : 1
-        } catch let error as LuaError {
-            fflush(nil)  // Lua prints through C stdio
-            fail(error.description)
-            return error.kind == .syntax ? 2 : 1
+            environment = try options.environment()
         } catch {
             fail("\(error)")
+            return 2
+        }
+        let log = options.logSink()
+
+        let lua: LuaState
+        let bindings: ScriptBindings
+        do {
+            lua = try LuaState(LuaOptions(libraries: .full, modulePaths: modulePaths(for: path)))
+            bindings = try ScriptBindings(
+                installingIn: lua, scriptPath: path == "-" ? "./stdin" : path, environment: environment, log: log,
+                settings: .init(workers: options.workers, once: options.once, checkOnly: checkOnly))
+            try setArguments(in: lua, script: path, arguments: options.scriptArguments)
+        } catch {
+            fail("cannot start Lua: \(error)")
             return 1
+        }
+        let signals = RunSignals(interrupt: lua.interruptHandle, bindings: bindings)
+        defer { signals.cancel() }
+        let status = StatusLine(bindings: bindings, enabled: !options.quiet && !checkOnly && isatty(2) != 0)
+        defer { status.stop() }
+
+        do {
+            let chunk = try lua.load(stripShebang(source), name: path == "-" ? "=stdin" : "@\(path)")
+            try lua.call(chunk)
+            if !checkOnly { try bindings.runPendingPipelines() }
+        } catch let error as LuaError {
+            fflush(nil)  // Lua prints through C stdio
+            status.stop()
+            fail(error.description)
+            return Self.exitStatus(for: error)
+        } catch {
+            fflush(nil)
+            status.stop()
+            fail("\(error)")
+            return 1
+        }
+        fflush(nil)  // Lua prints through C stdio
+        status.stop()
+        if checkOnly {
+            let count = bindings.pipelines.count
+            print("\(path): ok (\(count) pipeline\(count == 1 ? "" : "s"): \(bindings.pipelines.map(\.name).joined(separator: ", ")))")
+            return 0
+        }
+        for outcome in bindings.outcomes { print(outcome.summary) }
+        fflush(nil)
+        return bindings.outcomes.allSatisfy(\.succeeded) ? 0 : 1
+    }
+
+    /// A mistake in the script (syntax, a bad option, an error it raised) is 2;
+    /// the engine failing at something the script asked (a source that cannot connect) is 1.
+    static func exitStatus(for error: LuaError) -> Int32 {
+        switch error.kind {
+        case .syntax, .runtime, .conversion, .misuse: return 2
+        case .callback:
+            if let info = error.underlyingError as? ErrorInfo, info.type != .configuration, info.type != .validation { return 1 }
+            return 2
+        case .memory, .limit, .interrupted: return 1
         }
     }
 
@@ -77,11 +140,11 @@ struct RunCommand {
         return ["\(base)/?.lua", "\(base)/?/init.lua", "./?.lua", "./?/init.lua"]
     }
 
-    private func setArguments(in lua: LuaState, script: String) throws {
+    private func setArguments(in lua: LuaState, script: String, arguments: [String]) throws {
         // `arg` has the script at index 0, so it is built in Lua from a plain list.
         let build = try lua.load(
             "local t = {} for i, v in ipairs({...}) do t[i - 1] = v end arg = t", name: "=arg")
-        try lua.call(build, arguments: [script] + arguments.dropFirst())
+        try lua.call(build, arguments: [script] + arguments)
     }
 
     /// A shebang line is not Lua; like `lua`, skip it (keeping line numbers).

@@ -7,7 +7,8 @@ let usage = """
     usage: collector <command> [options]
 
     commands:
-      run SCRIPT.lua [ARGS...]   run a Lua script with the engine (full standard library)
+      run SCRIPT.lua [ARGS...]   run a pipeline script (see `collector run --help`)
+      check SCRIPT.lua           load a script and build its pipelines without running them
       repl [SCRIPT.lua]          an interactive Lua session (reads stdin when it is not a terminal)
       help                       show this help
 
@@ -28,6 +29,8 @@ arguments.removeFirst()
 switch command {
 case "run":
     exit(RunCommand(arguments: arguments).execute())
+case "check":
+    exit(RunCommand(arguments: arguments, checkOnly: true).execute())
 case "repl":
     exit(ReplCommand(arguments: arguments).execute())
 case "help", "-h", "--help":

@@ -134,8 +134,12 @@ struct PipelineRunTests {
         for (index, (source, expected)) in cases.enumerated() {
             let script = try Self.write(source, "case\(index).lua", in: dir)
             let outcome = try Collector.run(["run", script])
-            #expect(outcome.status == 1, "\(source)")
+            #expect(outcome.status == 2, "script errors exit 2: \(source)")
             #expect(outcome.stderr.contains("case\(index).lua" + expected), "\(outcome.stderr)")
+            // `collector check` finds the same problem, without running anything.
+            let checked = try Collector.run(["check", script])
+            #expect(checked.status == 2, "\(source)")
+            #expect(checked.stderr.contains("case\(index).lua" + expected), "\(checked.stderr)")
         }
         let broken = try Collector.run(["run", dir.appendingPathComponent("case5.lua").path])
         #expect(broken.stderr.contains("broken.lua:1: 'end' expected near <eof>"), "\(broken.stderr)")
@@ -207,5 +211,72 @@ struct PipelineRunTests {
             """)
         let parts = high.split(separator: "\t").compactMap { Int($0) }
         #expect(parts.count == 3 && parts[0] > 9000 && parts[1] > 0 && parts[2] == 0, "\(high)")
+    }
+}
+
+@Suite("collector run: options and check")
+struct RunOptionsTests {
+    @Test func checkBuildsEverythingAndRunsNothing() throws {
+        let dir = try PipelineRunTests.directory()
+        let out = dir.appendingPathComponent("never.jsonl").path
+        let script = try PipelineRunTests.write("""
+            pipeline "a" { from = source.generator { count = 5 }, to = storage.jsonl { path = "\(out)" } }
+            pipeline "b" { from = source.generator { count = 5 }, process = { function(r) return r end }, to = storage.null {} }
+            print("reports:", next(run()) == nil)
+            """, "check.lua", in: dir)
+        let outcome = try Collector.run(["check", script])
+        #expect(outcome.status == 0, "\(outcome.stderr)")
+        #expect(outcome.stdout.contains("reports:\ttrue"))
+        #expect(outcome.stdout.contains("check.lua: ok (2 pipelines: a, b)"))
+        #expect(!FileManager.default.fileExists(atPath: out), "check writes nothing")
+    }
+
+    @Test func setAndEnvFileFeedEnvAndRunReturnsReports() throws {
+        let dir = try PipelineRunTests.directory()
+        let envFile = try PipelineRunTests.write("COUNT=7\nLABEL='from file'\n", "test.env", in: dir)
+        let script = try PipelineRunTests.write("""
+            local high = 0
+            pipeline "p" {
+              from = source.generator { count = env("COUNT", 1) },
+              process = { function(r) high = high + 1 return r end },
+              to = storage.null {},
+            }
+            local report = run().p
+            print(env("LABEL"), env("COUNT", 0), report.input, report.output, high)
+            """, "env.lua", in: dir)
+        let outcome = try Collector.run(["run", script, "--env-file", envFile, "--set", "COUNT=12", "--quiet"])
+        #expect(outcome.status == 0, "\(outcome.stderr)")
+        #expect(outcome.stdout.hasPrefix("from file\t12\t12\t12\t12\n"), "\(outcome.stdout)")
+        #expect(outcome.stdout.contains("pipeline p: 12 in, 12 out"), "the summary is always printed")
+        #expect(outcome.stderr.isEmpty, "no status line without a terminal: \(outcome.stderr)")
+    }
+
+    @Test func badCommandLinesExitTwoAndSayWhy() throws {
+        let script = try Collector.script("print('never')")
+        let cases: [([String], String)] = [
+            (["run", script, "--workers", "0"], "--workers must be a whole number from 1 to 1024, got '0'"),
+            (["run", "--frobnicate", script], "unknown option '--frobnicate'"),
+            (["run", script, "--set", "NOEQUALS"], "--set takes KEY=VALUE, got 'NOEQUALS'"),
+            (["run", script, "--log-level", "loud"], "--log-level must be debug, info, warn or error, got 'loud'"),
+            (["run", script, "--env-file", "/nonexistent/x.env"], "cannot read the env file /nonexistent/x.env"),
+            (["run"], "missing script"),
+            (["run", "/nonexistent/script.lua"], "cannot read /nonexistent/script.lua"),
+        ]
+        for (arguments, message) in cases {
+            let outcome = try Collector.run(arguments)
+            #expect(outcome.status == 2, "\(arguments)")
+            #expect(outcome.stderr.contains(message), "\(arguments): \(outcome.stderr)")
+            #expect(!outcome.stdout.contains("never"))
+        }
+    }
+
+    @Test func logLinesFollowTheChosenFormat() throws {
+        let script = try Collector.script("log.info('hello', { n = 1 }) log.debug('hidden')")
+        let json = try Collector.run(["run", script, "--log-format", "json"])
+        #expect(json.status == 0)
+        #expect(json.stderr.contains(#""level":"info""#) && json.stderr.contains(#""msg":"hello""#) && json.stderr.contains(#""n":"1""#), "\(json.stderr)")
+        #expect(!json.stderr.contains("hidden"))
+        let debug = try Collector.run(["run", script, "--log-level", "debug"])
+        #expect(debug.stderr.contains("level=debug msg=\"hidden\""), "\(debug.stderr)")
     }
 }

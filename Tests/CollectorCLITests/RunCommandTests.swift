@@ -62,10 +62,10 @@ struct RunCommandTests {
         #expect(outcome.stdout == "hi\tone\ttwo\tinteger\tfloat\n")
     }
 
-    @Test func aRuntimeErrorExitsWithOneAndATraceback() throws {
+    @Test func anErrorInTheScriptExitsWithTwoAndATraceback() throws {
         let path = try Collector.script("local function f() error('boom') end\nf()")
         let outcome = try Collector.run(["run", path])
-        #expect(outcome.status == 1)
+        #expect(outcome.status == 2)
         #expect(outcome.stderr.contains("\(path):1: boom"))
         #expect(outcome.stderr.contains("stack traceback:"))
     }

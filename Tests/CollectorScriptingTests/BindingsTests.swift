@@ -1,4 +1,5 @@
 import CollectorScripting
+import Collectors
 import CollectorValues
 import Foundation
 import LuaRuntime
@@ -146,10 +147,11 @@ struct BindingsTests {
             }
             """)
         #expect(bindings.pipelines.map(\.name) == ["gen"])
-        let (lines, ok) = try bindings.runPipelines()
-        #expect(ok)
-        #expect(lines.count == 1)
-        #expect(lines[0].hasPrefix("pipeline gen: 50 in, "), "\(lines[0])")
+        let outcomes = try bindings.runPendingPipelines()
+        #expect(outcomes.allSatisfy { $0.succeeded })
+        #expect(outcomes.count == 1)
+        #expect(outcomes[0].summary.hasPrefix("pipeline gen: 50 in, "), "\(outcomes[0].summary)")
+        #expect(try bindings.runPendingPipelines().isEmpty, "a pipeline runs once")
         let values = try lua.run("""
             local rows = mem:query { filters = { sensor_id = "s-0593" }, limit = 5 }
             local sorted = mem:query { sort_by = "ts", order = "desc", limit = 2 }
@@ -161,5 +163,159 @@ struct BindingsTests {
         #expect(values[2].stringValue == "s-0593")
         #expect(values[3].integerValue == 2)
         #expect(values[4].booleanValue == true)
+    }
+
+    @Test func functionsInTheScriptProcessRecordsAndShareItsVariables() throws {
+        let (lua, bindings) = try Self.state()
+        let values = try lua.run("""
+            local seen, kinds = 0, {}
+            local out = storage.memory {}
+            pipeline "fn" {
+              from = { source.generator { count = 200 } },
+              process = {
+                function(r) seen = seen + 1 if seen % 2 == 0 then return nil end return r end,
+                function(r, emit) r.n = seen emit({ copy_of = r.sensor_id }) return r end,
+              },
+              to = out,
+              batch_size = 7,
+            }
+            local reports = run()
+            return seen, reports.fn.input, reports.fn.output, reports.fn.dropped, out:count(), reports.fn.status
+            """)
+        #expect(values[0].integerValue == 200)
+        #expect(values[1].integerValue == 200)
+        #expect(values[2].integerValue == 200)  // 100 kept, each plus one emitted copy
+        #expect(values[3].integerValue == 100)
+        #expect(values[4].integerValue == 200)
+        #expect(values[5].stringValue == "completed")
+        #expect(bindings.outcomes.count == 1)
+    }
+
+    @Test func aFunctionThatFailsOrLoopsFailsItsRecordOnly() throws {
+        let (lua, _) = try Self.state()
+        let values = try lua.run("""
+            local dead = storage.memory {}
+            pipeline "bad" {
+              from = { source.generator { count = 20 } },
+              process = { function(r)
+                if r.sensor_id == nil then return r end
+                local n = tonumber(r.sensor_id:sub(-1))
+                if n == 3 then error("three is bad") end
+                if n == 5 then while true do end end
+                return r
+              end },
+              to = storage.memory {},
+              dead_letter = dead,
+            }
+            local report = run().bad
+            local letters = dead:query {}
+            local messages = {}
+            for _, letter in ipairs(letters) do messages[#messages + 1] = letter.error.message end
+            table.sort(messages)
+            return report.failed, report.dead_letters, report.output + report.failed + report.dropped, messages[1], messages[#messages]
+            """)
+        let failed = values[0].integerValue ?? -1
+        #expect(failed >= 2)
+        #expect(values[1].integerValue == Int64(failed))
+        #expect(values[2].integerValue == 20)
+        #expect(values[3].stringValue?.contains("three is bad") == true || values[4].stringValue?.contains("three is bad") == true)
+        let all = [values[3].stringValue ?? "", values[4].stringValue ?? ""].joined(separator: "|")
+        #expect(all.contains("instruction") || all.contains("time limit") || all.contains("limit"), "\(all)")
+    }
+
+    @Test func eventsReachHandlersInTheScript() throws {
+        let (lua, _) = try Self.state()
+        let values = try lua.run("""
+            local stopped, batches, all = nil, 0, 0
+            on("pipeline_stopped", function(e) stopped = e.data.status end)
+            on("processing_complete", function(e) batches = batches + 1 end)
+            local off = on("*", function(e) all = all + 1 end)
+            pipeline "ev" { from = { source.generator { count = 30 } }, to = storage.null {}, batch_size = 10 }
+            run()
+            off()
+            return stopped, batches, all > batches
+            """)
+        #expect(values[0].stringValue == "completed")
+        #expect((values[1].integerValue ?? 0) >= 1)
+        #expect(values[2].booleanValue == true)
+    }
+
+    @Test func envIsTypedByItsDefault() throws {
+        let lua = try LuaState(LuaOptions(libraries: .full))
+        let environment = ScriptEnvironment(
+            overrides: ["PORT": "8080", "RATE": "2.5", "ON": "yes", "BAD": "x"], fileValues: ["FROM_FILE": "f", "PORT": "1"],
+            process: ["NAME": "proc", "EMPTY": ""])
+        _ = try ScriptBindings(installingIn: lua, scriptPath: "t.lua", environment: environment)
+        let values = try lua.run("""
+            return env("PORT", 1), math.type(env("PORT", 1)), env("RATE", 1.0), env("ON", false),
+                   env("NAME"), env("FROM_FILE"), env("MISSING", "dflt"), env("EMPTY", "e"), env("MISSING")
+            """)
+        #expect(values[0].integerValue == 8080)
+        #expect(values[1].stringValue == "integer")
+        #expect(values[2].numberValue == 2.5)
+        #expect(values[3].booleanValue == true)
+        #expect(values[4].stringValue == "proc")
+        #expect(values[5].stringValue == "f")
+        #expect(values[6].stringValue == "dflt")
+        #expect(values[7].stringValue == "e")
+        if values.count > 8, case .nil = values[8] {} else if values.count > 8 { Issue.record("env of a missing variable without a default is nil") }
+        let error = #expect(throws: LuaError.self) { try lua.run("return env('BAD', 3)") }
+        #expect(error?.message.contains("env: BAD is 'x', expected a number") == true)
+    }
+
+    @Test func envFilesParseAndSayWhereTheyAreWrong() throws {
+        let values = try ScriptEnvironment.parseEnvFile("""
+            # comment
+            export A=1
+            B = "two words \\"quoted\\" \\n" # kept
+            C='single # not a comment'
+            D=plain # comment
+
+            """, path: ".env")
+        #expect(values == ["A": "1", "B": "two words \"quoted\" \n", "C": "single # not a comment", "D": "plain"])
+        #expect(throws: ScriptEnvironment.FileError.self) { try ScriptEnvironment.parseEnvFile("A=1\nnot a pair", path: ".env") }
+        do {
+            _ = try ScriptEnvironment.parseEnvFile("A=1\n1BAD=2", path: "x.env")
+            Issue.record("a bad name was accepted")
+        } catch {
+            #expect(error.description == "x.env:2: '1BAD' is not a valid variable name")
+        }
+    }
+
+    @Test func jsonAndLogAreThereForScripts() throws {
+        let lines = Locked([String]())
+        let lua = try LuaState(LuaOptions(libraries: .full))
+        let sink = LogSink(.init(level: .info, format: .logfmt)) { line in lines.withLock { $0.append(line) } }
+        _ = try ScriptBindings(installingIn: lua, scriptPath: "t.lua", log: sink)
+        let values = try lua.run("""
+            local t = json.decode('{"a":[1,2.0,null],"e":[],"o":{}}')
+            log.debug("not shown")
+            log.warn("careful", 42, { who = "me" })
+            return json.encode(t, { sort_keys = true }), math.type(t.a[2]), t.a[3] == json.null,
+                   json.encode(json.array({})), json.encode(json.object({})), pcall(json.decode, "{bad")
+            """)
+        #expect(values[0].stringValue == #"{"a":[1,2.0,null],"e":[],"o":{}}"#)
+        #expect(values[1].stringValue == "float")
+        #expect(values[2].booleanValue == true)
+        #expect(values[3].stringValue == "[]")
+        #expect(values[4].stringValue == "{}")
+        #expect(values[5].booleanValue == false)
+        #expect(values[6].stringValue?.contains("json.decode: unexpected character 'b'") == true)
+        let logged = lines.withLock { $0 }
+        #expect(logged.count == 1)
+        #expect(logged.first?.contains(#"level=warn msg="careful 42" who=me"#) == true, "\(logged)")
+    }
+
+    @Test func aPipelineThatWouldReadItsOwnOutputIsRejected() throws {
+        let (lua, _) = try Self.state()
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("cycle-\(UUID().uuidString).jsonl").path
+        #expect(FileManager.default.createFile(atPath: path, contents: Data()))
+        let error = #expect(throws: LuaError.self) {
+            try lua.run("""
+                local f = source.file { path = "\(path)" }
+                pipeline "loop" { from = f, to = storage.jsonl { path = "\(path)" } }
+                """)
+        }
+        #expect(error?.message.contains("the pipeline would read its own output (a cycle)") == true, "\(error?.message ?? "")")
     }
 }

@@ -14,6 +14,34 @@ struct LimitTests {
         #expect(try lua.run("local s = 0 for i = 1, 1000 do s = s + i end return s").first?.integerValue == 500_500)
     }
 
+    @Test func aCallbackRunUnderItsOwnLimitsFailsAloneInsideAnUnlimitedCall() throws {
+        // The script has no limit; a Swift function it calls runs callbacks
+        // with a budget each (as a pipeline script running its own processors).
+        let lua = try LuaState(LuaOptions())
+        var outcomes: [String] = []
+        try lua.register("each") { [unowned lua] call in
+            let callback = try call.function(1)
+            for input in [1, 2, 3] as [Int64] {
+                do {
+                    let result = try lua.withCallLimits(instructions: 100_000, time: nil) {
+                        try lua.call(callback, input)
+                    }
+                    outcomes.append("ok \(result.first?.integerValue ?? -1)")
+                } catch let error as LuaError {
+                    outcomes.append("\(error.kind)")
+                }
+            }
+            return 0
+        }
+        let values = try lua.run("""
+            each(function(n) if n == 2 then while true do end end return n * 10 end)
+            local s = 0 for i = 1, 2000000 do s = s + 1 end  -- far beyond the callbacks' budget
+            return s
+            """)
+        #expect(outcomes == ["ok 10", "limit", "ok 30"])
+        #expect(values.first?.integerValue == 2_000_000)
+    }
+
     @Test func aScriptCannotSwallowTheLimitWithPcall() throws {
         let lua = try LuaState(LuaOptions(instructionLimit: 100_000))
         let error = try #require(throws: LuaError.self) {

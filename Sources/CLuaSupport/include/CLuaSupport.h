@@ -67,6 +67,21 @@ cl_runtime *cl_runtime_of(lua_State *L);
 void cl_request_interrupt(cl_runtime *rt);
 /// Starts a top-level call: clears the stop reason and the interrupt, arms the budget.
 void cl_begin_call(lua_State *L, int64_t instruction_limit, uint64_t timeout_ns);
+
+/// A budget saved by `cl_push_budget`, for `cl_pop_budget`.
+typedef struct cl_budget {
+    int64_t instruction_limit;
+    int64_t instructions_left;
+    uint64_t deadline_ns;
+} cl_budget;
+
+/// Arms a budget for a call nested in a running one (a per-record callback
+/// run while the script waits inside a Swift function) and returns the
+/// running call's budget. A pending interrupt stays pending.
+cl_budget cl_push_budget(lua_State *L, int64_t instruction_limit, uint64_t timeout_ns);
+/// Restores the budget `cl_push_budget` returned; a stop that the nested
+/// budget caused ends with the nested call (an interrupt stays).
+void cl_pop_budget(lua_State *L, cl_budget saved);
 uint64_t cl_monotonic_ns(void);
 
 /// lua_pcall with the traceback message handler. The traceback of a failed

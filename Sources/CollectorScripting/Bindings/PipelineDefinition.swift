@@ -1,5 +1,6 @@
 import CollectorValues
 import Collectors
+import Foundation
 import LuaRuntime
 
 /// A pipeline a script registered with `pipeline "name" { ... }`, run after the script's main chunk.
@@ -11,12 +12,15 @@ public struct PipelineDefinition: Sendable {
     public var deadLetter: (any StorageBackend)?
     public var batchSize: Int
 
-    /// Builds and runs the pipeline to its end (or until `stop` is called on the returned handle's pipeline).
-    public func makePipeline() throws -> Pipeline {
+    /// Builds the pipeline; its events go to `emitter`, its errors are logged to `log`.
+    public func makePipeline(emitter: (any EventEmitter)? = nil, log: LogSink? = nil) throws -> Pipeline {
         let sink = deadLetter.map { BackendDeadLetterSink(backend: $0) }
+        let handler = DefaultErrorHandler(
+            emitter: emitter, logger: log.map { DefaultErrorHandler.logger(to: $0) } ?? DefaultErrorHandler.standardErrorLogger)
         return try Pipeline(
             name: name, sources: [], processors: processors, backends: backends,
-            configuration: PipelineConfiguration(batchSize: batchSize), deadLetters: sink)
+            configuration: PipelineConfiguration(batchSize: batchSize), errorHandler: handler, deadLetters: sink,
+            emitter: emitter)
     }
 
     /// One line: records in, out, dropped, failed, dead letters, stored per backend.
@@ -45,7 +49,7 @@ enum PipelineBindings {
                 let what = "pipeline \"\(name)\""
                 let sources: [ScriptSource] = try objects(options.value("from"), "from", what, "source", lua)
                 guard !sources.isEmpty else { throw LuaCallError("\(what): no source (from = { source.generator{...}, ... })") }
-                let processors: [ScriptProcessor] = try objects(options.value("process"), "process", what, "processor", lua)
+                let processors = try processorList(options.value("process"), pipeline: name, bindings: bindings, lua)
                 let backends: [ScriptStorage] = try objects(options.value("to"), "to", what, "storage backend", lua)
                 guard !backends.isEmpty else { throw LuaCallError("\(what): no storage backend (to = { storage.sqlite{...}, ... })") }
                 var deadLetter: ScriptStorage?
@@ -64,9 +68,12 @@ enum PipelineBindings {
                 for source in sources where !ids.insert(source.source.id).inserted {
                     throw LuaCallError("\(what): the source '\(source.source.id)' is given twice")
                 }
+                try checkNoCycle(what, sources: sources, backends: backends + (deadLetter.map { [$0] } ?? []))
+                let once = bindings.settings.once
                 bindings.register(
                     PipelineDefinition(
-                        name: name, sources: sources.map { ($0.source, $0.mode) }, processors: processors.map(\.processor),
+                        name: name, sources: sources.map { ($0.source, once && $0.isPolling ? .once : $0.mode) },
+                        processors: processors,
                         backends: backends.map(\.backend), deadLetter: deadLetter?.backend, batchSize: batchSize),
                     storages: backends + (deadLetter.map { [$0] } ?? []))
                 return 0
@@ -74,6 +81,52 @@ enum PipelineBindings {
             try call.push(define)
             return 1
         }
+    }
+
+    /// A backend that writes the file a source of the same pipeline reads
+    /// would feed the pipeline its own output.
+    private static func checkNoCycle(_ what: String, sources: [ScriptSource], backends: [ScriptStorage]) throws {
+        func canonical(_ path: String) -> String {
+            URL(fileURLWithPath: path).standardizedFileURL.resolvingSymlinksInPath().path
+        }
+        for source in sources {
+            guard let read = source.filePath.map(canonical) else { continue }
+            for backend in backends where backend.filePath.map(canonical) == read {
+                throw LuaCallError(
+                    "\(what): \(backend.backend.id) writes \(backend.filePath ?? ""), which the source \(source.source.id) reads: the pipeline would read its own output (a cycle)")
+            }
+        }
+    }
+
+    /// The `process` list: processor objects, and functions of the script
+    /// (run in the script's own state, named `PIPELINE.process[i]`).
+    private static func processorList(
+        _ value: LuaValue?, pipeline: String, bindings: ScriptBindings, _ lua: LuaState
+    ) throws -> [any Processor] {
+        guard let value else { return [] }
+        let what = "pipeline \"\(pipeline)\""
+        func processor(_ item: LuaValue, index: Int64) throws -> any Processor {
+            if let object = try lua.object(item, as: ScriptProcessor.self) { return object.processor }
+            if case .function(let function) = item {
+                return try ScriptFunctionProcessor(
+                    name: "\(pipeline).process[\(index)]", function: function, in: lua, loop: bindings.loop)
+            }
+            throw LuaCallError(
+                "\(what): option 'process' must list processors or functions, got a \(item.typeName) at [\(index)]")
+        }
+        if case .function = value { return [try processor(value, index: 1)] }
+        if try lua.object(value, as: ScriptProcessor.self) != nil { return [try processor(value, index: 1)] }
+        guard case .table(let table) = value else {
+            throw LuaCallError("\(what): option 'process' must be a list of processors, got \(value.typeName)")
+        }
+        var items: [(Int64, LuaValue)] = []
+        for (key, item) in try lua.entries(of: table) {
+            guard case .integer(let index) = key else {
+                throw LuaCallError("\(what): option 'process' must be a list, got a key \(try lua.describe(key))")
+            }
+            items.append((index, item))
+        }
+        return try items.sorted { $0.0 < $1.0 }.map { try processor($0.1, index: $0.0) }
     }
 
     /// A single object or a list of them.

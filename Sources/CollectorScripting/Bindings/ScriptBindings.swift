@@ -17,11 +17,43 @@ public final class ScriptBindings {
     public let baseDirectory: String
     /// `require` templates for processors.
     public let modulePaths: [String]
+    /// Runs the script's own functions (processors, event handlers) while pipelines run.
+    public let loop = ScriptLoop()
+    /// The engine's events, for `on(...)` and for embedders.
+    public let events = EventBus()
+    /// Where `log.*` and the engine's error lines go.
+    public let log: LogSink
+    /// What `env(...)` reads.
+    public let environment: ScriptEnvironment
     private var counters: [String: Int] = [:]
     private var usedIDs = Set<String>()
     private var storages: [ScriptStorage] = []
 
-    public init(installingIn lua: LuaState, scriptPath: String) throws {
+    /// How a script's pipelines are run.
+    public struct Settings: Sendable {
+        /// Lua states per processor file when the script does not say (`--workers`); nil: one per core.
+        public var workers: Int?
+        /// Polling sources collect once (`--once`).
+        public var once = false
+        /// Build everything, run nothing (`collector check`): `run()` does nothing.
+        public var checkOnly = false
+
+        public init(workers: Int? = nil, once: Bool = false, checkOnly: Bool = false) {
+            self.workers = workers
+            self.once = once
+            self.checkOnly = checkOnly
+        }
+    }
+
+    public let settings: Settings
+
+    public init(
+        installingIn lua: LuaState, scriptPath: String, environment: ScriptEnvironment = ScriptEnvironment(),
+        log: LogSink = LogSink(), settings: Settings = Settings()
+    ) throws {
+        self.environment = environment
+        self.log = log
+        self.settings = settings
         var base = "."
         if let slash = scriptPath.lastIndex(of: "/") {
             base = slash == scriptPath.startIndex ? "/" : String(scriptPath[..<slash])
@@ -35,6 +67,11 @@ public final class ScriptBindings {
         try StorageBindings.install(in: lua, bindings: self)
         try ProcessorBindings.install(in: lua, bindings: self)
         try PipelineBindings.install(in: lua, bindings: self)
+        try JSONLibrary.install(in: lua)
+        try LogLibrary.install(in: lua, sink: log, origin: LogOrigin(processor: nil))
+        try EnvironmentBindings.install(in: lua, environment: environment)
+        try EventBindings.install(in: lua, bindings: self)
+        try RunBindings.install(in: lua, bindings: self)
     }
 
     /// `generator-1`, `generator-2`, ...
@@ -66,40 +103,103 @@ public final class ScriptBindings {
         self.storages.append(contentsOf: storages)
     }
 
-    /// Runs every registered pipeline concurrently until their sources end;
-    /// `stop` (from a signal handler) stops them gracefully: they drain and flush.
-    /// Returns one summary line per pipeline and whether all succeeded.
-    public func runPipelines(stop: PipelineStopper = PipelineStopper()) throws -> (lines: [String], ok: Bool) {
-        for storage in storages { storage.release() }
-        let definitions = pipelines
-        var built: [(PipelineDefinition, Pipeline)] = []
-        for definition in definitions { built.append((definition, try definition.makePipeline())) }
-        let pipelines = built
-        let results = try runBlocking { () async -> [(String, Bool)] in
-            for (_, pipeline) in pipelines { stop.add(pipeline) }
-            return await withTaskGroup(of: (Int, String, Bool).self) { group in
-                for (index, (definition, pipeline)) in pipelines.enumerated() {
-                    group.addTask {
-                        var deadLetter = definition.deadLetter
-                        if let dl = deadLetter, definition.backends.contains(where: { $0.id == dl.id }) { deadLetter = nil }
-                        do { try await deadLetter?.connect() } catch {
-                            let info = ErrorInfo(from: error, layer: .storage, operation: "connect")
-                            return (index, "pipeline \(definition.name): dead-letter backend failed: \(info.message)", false)
-                        }
-                        for (source, mode) in definition.sources { try? await pipeline.add(source, mode: mode) }
-                        let report = await pipeline.run()
-                        await deadLetter?.disconnect()
-                        let line = PipelineDefinition.summary(
-                            name: definition.name, report: report, backendIDs: definition.backends.map(\.id))
-                        return (index, line, report.status != .failed)
-                    }
-                }
-                var lines = [(String, Bool)](repeating: ("", true), count: pipelines.count)
-                for await (index, line, ok) in group { lines[index] = (line, ok) }
-                return lines
-            }
+    /// What one pipeline run gave.
+    public struct Outcome: Sendable {
+        public var name: String
+        /// One line: records in, out, dropped, failed, dead letters, stored per backend.
+        public var summary: String
+        public var succeeded: Bool
+        public var report: PipelineReport?
+        public var backendIDs: [String]
+    }
+
+    /// Stops the running pipelines gracefully (from a signal handler).
+    public let stopper = PipelineStopper()
+    /// Every pipeline run so far, in the order they were registered.
+    public private(set) var outcomes: [Outcome] = []
+    /// How many pipelines have been started (the rest are pending).
+    private var started = 0
+    private let running = Locked(false)
+
+    private let live = Locked([Pipeline]())
+
+    /// Totals of the pipelines running now, for a status line.
+    public func liveTotals() async -> (input: Int, output: Int, dropped: Int, failed: Int) {
+        var totals = (input: 0, output: 0, dropped: 0, failed: 0)
+        for pipeline in live.withLock({ $0 }) {
+            let stats = await pipeline.processing.statistics
+            totals.input += stats.input
+            totals.output += stats.output
+            totals.dropped += stats.dropped
+            totals.failed += stats.failed
         }
-        return (results.map(\.0), results.allSatisfy(\.1))
+        return totals
+    }
+
+    /// Whether pipelines are running now (a signal should stop them rather than interrupt Lua).
+    public var isRunningPipelines: Bool { running.withLock { $0 } }
+
+    /// Whether some registered pipelines have not run yet.
+    public var hasPendingPipelines: Bool { started < pipelines.count }
+
+    /// Runs the registered pipelines that have not run yet, concurrently,
+    /// until their sources end or `stopper` stops them (they drain and
+    /// flush). Functions of the script run on this thread meanwhile.
+    @discardableResult
+    public func runPendingPipelines() throws -> [Outcome] {
+        guard hasPendingPipelines, !settings.checkOnly else { return [] }
+        for storage in storages { storage.release() }
+        let definitions = Array(pipelines[started...])
+        started = pipelines.count
+        var built: [(PipelineDefinition, Pipeline)] = []
+        for definition in definitions { built.append((definition, try definition.makePipeline(emitter: events, log: log))) }
+        let pipelines = built
+        let events = self.events
+        let log = self.log
+        let stop = stopper
+        running.withLock { $0 = true }
+        live.withLock { $0 = pipelines.map(\.1) }
+        defer {
+            running.withLock { $0 = false }
+            live.withLock { $0 = [] }
+        }
+        // The script's thread runs its functions (processors, handlers) while it waits.
+        let results = try loop.run { () async -> [Outcome] in
+            defer { log.flush() }
+            let outcomes = await Self.run(pipelines, stop: stop)
+            await events.drain()  // handlers see every event of the run
+            return outcomes
+        }
+        outcomes += results
+        return results
+    }
+
+    private static func run(_ pipelines: [(PipelineDefinition, Pipeline)], stop: PipelineStopper) async -> [Outcome] {
+        for (_, pipeline) in pipelines { stop.add(pipeline) }
+        return await withTaskGroup(of: (Int, Outcome).self) { group in
+            for (index, (definition, pipeline)) in pipelines.enumerated() {
+                group.addTask {
+                    let backendIDs = definition.backends.map(\.id)
+                    var deadLetter = definition.deadLetter
+                    if let dl = deadLetter, backendIDs.contains(dl.id) { deadLetter = nil }
+                    do { try await deadLetter?.connect() } catch {
+                        let info = ErrorInfo(from: error, layer: .storage, operation: "connect")
+                        let line = "pipeline \(definition.name): dead-letter backend failed: \(info.message)"
+                        return (index, Outcome(name: definition.name, summary: line, succeeded: false, report: nil, backendIDs: backendIDs))
+                    }
+                    for (source, mode) in definition.sources { try? await pipeline.add(source, mode: mode) }
+                    let report = await pipeline.run()
+                    await deadLetter?.disconnect()
+                    let line = PipelineDefinition.summary(name: definition.name, report: report, backendIDs: backendIDs)
+                    return (index, Outcome(
+                        name: definition.name, summary: line, succeeded: report.status != .failed, report: report,
+                        backendIDs: backendIDs))
+                }
+            }
+            var outcomes = [Outcome?](repeating: nil, count: pipelines.count)
+            for await (index, outcome) in group { outcomes[index] = outcome }
+            return outcomes.compactMap { $0 }
+        }
     }
 }
 

@@ -34,6 +34,8 @@ enum ProcessorBindings {
             if path == nil { path = try options.requiredString("path") }
             guard let path else { return 0 }
             var settings = LuaProcessorOptions(modulePaths: bindings.modulePaths)
+            settings.log = bindings.log
+            if let workers = bindings.settings.workers { settings.parallelism = workers }
             if let memory = try options.size("memory") { settings.memoryLimit = memory }
             if let instructions = try options.integer("instructions") { settings.instructionLimit = instructions }
             if let timeout = try options.duration("timeout") { settings.timeLimit = timeout }

@@ -11,6 +11,10 @@ public final class ScriptSource {
     public let mode: CollectionMode
     /// What `tostring` says (never a token).
     public let summary: String
+    /// The file it reads, for finding a pipeline that would read what it writes.
+    public internal(set) var filePath: String?
+    /// It polls on an interval (`--once` makes it collect once).
+    public internal(set) var isPolling = false
     private var connected = false
 
     init(_ source: any DataSource, mode: CollectionMode, summary: String) {
@@ -123,7 +127,9 @@ enum SourceBindings {
         let mode = FileSource.Mode(rawValue: try options.choice("mode", ["lines", "whole"]) ?? "lines") ?? .lines
         let format = try format(options, default: mode == .lines ? .jsonLines : .json)
         let source = FileSource(id: id, path: path, options: .init(mode: mode, format: format))
-        return ScriptSource(source, mode: .stream, summary: "source.file(\(id), \(path), \(mode.rawValue), \(format))")
+        let object = ScriptSource(source, mode: .stream, summary: "source.file(\(id), \(path), \(mode.rawValue), \(format))")
+        object.filePath = path
+        return object
     }
 
     static func follow(_ options: OptionReader, id: String) throws -> ScriptSource {
@@ -133,7 +139,9 @@ enum SourceBindings {
         if let poll = try options.duration("poll") { settings.pollInterval = poll }
         if let start = try options.choice("start", ["beginning", "end"]) { settings.startAt = .init(rawValue: start) ?? .beginning }
         let source = FollowFileSource(id: id, path: path, options: settings)
-        return ScriptSource(source, mode: .stream, summary: "source.follow(\(id), \(path))")
+        let object = ScriptSource(source, mode: .stream, summary: "source.follow(\(id), \(path))")
+        object.filePath = path
+        return object
     }
 
     static func stdin(_ options: OptionReader, id: String) throws -> ScriptSource {
@@ -167,7 +175,9 @@ enum SourceBindings {
         let source = HTTPSource(id: id, url: url, options: settings)
         var summary = "source.http(\(id), \(redacted(url)), every \(Units.describe(settings.interval))"
         if settings.bearerToken != nil { summary += ", token ***" }
-        return ScriptSource(source, mode: .stream, summary: summary + ")")
+        let object = ScriptSource(source, mode: .stream, summary: summary + ")")
+        object.isPolling = true
+        return object
     }
 
     /// The URL without credentials or query (which may carry keys).

@@ -8,6 +8,8 @@ import LuaRuntime
 public final class ScriptStorage {
     public let backend: any StorageBackend
     public let summary: String
+    /// The file it writes, for finding a pipeline that would read what it writes.
+    public internal(set) var filePath: String?
     private var connected = false
 
     init(_ backend: any StorageBackend, summary: String) {
@@ -98,9 +100,11 @@ enum StorageBindings {
             settings.table = tableName
             if let maxSize = try options.size("max_size") { settings.maxPageCount = max(1, maxSize / 4096) }
             let id = try options.string("id") ?? bindings.uniqueID("sqlite:\(path)")
-            try call.push(LuaObject(ScriptStorage(
+            let object = ScriptStorage(
                 SQLiteStorage(id: id, path: path, options: settings),
-                summary: "storage.sqlite(\(path), table \(tableName), \(layout) layout)")))
+                summary: "storage.sqlite(\(path), table \(tableName), \(layout) layout)")
+            object.filePath = path
+            try call.push(LuaObject(object))
             return 1
         })
         try lua.set(storage, "jsonl", try lua.function("storage.jsonl") { [unowned lua] call in
@@ -115,7 +119,9 @@ enum StorageBindings {
             settings.maxFileSize = try options.size("max_file_size")
             settings.maxRotatedFiles = try options.integer("max_files")
             let id = try options.string("id") ?? bindings.uniqueID("jsonl:\(path)")
-            try call.push(LuaObject(ScriptStorage(JSONLinesStorage(id: id, path: path, options: settings), summary: "storage.jsonl(\(path))")))
+            let object = ScriptStorage(JSONLinesStorage(id: id, path: path, options: settings), summary: "storage.jsonl(\(path))")
+            object.filePath = path
+            try call.push(LuaObject(object))
             return 1
         })
         try lua.set(storage, "memory", try lua.function("storage.memory") { [unowned lua] call in

@@ -23,12 +23,16 @@ actor LuaProcessorInstance {
     private var emitFunction: LuaFunction?
     /// Records `emit` received during the current call, in order.
     private let emitted = EmittedRecords()
+    private let origin: LogOrigin
 
     init(name: String, scriptHash: String, options: LuaProcessorOptions, worker: Int) throws {
         processorName = name
         self.scriptHash = scriptHash
         executor = DedicatedThreadExecutor(name: "processor \(name) #\(worker)")
         lua = try LuaState(options.luaOptions)
+        origin = LogOrigin(processor: name)
+        try JSONLibrary.install(in: lua)
+        try LogLibrary.install(in: lua, sink: options.log ?? LogSink(), origin: origin)
     }
 
     deinit { executor.stop() }
@@ -38,15 +42,7 @@ actor LuaProcessorInstance {
     @discardableResult
     func start(source: String, chunkName: String, worker: Int, workers: Int) throws -> Bool {
         var parallel = true
-        let emitted = self.emitted
-        emitFunction = try lua.function("emit") { call in
-            let value = try call.data(1)
-            guard case .object = value else {
-                throw LuaArgumentError(position: 1, function: "emit", problem: "table with fields expected, got \(value.typeName)")
-            }
-            emitted.values.append(value)
-            return 0
-        }
+        emitFunction = try emitted.makeEmitFunction(in: lua)
         let chunk = try lua.load(source, name: chunkName)
         let returned = try lua.call(chunk)
         switch returned.first {
@@ -101,27 +97,11 @@ actor LuaProcessorInstance {
 
     /// One call of `process`; `record` gives the outputs their source, sequence and time.
     private func transform(_ input: some LuaPushable, as record: Record) -> ProcessingResult {
-        guard let process, let emitFunction else { return .failure(errorInfo(LuaError(.misuse, "processor not started"), record: record)) }
-        let start = ContinuousClock.now
-        emitted.values.removeAll(keepingCapacity: true)
-        do {
-            let returned = try lua.callTransform(process, input: input, emitFunction)
-            var outputs: [Record] = emitted.values.map { record.with(value: $0) }
-            if let returned {
-                guard case .object = returned else {
-                    throw LuaError(.conversion, "process must return a table with fields or nil, got \(returned.typeName)")
-                }
-                outputs.append(record.with(value: returned))
-            }
-            return .success(outputs, processingTime: ContinuousClock.now - start)
-        } catch {
-            if let decoding = (error as? LuaError)?.underlyingError as? JSONError {
-                var info = ErrorInfo.decoding(decoding)
-                info.details["source_id"] = .string(record.sourceID)
-                return .failure(info, processingTime: ContinuousClock.now - start)
-            }
-            return .failure(errorInfo(error, record: record), processingTime: ContinuousClock.now - start)
+        guard let process, let emitFunction else {
+            return .failure(errorInfo(LuaError(.misuse, "processor not started"), record: record))
         }
+        return RecordTransform(lua: lua, process: process, emit: emitFunction, emitted: emitted, origin: origin)
+            .run(input, as: record) { errorInfo($0, record: record) }
     }
 
     /// Runs `shutdown(emit)`; returns what it emitted.
@@ -141,28 +121,7 @@ actor LuaProcessorInstance {
     func memoryInUse() -> Int { lua.memoryInUse }
 
     private func errorInfo(_ error: any Error, record: Record?) -> ErrorInfo {
-        var details: DataObject = ["processor": .string(processorName), "script_hash": .string(scriptHash)]
-        var type = ErrorType.processing
-        let message: String
-        if let error = error as? LuaError {
-            message = error.message
-            if let traceback = error.traceback { details["traceback"] = .string(traceback) }
-            if let chunk = error.chunkName { details["chunk"] = .string(chunk) }
-            if let line = error.line { details["line"] = .integer(Int64(line)) }
-            details["lua_error"] = .string(error.kind.rawValue)
-            if [.limit, .memory, .interrupted].contains(error.kind) { type = .limit }
-        } else {
-            message = String(describing: error)
-        }
-        if let record {
-            details["source_id"] = .string(record.sourceID)
-            details["sequence"] = .integer(Int64(bitPattern: record.sequence))
-        }
-        return ErrorInfo(type, layer: .processing, operation: "process", message: message, details: details)
+        RecordTransform.errorInfo(error, processor: processorName, scriptHash: scriptHash, record: record)
     }
 }
 
-/// The records `emit` collected during one call (worker thread only).
-final class EmittedRecords {
-    var values: [DataValue] = []
-}

@@ -1,3 +1,4 @@
+import Collectors
 import Foundation
 import LuaRuntime
 
@@ -16,6 +17,8 @@ public struct LuaProcessorOptions: Sendable {
     public var parallelism: Int
     /// `require` search templates for the processor's modules.
     public var modulePaths: [String]
+    /// Where the processor's `log.*` lines go (nil: the default sink, standard error at `info`).
+    public var log: LogSink?
 
     public init(
         memoryLimit: Int = 64 << 20, instructionLimit: Int = 10_000_000, timeLimit: Duration = .seconds(1),

@@ -73,4 +73,23 @@ public final class DefaultErrorHandler: ErrorHandler {
     public static let standardErrorLogger: Logger = { error, decision in
         FileHandle.standardError.write(Data("[collector] \(error) -> \(decision.rawValue)\n".utf8))
     }
+
+    /// Logs each error to `sink` (an error line, or a warning when the record
+    /// is only dead-lettered or retried); repeats are counted, not repeated.
+    public static func logger(to sink: LogSink) -> Logger {
+        { error, decision in
+            let level: LogLevel = decision == .stop || error.isCritical ? .error : .warn
+            guard sink.enabled(level) else { return }
+            var fields: [(String, String)] = [
+                ("type", error.type.rawValue), ("layer", error.layer.rawValue), ("operation", error.operation),
+            ]
+            for key in ["processor", "source_id", "backend_id", "chunk", "line"] {
+                if let value = error.details[key] {
+                    fields.append((key, value.stringValue ?? value.intValue.map(String.init) ?? "\(value)"))
+                }
+            }
+            fields.append(("decision", decision.rawValue))
+            sink.log(level, error.message, fields: fields)
+        }
+    }
 }

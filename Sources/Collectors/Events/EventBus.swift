@@ -20,6 +20,8 @@ public final class EventBus: EventEmitter {
         var continuation: AsyncStream<SystemEvent>.Continuation
         var task: Task<Void, Never>
         var statistics: Locked<Statistics>
+        /// Events queued or being handled.
+        var pending: Locked<Int>
     }
 
     private struct State {
@@ -57,8 +59,11 @@ public final class EventBus: EventEmitter {
     public func emit(_ event: SystemEvent) {
         state.withLock { s in
             for subscriber in s.subscribers.values where subscriber.filter == nil || subscriber.filter == event.type {
-                if case .dropped = subscriber.continuation.yield(event) {
-                    subscriber.statistics.withLock { $0.dropped += 1 }
+                switch subscriber.continuation.yield(event) {
+                case .enqueued: subscriber.pending.withLock { $0 += 1 }
+                case .dropped: subscriber.statistics.withLock { $0.dropped += 1 }  // one in, one out
+                case .terminated: break
+                @unknown default: break
                 }
             }
         }
@@ -82,9 +87,23 @@ public final class EventBus: EventEmitter {
         for subscriber in subscribers { await subscriber.task.value }
     }
 
+    /// Returns when every subscriber has handled every event emitted so far
+    /// (events emitted meanwhile may be waited for too). The bus stays open.
+    public func drain() async {
+        let subscribers = state.withLock { Array($0.subscribers.values) }
+        for subscriber in subscribers {
+            // Delivery is the subscriber's own task; this polls its queue,
+            // which happens only at the end of a run.
+            while subscriber.pending.withLock({ $0 }) > 0 && !subscriber.task.isCancelled {
+                try? await Task.sleep(for: .milliseconds(1))
+            }
+        }
+    }
+
     private func add(filter: EventType?, _ handler: @escaping EventHandler) -> SubscriptionToken {
         let (stream, continuation) = AsyncStream<SystemEvent>.makeStream(bufferingPolicy: .bufferingNewest(bufferSize))
         let statistics = Locked(Statistics())
+        let pending = Locked(0)
         let task = Task {
             for await event in stream {
                 do {
@@ -93,6 +112,7 @@ public final class EventBus: EventEmitter {
                 } catch {
                     statistics.withLock { $0.failed += 1 }
                 }
+                pending.withLock { $0 -= 1 }
             }
         }
         let id = state.withLock { s -> UInt64 in
@@ -101,7 +121,7 @@ public final class EventBus: EventEmitter {
                 continuation.finish()
             } else {
                 s.subscribers[s.nextID] = Subscriber(
-                    filter: filter, continuation: continuation, task: task, statistics: statistics)
+                    filter: filter, continuation: continuation, task: task, statistics: statistics, pending: pending)
             }
             return s.nextID
         }

@@ -1,20 +1,26 @@
 import CollectorScripting
 import Dispatch
 import Foundation
+import LuaRuntime
 
-/// While pipelines run: SIGINT or SIGTERM stops them gracefully (sources
-/// stop, records in flight are processed and stored); a second SIGINT exits at once.
-final class PipelineSignals {
+/// Signals while `collector run` works. SIGINT: while pipelines run, stop
+/// them gracefully (sources stop; records in flight are processed and
+/// stored); otherwise interrupt the running Lua code. A second SIGINT before
+/// the first is done exits at once. SIGTERM: stop gracefully, always.
+final class RunSignals {
     private let sources: [any DispatchSourceSignal]
 
-    init(_ stopper: PipelineStopper) {
+    init(interrupt: LuaInterruptHandle, bindings: ScriptBindings) {
         let count = SignalCount()
+        let stopper = bindings.stopper
+        let running = RunningProbe(bindings)
         sources = [SIGINT, SIGTERM].map { number in
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
             source.setEventHandler {
                 if number == SIGINT, count.increment() > 1 { exit(130) }
                 stopper.stop()
+                if !running.value { interrupt.interrupt() }
             }
             source.resume()
             return source
@@ -26,6 +32,14 @@ final class PipelineSignals {
         signal(SIGINT, SIG_DFL)
         signal(SIGTERM, SIG_DFL)
     }
+}
+
+/// Whether pipelines run, readable from the signal queue.
+private struct RunningProbe: @unchecked Sendable {
+    // @unchecked: reads a flag that ScriptBindings guards with a lock.
+    let bindings: ScriptBindings
+    init(_ bindings: ScriptBindings) { self.bindings = bindings }
+    var value: Bool { bindings.isRunningPipelines }
 }
 
 private final class SignalCount: @unchecked Sendable {

@@ -1,0 +1,46 @@
+import CollectorValues
+import Collectors
+import LuaRuntime
+
+/// `run()`: runs the pipelines registered so far (those not run yet), now,
+/// and returns their reports by pipeline name:
+/// `{ status =, collected =, input =, output =, dropped =, failed =,
+/// dead_letters =, stored = { [backend id] = n }, failed_to_store = }`.
+/// Pipelines still pending when the script ends run then, as before.
+enum RunBindings {
+    static func install(in lua: LuaState, bindings: ScriptBindings) throws {
+        try lua.register("run") { call in
+            let outcomes: [ScriptBindings.Outcome]
+            do {
+                outcomes = try bindings.runPendingPipelines()
+            } catch {
+                throw LuaCallError("run: \(error)")
+            }
+            var reports = DataObject()
+            for outcome in outcomes { reports[outcome.name] = table(for: outcome) }
+            try call.push(data: .object(reports))
+            return 1
+        }
+    }
+
+    static func table(for outcome: ScriptBindings.Outcome) -> DataValue {
+        guard let report = outcome.report else {
+            return ["status": "failed", "error": .string(outcome.summary)]
+        }
+        var stored = DataObject()
+        for id in outcome.backendIDs { stored[id] = .integer(Int64(report.storage.stored[id] ?? 0)) }
+        var table: DataObject = [
+            "status": .string(report.status.rawValue),
+            "collected": .integer(Int64(report.collection.collected)),
+            "input": .integer(Int64(report.processing.input)),
+            "output": .integer(Int64(report.processing.output)),
+            "dropped": .integer(Int64(report.processing.dropped)),
+            "failed": .integer(Int64(report.processing.failed)),
+            "dead_letters": .integer(Int64(report.processing.deadLettered)),
+            "stored": .object(stored),
+            "failed_to_store": .integer(Int64(report.storage.failed.values.reduce(0, +))),
+        ]
+        if let error = report.error { table["error"] = .string(error.message) }
+        return .object(table)
+    }
+}

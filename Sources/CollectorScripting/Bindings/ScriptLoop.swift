@@ -1,0 +1,81 @@
+import Collectors
+import Foundation
+import LuaRuntime
+
+/// Lets engine tasks run code on the thread that owns the script's Lua state.
+///
+/// The script's state belongs to the thread that runs the script. While its
+/// pipelines run, that thread waits in `run(_:)`, running the jobs that tasks
+/// send with `perform(_:)` — a Lua function in a pipeline, an event handler,
+/// a timer — one at a time, so the state is never used by two threads.
+/// After `run(_:)` returns, `perform` fails with `ScriptLoop.Stopped` until
+/// the next `run`.
+public final class ScriptLoop: @unchecked Sendable {
+    // @unchecked: `jobs` and `pumping` are guarded by `condition`.
+    private let condition = NSCondition()
+    private var jobs: [() -> Void] = []
+    private var pumping = 0
+
+    /// `perform` was called while no `run` was waiting for work.
+    public struct Stopped: Error, CustomStringConvertible {
+        public var description: String { "the script's thread is not running pipelines" }
+    }
+
+    public init() {}
+
+    /// Runs `body` and, while it runs, the jobs sent to this loop (on the calling thread).
+    public func run<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) throws -> T {
+        let result = Locked<Result<T, any Error>?>(nil)
+        condition.lock()
+        pumping += 1
+        condition.unlock()
+        Task {
+            let outcome: Result<T, any Error>
+            do { outcome = .success(try await body()) } catch { outcome = .failure(error) }
+            result.withLock { $0 = outcome }
+            self.wake()
+        }
+        while true {
+            condition.lock()
+            while jobs.isEmpty && result.withLock({ $0 == nil }) { condition.wait() }
+            let batch = jobs
+            jobs = []
+            if batch.isEmpty {
+                // Done, under the lock: no job can arrive between the check and this.
+                pumping -= 1
+                condition.unlock()
+                break
+            }
+            condition.unlock()
+            for job in batch { job() }
+        }
+        return try result.withLock { $0! }.get()
+    }
+
+    private func wake() {
+        condition.lock()
+        condition.signal()
+        condition.unlock()
+    }
+
+    /// Runs `job` on the script's thread and returns its result.
+    /// - Throws: `Stopped` when no `run` is waiting for work; what `job` throws.
+    public func perform<T: Sendable>(_ job: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+            condition.lock()
+            defer { condition.unlock() }
+            guard pumping > 0 else {
+                continuation.resume(throwing: Stopped())
+                return
+            }
+            jobs.append { continuation.resume(with: Result { try job() }) }
+            condition.signal()
+        }
+    }
+}
+
+/// The script's state, handed to jobs of its `ScriptLoop` (which run on the state's own thread).
+struct ScriptStateHandle: @unchecked Sendable {
+    // @unchecked: used only inside ScriptLoop jobs, on the thread that owns the state.
+    unowned let lua: LuaState
+}

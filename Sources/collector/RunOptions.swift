@@ -1,0 +1,117 @@
+import CollectorScripting
+import Collectors
+import Foundation
+
+/// The command line of `collector run` and `collector check`.
+struct RunOptions {
+    var script: String?
+    /// `arg[1...]` of the script.
+    var scriptArguments: [String] = []
+    var once = false
+    var workers: Int?
+    var quiet = false
+    var overrides: [String: String] = [:]
+    var envFile: String?
+    var logLevel: LogLevel?
+    var logFormat: LogFormat?
+    var help = false
+
+    struct UsageError: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    /// Options come before or after the script; everything after the script
+    /// that is not an option of ours, and everything after `--`, goes to the script.
+    static func parse(_ arguments: [String]) throws(UsageError) -> RunOptions {
+        var options = RunOptions()
+        var i = 0
+        func value(_ flag: String) throws(UsageError) -> String {
+            i += 1
+            guard i < arguments.count else { throw UsageError(description: "\(flag) needs a value") }
+            return arguments[i]
+        }
+        while i < arguments.count {
+            let argument = arguments[i]
+            if argument == "--" {
+                options.scriptArguments += arguments[(i + 1)...]
+                break
+            }
+            switch argument {
+            case "-h", "--help": options.help = true
+            case "--once": options.once = true
+            case "--quiet", "-q": options.quiet = true
+            case "--workers":
+                let text = try value(argument)
+                guard let n = Int(text), n >= 1, n <= 1024 else {
+                    throw UsageError(description: "--workers must be a whole number from 1 to 1024, got '\(text)'")
+                }
+                options.workers = n
+            case "--set":
+                let pair = try value(argument)
+                guard let equals = pair.firstIndex(of: "="), equals != pair.startIndex else {
+                    throw UsageError(description: "--set takes KEY=VALUE, got '\(pair)'")
+                }
+                options.overrides[String(pair[..<equals])] = String(pair[pair.index(after: equals)...])
+            case "--env-file":
+                options.envFile = try value(argument)
+            case "--log-level":
+                let text = try value(argument)
+                guard let level = LogLevel(name: text) else {
+                    throw UsageError(description: "--log-level must be debug, info, warn or error, got '\(text)'")
+                }
+                options.logLevel = level
+            case "--log-format":
+                let text = try value(argument)
+                guard let format = LogFormat(rawValue: text) else {
+                    throw UsageError(description: "--log-format must be human, logfmt or json, got '\(text)'")
+                }
+                options.logFormat = format
+            default:
+                if options.script == nil {
+                    guard !argument.hasPrefix("-") || argument == "-" else {
+                        throw UsageError(description: "unknown option '\(argument)'")
+                    }
+                    options.script = argument
+                } else {
+                    options.scriptArguments.append(argument)
+                }
+            }
+            i += 1
+        }
+        return options
+    }
+
+    /// The script's environment: the process's, the env file under it, `--set` over both.
+    func environment() throws(UsageError) -> ScriptEnvironment {
+        var fileValues: [String: String] = [:]
+        if let envFile {
+            let text: String
+            do {
+                text = try String(contentsOfFile: envFile, encoding: .utf8)
+            } catch {
+                throw UsageError(description: "cannot read the env file \(envFile): \(error.localizedDescription)")
+            }
+            do {
+                fileValues = try ScriptEnvironment.parseEnvFile(text, path: envFile)
+            } catch {
+                throw UsageError(description: "env file \(error)")
+            }
+        }
+        return ScriptEnvironment(overrides: overrides, fileValues: fileValues)
+    }
+
+    /// Where logs go: level from `--log-level`, `LOG_LEVEL`, `--quiet` (warn) or `DEBUG=1`; the
+    /// format from `--log-format`, else human on a terminal and logfmt otherwise; colours only on
+    /// a terminal and never with `NO_COLOR`.
+    func logSink(environment: [String: String] = ProcessInfo.processInfo.environment) -> LogSink {
+        let terminal = isatty(2) != 0
+        var level = logLevel ?? environment["LOG_LEVEL"].flatMap(LogLevel.init(name:)) ?? .info
+        if logLevel == nil, environment["LOG_LEVEL"] == nil, ["1", "true", "yes"].contains(environment["DEBUG"]?.lowercased() ?? "") {
+            level = .debug
+        }
+        if quiet { level = max(level, .warn) }
+        let format = logFormat ?? (terminal ? .human : .logfmt)
+        let color = terminal && format == .human && environment["NO_COLOR"] == nil && environment["TERM"] != "dumb"
+        return LogSink(.init(level: level, format: format, color: color))
+    }
+}
