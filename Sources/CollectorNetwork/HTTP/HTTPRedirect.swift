@@ -3,8 +3,9 @@ import Foundation
 /// Which redirects the client follows, and the request it sends next.
 ///
 /// As URLSession does (the sources used it before): 301, 302, 303, 307
-/// and 308 with a `Location` are followed; 303, and 301/302 after a POST,
-/// become a GET without body; the others repeat the method and body. The
+/// and 308 with a `Location` are followed (305 Use Proxy, deprecated for
+/// its risks, is not); 303, and 301/302 after a POST, become a GET without
+/// body; the others repeat the method and body. The
 /// request's headers go along (conditional ones included), except
 /// `Authorization` and `Cookie` when the redirect leaves the origin: a
 /// token for one server is not handed to another.
