@@ -51,23 +51,29 @@ let package = Package(
         .target(name: "CollectorMocks", dependencies: ["Collectors", "CollectorValues"], swiftSettings: strict),
 
         // MARK: source targets
-        // Native sources without C: generator, files, stdin, command output, HTTP polling, SSE.
-        .target(
-            name: "CollectorSources",
-            dependencies: ["Collectors", "CollectorValues"],
-            swiftSettings: strict
-        ),
-        // C: the system OpenSSL, for wss:// (and SHA-1 of the WebSocket handshake).
+        // C: the system OpenSSL, for https:// and wss:// (and SHA-1 of the WebSocket handshake).
         .systemLibrary(
             name: "COpenSSL",
             pkgConfig: "openssl",
             providers: [.apt(["libssl-dev"])]
         ),
-        // The RFC 6455 client and the WebSocket source: its own target, so that an
-        // embedder that needs no WebSocket does not link OpenSSL.
+        // The network layer the sources share: non-blocking sockets waited on by one
+        // poll thread, DNS off the cooperative pool, TLS through OpenSSL, an HTTP/1.1 client.
+        .target(
+            name: "CollectorNetwork",
+            dependencies: ["COpenSSL", "Collectors"],
+            swiftSettings: strict
+        ),
+        // Native sources: generator, files, stdin, command output, HTTP polling, SSE.
+        .target(
+            name: "CollectorSources",
+            dependencies: ["CollectorNetwork", "Collectors", "CollectorValues"],
+            swiftSettings: strict
+        ),
+        // The RFC 6455 client and the WebSocket source.
         .target(
             name: "CollectorWebSocket",
-            dependencies: ["COpenSSL", "Collectors", "CollectorValues"],
+            dependencies: ["CollectorNetwork", "COpenSSL", "Collectors", "CollectorValues"],
             swiftSettings: strict
         ),
         // Benchmarks of the sources (file line splitting, generator, WebSocket messages/s).
@@ -171,7 +177,7 @@ let package = Package(
         // MARK: source test targets
         .testTarget(
             name: "CollectorSourcesTests",
-            dependencies: ["CollectorSources", "Collectors", "CollectorValues"],
+            dependencies: ["CollectorSources", "CollectorNetwork", "Collectors", "CollectorValues"],
             swiftSettings: strict
         ),
         .testTarget(

@@ -86,7 +86,7 @@ public actor WebSocketSource: DataSource {
 
     public func connect() async throws {
         guard connection == nil else { return }
-        guard let endpoint = WebSocketConnection.Endpoint(url) else {
+        guard let target = WebSocketConnection.Target(url) else {
             throw ErrorInfo(
                 .configuration, layer: .collection, operation: "connect",
                 message: "'\(url.absoluteString)' is not a ws:// or wss:// URL", details: details())
@@ -105,7 +105,7 @@ public actor WebSocketSource: DataSource {
         let opened: WebSocketConnection
         do {
             opened = try await WebSocketConnection.open(
-                endpoint, headers: options.headers, timeout: options.connectTimeout, caFile: options.tlsCAFile,
+                target, headers: options.headers, timeout: options.connectTimeout, caFile: options.tlsCAFile,
                 verify: options.tlsVerify, maxMessageSize: options.maxMessageSize)
         } catch WebSocketConnection.OpenError.connect(let reason) {
             failures += 1

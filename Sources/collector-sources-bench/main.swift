@@ -98,15 +98,18 @@ func cpuSeconds() -> Double {
     return value(usage.ru_utime) + value(usage.ru_stime)
 }
 
-/// `sources` HTTP sources polling /ok every second for `duration`: the CPU they cost.
-func pollingCost(port: Int, sources: Int, duration: Duration) async throws -> (cpu: Double, wall: Double, polls: Int) {
+/// `sources` HTTP sources polling /ok every second for `duration`: the CPU they cost,
+/// and the sources whose polling failed (with the first failure).
+func pollingCost(
+    port: Int, sources: Int, duration: Duration
+) async throws -> (cpu: Double, wall: Double, polls: Int, failed: Int, failure: String?) {
     let url = URL(string: "http://127.0.0.1:\(port)/ok")!
     let all = (0..<sources).map { HTTPSource(id: "poll-\($0)", url: url, options: .init(interval: .seconds(1))) }
     for source in all { try await source.connect() }
     let clock = ContinuousClock()
     let cpuStart = cpuSeconds()
     let start = clock.now
-    let polls = await withTaskGroup(of: Int.self) { group in
+    let outcomes = await withTaskGroup(of: (Int, String?).self) { group in
         for source in all {
             group.addTask {
                 var count = 0
@@ -116,16 +119,19 @@ func pollingCost(port: Int, sources: Int, duration: Duration) async throws -> (c
                         count += 1
                         if clock.now >= deadline { break }
                     }
-                } catch {}
-                return count
+                } catch {
+                    return (count, String(describing: error))
+                }
+                return (count, nil)
             }
         }
-        return await group.reduce(0, +)
+        return await group.reduce(into: []) { $0.append($1) }
     }
     let wall = seconds(start.duration(to: clock.now))
     let cpu = cpuSeconds() - cpuStart
     for source in all { await source.disconnect() }
-    return (cpu, wall, polls)
+    let failures = outcomes.compactMap(\.1)
+    return (cpu, wall, outcomes.map(\.0).reduce(0, +), failures.count, failures.first)
 }
 
 /// One source collecting /ok back to back.
@@ -193,10 +199,11 @@ case "http-poll":
     }
     let sources = arguments.count > 2 ? Int(arguments[2]) ?? 200 : 200
     let window = arguments.count > 3 ? Int(arguments[3]) ?? 10 : 10
-    let (cpu, wall, polls) = try await pollingCost(port: port, sources: sources, duration: .seconds(window))
+    let result = try await pollingCost(port: port, sources: sources, duration: .seconds(window))
     print(String(
         format: "%d sources polling every 1 s for %.1f s: %d polls, %.2f CPU s = %.1f %% of one core",
-        sources, wall, polls, cpu, cpu / wall * 100))
+        sources, result.wall, result.polls, result.cpu, result.cpu / result.wall * 100))
+    if let failure = result.failure { print("\(result.failed) sources stopped on an error, the first: \(failure)") }
 case "http-fast":
     guard arguments.count > 1, let port = Int(arguments[1]) else {
         print("usage: collector-sources-bench http-fast PORT [N]  (start python3 Tests/Fixtures/http_fixture.py first)")

@@ -27,8 +27,10 @@ struct Fixture: Sendable {
     func stop() async { await process.disconnect() }
 
     /// Starts the fixture, runs `body`, stops the fixture whatever happens.
-    static func with<T>(_ script: String = "http_fixture.py", _ body: (Fixture) async throws -> T) async throws -> T {
-        let fixture = try await start(script)
+    static func with<T>(
+        _ script: String = "http_fixture.py", arguments: [String] = [], _ body: (Fixture) async throws -> T
+    ) async throws -> T {
+        let fixture = try await start(script, arguments: arguments)
         do {
             let result = try await body(fixture)
             await fixture.stop()

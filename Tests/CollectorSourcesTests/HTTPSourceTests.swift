@@ -1,3 +1,4 @@
+import CollectorNetwork
 import CollectorSources
 import CollectorValues
 import Collectors
@@ -170,6 +171,7 @@ import Testing
             let error = await failure(source)
             #expect(error?.type == .timeout)
             #expect(error?.isRetryable == true)
+            #expect(error?.details["network_error"] == .string("timed_out"))
             // A slow answer inside the timeout is fine.
             let slow = HTTPSource(id: "slow", url: server.url("/slow?delay=0.2"), options: .init(timeout: .seconds(10)))
             let got4 = try json(try await slow.collect())["slow"]
@@ -179,21 +181,28 @@ import Testing
 
     @Test func aBodyCutOffMidwayIsARetryableConnectionError() async throws {
         try await Fixture.with { server in
-            let source = HTTPSource(id: "api", url: server.url("/cut"))
-            let error = await failure(source)
-            #expect(error?.type == .connection)
-            #expect(error?.isRetryable == true)
+            for path in ["/cut", "/chunked?cut=1"] {
+                let source = HTTPSource(id: "api", url: server.url(path))
+                let error = await failure(source)
+                #expect(error?.type == .connection)
+                #expect(error?.isRetryable == true)
+                #expect(error?.details["network_error"] == .string("body_cut_off"))
+            }
         }
     }
 
     @Test func anOversizeBodyIsRefused() async throws {
         try await Fixture.with { server in
-            let limited = HTTPSource(
-                id: "api", url: server.url("/big?size=200000"), options: .init(maxResponseSize: 10_000, format: .text))
-            let error = await failure(limited)
-            #expect(error?.type == .validation)
-            #expect(error?.isRetryable == false)
-            #expect(error?.details["max_response_size"] == .integer(10_000))
+            // Announced by Content-Length (refused before reading), or found out while reading chunks.
+            for path in ["/big?size=200000", "/big?size=200000&chunked=1"] {
+                let limited = HTTPSource(
+                    id: "api", url: server.url(path), options: .init(maxResponseSize: 10_000, format: .text))
+                let error = await failure(limited)
+                #expect(error?.type == .validation)
+                #expect(error?.isRetryable == false)
+                #expect(error?.details["max_response_size"] == .integer(10_000))
+                #expect(error?.details["http_status"] == .integer(200))
+            }
             let small = HTTPSource(
                 id: "ok", url: server.url("/big?size=5000"), options: .init(maxResponseSize: 10_000, format: .text))
             let got5 = try await small.collect().payload.count
@@ -221,17 +230,26 @@ import Testing
         #expect(error?.type == .connection)
         #expect(error?.isRetryable == true)
         #expect(error?.details["url"] == .string(url.absoluteString))
+        #expect(error?.details["network_error"] == .string("connection_refused"))
         withExtendedLifetime(port) {}  // the port stays reserved (refusing) until here
     }
 
-    /// DNS is not exercised for real (no traffic leaves loopback): the
-    /// mapping of the resolver's failure is checked instead.
+    /// A real lookup would leave the machine (the resolver asks its DNS
+    /// server, even for `.invalid`). A name no DNS can hold (a label over 63
+    /// bytes) fails in the resolver before any query: the whole path from
+    /// resolver to error, on no network at all.
     @Test func aDNSFailureIsAConnectionErrorThatIsNotRetried() async throws {
-        let source = HTTPSource(id: "api", url: URL(string: "http://collector-test.invalid/")!)
-        #expect(source.url.host == "collector-test.invalid")
-        let info = HTTPSourceErrorMapping.map(URLError(.cannotFindHost), url: source.url)
-        #expect(info.type == .connection)
-        #expect(info.isRetryable == false)
+        let url = URL(string: "http://\(String(repeating: "a", count: 64)).invalid/")!
+        let error = await failure(HTTPSource(id: "api", url: url))
+        #expect(error?.type == .connection)
+        #expect(error?.isRetryable == false)
+        #expect(error?.details["network_error"] == .string("host_not_found"))
+        // And the resolver's own failure (the name does not exist) is typed the same way.
+        let mapped = HTTPErrors.transport(
+            NetworkError(.hostNotFound, "host not found: collector-test.invalid"), sourceID: "api",
+            url: URL(string: "http://collector-test.invalid/")!)
+        #expect(mapped.type == .connection)
+        #expect(mapped.isRetryable == false)
     }
 
     @Test func pollingYieldsEachPoll() async throws {

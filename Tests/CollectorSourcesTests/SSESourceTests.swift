@@ -29,6 +29,16 @@ import Testing
         }
     }
 
+    @Test func eventsInAChunkedBodyAreSplitWhereverTheChunksAre() async throws {
+        try await Fixture.with { server in
+            let source = SSESource(id: "sse", url: server.url("/sse/chunked"), options: .init(format: .text))
+            let items = try await take(2, from: source)
+            #expect(items.map(TestSupport.text) == ["first", "second"])
+            #expect(items.map { $0.metadata["event_id"] } == ["1", "2"])
+            await source.disconnect()
+        }
+    }
+
     @Test func resumesWithLastEventIDWithoutDuplicates() async throws {
         try await Fixture.with { server in
             let source = SSESource(id: "sse", url: server.url("/sse/resume"), options: .init(format: .text))

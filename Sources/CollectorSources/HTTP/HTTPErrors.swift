@@ -1,3 +1,4 @@
+import CollectorNetwork
 import CollectorValues
 import Collectors
 import Foundation
@@ -7,17 +8,20 @@ import Foundation
 ///
 /// Retryable: 5xx, 408, 429, timeouts, refused or dropped connections.
 /// Not retryable: other 4xx (a wrong token stays wrong), DNS failures (a
-/// name that does not resolve rarely starts to), oversize bodies.
-enum HTTPErrors {
+/// name that does not resolve rarely starts to), TLS failures (a
+/// certificate does not become trusted by itself), oversize bodies.
+/// `package`: the tests check the mapping of failures they cannot cause
+/// without leaving loopback (DNS).
+package enum HTTPErrors {
     static let excerptLimit = 512
 
+    /// The `ErrorInfo` a non-2xx answer becomes.
     static func status(
-        _ response: HTTPResponse, sourceID: String, url: URL, retryAfter: Double?
+        _ status: Int, body: [UInt8], sourceID: String, url: URL, retryAfter: Double?
     ) -> ErrorInfo {
-        let status = response.status
         var details: DataObject = [
             "source_id": .string(sourceID), "url": .string(url.absoluteString), "http_status": .integer(Int64(status)),
-            "body_excerpt": .string(excerpt(response.body)),
+            "body_excerpt": .string(excerpt(body)),
         ]
         if let retryAfter { details["retry_after_seconds"] = .double(retryAfter) }
         let type: ErrorType
@@ -35,47 +39,38 @@ enum HTTPErrors {
             message: "HTTP \(status) from \(url.absoluteString)", details: details, isRetryable: retryable)
     }
 
-    static func transport(_ failure: any Error, sourceID: String, url: URL) -> ErrorInfo {
+    /// The `ErrorInfo` a request to `url` that failed with `failure` becomes.
+    package static func transport(_ failure: NetworkError, sourceID: String, url: URL) -> ErrorInfo {
         var details: DataObject = ["source_id": .string(sourceID), "url": .string(url.absoluteString)]
-        switch failure {
-        case HTTPTransportFailure.tooLarge(let limit, let status):
+        if case .responseTooLarge(let limit, let status) = failure.kind {
             details["max_response_size"] = .integer(Int64(limit))
             details["http_status"] = .integer(Int64(status))
             return ErrorInfo(
                 .validation, layer: .collection, operation: "collect",
                 message: "response from \(url.absoluteString) is larger than \(limit) bytes", details: details)
-        case HTTPTransportFailure.failed(let error):
-            details["url_error"] = .integer(Int64(error.code.rawValue))
-            let (type, retryable, what) = classify(error.code)
-            return ErrorInfo(
-                type, layer: .collection, operation: "collect",
-                message: "\(what): \(url.absoluteString) (\(error.localizedDescription))", details: details,
-                isRetryable: retryable)
-        case let info as ErrorInfo:
-            return info
-        case is CancellationError:
-            return ErrorInfo(.cancelled, layer: .collection, operation: "collect", message: "cancelled", details: details)
-        default:
-            return ErrorInfo(
-                .connection, layer: .collection, operation: "collect",
-                message: "request to \(url.absoluteString) failed: \(failure)", details: details, isRetryable: true)
         }
+        let (type, retryable, what) = classify(failure.kind)
+        details["network_error"] = .string(what.lowercased().replacingOccurrences(of: " ", with: "_"))
+        return ErrorInfo(
+            type, layer: .collection, operation: "collect", message: "\(what): \(url.absoluteString) (\(failure.message))",
+            details: details, isRetryable: retryable)
     }
 
-    static func classify(_ code: URLError.Code) -> (ErrorType, Bool, String) {
-        switch code {
-        case .timedOut: return (.timeout, true, "timed out")
-        case .cannotFindHost, .dnsLookupFailed: return (.connection, false, "host not found")
-        case .cannotConnectToHost: return (.connection, true, "connection refused")
-        case .networkConnectionLost: return (.connection, true, "connection lost")
-        case .notConnectedToInternet: return (.connection, true, "no network")
-        case .cancelled: return (.cancelled, false, "cancelled")
-        case .badServerResponse, .cannotParseResponse: return (.connection, true, "bad response")
-        case .userAuthenticationRequired: return (.authentication, false, "authentication required")
-        case .secureConnectionFailed, .serverCertificateUntrusted, .serverCertificateHasBadDate,
-            .serverCertificateNotYetValid, .serverCertificateHasUnknownRoot:
-            return (.connection, false, "TLS failed")
-        default: return (.connection, true, "request failed")
+    /// The error type, whether a retry may help, and a short name of the failure.
+    static func classify(_ kind: NetworkError.Kind) -> (ErrorType, Bool, String) {
+        switch kind {
+        case .timedOut: (.timeout, true, "timed out")
+        case .hostNotFound: (.connection, false, "host not found")
+        case .connectionRefused: (.connection, true, "connection refused")
+        case .unreachable: (.connection, true, "network unreachable")
+        case .connectionLost: (.connection, true, "connection lost")
+        case .bodyCutOff: (.connection, true, "body cut off")
+        case .badResponse: (.connection, true, "bad response")
+        case .tooManyRedirects: (.connection, true, "too many redirects")
+        case .tlsFailed: (.connection, false, "TLS failed")
+        case .invalidRequest: (.configuration, false, "invalid request")
+        case .cancelled: (.cancelled, false, "cancelled")
+        case .responseTooLarge: (.validation, false, "response too large")
         }
     }
 

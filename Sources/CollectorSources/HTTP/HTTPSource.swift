@@ -1,9 +1,11 @@
+import CollectorNetwork
 import CollectorValues
 import Collectors
 import Foundation
 
-/// Polls an HTTP API with URLSession: one request per `collect()`, or on an
-/// interval with jitter through `stream()`.
+/// Polls an HTTP API: one request per `collect()`, or on an interval with
+/// jitter through `stream()`, over this package's HTTP/1.1 client (one
+/// kept-alive connection per source, reopened when the server closed it).
 ///
 /// - Conditional requests: with `conditional`, the last `ETag` and
 ///   `Last-Modified` of each URL are sent back (`If-None-Match`,
@@ -34,8 +36,10 @@ public actor HTTPSource: DataSource {
         public var query: [String: String]
         /// The request body, for POST and PUT.
         public var body: [UInt8]?
-        /// Fails a request that receives nothing for this long (connecting included).
+        /// Fails a request that receives nothing for this long (while sending or reading).
         public var timeout: Duration
+        /// Fails a connection not set up in this long (DNS, TCP and TLS together; at most `timeout`).
+        public var connectTimeout: Duration
         /// Fails a request that has not completed in this long, however busy.
         public var totalTimeout: Duration
         /// Largest body kept; a longer one is cut off and fails with `.validation`.
@@ -52,13 +56,16 @@ public actor HTTPSource: DataSource {
         public var jitter: Double
         /// The longest `Retry-After` obeyed.
         public var maxRetryAfter: Duration
+        /// A CA certificate file (PEM) to trust for `https://` instead of the system's store.
+        public var tlsCAFile: String?
 
         public init(
             method: Method = .get, headers: [String: String] = [:], bearerToken: String? = nil,
             query: [String: String] = [:], body: [UInt8]? = nil, timeout: Duration = .seconds(30),
-            totalTimeout: Duration = .seconds(120), maxResponseSize: Int = 10 << 20, conditional: Bool = true,
+            connectTimeout: Duration = .seconds(10), totalTimeout: Duration = .seconds(120), maxResponseSize: Int = 10 << 20, conditional: Bool = true,
             pagination: Pagination = .none, format: DataFormat = .json, validateUTF8: Bool = true,
-            interval: Duration = .seconds(60), jitter: Double = 0.1, maxRetryAfter: Duration = .seconds(300)
+            interval: Duration = .seconds(60), jitter: Double = 0.1, maxRetryAfter: Duration = .seconds(300),
+            tlsCAFile: String? = nil
         ) {
             self.method = method
             self.headers = headers
@@ -66,6 +73,7 @@ public actor HTTPSource: DataSource {
             self.query = query
             self.body = body
             self.timeout = timeout
+            self.connectTimeout = connectTimeout
             self.totalTimeout = totalTimeout
             self.maxResponseSize = maxResponseSize
             self.conditional = conditional
@@ -75,6 +83,7 @@ public actor HTTPSource: DataSource {
             self.interval = interval
             self.jitter = min(max(0, jitter), 1)
             self.maxRetryAfter = maxRetryAfter
+            self.tlsCAFile = tlsCAFile
         }
     }
 
@@ -87,8 +96,9 @@ public actor HTTPSource: DataSource {
     /// The first page's URL, query options applied.
     public nonisolated let url: URL
     public nonisolated let options: Options
-    private let transport = HTTPTransport()
-    private var session: URLSession?
+    private var client: HTTPClient?
+    /// The last request built, conditional headers aside.
+    private var lastRequest: HTTPRequest?
     private var validators: [URL: Validators] = [:]
     private var nextPage: (url: URL, number: Int)?
     private var notBefore: ContinuousClock.Instant?
@@ -105,27 +115,37 @@ public actor HTTPSource: DataSource {
         self.url = url
     }
 
+    /// Connections opened since `connect()` (1 while the server keeps the first one open).
+    package var connectionsOpened: Int { client?.connectionsOpened ?? 0 }
+
     public func connect() async throws {
-        if session == nil { session = transport.makeSession(timeout: options.timeout, totalTimeout: options.totalTimeout) }
+        if client == nil { client = makeClient() }
     }
 
-    /// Cancels requests in flight and releases the session.
+    /// Closes the connection; a request in flight fails.
     public func disconnect() async {
-        session?.invalidateAndCancel()
-        session = nil
+        client?.close()
+        client = nil
+    }
+
+    private func makeClient() -> HTTPClient {
+        HTTPClient(
+            options: .init(
+                connectTimeout: min(options.connectTimeout, options.timeout), timeout: options.timeout,
+                totalTimeout: options.totalTimeout, tls: TLSOptions(caFile: options.tlsCAFile)))
     }
 
     public func collect() async throws -> CollectedData {
         let (target, number) = nextPage ?? (url, 1)
         nextPage = nil
         try await waitForRetryAfter()
-        if session == nil { try await connect() }
-        guard let session else { throw ErrorInfo(.cancelled, layer: .collection, operation: "collect", message: "disconnected") }
+        let client = self.client ?? makeClient()
+        self.client = client
 
         let start = clock.now
         let response: HTTPResponse
         do {
-            response = try await transport.perform(request(for: target), in: session, limit: options.maxResponseSize)
+            response = try await client.send(request(for: target), maxBodySize: options.maxResponseSize)
         } catch {
             throw HTTPErrors.transport(error, sourceID: id, url: target)
         }
@@ -149,7 +169,7 @@ public actor HTTPSource: DataSource {
                     notBefore = clock.now.advanced(by: capped)
                 }
             }
-            throw HTTPErrors.status(response, sourceID: id, url: target, retryAfter: retryAfter)
+            throw HTTPErrors.status(response.status, body: response.body, sourceID: id, url: target, retryAfter: retryAfter)
         }
         if options.validateUTF8, options.format != .binary,
             !response.body.withUnsafeBufferPointer({ UTF8Validation.isValid($0) })
@@ -203,15 +223,20 @@ public actor HTTPSource: DataSource {
         self.notBefore = nil
     }
 
-    private func request(for target: URL) -> URLRequest {
-        var request = URLRequest(url: target)
-        request.httpMethod = options.method.rawValue
-        for (name, value) in options.headers { request.setValue(value, forHTTPHeaderField: name) }
-        if let token = options.bearerToken { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
-        if let body = options.body { request.httpBody = Data(body) }
+    private func request(for target: URL) throws(NetworkError) -> HTTPRequest {
+        var request: HTTPRequest
+        if let known = lastRequest, known.url == target {
+            request = known
+        } else {
+            // Parsing the URL costs more than the rest of a request: once per URL, not per poll.
+            var headers = HTTPHeaders(options.headers.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
+            if let token = options.bearerToken { headers.set("Authorization", "Bearer \(token)") }
+            request = try HTTPRequest(method: options.method.rawValue, url: target, headers: headers, body: options.body)
+            lastRequest = request
+        }
         if options.conditional, let known = validators[target] {
-            if let etag = known.etag { request.setValue(etag, forHTTPHeaderField: "If-None-Match") }
-            if let lastModified = known.lastModified { request.setValue(lastModified, forHTTPHeaderField: "If-Modified-Since") }
+            if let etag = known.etag { request.headers.set("If-None-Match", etag) }
+            if let lastModified = known.lastModified { request.headers.set("If-Modified-Since", lastModified) }
         }
         return request
     }

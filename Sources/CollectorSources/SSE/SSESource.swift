@@ -1,9 +1,10 @@
+import CollectorNetwork
 import CollectorValues
 import Collectors
 import Foundation
 
-/// Server-Sent Events over URLSession, streamed as they arrive (a data
-/// delegate feeds the parser: on Linux `URLSession.bytes(for:)` does not exist).
+/// Server-Sent Events over this package's HTTP/1.1 client, parsed as the
+/// body arrives (chunked or not), read only when the next event is asked for.
 ///
 /// Each event is one item (payload: its `data`; metadata: `event`,
 /// `event_id`, `url`, `http_status`, `content_type`). When the connection
@@ -30,14 +31,18 @@ public actor SSESource: DataSource {
         public var maxReconnectAttempts: Int?
         /// Fails a connection that sends nothing (not even a comment) for this long.
         public var idleTimeout: Duration
+        /// Fails a connection not set up in this long (DNS, TCP and TLS together).
+        public var connectTimeout: Duration
         public var maxEventSize: Int
         public var format: DataFormat
+        /// A CA certificate file (PEM) to trust for `https://` instead of the system's store.
+        public var tlsCAFile: String?
 
         public init(
             headers: [String: String] = [:], bearerToken: String? = nil, lastEventID: String? = nil,
             reconnectDelay: Duration = .seconds(3), maxReconnectDelay: Duration = .seconds(60),
-            maxReconnectAttempts: Int? = 10, idleTimeout: Duration = .seconds(300), maxEventSize: Int = 1 << 20,
-            format: DataFormat = .json
+            maxReconnectAttempts: Int? = 10, idleTimeout: Duration = .seconds(300), connectTimeout: Duration = .seconds(10),
+            maxEventSize: Int = 1 << 20, format: DataFormat = .json, tlsCAFile: String? = nil
         ) {
             self.headers = headers
             self.bearerToken = bearerToken
@@ -46,24 +51,24 @@ public actor SSESource: DataSource {
             self.maxReconnectDelay = maxReconnectDelay
             self.maxReconnectAttempts = maxReconnectAttempts
             self.idleTimeout = idleTimeout
+            self.connectTimeout = connectTimeout
             self.maxEventSize = maxEventSize
             self.format = format
+            self.tlsCAFile = tlsCAFile
         }
     }
 
+    /// The response being read: its body is the event stream.
     private struct Connection {
-        var task: URLSessionDataTask
-        var events: Mailbox<HTTPTransport.Event>
-        var status = 0
-        var contentType = ""
+        var response: HTTPResponseStream
+        var contentType: String
         var receivedEvent = false
     }
 
     public nonisolated let id: String
     public nonisolated let url: URL
     public nonisolated let options: Options
-    private let transport = HTTPTransport()
-    private var session: URLSession?
+    private var client: HTTPClient?
     private var connection: Connection?
     private var parser: SSEParser
     private var pending: [CollectedData] = []
@@ -86,16 +91,19 @@ public actor SSESource: DataSource {
     public var lastEventID: String { parser.lastEventID }
 
     public func connect() async throws {
-        if session == nil {
-            session = transport.makeSession(timeout: options.idleTimeout, totalTimeout: .seconds(365 * 24 * 3600))
+        if client == nil {
+            client = HTTPClient(
+                options: .init(
+                    connectTimeout: options.connectTimeout, timeout: options.idleTimeout, totalTimeout: nil,
+                    tls: TLSOptions(caFile: options.tlsCAFile)))
         }
     }
 
     public func disconnect() async {
-        connection?.task.cancel()
+        connection?.response.close()
         connection = nil
-        session?.invalidateAndCancel()
-        session = nil
+        client?.close()
+        client = nil
     }
 
     /// The next event, connecting or reconnecting as needed.
@@ -115,40 +123,27 @@ public actor SSESource: DataSource {
                 throw error
             }
             if !pending.isEmpty { return pending.removeFirst() }
-            guard let connection else {
+            guard let response = connection?.response else {
                 try await open()
                 continue
             }
-            guard let event = await connection.events.next() else { throw CancellationError() }
-            switch event {
-            case .response(let status, let headers, _):
-                let contentType = headers.first { $0.key.lowercased() == "content-type" }?.value ?? ""
-                self.connection?.status = status
-                self.connection?.contentType = contentType
-                if !(200...299).contains(status) {
-                    // The body is read for the excerpt; the error comes with the end of the response.
-                    continue
-                }
-                if !contentType.lowercased().hasPrefix("text/event-stream") {
-                    drop()
-                    throw ErrorInfo(
-                        .validation, layer: .collection, operation: "collect",
-                        message: "\(url.absoluteString) answered with '\(contentType)', not text/event-stream",
-                        details: ["source_id": .string(id), "url": .string(url.absoluteString), "content_type": .string(contentType)])
-                }
-            case .data(let bytes):
-                if let status = self.connection?.status, !(200...299).contains(status) {
-                    errorBody += bytes.prefix(HTTPErrors.excerptLimit)
-                    continue
-                }
-                receive(bytes)
-            case .finished(let error):
+            let bytes: [UInt8]?
+            do {
+                bytes = try await response.next()
+            } catch where error.kind == .cancelled {
+                drop()
+                throw CancellationError()
+            } catch {
                 try ended(error)
+                continue
             }
+            guard let bytes else {
+                try ended(nil)
+                continue
+            }
+            receive(bytes)
         }
     }
-
-    private var errorBody: [UInt8] = []
 
     private func receive(_ bytes: [UInt8]) {
         for output in parser.feed(bytes) {
@@ -162,7 +157,7 @@ public actor SSESource: DataSource {
                         metadata: [
                             "event": .string(event.type), "event_id": .string(event.lastEventID),
                             "url": .string(url.absoluteString),
-                            "http_status": .integer(Int64(connection?.status ?? 0)),
+                            "http_status": .integer(Int64(connection?.response.head.status ?? 0)),
                             "content_type": .string(connection?.contentType ?? ""),
                             "connection": .integer(Int64(connections)),
                         ]))
@@ -181,34 +176,32 @@ public actor SSESource: DataSource {
         }
     }
 
-    /// The response ended: a clean end or a failure. Either way the source
-    /// will reconnect; a failure counts towards `maxReconnectAttempts`.
-    private func ended(_ error: (any Error)?) throws {
-        let status = connection?.status ?? 0
-        let clean = connection?.receivedEvent == true || (error == nil && (200...299).contains(status))
-        let body = errorBody
-        errorBody = []
+    /// The stream ended: cleanly (`failure` nil) or not. Either way the
+    /// source will reconnect; a failure before any event counts towards
+    /// `maxReconnectAttempts`.
+    private func ended(_ failure: NetworkError?) throws {
+        let receivedEvent = connection?.receivedEvent == true
         drop()
-        var failure: ErrorInfo?
-        if !(200...299).contains(status), status != 0 {
-            failure = HTTPErrors.status(
-                HTTPResponse(status: status, headers: [:], body: body, url: url), sourceID: id, url: url, retryAfter: nil)
-        } else if let error, !clean {
-            let wrapped: any Error = (error as? URLError).map { HTTPTransportFailure.failed($0) } ?? error
-            failure = HTTPErrors.transport(wrapped, sourceID: id, url: url)
+        guard let failure, !receivedEvent else { return scheduleReconnect() }
+        try failed(HTTPErrors.transport(failure, sourceID: id, url: url))
+    }
+
+    /// A connection failed: counted, thrown if it is final, else the
+    /// reconnection is scheduled.
+    private func failed(_ failure: ErrorInfo) throws {
+        failures += 1
+        if !failure.isRetryable { throw failure }
+        if let limit = options.maxReconnectAttempts, failures >= limit {
+            var final = failure
+            final.details["reconnect_attempts"] = .integer(Int64(failures))
+            throw final
         }
-        if let failure {
-            failures += 1
-            if !failure.isRetryable { throw failure }
-            if let limit = options.maxReconnectAttempts, failures >= limit {
-                var final = failure
-                final.details["reconnect_attempts"] = .integer(Int64(failures))
-                throw final
-            }
-        }
-        // Backoff: the server's retry (or the default), doubled per failure in a row.
-        let base = serverRetry ?? options.reconnectDelay
-        var delay = base
+        scheduleReconnect()
+    }
+
+    /// Backoff: the server's retry (or the default), doubled per failure in a row.
+    private func scheduleReconnect() {
+        var delay = serverRetry ?? options.reconnectDelay
         if failures > 1 {
             for _ in 1..<failures { delay = min(delay * 2, options.maxReconnectDelay) }
         }
@@ -218,24 +211,44 @@ public actor SSESource: DataSource {
     private func open() async throws {
         if let due = reconnectDue, due > clock.now { try await clock.sleep(until: due, tolerance: nil) }
         reconnectDue = nil
-        if session == nil { try await connect() }
-        guard let session else { throw CancellationError() }
-        var request = URLRequest(url: url)
-        request.setValue("text/event-stream", forHTTPHeaderField: "Accept")
-        request.setValue("no-cache", forHTTPHeaderField: "Cache-Control")
-        for (name, value) in options.headers { request.setValue(value, forHTTPHeaderField: name) }
-        if let token = options.bearerToken { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
-        if !parser.lastEventID.isEmpty { request.setValue(parser.lastEventID, forHTTPHeaderField: "Last-Event-ID") }
+        if client == nil { try await connect() }
+        guard let client else { throw CancellationError() }
+        var headers = HTTPHeaders([("Accept", "text/event-stream"), ("Cache-Control", "no-cache")])
+        for (name, value) in options.headers.sorted(by: { $0.key < $1.key }) { headers.set(name, value) }
+        if let token = options.bearerToken { headers.set("Authorization", "Bearer \(token)") }
+        if !parser.lastEventID.isEmpty { headers.set("Last-Event-ID", parser.lastEventID) }
         // A new connection starts a new stream: what the parser buffered of the old one is gone.
         parser = SSEParser(maxEventSize: options.maxEventSize, lastEventID: parser.lastEventID)
-        let mailbox = Mailbox<HTTPTransport.Event>()
-        let task = transport.start(request, in: session) { mailbox.push($0) }
-        connection = Connection(task: task, events: mailbox)
         connections += 1
+        let response: HTTPResponseStream
+        do {
+            response = try await client.open(HTTPRequest(url: url, headers: headers))
+        } catch where error.kind == .cancelled {
+            throw CancellationError()
+        } catch {
+            return try failed(HTTPErrors.transport(error, sourceID: id, url: url))
+        }
+        let status = response.head.status
+        guard (200...299).contains(status) else {
+            // The start of the body, for the error's excerpt.
+            var body: [UInt8] = []
+            while body.count < HTTPErrors.excerptLimit, let piece = try? await response.next() { body += piece }
+            response.close()
+            return try failed(HTTPErrors.status(status, body: body, sourceID: id, url: url, retryAfter: nil))
+        }
+        let contentType = response.head.headers["Content-Type"] ?? ""
+        guard contentType.lowercased().hasPrefix("text/event-stream") else {
+            response.close()
+            throw ErrorInfo(
+                .validation, layer: .collection, operation: "collect",
+                message: "\(url.absoluteString) answered with '\(contentType)', not text/event-stream",
+                details: ["source_id": .string(id), "url": .string(url.absoluteString), "content_type": .string(contentType)])
+        }
+        connection = Connection(response: response, contentType: contentType)
     }
 
     private func drop() {
-        connection?.task.cancel()
+        connection?.response.close()
         connection = nil
     }
 }

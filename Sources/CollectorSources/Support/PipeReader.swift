@@ -22,8 +22,7 @@ struct PipeReader: Sendable {
         let result: Result<[UInt8], any Error> = await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
                 // A thread of its own, not a Dispatch worker: many sources waiting
-                // at once would otherwise exhaust the global queue's threads, which
-                // URLSession's callbacks need too.
+                // at once would otherwise exhaust the global queue's threads.
                 let thread = Thread {
                     continuation.resume(returning: Self.blockingRead(fd: fd, chunkSize: chunkSize, cancelled: cancelled))
                 }

@@ -1,4 +1,5 @@
 import COpenSSL
+import CollectorNetwork
 import Foundation
 
 /// The opening handshake of RFC 6455 §4: the client's upgrade request and
@@ -21,47 +22,29 @@ enum Handshake {
         return Data(digest).base64EncodedString()
     }
 
-    static func request(host: String, port: Int, defaultPort: Int, path: String, key: String, headers: [String: String])
-        -> [UInt8]
-    {
-        var text = "GET \(path) HTTP/1.1\r\n"
-        text += "Host: \(port == defaultPort ? host : "\(host):\(port)")\r\n"
-        text += "Upgrade: websocket\r\nConnection: Upgrade\r\n"
-        text += "Sec-WebSocket-Key: \(key)\r\nSec-WebSocket-Version: 13\r\n"
-        for (name, value) in headers.sorted(by: { $0.key < $1.key }) { text += "\(name): \(value)\r\n" }
-        text += "\r\n"
-        return Array(text.utf8)
-    }
-
-    struct Response {
-        var status: Int
-        var headers: [String: String]
-    }
-
-    /// Parses the response head (without its final blank line).
-    static func parse(_ head: [UInt8]) -> Response? {
-        let text = String(decoding: head, as: UTF8.self)
-        var lines = text.components(separatedBy: "\r\n")
-        guard !lines.isEmpty else { return nil }
-        let statusLine = lines.removeFirst().split(separator: " ")
-        guard statusLine.count >= 2, statusLine[0].hasPrefix("HTTP/1."), let status = Int(statusLine[1]) else { return nil }
-        var headers: [String: String] = [:]
-        for line in lines where !line.isEmpty {
-            guard let colon = line.firstIndex(of: ":") else { continue }
-            headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+    /// The upgrade request for `endpoint` and `path`, as an HTTP/1.1 GET.
+    static func request(
+        endpoint: Endpoint, path: String, key: String, headers: [String: String]
+    ) throws(NetworkError) -> HTTPRequest {
+        // The HTTP client's request speaks http(s); the upgrade is the same request.
+        guard let url = URL(string: "\(endpoint.secure ? "https" : "http")://\(endpoint.authority)\(path)") else {
+            throw NetworkError(.invalidRequest, "cannot make an upgrade request for \(endpoint)\(path)")
         }
-        return Response(status: status, headers: headers)
+        var fields = HTTPHeaders([
+            ("Upgrade", "websocket"), ("Connection", "Upgrade"), ("Sec-WebSocket-Key", key),
+            ("Sec-WebSocket-Version", "13"),
+        ])
+        for (name, value) in headers.sorted(by: { $0.key < $1.key }) { fields.set(name, value) }
+        return try HTTPRequest(url: url, headers: fields)
     }
 
     /// Why the answer is not a valid upgrade for `key`, or `nil` when it is.
-    static func problem(with response: Response, key: String) -> String? {
-        guard response.status == 101 else { return "the server answered HTTP \(response.status), not 101" }
-        guard response.headers["upgrade"]?.lowercased() == "websocket" else { return "no 'Upgrade: websocket' header" }
-        let connection = response.headers["connection"]?.lowercased() ?? ""
-        guard connection.split(separator: ",").contains(where: { $0.trimmingCharacters(in: .whitespaces) == "upgrade" })
-        else { return "no 'Connection: Upgrade' header" }
-        guard response.headers["sec-websocket-accept"] == accept(for: key) else {
-            return "wrong Sec-WebSocket-Accept '\(response.headers["sec-websocket-accept"] ?? "")'"
+    static func problem(with head: HTTPHead, key: String) -> String? {
+        guard head.status == 101 else { return "the server answered HTTP \(head.status), not 101" }
+        guard head.headers["Upgrade"]?.lowercased() == "websocket" else { return "no 'Upgrade: websocket' header" }
+        guard head.headers.has(token: "upgrade", in: "Connection") else { return "no 'Connection: Upgrade' header" }
+        guard head.headers["Sec-WebSocket-Accept"] == accept(for: key) else {
+            return "wrong Sec-WebSocket-Accept '\(head.headers["Sec-WebSocket-Accept"] ?? "")'"
         }
         return nil
     }

@@ -1,3 +1,4 @@
+import CollectorNetwork
 import Collectors
 import Foundation
 
@@ -18,22 +19,20 @@ final class WebSocketConnection: Sendable {
         case handshake(String)
     }
 
-    struct Endpoint: Sendable {
-        var secure: Bool
-        var host: String
-        var port: Int
+    /// Where a `ws://` or `wss://` URL points.
+    struct Target: Sendable {
+        var endpoint: Endpoint
+        /// Path and query.
         var path: String
 
         init?(_ url: URL) {
             guard let scheme = url.scheme?.lowercased(), scheme == "ws" || scheme == "wss", let host = url.host else {
                 return nil
             }
-            secure = scheme == "wss"
-            self.host = host
-            port = url.port ?? (secure ? 443 : 80)
-            var path = url.path.isEmpty ? "/" : url.path
-            if let query = url.query { path += "?" + query }
-            self.path = path
+            endpoint = Endpoint(secure: scheme == "wss", host: host, port: url.port)
+            let components = URLComponents(url: url, resolvingAgainstBaseURL: true)
+            let path = components?.percentEncodedPath ?? ""
+            self.path = (path.isEmpty ? "/" : path) + (components?.percentEncodedQuery.map { "?\($0)" } ?? "")
         }
     }
 
@@ -48,95 +47,43 @@ final class WebSocketConnection: Sendable {
 
     private init(channel: any ByteChannel) { self.channel = channel }
 
-    /// Connects, runs TLS and the opening handshake on a thread of its own
-    /// (they block), then starts the reader thread.
+    /// Connects (TCP, TLS for `wss://`), runs the opening handshake, then
+    /// starts the reader thread. Waiting happens in the poll loop.
     static func open(
-        _ endpoint: Endpoint, headers: [String: String], timeout: Duration, caFile: String?, verify: Bool,
+        _ target: Target, headers: [String: String], timeout: Duration, caFile: String?, verify: Bool,
         maxMessageSize: Int
-    ) async throws -> WebSocketConnection {
-        try await withCheckedThrowingContinuation { continuation in
-            // A thread of its own: blocking work must not hold Dispatch's shared workers.
-            let thread = Thread {
-                continuation.resume(
-                    with: Result {
-                        try blockingOpen(
-                            endpoint, headers: headers, timeout: timeout, caFile: caFile, verify: verify,
-                            maxMessageSize: maxMessageSize)
-                    })
-            }
-            thread.name = "websocket-connect"
-            thread.start()
-        }
-    }
-
-    private static func blockingOpen(
-        _ endpoint: Endpoint, headers: [String: String], timeout: Duration, caFile: String?, verify: Bool,
-        maxMessageSize: Int
-    ) throws(OpenError) -> WebSocketConnection {
-        let channel: any ByteChannel
+    ) async throws(OpenError) -> WebSocketConnection {
+        let deadline = Deadline.after(timeout)
+        let http: HTTPConnection
         do {
-            let fd = try Sockets.connect(host: endpoint.host, port: endpoint.port, timeout: timeout)
-            channel =
-                endpoint.secure
-                ? try TLSChannel(fd: fd, host: endpoint.host, caFile: caFile, verify: verify) : PlainChannel(fd: fd)
+            http = try await HTTPConnection.open(
+                target.endpoint, tls: TLSOptions(caFile: caFile, verify: verify), deadline: deadline)
         } catch {
             throw .connect(error.message)
         }
         let key = Handshake.makeKey()
-        let request = Handshake.request(
-            host: endpoint.host, port: endpoint.port, defaultPort: endpoint.secure ? 443 : 80, path: endpoint.path,
-            key: key, headers: headers)
-        var received: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 16 << 10)
-        let clock = ContinuousClock()
-        let deadline = clock.now.advanced(by: timeout)
+        let head: HTTPHead
         do {
-            try channel.write(request)
+            let request = try Handshake.request(endpoint: target.endpoint, path: target.path, key: key, headers: headers)
+            head = try await http.exchange(request, deadline: deadline)
         } catch {
-            channel.close()
-            throw .connect(error.message)
+            http.close()
+            throw .handshake(error.kind == .timedOut ? "no handshake answer within \(timeout)" : error.message)
         }
-        var headEnd: Int?
-        while headEnd == nil {
-            guard clock.now < deadline else {
-                channel.close()
-                throw .handshake("no handshake answer within \(timeout)")
-            }
-            switch buffer.withUnsafeMutableBytes({ channel.read(into: $0, timeoutMS: 100) }) {
-            case .idle: continue
-            case .end:
-                channel.close()
-                throw .handshake("the server closed the connection during the handshake")
-            case .failed(let reason):
-                channel.close()
-                throw .handshake(reason)
-            case .bytes(let n):
-                received += buffer[0..<n]
-                headEnd = received.firstRange(of: [13, 10, 13, 10])?.lowerBound
-                if headEnd == nil, received.count > 64 << 10 {
-                    channel.close()
-                    throw .handshake("handshake answer over 64 KiB")
-                }
-            }
-        }
-        let head = Array(received[..<headEnd!])
-        guard let response = Handshake.parse(head) else {
-            channel.close()
-            throw .handshake("not an HTTP answer")
-        }
-        if let problem = Handshake.problem(with: response, key: key) {
-            channel.close()
+        if let problem = Handshake.problem(with: head, key: key) {
+            http.close()
             throw .handshake(problem)
         }
+        // What came after the head is already the server's first frames.
+        let (channel, leftover) = http.detach()
         let connection = WebSocketConnection(channel: channel)
-        let leftover = Array(received[(headEnd! + 4)...])
         let thread = Thread { connection.readLoop(initial: leftover, maxMessageSize: maxMessageSize) }
         thread.name = "websocket-reader"
         thread.start()
         return connection
     }
 
-    func send(text: String) throws(ChannelError) {
+    func send(text: String) throws(NetworkError) {
         try channel.write(FrameEncoder.frame(opcode: 0x1, Array(text.utf8)))
     }
 

@@ -1,7 +1,7 @@
 import Foundation
 
 /// A value behind a lock, for state shared with threads that are not
-/// Swift tasks (URLSession's delegate, a socket reader) and for the few
+/// Swift tasks (the network's poll thread, a socket reader) and for the few
 /// places where an actor hop would cost more than the work.
 ///
 /// `@unchecked Sendable`: every access to `state` goes through `withLock`,

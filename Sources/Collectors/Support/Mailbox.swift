@@ -1,6 +1,6 @@
-/// An unbounded queue from a thread that is not a task (URLSession's
-/// delegate, a socket reader) to one async reader. `next()` returns `nil`
-/// when the reader's task is cancelled.
+/// An unbounded queue from a thread that is not a task (a socket reader)
+/// to one async reader. `next()` returns `nil` when the reader's task is
+/// cancelled.
 public final class Mailbox<Element: Sendable>: Sendable {
     private struct State {
         var items: [Element] = []
