@@ -28,6 +28,9 @@ public actor ProcessingManager {
     private let errorHandler: any ErrorHandler
     private let deadLetters: (any DeadLetterSink)?
     private let emitter: (any EventEmitter)?
+    private let metrics: PipelineMetrics?
+    /// Per processor name, resolved at its first batch (processors can be replaced).
+    private var series: [String: ProcessorSeries] = [:]
     private var stats = Statistics()
     /// Set when the error handler decided `.stop`; the pipeline stops collecting.
     public private(set) var stopRequested = false
@@ -36,12 +39,14 @@ public actor ProcessingManager {
         processors: [any Processor],
         errorHandler: any ErrorHandler = DefaultErrorHandler(),
         deadLetters: (any DeadLetterSink)? = nil,
-        emitter: (any EventEmitter)? = nil
+        emitter: (any EventEmitter)? = nil,
+        metrics: PipelineMetrics? = nil
     ) {
         self.processors = processors
         self.errorHandler = errorHandler
         self.deadLetters = deadLetters
         self.emitter = emitter
+        self.metrics = metrics
     }
 
     public var processorNames: [String] { processors.map(\.name) }
@@ -64,6 +69,17 @@ public actor ProcessingManager {
         var current = records
         var dropped = 0, failed = 0
         for processor in processors where !current.isEmpty {
+            let measured = metrics == nil ? nil : series(for: processor.name)
+            let started: ContinuousClock.Instant? = measured == nil ? nil : .now
+            let (input, droppedBefore, failedBefore) = (current.count, dropped, failed)
+            // Counted once per batch and processor, on every way out of this iteration.
+            defer {
+                if let measured, let started {
+                    measured.record(
+                        input: input, output: current.count, dropped: dropped - droppedBefore,
+                        failed: failed - failedBefore, duration: .now - started)
+                }
+            }
             let results = await processor.process(batch: current)
             var next: [Record] = []
             next.reserveCapacity(current.count)
@@ -96,6 +112,12 @@ public actor ProcessingManager {
         stats.output += current.count
         stats.dropped += dropped
         stats.failed += failed
+        if let metrics {
+            metrics.recordsIn.increment(by: records.count)
+            metrics.recordsOut.increment(by: current.count)
+            metrics.dropped.increment(by: dropped)
+            metrics.failed.increment(by: failed)
+        }
         emitter?.emit(
             .processingComplete, source: "processing",
             data: [
@@ -109,6 +131,11 @@ public actor ProcessingManager {
     public func reportFailure(_ record: Record, error: ErrorInfo) async {
         stats.input += 1
         stats.failed += 1
+        if let metrics {
+            metrics.recordsIn.increment()
+            metrics.failed.increment()
+            metrics.undecodable(source: record.sourceID)?.increment()
+        }
         await fail(record, error, processor: nil)
     }
 
@@ -132,9 +159,17 @@ public actor ProcessingManager {
         }
     }
 
+    private func series(for processor: String) -> ProcessorSeries? {
+        if let known = series[processor] { return known }
+        let made = metrics?.processor(processor)
+        series[processor] = made
+        return made
+    }
+
     private func deadLetter(_ record: Record, _ error: ErrorInfo) async {
         guard let deadLetters else { return }
         stats.deadLettered += 1
+        metrics?.processingDeadLetters.increment()
         await deadLetters.deadLetter(DeadLetter(record: record, error: error))
         emitter?.emit(
             .deadLetter, source: error.details["processor"]?.stringValue ?? "processing",
