@@ -151,6 +151,7 @@ struct MetricsRegistryTests {
         }
         // The hook waits on the gate; each scrape gives up on it and renders what there is.
         #expect(await registry.scrape(hookTimeout: .milliseconds(20)).contains("slow_value 0\n"))
+        await gate.waitForArrivals(1)
         #expect(await registry.scrape(hookTimeout: .milliseconds(20)).contains("slow_value 0\n"))
         #expect(gate.arrivals == 1, "the running hook was waited for, not started again")
         gate.open()
