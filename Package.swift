@@ -21,6 +21,7 @@ let package = Package(
         .library(name: "CollectorSQLite", targets: ["CollectorSQLite"]),
         .library(name: "CollectorPostgres", targets: ["CollectorPostgres"]),
         .library(name: "CollectorMocks", targets: ["CollectorMocks"]),
+        .library(name: "CollectorMetricsServer", targets: ["CollectorMetricsServer"]),
         .executable(name: "collector", targets: ["collector"]),
         .executable(name: "collector-bench", targets: ["collector-bench"]),
     ],
@@ -49,6 +50,13 @@ let package = Package(
         // MARK: core targets (Collectors, CollectorMocks)
         // Mocks and test clocks of the core's protocols, for users' tests and ours.
         .target(name: "CollectorMocks", dependencies: ["Collectors", "CollectorValues"], swiftSettings: strict),
+
+        // The HTTP endpoint of the metrics and health: /metrics, /health, /ready, over POSIX sockets.
+        .target(
+            name: "CollectorMetricsServer",
+            dependencies: ["Collectors"],
+            swiftSettings: strict
+        ),
 
         // MARK: source targets
         // C: the system OpenSSL, for https:// and wss:// (and SHA-1 of the WebSocket handshake).
@@ -171,6 +179,16 @@ let package = Package(
         .testTarget(
             name: "CollectorMocksTests",
             dependencies: ["CollectorMocks", "Collectors", "CollectorValues"],
+            swiftSettings: strict
+        ),
+
+        // The metrics server over loopback sockets, promtool, a real Prometheus, a pipeline into SQLite.
+        .testTarget(
+            name: "CollectorMetricsServerTests",
+            dependencies: [
+                "CollectorMetricsServer", "Collectors", "CollectorValues", "CollectorMocks", "CollectorSources",
+                "CollectorSQLite", "CollectorStorage",
+            ],
             swiftSettings: strict
         ),
 

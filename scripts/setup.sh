@@ -17,6 +17,8 @@ if [[ "${1:-}" == "--test" ]]; then
     packages+=(sqlite3 postgresql)
     # Source tests: Python fixture servers and a throwaway TLS certificate (openssl req).
     packages+=(python3 python3-pip openssl)
+    # Metrics tests: promtool checks the exposition; a throwaway Prometheus server scrapes it.
+    packages+=(prometheus)
 fi
 
 # The WebSocket tests' server is the PyPI package `websockets` (not our code).

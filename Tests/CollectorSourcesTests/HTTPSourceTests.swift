@@ -109,8 +109,14 @@ import Testing
         try await Fixture.with { server in
             let source = HTTPSource(
                 id: "api", url: server.url("/etag"), options: .init(interval: .milliseconds(30), jitter: 0.5))
+            // Change the resource only after the server has answered some polls
+            // with 304 (an observable condition, not a guess at timing).
             let bumper = Task {
-                try await Task.sleep(for: .milliseconds(300))
+                while true {
+                    let counts = try json(try await HTTPSource(id: "n", url: server.url("/requests")).collect())
+                    if (counts["/etag"]?.intValue ?? 0) >= 3 { break }
+                    try await Task.sleep(for: .milliseconds(20))
+                }
                 _ = try await HTTPSource(id: "bump", url: server.url("/etag/bump")).collect()
             }
             let versions = try await TestSupport.guarded {

@@ -24,7 +24,8 @@ public actor Pipeline {
     private let errorHandler: any ErrorHandler
     private let collectedQueue: BoundedQueue<CollectedData>
     private let recordQueue: BoundedQueue<Record>
-    private var status = TaskStatus.pending
+    /// `pending` until `run()`, `running` during it, then how it ended.
+    public private(set) var status = TaskStatus.pending
     /// The sources given to `init`, registered when `run()` starts.
     private var pendingSources: [(any DataSource, CollectionMode)]
 
@@ -34,7 +35,9 @@ public actor Pipeline {
     ///   - deadLetters: where failed records go; `nil` drops them (they are still counted and reported).
     ///   - clock: for retry delays, intervals and the batch-age timer.
     ///   - router: which backends get a record (see `StorageManager.Router`); `nil` for all.
-    /// - Throws: a `.configuration` `ErrorInfo` for a duplicate source id.
+    ///   - metrics: where the pipeline's series go (labelled with `name`); `nil` for none, at no cost.
+    /// - Throws: a `.configuration` `ErrorInfo` for a duplicate source id; a `MetricsError`
+    ///   if `metrics` holds one of the engine's names in another shape.
     public init(
         name: String = "pipeline",
         sources: [any DataSource] = [],
@@ -46,7 +49,8 @@ public actor Pipeline {
         deadLetters: (any DeadLetterSink)? = nil,
         emitter: (any EventEmitter)? = nil,
         clock: some Clock<Duration> = ContinuousClock(),
-        router: StorageManager.Router? = nil
+        router: StorageManager.Router? = nil,
+        metrics: MetricsRegistry? = nil
     ) throws {
         let handler = errorHandler ?? DefaultErrorHandler(emitter: emitter)
         self.name = name
@@ -56,17 +60,23 @@ public actor Pipeline {
         self.errorHandler = handler
         collectedQueue = BoundedQueue(capacity: configuration.queueCapacity)
         recordQueue = BoundedQueue(capacity: configuration.queueCapacity)
+        let series = try metrics.map { try PipelineMetrics(registry: $0, pipeline: name) }
+        series?.watch(collectedQueue, named: "collected")
+        series?.watch(recordQueue, named: "records")
         collection = CollectionManager(
             output: collectedQueue, maxConcurrentCollections: configuration.maxConcurrentCollections,
-            retryPolicy: configuration.retryPolicy, errorHandler: handler, emitter: emitter, clock: clock)
+            retryPolicy: configuration.retryPolicy, errorHandler: handler, emitter: emitter, clock: clock,
+            metrics: series)
         processing = ProcessingManager(
-            processors: processors, errorHandler: handler, deadLetters: deadLetters, emitter: emitter)
+            processors: processors, errorHandler: handler, deadLetters: deadLetters, emitter: emitter,
+            metrics: series)
         storage = StorageManager(
             backends: backends,
             configuration: .init(
                 batchSize: configuration.batchSize, maxBatchAge: configuration.maxBatchAge,
                 retryPolicy: configuration.retryPolicy),
-            errorHandler: handler, deadLetters: deadLetters, emitter: emitter, clock: clock, router: router)
+            errorHandler: handler, deadLetters: deadLetters, emitter: emitter, clock: clock, router: router,
+            metrics: series)
         var seen = Set<String>()
         for source in sources {
             guard seen.insert(source.id).inserted else {
@@ -135,6 +145,7 @@ public actor Pipeline {
                 return info
             }
         }
+        await storage.setConnected(true)
         await storage.startFlushTimer()
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await self.collectStage() }
@@ -142,6 +153,7 @@ public actor Pipeline {
             group.addTask { await self.storeStage() }
         }
         await storage.stopFlushTimer()
+        await storage.setConnected(false)
         for backend in connected { await backend.disconnect() }
         return nil
     }

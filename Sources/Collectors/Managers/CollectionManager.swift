@@ -32,6 +32,8 @@ public actor CollectionManager {
     private let emitter: (any EventEmitter)?
     private let clock: AnyClock
     private let limiter: AsyncSemaphore
+    private let metrics: PipelineMetrics?
+    private var series: [String: SourceSeries] = [:]
     private var registrations: [Registration] = []
     private var statusByID: [String: CollectionStatus] = [:]
     private var lastDecision: [String: ErrorDecision] = [:]
@@ -45,9 +47,11 @@ public actor CollectionManager {
         retryPolicy: RetryPolicy = .default,
         errorHandler: any ErrorHandler = DefaultErrorHandler(),
         emitter: (any EventEmitter)? = nil,
-        clock: some Clock<Duration> = ContinuousClock()
+        clock: some Clock<Duration> = ContinuousClock(),
+        metrics: PipelineMetrics? = nil
     ) {
         self.output = output
+        self.metrics = metrics
         self.retryPolicy = retryPolicy
         self.errorHandler = errorHandler
         self.emitter = emitter
@@ -65,12 +69,29 @@ public actor CollectionManager {
         }
         registrations.append(Registration(source: source, mode: mode))
         statusByID[source.id] = .idle
+        series[source.id] = metrics?.source(source.id)
     }
 
     public var sourceIDs: [String] { registrations.map(\.source.id) }
     public func status(of sourceID: String) -> CollectionStatus? { statusByID[sourceID] }
     public var statuses: [String: CollectionStatus] { statusByID }
     public var statistics: Statistics { stats }
+
+    /// Ready while every source is connected (or collecting, or done); otherwise
+    /// one reason per source that is not yet connected, failed or was disconnected.
+    public var readiness: Readiness {
+        var reasons: [String] = []
+        for registration in registrations {
+            let id = registration.source.id
+            switch statusByID[id] ?? .idle {
+            case .connected, .collecting, .completed: continue
+            case .idle, .connecting: reasons.append("source '\(id)' is not connected yet")
+            case .failed: reasons.append("source '\(id)' failed")
+            case .disconnected: reasons.append("source '\(id)' is disconnected")
+            }
+        }
+        return Readiness(reasons: reasons)
+    }
 
     /// Runs every registered source until all have ended or `stop()` is called.
     /// Does not finish `output`: several producers may share it. Returns at once
@@ -163,12 +184,13 @@ public actor CollectionManager {
             let info = ErrorInfo(from: error, layer: .collection, operation: "collect", details: ["source_id": .string(id)])
             if info.type == .cancelled { throw info }
             stats.failed += 1
+            series[id]?.failures.increment()
             emitter?.emit(.collectionFailed, source: id, data: info.object)
             if info.isCritical || lastDecision[id] == .stop { throw SourceStopped(error: info) }
             setStatus(id, .connected)
             return false
         }
-        try await deliver(item)
+        try await deliver(item, from: id)
         setStatus(id, .connected)
         return true
     }
@@ -183,15 +205,19 @@ public actor CollectionManager {
             onRetry: { await self.retrying($0, sourceID: id) }
         ) {
             for try await item in source.stream() {
-                try await self.deliver(item)
+                try await self.deliver(item, from: id)
             }
         }
     }
 
-    private func deliver(_ item: CollectedData) async throws {
+    private func deliver(_ item: CollectedData, from id: String) async throws {
         try await output.send(item)
         stats.collected += 1
         stats.bytes += item.payload.count
+        if let series = series[id] {
+            series.items.increment()
+            series.bytes.increment(by: item.payload.count)
+        }
         emitter?.emit(
             .collectionComplete, source: item.sourceID,
             data: ["source_id": .string(item.sourceID), "size": .integer(Int64(item.payload.count))])
@@ -215,6 +241,7 @@ public actor CollectionManager {
 
     private func retrying(_ attempt: RetryAttempt, sourceID: String) {
         stats.retries += 1
+        series[sourceID]?.retries.increment()
         emitter?.emit(
             .retry, source: sourceID,
             data: [
@@ -228,6 +255,7 @@ public actor CollectionManager {
         let old = statusByID[id]
         guard old != status else { return }
         statusByID[id] = status
+        series[id]?.connected.set(status == .connected || status == .collecting)
         emitter?.emit(
             .sourceStatusChanged, source: id,
             data: ["source_id": .string(id), "from": .string(old?.rawValue ?? "none"), "to": .string(status.rawValue)])

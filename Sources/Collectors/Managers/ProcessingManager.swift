@@ -28,6 +28,9 @@ public actor ProcessingManager {
     private let errorHandler: any ErrorHandler
     private let deadLetters: (any DeadLetterSink)?
     private let emitter: (any EventEmitter)?
+    private let metrics: PipelineMetrics?
+    /// Per processor name, resolved at its first batch (processors can be replaced).
+    private var series: [String: ProcessorSeries] = [:]
     private var stats = Statistics()
     /// Set when the error handler decided `.stop`; the pipeline stops collecting.
     public private(set) var stopRequested = false
@@ -36,12 +39,14 @@ public actor ProcessingManager {
         processors: [any Processor],
         errorHandler: any ErrorHandler = DefaultErrorHandler(),
         deadLetters: (any DeadLetterSink)? = nil,
-        emitter: (any EventEmitter)? = nil
+        emitter: (any EventEmitter)? = nil,
+        metrics: PipelineMetrics? = nil
     ) {
         self.processors = processors
         self.errorHandler = errorHandler
         self.deadLetters = deadLetters
         self.emitter = emitter
+        self.metrics = metrics
     }
 
     public var processorNames: [String] { processors.map(\.name) }
@@ -80,6 +85,15 @@ public actor ProcessingManager {
         var rest = processors[...]
         if let first = processors.first as? any JSONDocumentProcessor {
             rest = rest.dropFirst()
+            let measured = metrics == nil ? nil : series(for: first.name)
+            let started: ContinuousClock.Instant? = measured == nil ? nil : .now
+            defer {
+                if let measured, let started {
+                    measured.record(
+                        input: documents.count, output: records.count, dropped: dropped, failed: failed,
+                        duration: .now - started)
+                }
+            }
             let results = await first.process(documents: documents)
             if results.count != documents.count {
                 let error = Self.countMismatch(first, results: results.count, inputs: documents.count)
@@ -95,6 +109,7 @@ public actor ProcessingManager {
                 } else {
                     let error = result.error ?? Self.missingError(first)
                     let decoding = error.operation == "decode"
+                    if decoding { metrics?.undecodable(source: document.sourceID)?.increment() }
                     await fail(document.record(), error, processor: decoding ? nil : first.name)
                     failed += 1
                 }
@@ -106,6 +121,7 @@ public actor ProcessingManager {
                 case .success(let value):
                     records.append(record.with(value: value))
                 case .failure(var error):
+                    metrics?.undecodable(source: document.sourceID)?.increment()
                     error.details["source_id"] = .string(document.sourceID)
                     await fail(record.with(value: RecordDecoder.text(document.bytes)), error, processor: nil)
                     failed += 1
@@ -151,6 +167,17 @@ public actor ProcessingManager {
     ) async -> [Record] {
         var current = records
         for processor in processors where !current.isEmpty {
+            let measured = metrics == nil ? nil : series(for: processor.name)
+            let started: ContinuousClock.Instant? = measured == nil ? nil : .now
+            let (input, droppedBefore, failedBefore) = (current.count, dropped, failed)
+            // Counted once per batch and processor, on every way out of this iteration.
+            defer {
+                if let measured, let started {
+                    measured.record(
+                        input: input, output: current.count, dropped: dropped - droppedBefore,
+                        failed: failed - failedBefore, duration: .now - started)
+                }
+            }
             let results = await processor.process(batch: current)
             var next: [Record] = []
             next.reserveCapacity(current.count)
@@ -179,6 +206,12 @@ public actor ProcessingManager {
         stats.output += output
         stats.dropped += dropped
         stats.failed += failed
+        if let metrics {
+            metrics.recordsIn.increment(by: input)
+            metrics.recordsOut.increment(by: output)
+            metrics.dropped.increment(by: dropped)
+            metrics.failed.increment(by: failed)
+        }
         emitter?.emit(
             .processingComplete, source: "processing",
             data: [
@@ -204,6 +237,11 @@ public actor ProcessingManager {
     public func reportFailure(_ record: Record, error: ErrorInfo) async {
         stats.input += 1
         stats.failed += 1
+        if let metrics {
+            metrics.recordsIn.increment()
+            metrics.failed.increment()
+            metrics.undecodable(source: record.sourceID)?.increment()
+        }
         await fail(record, error, processor: nil)
     }
 
@@ -227,9 +265,17 @@ public actor ProcessingManager {
         }
     }
 
+    private func series(for processor: String) -> ProcessorSeries? {
+        if let known = series[processor] { return known }
+        let made = metrics?.processor(processor)
+        series[processor] = made
+        return made
+    }
+
     private func deadLetter(_ record: Record, _ error: ErrorInfo) async {
         guard let deadLetters else { return }
         stats.deadLettered += 1
+        metrics?.processingDeadLetters.increment()
         await deadLetters.deadLetter(DeadLetter(record: record, error: error))
         emitter?.emit(
             .deadLetter, source: error.details["processor"]?.stringValue ?? "processing",

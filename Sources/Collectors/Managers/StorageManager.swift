@@ -54,6 +54,11 @@ public actor StorageManager {
     private let deadLetters: (any DeadLetterSink)?
     private let emitter: (any EventEmitter)?
     private let clock: AnyClock
+    private let metrics: PipelineMetrics?
+    private let series: [String: BackendSeries]
+    private var connected = false
+    /// Backends whose last write failed (after retries).
+    private var failing: Set<String> = []
     private var pending: [Record] = []
     private var pendingSince: AnyClock.Instant?
     private var writeChain: Task<Void, Never>?
@@ -71,7 +76,8 @@ public actor StorageManager {
         deadLetters: (any DeadLetterSink)? = nil,
         emitter: (any EventEmitter)? = nil,
         clock: some Clock<Duration> = ContinuousClock(),
-        router: Router? = nil
+        router: Router? = nil,
+        metrics: PipelineMetrics? = nil
     ) {
         self.backends = backends
         self.router = router
@@ -80,6 +86,12 @@ public actor StorageManager {
         self.deadLetters = deadLetters
         self.emitter = emitter
         self.clock = AnyClock(clock)
+        self.metrics = metrics
+        var series: [String: BackendSeries] = [:]
+        if let metrics {
+            for backend in backends { series[backend.id] = metrics.backend(backend.id) }
+        }
+        self.series = series
     }
 
     public var backendIDs: [String] { backends.map(\.id) }
@@ -88,6 +100,21 @@ public actor StorageManager {
     public var acknowledged: [String: UInt64] { acknowledgedBySource }
     /// Records waiting for their batch.
     public var pendingCount: Int { pending.count }
+    /// Backends whose last write failed (after retries); a later success clears it.
+    public var failingBackendIDs: Set<String> { failing }
+
+    /// Ready when the backends are connected and none is failing; otherwise why not.
+    public var readiness: Readiness {
+        guard connected else { return .notReady("backends are not connected") }
+        return Readiness(reasons: backends.map(\.id).filter(failing.contains).map { "backend '\($0)': its last write failed" })
+    }
+
+    /// Tells the manager whether its backends are connected, for `readiness` and
+    /// `collector_backend_up`: whoever connects them says so (`Pipeline` does, around a run).
+    public func setConnected(_ connected: Bool) {
+        self.connected = connected
+        for backend in backends { updateUp(backend.id) }
+    }
 
     /// Adds records; writes every full batch and returns when those are written.
     public func submit(_ records: [Record]) async {
@@ -164,7 +191,10 @@ public actor StorageManager {
             for (backend, records) in parts where !records.isEmpty {
                 let id = backend.id
                 let values = records.map(\.value)
+                let measured = series[id]
                 group.addTask {
+                    let started: ContinuousClock.Instant? = measured == nil ? nil : .now
+                    defer { if let started { measured?.duration.observe(.now - started) } }
                     do {
                         _ = try await withRetry(
                             policy, clock: clock, layer: .storage, name: "store",
@@ -192,18 +222,24 @@ public actor StorageManager {
             if let error {
                 allStored = false
                 stats.failed[id, default: 0] += records.count
+                series[id]?.failed.increment(by: records.count)
+                failing.insert(id)
                 emitter?.emit(.storageFailed, source: id, data: error.object)
                 if lastDecision[id] == .stop { stopRequested = true }
                 if let deadLetters {
+                    metrics?.storageDeadLetters.increment(by: records.count)
                     for record in records { await deadLetters.deadLetter(DeadLetter(record: record, error: error)) }
                 }
             } else {
                 stats.stored[id, default: 0] += records.count
+                series[id]?.stored.increment(by: records.count)
+                failing.remove(id)
                 emitter?.emit(
                     .storageComplete, source: id,
                     data: ["backend_id": .string(id), "count": .integer(Int64(records.count))])
             }
         }
+        for (id, _) in outcomes { updateUp(id) }
         if allStored {
             for record in batch where record.sequence > acknowledgedBySource[record.sourceID] ?? 0 {
                 acknowledgedBySource[record.sourceID] = record.sequence
@@ -211,9 +247,15 @@ public actor StorageManager {
         }
     }
 
+    private func updateUp(_ id: String) {
+        series[id]?.up.set(connected && !failing.contains(id))
+    }
+
     /// The records each backend gets, in batch order.
     private func route(_ batch: [Record]) -> [(backend: any StorageBackend, records: [Record])] {
         guard let router else { return backends.map { ($0, batch) } }
+        let unroutedBefore = stats.unrouted
+        defer { metrics?.unrouted.increment(by: stats.unrouted - unroutedBefore) }
         var parts = backends.map { (backend: $0, records: [Record]()) }
         for record in batch {
             guard let targets = router(record) else {
@@ -237,6 +279,7 @@ public actor StorageManager {
 
     private func retrying(_ attempt: RetryAttempt, backendID: String) {
         stats.retries += 1
+        series[backendID]?.retries.increment()
         emitter?.emit(
             .retry, source: backendID,
             data: [

@@ -1,0 +1,61 @@
+/// A source's series in one pipeline, resolved once when it is registered.
+struct SourceSeries: Sendable {
+    let items: Counter
+    let bytes: Counter
+    let failures: Counter
+    let retries: Counter
+    let undecodable: Counter
+    let connected: Gauge
+
+    init(_ engine: EngineMetrics, pipeline: String, source: String) throws(MetricsError) {
+        items = try engine.sourceItems.labels(pipeline, source)
+        bytes = try engine.sourceBytes.labels(pipeline, source)
+        failures = try engine.sourceFailures.labels(pipeline, source)
+        retries = try engine.sourceRetries.labels(pipeline, source)
+        undecodable = try engine.sourceUndecodable.labels(pipeline, source)
+        connected = try engine.sourceConnected.labels(pipeline, source)
+    }
+}
+
+/// A processor's series in one pipeline.
+struct ProcessorSeries: Sendable {
+    let recordsIn: Counter
+    let recordsOut: Counter
+    let dropped: Counter
+    let failed: Counter
+    let duration: Histogram
+
+    init(_ engine: EngineMetrics, pipeline: String, processor: String) throws(MetricsError) {
+        recordsIn = try engine.processorRecordsIn.labels(pipeline, processor)
+        recordsOut = try engine.processorRecordsOut.labels(pipeline, processor)
+        dropped = try engine.processorDropped.labels(pipeline, processor)
+        failed = try engine.processorFailed.labels(pipeline, processor)
+        duration = try engine.processorDuration.labels(pipeline, processor)
+    }
+
+    /// One batch through the processor.
+    func record(input: Int, output: Int, dropped: Int, failed: Int, duration: Duration) {
+        recordsIn.increment(by: input)
+        recordsOut.increment(by: output)
+        self.dropped.increment(by: dropped)
+        self.failed.increment(by: failed)
+        self.duration.observe(duration)
+    }
+}
+
+/// A backend's series in one pipeline.
+struct BackendSeries: Sendable {
+    let stored: Counter
+    let failed: Counter
+    let retries: Counter
+    let duration: Histogram
+    let up: Gauge
+
+    init(_ engine: EngineMetrics, pipeline: String, backend: String) throws(MetricsError) {
+        stored = try engine.backendStored.labels(pipeline, backend)
+        failed = try engine.backendFailed.labels(pipeline, backend)
+        retries = try engine.backendRetries.labels(pipeline, backend)
+        duration = try engine.backendDuration.labels(pipeline, backend)
+        up = try engine.backendUp.labels(pipeline, backend)
+    }
+}
