@@ -142,7 +142,7 @@ let package = Package(
 
         .executableTarget(
             name: "collector",
-            dependencies: ["LuaRuntime", "CollectorValues", "CollectorScripting", "CEditLine"],
+            dependencies: ["LuaRuntime", "CollectorValues", "CollectorScripting", "CollectorMetricsServer", "CEditLine"],
             swiftSettings: strict
         ),
         .executableTarget(

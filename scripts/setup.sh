@@ -5,6 +5,7 @@
 #
 #   scripts/setup.sh            packages to build and run
 #   scripts/setup.sh --test     also the packages the test suite needs
+#   scripts/setup.sh --bench    also the benchmarks' tools and the reference host
 set -euo pipefail
 
 packages=(pkg-config liblua5.4-dev libedit-dev)
@@ -19,6 +20,11 @@ if [[ "${1:-}" == "--test" ]]; then
     packages+=(python3 python3-pip openssl)
     # Metrics tests: promtool checks the exposition; a throwaway Prometheus server scrapes it.
     packages+=(prometheus)
+fi
+if [[ "${1:-}" == "--bench" ]]; then
+    # The canonical benchmark: hyperfine times, lua5.4 + lua-cjson is the
+    # reference host, python3 generates the data and verifies the output.
+    packages+=(hyperfine lua5.4 lua-cjson python3 sqlite3)
 fi
 
 # The WebSocket tests' server is the PyPI package `websockets` (not our code).

@@ -1,3 +1,4 @@
+import CollectorMetricsServer
 import CollectorScripting
 import Collectors
 import Foundation
@@ -35,6 +36,8 @@ struct RunCommand {
           --env-file FILE      KEY=VALUE lines for env(...), under the environment
           --log-level LEVEL    debug, info, warn or error (default: LOG_LEVEL, else info)
           --log-format FORMAT  human, logfmt or json (default: human on a terminal, else logfmt)
+          --metrics ADDRESS    serve Prometheus /metrics, /health and /ready on [HOST:]PORT
+                               (HOST defaults to 127.0.0.1; see docs/operations.md)
           --                   the rest are the script's arguments
 
         exit status: 0 success, 1 a pipeline failed, 2 usage or script error
@@ -87,6 +90,19 @@ struct RunCommand {
             fail("cannot start Lua: \(error)")
             return 1
         }
+        var server: MetricsServer?
+        if let address = options.metricsAddress, !checkOnly {
+            do {
+                let probe = ReadinessProbe(bindings: bindings)
+                server = try MetricsServer(address: try ListenAddress(parsing: address), registry: bindings.metrics) {
+                    await probe.bindings.readiness()
+                }
+            } catch {
+                fail("--metrics \(address): \(error)")
+                return error.kind == .invalidAddress ? 2 : 1
+            }
+        }
+        defer { server?.stop() }
         let signals = RunSignals(interrupt: lua.interruptHandle, bindings: bindings)
         defer { signals.cancel() }
         let status = StatusLine(bindings: bindings, enabled: !options.quiet && !checkOnly && isatty(2) != 0)
@@ -156,4 +172,10 @@ struct RunCommand {
 
 func fail(_ message: String) {
     FileHandle.standardError.write(Data("collector: \(message)\n".utf8))
+}
+
+/// The bindings, for the metrics server's `/ready`.
+private struct ReadinessProbe: @unchecked Sendable {
+    // @unchecked: `readiness()` only reads what ScriptBindings guards with a lock.
+    let bindings: ScriptBindings
 }

@@ -14,6 +14,8 @@ struct RunOptions {
     var envFile: String?
     var logLevel: LogLevel?
     var logFormat: LogFormat?
+    /// `--metrics [HOST:]PORT`: serve /metrics, /health and /ready there.
+    var metricsAddress: String?
     var help = false
 
     struct UsageError: Error, CustomStringConvertible {
@@ -54,6 +56,8 @@ struct RunOptions {
                 options.overrides[String(pair[..<equals])] = String(pair[pair.index(after: equals)...])
             case "--env-file":
                 options.envFile = try value(argument)
+            case "--metrics":
+                options.metricsAddress = try value(argument)
             case "--log-level":
                 let text = try value(argument)
                 guard let level = LogLevel(name: text) else {

@@ -280,3 +280,88 @@ struct RunOptionsTests {
         #expect(debug.stderr.contains("level=debug msg=\"hidden\""), "\(debug.stderr)")
     }
 }
+
+@Suite("collector run --metrics")
+struct RunMetricsTests {
+    /// GET over loopback with Python's urllib (the test suite's own dependency): status and body.
+    static func get(_ url: String) throws -> (Int, String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", "-c", """
+            import sys, urllib.request, urllib.error
+            try:
+                r = urllib.request.urlopen(sys.argv[1], timeout=5); print(r.status); print(r.read().decode())
+            except urllib.error.HTTPError as e:
+                print(e.code); print(e.read().decode())
+            except Exception as e:
+                print(0); print(e)
+            """, url]
+        let out = Pipe()
+        process.standardOutput = out
+        try process.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        let text = String(decoding: data, as: UTF8.self)
+        let firstLine = text.prefix { $0 != "\n" }
+        return (Int(firstLine) ?? 0, String(text.dropFirst(firstLine.count + 1)))
+    }
+
+    static func freePort() throws -> Int {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", "-c", "import socket; s = socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1])"]
+        let out = Pipe()
+        process.standardOutput = out
+        try process.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Int(String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+    }
+
+    @Test func servesMetricsAndReadinessWhileRunningAndDrainsOnSIGTERM() throws {
+        let port = try Self.freePort()
+        let script = try Collector.script("""
+            local seen = metrics.counter("script_seen", "records the script's function saw")
+            pipeline "live" {
+              from = source.generator { rate = 200 },
+              process = { function(r) seen:inc() return r end },
+              to = storage.null {},
+            }
+            """)
+        let process = Process()
+        process.executableURL = Collector.executable
+        process.arguments = ["run", script, "--metrics", "127.0.0.1:\(port)", "--quiet"]
+        let out = Pipe()
+        let err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        defer { if process.isRunning { process.terminate() } }
+        var ready = (0, "")
+        for _ in 0..<100 {  // up to ~10 s for the pipeline to start
+            ready = try Self.get("http://127.0.0.1:\(port)/ready")
+            if ready.0 == 200 { break }
+            Thread.sleep(forTimeInterval: 0.1)
+        }
+        #expect(ready.0 == 200, "\(ready)")
+        var metrics = (0, "")
+        for _ in 0..<100 {  // until the function has counted something
+            metrics = try Self.get("http://127.0.0.1:\(port)/metrics")
+            if metrics.1.contains("script_seen_total "), !metrics.1.contains("script_seen_total 0\n") { break }
+            Thread.sleep(forTimeInterval: 0.1)
+        }
+        #expect(metrics.0 == 200)
+        #expect(metrics.1.contains("collector_processor_records_in_total{pipeline=\"live\""), "\(metrics.1.prefix(2000))")
+        #expect(metrics.1.contains("# TYPE script_seen_total counter"))
+        #expect(try Self.get("http://127.0.0.1:\(port)/health").0 == 200)
+        kill(process.processIdentifier, SIGTERM)
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        let summary = String(decoding: stdout, as: UTF8.self)
+        #expect(summary.contains("pipeline live: "), "the run drains and reports after SIGTERM: \(summary)")
+        let inUse = try Collector.run(["run", script, "--metrics", "127.0.0.1:notaport"])
+        #expect(inUse.status == 2)
+        #expect(inUse.stderr.contains("--metrics 127.0.0.1:notaport"), "\(inUse.stderr)")
+    }
+}

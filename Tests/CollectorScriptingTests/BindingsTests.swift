@@ -318,4 +318,42 @@ struct BindingsTests {
         }
         #expect(error?.message.contains("the pipeline would read its own output (a cycle)") == true, "\(error?.message ?? "")")
     }
+
+    @Test func aggregatesAndMetricsAreReadableFromTheScript() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("metrics-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        try """
+            local seen = metrics.counter("test_seen", "records seen by the processor")
+            local depth = metrics.gauge("test_depth", "a gauge", { "kind" })
+            return function(r) seen:inc() depth:set(3, { kind = "x" }) return r end
+            """.write(to: dir.appendingPathComponent("count.lua"), atomically: true, encoding: .utf8)
+        let (lua, bindings) = try Self.state(base: dir.appendingPathComponent("main.lua").path)
+        let values = try lua.run("""
+            local tally = processor.aggregate { count = { "unit" }, stats = { "ts" } }
+            pipeline "m" {
+              from = source.generator { count = 100 },
+              process = { processor.file("count.lua", { parallel = 2 }), tally },
+              to = storage.null {},
+            }
+            local own = metrics.histogram("test_latency_seconds", "a histogram", { buckets = { 0.1, 1 } })
+            own:observe(0.5)
+            run()
+            local r = tally:result()
+            local units = 0
+            for _, n in pairs(r.counts.unit) do units = units + n end
+            return metrics.counter("test_seen"):value(), units, r.stats.ts.count, own:value().count,
+                   metrics.gauge("test_depth", "a gauge", { "kind" }):value({ kind = "x" }),
+                   pcall(metrics.gauge, "test_seen_total", "clash")
+            """)
+        #expect(values[0].numberValue == 100)
+        #expect(values[1].integerValue == 100)
+        #expect(values[2].integerValue == 100)
+        #expect(values[3].integerValue == 1)
+        #expect(values[4].numberValue == 3)
+        #expect(values[5].booleanValue == false, "a name taken by another kind of metric is an error")
+        let text = bindings.metrics.render()
+        #expect(text.contains("test_seen_total 100"))
+        #expect(text.contains("collector_processor_records_in_total{pipeline=\"m\",processor=\"count\"} 100"), "\(text)")
+    }
 }
+

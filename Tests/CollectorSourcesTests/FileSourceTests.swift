@@ -28,7 +28,7 @@ import Testing
         try await TestSupport.withTemporaryDirectory { dir in
             let path = dir + "/data.jsonl"
             try TestSupport.write("{\"n\":1}\r\n{\"n\":2}\n\n{\"n\":3}", to: path)
-            let source = FileSource(id: "f", path: path)
+            let source = FileSource(id: "f", path: path, options: .init(linesPerItem: 1))
             try await source.connect()
             var lines: [String] = []
             var offsets: [DataValue?] = []
@@ -129,14 +129,24 @@ import Testing
             try TestSupport.write(batch.payload + [0x0A], to: path)
             let source = FileSource(id: "f", path: path, options: .init(readChunkSize: 4096))
             try await source.connect()
-            var count = 0
+            var lines = 0
             var bytes = 0
+            var items = 0
+            var nextLine: Int64 = 1
             for try await item in source.stream() {
-                count += 1
-                bytes += item.payload.count + 1
+                // Runs of whole lines, each line ended by "\n", numbered on from the last run.
+                #expect(item.payload.last == 0x0A)
+                #expect(item.metadata["line"] == .integer(nextLine))
+                let count = item.payload.filter { $0 == 0x0A }.count
+                #expect(item.metadata["lines"] == .integer(Int64(count)))
+                nextLine += Int64(count)
+                lines += count
+                bytes += item.payload.count
+                items += 1
             }
-            #expect(count == 5000)
+            #expect(lines == 5000)
             #expect(bytes == batch.payload.count + 1)
+            #expect(items >= 5000 / 256 && items < 5000, "lines go in runs, not one item each")
         }
     }
 }

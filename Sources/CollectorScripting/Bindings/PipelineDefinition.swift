@@ -13,14 +13,16 @@ public struct PipelineDefinition: Sendable {
     public var batchSize: Int
 
     /// Builds the pipeline; its events go to `emitter`, its errors are logged to `log`.
-    public func makePipeline(emitter: (any EventEmitter)? = nil, log: LogSink? = nil) throws -> Pipeline {
+    public func makePipeline(
+        emitter: (any EventEmitter)? = nil, log: LogSink? = nil, metrics: MetricsRegistry? = nil
+    ) throws -> Pipeline {
         let sink = deadLetter.map { BackendDeadLetterSink(backend: $0) }
         let handler = DefaultErrorHandler(
             emitter: emitter, logger: log.map { DefaultErrorHandler.logger(to: $0) } ?? DefaultErrorHandler.standardErrorLogger)
         return try Pipeline(
             name: name, sources: [], processors: processors, backends: backends,
             configuration: PipelineConfiguration(batchSize: batchSize), errorHandler: handler, deadLetters: sink,
-            emitter: emitter)
+            emitter: emitter, metrics: metrics)
     }
 
     /// One line: records in, out, dropped, failed, dead letters, stored per backend.

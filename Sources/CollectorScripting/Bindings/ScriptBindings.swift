@@ -25,6 +25,8 @@ public final class ScriptBindings {
     public let log: LogSink
     /// What `env(...)` reads.
     public let environment: ScriptEnvironment
+    /// The engine's metrics and the script's own (`metrics.*`), served with `--metrics`.
+    public let metrics: MetricsRegistry
     private var counters: [String: Int] = [:]
     private var usedIDs = Set<String>()
     private var storages: [ScriptStorage] = []
@@ -49,8 +51,9 @@ public final class ScriptBindings {
 
     public init(
         installingIn lua: LuaState, scriptPath: String, environment: ScriptEnvironment = ScriptEnvironment(),
-        log: LogSink = LogSink(), settings: Settings = Settings()
+        log: LogSink = LogSink(), settings: Settings = Settings(), metrics: MetricsRegistry = MetricsRegistry()
     ) throws {
+        self.metrics = metrics
         self.environment = environment
         self.log = log
         self.settings = settings
@@ -72,6 +75,7 @@ public final class ScriptBindings {
         try EnvironmentBindings.install(in: lua, environment: environment)
         try EventBindings.install(in: lua, bindings: self)
         try RunBindings.install(in: lua, bindings: self)
+        try MetricsLibrary.install(in: lua, registry: metrics)
     }
 
     /// `generator-1`, `generator-2`, ...
@@ -136,6 +140,15 @@ public final class ScriptBindings {
         return totals
     }
 
+    /// Ready while every running pipeline is (for `/ready`); not ready before or after.
+    public func readiness() async -> Readiness {
+        let pipelines = live.withLock { $0 }
+        guard !pipelines.isEmpty else { return .notReady("no pipeline is running") }
+        var parts: [Readiness] = []
+        for pipeline in pipelines { parts.append(await pipeline.readiness()) }
+        return Readiness.all(parts)
+    }
+
     /// Whether pipelines are running now (a signal should stop them rather than interrupt Lua).
     public var isRunningPipelines: Bool { running.withLock { $0 } }
 
@@ -152,7 +165,9 @@ public final class ScriptBindings {
         let definitions = Array(pipelines[started...])
         started = pipelines.count
         var built: [(PipelineDefinition, Pipeline)] = []
-        for definition in definitions { built.append((definition, try definition.makePipeline(emitter: events, log: log))) }
+        for definition in definitions {
+            built.append((definition, try definition.makePipeline(emitter: events, log: log, metrics: metrics)))
+        }
         let pipelines = built
         let events = self.events
         let log = self.log

@@ -16,11 +16,54 @@ public final class ScriptProcessor {
     static var luaType: LuaObjectType<ScriptProcessor> { LuaObjectType(name: "processor") { type in
         type.description { $0.summary }
         type.property("name") { .string($0.processor.name) }
+        // processor.aggregate's running results.
+        type.method("result") { object, call in
+            guard let aggregate = object.processor as? AggregateProcessor else {
+                throw LuaCallError("result: only processor.aggregate keeps results")
+            }
+            try call.push(data: Self.data(aggregate.result))
+            return 1
+        }
     } }
+
+    static func data(_ result: AggregateProcessor.Result) -> DataValue {
+        var counts = DataObject()
+        for (field, values) in result.counts.sorted(by: { $0.key < $1.key }) {
+            var perValue = DataObject()
+            for (value, count) in values.sorted(by: { $0.key < $1.key }) { perValue[value] = .integer(Int64(count)) }
+            counts[field] = .object(perValue)
+        }
+        var statistics = DataObject()
+        for (field, stats) in result.statistics.sorted(by: { $0.key < $1.key }) {
+            var entry: DataObject = [
+                "count": .integer(Int64(stats.count)), "sum": .double(stats.sum),
+                "non_numeric": .integer(Int64(stats.nonNumeric)),
+            ]
+            if stats.count > 0 {
+                entry["min"] = .double(stats.minimum)
+                entry["max"] = .double(stats.maximum)
+                entry["mean"] = stats.mean.map(DataValue.double) ?? .null
+            }
+            statistics[field] = .object(entry)
+        }
+        return ["records": .integer(Int64(result.records)), "counts": .object(counts), "stats": .object(statistics)]
+    }
 }
 
 /// The `processor` table.
 enum ProcessorBindings {
+    /// `collector_lua_memory_bytes{processor,state}`, read from the states at each scrape.
+    static func watchMemory(of processor: LuaProcessor, in registry: MetricsRegistry) {
+        guard let gauge = try? EngineMetrics(registry: registry).luaMemory else { return }
+        let name = processor.name
+        registry.onScrape { [weak processor] in
+            guard let processor else { return }
+            for (index, bytes) in await processor.memoryInUse().enumerated() {
+                try? gauge.labels([name, String(index + 1)]).set(Double(bytes))
+            }
+        }
+    }
+
     static let fileOptions = ["path", "name", "memory", "instructions", "timeout", "parallel"]
 
     static func install(in lua: LuaState, bindings: ScriptBindings) throws {
@@ -35,6 +78,7 @@ enum ProcessorBindings {
             guard let path else { return 0 }
             var settings = LuaProcessorOptions(modulePaths: bindings.modulePaths)
             settings.log = bindings.log
+            settings.metrics = bindings.metrics
             if let workers = bindings.settings.workers { settings.parallelism = workers }
             if let memory = try options.size("memory") { settings.memoryLimit = memory }
             if let instructions = try options.integer("instructions") { settings.instructionLimit = instructions }
@@ -54,8 +98,10 @@ enum ProcessorBindings {
             } catch {
                 throw LuaCallError("processor.file: \(error)")
             }
+            watchMemory(of: processor, in: bindings.metrics)
+            let states = processor.stateCount
             try call.push(LuaObject(ScriptProcessor(
-                processor, summary: "processor.file(\(path), \(settings.parallelism) state\(settings.parallelism == 1 ? "" : "s"))")))
+                processor, summary: "processor.file(\(path), \(states) state\(states == 1 ? "" : "s"))")))
             return 1
         })
         try lua.set(processors, "json_validate", try lua.function("processor.json_validate") { [unowned lua] call in
@@ -66,6 +112,21 @@ enum ProcessorBindings {
             let processor = JSONValidationProcessor(name: try options.string("name") ?? "json_validation", requiredFields: required)
             try call.push(LuaObject(ScriptProcessor(
                 processor, summary: "processor.json_validate(required: \(required.joined(separator: ", ")))")))
+            return 1
+        })
+        try lua.set(processors, "aggregate", try lua.function("processor.aggregate") { [unowned lua] call in
+            let options = try OptionReader(
+                "processor.aggregate", table: try call.optionalArgument(1, as: LuaTable.self),
+                allowed: ["count", "stats", "name"], in: lua)
+            let count = try options.strings("count") ?? []
+            let stats = try options.strings("stats") ?? []
+            guard !count.isEmpty || !stats.isEmpty else {
+                throw LuaCallError("processor.aggregate: give 'count' (fields whose values to count) or 'stats' (numeric fields)")
+            }
+            let processor = AggregateProcessor(
+                name: try options.string("name") ?? bindings.nextID("aggregate"), countValues: count, statistics: stats)
+            try call.push(LuaObject(ScriptProcessor(
+                processor, summary: "processor.aggregate(count: \(count.joined(separator: ", ")); stats: \(stats.joined(separator: ", ")))")))
             return 1
         })
         try lua.setGlobal("processor", table)

@@ -33,6 +33,7 @@ actor LuaProcessorInstance {
         origin = LogOrigin(processor: name)
         try JSONLibrary.install(in: lua)
         try LogLibrary.install(in: lua, sink: options.log ?? LogSink(), origin: origin)
+        if let metrics = options.metrics { try MetricsLibrary.install(in: lua, registry: metrics) }
     }
 
     deinit { executor.stop() }

@@ -19,6 +19,8 @@ public struct LuaProcessorOptions: Sendable {
     public var modulePaths: [String]
     /// Where the processor's `log.*` lines go (nil: the default sink, standard error at `info`).
     public var log: LogSink?
+    /// Where the processor's `metrics.*` families live (nil: the processor has no `metrics`).
+    public var metrics: MetricsRegistry?
 
     public init(
         memoryLimit: Int = 64 << 20, instructionLimit: Int = 10_000_000, timeLimit: Duration = .seconds(1),

@@ -34,11 +34,17 @@ public actor FileSource: DataSource {
         public var validateUTF8: Bool
         /// Bytes per read call.
         public var readChunkSize: Int
+        /// In `.lines` mode with the `.jsonLines` format, `stream()` puts up to
+        /// this many lines in one item (one record each, as the format says):
+        /// an item per line would cost more than the line.
+        public var linesPerItem: Int
 
         public init(
             mode: Mode = .lines, format: DataFormat = .jsonLines, maxLineLength: Int = 16 << 20,
-            maxFileSize: Int = 256 << 20, validateUTF8: Bool = true, readChunkSize: Int = 256 << 10
+            maxFileSize: Int = 256 << 20, validateUTF8: Bool = true, readChunkSize: Int = 256 << 10,
+            linesPerItem: Int = 256
         ) {
+            self.linesPerItem = max(1, linesPerItem)
             self.mode = mode
             self.format = format
             self.maxLineLength = maxLineLength
@@ -93,10 +99,16 @@ public actor FileSource: DataSource {
         return pullStream {
             // `.whole` streams the file once; `.lines` ends after the last line.
             if done.withLock({ $0 }) { return nil }
-            let item = try await self.next()
+            let item = try await self.nextForStream()
             if self.options.mode == .whole || item == nil { done.withLock { $0 = true } }
             return item
         }
+    }
+
+    /// What `stream()` yields next: a run of lines for JSON lines, else as `collect()`.
+    private func nextForStream() async throws -> CollectedData? {
+        guard options.mode == .lines, options.format == .jsonLines, options.linesPerItem > 1 else { return try await next() }
+        return try nextLines()
     }
 
     private func next() async throws -> CollectedData? {
@@ -153,13 +165,49 @@ public actor FileSource: DataSource {
                     metadata: ["path": .string(path), "line": .integer(number), "offset": .integer(start)])
             case .needMore:
                 if atEnd { return nil }
-                let n = try read(fd)
-                if n == 0 {
-                    atEnd = true
-                } else {
-                    chunk.withUnsafeBytes { cursor.append(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
-                }
+                try readMore(fd)
             }
+        }
+    }
+
+    /// Up to `linesPerItem` lines (about 64 KB at most, below the allocator's mmap threshold) as one JSON-lines item.
+    private func nextLines() throws -> CollectedData? {
+        if fd == nil { try openForLines() }
+        guard let fd else { return nil }
+        var payload: [UInt8] = []
+        var first: (offset: Int64, line: Int64)?
+        var count = 0
+        reading: while count < options.linesPerItem && payload.count < 64 << 10 {
+            switch try cursor.next(atEnd: atEnd) {
+            case .line(let line, let start, let number):
+                if first == nil {
+                    first = (start, number)
+                    payload.reserveCapacity(min(64 << 10, (line.count + 1) * options.linesPerItem) + 256)
+                }
+                payload += line
+                payload.append(UInt8(ascii: "\n"))
+                count += 1
+            case .needMore:
+                if atEnd { break reading }
+                try readMore(fd)
+            }
+        }
+        guard let first else { return nil }
+        return CollectedData(
+            sourceID: id, format: options.format, method: .file, payload: payload,
+            metadata: [
+                "path": .string(path), "line": .integer(first.line), "lines": .integer(Int64(count)),
+                "offset": .integer(first.offset),
+            ])
+    }
+
+    /// Feeds the next chunk of the file to the line cursor, or notes the end.
+    private func readMore(_ fd: Int32) throws {
+        let n = try read(fd)
+        if n == 0 {
+            atEnd = true
+        } else {
+            chunk.withUnsafeBytes { cursor.append(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
         }
     }
 

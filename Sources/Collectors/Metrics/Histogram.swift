@@ -39,7 +39,8 @@ public final class Histogram: Sendable {
         observe(Double(seconds) + Double(attoseconds) * 1e-18)
     }
 
-    var snapshot: HistogramSnapshot {
+    /// The buckets, sum and count now.
+    public var snapshot: HistogramSnapshot {
         let (counts, sum) = state.withLock { ($0.counts, $0.sum) }
         var cumulative: [UInt64] = []
         cumulative.reserveCapacity(upperBounds.count)
