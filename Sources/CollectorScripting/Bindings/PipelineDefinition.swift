@@ -72,13 +72,14 @@ enum PipelineBindings {
                 }
                 try checkNoCycle(what, sources: sources, backends: backends + (deadLetter.map { [$0] } ?? []))
                 let once = bindings.settings.once
-                bindings.register(
+                let handle = bindings.register(
                     PipelineDefinition(
                         name: name, sources: sources.map { ($0.source, once && $0.isPolling ? .once : $0.mode) },
                         processors: processors,
                         backends: backends.map(\.backend), deadLetter: deadLetter?.backend, batchSize: batchSize),
                     storages: backends + (deadLetter.map { [$0] } ?? []))
-                return 0
+                try call.push(LuaObject(handle))
+                return 1
             }
             try call.push(define)
             return 1

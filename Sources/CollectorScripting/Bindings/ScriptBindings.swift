@@ -66,6 +66,7 @@ public final class ScriptBindings {
         try lua.register(ScriptSource.luaType)
         try lua.register(ScriptStorage.luaType(in: lua))
         try lua.register(ScriptProcessor.luaType)
+        try lua.register(ScriptPipeline.luaType(in: lua))
         try SourceBindings.install(in: lua, bindings: self)
         try StorageBindings.install(in: lua, bindings: self)
         try ProcessorBindings.install(in: lua, bindings: self)
@@ -102,9 +103,12 @@ public final class ScriptBindings {
         return FileManager.default.fileExists(atPath: beside) ? beside : path
     }
 
-    func register(_ pipeline: PipelineDefinition, storages: [ScriptStorage]) {
+    func register(_ pipeline: PipelineDefinition, storages: [ScriptStorage]) -> ScriptPipeline {
         pipelines.append(pipeline)
         self.storages.append(contentsOf: storages)
+        let handle = ScriptPipeline(pipeline, bindings: self)
+        handles.append(handle)
+        return handle
     }
 
     /// What one pipeline run gave.
@@ -119,11 +123,10 @@ public final class ScriptBindings {
 
     /// Stops the running pipelines gracefully (from a signal handler).
     public let stopper = PipelineStopper()
-    /// Every pipeline run so far, in the order they were registered.
-    public private(set) var outcomes: [Outcome] = []
-    /// How many pipelines have been started (the rest are pending).
-    private var started = 0
-    private let running = Locked(false)
+    /// The handle of each registered pipeline, in order.
+    public private(set) var handles: [ScriptPipeline] = []
+    /// Every pipeline run to its end so far, in the order they were registered.
+    public var outcomes: [Outcome] { handles.compactMap(\.outcome) }
 
     private let live = Locked([Pipeline]())
 
@@ -150,71 +153,69 @@ public final class ScriptBindings {
     }
 
     /// Whether pipelines are running now (a signal should stop them rather than interrupt Lua).
-    public var isRunningPipelines: Bool { running.withLock { $0 } }
+    public var isRunningPipelines: Bool { live.withLock { !$0.isEmpty } }
 
-    /// Whether some registered pipelines have not run yet.
-    public var hasPendingPipelines: Bool { started < pipelines.count }
+    /// Whether some registered pipelines have not started yet.
+    public var hasPendingPipelines: Bool { handles.contains { $0.state == .pending } }
 
-    /// Runs the registered pipelines that have not run yet, concurrently,
-    /// until their sources end or `stopper` stops them (they drain and
-    /// flush). Functions of the script run on this thread meanwhile.
+    /// Starts the registered pipelines that have not started, then waits for
+    /// every running one (those started with `p:start()` too) to end — their
+    /// sources end, or `stopper` stops them (they drain and flush). Functions
+    /// of the script run on this thread meanwhile. Returns what ended now.
     @discardableResult
     public func runPendingPipelines() throws -> [Outcome] {
-        guard hasPendingPipelines, !settings.checkOnly else { return [] }
-        for storage in storages { storage.release() }
-        let definitions = Array(pipelines[started...])
-        started = pipelines.count
-        var built: [(PipelineDefinition, Pipeline)] = []
-        for definition in definitions {
-            built.append((definition, try definition.makePipeline(emitter: events, log: log, metrics: metrics)))
-        }
-        let pipelines = built
-        let events = self.events
-        let log = self.log
-        let stop = stopper
-        running.withLock { $0 = true }
-        live.withLock { $0 = pipelines.map(\.1) }
-        defer {
-            running.withLock { $0 = false }
-            live.withLock { $0 = [] }
-        }
-        // The script's thread runs its functions (processors, handlers) while it waits.
-        let results = try loop.run { () async -> [Outcome] in
-            defer { log.flush() }
-            let outcomes = await Self.run(pipelines, stop: stop)
-            await events.drain()  // handlers see every event of the run
-            return outcomes
-        }
-        outcomes += results
-        return results
+        guard !settings.checkOnly else { return [] }
+        for handle in handles where handle.state == .pending { try handle.start() }
+        let running = handles.filter { $0.state == .running }
+        guard !running.isEmpty else { return [] }
+        for handle in running { try handle.wait() }
+        return running.compactMap(\.outcome)
     }
 
-    private static func run(_ pipelines: [(PipelineDefinition, Pipeline)], stop: PipelineStopper) async -> [Outcome] {
-        for (_, pipeline) in pipelines { stop.add(pipeline) }
-        return await withTaskGroup(of: (Int, Outcome).self) { group in
-            for (index, (definition, pipeline)) in pipelines.enumerated() {
-                group.addTask {
-                    let backendIDs = definition.backends.map(\.id)
-                    var deadLetter = definition.deadLetter
-                    if let dl = deadLetter, backendIDs.contains(dl.id) { deadLetter = nil }
-                    do { try await deadLetter?.connect() } catch {
-                        let info = ErrorInfo(from: error, layer: .storage, operation: "connect")
-                        let line = "pipeline \(definition.name): dead-letter backend failed: \(info.message)"
-                        return (index, Outcome(name: definition.name, summary: line, succeeded: false, report: nil, backendIDs: backendIDs))
-                    }
-                    for (source, mode) in definition.sources { try? await pipeline.add(source, mode: mode) }
-                    let report = await pipeline.run()
-                    await deadLetter?.disconnect()
-                    let line = PipelineDefinition.summary(name: definition.name, report: report, backendIDs: backendIDs)
-                    return (index, Outcome(
-                        name: definition.name, summary: line, succeeded: report.status != .failed, report: report,
-                        backendIDs: backendIDs))
-                }
-            }
-            var outcomes = [Outcome?](repeating: nil, count: pipelines.count)
-            for await (index, outcome) in group { outcomes[index] = outcome }
-            return outcomes.compactMap { $0 }
+    /// Builds and starts one pipeline in the background (see `ScriptPipeline.start()`).
+    func start(_ definition: PipelineDefinition) throws -> (Pipeline, Task<Outcome, Never>) {
+        for storage in storages { storage.release() }
+        let pipeline = try definition.makePipeline(emitter: events, log: log, metrics: metrics)
+        live.withLock { $0.append(pipeline) }
+        stopper.add(pipeline)
+        let task = Self.launch(definition, pipeline)
+        return (pipeline, task)
+    }
+
+    private static func launch(_ definition: PipelineDefinition, _ pipeline: Pipeline) -> Task<Outcome, Never> {
+        Task { await run(definition, pipeline) }
+    }
+
+    /// Waits for a started pipeline, running the script's functions meanwhile; then delivers its last events.
+    func wait(for task: Task<Outcome, Never>, pipeline: Pipeline) throws -> Outcome {
+        let events = self.events
+        let log = self.log
+        let outcome = try loop.run { () async -> Outcome in
+            let outcome = await task.value
+            await events.drain()  // handlers see every event of the run
+            log.flush()
+            return outcome
         }
+        live.withLock { $0.removeAll { $0 === pipeline } }
+        return outcome
+    }
+
+    private static func run(_ definition: PipelineDefinition, _ pipeline: Pipeline) async -> Outcome {
+        let backendIDs = definition.backends.map(\.id)
+        var deadLetter = definition.deadLetter
+        if let dl = deadLetter, backendIDs.contains(dl.id) { deadLetter = nil }
+        do { try await deadLetter?.connect() } catch {
+            let info = ErrorInfo(from: error, layer: .storage, operation: "connect")
+            let line = "pipeline \(definition.name): dead-letter backend failed: \(info.message)"
+            return Outcome(name: definition.name, summary: line, succeeded: false, report: nil, backendIDs: backendIDs)
+        }
+        for (source, mode) in definition.sources { try? await pipeline.add(source, mode: mode) }
+        let report = await pipeline.run()
+        await deadLetter?.disconnect()
+        let line = PipelineDefinition.summary(name: definition.name, report: report, backendIDs: backendIDs)
+        return Outcome(
+            name: definition.name, summary: line, succeeded: report.status != .failed, report: report,
+            backendIDs: backendIDs)
     }
 }
 

@@ -1,5 +1,6 @@
 import Collectors
 import Foundation
+import Glibc
 import LuaRuntime
 
 /// Lets engine tasks run code on the thread that owns the script's Lua state.
@@ -15,6 +16,8 @@ public final class ScriptLoop: @unchecked Sendable {
     private let condition = NSCondition()
     private var jobs: [() -> Void] = []
     private var pumping = 0
+    /// The pipe that wakes a hosting thread's own event loop (see `host()`).
+    private var wakePipe: (read: Int32, write: Int32)?
 
     /// `perform` was called while no `run` was waiting for work.
     public struct Stopped: Error, CustomStringConvertible {
@@ -58,6 +61,42 @@ public final class ScriptLoop: @unchecked Sendable {
         condition.unlock()
     }
 
+    /// For a thread that waits in an event loop of its own (the REPL's line
+    /// editor) rather than in `run(_:)`: from now on `perform` queues its
+    /// jobs and writes a byte to the returned descriptor; the thread then
+    /// calls `runPending()`. Until `endHosting()`.
+    public func host() -> Int32 {
+        condition.lock()
+        defer { condition.unlock() }
+        pumping += 1
+        if let wakePipe { return wakePipe.read }
+        var fds: [Int32] = [0, 0]
+        guard pipe(&fds) == 0 else { return -1 }
+        _ = fcntl(fds[0], F_SETFL, fcntl(fds[0], F_GETFL) | O_NONBLOCK)
+        _ = fcntl(fds[1], F_SETFL, fcntl(fds[1], F_GETFL) | O_NONBLOCK)
+        wakePipe = (fds[0], fds[1])
+        return fds[0]
+    }
+
+    public func endHosting() {
+        condition.lock()
+        pumping -= 1
+        condition.unlock()
+    }
+
+    /// Runs the jobs queued so far, on the calling thread (the one that owns the state).
+    public func runPending() {
+        condition.lock()
+        let batch = jobs
+        jobs = []
+        if let wakePipe {
+            var sink = [UInt8](repeating: 0, count: 64)
+            while Glibc.read(wakePipe.read, &sink, sink.count) > 0 {}
+        }
+        condition.unlock()
+        for job in batch { job() }
+    }
+
     /// Runs `job` on the script's thread and returns its result.
     /// - Throws: `Stopped` when no `run` is waiting for work; what `job` throws.
     public func perform<T: Sendable>(_ job: @escaping @Sendable () throws -> T) async throws -> T {
@@ -70,6 +109,10 @@ public final class ScriptLoop: @unchecked Sendable {
             }
             jobs.append { continuation.resume(with: Result { try job() }) }
             condition.signal()
+            if let wakePipe {
+                var byte: UInt8 = 1
+                _ = Glibc.write(wakePipe.write, &byte, 1)
+            }
         }
     }
 }

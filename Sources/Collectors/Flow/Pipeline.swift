@@ -194,6 +194,7 @@ public actor Pipeline {
             do {
                 for record in output { try await recordQueue.send(record) }
             } catch {
+                await processing.closeTaps()
                 recordQueue.finish()
                 return
             }
@@ -202,6 +203,7 @@ public actor Pipeline {
         for record in await processing.finish() {
             do { try await recordQueue.send(record) } catch { break }
         }
+        await processing.closeTaps()
         recordQueue.finish()
     }
 
