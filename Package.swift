@@ -136,6 +136,7 @@ let package = Package(
             name: "CollectorScripting",
             dependencies: [
                 "LuaRuntime", "Collectors", "CollectorValues", "CollectorSources", "CollectorStorage", "CollectorSQLite",
+                "CollectorPostgres", "CollectorWebSocket",
             ],
             swiftSettings: strict
         ),

@@ -1,3 +1,4 @@
+import CollectorPostgres
 import CollectorSQLite
 import CollectorStorage
 import CollectorValues
@@ -129,6 +130,32 @@ enum StorageBindings {
                 "storage.memory", table: try call.optionalArgument(1, as: LuaTable.self), allowed: ["id"], in: lua)
             let id = try options.string("id") ?? bindings.nextID("memory")
             try call.push(LuaObject(ScriptStorage(MemoryStorage(id: id), summary: "storage.memory(\(id))")))
+            return 1
+        })
+        try lua.set(storage, "postgres", try lua.function("storage.postgres") { [unowned lua] call in
+            let options = try OptionReader(
+                "storage.postgres", table: try call.optionalArgument(1, as: LuaTable.self),
+                allowed: ["id", "url", "table", "layout", "connect_timeout", "rows_per_statement"], in: lua)
+            let tableName = try options.string("table") ?? "records"
+            let layout = try options.choice("layout", ["document", "readings"]) ?? (tableName == "readings" ? "readings" : "document")
+            var settings = PostgresOptions(table: tableName, layout: layout == "readings" ? SQLiteOptions.readings.layout : .document)
+            if let timeout = try options.duration("connect_timeout") {
+                settings.connectTimeoutSeconds = max(1, Int(timeout.components.seconds))
+            }
+            if let rows = try options.integer("rows_per_statement") { settings.rowsPerStatement = max(1, rows) }
+            let id = try options.string("id") ?? bindings.nextID("postgres")
+            // The URL may come from the script (env("DATABASE_URL")) or, when absent, DATABASE_URL;
+            // its password never shows in tostring, errors or logs.
+            let backend: PostgresStorage
+            do {
+                backend = try PostgresStorage(
+                    id: id, url: try options.string("url"), options: settings,
+                    environment: bindings.environment.process.merging(bindings.environment.overrides) { $1 })
+            } catch {
+                throw LuaCallError("storage.postgres: \(ErrorInfo(from: error, layer: .storage, operation: "configure").message)")
+            }
+            try call.push(LuaObject(ScriptStorage(
+                backend, summary: "storage.postgres(\(backend.redactedURL), table \(tableName), \(layout) layout)")))
             return 1
         })
         try lua.set(storage, "null", try lua.function("storage.null") { [unowned lua] call in
