@@ -148,7 +148,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CollectorScriptingTests",
-            dependencies: ["CollectorScripting", "LuaRuntime", "Collectors", "CollectorValues"],
+            dependencies: ["CollectorScripting", "LuaRuntime", "Collectors", "CollectorValues", "CollectorSQLite"],
             swiftSettings: strict
         ),
         .testTarget(

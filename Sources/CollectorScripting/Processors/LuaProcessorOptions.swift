@@ -16,16 +16,20 @@ public struct LuaProcessorOptions: Sendable {
     public var parallelism: Int
     /// `require` search templates for the processor's modules.
     public var modulePaths: [String]
+    /// When a reloaded version is rolled back after it was swapped in.
+    public var reloadPolicy: ReloadPolicy
 
     public init(
         memoryLimit: Int = 64 << 20, instructionLimit: Int = 10_000_000, timeLimit: Duration = .seconds(1),
-        parallelism: Int = ProcessInfo.processInfo.activeProcessorCount, modulePaths: [String] = []
+        parallelism: Int = ProcessInfo.processInfo.activeProcessorCount, modulePaths: [String] = [],
+        reloadPolicy: ReloadPolicy = ReloadPolicy()
     ) {
         self.memoryLimit = memoryLimit
         self.instructionLimit = instructionLimit
         self.timeLimit = timeLimit
         self.parallelism = max(1, parallelism)
         self.modulePaths = modulePaths
+        self.reloadPolicy = reloadPolicy
     }
 
     var luaOptions: LuaOptions {
