@@ -6,6 +6,8 @@ import LuaRuntime
 /// with `arg` set, Ctrl-C interrupting the script, and errors reported with a traceback.
 struct RunCommand {
     let arguments: [String]
+    /// `--watch`: reload the pipelines' Lua processors when their files change.
+    var watch = false
 
     static let help = """
         usage: collector run SCRIPT.lua [ARGS...]
@@ -17,9 +19,15 @@ struct RunCommand {
         run after it, concurrently, until their sources end; SIGINT or SIGTERM
         stops them gracefully (drain, flush; a second Ctrl-C exits at once).
         One summary line per pipeline is printed at the end.
+
+        --watch before SCRIPT reloads the pipelines' processors when their
+        files (or the modules they require) change; see docs/hot-reload.md.
         """
 
     func execute() -> Int32 {
+        if arguments.first == "--watch" {
+            return RunCommand(arguments: Array(arguments.dropFirst()), watch: true).execute()
+        }
         guard let path = arguments.first, !path.hasPrefix("-") || path == "-" else {
             if arguments.first == "-h" || arguments.first == "--help" {
                 print(Self.help)
@@ -51,6 +59,8 @@ struct RunCommand {
             }
             fflush(nil)  // Lua prints through C stdio
             guard !bindings.pipelines.isEmpty else { return 0 }
+            let watcher = watch ? try bindings.watchProcessors() : nil
+            defer { watcher?.stop() }
             let stopper = PipelineStopper()
             let signals = PipelineSignals(stopper)
             defer { signals.cancel() }

@@ -9,6 +9,7 @@ let usage = """
     commands:
       run SCRIPT.lua [ARGS...]   run a Lua script with the engine (full standard library)
       repl [SCRIPT.lua]          an interactive Lua session (reads stdin when it is not a terminal)
+      test PATH...               run processors' inline tests and *_test.lua files
       help                       show this help
 
     options:
@@ -30,6 +31,8 @@ case "run":
     exit(RunCommand(arguments: arguments).execute())
 case "repl":
     exit(ReplCommand(arguments: arguments).execute())
+case "test":
+    exit(TestCommand(arguments: arguments).execute())
 case "help", "-h", "--help":
     print(usage)
 case "--version", "version":

@@ -56,15 +56,17 @@ public struct ReloadOutcome: Sendable, Hashable, CustomStringConvertible {
         case .unchanged:
             return head + "unchanged: version \(runningVersion) keeps running"
         case .failed:
-            return head + "reload failed (\(stage?.rawValue ?? "?")) at \(place): \(message); version \(runningVersion) keeps running"
+            return head + "reload of version \(version) failed (\(stage?.rawValue ?? "?")): \(located); version \(runningVersion) keeps running"
         case .rolledBack:
-            return head + "rolled back to version \(runningVersion): version \(version) \(message) (first failure at \(place))"
+            return head + "rolled back to version \(runningVersion): version \(version) \(message)"
         }
     }
 
-    private var place: String {
-        guard let file else { return "?" }
-        return line.map { "\(file):\($0)" } ?? file
+    /// The message with the file and line of the problem in front, once.
+    private var located: String {
+        guard let file else { return message }
+        let place = line.map { "\(file):\($0)" } ?? file
+        return message.hasPrefix(place) || message.contains("\(file):") ? message : "\(place): \(message)"
     }
 
     /// The event's data.

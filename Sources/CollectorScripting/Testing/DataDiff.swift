@@ -54,7 +54,8 @@ struct DataDiff {
             return lines
         case (.object(let expected)?, .object(let got)?):
             var lines: [String] = []
-            for (key, value) in expected {
+            // Sorted, so that the same difference always reads the same (Lua tables have no order).
+            for (key, value) in expected.sorted(by: { $0.key < $1.key }) {
                 let field = Self.field(path, key)
                 if let other = got[key] {
                     lines += differences(expected: value, got: other, path: field)
@@ -62,7 +63,7 @@ struct DataDiff {
                     lines.append("\(field): missing (expected \(describe(value)))")
                 }
             }
-            for (key, value) in got where expected[key] == nil {
+            for (key, value) in got.sorted(by: { $0.key < $1.key }) where expected[key] == nil {
                 lines.append("\(Self.field(path, key)): unexpected (got \(describe(value)))")
             }
             return lines

@@ -89,8 +89,11 @@ enum TestLibrary {
 
         expect = {}
 
+        -- rawequal(1, 1.0) is true in Lua: the number kinds must agree as well.
+        local function same(a, b) return rawequal(a, b) and math.type(a) == math.type(b) end
+
         function expect.eq(got, want, note)
-          if rawequal(got, want) then return end
+          if same(got, want) then return end
           if not (convertible(got) and convertible(want)) then
             fail(note, "expected " .. describe(want) .. ", got " .. describe(got))
           end
@@ -99,7 +102,7 @@ enum TestLibrary {
         end
 
         function expect.ne(got, other, note)
-          if rawequal(got, other) or (convertible(got) and convertible(other) and not diff(got, other)) then
+          if same(got, other) or (convertible(got) and convertible(other) and not diff(got, other)) then
             fail(note, "expected a value other than " .. describe(other))
           end
         end
