@@ -39,7 +39,7 @@ final class DirectoryWatcher: Sendable {
     private static let mask = UInt32(IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_CREATE | IN_DELETE)
 
     /// - Parameter onChange: called on the watcher's thread with the changed files' paths.
-    init(quietPeriod: Duration = .milliseconds(75), onChange: @escaping @Sendable (Set<String>) -> Void) throws {
+    init(quietPeriod: Duration = .milliseconds(50), onChange: @escaping @Sendable (Set<String>) -> Void) throws {
         let descriptor = inotify_init1(Int32(IN_CLOEXEC | IN_NONBLOCK))
         guard descriptor >= 0 else { throw Self.error("inotify_init1") }
         var pipeEnds: [Int32] = [0, 0]

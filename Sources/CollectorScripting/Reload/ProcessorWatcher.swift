@@ -15,7 +15,7 @@ public final class ProcessorWatcher: Sendable {
 
     /// Starts watching; the files are watched when this returns.
     /// - Parameter quietPeriod: how long a file must stay unchanged before it is reloaded.
-    public init(processors: [LuaProcessor], quietPeriod: Duration = .milliseconds(75)) throws {
+    public init(processors: [LuaProcessor], quietPeriod: Duration = .milliseconds(50)) throws {
         var unique: [LuaProcessor] = []
         for processor in processors where processor.file != nil && !unique.contains(where: { $0 === processor }) {
             unique.append(processor)

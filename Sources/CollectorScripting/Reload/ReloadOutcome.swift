@@ -52,7 +52,7 @@ public struct ReloadOutcome: Sendable, Hashable, CustomStringConvertible {
         let head = "processor \(processor): "
         switch kind {
         case .reloaded:
-            return head + "reloaded: version \(version) (\(scriptHash)) runs now" + (message.isEmpty ? "" : "; \(message)")
+            return head + "reloaded: version \(version) (\(scriptHash)) is swapped in" + (message.isEmpty ? "" : "; \(message)")
         case .unchanged:
             return head + "unchanged: version \(runningVersion) keeps running"
         case .failed:

@@ -10,7 +10,7 @@ extension ScriptBindings {
 
     /// Starts reloading the registered pipelines' processors when their files
     /// (or the modules they require) change: `collector run --watch`.
-    public func watchProcessors(quietPeriod: Duration = .milliseconds(75)) throws -> ProcessorWatcher {
+    public func watchProcessors(quietPeriod: Duration = .milliseconds(50)) throws -> ProcessorWatcher {
         try ProcessorWatcher(processors: fileProcessors, quietPeriod: quietPeriod)
     }
 }
