@@ -66,7 +66,7 @@ struct TestCommandTests {
         let outcome = try Collector.run(["test", module, folder.appendingPathComponent("processors").path])
         #expect(outcome.status == 1, "\(outcome.stdout)\(outcome.stderr)")
         let lines = outcome.stdout.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-        #expect(lines.contains("  FAIL  converts celsius"))
+        #expect(lines.contains("  FAIL  converts celsius (\(module):3)"), "\(outcome.stdout)")
         #expect(lines.contains("        output.value: expected 104.0 (float), got 104 (integer)"), "\(outcome.stdout)")
         #expect(lines.contains("  ok    drops text"))
         #expect(lines.contains { $0.hasPrefix("  FAIL  null is not nil (") && $0.hasSuffix("more_test.lua:2)") }, "\(outcome.stdout)")

@@ -43,7 +43,7 @@ struct ReloadTests {
         ("a failing init", "return { init = function() error('no config') end, process = function(r) return r end }", .initialize, "no config", 1),
         ("no process function", "return { init = function() end }", .load, "has no process(record, emit) function", nil),
         ("a hook that is not a function", "return { process = function(r) return r end, shutdown = 3 }", .load, "'shutdown' must be a function", nil),
-        ("a failing inline test", stampModule(2).replacingOccurrences(of: "r.v = 2", with: "r.v = 3"), .test, "inline test 'stamps version 2' failed: output.v: expected 2, got 3", nil),
+        ("a failing inline test", stampModule(2).replacingOccurrences(of: "r.v = 2", with: "r.v = 3"), .test, "inline test 'stamps version 2' failed: output.v: expected 2, got 3", 3),
         ("an error at load", "error('not today')", .load, "not today", 1),
     ]
 

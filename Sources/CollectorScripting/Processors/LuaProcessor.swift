@@ -19,9 +19,11 @@ import LuaRuntime
 /// of its first records is rolled back (see `ReloadPolicy` and
 /// docs/hot-reload.md). `reloads` counts and reports what happened.
 public final class LuaProcessor: JSONDocumentProcessor {
+    /// Names the processor in errors, dead letters, events and log lines.
     public let name: String
     /// The file the processor was loaded from, if it was.
     public let file: String?
+    /// The limits and parallelism of its states; every version gets the same.
     public let options: LuaProcessorOptions
     /// Counters, latest outcomes, events and log lines of the reloads.
     public let reloads = ReloadMonitor()
@@ -219,10 +221,13 @@ public final class LuaProcessor: JSONDocumentProcessor {
         } catch {
             return failed(number: number, source: source, error)
         }
-        if await version.instances[0].hasInlineTests(),
-            let failure = await InlineTests.run(source: source, chunkName: chunkName, name: name, options: options).firstFailure
-        {
-            return conclude(.failed, number: number, hash: version.hash, stage: .test, message: failure, file: file)
+        if await version.instances[0].hasInlineTests() {
+            let tests = await InlineTests.run(source: source, chunkName: chunkName, name: name, options: options)
+            if let failure = tests.firstFailure {
+                let line = tests.cases.first { !$0.passed }?.location.flatMap { $0.split(separator: ":").last.flatMap { Int($0) } }
+                return conclude(.failed, number: number, hash: version.hash, stage: .test, message: failure,
+                    file: file ?? ProcessorModule.displayName(chunkName), line: line)
+            }
         }
         // The swap: between two batches, for every state at once.
         await batches.lock()
@@ -254,7 +259,8 @@ public final class LuaProcessor: JSONDocumentProcessor {
     private func failed(number: Int, source: String, _ error: ProcessorVersion.LoadError) -> ReloadOutcome {
         let lua = error.error
         // A module that failed to load is quoted inside require's message: its own path is the last word.
-        let place = lua.chunkName.flatMap { $0.split(whereSeparator: \.isWhitespace).last.map(String.init) } ?? file
+        let place = lua.chunkName.flatMap { $0.split(whereSeparator: \.isWhitespace).last.map(String.init) }
+            ?? file ?? ProcessorModule.displayName(chunkName)
         return conclude(
             .failed, number: number, hash: ScriptHash.of(source), stage: error.stage, message: lua.message, file: place, line: lua.line)
     }

@@ -49,10 +49,4 @@ final class AsyncLock: Sendable {
         }
         next?.resume()
     }
-
-    func withLock<T: Sendable>(_ body: () async throws -> T) async rethrows -> T {
-        await lock()
-        defer { unlock() }
-        return try await body()
-    }
 }

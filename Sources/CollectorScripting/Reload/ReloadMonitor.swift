@@ -29,6 +29,7 @@ public final class ReloadMonitor: Sendable {
 
     init() {}
 
+    /// The counters now.
     public var statistics: Statistics { state.withLock { $0.statistics } }
 
     /// The latest outcomes, oldest first (`unchanged` is not kept).

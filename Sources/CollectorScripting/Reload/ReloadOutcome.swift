@@ -2,6 +2,7 @@ import CollectorValues
 
 /// What became of one reload of a Lua processor.
 public struct ReloadOutcome: Sendable, Hashable, CustomStringConvertible {
+    /// What happened.
     public enum Kind: String, Sendable, Hashable {
         /// The new version was swapped in (it is then on probation).
         case reloaded
@@ -15,6 +16,7 @@ public struct ReloadOutcome: Sendable, Hashable, CustomStringConvertible {
         case unchanged
     }
 
+    /// What happened.
     public var kind: Kind
     /// The processor's name.
     public var processor: String

@@ -39,9 +39,22 @@ enum InlineTests {
         }
         let runner = CaseRunner(lua: lua, module: module, emit: emit)
         for (index, test) in tests.enumerated() {
-            file.cases.append(runner.run(test, number: index + 1))
+            var result = runner.run(test, number: index + 1)
+            if !result.passed { result.location = line(naming: result.name, in: source).map { "\(path):\($0)" } }
+            file.cases.append(result)
         }
         return file
+    }
+
+    /// The first line of the source that quotes a test's name: where the test is, as far as the
+    /// text can say (a table carries no line of its own).
+    private static func line(naming name: String, in source: String) -> Int? {
+        let quoted = ["\"\(name)\"", "'\(name)'"]
+        for (index, line) in source.split(separator: "\n", omittingEmptySubsequences: false).enumerated()
+        where quoted.contains(where: { line.contains($0) }) {
+            return index + 1
+        }
+        return nil
     }
 
     /// Runs the module's tests in a fresh state of their own, on a thread of

@@ -1,11 +1,13 @@
 /// The tests of several files, and how a test runner shows them.
 public struct ProcessorTestReport: Sendable, Hashable {
+    /// Each file, in the order it ran.
     public var files: [ProcessorTestFile]
 
     public init(files: [ProcessorTestFile]) {
         self.files = files
     }
 
+    /// Tests that passed and failed, over all files.
     public var passed: Int { files.reduce(0) { $0 + $1.passed } }
     public var failed: Int { files.reduce(0) { $0 + $1.failed } }
     /// Files that did not load (their tests did not run).

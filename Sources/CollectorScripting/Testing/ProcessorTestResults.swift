@@ -1,5 +1,6 @@
 /// The outcome of one test of a processor.
 public struct ProcessorTestCase: Sendable, Hashable {
+    /// The test's `name` (inline tests without one are `test N`).
     public var name: String
     /// Why it failed, one line per difference or error; empty when it passed.
     public var failure: [String]
@@ -12,11 +13,13 @@ public struct ProcessorTestCase: Sendable, Hashable {
         self.location = location
     }
 
+    /// Whether it passed (no failure lines).
     public var passed: Bool { failure.isEmpty }
 }
 
 /// The tests of one file: a processor module's inline tests, or a `*_test.lua` file.
 public struct ProcessorTestFile: Sendable, Hashable {
+    /// Which of the two kinds of tests the file holds.
     public enum Kind: String, Sendable, Hashable {
         /// The `tests` table of a processor module.
         case inline
@@ -24,8 +27,11 @@ public struct ProcessorTestFile: Sendable, Hashable {
         case testFile = "test file"
     }
 
+    /// The file as it was given (a module's chunk name for tests run before a reload).
     public var path: String
+    /// Which kind of tests the file holds.
     public var kind: Kind
+    /// Each test, in the order it ran.
     public var cases: [ProcessorTestCase]
     /// Set when the file could not be loaded (its tests did not run).
     public var loadError: String?
@@ -37,6 +43,7 @@ public struct ProcessorTestFile: Sendable, Hashable {
         self.loadError = loadError
     }
 
+    /// How many of its tests passed, and failed.
     public var passed: Int { cases.filter(\.passed).count }
     public var failed: Int { cases.count - passed }
 

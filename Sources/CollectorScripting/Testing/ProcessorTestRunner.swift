@@ -15,6 +15,7 @@ public struct ProcessorTestRunner: Sendable {
         public var description: String { "no such file or directory: \(path)" }
     }
 
+    /// Limits of the test states, and module paths searched after the file's own directory.
     public var options: LuaProcessorOptions
 
     public init(options: LuaProcessorOptions = LuaProcessorOptions(parallelism: 1)) {
