@@ -133,7 +133,10 @@ let package = Package(
         ),
         .executableTarget(
             name: "collector-bench",
-            dependencies: ["LuaRuntime", "CollectorValues", "CollectorSQLite"],
+            dependencies: [
+                "LuaRuntime", "CollectorValues", "CollectorSQLite", "CollectorScripting", "CollectorSources", "CollectorStorage",
+                "Collectors",
+            ],
             swiftSettings: strict
         ),
         .testTarget(
