@@ -91,4 +91,23 @@ struct TestCommandTests {
         let help = try Collector.run(["test", "--help"])
         #expect(help.status == 0 && help.stdout.contains("*_test.lua"))
     }
+
+    @Test func aPipelineWhoseProcessorFailsItsInlineTestsDoesNotStart() throws {
+        let folder = try Self.folder()
+        let module = try Self.write(
+            Self.processor.replacingOccurrences(of: "r.unit = \"F\"", with: "r.unit = \"K\""), "processors/readings.lua", in: folder)
+        let script = try Self.write("""
+            pipeline "p" {
+              from = { source.generator { count = 10 } },
+              process = { processor.file "processors/readings.lua" },
+              to = { storage.memory {} },
+            }
+            """, "main.lua", in: folder)
+        let outcome = try Collector.run(["run", script])
+        #expect(outcome.status == 1)
+        #expect(
+            outcome.stderr.contains(
+                "\(script):3: processor.file: \(module):3: inline test 'converts celsius' failed: output.unit: expected \"F\", got \"K\""),
+            "\(outcome.stderr)")
+    }
 }

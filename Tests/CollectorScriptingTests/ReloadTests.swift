@@ -219,7 +219,7 @@ struct ReloadTests {
         do {
             _ = try await LuaProcessor.load(name: "stamp", source: broken, chunkName: "@stamp.lua")
         } catch let error as LuaError {
-            #expect(error.message == "inline test 'stamps version 1' failed: output.v: expected 1 (integer), got 1.0 (float)")
+            #expect(error.message == "stamp.lua:3: inline test 'stamps version 1' failed: output.v: expected 1 (integer), got 1.0 (float)")
         }
     }
 }

@@ -79,12 +79,22 @@ public final class LuaProcessor: JSONDocumentProcessor {
         } catch {
             throw error.error
         }
-        if await version.instances[0].hasInlineTests(),
-            let failure = await InlineTests.run(source: source, chunkName: chunkName, name: name, options: options).firstFailure
-        {
-            throw LuaError(.runtime, failure)
+        if let failure = await testFailure(of: version, source: source, chunkName: chunkName, name: name, options: options) {
+            let place = ProcessorModule.displayName(chunkName) + (failure.line.map { ":\($0)" } ?? "")
+            throw LuaError(.runtime, "\(place): \(failure.message)")
         }
         return LuaProcessor(name: name, file: file, chunkName: chunkName, options: options, version: version)
+    }
+
+    /// The first failing inline test of a loaded version, and the line that names it.
+    private static func testFailure(
+        of version: ProcessorVersion, source: String, chunkName: String, name: String, options: LuaProcessorOptions
+    ) async -> (message: String, line: Int?)? {
+        guard await version.instances[0].hasInlineTests() else { return nil }
+        let tests = await InlineTests.run(source: source, chunkName: chunkName, name: name, options: options)
+        guard let message = tests.firstFailure else { return nil }
+        let location = tests.cases.first { !$0.passed }?.location
+        return (message, location.flatMap { $0.split(separator: ":").last.flatMap { Int($0) } })
     }
 
     private static func read(_ path: String) throws -> String {
@@ -221,13 +231,10 @@ public final class LuaProcessor: JSONDocumentProcessor {
         } catch {
             return failed(number: number, source: source, error)
         }
-        if await version.instances[0].hasInlineTests() {
-            let tests = await InlineTests.run(source: source, chunkName: chunkName, name: name, options: options)
-            if let failure = tests.firstFailure {
-                let line = tests.cases.first { !$0.passed }?.location.flatMap { $0.split(separator: ":").last.flatMap { Int($0) } }
-                return conclude(.failed, number: number, hash: version.hash, stage: .test, message: failure,
-                    file: file ?? ProcessorModule.displayName(chunkName), line: line)
-            }
+        if let failure = await Self.testFailure(of: version, source: source, chunkName: chunkName, name: name, options: options) {
+            return conclude(
+                .failed, number: number, hash: version.hash, stage: .test, message: failure.message,
+                file: file ?? ProcessorModule.displayName(chunkName), line: failure.line)
         }
         // The swap: between two batches, for every state at once.
         await batches.lock()
