@@ -148,7 +148,10 @@ let package = Package(
         ),
         .executableTarget(
             name: "collector-bench",
-            dependencies: ["LuaRuntime", "CollectorValues", "CollectorSQLite"],
+            dependencies: [
+                "LuaRuntime", "CollectorValues", "CollectorSQLite", "CollectorScripting", "CollectorSources", "CollectorStorage",
+                "Collectors",
+            ],
             swiftSettings: strict
         ),
         .testTarget(
@@ -163,7 +166,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CollectorScriptingTests",
-            dependencies: ["CollectorScripting", "LuaRuntime", "Collectors", "CollectorValues"],
+            dependencies: ["CollectorScripting", "LuaRuntime", "Collectors", "CollectorValues", "CollectorSQLite"],
             swiftSettings: strict
         ),
         .testTarget(

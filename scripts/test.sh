@@ -38,4 +38,6 @@ for example in examples/*.lua; do
     (cd "$examples_dir" && DB="$examples_dir/quickstart.db" "$root/.build/debug/collector" run "$root/$example" >/dev/null)
 done
 rm -rf "$examples_dir"
+echo "test: running the example processors' tests"
+.build/debug/collector test examples/processors/readings.lua examples/processors >/dev/null
 echo "test: all passed"

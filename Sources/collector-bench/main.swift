@@ -5,6 +5,7 @@
 //   lua          Swift->Lua calls/s, Lua->Swift calls/s, canonical record round trip
 //   json FILE    JSON decode and encode of a JSON-lines file (the canonical workload)
 //   sqlite FILE  SQLite insert of FILE's processed rows vs the sqlite3 shell's .import
+//   reload [S]   hot reload under full load: save-to-swap time, throughput with 1 reload/s vs none (S seconds a round)
 import Foundation
 
 let arguments = Array(CommandLine.arguments.dropFirst())
@@ -24,8 +25,10 @@ do {
             exit(2)
         }
         try await runSQLiteBenchmark(path: arguments[1])
+    case "reload":
+        try await runReloadBenchmark(seconds: arguments.count > 1 ? max(1, Int(arguments[1]) ?? 10) : 10)
     default:
-        print("usage: collector-bench [lua | json FILE.jsonl | sqlite FILE.jsonl]")
+        print("usage: collector-bench [lua | json FILE.jsonl | sqlite FILE.jsonl | reload [SECONDS]]")
         exit(2)
     }
 } catch {

@@ -29,6 +29,8 @@ struct RunCommand {
         without starting a source; prints the problems with file:line.
 
         options:
+          --watch              reload the pipelines' processor files (and the modules they
+                               require) when they change; see docs/hot-reload.md
           --once               polling sources (http) collect once
           --workers N          Lua states per processor file (default: one per core)
           --quiet, -q          no status line; only warnings and errors are logged
@@ -84,7 +86,7 @@ struct RunCommand {
             lua = try LuaState(LuaOptions(libraries: .full, modulePaths: modulePaths(for: path)))
             bindings = try ScriptBindings(
                 installingIn: lua, scriptPath: path == "-" ? "./stdin" : path, environment: environment, log: log,
-                settings: .init(workers: options.workers, once: options.once, checkOnly: checkOnly))
+                settings: .init(workers: options.workers, once: options.once, checkOnly: checkOnly, watch: options.watch))
             try setArguments(in: lua, script: path, arguments: options.scriptArguments)
         } catch {
             fail("cannot start Lua: \(error)")
@@ -125,6 +127,7 @@ struct RunCommand {
         }
         fflush(nil)  // Lua prints through C stdio
         status.stop()
+        bindings.stopWatching()
         if checkOnly {
             let count = bindings.pipelines.count
             print("\(path): ok (\(count) pipeline\(count == 1 ? "" : "s"): \(bindings.pipelines.map(\.name).joined(separator: ", ")))")

@@ -39,11 +39,14 @@ public final class ScriptBindings {
         public var once = false
         /// Build everything, run nothing (`collector check`): `run()` does nothing.
         public var checkOnly = false
+        /// Reload processor files when they change, from the first pipeline's start (`--watch`).
+        public var watch = false
 
-        public init(workers: Int? = nil, once: Bool = false, checkOnly: Bool = false) {
+        public init(workers: Int? = nil, once: Bool = false, checkOnly: Bool = false, watch: Bool = false) {
             self.workers = workers
             self.once = once
             self.checkOnly = checkOnly
+            self.watch = watch
         }
     }
 
@@ -172,9 +175,18 @@ public final class ScriptBindings {
         return running.compactMap(\.outcome)
     }
 
+    private var watcher: ProcessorWatcher?
+
+    /// Stops reloading processor files (`--watch`).
+    public func stopWatching() {
+        watcher?.stop()
+        watcher = nil
+    }
+
     /// Builds and starts one pipeline in the background (see `ScriptPipeline.start()`).
     func start(_ definition: PipelineDefinition) throws -> (Pipeline, Task<Outcome, Never>) {
         for storage in storages { storage.release() }
+        if settings.watch, watcher == nil { watcher = try watchProcessors() }
         let pipeline = try definition.makePipeline(emitter: events, log: log, metrics: metrics)
         live.withLock { $0.append(pipeline) }
         stopper.add(pipeline)

@@ -10,7 +10,9 @@ enum APIReference {
         the script's main chunk returns, every registered pipeline runs (all of them
         concurrently) until its sources end, or until SIGINT/SIGTERM: then the sources
         stop, records already collected are processed and stored, storage is flushed,
-        and `collector run` exits 0 (a second Ctrl-C exits at once). One summary line
+        and `collector run` exits 0 (a second Ctrl-C exits at once).
+        `collector run --watch SCRIPT.lua` also reloads the pipelines' processors
+        when their files change ([hot-reload.md](hot-reload.md)). One summary line
         per pipeline is printed at the end:
 
             pipeline quickstart: 10000 in, 9483 out, 517 dropped, 0 failed, 0 dead letters; stored sqlite:quickstart.db=9483
@@ -123,7 +125,7 @@ enum APIReference {
         - `processor.file "path.lua"`, `processor.file("path.lua", { options })` or
           `processor.file { path = "path.lua", options }`: a sandboxed Lua processor.
           The file returns a module table with `process(record, emit)` (and optionally
-          `init(ctx)`, `shutdown(emit)`), or a plain function `function(record, emit)`.
+          the other fields of the table below), or a plain function `function(record, emit)`.
           `process` returns the record (kept, possibly changed), a new table, or nil
           (dropped); `emit(t)` sends more records. `shutdown(emit)` runs once per
           state when the pipeline drains; what it emits goes through the processors
@@ -133,8 +135,11 @@ enum APIReference {
           (in parallel); a line that is not JSON fails alone, as a decoding error. An error, or a limit hit, fails
           that record only: it goes to the dead-letter destination with the message,
           traceback, processor name and a hash of the file. The file is loaded (and
-          its `init` run) when `processor.file` is called: a syntax error is an error
-          at that line of the script, quoting the processor's own `file:line`.
+          its `init` and inline tests run) when `processor.file` is called: a syntax
+          error or a failing test is an error at that line of the script, quoting
+          the processor's own `file:line` or the test's differences. With
+          `collector run --watch`, saving the file (or a module it requires) reloads
+          it while the pipeline runs ([hot-reload.md](hot-reload.md)).
           Options:
           - `memory` (size, default `"64MB"`): memory cap of each of its Lua states;
           - `instructions` (integer, default `1e7`): VM instructions one record may take;
@@ -144,7 +149,24 @@ enum APIReference {
             module's state (records keep their order). A module that keeps state
             across records (counters, windows) opts out with `parallel = false` in its
             table, or the script sets `parallel = 1`;
-          - `name` (default: the file name without `.lua`).
+          - `name` (default: the file name without `.lua`);
+          - `probation` (integer, default 100): how many records judge a reloaded
+            version (more than half failing rolls it back; `0`: none).
+
+          A processor module's fields:
+
+          | field | what it is |
+          |---|---|
+          | `process(record, emit)` | required: the processing of one record |
+          | `init(ctx)` | runs once in each state before any record; `ctx` has `name`, `worker`, `workers` |
+          | `shutdown(emit)` | runs once in each state when the pipeline drains |
+          | `parallel` | `false`: one state only (a module that keeps state across records) |
+          | `tests` | inline tests, `{ { name =, input =, output = }, { input =, dropped = true }, { input =, emits = }, { input =, error = } }`: run at load, before every reload and by `collector test` ([testing.md](testing.md)) |
+          | `export_state()` | on a reload, in the running version: its state as plain data, for the new version's `migrate` ([hot-reload.md](hot-reload.md)) |
+          | `migrate(old_state, ctx)` | on a reload, in the new version: takes the old version's state over; `ctx` adds `from_version` and `states` (every old state's export) |
+
+          Other fields are the module's own; a hook that is not a function is an
+          error at load. Timers (`every`, `on_timer`) are not implemented yet.
         - `processor.json_validate{ required = { "field", ... }, name = }`: the native
           JSON validation processor: fails records that lack a required field.
         - `processor.aggregate{ count = { "field", ... }, stats = { "field", ... }, name = }`:

@@ -85,10 +85,15 @@ public actor SSESource: DataSource {
         self.url = url
         self.options = options
         parser = SSEParser(maxEventSize: options.maxEventSize, lastEventID: options.lastEventID ?? "")
+        deliveredEventID = options.lastEventID ?? ""
     }
 
-    /// The id of the last event received, sent as `Last-Event-ID` on reconnection.
-    public var lastEventID: String { parser.lastEventID }
+    /// The id of the last event handed out (the parser may have read further
+    /// into the stream), to resume from after a restart. On reconnection the
+    /// source sends the parser's, which is the same then: it reconnects only
+    /// when every event it read has been handed out.
+    public var lastEventID: String { deliveredEventID }
+    private var deliveredEventID: String
 
     public func connect() async throws {
         if client == nil {
@@ -122,7 +127,11 @@ public actor SSESource: DataSource {
                 pendingError = nil
                 throw error
             }
-            if !pending.isEmpty { return pending.removeFirst() }
+            if !pending.isEmpty {
+                let item = pending.removeFirst()
+                if let id = item.metadata["event_id"]?.stringValue { deliveredEventID = id }
+                return item
+            }
             guard let response = connection?.response else {
                 try await open()
                 continue

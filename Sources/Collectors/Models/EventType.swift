@@ -18,8 +18,12 @@ public struct EventType: RawRepresentable, Hashable, Sendable, CustomStringConve
     public static let retry = EventType("retry")
     /// A record went to the dead-letter destination.
     public static let deadLetter = EventType("dead_letter")
+    /// A new version of a processor was swapped in.
     public static let reloadSucceeded = EventType("reload_succeeded")
+    /// A new version of a processor was rejected; the running one stays.
     public static let reloadFailed = EventType("reload_failed")
+    /// A swapped-in version failed on too many records; the last good one runs again.
+    public static let reloadRolledBack = EventType("reload_rolled_back")
     public static let sourceStatusChanged = EventType("source_status_changed")
     public static let pipelineStarted = EventType("pipeline_started")
     public static let pipelineStopped = EventType("pipeline_stopped")
