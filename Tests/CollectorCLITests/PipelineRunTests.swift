@@ -365,3 +365,81 @@ struct RunMetricsTests {
         #expect(inUse.stderr.contains("--metrics 127.0.0.1:notaport"), "\(inUse.stderr)")
     }
 }
+
+@Suite("collector run: permissions")
+struct PermissionTests {
+    /// Permissions do not stop root: as root, the collector runs as `nobody`
+    /// (util-linux `setpriv`), so the test runs for every user.
+    @Test func anUnreadableFileIsAClearAuthenticationError() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("unreadable-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        chmod(dir.path, 0o755)
+        let secret = dir.appendingPathComponent("secret.jsonl").path
+        try "{\"a\":1}\n".write(toFile: secret, atomically: true, encoding: .utf8)
+        chmod(secret, 0)
+        let script = dir.appendingPathComponent("read.lua").path
+        try """
+            local src = source.file { path = "\(secret)" }
+            print(pcall(function() return src:collect() end))
+            """.write(toFile: script, atomically: true, encoding: .utf8)
+        chmod(script, 0o644)
+        var arguments = ["run", script]
+        var executable = Collector.executable
+        if getuid() == 0 {
+            let setpriv = URL(fileURLWithPath: "/usr/bin/setpriv")
+            try #require(FileManager.default.isExecutableFile(atPath: setpriv.path), "util-linux setpriv drops root here")
+            arguments = ["--reuid=65534", "--regid=65534", "--clear-groups", Collector.executable.path] + arguments
+            executable = setpriv
+        }
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        process.currentDirectoryURL = dir
+        let out = Pipe()
+        let err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let stdout = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0, "\(stderr)")
+        #expect(stdout.hasPrefix("false\t"), "\(stdout)")
+        #expect(stdout.lowercased().contains("permission denied"), "\(stdout)")
+        #expect(stdout.contains(secret), "the message names the file: \(stdout)")
+    }
+}
+
+@Suite("collector run: secrets")
+struct SecretsTests {
+    @Test func secretsNeverShowInTostringLogsOrEvents() throws {
+        let script = try Collector.script("""
+            local api = source.http { url = env("API_URL"), token = env("API_TOKEN"), every = "100ms" }
+            local db = storage.postgres { url = env("DB_URL"), connect_timeout = "1s" }
+            print(tostring(api), tostring(db))
+            on("*", function(e) print("EVENT", json.encode(e)) end)
+            local p = pipeline "leak" { from = api, to = storage.null {} }
+            p:start()
+            local t0 = os.time()
+            while os.time() - t0 < 2 do p:stats() end
+            print("REPORT", json.encode(p:stats()))
+            p:stop()
+            print("DONE", json.encode(p:wait()))
+            print("DB", json.encode(pipeline("db") { from = source.generator { count = 3 }, to = db }:run()))
+            """)
+        let outcome = try Collector.run([
+            "run", script, "--log-format", "json",
+            "--set", "API_URL=http://user:pw0rdX@127.0.0.1:1/x?api_key=SECRETKEY", "--set", "API_TOKEN=TOKEN123",
+            "--set", "DB_URL=postgresql://u:PGPASSX@127.0.0.1:1/db",
+        ])
+        // The failures were reported (so the secrets had every chance to leak) ...
+        #expect(outcome.stderr.contains("connection refused"), "\(outcome.stderr)")
+        #expect(outcome.stdout.contains("EVENT"))
+        #expect(outcome.stdout.contains("token ***"))
+        // ... and none of them shows anywhere.
+        for secret in ["pw0rdX", "SECRETKEY", "TOKEN123", "PGPASSX"] {
+            #expect(!outcome.stdout.contains(secret), "\(secret) in the output")
+            #expect(!outcome.stderr.contains(secret), "\(secret) in the logs")
+        }
+    }
+}

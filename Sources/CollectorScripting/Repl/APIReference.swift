@@ -84,6 +84,8 @@ enum APIReference {
         | `source.stdin{}` | `format` (default `"jsonl"`) |
         | `source.command{}` | `command` (required: a list, program then arguments, e.g. `{ "tail", "-n", "5", "log" }`), `cwd`, `env` (a table of strings; default: inherit), `format` (default `"jsonl"`) |
         | `source.http{}` | `url` (required, http or https), `token` (sent as `Authorization: Bearer ...`), `every` (duration between polls, default `"60s"`), `headers` (a table of strings), `timeout` (duration, default `"30s"`), `method` (`"GET"` default, `"POST"`, `"PUT"`), `jitter` (fraction of `every`, 0–1, default 0.1), `format` (default `"json"`) |
+        | `source.sse{}` | `url` (required, http or https), `token`, `headers`, `last_event_id` (resume after it), `reconnect` (duration, first reconnection delay, default `"3s"`; the server's `retry:` wins), `max_event_size` (size, default `"1MB"`), `idle_timeout` (duration, default `"5m"`), `ca_file` (PEM file to trust), `format` (default `"json"`) |
+        | `source.websocket{}` | `url` (required, ws or wss), `headers`, `subscribe` (a text message sent after each connect), `max_message_size` (size, default `"16MB"`), `reconnect` (duration, default `"1s"`), `ca_file`, `verify_tls` (boolean, default true), `format` of text messages (default `"json"`; binary messages are bytes) |
 
         The generator produces the canonical workload's sensor readings
         (`shared/bench/gen_data.py`), deterministic for a seed. Files end a pipeline
@@ -98,6 +100,7 @@ enum APIReference {
         |---|---|
         | `storage.sqlite{}` | `path` (required), `table` (default `"records"`), `layout` (`"document"`: one JSON document per row; `"readings"`: the typed columns of the canonical workload's `readings` table; default `"readings"` when `table = "readings"`, else `"document"`), `max_size` (size cap of the file), `id` (default `sqlite:PATH`) |
         | `storage.jsonl{}` | `path` (required), `sync` (`"batch"` default, `"record"`, `"never"`), `max_file_size` (size: rotate past it), `max_files` (rotated files kept), `id` (default `jsonl:PATH`) |
+        | `storage.postgres{}` | `url` (`postgresql://user:password@host:port/db`; default: `DATABASE_URL`), `table` (default `"records"`), `layout` (`"document"`, a `jsonb` column; or `"readings"`), `connect_timeout` (duration, default `"10s"`), `rows_per_statement` (default 1000), `id` (default `postgres-1`, ...). Writes are idempotent (`ON CONFLICT DO NOTHING` on the record's id), so a batch retried after a lost connection is stored once; the password never shows in `tostring`, errors or logs |
         | `storage.memory{}` | `id` (default `memory-1`, ...) |
         | `storage.null{}` | `id` (default `null-1`, ...): keeps nothing; each record is encoded to JSON (a record that cannot be fails here) and counted. For benchmarks and dry runs; `count()` says how many it took |
 

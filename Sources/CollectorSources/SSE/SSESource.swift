@@ -165,7 +165,7 @@ public actor SSESource: DataSource {
                         sourceID: id, format: options.format, method: .sse, payload: event.data,
                         metadata: [
                             "event": .string(event.type), "event_id": .string(event.lastEventID),
-                            "url": .string(url.absoluteString),
+                            "url": .string(url.redactedForDisplay),
                             "http_status": .integer(Int64(connection?.response.head.status ?? 0)),
                             "content_type": .string(connection?.contentType ?? ""),
                             "connection": .integer(Int64(connections)),
@@ -177,7 +177,7 @@ public actor SSESource: DataSource {
                     pendingError = SourceErrors.invalidInput(
                         id, message: "an event of \(size) bytes or more exceeds the limit of \(options.maxEventSize); skipped",
                         details: [
-                            "url": .string(url.absoluteString), "size": .integer(Int64(size)),
+                            "url": .string(url.redactedForDisplay), "size": .integer(Int64(size)),
                             "max_event_size": .integer(Int64(options.maxEventSize)),
                         ])
                 }
@@ -250,8 +250,8 @@ public actor SSESource: DataSource {
             response.close()
             throw ErrorInfo(
                 .validation, layer: .collection, operation: "collect",
-                message: "\(url.absoluteString) answered with '\(contentType)', not text/event-stream",
-                details: ["source_id": .string(id), "url": .string(url.absoluteString), "content_type": .string(contentType)])
+                message: "\(url.redactedForDisplay) answered with '\(contentType)', not text/event-stream",
+                details: ["source_id": .string(id), "url": .string(url.redactedForDisplay), "content_type": .string(contentType)])
         }
         connection = Connection(response: response, contentType: contentType)
     }
