@@ -383,27 +383,15 @@ struct PermissionTests {
             print(pcall(function() return src:collect() end))
             """.write(toFile: script, atomically: true, encoding: .utf8)
         chmod(script, 0o644)
-        var arguments = ["run", script]
-        var executable = Collector.executable
+        var launcher: (executable: URL, arguments: [String])?
         if getuid() == 0 {
             let setpriv = URL(fileURLWithPath: "/usr/bin/setpriv")
             try #require(FileManager.default.isExecutableFile(atPath: setpriv.path), "util-linux setpriv drops root here")
-            arguments = ["--reuid=65534", "--regid=65534", "--clear-groups", Collector.executable.path] + arguments
-            executable = setpriv
+            launcher = (setpriv, ["--reuid=65534", "--regid=65534", "--clear-groups"])
         }
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = arguments
-        process.currentDirectoryURL = dir
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let stdout = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "\(stderr)")
+        let outcome = try Collector.run(["run", script], launcher: launcher, directory: dir)
+        let stdout = outcome.stdout
+        #expect(outcome.status == 0, "\(outcome.stderr)")
         #expect(stdout.hasPrefix("false\t"), "\(stdout)")
         #expect(stdout.lowercased().contains("permission denied"), "\(stdout)")
         #expect(stdout.contains(secret), "the message names the file: \(stdout)")
