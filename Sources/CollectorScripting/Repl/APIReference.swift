@@ -215,7 +215,8 @@ enum APIReference {
           after the k-th processor) — waiting at most `timeout` (default `"10s"`);
           returns those seen, as a list.
         - `p:replace(which, processor)`: puts `processor` in the place of the one
-          named `which` (or at place `which`, from 1), from the next batch on: every
+          named `which` (or at place `which`, from 1) for the batches that begin
+          after it (the batch already under way finishes with the old one): every
           batch is processed by one version.
         - `p:stop()`: stops its sources; what was collected is still processed and
           stored. `p:wait()`: waits for the end, returns the report.
