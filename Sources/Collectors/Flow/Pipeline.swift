@@ -58,7 +58,7 @@ public actor Pipeline {
         self.backends = backends
         self.emitter = emitter
         self.errorHandler = handler
-        collectedQueue = BoundedQueue(capacity: configuration.queueCapacity)
+        collectedQueue = BoundedQueue(capacity: configuration.itemQueueCapacity)
         recordQueue = BoundedQueue(capacity: configuration.queueCapacity)
         let series = try metrics.map { try PipelineMetrics(registry: $0, pipeline: name) }
         series?.watch(collectedQueue, named: "collected")
