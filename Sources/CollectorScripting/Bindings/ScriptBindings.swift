@@ -27,6 +27,9 @@ public final class ScriptBindings {
     public let environment: ScriptEnvironment
     /// The engine's metrics and the script's own (`metrics.*`), served with `--metrics`.
     public let metrics: MetricsRegistry
+    /// The `source` and `storage` tables, where `addSource` and `addStorage` put constructors.
+    var sourceConstructors: ConstructorTable?
+    var storageConstructors: ConstructorTable?
     private var counters: [String: Int] = [:]
     private var usedIDs = Set<String>()
     private var storages: [ScriptStorage] = []
