@@ -179,6 +179,8 @@ public final class ScriptBindings {
     func start(_ definition: PipelineDefinition) throws -> (Pipeline, Task<Outcome, Never>) {
         for storage in storages { storage.release() }
         let pipeline = try definition.makePipeline(emitter: events, log: log, metrics: metrics)
+        // Held open until `wait` has run the loop for it (see ScriptLoop.retain).
+        loop.retain()
         live.withLock { $0.append(pipeline) }
         stopper.add(pipeline)
         let task = Self.launch(definition, pipeline)
@@ -193,6 +195,7 @@ public final class ScriptBindings {
     func wait(for task: Task<Outcome, Never>, pipeline: Pipeline) throws -> Outcome {
         let events = self.events
         let log = self.log
+        defer { loop.release() }
         let outcome = try loop.run { () async -> Outcome in
             let outcome = await task.value
             await events.drain()  // handlers see every event of the run
