@@ -70,6 +70,7 @@ run_example() {
     fi
 }
 for example in examples/*.lua; do
+    run_example "collector check $example" "$root/.build/debug/collector" check "$root/$example"
     run_example "collector run --once $example" "$root/.build/debug/collector" run --once "$root/$example"
 done
 run_example "embedding-example (docs/embedding.md)" "$root/.build/debug/embedding-example"

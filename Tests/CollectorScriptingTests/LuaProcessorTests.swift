@@ -68,6 +68,20 @@ struct LuaProcessorTests {
         #expect(results.flatMap(\.records).map { $0.value["i"] } == input.map { $0["i"] })
     }
 
+    @Test func initSeesTheStatesThereAreWhenTheModuleOptsOut() async throws {
+        let processor = try await LuaProcessor.load(name: "alone", source: """
+            local seen
+            return {
+              parallel = false,
+              init = function(ctx) seen = ctx.worker .. "/" .. ctx.workers end,
+              process = function(r) r.seen = seen return r end,
+            }
+            """, options: LuaProcessorOptions(parallelism: 4))
+        #expect(processor.stateCount == 1)
+        let results = await processor.process(batch: records([[:]]))
+        #expect(results.first?.records.first?.value["seen"] == "1/1")
+    }
+
     @Test func aModuleWithANonBooleanParallelFlagIsRejected() async throws {
         let error = await #expect(throws: LuaError.self) {
             try await LuaProcessor.load(name: "bad", source: "return { parallel = 2, process = function(r) return r end }")

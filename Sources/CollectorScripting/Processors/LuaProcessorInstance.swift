@@ -70,7 +70,9 @@ actor LuaProcessorInstance {
             }
         }
         if let initHook {
-            let context: DataValue = ["name": .string(processorName), "worker": .integer(Int64(worker)), "workers": .integer(Int64(workers))]
+            // A module that opts out runs in this state alone, whatever was asked.
+            let states = parallel ? workers : 1
+            let context: DataValue = ["name": .string(processorName), "worker": .integer(Int64(worker)), "workers": .integer(Int64(states))]
             try lua.call(initHook, context)
         }
         return parallel
