@@ -15,6 +15,9 @@ local sites = {
 
 local M = {}
 
+-- (types/collector.lua describes records and the hooks, for editors.)
+---@param record collector.Record
+---@return collector.Record
 function M.process(record)
   local site = sites[record.site]
   if site == nil then

@@ -4,6 +4,9 @@
 -- line, and a traceback, and the next record goes on as if nothing happened.
 local M = {}
 
+-- (types/collector.lua describes records and the hooks, for editors.)
+---@param record collector.Record
+---@return collector.Record
 function M.process(record)
   if type(record.value) ~= "number" then
     local value = record.value
