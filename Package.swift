@@ -146,6 +146,14 @@ let package = Package(
             dependencies: ["LuaRuntime", "CollectorValues", "CollectorScripting", "CollectorMetricsServer", "CEditLine"],
             swiftSettings: strict
         ),
+        // The program docs/embedding.md shows: the engine embedded in a Swift program
+        // that adds a source and a backend of its own to the Lua API.
+        .executableTarget(
+            name: "embedding-example",
+            dependencies: ["CollectorScripting", "Collectors", "CollectorValues", "LuaRuntime"],
+            path: "examples/embedding",
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "collector-bench",
             dependencies: [

@@ -129,8 +129,9 @@ struct RunCommand {
         status.stop()
         bindings.stopWatching()
         if checkOnly {
-            let count = bindings.pipelines.count
-            print("\(path): ok (\(count) pipeline\(count == 1 ? "" : "s"): \(bindings.pipelines.map(\.name).joined(separator: ", ")))")
+            let names = bindings.pipelines.map(\.name)
+            let listed = names.isEmpty ? "no pipeline" : "\(names.count) pipeline\(names.count == 1 ? "" : "s"): \(names.joined(separator: ", "))"
+            print("\(path): ok (\(listed))")
             return 0
         }
         for outcome in bindings.outcomes { print(outcome.summary) }

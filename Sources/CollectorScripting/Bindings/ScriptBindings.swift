@@ -27,6 +27,9 @@ public final class ScriptBindings {
     public let environment: ScriptEnvironment
     /// The engine's metrics and the script's own (`metrics.*`), served with `--metrics`.
     public let metrics: MetricsRegistry
+    /// The `source` and `storage` tables, where `addSource` and `addStorage` put constructors.
+    var sourceConstructors: ConstructorTable?
+    var storageConstructors: ConstructorTable?
     private var counters: [String: Int] = [:]
     private var usedIDs = Set<String>()
     private var storages: [ScriptStorage] = []
@@ -188,6 +191,8 @@ public final class ScriptBindings {
         for storage in storages { storage.release() }
         if settings.watch, watcher == nil { watcher = try watchProcessors() }
         let pipeline = try definition.makePipeline(emitter: events, log: log, metrics: metrics)
+        // Held open until `wait` has run the loop for it (see ScriptLoop.retain).
+        loop.retain()
         live.withLock { $0.append(pipeline) }
         stopper.add(pipeline)
         let task = Self.launch(definition, pipeline)
@@ -202,6 +207,7 @@ public final class ScriptBindings {
     func wait(for task: Task<Outcome, Never>, pipeline: Pipeline) throws -> Outcome {
         let events = self.events
         let log = self.log
+        defer { loop.release() }
         let outcome = try loop.run { () async -> Outcome in
             let outcome = await task.value
             await events.drain()  // handlers see every event of the run

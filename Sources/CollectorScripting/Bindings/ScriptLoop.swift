@@ -9,13 +9,20 @@ import LuaRuntime
 /// pipelines run, that thread waits in `run(_:)`, running the jobs that tasks
 /// send with `perform(_:)` — a Lua function in a pipeline, an event handler,
 /// a timer — one at a time, so the state is never used by two threads.
-/// After `run(_:)` returns, `perform` fails with `ScriptLoop.Stopped` until
-/// the next `run`.
+/// Outside `run(_:)`, `perform` fails with `ScriptLoop.Stopped`, unless a
+/// `retain()` holds the loop open: then jobs wait for the next `run`.
 public final class ScriptLoop: @unchecked Sendable {
     // @unchecked: `jobs` and `pumping` are guarded by `condition`.
     private let condition = NSCondition()
-    private var jobs: [() -> Void] = []
+    private var jobs: [Job] = []
+    /// Runs waiting, hosts and retains: while above zero, `perform` queues.
     private var pumping = 0
+
+    /// A queued `perform`: run on the script's thread, or refused.
+    private struct Job {
+        let run: () -> Void
+        let refuse: () -> Void
+    }
     /// The pipe that wakes a hosting thread's own event loop (see `host()`).
     private var wakePipe: (read: Int32, write: Int32)?
 
@@ -50,9 +57,30 @@ public final class ScriptLoop: @unchecked Sendable {
                 break
             }
             condition.unlock()
-            for job in batch { job() }
+            for job in batch { job.run() }
         }
         return try result.withLock { $0! }.get()
+    }
+
+    /// Keeps `perform` queueing jobs while no `run` waits, until the matching
+    /// `release()`. A pipeline starts before the script's thread waits for
+    /// it; without this, its first events and function calls would find
+    /// nobody to run them and be refused.
+    public func retain() {
+        condition.lock()
+        pumping += 1
+        condition.unlock()
+    }
+
+    /// Ends a `retain()` (or a `host()`); when nothing holds the loop open
+    /// any more, jobs still queued are refused with `Stopped`.
+    public func release() {
+        condition.lock()
+        pumping -= 1
+        var refused: [Job] = []
+        if pumping == 0 { swap(&refused, &jobs) }
+        condition.unlock()
+        for job in refused { job.refuse() }
     }
 
     private func wake() {
@@ -78,11 +106,7 @@ public final class ScriptLoop: @unchecked Sendable {
         return fds[0]
     }
 
-    public func endHosting() {
-        condition.lock()
-        pumping -= 1
-        condition.unlock()
-    }
+    public func endHosting() { release() }
 
     /// Runs the jobs queued so far, on the calling thread (the one that owns the state).
     public func runPending() {
@@ -94,7 +118,7 @@ public final class ScriptLoop: @unchecked Sendable {
             while Glibc.read(wakePipe.read, &sink, sink.count) > 0 {}
         }
         condition.unlock()
-        for job in batch { job() }
+        for job in batch { job.run() }
     }
 
     /// Runs `job` on the script's thread and returns its result.
@@ -107,7 +131,9 @@ public final class ScriptLoop: @unchecked Sendable {
                 continuation.resume(throwing: Stopped())
                 return
             }
-            jobs.append { continuation.resume(with: Result { try job() }) }
+            jobs.append(Job(
+                run: { continuation.resume(with: Result { try job() }) },
+                refuse: { continuation.resume(throwing: Stopped()) }))
             condition.signal()
             if let wakePipe {
                 var byte: UInt8 = 1

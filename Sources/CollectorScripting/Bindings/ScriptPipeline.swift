@@ -126,12 +126,12 @@ public final class ScriptPipeline {
             }
             type.method("run") { handle, call in
                 let outcome = try handle.wait()
-                try call.push(data: outcome.map(RunBindings.table(for:)) ?? ["status": "pending"])
+                try call.push(data: outcome.map(RunBindings.table(for:)) ?? RunBindings.pendingTable(for: handle.definition))
                 return 1
             }
             type.method("wait") { handle, call in
                 let outcome = try handle.wait()
-                try call.push(data: outcome.map(RunBindings.table(for:)) ?? ["status": "pending"])
+                try call.push(data: outcome.map(RunBindings.table(for:)) ?? RunBindings.pendingTable(for: handle.definition))
                 return 1
             }
             type.method("stop") { handle, _ in

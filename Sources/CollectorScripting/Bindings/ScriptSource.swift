@@ -70,8 +70,8 @@ public final class ScriptSource {
 /// The `source` table: one constructor per native source.
 enum SourceBindings {
     static func install(in lua: LuaState, bindings: ScriptBindings) throws {
-        let table: LuaValue = try lua.table(.object([:]))
-        guard case .table(let sources) = table else { return }
+        let sources = try ConstructorTable("source", in: lua)
+        bindings.sourceConstructors = sources
         let constructors: [(String, [String], (OptionReader, String) throws -> ScriptSource)] = [
             ("generator", ["id", "count", "seed", "rate", "batch"], generator),
             ("file", ["id", "path", "mode", "format"], file),
@@ -84,26 +84,13 @@ enum SourceBindings {
         ]
         for (name, allowed, build) in constructors {
             let function = "source.\(name)"
-            try lua.set(sources, name, try lua.function(function) { [unowned lua] call in
+            try sources.add(name, try lua.function(function) { [unowned lua] call in
                 let options = try OptionReader(function, table: try call.optionalArgument(1, as: LuaTable.self), allowed: allowed, in: lua)
                 let id = try options.string("id") ?? bindings.nextID(name)
                 try call.push(LuaObject(try build(options, id)))
                 return 1
             })
         }
-        // source.ftp{...}: name the types there are.
-        let known = constructors.map(\.0)
-        let metatable = try lua.table(.object([:]))
-        guard case .table(let meta) = metatable else { return }
-        try lua.set(meta, "__index", try lua.function("source") { call in
-            let name = (try? call.string(2)) ?? "?"
-            var message = "unknown source type 'source.\(name)'"
-            if let suggestion = Suggestion.closest(to: name, in: known) { message += " (did you mean 'source.\(suggestion)'?)" }
-            throw LuaCallError(message + "; source types are: " + known.joined(separator: ", "))
-        })
-        let setmetatable = try lua.global("setmetatable")
-        if case .function(let f) = setmetatable { _ = try lua.call(f, table, metatable) }
-        try lua.setGlobal("source", table)
     }
 
     static func format(_ options: OptionReader, default value: DataFormat) throws -> DataFormat {

@@ -88,9 +88,9 @@ public final class ScriptStorage {
 /// The `storage` table: one constructor per native backend.
 enum StorageBindings {
     static func install(in lua: LuaState, bindings: ScriptBindings) throws {
-        let table = try lua.table(.object([:]))
-        guard case .table(let storage) = table else { return }
-        try lua.set(storage, "sqlite", try lua.function("storage.sqlite") { [unowned lua] call in
+        let storage = try ConstructorTable("storage", in: lua)
+        bindings.storageConstructors = storage
+        try storage.add("sqlite", try lua.function("storage.sqlite") { [unowned lua] call in
             let options = try OptionReader(
                 "storage.sqlite", table: try call.optionalArgument(1, as: LuaTable.self),
                 allowed: ["id", "path", "table", "layout", "max_size"], in: lua)
@@ -108,7 +108,7 @@ enum StorageBindings {
             try call.push(LuaObject(object))
             return 1
         })
-        try lua.set(storage, "jsonl", try lua.function("storage.jsonl") { [unowned lua] call in
+        try storage.add("jsonl", try lua.function("storage.jsonl") { [unowned lua] call in
             let options = try OptionReader(
                 "storage.jsonl", table: try call.optionalArgument(1, as: LuaTable.self),
                 allowed: ["id", "path", "sync", "max_file_size", "max_files"], in: lua)
@@ -125,14 +125,14 @@ enum StorageBindings {
             try call.push(LuaObject(object))
             return 1
         })
-        try lua.set(storage, "memory", try lua.function("storage.memory") { [unowned lua] call in
+        try storage.add("memory", try lua.function("storage.memory") { [unowned lua] call in
             let options = try OptionReader(
                 "storage.memory", table: try call.optionalArgument(1, as: LuaTable.self), allowed: ["id"], in: lua)
             let id = try options.string("id") ?? bindings.nextID("memory")
             try call.push(LuaObject(ScriptStorage(MemoryStorage(id: id), summary: "storage.memory(\(id))")))
             return 1
         })
-        try lua.set(storage, "postgres", try lua.function("storage.postgres") { [unowned lua] call in
+        try storage.add("postgres", try lua.function("storage.postgres") { [unowned lua] call in
             let options = try OptionReader(
                 "storage.postgres", table: try call.optionalArgument(1, as: LuaTable.self),
                 allowed: ["id", "url", "table", "layout", "connect_timeout", "rows_per_statement"], in: lua)
@@ -158,13 +158,12 @@ enum StorageBindings {
                 backend, summary: "storage.postgres(\(backend.redactedURL), table \(tableName), \(layout) layout)")))
             return 1
         })
-        try lua.set(storage, "null", try lua.function("storage.null") { [unowned lua] call in
+        try storage.add("null", try lua.function("storage.null") { [unowned lua] call in
             let options = try OptionReader(
                 "storage.null", table: try call.optionalArgument(1, as: LuaTable.self), allowed: ["id"], in: lua)
             let id = try options.string("id") ?? bindings.nextID("null")
             try call.push(LuaObject(ScriptStorage(NullStorage(id: id), summary: "storage.null(\(id))")))
             return 1
         })
-        try lua.setGlobal("storage", table)
     }
 }

@@ -26,7 +26,8 @@ enum APIReference {
         status 1; a mistake in the script (a syntax error, a bad option, an error it
         raises) makes it 2. `collector check SCRIPT.lua` runs the main chunk and
         builds everything (processor files are loaded, their `init` runs) but starts
-        no pipeline: `run()` returns an empty table there. The command-line options
+        no pipeline: `run()` (and `p:run()`) return reports with status `"pending"`
+        and every count 0 there, so that a script that reads its reports checks too. The command-line options
         (`--once`, `--workers N`, `--quiet`, `--set KEY=VALUE`, `--env-file FILE`,
         `--log-level`, `--log-format`) are listed by `collector run --help`.
 
