@@ -138,7 +138,7 @@ struct APIDocumentationTests {
 
     @Test func lookupFindsEntriesThenSections() {
         #expect(APIDocumentation.lookup("source.http")?.hasPrefix("| `source.http{}` |") == true)
-        #expect(APIDocumentation.lookup("json.decode") == nil || APIDocumentation.lookup("json.decode")?.contains("json.decode") == true)
+        #expect(APIDocumentation.lookup("storage.sqlite")?.hasPrefix("| `storage.sqlite{}` |") == true)
         #expect(APIDocumentation.lookup("Events")?.hasPrefix("## Events") == true)
         #expect(APIDocumentation.lookup("no_such_thing") == nil)
         #expect(APIDocumentation.names.contains("source.file"))

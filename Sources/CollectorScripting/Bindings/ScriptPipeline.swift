@@ -124,15 +124,13 @@ public final class ScriptPipeline {
                 call.pushArgument(0)
                 return 1
             }
-            type.method("run") { handle, call in
-                let outcome = try handle.wait()
-                try call.push(data: outcome.map(RunBindings.table(for:)) ?? RunBindings.pendingTable(for: handle.definition))
-                return 1
-            }
-            type.method("wait") { handle, call in
-                let outcome = try handle.wait()
-                try call.push(data: outcome.map(RunBindings.table(for:)) ?? RunBindings.pendingTable(for: handle.definition))
-                return 1
+            // run() and wait() are one: start if pending, wait for the end, give the report.
+            for name in ["run", "wait"] {
+                type.method(name) { handle, call in
+                    let outcome = try handle.wait()
+                    try call.push(data: outcome.map(RunBindings.table(for:)) ?? RunBindings.pendingTable(for: handle.definition))
+                    return 1
+                }
             }
             type.method("stop") { handle, _ in
                 try handle.stop()
