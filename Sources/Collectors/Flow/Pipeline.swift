@@ -180,7 +180,7 @@ public actor Pipeline {
                 start = end
                 if await processing.stopRequested { await collection.stop() }
                 do {
-                    for record in output { try await recordQueue.send(record) }
+                    try await recordQueue.send(contentsOf: output)
                 } catch {
                     open = false
                 }

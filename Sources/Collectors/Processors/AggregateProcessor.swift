@@ -33,36 +33,39 @@ public final class AggregateProcessor: Processor {
     public let countValues: [String]
     public let statistics: [String]
     private let state = Locked(Result())
+    /// Reads `countValues` then `statistics`, only those fields of a text record.
+    private let picker: JSONFieldPicker
 
     public init(name: String = "aggregate", countValues: [String] = [], statistics: [String] = []) {
         self.name = name
         self.countValues = countValues
         self.statistics = statistics
+        picker = JSONFieldPicker(countValues + statistics)
     }
 
     public var result: Result { state.withLock { $0 } }
 
     public func process(_ record: Record) async throws -> ProcessingResult {
-        state.withLock { add(record.value, to: &$0) }
+        state.withLock { add(record, to: &$0) }
         return .success(record)
     }
 
     public func process(batch records: [Record]) async -> [ProcessingResult] {
         state.withLock { result in
-            for record in records { add(record.value, to: &result) }
+            for record in records { add(record, to: &result) }
         }
         return records.map { .success($0) }
     }
 
-    private func add(_ value: DataValue, to result: inout Result) {
+    private func add(_ record: Record, to result: inout Result) {
         result.records += 1
-        guard case .object(let object) = value else { return }
-        for field in countValues {
-            guard let item = object[field] else { continue }
+        let values = record.fields(picker)
+        for (field, item) in zip(countValues, values) {
+            guard let item else { continue }
             result.counts[field, default: [:]][Self.key(item), default: 0] += 1
         }
-        for field in statistics {
-            guard let item = object[field] else { continue }
+        for (field, item) in zip(statistics, values.dropFirst(countValues.count)) {
+            guard let item else { continue }
             let number: Double? = switch item {
             case .integer(let i): Double(i)
             case .double(let d): d
