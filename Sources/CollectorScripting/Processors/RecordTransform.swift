@@ -69,12 +69,14 @@ struct RecordTransform {
             case .failure(let error, let time):
                 return .failure(error, processingTime: time)
             case .success(let record, let emitted, let kept, let time):
-                var outputs = emitted.map { record.with(value: $0) }
-                switch kept {
-                case .none: break
-                case .text(let range): outputs.append(record.with(jsonText: text[range]))
-                case .data(let value): outputs.append(record.with(value: value))
+                let keptRecord: Record? = switch kept {
+                case .none: nil
+                case .text(let range): record.with(jsonText: text[range])
+                case .data(let value): record.with(value: value)
                 }
+                if emitted.isEmpty, let keptRecord { return .success(keptRecord, processingTime: time) }
+                var outputs = emitted.map { record.with(value: $0) }
+                if let keptRecord { outputs.append(keptRecord) }
                 return .success(outputs, processingTime: time)
             }
         }

@@ -152,7 +152,7 @@ enum APIReference {
             in parallel, each on its own thread, each with its own copy of the
             module's state (records keep their order). A module that keeps state
             across records (counters, windows) opts out with `parallel = false` in its
-            table, or the script sets `parallel = 1`;
+            table, or the script sets `parallel = 1` (or `parallel = false`);
           - `name` (default: the file name without `.lua`);
           - `probation` (integer, default 100): how many records judge a reloaded
             version (more than half failing rolls it back; `0`: none).

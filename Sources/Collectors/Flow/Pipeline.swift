@@ -164,6 +164,27 @@ public actor Pipeline {
     }
 
     private nonisolated func processStage() async {
+        // Two halves in two tasks (see `ProcessingManager.StagedBatch`): the
+        // first processor works on the next batch while the rest finish this
+        // one. A queue of one batch between them keeps them in step.
+        let staged = BoundedQueue<ProcessingManager.StagedBatch>(capacity: 1)
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                await self.beginBatches(into: staged)
+                staged.finish()
+            }
+            group.addTask {
+                await self.completeBatches(from: staged)
+                // Nothing more goes out: the first half stops at its next send.
+                staged.close()
+            }
+        }
+        await processing.closeTaps()
+        recordQueue.finish()
+    }
+
+    /// The first half: takes collected items and begins their batches.
+    private nonisolated func beginBatches(into staged: BoundedQueue<ProcessingManager.StagedBatch>) async {
         var decoder = RecordDecoder()
         let batchSize = configuration.batchSize
         // `batchSize` counts records; an item may hold one (a WebSocket
@@ -171,16 +192,14 @@ public actor Pipeline {
         // records per item sizes each take from the queue to about a batch.
         var recordsPerItem = 1.0
         var open = true
-        /// Processes in batches of at most `batchSize` and hands the output on.
-        func process<Input>(_ inputs: [Input], _ run: ([Input]) async -> [Record]) async {
+        func begin<Input>(_ inputs: [Input], _ run: ([Input]) async -> ProcessingManager.StagedBatch) async {
             var start = 0
             while open, start < inputs.count {
                 let end = min(start + batchSize, inputs.count)
-                let output = await run(Array(inputs[start..<end]))
+                let batch = await run(Array(inputs[start..<end]))
                 start = end
-                if await processing.stopRequested { await collection.stop() }
                 do {
-                    try await recordQueue.send(contentsOf: output)
+                    try await staged.send(batch)
                 } catch {
                     open = false
                 }
@@ -198,12 +217,12 @@ public actor Pipeline {
             var count = 0
             for item in items {
                 if let itemDocuments = decoder.documents(item) {
-                    await process(records) { await processing.process(batch: $0) }
+                    await begin(records) { await processing.begin(batch: $0) }
                     records = []
                     documents += itemDocuments
                     count += itemDocuments.count
                 } else {
-                    await process(documents) { await processing.process(documents: $0) }
+                    await begin(documents) { await processing.begin(documents: $0) }
                     documents = []
                     let (decoded, failures) = decoder.decode(item)
                     records += decoded
@@ -211,18 +230,28 @@ public actor Pipeline {
                     for failure in failures { await processing.reportFailure(failure.record, error: failure.error) }
                 }
             }
-            await process(documents) { await processing.process(documents: $0) }
-            await process(records) { await processing.process(batch: $0) }
+            await begin(documents) { await processing.begin(documents: $0) }
+            await begin(records) { await processing.begin(batch: $0) }
             recordsPerItem = 0.7 * recordsPerItem + 0.3 * max(1, Double(count) / Double(items.count))
         }
-        if open {
-            // Draining: what processors give at the end (shutdown hooks) is stored too.
-            for record in await processing.finish() {
-                do { try await recordQueue.send(record) } catch { break }
+    }
+
+    /// The second half: completes the batches in order and hands their
+    /// records to storage; at the end, what the processors still give.
+    private nonisolated func completeBatches(from staged: BoundedQueue<ProcessingManager.StagedBatch>) async {
+        while let batch = await staged.receive() {
+            let output = await processing.complete(batch)
+            if await processing.stopRequested { await collection.stop() }
+            do {
+                try await recordQueue.send(contentsOf: output)
+            } catch {
+                return
             }
         }
-        await processing.closeTaps()
-        recordQueue.finish()
+        // Draining: what processors give at the end (shutdown hooks) is stored too.
+        for record in await processing.finish() {
+            do { try await recordQueue.send(record) } catch { break }
+        }
     }
 
     private nonisolated func storeStage() async {
