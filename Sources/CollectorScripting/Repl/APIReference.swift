@@ -246,7 +246,8 @@ enum APIReference {
         `on("storage_complete", function(event) ... end)` calls the handler for each
         engine event of that type while pipelines run (`"*"` for every event), on
         the script's thread, in the order they happened. `event` is
-        `{ type =, source =, time =, data = { ... } }`. It returns a function that
+        `{ type =, source =, time =, data = { ... } }`; `data.pipeline` names the
+        pipeline the event is about. It returns a function that
         ends the subscription. Types: `pipeline_started`, `pipeline_stopped`,
         `collection_started`, `collection_complete`, `collection_failed`,
         `processing_complete`, `processing_failed`, `storage_complete`,

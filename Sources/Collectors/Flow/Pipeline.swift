@@ -33,6 +33,7 @@ public actor Pipeline {
     ///   - sources: collected per `mode`; ids must be unique. More can be added with `add(_:mode:)`.
     ///   - errorHandler: `nil` for a `DefaultErrorHandler` that emits to `emitter`.
     ///   - deadLetters: where failed records go; `nil` drops them (they are still counted and reported).
+    ///   - emitter: where the pipeline's events go, each with the pipeline's name in its data (`pipeline`).
     ///   - clock: for retry delays, intervals and the batch-age timer.
     ///   - router: which backends get a record (see `StorageManager.Router`); `nil` for all.
     ///   - metrics: where the pipeline's series go (labelled with `name`); `nil` for none, at no cost.
@@ -52,6 +53,7 @@ public actor Pipeline {
         router: StorageManager.Router? = nil,
         metrics: MetricsRegistry? = nil
     ) throws {
+        let emitter = emitter.map { PipelineEventEmitter(base: $0, pipeline: name) as any EventEmitter }
         let handler = errorHandler ?? DefaultErrorHandler(emitter: emitter)
         self.name = name
         self.configuration = configuration
