@@ -25,6 +25,91 @@ public struct JSONFieldPicker: Sendable {
         }.get()
     }
 
+    /// `pick(from:)` for text this library wrote (`JSONWriter`,
+    /// `JSONTextBuffer`: compact and valid), several times faster: the
+    /// fields not wanted are skipped, not read. Text it does not expect (a
+    /// key with an escape, whitespace) is read by `pick(from:)` instead.
+    public func pick(fromCompact text: ArraySlice<UInt8>) -> [DataValue?] {
+        let scanned = text.withUnsafeBufferPointer { scanCompact($0) }
+        if let scanned { return scanned }
+        return (try? pick(from: text)) ?? names.map { _ in nil }
+    }
+
+    /// nil when the text is not as `pick(fromCompact:)` expects.
+    private func scanCompact(_ p: UnsafeBufferPointer<UInt8>) -> [DataValue?]? {
+        var found = [DataValue?](repeating: nil, count: keys.count)
+        guard p.count >= 2, p[0] == UInt8(ascii: "{") else { return p.isEmpty ? nil : found }
+        var i = 1
+        if p[i] == UInt8(ascii: "}") { return found }
+        while i < p.count, p[i] == UInt8(ascii: "\"") {
+            let keyStart = i + 1
+            var keyEnd = keyStart
+            while keyEnd < p.count, p[keyEnd] != UInt8(ascii: "\""), p[keyEnd] != UInt8(ascii: "\\") { keyEnd += 1 }
+            guard keyEnd + 1 < p.count, p[keyEnd] == UInt8(ascii: "\""), p[keyEnd + 1] == UInt8(ascii: ":") else { return nil }
+            let valueStart = keyEnd + 2
+            guard let valueEnd = Self.skipValue(p, from: valueStart) else { return nil }
+            let key = UnsafeBufferPointer(rebasing: p[keyStart..<keyEnd])
+            for k in keys.indices where keys[k].count == key.count && keys[k].elementsEqual(key) {
+                guard let value = try? reader.read(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: p[valueStart..<valueEnd]))) else {
+                    return nil
+                }
+                found[k] = value
+            }
+            guard valueEnd < p.count else { return nil }
+            if p[valueEnd] == UInt8(ascii: "}") { return found }
+            guard p[valueEnd] == UInt8(ascii: ",") else { return nil }
+            i = valueEnd + 1
+        }
+        return nil
+    }
+
+    /// Where the value that starts at `start` ends (the index after it), by
+    /// its brackets and quotes only.
+    private static func skipValue(_ p: UnsafeBufferPointer<UInt8>, from start: Int) -> Int? {
+        guard start < p.count else { return nil }
+        switch p[start] {
+        case UInt8(ascii: "\""):
+            return skipString(p, from: start)
+        case UInt8(ascii: "{"), UInt8(ascii: "["):
+            var depth = 0
+            var i = start
+            while i < p.count {
+                switch p[i] {
+                case UInt8(ascii: "\""):
+                    guard let end = skipString(p, from: i) else { return nil }
+                    i = end
+                    continue
+                case UInt8(ascii: "{"), UInt8(ascii: "["):
+                    depth += 1
+                case UInt8(ascii: "}"), UInt8(ascii: "]"):
+                    depth -= 1
+                    if depth == 0 { return i + 1 }
+                default:
+                    break
+                }
+                i += 1
+            }
+            return nil
+        default:  // a number or a literal: compact text ends it with the next delimiter
+            var i = start
+            while i < p.count, p[i] != UInt8(ascii: ","), p[i] != UInt8(ascii: "}"), p[i] != UInt8(ascii: "]") { i += 1 }
+            return i > start ? i : nil
+        }
+    }
+
+    /// The index after the closing quote of the string that starts at `start`.
+    private static func skipString(_ p: UnsafeBufferPointer<UInt8>, from start: Int) -> Int? {
+        var i = start + 1
+        while i < p.count {
+            switch p[i] {
+            case UInt8(ascii: "\\"): i += 2
+            case UInt8(ascii: "\""): return i + 1
+            default: i += 1
+            }
+        }
+        return nil
+    }
+
     /// `pick(from:)` on bytes in memory.
     public func pick(from bytes: UnsafeRawBufferPointer) throws(JSONError) -> [DataValue?] {
         guard let base = bytes.baseAddress, bytes.count > 0 else {

@@ -24,6 +24,30 @@ struct JSONFieldPickerTests {
         #expect(try JSONReader().read(#"{"k":1,"k":[2]}"#)["k"] == .array([2]))  // as a full read says
     }
 
+    static let compactTexts: [DataValue] = [
+        ["k": 1, "a": "x"],
+        ["a": "quote \" and \\ and } ] , inside", "k": ["nested": ["k": 2, "list": [1, "]", ["}": nil]]]], "z": true],
+        ["k\"ey": 1, "k": .double(-1.5e-7), "other": [], "more": [:]],
+        ["first": nil, "k": "last", "n": .integer(Int64.min)],
+        ["a": ["k": 1]],
+        [:],
+        [1, 2],
+        "k",
+        ["line\nbreak": "k", "k": ["é", "✓"]],
+    ]
+
+    @Test(arguments: compactTexts)
+    func compactTextIsPickedAsAFullReadPicksIt(_ value: DataValue) throws {
+        let text = try JSONWriter().bytes(value)[...]
+        let picker = JSONFieldPicker(["k", "a", "missing", "k\"ey", "n", "more"])
+        let full = try picker.pick(from: text)
+        let compact = picker.pick(fromCompact: text)
+        #expect(compact.count == full.count)
+        for (c, f) in zip(compact, full) {
+            #expect(c.map { v in f.map { v.isIdentical(to: $0) } ?? false } ?? (f == nil), "\(c as Any) vs \(f as Any) in \(String(decoding: text, as: UTF8.self))")
+        }
+    }
+
     @Test(arguments: [#"[{"k":1}]"#, "3", #""k""#, "{}"])
     func aTextThatIsNotAnObjectWithTheFieldHasNone(_ text: String) throws {
         #expect(try JSONFieldPicker(["k"]).pick(from: Array(text.utf8)[...]) == [nil])

@@ -63,8 +63,7 @@ public struct Record: Sendable {
     public func fields(_ picker: JSONFieldPicker) -> [DataValue?] {
         switch payload {
         case .json(let text):
-            if let values = try? picker.pick(from: text) { return values }
-            return picker.names.map { _ in nil }
+            return picker.pick(fromCompact: text)
         case .value(.object(let object)):
             return picker.names.map { object[$0] }
         case .value:
