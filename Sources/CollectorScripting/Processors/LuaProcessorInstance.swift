@@ -90,7 +90,9 @@ actor LuaProcessorInstance {
         var results: [ProcessingResult] = []
         results.reserveCapacity(documents.count)
         for document in documents {
-            let record = Record(.null, sourceID: document.sourceID, sequence: document.sequence, collectedAt: document.collectedAt)
+            let record = Record(
+                .null, sourceID: document.sourceID, sequence: document.sequence, collectedAt: document.collectedAt,
+                id: document.id)
             results.append(transform(JSONText(document.bytes), as: record))
         }
         return results

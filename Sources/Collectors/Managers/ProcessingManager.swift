@@ -105,7 +105,7 @@ public actor ProcessingManager {
             for (document, result) in zip(documents, results) {
                 if result.success {
                     if result.records.isEmpty { dropped += 1 }
-                    records.append(contentsOf: result.records)
+                    Self.append(result.records, from: document.id, to: &records)
                 } else {
                     let error = result.error ?? Self.missingError(first)
                     let decoding = error.operation == "decode"
@@ -116,7 +116,9 @@ public actor ProcessingManager {
             }
         } else {
             for document in documents {
-                let record = Record(.null, sourceID: document.sourceID, sequence: document.sequence, collectedAt: document.collectedAt)
+                let record = Record(
+                    .null, sourceID: document.sourceID, sequence: document.sequence, collectedAt: document.collectedAt,
+                    id: document.id)
                 switch RecordDecoder.json(document.bytes) {
                 case .success(let value):
                     records.append(record.with(value: value))
@@ -191,7 +193,7 @@ public actor ProcessingManager {
             for (record, result) in zip(current, results) {
                 if result.success {
                     if result.records.isEmpty { dropped += 1 }
-                    next.append(contentsOf: result.records)
+                    Self.append(result.records, from: record.id, to: &next)
                 } else {
                     await fail(record, result.error ?? Self.missingError(processor), processor: processor.name)
                     failed += 1
@@ -200,6 +202,24 @@ public actor ProcessingManager {
             current = next
         }
         return current
+    }
+
+    /// A processor's outputs for one input, with their ids: the input's for
+    /// one output, its `child(i)` for several. Set here, whatever the
+    /// processor put, so that processing the same input again (after a
+    /// restart) gives the same ids and storing them again adds nothing.
+    private static func append(_ outputs: [Record], from parent: RecordID, to list: inout [Record]) {
+        if outputs.count == 1 {
+            var record = outputs[0]
+            record.id = parent
+            list.append(record)
+            return
+        }
+        for (index, output) in outputs.enumerated() {
+            var record = output
+            record.id = parent.child(index)
+            list.append(record)
+        }
     }
 
     private func account(input: Int, output: Int, dropped: Int, failed: Int) {
