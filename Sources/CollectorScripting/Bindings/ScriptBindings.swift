@@ -1,3 +1,4 @@
+import CollectorSQLite
 import CollectorValues
 import Collectors
 import Foundation
@@ -30,6 +31,8 @@ public final class ScriptBindings {
     private var counters: [String: Int] = [:]
     private var usedIDs = Set<String>()
     private var storages: [ScriptStorage] = []
+    /// The pipelines' spools (the `spool` option).
+    let spools: ScriptSpools
 
     /// How a script's pipelines are run.
     public struct Settings: Sendable {
@@ -39,11 +42,24 @@ public final class ScriptBindings {
         public var once = false
         /// Build everything, run nothing (`collector check`): `run()` does nothing.
         public var checkOnly = false
+        /// How long a pipeline's drain may take once its sources have stopped
+        /// (`--drain-timeout`); past it, what is in flight goes to the spool and
+        /// what the spool holds stays there. `nil`: no limit (a backend that
+        /// stays down then keeps the run waiting).
+        public var drainTimeout: Duration?
 
-        public init(workers: Int? = nil, once: Bool = false, checkOnly: Bool = false) {
+        public init(
+            workers: Int? = nil, once: Bool = false, checkOnly: Bool = false, drainTimeout: Duration? = .seconds(30)
+        ) {
             self.workers = workers
             self.once = once
             self.checkOnly = checkOnly
+            self.drainTimeout = drainTimeout
+        }
+
+        /// A duration as scripts write them (`"30s"`, `"500ms"`, `"2m"`, or seconds); nil if it is not one.
+        public static func duration(parsing text: String) -> Duration? {
+            Units.duration(text)
         }
     }
 
@@ -63,6 +79,7 @@ public final class ScriptBindings {
         }
         baseDirectory = base
         modulePaths = ["\(base)/?.lua", "\(base)/?/init.lua"]
+        spools = ScriptSpools(scriptPath: scriptPath)
         try lua.register(ScriptSource.luaType)
         try lua.register(ScriptStorage.luaType(in: lua))
         try lua.register(ScriptProcessor.luaType)
@@ -102,6 +119,11 @@ public final class ScriptBindings {
         return FileManager.default.fileExists(atPath: beside) ? beside : path
     }
 
+    /// The spool of a pipeline's `spool` option (see `ScriptSpools`).
+    func spool(for value: LuaValue?, what: String, in lua: LuaState) throws -> (spool: SQLiteSpool, path: String)? {
+        try spools.spool(for: value, what: what, in: lua)
+    }
+
     func register(_ pipeline: PipelineDefinition, storages: [ScriptStorage]) {
         pipelines.append(pipeline)
         self.storages.append(contentsOf: storages)
@@ -115,6 +137,10 @@ public final class ScriptBindings {
         public var succeeded: Bool
         public var report: PipelineReport?
         public var backendIDs: [String]
+        /// Records its backends left in the spool (replayed by the next run).
+        public var leftInSpool: Int { report?.spooled.values.reduce(0, +) ?? 0 }
+        /// The spool's file, if the pipeline had one.
+        public var spoolPath: String?
     }
 
     /// Stops the running pipelines gracefully (from a signal handler).
@@ -166,12 +192,14 @@ public final class ScriptBindings {
         started = pipelines.count
         var built: [(PipelineDefinition, Pipeline)] = []
         for definition in definitions {
-            built.append((definition, try definition.makePipeline(emitter: events, log: log, metrics: metrics)))
+            built.append(
+                (definition, try definition.makePipeline(emitter: events, log: log, metrics: metrics, drainTimeout: settings.drainTimeout)))
         }
         let pipelines = built
         let events = self.events
         let log = self.log
         let stop = stopper
+        let spools = self.spools.all
         running.withLock { $0 = true }
         live.withLock { $0 = pipelines.map(\.1) }
         defer {
@@ -182,6 +210,7 @@ public final class ScriptBindings {
         let results = try loop.run { () async -> [Outcome] in
             defer { log.flush() }
             let outcomes = await Self.run(pipelines, stop: stop)
+            for spool in spools { await spool.close() }
             await events.drain()  // handlers see every event of the run
             return outcomes
         }
@@ -200,15 +229,18 @@ public final class ScriptBindings {
                     do { try await deadLetter?.connect() } catch {
                         let info = ErrorInfo(from: error, layer: .storage, operation: "connect")
                         let line = "pipeline \(definition.name): dead-letter backend failed: \(info.message)"
-                        return (index, Outcome(name: definition.name, summary: line, succeeded: false, report: nil, backendIDs: backendIDs))
+                        return (index, Outcome(
+                            name: definition.name, summary: line, succeeded: false, report: nil, backendIDs: backendIDs,
+                            spoolPath: definition.spoolPath))
                     }
                     for (source, mode) in definition.sources { try? await pipeline.add(source, mode: mode) }
                     let report = await pipeline.run()
                     await deadLetter?.disconnect()
-                    let line = PipelineDefinition.summary(name: definition.name, report: report, backendIDs: backendIDs)
+                    let line = PipelineDefinition.summary(
+                        name: definition.name, report: report, backendIDs: backendIDs, spoolPath: definition.spoolPath)
                     return (index, Outcome(
                         name: definition.name, summary: line, succeeded: report.status != .failed, report: report,
-                        backendIDs: backendIDs))
+                        backendIDs: backendIDs, spoolPath: definition.spoolPath))
                 }
             }
             var outcomes = [Outcome?](repeating: nil, count: pipelines.count)
