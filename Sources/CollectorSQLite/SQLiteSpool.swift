@@ -78,7 +78,7 @@ public actor SQLiteSpool: Spool {
                 BinaryCodec.encode(record.value, into: &buffer)
                 defer { insert.reset() }
                 try insert.bind(queue, at: 1)
-                try insert.bind(bytes: record.id.bytes, asText: false, at: 2)
+                try insert.bind(record.id, at: 2)
                 try insert.bind(record.sourceID, at: 3)
                 try insert.bind(Int64(bitPattern: record.sequence), at: 4)
                 try insert.bind(record.collectedAt.timeIntervalSince1970, at: 5)

@@ -110,6 +110,7 @@ public actor SQLiteStorage: StorageBackend {
     /// of the document layout, `record_id` of the typed one): a record whose
     /// id is already in the table is skipped (`ON CONFLICT DO NOTHING`).
     public func store(records: [Record]) async throws -> StoredBatch {
+        guard options.recordIDs else { return try await store(batch: records.map(\.value)) }
         let (connection, table) = try connected("store")
         if records.isEmpty { return StoredBatch(backendID: id, count: 0) }
         let now = Self.milliseconds()
@@ -212,7 +213,7 @@ public actor SQLiteStorage: StorageBackend {
         } else {
             try table.bindColumns(of: record, index: index, to: statement, json: &json, backend: id)
             let position = Int32(table.columns.count + 1)
-            if let recordID { try statement.bind(bytes: recordID.bytes, asText: false, at: position) }
+            if let recordID { try statement.bind(recordID, at: position) }
             locationID = nil
         }
         do {

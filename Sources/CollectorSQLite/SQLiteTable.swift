@@ -25,7 +25,7 @@ struct SQLiteTable {
     let createSQL: String
     /// The unique index on `record_id` (typed layout), made after `createSQL` and any migration.
     let recordIndexSQL: String?
-    /// An insert that skips a row whose id is already stored.
+    /// The insert; with record ids, one that skips a row whose id is already stored.
     let insertSQL: String
     let deleteSQL: String
 
@@ -67,17 +67,29 @@ struct SQLiteTable {
             }
             columns = typed
             let definitions = typed.map { "\($0.identifier.quoted) \(Self.sqlType(of: $0.column))\($0.column.isNullable ? "" : " NOT NULL")" }
+            let names = typed.map(\.identifier.quoted).joined(separator: ", ")
+            guard options.recordIDs else {
+                createSQL = "CREATE TABLE IF NOT EXISTS \(name.quoted) (\(definitions.joined(separator: ", ")))"
+                recordIndexSQL = nil
+                let placeholders = (1...typed.count).map { "?\($0)" }.joined(separator: ", ")
+                insertSQL = "INSERT INTO \(name.quoted) (\(names)) VALUES (\(placeholders))"
+                deleteSQL = "DELETE FROM \(name.quoted) WHERE rowid = ?1"
+                return
+            }
             let recordID = Self.recordIDColumn
             createSQL = "CREATE TABLE IF NOT EXISTS \(name.quoted) (\(definitions.joined(separator: ", ")), \(recordID) BLOB)"
             // A unique index, not a column constraint: a table made before ids
             // gets the column with ALTER TABLE, which cannot add a constraint.
             // The table's name was validated (letters, digits, _): quoting it with a suffix is safe.
-            recordIndexSQL = "CREATE UNIQUE INDEX IF NOT EXISTS \"\(options.table)_\(recordID)\" ON \(name.quoted) (\(recordID))"
-            let names = typed.map(\.identifier.quoted).joined(separator: ", ")
+            // Partial: rows stored without an id (`store(batch:)`) cost no index entry.
+            recordIndexSQL = """
+                CREATE UNIQUE INDEX IF NOT EXISTS "\(options.table)_\(recordID)" ON \(name.quoted) (\(recordID)) \
+                WHERE \(recordID) IS NOT NULL
+                """
             let placeholders = (1...typed.count + 1).map { "?\($0)" }.joined(separator: ", ")
             insertSQL = """
                 INSERT INTO \(name.quoted) (\(names), \(recordID)) VALUES (\(placeholders)) \
-                ON CONFLICT (\(recordID)) DO NOTHING
+                ON CONFLICT (\(recordID)) WHERE \(recordID) IS NOT NULL DO NOTHING
                 """
             deleteSQL = "DELETE FROM \(name.quoted) WHERE rowid = ?1"
         }

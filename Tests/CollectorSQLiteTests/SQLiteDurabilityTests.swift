@@ -60,6 +60,20 @@ struct SQLiteDurabilityTests {
         ])
     }
 
+    @Test func withoutRecordIDsATypedTableHasNoIDColumnAndStoresEveryCopy() async throws {
+        let dir = try TemporaryDirectory()
+        let path = dir.file("bulk.db")
+        var options = SQLiteOptions.readings
+        options.recordIDs = false
+        let storage = SQLiteStorage(path: path, options: options)
+        try await storage.connect()
+        let batch = records(0..<5)
+        _ = try await storage.store(records: batch)
+        _ = try await storage.store(records: batch)
+        #expect(try RawSQLite(path: path).count("readings") == 10)
+        #expect(try RawSQLite(path: path).rows("SELECT count(*) FROM pragma_table_info('readings') WHERE name = 'record_id'") == [["0"]])
+    }
+
     @Test func aColumnNamedRecordIDIsRefused() async throws {
         let dir = try TemporaryDirectory()
         let storage = SQLiteStorage(
