@@ -147,7 +147,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "collector-bench",
-            dependencies: ["LuaRuntime", "CollectorValues", "CollectorSQLite"],
+            dependencies: ["LuaRuntime", "CollectorValues", "CollectorSQLite", "Collectors"],
             swiftSettings: strict
         ),
         .testTarget(

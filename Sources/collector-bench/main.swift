@@ -5,6 +5,7 @@
 //   lua          Swift->Lua calls/s, Lua->Swift calls/s, canonical record round trip
 //   json FILE    JSON decode and encode of a JSON-lines file (the canonical workload)
 //   sqlite FILE  SQLite insert of FILE's processed rows vs the sqlite3 shell's .import
+//   spool [N]    the spool's write and replay rates (N records, default 500000), what ids cost SQLite
 import Foundation
 
 let arguments = Array(CommandLine.arguments.dropFirst())
@@ -24,8 +25,14 @@ do {
             exit(2)
         }
         try await runSQLiteBenchmark(path: arguments[1])
+    case "spool":
+        guard arguments.count <= 2, let count = Int(arguments.count == 2 ? arguments[1] : "500000"), count > 0 else {
+            print("usage: collector-bench spool [N]")
+            exit(2)
+        }
+        try await runSpoolBenchmark(count: count)
     default:
-        print("usage: collector-bench [lua | json FILE.jsonl | sqlite FILE.jsonl]")
+        print("usage: collector-bench [lua | json FILE.jsonl | sqlite FILE.jsonl | spool [N]]")
         exit(2)
     }
 } catch {
