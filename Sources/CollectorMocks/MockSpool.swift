@@ -7,7 +7,9 @@ import Collectors
 /// Over `capacity` records, an append fails with a `.limit` error and keeps
 /// nothing of its batch, as `SQLiteSpool` does when full.
 public final class MockSpool: Spool {
+    /// The most records it holds; `nil` for no limit.
     public let capacity: Int?
+    /// Which `append` calls fail (before the capacity is checked).
     public let appendFailures: FailurePlan
 
     private struct State {

@@ -39,6 +39,7 @@ public actor SQLiteSpool: Spool {
         }
     }
 
+    /// The spool's file (created by the first append).
     public nonisolated let path: String
     public nonisolated let options: Options
     private let executor: StorageThreadExecutor
@@ -50,6 +51,7 @@ public actor SQLiteSpool: Spool {
         executor.asUnownedSerialExecutor()
     }
 
+    /// Opens nothing yet: the file is opened on first use.
     public init(path: String, options: Options = Options()) {
         self.path = path
         self.options = options

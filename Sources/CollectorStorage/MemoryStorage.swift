@@ -47,6 +47,7 @@ public actor MemoryStorage: StorageBackend {
         return StoredBatch(backendID: id, count: records.count)
     }
 
+    /// Stores the records whose ids it has not stored yet.
     public func store(records: [Record]) async throws -> StoredBatch {
         try checkConnected("store")
         for record in records where ids.insert(record.id).inserted {

@@ -132,6 +132,7 @@ public actor FollowFileSource: DataSource, CheckpointedSource {
         closeFile()
     }
 
+    /// From now on the position is saved by `commit(_:force:)` only (a pipeline calls this).
     public func useCommittedCheckpoints() {
         savesCommitted = true
     }

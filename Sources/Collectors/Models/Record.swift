@@ -12,6 +12,7 @@ public struct Record: Sendable, Hashable {
     public var sourceID: String
     public var sequence: UInt64
     public var collectedAt: Date
+    /// What makes storing the record idempotent (see `RecordID`).
     public var id: RecordID
 
     /// - Parameter id: `nil` for a new one (`RecordID.unique()`).

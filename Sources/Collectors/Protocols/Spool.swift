@@ -35,5 +35,6 @@ public struct SpooledBatch: Sendable {
         self.mark = mark
     }
 
+    /// The queue had nothing.
     public var isEmpty: Bool { records.isEmpty }
 }
