@@ -136,6 +136,7 @@ let package = Package(
             name: "CollectorScripting",
             dependencies: [
                 "LuaRuntime", "Collectors", "CollectorValues", "CollectorSources", "CollectorStorage", "CollectorSQLite",
+                "CollectorPostgres", "CollectorWebSocket",
             ],
             swiftSettings: strict
         ),
@@ -145,9 +146,20 @@ let package = Package(
             dependencies: ["LuaRuntime", "CollectorValues", "CollectorScripting", "CollectorMetricsServer", "CEditLine"],
             swiftSettings: strict
         ),
+        // The program docs/embedding.md shows: the engine embedded in a Swift program
+        // that adds a source and a backend of its own to the Lua API.
+        .executableTarget(
+            name: "embedding-example",
+            dependencies: ["CollectorScripting", "Collectors", "CollectorValues", "LuaRuntime"],
+            path: "examples/embedding",
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "collector-bench",
-            dependencies: ["LuaRuntime", "CollectorValues", "CollectorSQLite", "Collectors"],
+            dependencies: [
+                "LuaRuntime", "CollectorValues", "CollectorSQLite", "CollectorScripting", "CollectorSources", "CollectorStorage",
+                "Collectors",
+            ],
             swiftSettings: strict
         ),
         .testTarget(
@@ -162,7 +174,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CollectorScriptingTests",
-            dependencies: ["CollectorScripting", "LuaRuntime", "Collectors", "CollectorValues"],
+            dependencies: ["CollectorScripting", "LuaRuntime", "Collectors", "CollectorValues", "CollectorSQLite"],
             swiftSettings: strict
         ),
         .testTarget(

@@ -28,8 +28,8 @@ db="$tmp/canonical-$n.db"
 
 echo "== summaries (must be equal)"
 lua5.4 "$bench/reference_host.lua" full "$input" "$ref_out" | tail -1
-(cd examples && INPUT="$input" "$collector" run canonical.lua --quiet | head -1)
-(cd examples && INPUT="$input" SINK=sqlite DB="$db" "$collector" run canonical.lua --quiet | head -1)
+(cd examples && INPUT="$input" "$collector" run canonical.lua --quiet | sed -n 1p)
+(cd examples && INPUT="$input" SINK=sqlite DB="$db" "$collector" run canonical.lua --quiet | sed -n 1p)
 echo "== records (verify.py: reference vs the SQLite sink's rows)"
 python3 "$bench/verify.py" "$ref_out" "$db"
 

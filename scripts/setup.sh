@@ -20,6 +20,8 @@ if [[ "${1:-}" == "--test" ]]; then
     packages+=(python3 python3-pip openssl)
     # Metrics tests: promtool checks the exposition; a throwaway Prometheus server scrapes it.
     packages+=(prometheus)
+    # The examples' Lua is linted with luacheck (settings in .luacheckrc).
+    packages+=(lua-check)
 fi
 if [[ "${1:-}" == "--bench" ]]; then
     # The canonical benchmark: hyperfine times, lua5.4 + lua-cjson is the

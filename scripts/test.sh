@@ -6,12 +6,23 @@ cd "$(dirname "$0")/.."
 
 scripts/setup.sh --test
 
+echo "test: linting the examples' Lua (luacheck, .luacheckrc; a warning fails the run)"
+luacheck --no-color --quiet examples
+
 echo "test: building (warnings are errors)"
 swift build --build-tests -Xswiftc -warnings-as-errors
 
 echo "test: starting a throwaway PostgreSQL cluster for the storage tests"
-# Stopped (and its files removed) on every exit, failures and Ctrl-C included.
-trap 'scripts/postgres-test-cluster.sh stop >/dev/null 2>&1 || true' EXIT
+# What this script starts is stopped (and its files removed) on every exit,
+# failures and Ctrl-C included.
+fixture_pid=
+examples_dir=
+cleanup() {
+    if [[ -n $fixture_pid ]]; then kill "$fixture_pid" 2>/dev/null || true; fi
+    if [[ -n $examples_dir ]]; then rm -rf "$examples_dir"; fi
+    scripts/postgres-test-cluster.sh stop >/dev/null 2>&1 || true
+}
+trap cleanup EXIT
 scripts/postgres-test-cluster.sh start
 set -a
 # shellcheck source=/dev/null
@@ -19,23 +30,75 @@ source .build/postgres-test.env
 set +a
 
 echo "test: running the test suite"
-set +e
-swift test --skip-build > .build/test-output.txt 2>&1
-status=$?
-set -e
-# Failures, skips and the closing summary; the full log is .build/test-output.txt.
-awk '/^◇/ {next} /^✔ Test run with/ {print; next} /^✔ (Test|Suite) / {next} {print}' .build/test-output.txt
-if [[ $status -ne 0 ]] || ! grep -qE '^✔ Test run with [0-9]+ tests? .*passed' .build/test-output.txt; then
-    echo "test: the test suite failed (full log: .build/test-output.txt)" >&2
-    exit 1
-fi
+# The command-line tests wait on child processes from test functions that
+# hold a thread of the concurrency pool (two threads on a 2-core machine);
+# run beside the library tests, they could starve tests that need the pool.
+# So they run on their own, after the rest.
+run_tests() {
+    local log=$1
+    shift
+    set +e
+    swift test --skip-build "$@" > "$log" 2>&1
+    local status=$?
+    set -e
+    # Failures, skips and the closing summary; the full log is $log.
+    awk '/^◇/ {next} /^✔ Test run with/ {print; next} /^✔ (Test|Suite) / {next} {print}' "$log"
+    if [[ $status -ne 0 ]] || ! grep -qE '^✔ Test run with [0-9]+ tests? .*passed' "$log"; then
+        echo "test: the test suite failed (full log: $log)" >&2
+        exit 1
+    fi
+}
+run_tests .build/test-output.txt --skip CollectorCLITests
+run_tests .build/test-output-cli.txt --filter CollectorCLITests
 
 echo "test: running the examples (in a temporary directory: they leave no files in the repository)"
 root=$(pwd)
 examples_dir=$(mktemp -d)
+# canonical.lua reads the benchmark's input: 100,000 generated readings
+# (our generator writes the same bytes as the benchmark's gen_data.py), and
+# must print the figures the benchmark's README gives for them.
+cat > "$examples_dir/make-input.lua" <<'LUA'
+pipeline "input" { from = source.generator { count = 100000 }, to = storage.jsonl { path = "readings-100000.jsonl", sync = "never" } }
+LUA
+(cd "$examples_dir" && "$root/.build/debug/collector" run make-input.lua --quiet >/dev/null)
+# The examples that poll an API (simple, multi_source, error_handling) poll
+# the test suite's HTTP fixture server on 127.0.0.1; it prints its port first.
+exec {fixture_out}< <(exec python3 -u Tests/Fixtures/http_fixture.py 2>"$examples_dir/fixture.err")
+fixture_pid=$!
+if ! read -r -t 30 -u "$fixture_out" port || [[ ! $port =~ ^[0-9]+$ ]]; then
+    cat "$examples_dir/fixture.err" >&2
+    echo "test: the HTTP fixture server did not start" >&2
+    exit 1
+fi
+api="http://127.0.0.1:$port"
+# Each example runs with --once (polling sources collect once), bounded in
+# time; its output is shown only when it fails.
+run_example() {
+    local name=$1
+    shift
+    echo "  $name"
+    if ! (cd "$examples_dir" && timeout 120 env \
+            DB="$examples_dir/quickstart.db" INPUT="$examples_dir/readings-100000.jsonl" \
+            API_URL="$api/ok" API_URLS="$api/ok,$api/echo" FLAKY_URL="$api/flaky/503" \
+            "$@" >"$examples_dir/output.txt" 2>&1); then
+        cat "$examples_dir/output.txt" >&2
+        echo "test: the example $name failed" >&2
+        exit 1
+    fi
+}
 for example in examples/*.lua; do
-    echo "  collector run $example"
-    (cd "$examples_dir" && DB="$examples_dir/quickstart.db" "$root/.build/debug/collector" run "$root/$example" >/dev/null)
+    run_example "collector check $example" "$root/.build/debug/collector" check "$root/$example"
+    run_example "collector run --once $example" "$root/.build/debug/collector" run --once "$root/$example"
+    if [[ $example == examples/canonical.lua ]]; then
+        # The figures the benchmark's README gives for these 100,000 records.
+        expected="n_in=100000 ok=95002 dropped=4998 high=35586 sum_value=7729702.6900"
+        if ! grep -qx "$expected" "$examples_dir/output.txt"; then
+            echo "test: canonical.lua printed $(head -1 "$examples_dir/output.txt"), expected $expected" >&2
+            exit 1
+        fi
+    fi
 done
-rm -rf "$examples_dir"
+run_example "embedding-example (docs/embedding.md)" "$root/.build/debug/embedding-example"
+echo "test: running the example processors' tests"
+.build/debug/collector test examples/processors/readings.lua examples/processors >/dev/null
 echo "test: all passed"

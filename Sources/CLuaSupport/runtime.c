@@ -43,6 +43,17 @@ static void *cl_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
     return p;
 }
 
+// Raises the message on top of the stack, prefixed with the position of the
+// running Lua function: a hook has no frame of its own, so that is level 0
+// (luaL_error's level 1 is the caller, often C, which names no line). A
+// limit then says where it stopped the code, as an error would.
+static void cl_raise_here(lua_State *L) {
+    luaL_where(L, 0);
+    lua_insert(L, -2);
+    lua_concat(L, 2);
+    lua_error(L);
+}
+
 // Runs every `hook_interval` instructions. Once a limit is hit the hook keeps
 // raising at every instruction, so a script's own pcall cannot swallow it.
 static void cl_hook(lua_State *L, lua_Debug *ar) {
@@ -67,9 +78,13 @@ static void cl_hook(lua_State *L, lua_Debug *ar) {
     switch (rt->stop_reason) {
     case CL_STOP_INTERRUPT: luaL_error(L, "interrupted"); break;
     case CL_STOP_INSTRUCTIONS:
-        luaL_error(L, "instruction limit exceeded (%I instructions)", (LUAI_UACINT)rt->instruction_limit);
+        lua_pushfstring(L, "instruction limit exceeded (%I instructions)", (LUAI_UACINT)rt->instruction_limit);
+        cl_raise_here(L);
         break;
-    case CL_STOP_DEADLINE: luaL_error(L, "time limit exceeded"); break;
+    case CL_STOP_DEADLINE:
+        lua_pushliteral(L, "time limit exceeded");
+        cl_raise_here(L);
+        break;
     default: break;
     }
 }

@@ -89,13 +89,13 @@ public actor WebSocketSource: DataSource {
         guard let target = WebSocketConnection.Target(url) else {
             throw ErrorInfo(
                 .configuration, layer: .collection, operation: "connect",
-                message: "'\(url.absoluteString)' is not a ws:// or wss:// URL", details: details())
+                message: "'\(url.redactedForDisplay)' is not a ws:// or wss:// URL", details: details())
         }
         if reconnecting || failures > 0 {
             if let limit = options.maxReconnectAttempts, failures >= limit {
                 throw ErrorInfo(
                     .connection, layer: .collection, operation: "connect",
-                    message: "gave up on \(url.absoluteString) after \(failures) failures in a row",
+                    message: "gave up on \(url.redactedForDisplay) after \(failures) failures in a row",
                     details: details(["reconnect_attempts": .integer(Int64(failures))]))
             }
             var delay = options.reconnectDelay
@@ -116,7 +116,7 @@ public actor WebSocketSource: DataSource {
             failures += 1
             throw ErrorInfo(
                 .connection, layer: .collection, operation: "connect",
-                message: "WebSocket handshake with \(url.absoluteString) failed: \(reason)",
+                message: "WebSocket handshake with \(url.redactedForDisplay) failed: \(reason)",
                 details: details(["handshake": .string(reason)]))
         }
         connections += 1
@@ -174,7 +174,7 @@ public actor WebSocketSource: DataSource {
                     sourceID: id, format: isText ? options.textFormat : options.binaryFormat, method: .websocket,
                     payload: bytes,
                     metadata: [
-                        "url": .string(url.absoluteString), "opcode": .string(isText ? "text" : "binary"),
+                        "url": .string(url.redactedForDisplay), "opcode": .string(isText ? "text" : "binary"),
                         "connection": .integer(Int64(connections)),
                     ])
             case .closed(let code, let reason):
@@ -209,7 +209,7 @@ public actor WebSocketSource: DataSource {
     }
 
     private func details(_ extra: DataObject = [:]) -> DataObject {
-        var details: DataObject = ["source_id": .string(id), "url": .string(url.absoluteString)]
+        var details: DataObject = ["source_id": .string(id), "url": .string(url.redactedForDisplay)]
         for (key, value) in extra { details[key] = value }
         return details
     }

@@ -6,6 +6,7 @@
 //   json FILE    JSON decode and encode of a JSON-lines file (the canonical workload)
 //   sqlite FILE  SQLite insert of FILE's processed rows vs the sqlite3 shell's .import
 //   spool [N]    the spool's write and replay rates (N records, default 500000), what ids cost SQLite
+//   reload [S]   hot reload under full load: save-to-swap time, throughput with 1 reload/s vs none (S seconds a round)
 import Foundation
 
 let arguments = Array(CommandLine.arguments.dropFirst())
@@ -31,8 +32,10 @@ do {
             exit(2)
         }
         try await runSpoolBenchmark(count: count)
+    case "reload":
+        try await runReloadBenchmark(seconds: arguments.count > 1 ? max(1, Int(arguments[1]) ?? 10) : 10)
     default:
-        print("usage: collector-bench [lua | json FILE.jsonl | sqlite FILE.jsonl | spool [N]]")
+        print("usage: collector-bench [lua | json FILE.jsonl | sqlite FILE.jsonl | spool [N] | reload [SECONDS]]")
         exit(2)
     }
 } catch {

@@ -53,6 +53,10 @@ enum LineEditorCallbacks {
     nonisolated(unsafe) static var completer: (String) -> [String] = { _ in [] }
     nonisolated(unsafe) static var candidates: [String] = []
     nonisolated(unsafe) static var lineInterrupted = false
+    /// Readable when work waits for this thread (see `ScriptLoop.host()`); -1 for none.
+    nonisolated(unsafe) static var wakeDescriptor: Int32 = -1
+    /// Runs that work; called from `getc` while the user is typing.
+    nonisolated(unsafe) static var idle: (() -> Void)?
 
     static let getc: @convention(c) (UnsafeMutablePointer<FILE>?) -> Int32 = { file in
         var byte: UInt8 = 0
@@ -62,6 +66,17 @@ enum LineEditorCallbacks {
             if ReplSignals.takeInterrupt() {
                 lineInterrupted = true
                 return Int32(UInt8(ascii: "\n"))
+            }
+            if wakeDescriptor >= 0 {
+                // Wait for a key or for work from a background pipeline, whichever comes first.
+                var fds = [pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0),
+                           pollfd(fd: wakeDescriptor, events: Int16(POLLIN), revents: 0)]
+                let ready = poll(&fds, 2, -1)
+                if ready < 0 { continue }  // EINTR: the interrupt check above runs again
+                if fds[1].revents != 0 {
+                    idle?()
+                    if fds[0].revents == 0 { continue }
+                }
             }
             let count = Foundation.read(descriptor, &byte, 1)
             if count == 1 { return Int32(byte) }

@@ -11,6 +11,12 @@ import LuaRuntime
 /// and exits 1 if anything failed, so sessions can be scripted.
 struct ReplCommand {
     let arguments: [String]
+    /// What `:reload` runs again.
+    private let lastLoadedBox = LastLoaded()
+    private var lastLoaded: String? {
+        get { lastLoadedBox.path }
+        nonmutating set { lastLoadedBox.path = newValue }
+    }
 
     static let help = """
         usage: collector repl [SCRIPT.lua]
@@ -29,11 +35,23 @@ struct ReplCommand {
             return 2
         }
         let lua: LuaState
+        let bindings: ScriptBindings
         do {
             lua = try LuaState(LuaOptions(libraries: .full, modulePaths: ["./?.lua", "./?/init.lua"]))
+            // The whole engine, as in `collector run`: sources, storage, processors, pipelines.
+            bindings = try ScriptBindings(installingIn: lua, scriptPath: arguments.first ?? "./repl.lua")
         } catch {
             fail("cannot start Lua: \(error)")
             return 1
+        }
+        // Background pipelines run the session's functions on this thread,
+        // between keystrokes (the line editor wakes for them) and between lines.
+        let wake = bindings.loop.host()
+        LineEditorCallbacks.wakeDescriptor = wake
+        LineEditorCallbacks.idle = { bindings.loop.runPending() }
+        defer {
+            Self.finish(bindings)
+            bindings.loop.endHosting()
         }
         let session = ReplSession(lua: lua)
         let interactive = isatty(0) != 0 && isatty(1) != 0
@@ -44,6 +62,7 @@ struct ReplCommand {
 
         var failures = 0
         if let script = arguments.first {
+            lastLoaded = script
             if !output.show(watcher.evaluating { session.load(file: script) }, in: lua) { failures += 1 }
         }
         if interactive {
@@ -85,6 +104,7 @@ struct ReplCommand {
                 continue
             }
             if !output.show(watcher.evaluating { session.submit(line) }, in: session.lua) { failures += 1 }
+            LineEditorCallbacks.idle?()
         }
         if session.isContinuing {
             output.error("stdin: unexpected end of input (an unfinished statement)")
@@ -93,12 +113,37 @@ struct ReplCommand {
         return failures
     }
 
+    /// Leaving: pipelines still running stop gracefully (drain, flush) and are waited for.
+    private static func finish(_ bindings: ScriptBindings) {
+        let running = bindings.handles.filter { $0.state == .running }
+        guard !running.isEmpty else { return }
+        bindings.stopper.stop()
+        for handle in running {
+            if let outcome = try? handle.wait() { print(outcome.summary) }
+        }
+    }
+
     /// Runs a meta-command; false means leave.
     private func run(_ command: ReplMetaCommand, _ session: ReplSession, output: ReplOutput, watcher: InterruptWatcher) -> Bool {
         switch command {
         case .help: print(ReplMetaCommand.helpText)
         case .quit: return false
-        case .load(let path): output.show(watcher.evaluating { session.load(file: path) }, in: session.lua)
+        case .load(let path):
+            lastLoaded = path
+            output.show(watcher.evaluating { session.load(file: path) }, in: session.lua)
+        case .reload:
+            guard let path = lastLoaded else {
+                output.error(":reload: nothing loaded yet (:load FILE, or start the REPL with a script)")
+                break
+            }
+            output.show(watcher.evaluating { session.load(file: path) }, in: session.lua)
+        case .doc(let name):
+            if let text = APIDocumentation.lookup(name) {
+                print(text)
+            } else {
+                let close = APIDocumentation.names.filter { $0.contains(name) || name.contains($0) }.prefix(8)
+                output.error(":doc: nothing on '\(name)'" + (close.isEmpty ? "" : " (try: \(close.joined(separator: ", ")))"))
+            }
         case .unknown(let message): output.error(message)
         }
         return true
@@ -164,4 +209,9 @@ final class InterruptWatcher: @unchecked Sendable {
             if lock.withLock({ running }), ReplSignals.takeInterrupt() { handle.interrupt() }
         }
     }
+}
+
+/// The file `:reload` runs again.
+private final class LastLoaded {
+    var path: String?
 }

@@ -30,6 +30,8 @@ struct RunCommand {
         without starting a source; prints the problems with file:line.
 
         options:
+          --watch              reload the pipelines' processor files (and the modules they
+                               require) when they change; see docs/hot-reload.md
           --once               polling sources (http) collect once
           --workers N          Lua states per processor file (default: one per core)
           --quiet, -q          no status line; only warnings and errors are logged
@@ -89,7 +91,8 @@ struct RunCommand {
             bindings = try ScriptBindings(
                 installingIn: lua, scriptPath: path == "-" ? "./stdin" : path, environment: environment, log: log,
                 settings: .init(
-                    workers: options.workers, once: options.once, checkOnly: checkOnly, drainTimeout: options.drainTimeout))
+                    workers: options.workers, once: options.once, checkOnly: checkOnly, watch: options.watch,
+                    drainTimeout: options.drainTimeout))
             try setArguments(in: lua, script: path, arguments: options.scriptArguments)
         } catch {
             fail("cannot start Lua: \(error)")
@@ -130,9 +133,11 @@ struct RunCommand {
         }
         fflush(nil)  // Lua prints through C stdio
         status.stop()
+        bindings.stopWatching()
         if checkOnly {
-            let count = bindings.pipelines.count
-            print("\(path): ok (\(count) pipeline\(count == 1 ? "" : "s"): \(bindings.pipelines.map(\.name).joined(separator: ", ")))")
+            let names = bindings.pipelines.map(\.name)
+            let listed = names.isEmpty ? "no pipeline" : "\(names.count) pipeline\(names.count == 1 ? "" : "s"): \(names.joined(separator: ", "))"
+            print("\(path): ok (\(listed))")
             return 0
         }
         for outcome in bindings.outcomes { print(outcome.summary) }

@@ -8,6 +8,8 @@ struct RunOptions {
     /// `arg[1...]` of the script.
     var scriptArguments: [String] = []
     var once = false
+    /// `--watch`: reload processor files when they change.
+    var watch = false
     var workers: Int?
     var quiet = false
     var overrides: [String: String] = [:]
@@ -44,6 +46,7 @@ struct RunOptions {
             switch argument {
             case "-h", "--help": options.help = true
             case "--once": options.once = true
+            case "--watch": options.watch = true
             case "--quiet", "-q": options.quiet = true
             case "--workers":
                 let text = try value(argument)

@@ -10,6 +10,7 @@ let usage = """
       run SCRIPT.lua [ARGS...]   run a pipeline script (see `collector run --help`)
       check SCRIPT.lua           load a script and build its pipelines without running them
       repl [SCRIPT.lua]          an interactive Lua session (reads stdin when it is not a terminal)
+      test PATH...               run processors' inline tests and *_test.lua files
       help                       show this help
 
     options:
@@ -34,6 +35,8 @@ case "check":
     exit(RunCommand(arguments: arguments, checkOnly: true).execute())
 case "repl":
     exit(ReplCommand(arguments: arguments).execute())
+case "test":
+    exit(TestCommand(arguments: arguments).execute())
 case "help", "-h", "--help":
     print(usage)
 case "--version", "version":

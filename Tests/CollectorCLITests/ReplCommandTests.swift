@@ -31,6 +31,46 @@ struct ReplCommandTests {
         #expect(outcome.status == 0)
     }
 
+    @Test func theLiveEngineRunsAPipelineInTheBackgroundWhileTyping() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("repl-live-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let first = dir.appendingPathComponent("stamp.lua").path
+        let second = dir.appendingPathComponent("stamp2.lua").path
+        try "return function(r) r.version = 1 return r end".write(toFile: first, atomically: true, encoding: .utf8)
+        try "return function(r) r.version = 2 return r end".write(toFile: second, atomically: true, encoding: .utf8)
+        let input = """
+            src = source.generator { count = 3 }
+            #src:collect().data
+            p = pipeline "live" { from = source.generator { rate = 400 }, process = { processor.file("\(first)", { name = "stamp" }), function(r) r.fn = true return r end }, to = storage.null {} }
+            p:start()
+            seen = p:tap("after stamp", 3)
+            #seen, seen[1].version, seen[1].fn
+            out = p:tap("output", 1)
+            out[1].version, out[1].fn
+            p:replace("stamp", processor.file("\(second)", { name = "stamp" }))
+            for _ = 1, 200 do later = p:tap("output", 1) if later[1].version == 2 then break end end
+            later[1].version
+            s = p:stats()
+            s.status, s.input > 0
+            p:stop()
+            r = p:wait()
+            r.status, r.input == r.output + r.dropped + r.failed
+            :doc source.generator
+            :doc nothing_of_the_kind
+            """
+        let outcome = try Collector.run(["repl"], input: input + "\n")
+        let lines = outcome.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.first == "3", "a source can be poked at: \(outcome.stdout)")
+        #expect(lines.contains("3\t1\tnil"), "a tap after the first processor sees its output only: \(outcome.stdout)")
+        #expect(lines.contains("1\ttrue"), "the script's own function ran on the REPL's thread: \(outcome.stdout)")
+        #expect(lines.contains("2"), "the swapped processor took over: \(outcome.stdout)")
+        #expect(lines.contains("\"running\"\ttrue"))
+        #expect(lines.contains("\"cancelled\"\ttrue"), "stopped gracefully, every record accounted for: \(outcome.stdout)")
+        #expect(outcome.stdout.contains("| `source.generator{}` | `count`"), "\(outcome.stdout)")
+        #expect(outcome.stderr.contains(":doc: nothing on 'nothing_of_the_kind'"))
+        #expect(outcome.status == 0, "\(outcome.stderr)")
+    }
+
     @Test func unfinishedInputAtTheEndIsAnError() throws {
         let outcome = try Collector.run(["repl"], input: "for i = 1, 2 do\n")
         #expect(outcome.status == 1)

@@ -21,10 +21,15 @@ struct Collector {
         var stderr: String
     }
 
-    static func run(_ arguments: [String], input: String? = nil, interruptAfter: Duration? = nil) throws -> Outcome {
+    /// Runs the collector (or `launcher`, given the collector's path and the arguments: `setpriv ...`).
+    static func run(
+        _ arguments: [String], input: String? = nil, interruptAfter: Duration? = nil,
+        launcher: (executable: URL, arguments: [String])? = nil, directory: URL? = nil
+    ) throws -> Outcome {
         let process = Process()
-        process.executableURL = executable
-        process.arguments = arguments
+        process.executableURL = launcher?.executable ?? executable
+        process.arguments = launcher.map { $0.arguments + [executable.path] + arguments } ?? arguments
+        if let directory { process.currentDirectoryURL = directory }
         let out = Pipe()
         let err = Pipe()
         process.standardOutput = out

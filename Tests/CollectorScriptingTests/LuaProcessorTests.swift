@@ -68,6 +68,20 @@ struct LuaProcessorTests {
         #expect(results.flatMap(\.records).map { $0.value["i"] } == input.map { $0["i"] })
     }
 
+    @Test func initSeesTheStatesThereAreWhenTheModuleOptsOut() async throws {
+        let processor = try await LuaProcessor.load(name: "alone", source: """
+            local seen
+            return {
+              parallel = false,
+              init = function(ctx) seen = ctx.worker .. "/" .. ctx.workers end,
+              process = function(r) r.seen = seen return r end,
+            }
+            """, options: LuaProcessorOptions(parallelism: 4))
+        #expect(processor.stateCount == 1)
+        let results = await processor.process(batch: records([[:]]))
+        #expect(results.first?.records.first?.value["seen"] == "1/1")
+    }
+
     @Test func aModuleWithANonBooleanParallelFlagIsRejected() async throws {
         let error = await #expect(throws: LuaError.self) {
             try await LuaProcessor.load(name: "bad", source: "return { parallel = 2, process = function(r) return r end }")
@@ -151,19 +165,11 @@ struct LuaProcessorTests {
     }
 
     @Test func oneFailingRecordDoesNotAffectTheOthers() async throws {
-        let processor = try await LuaProcessor.load(name: "picky", source: """
-            return function(r)
-              if r.kind == "error" then error("bad record " .. r.id) end
-              if r.kind == "loop" then while true do end end
-              if r.kind == "memory" then local t = {} for i = 1, 1e9 do t[i] = i end end
-              if r.kind == "number" then return 42 end
-              if r.kind == "cycle" then r.self = r return r end
-              if r.kind == "function" then r.f = print return r end
-              if r.kind == "os" then os.execute("true") end
-              if r.kind == "io" then io.open("/etc/passwd") end
-              return r
-            end
-            """, chunkName: "@picky.lua", options: LuaProcessorOptions(memoryLimit: 16 << 20, instructionLimit: 2_000_000))
+        let fixture = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Fixtures/misbehaving_processor.lua")
+        let processor = try await LuaProcessor.load(
+            name: "picky", source: try String(contentsOf: fixture, encoding: .utf8), chunkName: "@picky.lua",
+            options: LuaProcessorOptions(memoryLimit: 16 << 20, instructionLimit: 2_000_000))
         let kinds = ["ok", "error", "loop", "memory", "number", "cycle", "function", "os", "io", "ok"]
         let input: [DataValue] = kinds.enumerated().map { ["id": .integer(Int64($0.offset)), "kind": .string($0.element)] }
         let results = await processor.process(batch: records(input))
@@ -172,7 +178,7 @@ struct LuaProcessorTests {
 
         let messages = results.map { $0.error?.message ?? "" }
         #expect(messages[1] == "picky.lua:2: bad record 1")
-        #expect(messages[2].contains("instruction limit exceeded"))
+        #expect(messages[2] == "picky.lua:3: instruction limit exceeded (2000000 instructions)", "a limit names the line it stopped")
         #expect(messages[3].contains("not enough memory"))
         #expect(messages[4].contains("must return a table with fields or nil, got integer"))
         #expect(messages[5] == "cannot convert result.self: a table that contains itself (a cycle)")

@@ -1,3 +1,4 @@
+import Foundation
 import CollectorValues
 import Testing
 
@@ -122,3 +123,27 @@ struct ReplSessionTests {
         }
     }
 }
+
+@Suite("REPL documentation")
+struct APIDocumentationTests {
+    @Test func theCompiledReferenceIsDocsLuaAPI() throws {
+        // The REPL's :doc text is generated from docs/lua-api.md (scripts/gen-api-reference.sh).
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("../../docs/lua-api.md").standardizedFileURL
+        let text = try String(contentsOf: url, encoding: .utf8)
+        let normalize = { (s: String) in s.split(separator: "\n", omittingEmptySubsequences: false)
+            .map { $0.replacing(/\s+$/, with: "") }.joined(separator: "\n").trimmingCharacters(in: .whitespacesAndNewlines) }
+        #expect(normalize(APIReference.markdown) == normalize(text), "run scripts/gen-api-reference.sh after editing docs/lua-api.md")
+    }
+
+    @Test func lookupFindsEntriesThenSections() {
+        #expect(APIDocumentation.lookup("source.http")?.hasPrefix("| `source.http{}` |") == true)
+        #expect(APIDocumentation.lookup("storage.sqlite")?.hasPrefix("| `storage.sqlite{}` |") == true)
+        #expect(APIDocumentation.lookup("Events")?.hasPrefix("## Events") == true)
+        #expect(APIDocumentation.lookup("no_such_thing") == nil)
+        #expect(APIDocumentation.names.contains("source.file"))
+        #expect(ReplMetaCommand(line: ":doc source.file") == .doc(name: "source.file"))
+        #expect(ReplMetaCommand(line: ":reload") == .reload)
+    }
+}
+

@@ -57,6 +57,22 @@ struct RecordIDTests {
         #expect(Set(many).count == 10_000)
     }
 
+    @Test func idsOfACounterIncreaseAndStayDistinctAcrossTheWrap() {
+        // A base whose 62 bits below the variant are all ones but the last:
+        // the counter wraps after one step.
+        let base = RecordID(high: 0x1234, low: 0xFFFF_FFFF_FFFF_FFFE)
+        let ids = (1...1_000).map { base.offset(by: UInt64($0)) }
+        #expect(Set(ids + [base]).count == 1_001)
+        #expect(ids.allSatisfy { RecordID(bytes: $0.bytes) == $0 }, "still version 8, variant 10")
+        #expect(ids[0] > base, "the last id before the wrap")
+        #expect(Array(ids.dropFirst()) == ids.dropFirst().sorted(), "after the wrap, increasing again")
+        // Ids made one after another go in at the end of an index: their
+        // bytes (what SQLite and PostgreSQL compare) increase too.
+        let start = RecordID(high: 0x1234, low: 0x00FF_FFFF_FFFF_FF00)
+        let bytes = (1...1_000).map { start.offset(by: UInt64($0)).bytes }
+        #expect(zip(bytes, bytes.dropFirst()).allSatisfy { $0.lexicographicallyPrecedes($1) })
+    }
+
     @Test func theDecoderGivesKeyedItemsTheSameIDsInEveryRun() {
         let payload = Array("{\"n\":1}\n{\"n\":2}\n".utf8)
         let keyed = CollectedData(sourceID: "f", format: .jsonLines, method: .fileTail, payload: payload, key: "9:9:0")

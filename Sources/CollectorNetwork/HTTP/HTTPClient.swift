@@ -85,7 +85,7 @@ package final class HTTPClient {
             redirects += 1
             guard redirects <= options.maxRedirects else {
                 connection.close()
-                throw NetworkError(.tooManyRedirects, "more than \(options.maxRedirects) redirects from \(request.url.absoluteString)")
+                throw NetworkError(.tooManyRedirects, "more than \(options.maxRedirects) redirects from \(request.url.redactedForDisplay)")
             }
             await drain(connection, deadline: deadline)
             request = next

@@ -39,7 +39,7 @@ package final class HTTPResponseStream {
     private func tooLarge(_ limit: Int) -> NetworkError {
         connection.close()
         return NetworkError(
-            .responseTooLarge(limit: limit, status: head.status), "the response from \(url.absoluteString) is larger than \(limit) bytes")
+            .responseTooLarge(limit: limit, status: head.status), "the response from \(url.redactedForDisplay) is larger than \(limit) bytes")
     }
 
     /// Stops reading: the connection is closed.

@@ -1,3 +1,4 @@
+import CollectorSQLite
 import CollectorValues
 import Collectors
 import Foundation
@@ -86,18 +87,35 @@ enum PipelineBindings {
                     throw LuaCallError("\(what): the source '\(source.source.id)' is given twice")
                 }
                 try checkNoCycle(what, sources: sources, backends: backends + (deadLetter.map { [$0] } ?? []))
+                if let spool { warnOfBackendsWithoutIDs(what, backends: backends, spoolPath: spool.path, log: bindings.log) }
                 let once = bindings.settings.once
-                bindings.register(
+                let handle = bindings.register(
                     PipelineDefinition(
                         name: name, sources: sources.map { ($0.source, once && $0.isPolling ? .once : $0.mode) },
                         processors: processors,
                         backends: backends.map(\.backend), deadLetter: deadLetter?.backend, batchSize: batchSize,
                         spool: spool?.spool, spoolPath: spool?.path),
                     storages: backends + (deadLetter.map { [$0] } ?? []))
-                return 0
+                try call.push(LuaObject(handle))
+                return 1
             }
             try call.push(define)
             return 1
+        }
+    }
+
+    /// A spool replays batches, and a replay may bring records the backend
+    /// already stored (a write the drain deadline cut short that completed
+    /// after all, a crash between a write and the spool's removal): without
+    /// record ids an SQLite table stores them again. Allowed (some bulk loads
+    /// accept it), but said, not left for the user to find out.
+    private static func warnOfBackendsWithoutIDs(_ what: String, backends: [ScriptStorage], spoolPath: String, log: LogSink) {
+        for backend in backends {
+            guard let sqlite = backend.backend as? SQLiteStorage, !sqlite.options.recordIDs else { continue }
+            log.log(
+                .warn,
+                "\(what): \(sqlite.id) has record_ids = false, so records replayed from the spool \(spoolPath) may be stored twice (at least once, not once); set spool = false or keep record ids",
+                fields: [("backend_id", sqlite.id)])
         }
     }
 

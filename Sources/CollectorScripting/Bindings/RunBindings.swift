@@ -19,9 +19,25 @@ enum RunBindings {
             }
             var reports = DataObject()
             for outcome in outcomes { reports[outcome.name] = table(for: outcome) }
+            // `collector check` runs nothing, but a script that reads its reports must check too.
+            if bindings.settings.checkOnly {
+                for handle in bindings.handles where handle.state == .pending {
+                    reports[handle.definition.name] = pendingTable(for: handle.definition)
+                }
+            }
             try call.push(data: .object(reports))
             return 1
         }
+    }
+
+    /// The report of a pipeline that has not run: status "pending", every count 0.
+    static func pendingTable(for definition: PipelineDefinition) -> DataValue {
+        var stored = DataObject()
+        for backend in definition.backends { stored[backend.id] = 0 }
+        return [
+            "status": "pending", "collected": 0, "input": 0, "output": 0, "dropped": 0, "failed": 0, "dead_letters": 0,
+            "stored": .object(stored), "failed_to_store": 0, "spooled": 0, "replayed": 0, "in_spool": 0,
+        ]
     }
 
     static func table(for outcome: ScriptBindings.Outcome) -> DataValue {

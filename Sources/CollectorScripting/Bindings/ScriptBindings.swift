@@ -28,6 +28,9 @@ public final class ScriptBindings {
     public let environment: ScriptEnvironment
     /// The engine's metrics and the script's own (`metrics.*`), served with `--metrics`.
     public let metrics: MetricsRegistry
+    /// The `source` and `storage` tables, where `addSource` and `addStorage` put constructors.
+    var sourceConstructors: ConstructorTable?
+    var storageConstructors: ConstructorTable?
     private var counters: [String: Int] = [:]
     private var usedIDs = Set<String>()
     private var storages: [ScriptStorage] = []
@@ -47,13 +50,17 @@ public final class ScriptBindings {
         /// what the spool holds stays there. `nil`: no limit (a backend that
         /// stays down then keeps the run waiting).
         public var drainTimeout: Duration?
+        /// Reload processor files when they change, from the first pipeline's start (`--watch`).
+        public var watch = false
 
         public init(
-            workers: Int? = nil, once: Bool = false, checkOnly: Bool = false, drainTimeout: Duration? = .seconds(30)
+            workers: Int? = nil, once: Bool = false, checkOnly: Bool = false, watch: Bool = false,
+            drainTimeout: Duration? = .seconds(30)
         ) {
             self.workers = workers
             self.once = once
             self.checkOnly = checkOnly
+            self.watch = watch
             self.drainTimeout = drainTimeout
         }
 
@@ -83,6 +90,7 @@ public final class ScriptBindings {
         try lua.register(ScriptSource.luaType)
         try lua.register(ScriptStorage.luaType(in: lua))
         try lua.register(ScriptProcessor.luaType)
+        try lua.register(ScriptPipeline.luaType(in: lua))
         try SourceBindings.install(in: lua, bindings: self)
         try StorageBindings.install(in: lua, bindings: self)
         try ProcessorBindings.install(in: lua, bindings: self)
@@ -124,9 +132,12 @@ public final class ScriptBindings {
         try spools.spool(for: value, what: what, in: lua)
     }
 
-    func register(_ pipeline: PipelineDefinition, storages: [ScriptStorage]) {
+    func register(_ pipeline: PipelineDefinition, storages: [ScriptStorage]) -> ScriptPipeline {
         pipelines.append(pipeline)
         self.storages.append(contentsOf: storages)
+        let handle = ScriptPipeline(pipeline, bindings: self)
+        handles.append(handle)
+        return handle
     }
 
     /// What one pipeline run gave.
@@ -145,11 +156,10 @@ public final class ScriptBindings {
 
     /// Stops the running pipelines gracefully (from a signal handler).
     public let stopper = PipelineStopper()
-    /// Every pipeline run so far, in the order they were registered.
-    public private(set) var outcomes: [Outcome] = []
-    /// How many pipelines have been started (the rest are pending).
-    private var started = 0
-    private let running = Locked(false)
+    /// The handle of each registered pipeline, in order.
+    public private(set) var handles: [ScriptPipeline] = []
+    /// Every pipeline run to its end so far, in the order they were registered.
+    public var outcomes: [Outcome] { handles.compactMap(\.outcome) }
 
     private let live = Locked([Pipeline]())
 
@@ -176,77 +186,87 @@ public final class ScriptBindings {
     }
 
     /// Whether pipelines are running now (a signal should stop them rather than interrupt Lua).
-    public var isRunningPipelines: Bool { running.withLock { $0 } }
+    public var isRunningPipelines: Bool { live.withLock { !$0.isEmpty } }
 
-    /// Whether some registered pipelines have not run yet.
-    public var hasPendingPipelines: Bool { started < pipelines.count }
+    /// Whether some registered pipelines have not started yet.
+    public var hasPendingPipelines: Bool { handles.contains { $0.state == .pending } }
 
-    /// Runs the registered pipelines that have not run yet, concurrently,
-    /// until their sources end or `stopper` stops them (they drain and
-    /// flush). Functions of the script run on this thread meanwhile.
+    /// Starts the registered pipelines that have not started, then waits for
+    /// every running one (those started with `p:start()` too) to end — their
+    /// sources end, or `stopper` stops them (they drain and flush). Functions
+    /// of the script run on this thread meanwhile. Returns what ended now.
     @discardableResult
     public func runPendingPipelines() throws -> [Outcome] {
-        guard hasPendingPipelines, !settings.checkOnly else { return [] }
-        for storage in storages { storage.release() }
-        let definitions = Array(pipelines[started...])
-        started = pipelines.count
-        var built: [(PipelineDefinition, Pipeline)] = []
-        for definition in definitions {
-            built.append(
-                (definition, try definition.makePipeline(emitter: events, log: log, metrics: metrics, drainTimeout: settings.drainTimeout)))
-        }
-        let pipelines = built
-        let events = self.events
-        let log = self.log
-        let stop = stopper
-        let spools = self.spools.all
-        running.withLock { $0 = true }
-        live.withLock { $0 = pipelines.map(\.1) }
-        defer {
-            running.withLock { $0 = false }
-            live.withLock { $0 = [] }
-        }
-        // The script's thread runs its functions (processors, handlers) while it waits.
-        let results = try loop.run { () async -> [Outcome] in
-            defer { log.flush() }
-            let outcomes = await Self.run(pipelines, stop: stop)
-            for spool in spools { await spool.close() }
-            await events.drain()  // handlers see every event of the run
-            return outcomes
-        }
-        outcomes += results
-        return results
+        guard !settings.checkOnly else { return [] }
+        for handle in handles where handle.state == .pending { try handle.start() }
+        let running = handles.filter { $0.state == .running }
+        guard !running.isEmpty else { return [] }
+        for handle in running { try handle.wait() }
+        return running.compactMap(\.outcome)
     }
 
-    private static func run(_ pipelines: [(PipelineDefinition, Pipeline)], stop: PipelineStopper) async -> [Outcome] {
-        for (_, pipeline) in pipelines { stop.add(pipeline) }
-        return await withTaskGroup(of: (Int, Outcome).self) { group in
-            for (index, (definition, pipeline)) in pipelines.enumerated() {
-                group.addTask {
-                    let backendIDs = definition.backends.map(\.id)
-                    var deadLetter = definition.deadLetter
-                    if let dl = deadLetter, backendIDs.contains(dl.id) { deadLetter = nil }
-                    do { try await deadLetter?.connect() } catch {
-                        let info = ErrorInfo(from: error, layer: .storage, operation: "connect")
-                        let line = "pipeline \(definition.name): dead-letter backend failed: \(info.message)"
-                        return (index, Outcome(
-                            name: definition.name, summary: line, succeeded: false, report: nil, backendIDs: backendIDs,
-                            spoolPath: definition.spoolPath))
-                    }
-                    for (source, mode) in definition.sources { try? await pipeline.add(source, mode: mode) }
-                    let report = await pipeline.run()
-                    await deadLetter?.disconnect()
-                    let line = PipelineDefinition.summary(
-                        name: definition.name, report: report, backendIDs: backendIDs, spoolPath: definition.spoolPath)
-                    return (index, Outcome(
-                        name: definition.name, summary: line, succeeded: report.status != .failed, report: report,
-                        backendIDs: backendIDs, spoolPath: definition.spoolPath))
-                }
-            }
-            var outcomes = [Outcome?](repeating: nil, count: pipelines.count)
-            for await (index, outcome) in group { outcomes[index] = outcome }
-            return outcomes.compactMap { $0 }
+    private var watcher: ProcessorWatcher?
+
+    /// Stops reloading processor files (`--watch`).
+    public func stopWatching() {
+        watcher?.stop()
+        watcher = nil
+    }
+
+    /// Builds and starts one pipeline in the background (see `ScriptPipeline.start()`).
+    func start(_ definition: PipelineDefinition) throws -> (Pipeline, Task<Outcome, Never>) {
+        for storage in storages { storage.release() }
+        if settings.watch, watcher == nil { watcher = try watchProcessors() }
+        let pipeline = try definition.makePipeline(
+            emitter: events, log: log, metrics: metrics, drainTimeout: settings.drainTimeout)
+        // Held open until `wait` has run the loop for it (see ScriptLoop.retain).
+        loop.retain()
+        live.withLock { $0.append(pipeline) }
+        stopper.add(pipeline)
+        let task = Self.launch(definition, pipeline)
+        return (pipeline, task)
+    }
+
+    private static func launch(_ definition: PipelineDefinition, _ pipeline: Pipeline) -> Task<Outcome, Never> {
+        Task { await run(definition, pipeline) }
+    }
+
+    /// Waits for a started pipeline, running the script's functions meanwhile; then delivers its last events.
+    func wait(for task: Task<Outcome, Never>, pipeline: Pipeline) throws -> Outcome {
+        let events = self.events
+        let log = self.log
+        defer { loop.release() }
+        let outcome = try loop.run { () async -> Outcome in
+            let outcome = await task.value
+            await events.drain()  // handlers see every event of the run
+            log.flush()
+            return outcome
         }
+        live.withLock { $0.removeAll { $0 === pipeline } }
+        return outcome
+    }
+
+    private static func run(_ definition: PipelineDefinition, _ pipeline: Pipeline) async -> Outcome {
+        let backendIDs = definition.backends.map(\.id)
+        var deadLetter = definition.deadLetter
+        if let dl = deadLetter, backendIDs.contains(dl.id) { deadLetter = nil }
+        do { try await deadLetter?.connect() } catch {
+            let info = ErrorInfo(from: error, layer: .storage, operation: "connect")
+            let line = "pipeline \(definition.name): dead-letter backend failed: \(info.message)"
+            return Outcome(
+                name: definition.name, summary: line, succeeded: false, report: nil, backendIDs: backendIDs,
+                spoolPath: definition.spoolPath)
+        }
+        for (source, mode) in definition.sources { try? await pipeline.add(source, mode: mode) }
+        let report = await pipeline.run()
+        await deadLetter?.disconnect()
+        // Closed once the pipeline ended (a pipeline sharing the file opens it again on its next use).
+        await definition.spool?.close()
+        let line = PipelineDefinition.summary(
+            name: definition.name, report: report, backendIDs: backendIDs, spoolPath: definition.spoolPath)
+        return Outcome(
+            name: definition.name, summary: line, succeeded: report.status != .failed, report: report,
+            backendIDs: backendIDs, spoolPath: definition.spoolPath)
     }
 }
 

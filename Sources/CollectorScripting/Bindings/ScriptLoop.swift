@@ -1,5 +1,6 @@
 import Collectors
 import Foundation
+import Glibc
 import LuaRuntime
 
 /// Lets engine tasks run code on the thread that owns the script's Lua state.
@@ -8,13 +9,22 @@ import LuaRuntime
 /// pipelines run, that thread waits in `run(_:)`, running the jobs that tasks
 /// send with `perform(_:)` — a Lua function in a pipeline, an event handler,
 /// a timer — one at a time, so the state is never used by two threads.
-/// After `run(_:)` returns, `perform` fails with `ScriptLoop.Stopped` until
-/// the next `run`.
+/// Outside `run(_:)`, `perform` fails with `ScriptLoop.Stopped`, unless a
+/// `retain()` holds the loop open: then jobs wait for the next `run`.
 public final class ScriptLoop: @unchecked Sendable {
     // @unchecked: `jobs` and `pumping` are guarded by `condition`.
     private let condition = NSCondition()
-    private var jobs: [() -> Void] = []
+    private var jobs: [Job] = []
+    /// Runs waiting, hosts and retains: while above zero, `perform` queues.
     private var pumping = 0
+
+    /// A queued `perform`: run on the script's thread, or refused.
+    private struct Job {
+        let run: () -> Void
+        let refuse: () -> Void
+    }
+    /// The pipe that wakes a hosting thread's own event loop (see `host()`).
+    private var wakePipe: (read: Int32, write: Int32)?
 
     /// `perform` was called while no `run` was waiting for work.
     public struct Stopped: Error, CustomStringConvertible {
@@ -47,15 +57,68 @@ public final class ScriptLoop: @unchecked Sendable {
                 break
             }
             condition.unlock()
-            for job in batch { job() }
+            for job in batch { job.run() }
         }
         return try result.withLock { $0! }.get()
+    }
+
+    /// Keeps `perform` queueing jobs while no `run` waits, until the matching
+    /// `release()`. A pipeline starts before the script's thread waits for
+    /// it; without this, its first events and function calls would find
+    /// nobody to run them and be refused.
+    public func retain() {
+        condition.lock()
+        pumping += 1
+        condition.unlock()
+    }
+
+    /// Ends a `retain()` (or a `host()`); when nothing holds the loop open
+    /// any more, jobs still queued are refused with `Stopped`.
+    public func release() {
+        condition.lock()
+        pumping -= 1
+        var refused: [Job] = []
+        if pumping == 0 { swap(&refused, &jobs) }
+        condition.unlock()
+        for job in refused { job.refuse() }
     }
 
     private func wake() {
         condition.lock()
         condition.signal()
         condition.unlock()
+    }
+
+    /// For a thread that waits in an event loop of its own (the REPL's line
+    /// editor) rather than in `run(_:)`: from now on `perform` queues its
+    /// jobs and writes a byte to the returned descriptor; the thread then
+    /// calls `runPending()`. Until `endHosting()`.
+    public func host() -> Int32 {
+        condition.lock()
+        defer { condition.unlock() }
+        pumping += 1
+        if let wakePipe { return wakePipe.read }
+        var fds: [Int32] = [0, 0]
+        guard pipe(&fds) == 0 else { return -1 }
+        _ = fcntl(fds[0], F_SETFL, fcntl(fds[0], F_GETFL) | O_NONBLOCK)
+        _ = fcntl(fds[1], F_SETFL, fcntl(fds[1], F_GETFL) | O_NONBLOCK)
+        wakePipe = (fds[0], fds[1])
+        return fds[0]
+    }
+
+    public func endHosting() { release() }
+
+    /// Runs the jobs queued so far, on the calling thread (the one that owns the state).
+    public func runPending() {
+        condition.lock()
+        let batch = jobs
+        jobs = []
+        if let wakePipe {
+            var sink = [UInt8](repeating: 0, count: 64)
+            while Glibc.read(wakePipe.read, &sink, sink.count) > 0 {}
+        }
+        condition.unlock()
+        for job in batch { job.run() }
     }
 
     /// Runs `job` on the script's thread and returns its result.
@@ -68,8 +131,14 @@ public final class ScriptLoop: @unchecked Sendable {
                 continuation.resume(throwing: Stopped())
                 return
             }
-            jobs.append { continuation.resume(with: Result { try job() }) }
+            jobs.append(Job(
+                run: { continuation.resume(with: Result { try job() }) },
+                refuse: { continuation.resume(throwing: Stopped()) }))
             condition.signal()
+            if let wakePipe {
+                var byte: UInt8 = 1
+                _ = Glibc.write(wakePipe.write, &byte, 1)
+            }
         }
     }
 }

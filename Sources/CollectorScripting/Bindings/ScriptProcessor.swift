@@ -64,7 +64,7 @@ enum ProcessorBindings {
         }
     }
 
-    static let fileOptions = ["path", "name", "memory", "instructions", "timeout", "parallel"]
+    static let fileOptions = ["path", "name", "memory", "instructions", "timeout", "parallel", "probation"]
 
     static func install(in lua: LuaState, bindings: ScriptBindings) throws {
         let table = try lua.table(.object([:]))
@@ -84,6 +84,7 @@ enum ProcessorBindings {
             if let instructions = try options.integer("instructions") { settings.instructionLimit = instructions }
             if let timeout = try options.duration("timeout") { settings.timeLimit = timeout }
             if let parallel = try options.integer("parallel") { settings.parallelism = max(1, parallel) }
+            if let probation = try options.integer("probation") { settings.reloadPolicy.probationRecords = max(0, probation) }
             let resolved = bindings.resolve(path)
             guard FileManager.default.isReadableFile(atPath: resolved) else {
                 throw LuaCallError("processor.file: cannot read \(resolved)")

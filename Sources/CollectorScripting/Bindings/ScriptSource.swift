@@ -1,4 +1,5 @@
 import CollectorSources
+import CollectorWebSocket
 import CollectorValues
 import Collectors
 import Foundation
@@ -69,8 +70,8 @@ public final class ScriptSource {
 /// The `source` table: one constructor per native source.
 enum SourceBindings {
     static func install(in lua: LuaState, bindings: ScriptBindings) throws {
-        let table: LuaValue = try lua.table(.object([:]))
-        guard case .table(let sources) = table else { return }
+        let sources = try ConstructorTable("source", in: lua)
+        bindings.sourceConstructors = sources
         let constructors: [(String, [String], (OptionReader, String) throws -> ScriptSource)] = [
             ("generator", ["id", "count", "seed", "rate", "batch"], generator),
             ("file", ["id", "path", "mode", "format"], file),
@@ -78,29 +79,18 @@ enum SourceBindings {
             ("stdin", ["id", "format"], stdin),
             ("command", ["id", "command", "format", "cwd", "env"], command),
             ("http", ["id", "url", "token", "every", "headers", "timeout", "format", "method", "jitter"], http),
+            ("sse", ["id", "url", "token", "headers", "last_event_id", "reconnect", "max_event_size", "idle_timeout", "ca_file", "format"], sse),
+            ("websocket", ["id", "url", "headers", "subscribe", "max_message_size", "reconnect", "ca_file", "verify_tls", "format"], websocket),
         ]
         for (name, allowed, build) in constructors {
             let function = "source.\(name)"
-            try lua.set(sources, name, try lua.function(function) { [unowned lua] call in
+            try sources.add(name, try lua.function(function) { [unowned lua] call in
                 let options = try OptionReader(function, table: try call.optionalArgument(1, as: LuaTable.self), allowed: allowed, in: lua)
                 let id = try options.string("id") ?? bindings.nextID(name)
                 try call.push(LuaObject(try build(options, id)))
                 return 1
             })
         }
-        // source.ftp{...}: name the types there are.
-        let known = constructors.map(\.0)
-        let metatable = try lua.table(.object([:]))
-        guard case .table(let meta) = metatable else { return }
-        try lua.set(meta, "__index", try lua.function("source") { call in
-            let name = (try? call.string(2)) ?? "?"
-            var message = "unknown source type 'source.\(name)'"
-            if let suggestion = Suggestion.closest(to: name, in: known) { message += " (did you mean 'source.\(suggestion)'?)" }
-            throw LuaCallError(message + "; source types are: " + known.joined(separator: ", "))
-        })
-        let setmetatable = try lua.global("setmetatable")
-        if case .function(let f) = setmetatable { _ = try lua.call(f, table, metatable) }
-        try lua.setGlobal("source", table)
     }
 
     static func format(_ options: OptionReader, default value: DataFormat) throws -> DataFormat {
@@ -178,6 +168,50 @@ enum SourceBindings {
         let object = ScriptSource(source, mode: .stream, summary: summary + ")")
         object.isPolling = true
         return object
+    }
+
+    static func sse(_ options: OptionReader, id: String) throws -> ScriptSource {
+        let url = try webURL(options, "source.sse", schemes: ["http", "https"])
+        var settings = SSESource.Options(format: try format(options, default: .json))
+        settings.bearerToken = try options.string("token")
+        if let headers = try options.stringMap("headers") { settings.headers = headers }
+        settings.lastEventID = try options.string("last_event_id")
+        if let delay = try options.duration("reconnect") { settings.reconnectDelay = delay }
+        if let size = try options.size("max_event_size") { settings.maxEventSize = size }
+        if let idle = try options.duration("idle_timeout") { settings.idleTimeout = idle }
+        settings.tlsCAFile = try options.string("ca_file")
+        var summary = "source.sse(\(id), \(redacted(url))"
+        if settings.bearerToken != nil { summary += ", token ***" }
+        return ScriptSource(SSESource(id: id, url: url, options: settings), mode: .stream, summary: summary + ")")
+    }
+
+    static func websocket(_ options: OptionReader, id: String) throws -> ScriptSource {
+        let url = try webURL(options, "source.websocket", schemes: ["ws", "wss"])
+        var settings = WebSocketSource.Options()
+        if let headers = try options.stringMap("headers") { settings.headers = headers }
+        settings.subscribeMessage = try options.string("subscribe")
+        if let size = try options.size("max_message_size") { settings.maxMessageSize = size }
+        if let delay = try options.duration("reconnect") { settings.reconnectDelay = delay }
+        settings.tlsCAFile = try options.string("ca_file")
+        if let verify = try options.boolean("verify_tls") { settings.tlsVerify = verify }
+        settings.textFormat = try format(options, default: .json)
+        let summary = "source.websocket(\(id), \(redacted(url)))"
+        return ScriptSource(WebSocketSource(id: id, url: url, options: settings), mode: .stream, summary: summary)
+    }
+
+    private static func webURL(_ options: OptionReader, _ function: String, schemes: [String]) throws -> URL {
+        let text = try options.requiredString("url")
+        guard let url = URL(string: text), let scheme = url.scheme, schemes.contains(scheme.lowercased()), url.host != nil else {
+            let list = schemes.map { "\($0)://" }.joined(separator: " or ")
+            throw LuaCallError("\(function): option 'url' must be a \(list) URL, got \"\(redactedText(text))\"")
+        }
+        return url
+    }
+
+    /// A URL given as text, for an error message: without what could be a password or a key.
+    static func redactedText(_ text: String) -> String {
+        guard let url = URL(string: text), url.scheme != nil else { return text.count > 80 ? String(text.prefix(80)) + "…" : text }
+        return redacted(url)
     }
 
     /// The URL without credentials or query (which may carry keys).

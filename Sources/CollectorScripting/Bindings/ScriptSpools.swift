@@ -54,7 +54,4 @@ final class ScriptSpools {
         spools[path] = spool
         return spool
     }
-
-    /// The spools, to close them after the pipelines ran (a later run opens them again).
-    var all: [SQLiteSpool] { Array(spools.values) }
 }

@@ -1,3 +1,4 @@
+import CollectorPostgres
 import CollectorSQLite
 import CollectorStorage
 import CollectorValues
@@ -87,9 +88,9 @@ public final class ScriptStorage {
 /// The `storage` table: one constructor per native backend.
 enum StorageBindings {
     static func install(in lua: LuaState, bindings: ScriptBindings) throws {
-        let table = try lua.table(.object([:]))
-        guard case .table(let storage) = table else { return }
-        try lua.set(storage, "sqlite", try lua.function("storage.sqlite") { [unowned lua] call in
+        let storage = try ConstructorTable("storage", in: lua)
+        bindings.storageConstructors = storage
+        try storage.add("sqlite", try lua.function("storage.sqlite") { [unowned lua] call in
             let options = try OptionReader(
                 "storage.sqlite", table: try call.optionalArgument(1, as: LuaTable.self),
                 allowed: ["id", "path", "table", "layout", "max_size", "record_ids"], in: lua)
@@ -108,7 +109,7 @@ enum StorageBindings {
             try call.push(LuaObject(object))
             return 1
         })
-        try lua.set(storage, "jsonl", try lua.function("storage.jsonl") { [unowned lua] call in
+        try storage.add("jsonl", try lua.function("storage.jsonl") { [unowned lua] call in
             let options = try OptionReader(
                 "storage.jsonl", table: try call.optionalArgument(1, as: LuaTable.self),
                 allowed: ["id", "path", "sync", "max_file_size", "max_files"], in: lua)
@@ -125,20 +126,45 @@ enum StorageBindings {
             try call.push(LuaObject(object))
             return 1
         })
-        try lua.set(storage, "memory", try lua.function("storage.memory") { [unowned lua] call in
+        try storage.add("memory", try lua.function("storage.memory") { [unowned lua] call in
             let options = try OptionReader(
                 "storage.memory", table: try call.optionalArgument(1, as: LuaTable.self), allowed: ["id"], in: lua)
             let id = try options.string("id") ?? bindings.nextID("memory")
             try call.push(LuaObject(ScriptStorage(MemoryStorage(id: id), summary: "storage.memory(\(id))")))
             return 1
         })
-        try lua.set(storage, "null", try lua.function("storage.null") { [unowned lua] call in
+        try storage.add("postgres", try lua.function("storage.postgres") { [unowned lua] call in
+            let options = try OptionReader(
+                "storage.postgres", table: try call.optionalArgument(1, as: LuaTable.self),
+                allowed: ["id", "url", "table", "layout", "connect_timeout", "rows_per_statement"], in: lua)
+            let tableName = try options.string("table") ?? "records"
+            let layout = try options.choice("layout", ["document", "readings"]) ?? (tableName == "readings" ? "readings" : "document")
+            var settings = PostgresOptions(table: tableName, layout: layout == "readings" ? SQLiteOptions.readings.layout : .document)
+            if let timeout = try options.duration("connect_timeout") {
+                settings.connectTimeoutSeconds = max(1, Int(timeout.components.seconds))
+            }
+            if let rows = try options.integer("rows_per_statement") { settings.rowsPerStatement = max(1, rows) }
+            let id = try options.string("id") ?? bindings.nextID("postgres")
+            // The URL may come from the script (env("DATABASE_URL")) or, when absent, DATABASE_URL;
+            // its password never shows in tostring, errors or logs.
+            let backend: PostgresStorage
+            do {
+                backend = try PostgresStorage(
+                    id: id, url: try options.string("url"), options: settings,
+                    environment: bindings.environment.process.merging(bindings.environment.overrides) { $1 })
+            } catch {
+                throw LuaCallError("storage.postgres: \(ErrorInfo(from: error, layer: .storage, operation: "configure").message)")
+            }
+            try call.push(LuaObject(ScriptStorage(
+                backend, summary: "storage.postgres(\(backend.redactedURL), table \(tableName), \(layout) layout)")))
+            return 1
+        })
+        try storage.add("null", try lua.function("storage.null") { [unowned lua] call in
             let options = try OptionReader(
                 "storage.null", table: try call.optionalArgument(1, as: LuaTable.self), allowed: ["id"], in: lua)
             let id = try options.string("id") ?? bindings.nextID("null")
             try call.push(LuaObject(ScriptStorage(NullStorage(id: id), summary: "storage.null(\(id))")))
             return 1
         })
-        try lua.setGlobal("storage", table)
     }
 }

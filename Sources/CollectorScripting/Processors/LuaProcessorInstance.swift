@@ -5,11 +5,9 @@ import LuaRuntime
 
 /// One Lua state running a processor script, on a thread of its own.
 ///
-/// The script is either a module table with `process(record, emit)` and the
-/// optional hooks `init(ctx)` and `shutdown(emit)`, a plain function
-/// `function(record, emit)`, or a chunk that defines a global `process`.
-/// `process` returns the record (kept), nil (dropped) or a new table, and may
-/// call `emit(t)` any number of times to send more records.
+/// What a script may define is `ProcessorModule`'s to say; `process`
+/// returns the record (kept), nil (dropped) or a new table, and may call
+/// `emit(t)` any number of times to send more records.
 actor LuaProcessorInstance {
     private let executor: DedicatedThreadExecutor
     nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
@@ -17,12 +15,9 @@ actor LuaProcessorInstance {
     private let lua: LuaState
     private let processorName: String
     private let scriptHash: String
-    private var process: LuaFunction?
-    private var initHook: LuaFunction?
-    private var shutdownHook: LuaFunction?
-    private var emitFunction: LuaFunction?
-    /// Records `emit` received during the current call, in order.
-    private let emitted = EmittedRecords()
+    private var module: ProcessorModule?
+    private var emit: EmitFunction?
+    /// Which record `log.*` lines are about.
     private let origin: LogOrigin
 
     init(name: String, scriptHash: String, options: LuaProcessorOptions, worker: Int) throws {
@@ -38,43 +33,57 @@ actor LuaProcessorInstance {
 
     deinit { executor.stop() }
 
-    /// Loads the script and runs its `init(ctx)`; a broken script throws here.
-    /// Returns false when the module opts out of parallel states (`parallel = false`).
+    /// Loads the script (a broken one throws here). Returns false when the
+    /// module opts out of parallel states (`parallel = false`).
     @discardableResult
-    func start(source: String, chunkName: String, worker: Int, workers: Int) throws -> Bool {
-        var parallel = true
-        emitFunction = try emitted.makeEmitFunction(in: lua)
-        let chunk = try lua.load(source, name: chunkName)
-        let returned = try lua.call(chunk)
-        switch returned.first {
-        case .function(let f)?:
-            process = f
-        case .table(let module)?:
-            process = try lua.get(module, "process").functionValue
-            initHook = try lua.get(module, "init").functionValue
-            shutdownHook = try lua.get(module, "shutdown").functionValue
-            switch try lua.get(module, "parallel") {
-            case .nil: break
-            case .boolean(let allowed): parallel = allowed
-            case let other:
-                throw LuaError(.runtime, "\(chunkName): the module's 'parallel' must be a boolean, got \(other.typeName)")
-            }
-            if process == nil {
-                throw LuaError(.runtime, "\(chunkName): the module has no process(record, emit) function")
-            }
-        default:
-            process = try lua.global("process").functionValue
-            if process == nil {
-                throw LuaError(
-                    .runtime, "\(chunkName): the script returns neither a function nor a module with process(record, emit)")
-            }
-        }
-        if let initHook {
-            let context: DataValue = ["name": .string(processorName), "worker": .integer(Int64(worker)), "workers": .integer(Int64(workers))]
-            try lua.call(initHook, context)
-        }
-        return parallel
+    func load(source: String, chunkName: String) throws -> Bool {
+        emit = try EmitFunction(in: lua)
+        let loaded = try ProcessorModule.load(source: source, chunkName: chunkName, in: lua)
+        module = loaded
+        return loaded.parallel
     }
+
+    /// Runs the module's `init(ctx)`, if it has one.
+    func initialize(worker: Int, workers: Int) throws {
+        guard let initHook = module?.initHook else { return }
+        try lua.call(initHook, DataValue.object(ProcessorModule.context(name: processorName, worker: worker, workers: workers)))
+    }
+
+    /// Whether the module has inline tests (`tests = { ... }`).
+    func hasInlineTests() -> Bool { !(module?.tests.isNil ?? true) }
+
+    /// What the module's `export_state()` returns, as data; nil without the hook.
+    func exportState() throws -> DataValue? {
+        guard let exportState = module?.exportState else { return nil }
+        guard let value = try lua.call(exportState).first, !value.isNil else { return nil }
+        return try lua.data(value, root: "export_state()")
+    }
+
+    /// Calls the module's `migrate(old_state, ctx)`, if it has one.
+    func migrate(_ state: DataValue?, context: DataObject) throws {
+        guard let migrate = module?.migrate else { return }
+        if let state {
+            try lua.call(migrate, state, DataValue.object(context))
+        } else {
+            try lua.call(migrate, LuaValue.nil, DataValue.object(context))
+        }
+    }
+
+    /// The names in `package.loaded` that are not standard libraries: the
+    /// modules the script required so far.
+    func requiredModules() throws -> [String] {
+        guard case .table(let package) = try lua.global("package"),
+            case .table(let loaded) = try lua.get(package, "loaded")
+        else { return [] }
+        return try lua.entries(of: loaded).compactMap { entry in
+            guard case .string(let name) = entry.key, !Self.standardLibraries.contains(name) else { return nil }
+            return name
+        }
+    }
+
+    private static let standardLibraries: Set<String> = [
+        "_G", "package", "coroutine", "table", "io", "os", "string", "math", "utf8", "debug",
+    ]
 
     /// Processes each record on its own: an error or a limit hit fails that record only.
     func process(batch records: [Record]) -> [ProcessingResult] {
@@ -100,21 +109,21 @@ actor LuaProcessorInstance {
 
     /// One call of `process`; `record` gives the outputs their source, sequence and time.
     private func transform(_ input: some LuaPushable, as record: Record) -> ProcessingResult {
-        guard let process, let emitFunction else {
+        guard let module, let emit else {
             return .failure(errorInfo(LuaError(.misuse, "processor not started"), record: record))
         }
-        return RecordTransform(lua: lua, process: process, emit: emitFunction, emitted: emitted, origin: origin)
+        return RecordTransform(lua: lua, process: module.process, emit: emit, origin: origin)
             .run(input, as: record) { errorInfo($0, record: record) }
     }
 
     /// Runs `shutdown(emit)`; returns what it emitted.
     func shutdown() -> Result<[DataValue], ErrorInfo> {
-        guard let shutdownHook, let emitFunction else { return .success([]) }
-        self.shutdownHook = nil  // runs once
-        emitted.values.removeAll()
+        guard let shutdownHook = module?.shutdownHook, let emit else { return .success([]) }
+        module?.shutdownHook = nil  // runs once
+        emit.reset()
         do {
-            try lua.call(shutdownHook, emitFunction)
-            return .success(emitted.values)
+            try lua.call(shutdownHook, emit.function)
+            return .success(emit.values)
         } catch {
             return .failure(errorInfo(error, record: nil))
         }
@@ -127,4 +136,3 @@ actor LuaProcessorInstance {
         RecordTransform.errorInfo(error, processor: processorName, scriptHash: scriptHash, record: record)
     }
 }
-

@@ -21,16 +21,20 @@ public struct LuaProcessorOptions: Sendable {
     public var log: LogSink?
     /// Where the processor's `metrics.*` families live (nil: the processor has no `metrics`).
     public var metrics: MetricsRegistry?
+    /// When a reloaded version is rolled back after it was swapped in.
+    public var reloadPolicy: ReloadPolicy
 
     public init(
         memoryLimit: Int = 64 << 20, instructionLimit: Int = 10_000_000, timeLimit: Duration = .seconds(1),
-        parallelism: Int = ProcessInfo.processInfo.activeProcessorCount, modulePaths: [String] = []
+        parallelism: Int = ProcessInfo.processInfo.activeProcessorCount, modulePaths: [String] = [],
+        reloadPolicy: ReloadPolicy = ReloadPolicy()
     ) {
         self.memoryLimit = memoryLimit
         self.instructionLimit = instructionLimit
         self.timeLimit = timeLimit
         self.parallelism = max(1, parallelism)
         self.modulePaths = modulePaths
+        self.reloadPolicy = reloadPolicy
     }
 
     var luaOptions: LuaOptions {

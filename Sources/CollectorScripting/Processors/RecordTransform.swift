@@ -9,8 +9,7 @@ import LuaRuntime
 struct RecordTransform {
     let lua: LuaState
     let process: LuaFunction
-    let emit: LuaFunction
-    let emitted: EmittedRecords
+    let emit: EmitFunction
     /// Told which record is processed, for the lines `log.*` writes.
     var origin: LogOrigin? = nil
 
@@ -18,7 +17,7 @@ struct RecordTransform {
     /// into Lua); the outputs take `record`'s source, sequence and time.
     func run(_ input: some LuaPushable, as record: Record, errorInfo: (any Error) -> ErrorInfo) -> ProcessingResult {
         let start = ContinuousClock.now
-        emitted.values.removeAll(keepingCapacity: true)
+        emit.reset()
         origin?.sourceID = record.sourceID
         origin?.sequence = record.sequence
         defer {
@@ -26,8 +25,8 @@ struct RecordTransform {
             origin?.sequence = nil
         }
         do {
-            let returned = try lua.callTransform(process, input: input, emit)
-            var outputs: [Record] = emitted.values.map { record.with(value: $0) }
+            let returned = try lua.callTransform(process, input: input, emit.function)
+            var outputs: [Record] = emit.values.map { record.with(value: $0) }
             if let returned {
                 guard case .object = returned else {
                     throw LuaError(.conversion, "process must return a table with fields or nil, got \(returned.typeName)")
@@ -66,22 +65,5 @@ struct RecordTransform {
             details["sequence"] = .integer(Int64(bitPattern: record.sequence))
         }
         return ErrorInfo(type, layer: .processing, operation: "process", message: message, details: details)
-    }
-}
-
-/// The records `emit` collected during one call (on the state's thread only).
-final class EmittedRecords {
-    var values: [DataValue] = []
-
-    /// The `emit(t)` function handed to `process`: it collects here.
-    func makeEmitFunction(in lua: LuaState) throws -> LuaFunction {
-        try lua.function("emit") { call in
-            let value = try call.data(1)
-            guard case .object = value else {
-                throw LuaArgumentError(position: 1, function: "emit", problem: "table with fields expected, got \(value.typeName)")
-            }
-            self.values.append(value)
-            return 0
-        }
     }
 }

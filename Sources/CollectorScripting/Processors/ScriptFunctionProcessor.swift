@@ -17,8 +17,7 @@ final class ScriptFunctionProcessor: Processor, @unchecked Sendable {
     let name: String
     private let state: ScriptStateHandle
     private let function: LuaFunction
-    private let emit: LuaFunction
-    private let emitted: EmittedRecords
+    private let emit: EmitFunction
     private let loop: ScriptLoop
     private let instructionLimit: Int?
     private let timeLimit: Duration?
@@ -33,8 +32,7 @@ final class ScriptFunctionProcessor: Processor, @unchecked Sendable {
         self.instructionLimit = instructionLimit
         self.timeLimit = timeLimit
         state = ScriptStateHandle(lua: lua)
-        emitted = EmittedRecords()
-        emit = try emitted.makeEmitFunction(in: lua)
+        emit = try EmitFunction(in: lua)
     }
 
     func process(_ record: Record) async throws -> ProcessingResult {
@@ -45,7 +43,7 @@ final class ScriptFunctionProcessor: Processor, @unchecked Sendable {
         do {
             return try await loop.perform { [self] in
                 let lua = state.lua
-                let transform = RecordTransform(lua: lua, process: function, emit: emit, emitted: emitted)
+                let transform = RecordTransform(lua: lua, process: function, emit: emit)
                 return lua.withCallLimits(instructions: instructionLimit, time: timeLimit) {
                     records.map { record in
                         transform.run(record.value, as: record) { error in

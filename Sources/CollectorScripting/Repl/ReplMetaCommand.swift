@@ -5,6 +5,9 @@ import LuaRuntime
 public enum ReplMetaCommand: Equatable {
     case help
     case load(path: String)
+    /// Runs again the file last loaded (`:load`, or the script the REPL started with).
+    case reload
+    case doc(name: String)
     case quit
     case unknown(String)
 
@@ -16,6 +19,13 @@ public enum ReplMetaCommand: Equatable {
         switch words.first ?? "" {
         case "help", "h", "?": self = .help
         case "quit", "q", "exit": self = .quit
+        case "reload", "r": self = .reload
+        case "doc", "d":
+            guard words.count == 2 else {
+                self = .unknown(":doc needs a name: :doc source.file (or :doc pipeline, :doc json)")
+                return
+            }
+            self = .doc(name: words[1].trimmingCharacters(in: .whitespaces))
         case "load", "l":
             guard words.count == 2 else {
                 self = .unknown(":load needs a file: :load FILE.lua")
@@ -32,8 +42,12 @@ public enum ReplMetaCommand: Equatable {
         Commands:
           :help          this help
           :load FILE     run a Lua file in this session (its globals stay)
+          :reload        run the last loaded file again (after editing it)
+          :doc NAME      the reference of NAME (source.http, p:tap, json, metrics ...)
           :quit          leave (or Ctrl-D)
         Ctrl-C stops running Lua, or clears the line being typed.
+        The engine is here: p = pipeline "x" { ... } then p:start(), p:stats(),
+        p:tap("output", 5), p:replace(1, processor.file "new.lua"), p:stop().
         """
 }
 

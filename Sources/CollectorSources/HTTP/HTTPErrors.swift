@@ -20,7 +20,7 @@ package enum HTTPErrors {
         _ status: Int, body: [UInt8], sourceID: String, url: URL, retryAfter: Double?
     ) -> ErrorInfo {
         var details: DataObject = [
-            "source_id": .string(sourceID), "url": .string(url.absoluteString), "http_status": .integer(Int64(status)),
+            "source_id": .string(sourceID), "url": .string(url.redactedForDisplay), "http_status": .integer(Int64(status)),
             "body_excerpt": .string(excerpt(body)),
         ]
         if let retryAfter { details["retry_after_seconds"] = .double(retryAfter) }
@@ -36,23 +36,23 @@ package enum HTTPErrors {
         }
         return ErrorInfo(
             type, layer: .collection, operation: "collect",
-            message: "HTTP \(status) from \(url.absoluteString)", details: details, isRetryable: retryable)
+            message: "HTTP \(status) from \(url.redactedForDisplay)", details: details, isRetryable: retryable)
     }
 
     /// The `ErrorInfo` a request to `url` that failed with `failure` becomes.
     package static func transport(_ failure: NetworkError, sourceID: String, url: URL) -> ErrorInfo {
-        var details: DataObject = ["source_id": .string(sourceID), "url": .string(url.absoluteString)]
+        var details: DataObject = ["source_id": .string(sourceID), "url": .string(url.redactedForDisplay)]
         if case .responseTooLarge(let limit, let status) = failure.kind {
             details["max_response_size"] = .integer(Int64(limit))
             details["http_status"] = .integer(Int64(status))
             return ErrorInfo(
                 .validation, layer: .collection, operation: "collect",
-                message: "response from \(url.absoluteString) is larger than \(limit) bytes", details: details)
+                message: "response from \(url.redactedForDisplay) is larger than \(limit) bytes", details: details)
         }
         let (type, retryable, what) = classify(failure.kind)
         details["network_error"] = .string(what.lowercased().replacingOccurrences(of: " ", with: "_"))
         return ErrorInfo(
-            type, layer: .collection, operation: "collect", message: "\(what): \(url.absoluteString) (\(failure.message))",
+            type, layer: .collection, operation: "collect", message: "\(what): \(url.redactedForDisplay) (\(failure.message))",
             details: details, isRetryable: retryable)
     }
 

@@ -154,9 +154,9 @@ public actor HTTPSource: DataSource {
         if response.status == 304 {
             throw ErrorInfo(
                 .notFound, layer: .collection, operation: "collect",
-                message: "\(target.absoluteString) has not changed since it was last collected",
+                message: "\(target.redactedForDisplay) has not changed since it was last collected",
                 details: [
-                    "source_id": .string(id), "url": .string(target.absoluteString), "http_status": 304,
+                    "source_id": .string(id), "url": .string(target.redactedForDisplay), "http_status": 304,
                     "not_modified": true,
                 ])
         }
@@ -176,9 +176,9 @@ public actor HTTPSource: DataSource {
         {
             throw ErrorInfo(
                 .validation, layer: .collection, operation: "collect",
-                message: "response from \(target.absoluteString) is not valid UTF-8",
+                message: "response from \(target.redactedForDisplay) is not valid UTF-8",
                 details: [
-                    "source_id": .string(id), "url": .string(target.absoluteString),
+                    "source_id": .string(id), "url": .string(target.redactedForDisplay),
                     "http_status": .integer(Int64(response.status)),
                     "content_type": .string(response.header("Content-Type") ?? ""),
                 ])
@@ -254,7 +254,7 @@ public actor HTTPSource: DataSource {
     private func item(_ response: HTTPResponse, url target: URL, page: Int, latency: Duration) -> CollectedData {
         let latencyMS = Double(latency.components.seconds) * 1000 + Double(latency.components.attoseconds) / 1e15
         var metadata: DataObject = [
-            "url": .string(target.absoluteString), "http_status": .integer(Int64(response.status)),
+            "url": .string(target.redactedForDisplay), "http_status": .integer(Int64(response.status)),
             "content_type": .string(response.header("Content-Type") ?? ""), "latency_ms": .double(latencyMS),
             "page": .integer(Int64(page)), "has_more": .bool(nextPage != nil),
         ]

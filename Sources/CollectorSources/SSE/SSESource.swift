@@ -85,10 +85,15 @@ public actor SSESource: DataSource {
         self.url = url
         self.options = options
         parser = SSEParser(maxEventSize: options.maxEventSize, lastEventID: options.lastEventID ?? "")
+        deliveredEventID = options.lastEventID ?? ""
     }
 
-    /// The id of the last event received, sent as `Last-Event-ID` on reconnection.
-    public var lastEventID: String { parser.lastEventID }
+    /// The id of the last event handed out (the parser may have read further
+    /// into the stream), to resume from after a restart. On reconnection the
+    /// source sends the parser's, which is the same then: it reconnects only
+    /// when every event it read has been handed out.
+    public var lastEventID: String { deliveredEventID }
+    private var deliveredEventID: String
 
     public func connect() async throws {
         if client == nil {
@@ -122,7 +127,11 @@ public actor SSESource: DataSource {
                 pendingError = nil
                 throw error
             }
-            if !pending.isEmpty { return pending.removeFirst() }
+            if !pending.isEmpty {
+                let item = pending.removeFirst()
+                if let id = item.metadata["event_id"]?.stringValue { deliveredEventID = id }
+                return item
+            }
             guard let response = connection?.response else {
                 try await open()
                 continue
@@ -156,7 +165,7 @@ public actor SSESource: DataSource {
                         sourceID: id, format: options.format, method: .sse, payload: event.data,
                         metadata: [
                             "event": .string(event.type), "event_id": .string(event.lastEventID),
-                            "url": .string(url.absoluteString),
+                            "url": .string(url.redactedForDisplay),
                             "http_status": .integer(Int64(connection?.response.head.status ?? 0)),
                             "content_type": .string(connection?.contentType ?? ""),
                             "connection": .integer(Int64(connections)),
@@ -168,7 +177,7 @@ public actor SSESource: DataSource {
                     pendingError = SourceErrors.invalidInput(
                         id, message: "an event of \(size) bytes or more exceeds the limit of \(options.maxEventSize); skipped",
                         details: [
-                            "url": .string(url.absoluteString), "size": .integer(Int64(size)),
+                            "url": .string(url.redactedForDisplay), "size": .integer(Int64(size)),
                             "max_event_size": .integer(Int64(options.maxEventSize)),
                         ])
                 }
@@ -241,8 +250,8 @@ public actor SSESource: DataSource {
             response.close()
             throw ErrorInfo(
                 .validation, layer: .collection, operation: "collect",
-                message: "\(url.absoluteString) answered with '\(contentType)', not text/event-stream",
-                details: ["source_id": .string(id), "url": .string(url.absoluteString), "content_type": .string(contentType)])
+                message: "\(url.redactedForDisplay) answered with '\(contentType)', not text/event-stream",
+                details: ["source_id": .string(id), "url": .string(url.redactedForDisplay), "content_type": .string(contentType)])
         }
         connection = Connection(response: response, contentType: contentType)
     }

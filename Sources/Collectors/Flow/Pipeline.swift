@@ -76,7 +76,7 @@ public actor Pipeline {
         self.emitter = emitter
         self.errorHandler = handler
         self.clock = AnyClock(clock)
-        collectedQueue = BoundedQueue(capacity: configuration.queueCapacity)
+        collectedQueue = BoundedQueue(capacity: configuration.itemQueueCapacity)
         recordQueue = BoundedQueue(capacity: configuration.queueCapacity)
         let series = try metrics.map { try PipelineMetrics(registry: $0, pipeline: name) }
         series?.watch(collectedQueue, named: "collected")
@@ -248,15 +248,36 @@ public actor Pipeline {
     private nonisolated func processStage(checkpointed: Set<String>) async {
         var decoder = RecordDecoder()
         let batchSize = configuration.batchSize
-        while true {
-            let items = await collectedQueue.receive(upTo: batchSize)
+        // `batchSize` counts records; an item may hold one (a WebSocket
+        // message) or hundreds (a run of file lines). A running estimate of
+        // records per item sizes each take from the queue to about a batch.
+        var recordsPerItem = 1.0
+        var open = true
+        /// Processes in batches of at most `batchSize` and hands the output on.
+        func process<Input>(_ inputs: [Input], _ run: ([Input]) async -> [Record]) async {
+            var start = 0
+            while open, start < inputs.count {
+                let end = min(start + batchSize, inputs.count)
+                let output = await run(Array(inputs[start..<end]))
+                start = end
+                if await processing.stopRequested { await collection.stop() }
+                do {
+                    for record in output { try await recordQueue.send(record) }
+                } catch {
+                    open = false
+                }
+            }
+        }
+        while open {
+            let take = max(1, min(batchSize, Int((Double(batchSize) / recordsPerItem).rounded(.up))))
+            let items = await collectedQueue.receive(upTo: take)
             if items.isEmpty { break }
             // JSON stays undecoded up to the processing manager, so that a
             // processor that decodes JSON itself (Lua) gets the bytes. Runs
             // of JSON and of other items go in turn, keeping their order.
-            var output: [Record] = []
             var documents: [JSONDocument] = []
             var records: [Record] = []
+            var count = 0
             for item in items {
                 defer {
                     if let checkpoint = item.checkpoint, checkpointed.contains(item.sourceID) {
@@ -266,31 +287,30 @@ public actor Pipeline {
                     }
                 }
                 if let itemDocuments = decoder.documents(item) {
-                    if !records.isEmpty { output += await processing.process(batch: records) }
+                    await process(records) { await processing.process(batch: $0) }
                     records = []
                     documents += itemDocuments
+                    count += itemDocuments.count
                 } else {
-                    if !documents.isEmpty { output += await processing.process(documents: documents) }
+                    await process(documents) { await processing.process(documents: $0) }
                     documents = []
                     let (decoded, failures) = decoder.decode(item)
                     records += decoded
+                    count += decoded.count + failures.count
                     for failure in failures { await processing.reportFailure(failure.record, error: failure.error) }
                 }
             }
-            if !documents.isEmpty { output += await processing.process(documents: documents) }
-            if !records.isEmpty { output += await processing.process(batch: records) }
-            if await processing.stopRequested { await collection.stop() }
-            do {
-                for record in output { try await recordQueue.send(record) }
-            } catch {
-                recordQueue.finish()
-                return
+            await process(documents) { await processing.process(documents: $0) }
+            await process(records) { await processing.process(batch: $0) }
+            recordsPerItem = 0.7 * recordsPerItem + 0.3 * max(1, Double(count) / Double(items.count))
+        }
+        if open {
+            // Draining: what processors give at the end (shutdown hooks) is stored too.
+            for record in await processing.finish() {
+                do { try await recordQueue.send(record) } catch { break }
             }
         }
-        // Draining: what processors give at the end (shutdown hooks) is stored too.
-        for record in await processing.finish() {
-            do { try await recordQueue.send(record) } catch { break }
-        }
+        await processing.closeTaps()
         recordQueue.finish()
     }
 

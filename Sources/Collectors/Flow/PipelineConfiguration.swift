@@ -1,7 +1,11 @@
 /// The knobs of a `Pipeline`.
 public struct PipelineConfiguration: Sendable, Hashable {
-    /// Capacity of each queue between layers (collected items; records).
+    /// Capacity of the queue of records between processing and storage.
     public var queueCapacity: Int
+    /// Capacity of the queue of collected items between the sources and
+    /// processing. An item may hold many records (a run of file lines, up
+    /// to 64 KB), so this bounds memory more than `queueCapacity` does.
+    public var itemQueueCapacity: Int
     /// Records per processing call and per storage write.
     public var batchSize: Int
     /// The longest a record waits for its storage batch to fill.
@@ -19,9 +23,11 @@ public struct PipelineConfiguration: Sendable, Hashable {
 
     public init(
         queueCapacity: Int = 1024, batchSize: Int = 100, maxBatchAge: Duration = .seconds(1),
-        maxConcurrentCollections: Int = 4, retryPolicy: RetryPolicy = .default, drainTimeout: Duration? = nil
+        maxConcurrentCollections: Int = 4, retryPolicy: RetryPolicy = .default, itemQueueCapacity: Int? = nil,
+        drainTimeout: Duration? = nil
     ) {
         self.queueCapacity = max(1, queueCapacity)
+        self.itemQueueCapacity = max(1, itemQueueCapacity ?? min(self.queueCapacity, 64))
         self.batchSize = max(1, batchSize)
         self.maxBatchAge = maxBatchAge
         self.maxConcurrentCollections = max(1, maxConcurrentCollections)

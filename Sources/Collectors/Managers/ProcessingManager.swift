@@ -50,6 +50,8 @@ public actor ProcessingManager {
     }
 
     public var processorNames: [String] { processors.map(\.name) }
+    /// The processors now (what `setProcessors` replaces).
+    public var currentProcessors: [any Processor] { processors }
     public var statistics: Statistics { stats }
 
     /// Replaces the processors; the batch in progress finishes with the old ones.
@@ -85,6 +87,8 @@ public actor ProcessingManager {
         var rest = processors[...]
         if let first = processors.first as? any JSONDocumentProcessor {
             rest = rest.dropFirst()
+            if !taps.isEmpty { feedTaps(stage: 0, documents.map { $0.record() }) }
+            defer { if !taps.isEmpty { feedTaps(stage: 1, records) } }
             let measured = metrics == nil ? nil : series(for: first.name)
             let started: ContinuousClock.Instant? = measured == nil ? nil : .now
             defer {
@@ -135,6 +139,60 @@ public actor ProcessingManager {
         return output
     }
 
+    // MARK: Taps
+
+    private struct Tap {
+        var stage: Int
+        var wanted: Int
+        var records: [Record] = []
+        var continuation: CheckedContinuation<[Record], Never>
+    }
+
+    private var taps: [UInt64: Tap] = [:]
+    private var nextTap: UInt64 = 0
+
+    /// The next `count` records at a stage — 0: entering the first processor;
+    /// k: what processor k (from 1) gave — as they pass, for looking at a
+    /// running pipeline. Returns early with what it saw when the task is
+    /// cancelled or the pipeline ends (`closeTaps()`).
+    public func tap(stage: Int, count: Int) async -> [Record] {
+        guard count > 0, stage >= 0, stage <= processors.count else { return [] }
+        nextTap += 1
+        let id = nextTap
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                taps[id] = Tap(stage: stage, wanted: count, continuation: continuation)
+            }
+        } onCancel: {
+            Task { await self.endTap(id) }
+        }
+    }
+
+    /// Ends every tap with what it saw (the pipeline is done).
+    public func closeTaps() {
+        for id in Array(taps.keys) { endTap(id) }
+    }
+
+    private func endTap(_ id: UInt64) {
+        guard let tap = taps.removeValue(forKey: id) else { return }
+        tap.continuation.resume(returning: tap.records)
+    }
+
+    private func feedTaps(stage: Int, _ records: [Record]) {
+        for (id, var tap) in taps where tap.stage == stage {
+            tap.records += records.prefix(tap.wanted - tap.records.count)
+            if tap.records.count >= tap.wanted {
+                taps[id] = nil
+                tap.continuation.resume(returning: tap.records)
+            } else {
+                taps[id] = tap
+            }
+        }
+    }
+
+    /// The names of the processors, in order: stage k is after the k-th.
+    public var stageNames: [String] { processors.map(\.name) }
+
     /// Finishes each processor in order (see `Processor.finish()`); what one
     /// gives goes through the processors after it. Returns the records that
     /// come out of the last one.
@@ -168,7 +226,10 @@ public actor ProcessingManager {
         _ processors: ArraySlice<any Processor>, _ records: [Record], dropped: inout Int, failed: inout Int
     ) async -> [Record] {
         var current = records
-        for processor in processors where !current.isEmpty {
+        // ArraySlice indices are the processors' places in the pipeline: stage k+1 is what processor k gave.
+        if !taps.isEmpty { feedTaps(stage: processors.startIndex, current) }
+        for (index, processor) in zip(processors.indices, processors) where !current.isEmpty {
+            defer { if !taps.isEmpty { feedTaps(stage: index + 1, current) } }
             let measured = metrics == nil ? nil : series(for: processor.name)
             let started: ContinuousClock.Instant? = measured == nil ? nil : .now
             let (input, droppedBefore, failedBefore) = (current.count, dropped, failed)

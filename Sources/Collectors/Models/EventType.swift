@@ -24,8 +24,12 @@ public struct EventType: RawRepresentable, Hashable, Sendable, CustomStringConve
     public static let replayed = EventType("replayed")
     /// The spool could not take records (full, or failing): they went to the dead-letter sink.
     public static let spoolFull = EventType("spool_full")
+    /// A new version of a processor was swapped in.
     public static let reloadSucceeded = EventType("reload_succeeded")
+    /// A new version of a processor was rejected; the running one stays.
     public static let reloadFailed = EventType("reload_failed")
+    /// A swapped-in version failed on too many records; the last good one runs again.
+    public static let reloadRolledBack = EventType("reload_rolled_back")
     public static let sourceStatusChanged = EventType("source_status_changed")
     public static let pipelineStarted = EventType("pipeline_started")
     public static let pipelineStopped = EventType("pipeline_stopped")

@@ -54,8 +54,9 @@ public struct RecordID: Sendable, Hashable, Comparable, CustomStringConvertible 
         return RecordID(high: high, low: low)
     }
 
-    /// An id no other record has. Ids made one after another are close
-    /// (a random base, a counter): they go in at the end of a database index.
+    /// An id no other record has. Ids made one after another increase (a
+    /// random base plus a counter), so a database index takes them at its
+    /// end, its cheapest place.
     public static func unique() -> RecordID {
         Self.process.next()
     }
@@ -66,9 +67,12 @@ public struct RecordID: Sendable, Hashable, Comparable, CustomStringConvertible 
         return RecordID(high: generator.next(), low: generator.next())
     }
 
-    /// The `n`th id after this base (n below 2^60, which keeps the variant bits).
+    /// The `n`th id after this base: the 62 bits of `low` below the variant,
+    /// plus `n`, modulo 2^62. Distinct for distinct `n` below 2^62, and
+    /// increasing with `n` (in the UUID's byte order) until it wraps, at most once.
     func offset(by n: UInt64) -> RecordID {
-        RecordID(high: high, low: low ^ (n & 0x0FFF_FFFF_FFFF_FFFF))
+        let mask: UInt64 = 0x3FFF_FFFF_FFFF_FFFF
+        return RecordID(high: high, low: ((low & mask) &+ n) & mask)
     }
 
     // MARK: forms

@@ -1,0 +1,110 @@
+import CollectorValues
+import Collectors
+import LuaRuntime
+
+/// One version of a processor's script, loaded into states of its own: what
+/// a reload builds beside the running version and swaps in whole.
+final class ProcessorVersion: Sendable {
+    /// Why a version did not load: where, and Lua's error.
+    struct LoadError: Error {
+        var stage: ReloadStage
+        var error: LuaError
+    }
+
+    /// 1 for the first version of a processor, then one more per reload attempt.
+    let number: Int
+    let source: String
+    /// `ScriptHash` of the source.
+    let hash: String
+    /// The source and the files of the modules it required: what says whether a change changed anything.
+    let fingerprint: String
+    /// The files of the modules it required (when it loaded or in `init`).
+    let modules: [String]
+    let instances: [LuaProcessorInstance]
+
+    private init(number: Int, source: String, hash: String, modules: [String], instances: [LuaProcessorInstance]) {
+        self.number = number
+        self.source = source
+        self.hash = hash
+        self.modules = modules
+        fingerprint = ModuleFiles.fingerprint(source: source, modules: modules)
+        self.instances = instances
+    }
+
+    /// Loads the script into fresh states (as many as `options` says, or
+    /// one when the module opts out of parallel states) and runs `init` in each.
+    static func load(
+        name: String, source: String, chunkName: String, options: LuaProcessorOptions, number: Int
+    ) async throws(LoadError) -> ProcessorVersion {
+        let hash = ScriptHash.of(source)
+        func start(_ worker: Int) async throws(LoadError) -> (LuaProcessorInstance, Bool) {
+            do {
+                let instance = try LuaProcessorInstance(name: name, scriptHash: hash, options: options, worker: worker)
+                return (instance, try await instance.load(source: source, chunkName: chunkName))
+            } catch let error as LuaError {
+                throw LoadError(stage: error.kind == .syntax ? .compile : .load, error: error)
+            } catch {
+                throw LoadError(stage: .load, error: LuaError(.runtime, "\(error)"))
+            }
+        }
+        // The first state says whether the module allows more (`parallel = false` opts out).
+        let (first, parallel) = try await start(1)
+        let workers = parallel ? options.parallelism : 1
+        var instances = [first]
+        for worker in stride(from: 2, through: workers, by: 1) { instances.append(try await start(worker).0) }
+        var modules: [String] = []
+        do {
+            for (index, instance) in instances.enumerated() {
+                try await instance.initialize(worker: index + 1, workers: workers)
+            }
+            modules = ModuleFiles.resolve(try await first.requiredModules(), templates: options.modulePaths)
+        } catch let error as LuaError {
+            throw LoadError(stage: .initialize, error: error)
+        } catch {
+            throw LoadError(stage: .initialize, error: LuaError(.runtime, "\(error)"))
+        }
+        return ProcessorVersion(number: number, source: source, hash: hash, modules: modules, instances: instances)
+    }
+
+    /// Splits the inputs into one contiguous part per state, runs the parts
+    /// concurrently and joins the results in input order.
+    func spread<Input: Sendable>(
+        _ inputs: [Input], _ work: @escaping @Sendable (LuaProcessorInstance, [Input]) async -> [ProcessingResult]
+    ) async -> [ProcessingResult] {
+        guard instances.count > 1, inputs.count > 1 else {
+            return await work(instances[0], inputs)
+        }
+        let partSize = (inputs.count + instances.count - 1) / instances.count
+        return await withTaskGroup(of: (Int, [ProcessingResult]).self) { group in
+            for (index, start) in stride(from: 0, to: inputs.count, by: partSize).enumerated() {
+                let part = Array(inputs[start..<min(start + partSize, inputs.count)])
+                let instance = instances[index]
+                group.addTask { (index, await work(instance, part)) }
+            }
+            var parts = [[ProcessingResult]](repeating: [], count: instances.count)
+            for await (index, part) in group { parts[index] = part }
+            return parts.flatMap { $0 }
+        }
+    }
+
+    /// Hands the state of `previous` over: each of its states' `export_state()`
+    /// goes to the `migrate(old_state, ctx)` of the state with the same
+    /// number here (`ctx.states` has them all, for a version that changed how
+    /// many states it runs). A failure of either hook throws.
+    func migrate(from previous: ProcessorVersion, name: String) async throws(LoadError) {
+        do {
+            var exported: [DataValue?] = []
+            for instance in previous.instances { exported.append(try await instance.exportState()) }
+            for (index, instance) in instances.enumerated() {
+                var context = ProcessorModule.context(name: name, worker: index + 1, workers: instances.count)
+                context["from_version"] = .integer(Int64(previous.number))
+                context["states"] = .array(exported.map { $0 ?? .null })
+                try await instance.migrate(index < exported.count ? exported[index] : nil, context: context)
+            }
+        } catch let error as LuaError {
+            throw LoadError(stage: .migrate, error: error)
+        } catch {
+            throw LoadError(stage: .migrate, error: LuaError(.runtime, "\(error)"))
+        }
+    }
+}

@@ -1,0 +1,187 @@
+import CollectorValues
+import LuaRuntime
+
+/// Runs the `tests` of a processor module: a list of tables, each giving an
+/// `input` record and what `process` must make of it.
+///
+///     tests = {
+///       { name = "converts", input = { v = 1 }, output = { v = 1, unit = "C" } },
+///       { input = { v = "x" }, dropped = true },
+///       { input = { items = { 1, 2 } }, emits = { { item = 1 }, { item = 2 } }, output = nil },
+///       { input = { v = -1 }, error = "negative" },   -- a Lua pattern the error must match
+///     }
+///
+/// The tests run in order in one fresh state (so a module that keeps state
+/// sees them as a sequence), after `init(ctx)` with worker 1 of 1.
+enum InlineTests {
+    static let fields = ["name", "input", "output", "emits", "dropped", "error"]
+
+    /// Loads the module into `lua` (a fresh sandboxed state) and runs its tests.
+    static func run(source: String, chunkName: String, name: String, in lua: LuaState) -> ProcessorTestFile {
+        let path = ProcessorModule.displayName(chunkName)
+        var file = ProcessorTestFile(path: path, kind: .inline)
+        let module: ProcessorModule
+        let emit: EmitFunction
+        do {
+            emit = try EmitFunction(in: lua)
+            module = try ProcessorModule.load(source: source, chunkName: chunkName, in: lua)
+            if let initHook = module.initHook {
+                try lua.call(initHook, DataValue.object(ProcessorModule.context(name: name, worker: 1, workers: 1)))
+            }
+        } catch {
+            file.loadError = (error as? LuaError)?.message ?? "\(error)"
+            return file
+        }
+        if module.tests.isNil { return file }
+        guard case .table(let list) = module.tests, let tests = try? sequence(list, in: lua) else {
+            file.loadError = "\(path): the module's 'tests' must be a list of tests, got \(module.tests.typeName)"
+            return file
+        }
+        let runner = CaseRunner(lua: lua, module: module, emit: emit)
+        for (index, test) in tests.enumerated() {
+            var result = runner.run(test, number: index + 1)
+            if !result.passed { result.location = line(naming: result.name, in: source).map { "\(path):\($0)" } }
+            file.cases.append(result)
+        }
+        return file
+    }
+
+    /// The first line of the source that quotes a test's name: where the test is, as far as the
+    /// text can say (a table carries no line of its own).
+    private static func line(naming name: String, in source: String) -> Int? {
+        let quoted = ["\"\(name)\"", "'\(name)'"]
+        for (index, line) in source.split(separator: "\n", omittingEmptySubsequences: false).enumerated()
+        where quoted.contains(where: { line.contains($0) }) {
+            return index + 1
+        }
+        return nil
+    }
+
+    /// Runs the module's tests in a fresh state of their own, on a thread of
+    /// their own, under `options`' limits: what a load or a reload does first.
+    static func run(source: String, chunkName: String, name: String, options: LuaProcessorOptions) async -> ProcessorTestFile {
+        do {
+            let worker = try LuaWorker(options.luaOptions, name: "tests of \(name)")
+            return try await worker.perform { lua in run(source: source, chunkName: chunkName, name: name, in: lua) }
+        } catch {
+            return ProcessorTestFile(path: ProcessorModule.displayName(chunkName), kind: .inline, loadError: "\(error)")
+        }
+    }
+
+    /// The values at 1, 2, ... n of a table that must be a list.
+    private static func sequence(_ table: LuaTable, in lua: LuaState) throws -> [LuaValue] {
+        let entries = try lua.entries(of: table)
+        var items = [LuaValue](repeating: .nil, count: entries.count)
+        for (key, value) in entries {
+            guard case .integer(let index) = key, index >= 1, index <= entries.count else {
+                throw LuaError(.runtime, "not a list")
+            }
+            items[Int(index) - 1] = value
+        }
+        return items
+    }
+}
+
+/// One inline test: the call, then each expectation it states.
+private struct CaseRunner {
+    let lua: LuaState
+    let module: ProcessorModule
+    let emit: EmitFunction
+
+    func run(_ test: LuaValue, number: Int) -> ProcessorTestCase {
+        guard case .table(let table) = test, let entries = try? lua.entries(of: table) else {
+            return ProcessorTestCase(name: "test \(number)", failure: ["a test must be a table, got \(test.typeName)"])
+        }
+        var fields: [String: LuaValue] = [:]
+        var problems: [String] = []
+        for (key, value) in entries {
+            guard case .string(let field) = key else {
+                problems.append("fields are named (input = ...), got a \(key.typeName) key")
+                continue
+            }
+            if !InlineTests.fields.contains(field) {
+                var problem = "unknown field '\(field)'"
+                if let close = Suggestion.closest(to: field, in: InlineTests.fields) { problem += " (did you mean '\(close)'?)" }
+                problems.append(problem + "; fields are: " + InlineTests.fields.joined(separator: ", "))
+            }
+            fields[field] = value
+        }
+        let name = fields["name"]?.stringValue ?? "test \(number)"
+        if !problems.isEmpty { return ProcessorTestCase(name: name, failure: problems) }
+        return ProcessorTestCase(name: name, failure: check(fields))
+    }
+
+    private func check(_ fields: [String: LuaValue]) -> [String] {
+        let diff = DataDiff(lua: lua)
+        guard let inputValue = fields["input"], case .table = inputValue,
+            let input = try? lua.data(inputValue, root: "input"), case .object = input
+        else {
+            return ["input: a record is required (input = { field = value, ... })"]
+        }
+        let dropped = fields["dropped"]?.booleanValue == true
+        let expected = (output: fields["output"], emits: fields["emits"], error: fields["error"])
+        guard dropped || expected.output != nil || expected.emits != nil || expected.error != nil else {
+            return ["the test states no expectation (output, emits, dropped or error)"]
+        }
+
+        emit.reset()
+        var returned: DataValue?
+        var thrown: String?
+        do {
+            returned = try lua.callTransform(module.process, input, emit.function)
+            if let value = returned, value.objectValue == nil {
+                thrown = "process must return a table with fields or nil, got \(value.typeName)"
+                returned = nil
+            }
+        } catch {
+            thrown = error.message
+        }
+        let emitted = emit.values
+
+        if let pattern = expected.error {
+            guard let thrown else {
+                let got = returned.map { "output \(diff.describe($0))" } ?? "no error (nothing returned)"
+                return ["error: expected an error\(describePattern(pattern)), got \(got)"]
+            }
+            return matches(thrown, pattern) ? [] : ["error: expected an error\(describePattern(pattern)), got: \(thrown)"]
+        }
+        if let thrown { return ["process failed: \(thrown)"] }
+
+        var failures: [String] = []
+        if dropped {
+            if let returned { failures.append("dropped: expected the record dropped, got output \(diff.describe(returned))") }
+            if !emitted.isEmpty { failures.append("dropped: expected nothing emitted, got \(emitted.count) record\(emitted.count == 1 ? "" : "s")") }
+        }
+        if let output = expected.output {
+            do {
+                failures += diff.differences(expected: try lua.data(output, root: "output"), got: returned, path: "output")
+            } catch {
+                failures.append("output: \(error.message)")
+            }
+        }
+        if let emits = expected.emits {
+            do {
+                let want = try lua.data(emits, root: "emits")
+                let list = want.arrayValue ?? (want.objectValue?.isEmpty == true ? [] : [want])
+                failures += diff.differences(expected: .array(list), got: .array(emitted), path: "emits")
+            } catch {
+                failures.append("emits: \(error.message)")
+            }
+        }
+        return failures
+    }
+
+    /// `error = true` accepts any error; a string is a Lua pattern the message must contain.
+    private func matches(_ message: String, _ pattern: LuaValue) -> Bool {
+        guard case .string(let text) = pattern else { return pattern.booleanValue == true }
+        guard case .table(let string) = try? lua.global("string"), let find = try? lua.get(string, "find").functionValue,
+            let found = try? lua.call(find, message, text).first
+        else { return false }
+        return !found.isNil
+    }
+
+    private func describePattern(_ pattern: LuaValue) -> String {
+        guard case .string(let text) = pattern else { return "" }
+        return " matching \"\(text)\""
+    }
+}

@@ -1,0 +1,113 @@
+import Foundation
+import Testing
+
+/// `collector test`, run as a user runs it.
+@Suite("collector test")
+struct TestCommandTests {
+    static func folder() throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("ctest-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: url.appendingPathComponent("processors"), withIntermediateDirectories: true)
+        return url
+    }
+
+    static func write(_ text: String, _ name: String, in folder: URL) throws -> String {
+        let url = folder.appendingPathComponent(name)
+        try text.write(to: url, atomically: true, encoding: .utf8)
+        return url.path
+    }
+
+    static let processor = """
+        local M = {}
+        M.tests = {
+          { name = "converts celsius", input = { value = 40.0, unit = "C" }, output = { value = 104.0, unit = "F" } },
+          { name = "drops text", input = { value = "n/a" }, dropped = true },
+        }
+        function M.process(r)
+          if type(r.value) ~= "number" then return nil end
+          if r.unit == "C" then r.value = r.value * 9 / 5 + 32 r.unit = "F" end
+          return r
+        end
+        return M
+        """
+
+    @Test func passingTestsExitWithZero() throws {
+        let folder = try Self.folder()
+        let module = try Self.write(Self.processor, "processors/readings.lua", in: folder)
+        let testFile = try Self.write("""
+            local readings = require("readings")
+            test("keeps integers", function()
+              expect.eq(run(readings, { value = 3, unit = "F" }), { value = 3, unit = "F" })
+            end)
+            """, "processors/readings_test.lua", in: folder)
+        let outcome = try Collector.run(["test", module, testFile])
+        #expect(outcome.status == 0, "\(outcome.stdout)\(outcome.stderr)")
+        #expect(outcome.stdout == """
+            \(module) (inline tests)
+              ok    converts celsius
+              ok    drops text
+            \(testFile)
+              ok    keeps integers
+
+            3 tests in 2 files: 3 passed, 0 failed
+
+            """)
+    }
+
+    @Test func aFailingTestShowsWhatDifferedAndExitsWithOne() throws {
+        let folder = try Self.folder()
+        let module = try Self.write(
+            Self.processor.replacingOccurrences(of: "r.unit = \"F\"", with: "r.unit = \"F\" r.value = math.floor(r.value)"),
+            "processors/readings.lua", in: folder)
+        _ = try Self.write("""
+            test("null is not nil", function()
+              expect.eq({ a = null }, { a = null, b = 1 })
+            end)
+            """, "processors/more_test.lua", in: folder)
+        let outcome = try Collector.run(["test", module, folder.appendingPathComponent("processors").path])
+        #expect(outcome.status == 1, "\(outcome.stdout)\(outcome.stderr)")
+        let lines = outcome.stdout.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        #expect(lines.contains("  FAIL  converts celsius (\(module):3)"), "\(outcome.stdout)")
+        #expect(lines.contains("        output.value: expected 104.0 (float), got 104 (integer)"), "\(outcome.stdout)")
+        #expect(lines.contains("  ok    drops text"))
+        #expect(lines.contains { $0.hasPrefix("  FAIL  null is not nil (") && $0.hasSuffix("more_test.lua:2)") }, "\(outcome.stdout)")
+        #expect(lines.contains("        b: missing (expected 1)"))
+        #expect(lines.contains("3 tests in 2 files: 1 passed, 2 failed"))
+    }
+
+    @Test func aFileThatDoesNotLoadAndUsageErrorsExitWithTwo() throws {
+        let folder = try Self.folder()
+        let broken = try Self.write("return { process = function(r) return r }", "broken.lua", in: folder)
+        let outcome = try Collector.run(["test", broken])
+        #expect(outcome.status == 2)
+        #expect(outcome.stdout.contains("  ERROR \(broken):1: 'end' expected"), "\(outcome.stdout)")
+        #expect(outcome.stdout.contains("0 tests in 1 file: 0 passed, 0 failed; 1 file did not load"))
+
+        let none = try Collector.run(["test"])
+        #expect(none.status == 2)
+        #expect(none.stderr.contains("usage: collector test PATH..."))
+        let missing = try Collector.run(["test", folder.appendingPathComponent("nope.lua").path])
+        #expect(missing.status == 2)
+        #expect(missing.stderr.contains("no such file or directory"))
+        let help = try Collector.run(["test", "--help"])
+        #expect(help.status == 0 && help.stdout.contains("*_test.lua"))
+    }
+
+    @Test func aPipelineWhoseProcessorFailsItsInlineTestsDoesNotStart() throws {
+        let folder = try Self.folder()
+        let module = try Self.write(
+            Self.processor.replacingOccurrences(of: "r.unit = \"F\"", with: "r.unit = \"K\""), "processors/readings.lua", in: folder)
+        let script = try Self.write("""
+            pipeline "p" {
+              from = { source.generator { count = 10 } },
+              process = { processor.file "processors/readings.lua" },
+              to = { storage.memory {} },
+            }
+            """, "main.lua", in: folder)
+        let outcome = try Collector.run(["run", script])
+        #expect(outcome.status == 2, "a processor that fails its own tests is a script error")
+        #expect(
+            outcome.stderr.contains(
+                "\(script):3: processor.file: \(module):3: inline test 'converts celsius' failed: output.unit: expected \"F\", got \"K\""),
+            "\(outcome.stderr)")
+    }
+}

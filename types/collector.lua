@@ -1,0 +1,580 @@
+---@meta collector
+-- DataCollector's Lua API, for the Lua language server (LuaLS): completion,
+-- hover documentation and type checks in editors. Definitions only: nothing
+-- here runs. The reference is docs/lua-api.md.
+--
+-- In this repository .luarc.json already points the server here. In a
+-- project of your own, copy this file (or point at it) and add its folder to
+-- "workspace.library" in your .luarc.json.
+--
+-- Pipeline scripts see every global below. Processor files (processor.file)
+-- run sandboxed and see only json, log, metrics and null, besides the
+-- standard library without io, debug, dofile and loadfile, and with
+-- os.clock, os.time and os.date only.
+
+-- ---------------------------------------------------------------------------
+-- Units and values
+
+---A duration: "250ms", "10s", "1m", "1h" (decimals allowed: "1.5s"), or a number of seconds.
+---@alias collector.Duration string|number
+
+---A size: "512B", "64KB", "5MB", "1GB" (1 KB = 1024 bytes), or a number of bytes.
+---@alias collector.Size string|integer
+
+---How a payload is read: one JSON document per item, one record per line, text, CSV, or raw bytes.
+---@alias collector.Format "json"|"jsonl"|"text"|"csv"|"binary"
+
+---A record: a table of fields (what JSON objects become). Integers stay integers,
+---`null` is the value `null`, arrays and objects keep their kind.
+---@alias collector.Record table<string, any>
+
+---JSON's null (the same value as `json.null`); distinct from nil, which means "absent".
+---@class collector.Null
+
+---@type collector.Null
+null = nil
+
+-- ---------------------------------------------------------------------------
+-- Sources: source.*
+
+---A native source (a userdata). `tostring(src)` describes it without tokens or URL queries.
+---@class collector.Source
+---@field id string the source's id (unique in a pipeline)
+local Source = {}
+
+---What `src:collect()` returns.
+---@class collector.Collected
+---@field source_id string
+---@field format collector.Format
+---@field data any the decoded JSON value (a list for a multi-line jsonl item), or the text
+---@field metadata table<string, any> transport details: HTTP status, content type, offset ...
+
+---Collects one item now (connecting on first use), for one-off scripts.
+---Collecting past the end is an error.
+---@return collector.Collected
+function Source:collect() end
+
+---@class collector.GeneratorOptions
+---@field id? string default "generator-1", ...
+---@field count? integer records in all (default: endless)
+---@field seed? integer default 20251128: the same seed gives the same readings
+---@field rate? number records per second (default: as fast as possible)
+---@field batch? integer records per collected item (default 100, or 1 with a rate)
+
+---@class collector.FileOptions
+---@field id? string
+---@field path string the file to read (relative to the working directory)
+---@field mode? "lines"|"whole" default "lines"
+---@field format? collector.Format default "jsonl" for lines, "json" for whole
+
+---@class collector.FollowOptions
+---@field id? string
+---@field path string the file to follow as it grows
+---@field position_file? string where the read position is kept across runs (saved once the lines before it are stored)
+---@field poll? collector.Duration default "250ms"
+---@field start? "beginning"|"end" default "beginning"
+---@field format? collector.Format default "jsonl"
+
+---@class collector.StdinOptions
+---@field id? string
+---@field format? collector.Format default "jsonl"
+
+---@class collector.CommandOptions
+---@field id? string
+---@field command string[] the program, then its arguments: { "tail", "-n", "5", "log" }
+---@field cwd? string
+---@field env? table<string, string> the program's environment (default: inherited)
+---@field format? collector.Format default "jsonl"
+
+---@class collector.HTTPOptions
+---@field id? string
+---@field url string http or https
+---@field token? string sent as "Authorization: Bearer ..."
+---@field every? collector.Duration time between polls (default "60s"; once with --once)
+---@field headers? table<string, string>
+---@field timeout? collector.Duration default "30s"
+---@field method? "GET"|"POST"|"PUT" default "GET"
+---@field jitter? number fraction of `every`, 0 to 1 (default 0.1)
+---@field format? collector.Format default "json"
+
+---@class collector.SSEOptions
+---@field id? string
+---@field url string http or https: a text/event-stream
+---@field token? string sent as "Authorization: Bearer ..."
+---@field headers? table<string, string>
+---@field last_event_id? string sent as Last-Event-ID on the first connection
+---@field reconnect? collector.Duration wait before reconnecting when the server sent no retry (default "3s")
+---@field max_event_size? collector.Size larger events are dropped (default "1MB")
+---@field idle_timeout? collector.Duration a connection silent this long is reconnected (default "300s")
+---@field ca_file? string a CA certificate (PEM) to trust instead of the system's
+---@field format? collector.Format default "json"
+
+---@class collector.WebSocketOptions
+---@field id? string
+---@field url string ws or wss
+---@field headers? table<string, string> extra handshake headers
+---@field subscribe? string a text message sent after every (re)connection
+---@field max_message_size? collector.Size default "16MB"
+---@field reconnect? collector.Duration wait before reconnecting (default "1s")
+---@field ca_file? string a CA certificate (PEM) to trust instead of the system's
+---@field verify_tls? boolean default true
+---@field format? collector.Format of text messages (default "json")
+
+---The native sources. An unknown type or option is an error naming it.
+source = {}
+
+---Generated sensor readings (the canonical workload's), deterministic for a seed.
+---@param options collector.GeneratorOptions
+---@return collector.Source
+function source.generator(options) end
+
+---A file, read once to the end.
+---@param options collector.FileOptions
+---@return collector.Source
+function source.file(options) end
+
+---A file followed as it grows (like tail -F), until stopped.
+---@param options collector.FollowOptions
+---@return collector.Source
+function source.follow(options) end
+
+---Standard input, until its end.
+---@param options? collector.StdinOptions
+---@return collector.Source
+function source.stdin(options) end
+
+---A program's standard output, until it exits.
+---@param options collector.CommandOptions
+---@return collector.Source
+function source.command(options) end
+
+---An HTTP API polled every `every`, until stopped.
+---@param options collector.HTTPOptions
+---@return collector.Source
+function source.http(options) end
+
+---Server-sent events, reconnecting, until stopped.
+---@param options collector.SSEOptions
+---@return collector.Source
+function source.sse(options) end
+
+---WebSocket messages, reconnecting, until stopped.
+---@param options collector.WebSocketOptions
+---@return collector.Source
+function source.websocket(options) end
+
+-- ---------------------------------------------------------------------------
+-- Storage: storage.*
+
+---A storage backend (a userdata). `tostring(db)` describes it.
+---@class collector.Storage
+---@field id string the backend's id: the summary's and the report's name for it
+local Storage = {}
+
+---@class collector.QueryOptions
+---@field filters? table<string, any> equality on top-level fields, all of which must match
+---@field sort_by? string
+---@field order? "asc"|"desc"
+---@field limit? integer
+---@field offset? integer
+
+---The stored records that match (connecting on first use), for one-off scripts.
+---@param options? collector.QueryOptions
+---@return collector.Record[]
+function Storage:query(options) end
+
+---How many records the backend holds.
+---@return integer
+function Storage:count() end
+
+---@class collector.SQLiteOptions
+---@field id? string default "sqlite:PATH"
+---@field path string the database file
+---@field table? string default "records"
+---@field layout? "document"|"readings" default "readings" for table = "readings", else "document" (one JSON document per row)
+---@field max_size? collector.Size a cap on the file's size
+---@field record_ids? boolean store a record once however often it comes (default true); false: no record_id column, for bulk loads never replayed
+
+---@class collector.JSONLinesOptions
+---@field id? string default "jsonl:PATH"
+---@field path string the file records are appended to, one JSON document per line
+---@field sync? "batch"|"record"|"never" when to fsync (default "batch")
+---@field max_file_size? collector.Size rotate past this size
+---@field max_files? integer rotated files kept
+
+---@class collector.PostgresOptions
+---@field id? string default "postgres-1", ...
+---@field url? string postgresql://... (default: the DATABASE_URL variable); the password never shows
+---@field table? string default "records"
+---@field layout? "document"|"readings" as for SQLite
+---@field connect_timeout? collector.Duration
+---@field rows_per_statement? integer
+
+---@class collector.IdOptions
+---@field id? string
+
+---The native backends. An unknown type or option is an error naming it.
+storage = {}
+
+---@param options collector.SQLiteOptions
+---@return collector.Storage
+function storage.sqlite(options) end
+
+---@param options collector.JSONLinesOptions
+---@return collector.Storage
+function storage.jsonl(options) end
+
+---@param options collector.PostgresOptions
+---@return collector.Storage
+function storage.postgres(options) end
+
+---Records kept in memory (queryable while the script runs).
+---@param options? collector.IdOptions
+---@return collector.Storage
+function storage.memory(options) end
+
+---Keeps nothing: each record is encoded to JSON and counted. For benchmarks and dry runs.
+---@param options? collector.IdOptions
+---@return collector.Storage
+function storage.null(options) end
+
+-- ---------------------------------------------------------------------------
+-- Processors: processor.* and the contract of processor files
+
+---A processor (a userdata). `tostring(p)` describes it.
+---@class collector.Processor
+---@field name string
+local Processor = {}
+
+---What processor.aggregate kept so far.
+---@class collector.AggregateResult
+---@field records integer
+---@field counts table<string, table<string, integer>> field -> value -> records
+---@field stats table<string, { count: integer, sum: number, min: number?, max: number?, mean: number?, non_numeric: integer }>
+
+---The running results of processor.aggregate (an error for other processors).
+---@return collector.AggregateResult
+function Processor:result() end
+
+---`emit(t)` sends one more record on from the current call.
+---@alias collector.Emit fun(record: collector.Record)
+
+---A processor as a function of the script, or as a processor file's function:
+---return the record (kept, possibly changed), a new table, or nil (dropped).
+---An error fails that record only.
+---@alias collector.ProcessorFunction fun(record: collector.Record, emit: collector.Emit): collector.Record?
+
+---What `init(ctx)` of a processor file receives.
+---@class collector.ProcessorContext
+---@field name string the processor's name
+---@field worker integer this Lua state's number, from 1
+---@field workers integer how many states run the processor
+
+---The module a processor file returns (or it returns a plain function):
+---
+---    ---@type collector.ProcessorModule
+---    local M = {}
+---    function M.process(record, emit) ... return record end
+---    return M
+---@class collector.ProcessorModule
+---@field process collector.ProcessorFunction called for each record
+---@field init? fun(ctx: collector.ProcessorContext) once per Lua state, when the file is loaded
+---@field shutdown? fun(emit: collector.Emit) once per state when the pipeline drains; what it emits is stored
+---@field parallel? boolean false: one state only (the module keeps state across records)
+
+---@class collector.ProcessorFileOptions
+---@field path? string the file (when the options are the only argument)
+---@field name? string default: the file name without .lua
+---@field memory? collector.Size memory cap of each Lua state (default "64MB")
+---@field instructions? integer VM instructions one record may take (default 1e7)
+---@field timeout? collector.Duration wall time one record may take (default "1s")
+---@field parallel? integer Lua states in parallel (default: one per core)
+
+---@class collector.ValidateOptions
+---@field required? string[] fields a record must have
+---@field name? string
+
+---@class collector.AggregateOptions
+---@field count? string[] fields whose values are counted
+---@field stats? string[] numeric fields: count, sum, min, max, mean
+---@field name? string
+
+processor = {}
+
+---A sandboxed Lua processor file, loaded now (its init runs): `processor.file "p.lua"`,
+---`processor.file("p.lua", { parallel = 1 })` or `processor.file { path = "p.lua", ... }`.
+---Looked up beside the script first, then in the working directory.
+---@param path string
+---@param options? collector.ProcessorFileOptions
+---@return collector.Processor
+---@overload fun(options: collector.ProcessorFileOptions): collector.Processor
+function processor.file(path, options) end
+
+---The native JSON validation: fails records that lack a required field.
+---@param options collector.ValidateOptions
+---@return collector.Processor
+function processor.json_validate(options) end
+
+---Passes records through unchanged and keeps running counts and statistics (`p:result()`).
+---@param options collector.AggregateOptions
+---@return collector.Processor
+function processor.aggregate(options) end
+
+-- ---------------------------------------------------------------------------
+-- Pipelines, running, events
+
+---@class collector.PipelineSpec
+---@field from collector.Source|collector.Source[] required
+---@field process? collector.Processor|collector.ProcessorFunction|(collector.Processor|collector.ProcessorFunction)[] applied in order
+---@field to collector.Storage|collector.Storage[] required: each record goes to all
+---@field dead_letter? collector.Storage receives failed records, with why (see collector.DeadLetter)
+---@field batch_size? integer records per processing call and per storage write (default 500)
+---@field spool? string|collector.SpoolOptions|false where a down backend's batches wait (default "SCRIPT.spool.db" in the working directory); false: none
+
+---@class collector.SpoolOptions
+---@field path? string the spool's SQLite file (default "SCRIPT.spool.db")
+---@field max_size? collector.Size default "1GB"
+
+---What a dead-letter destination receives for each failed record.
+---@class collector.DeadLetter
+---@field record any the record (or, for a line that is not JSON, its text)
+---@field source_id string
+---@field sequence integer
+---@field error { message: string, type: string, layer: string, operation: string, details: table<string, any> } details: processor, script_hash, traceback, chunk, line, backend_id ...
+
+---A pipeline's report, from `run()`, `p:run()`, `p:wait()` or `p:stats()`.
+---@class collector.Report
+---@field status "pending"|"running"|"completed"|"cancelled"|"failed"
+---@field collected integer items collected
+---@field input integer records that reached processing
+---@field output integer records that left the processors
+---@field dropped integer records a processor dropped
+---@field failed integer records a processor failed on, or that could not be decoded
+---@field dead_letters integer failed records handed to the dead-letter destination
+---@field stored table<string, integer> backend id -> records stored
+---@field failed_to_store integer records a backend refused
+---@field spooled integer records that went to the spool (a backend was down)
+---@field replayed integer records that came out of the spool into their backend
+---@field in_spool? integer records left in the spool at the end (not in `p:stats()`)
+---@field error? string
+
+---What `pipeline "name" { ... }` returns.
+---@class collector.Pipeline
+---@field name string
+---@field status "pending"|"running"|"completed"|"cancelled"|"failed"
+local Pipeline = {}
+
+---Starts the pipeline if it has not started, waits for its end, returns its report.
+---@return collector.Report
+function Pipeline:run() end
+
+---Starts the pipeline in the background and returns at once (with the pipeline).
+---@return collector.Pipeline
+function Pipeline:start() end
+
+---Its counters now.
+---@return collector.Report
+function Pipeline:stats() end
+
+---The next `n` records at a stage: "input", "after NAME", "output" (the default), or a number (0 = input).
+---@param stage? string|integer
+---@param n? integer default 1
+---@param timeout? collector.Duration default "10s"
+---@return collector.Record[]
+function Pipeline:tap(stage, n, timeout) end
+
+---Puts `processor` in the place of the one named `which` (or at place `which`), from the next batch on.
+---@param which string|integer
+---@param processor collector.Processor
+function Pipeline:replace(which, processor) end
+
+---Stops its sources; what was collected is still processed and stored.
+function Pipeline:stop() end
+
+---Waits for the end; returns the report.
+---@return collector.Report
+function Pipeline:wait() end
+
+---Registers a pipeline: `pipeline "name" { from = ..., process = { ... }, to = ... }`.
+---@param name string unique in the script
+---@return fun(spec: collector.PipelineSpec): collector.Pipeline
+function pipeline(name) end
+
+---Runs the pipelines registered so far that have not run, now, concurrently;
+---returns their reports by name. (Pending pipelines also run when the script ends.)
+---@return table<string, collector.Report>
+function run() end
+
+---@alias collector.EventType
+---| "*"
+---| "pipeline_started"
+---| "pipeline_stopped"
+---| "collection_started"
+---| "collection_complete"
+---| "collection_failed"
+---| "processing_complete"
+---| "processing_failed"
+---| "storage_complete"
+---| "storage_failed"
+---| "dead_letter"
+---| "retry"
+---| "error"
+---| "source_status_changed"
+---| "reload_succeeded"
+---| "reload_failed"
+---| "reload_rolled_back"
+---| "spooled"
+---| "replayed"
+---| "spool_full"
+
+---@class collector.Event
+---@field type string
+---@field source string the source, processor, backend or pipeline it is about
+---@field time number seconds since 1970
+---@field data table<string, any> e.g. collection_complete: source_id, size; storage_complete: backend_id, count
+
+---Calls `handler` for each engine event of that type ("*": every event) while
+---pipelines run, on the script's thread, in order. Returns a function that ends the subscription.
+---@param type collector.EventType
+---@param handler fun(event: collector.Event)
+---@return fun() unsubscribe
+function on(type, handler) end
+
+-- ---------------------------------------------------------------------------
+-- Configuration, logging, JSON, metrics
+
+---Reads a variable: --set KEY=VALUE, then the environment, then --env-file.
+---The default gives the type (an integer, a number, a boolean); missing or empty gives the default.
+---@param name string
+---@return string?
+---@overload fun(name: string, default: string): string
+---@overload fun(name: string, default: integer): integer
+---@overload fun(name: string, default: number): number
+---@overload fun(name: string, default: boolean): boolean
+function env(name) end
+
+---Log lines on standard error. Arguments are joined like print's; a last
+---table argument adds key=value fields: `log.warn("slow", { id = r.sensor_id })`.
+log = {}
+
+---@param ... any
+function log.debug(...) end
+
+---@param ... any
+function log.info(...) end
+
+---@param ... any
+function log.warn(...) end
+
+---@param ... any
+function log.error(...) end
+
+---@class collector.EncodeOptions
+---@field pretty? boolean
+---@field sort_keys? boolean
+
+json = {}
+
+---JSON's null.
+---@type collector.Null
+json.null = nil
+
+---Strict JSON to Lua: integers stay integers, null is json.null, arrays and objects keep their kind.
+---@param text string
+---@return any
+function json.decode(text) end
+
+---@param value any
+---@param options? collector.EncodeOptions
+---@return string
+function json.encode(value, options) end
+
+---Marks a table as a JSON array (matters for an empty one); returns it.
+---@generic T: table
+---@param t T
+---@return T
+function json.array(t) end
+
+---Marks a table as a JSON object (matters for an empty one); returns it.
+---@generic T: table
+---@param t T
+---@return T
+function json.object(t) end
+
+---Label values by label name.
+---@alias collector.Labels table<string, string|number>
+
+---@class collector.Counter
+---@field name string
+local Counter = {}
+
+---Adds `n` (default 1).
+---@param n? number
+---@param labels? collector.Labels
+---@overload fun(self: collector.Counter, labels: collector.Labels)
+function Counter:inc(n, labels) end
+
+---@param labels? collector.Labels
+---@return number
+function Counter:value(labels) end
+
+---@class collector.Gauge
+---@field name string
+local Gauge = {}
+
+---@param n? number default 1
+---@param labels? collector.Labels
+---@overload fun(self: collector.Gauge, labels: collector.Labels)
+function Gauge:inc(n, labels) end
+
+---@param n? number default 1
+---@param labels? collector.Labels
+---@overload fun(self: collector.Gauge, labels: collector.Labels)
+function Gauge:dec(n, labels) end
+
+---@param value number
+---@param labels? collector.Labels
+function Gauge:set(value, labels) end
+
+---@param labels? collector.Labels
+---@return number
+function Gauge:value(labels) end
+
+---@class collector.Histogram
+---@field name string
+local Histogram = {}
+
+---@param value number
+---@param labels? collector.Labels
+function Histogram:observe(value, labels) end
+
+---@param labels? collector.Labels
+---@return { count: integer, sum: number }
+function Histogram:value(labels) end
+
+---@class collector.HistogramOptions
+---@field labels? string[]
+---@field buckets? number[]
+
+---Metrics served on /metrics with `collector run --metrics ADDRESS`; one registry
+---for the script and every processor state. Defining a family again returns it.
+metrics = {}
+
+---A counter; its name gets _total if it lacks it.
+---@param name string
+---@param help string
+---@param labels? string[]
+---@return collector.Counter
+function metrics.counter(name, help, labels) end
+
+---@param name string
+---@param help string
+---@param labels? string[]
+---@return collector.Gauge
+function metrics.gauge(name, help, labels) end
+
+---@param name string
+---@param help string
+---@param options? collector.HistogramOptions
+---@return collector.Histogram
+function metrics.histogram(name, help, options) end
