@@ -229,7 +229,10 @@ let package = Package(
         ),
         .testTarget(
             name: "CollectorPostgresTests",
-            dependencies: ["CollectorPostgres", "CollectorStorage", "Collectors", "CollectorValues"],
+            dependencies: [
+                "CollectorPostgres", "CollectorStorage", "Collectors", "CollectorValues", "CollectorSources",
+                "CollectorSQLite",
+            ],
             swiftSettings: strict
         ),
     ]

@@ -67,6 +67,10 @@ public actor SQLiteStorage: StorageBackend {
                     try connection.execute("PRAGMA max_page_count=\(max(pages, 1))", operation: "connect")
                 }
                 try connection.execute(table.createSQL, operation: "connect")
+                if let indexSQL = table.recordIndexSQL {
+                    try addRecordIDColumnIfMissing(connection, table: table)
+                    try connection.execute(indexSQL, operation: "connect")
+                }
             }
         } catch {
             connection.close()
@@ -97,6 +101,22 @@ public actor SQLiteStorage: StorageBackend {
         try transaction(connection, operation: "store") { () throws(ErrorInfo) in
             for (index, record) in records.enumerated() {
                 _ = try insert(record, index: index, createdAt: now, into: table, connection: connection)
+            }
+        }
+        return StoredBatch(backendID: id, count: records.count)
+    }
+
+    /// Like `store(batch:)`, each row carrying its record's id (`location_id`
+    /// of the document layout, `record_id` of the typed one): a record whose
+    /// id is already in the table is skipped (`ON CONFLICT DO NOTHING`).
+    public func store(records: [Record]) async throws -> StoredBatch {
+        guard options.recordIDs else { return try await store(batch: records.map(\.value)) }
+        let (connection, table) = try connected("store")
+        if records.isEmpty { return StoredBatch(backendID: id, count: 0) }
+        let now = Self.milliseconds()
+        try transaction(connection, operation: "store") { () throws(ErrorInfo) in
+            for (index, record) in records.enumerated() {
+                _ = try insert(record.value, id: record.id, index: index, createdAt: now, into: table, connection: connection)
             }
         }
         return StoredBatch(backendID: id, count: records.count)
@@ -153,15 +173,31 @@ public actor SQLiteStorage: StorageBackend {
         return (connection, table)
     }
 
-    /// Inserts one record; returns its location id.
+    /// A typed table made before record ids gets their column (its rows keep NULL there).
+    private func addRecordIDColumnIfMissing(_ connection: SQLiteConnection, table: SQLiteTable) throws(ErrorInfo) {
+        let info = try connection.prepare("SELECT name FROM pragma_table_info(?1)", operation: "connect")
+        defer { info.reset() }
+        try info.bind(options.table, at: 1)
+        var found = false
+        while try info.step(operation: "connect") {
+            if info.string(0) == SQLiteTable.recordIDColumn { found = true }
+        }
+        if !found {
+            try connection.execute(
+                "ALTER TABLE \(table.name.quoted) ADD COLUMN \(SQLiteTable.recordIDColumn) BLOB", operation: "connect")
+        }
+    }
+
+    /// Inserts one record (skipped when its id is stored already); returns its location id.
     private func insert(
-        _ record: DataValue, index: Int, createdAt: Int64, into table: SQLiteTable, connection: SQLiteConnection
+        _ record: DataValue, id recordID: RecordID? = nil, index: Int, createdAt: Int64, into table: SQLiteTable,
+        connection: SQLiteConnection
     ) throws(ErrorInfo) -> String {
         let statement = try connection.prepare(table.insertSQL, operation: "store")
         defer { statement.reset() }
         let locationID: String?
         if table.isDocument {
-            let generated = LocationID.random()
+            let generated = recordID?.uuidString ?? LocationID.random()
             json.removeAll(keepingCapacity: true)
             do {
                 try RecordJSON.append(record, to: &json)
@@ -176,6 +212,8 @@ public actor SQLiteStorage: StorageBackend {
             locationID = generated
         } else {
             try table.bindColumns(of: record, index: index, to: statement, json: &json, backend: id)
+            let position = Int32(table.columns.count + 1)
+            if let recordID { try statement.bind(recordID, at: position) }
             locationID = nil
         }
         do {

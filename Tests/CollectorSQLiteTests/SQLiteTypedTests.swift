@@ -15,7 +15,10 @@ struct SQLiteTypedTests {
         let raw = RawSQLite(path: path)
         #expect(try raw.rows("SELECT name, type, \"notnull\" FROM pragma_table_info('readings') ORDER BY cid") == [
             ["sensor_id", "TEXT", "1"], ["value", "REAL", "1"], ["unit", "TEXT", "0"], ["ts", "INTEGER", "1"],
-            ["site", "TEXT", "0"], ["severity", "TEXT", "1"], ["tags", "TEXT", "0"],
+            ["site", "TEXT", "0"], ["severity", "TEXT", "1"], ["tags", "TEXT", "0"], ["record_id", "BLOB", "0"],
+        ])
+        #expect(try raw.rows("SELECT sql FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'readings'") == [
+            [#"CREATE UNIQUE INDEX "readings_record_id" ON "readings" (record_id) WHERE record_id IS NOT NULL"#]
         ])
         #expect(try raw.rows("SELECT sensor_id, typeof(value), ts, site, severity, tags FROM readings ORDER BY rowid") == [
             ["s-0593", "real", "1764288000009", "plant-8", "normal", #"{"line":"c","shift":1}"#],
