@@ -89,7 +89,7 @@ public actor SQLiteStorage: StorageBackend {
         let (connection, table) = try connected("store")
         let now = Self.milliseconds()
         let locationID = try transaction(connection, operation: "store") { () throws(ErrorInfo) -> String in
-            try insert(record, index: 0, createdAt: now, into: table, connection: connection)
+            try insert(.value(record), index: 0, createdAt: now, into: table, connection: connection)
         }
         return StorageLocation(backendID: id, locationID: locationID, path: "sqlite://\(path)/\(options.table)/\(locationID)")
     }
@@ -100,7 +100,7 @@ public actor SQLiteStorage: StorageBackend {
         let now = Self.milliseconds()
         try transaction(connection, operation: "store") { () throws(ErrorInfo) in
             for (index, record) in records.enumerated() {
-                _ = try insert(record, index: index, createdAt: now, into: table, connection: connection)
+                _ = try insert(.value(record), index: index, createdAt: now, into: table, connection: connection)
             }
         }
         return StoredBatch(backendID: id, count: records.count)
@@ -108,15 +108,19 @@ public actor SQLiteStorage: StorageBackend {
 
     /// Like `store(batch:)`, each row carrying its record's id (`location_id`
     /// of the document layout, `record_id` of the typed one): a record whose
-    /// id is already in the table is skipped (`ON CONFLICT DO NOTHING`).
+    /// id is already in the table is skipped (`ON CONFLICT DO NOTHING`);
+    /// with `recordIDs` off, rows as `store(batch:)` writes them. A record
+    /// carried as JSON text is written from its text (only the columns'
+    /// fields are read, for the typed layout).
     public func store(records: [Record]) async throws -> StoredBatch {
-        guard options.recordIDs else { return try await store(batch: records.map(\.value)) }
         let (connection, table) = try connected("store")
         if records.isEmpty { return StoredBatch(backendID: id, count: 0) }
         let now = Self.milliseconds()
         try transaction(connection, operation: "store") { () throws(ErrorInfo) in
             for (index, record) in records.enumerated() {
-                _ = try insert(record.value, id: record.id, index: index, createdAt: now, into: table, connection: connection)
+                _ = try insert(
+                    .record(record), id: options.recordIDs ? record.id : nil, index: index, createdAt: now, into: table,
+                    connection: connection)
             }
         }
         return StoredBatch(backendID: id, count: records.count)
@@ -188,9 +192,16 @@ public actor SQLiteStorage: StorageBackend {
         }
     }
 
+    /// What `insert` writes: a value, or a record (whose JSON text, when it
+    /// travels as text, is used as it is).
+    private enum Row {
+        case value(DataValue)
+        case record(Record)
+    }
+
     /// Inserts one record (skipped when its id is stored already); returns its location id.
     private func insert(
-        _ record: DataValue, id recordID: RecordID? = nil, index: Int, createdAt: Int64, into table: SQLiteTable,
+        _ row: Row, id recordID: RecordID? = nil, index: Int, createdAt: Int64, into table: SQLiteTable,
         connection: SQLiteConnection
     ) throws(ErrorInfo) -> String {
         let statement = try connection.prepare(table.insertSQL, operation: "store")
@@ -200,7 +211,10 @@ public actor SQLiteStorage: StorageBackend {
             let generated = recordID?.uuidString ?? LocationID.random()
             json.removeAll(keepingCapacity: true)
             do {
-                try RecordJSON.append(record, to: &json)
+                switch row {
+                case .value(let value): try RecordJSON.append(value, to: &json)
+                case .record(let record): try RecordJSON.append(record, to: &json)
+                }
             } catch {
                 throw StorageErrors.invalid(
                     backend: id, operation: "store", "record \(index) cannot be written as JSON: \(error)",
@@ -211,7 +225,10 @@ public actor SQLiteStorage: StorageBackend {
             try statement.bind(bytes: json, asText: true, at: 3)
             locationID = generated
         } else {
-            try table.bindColumns(of: record, index: index, to: statement, json: &json, backend: id)
+            switch row {
+            case .value(let value): try table.bindColumns(of: value, index: index, to: statement, json: &json, backend: id)
+            case .record(let record): try table.bindColumns(of: record, index: index, to: statement, json: &json, backend: id)
+            }
             let position = Int32(table.columns.count + 1)
             if let recordID { try statement.bind(recordID, at: position) }
             locationID = nil

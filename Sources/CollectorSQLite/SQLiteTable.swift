@@ -28,6 +28,8 @@ struct SQLiteTable {
     /// The insert; with record ids, one that skips a row whose id is already stored.
     let insertSQL: String
     let deleteSQL: String
+    /// Reads the columns' fields of a record carried as JSON text (typed layout).
+    let picker: JSONFieldPicker
 
     init(options: SQLiteOptions) throws(ErrorInfo) {
         name = try SQLIdentifier(options.table, kind: "table")
@@ -35,6 +37,7 @@ struct SQLiteTable {
         case .document:
             isDocument = true
             columns = []
+            picker = JSONFieldPicker([])
             createSQL = """
                 CREATE TABLE IF NOT EXISTS \(name.quoted) (\
                 location_id TEXT PRIMARY KEY NOT NULL, created_at INTEGER NOT NULL, data TEXT NOT NULL)
@@ -66,6 +69,7 @@ struct SQLiteTable {
                 typed.append(TypedColumn(column: column, identifier: identifier))
             }
             columns = typed
+            picker = JSONFieldPicker(typed.map(\.column.field))
             let definitions = typed.map { "\($0.identifier.quoted) \(Self.sqlType(of: $0.column))\($0.column.isNullable ? "" : " NOT NULL")" }
             let names = typed.map(\.identifier.quoted).joined(separator: ", ")
             guard options.recordIDs else {
@@ -116,9 +120,28 @@ struct SQLiteTable {
                 "record \(index) is \(record.typeName == "array" ? "an array" : "a \(record.typeName)"), but a typed table stores objects",
                 details: ["record_index": .integer(Int64(index))])
         }
-        for (position, typed) in columns.enumerated() {
+        try bindColumns(columns.map { object[$0.column.field] }, index: index, to: statement, json: &json, backend: backend)
+    }
+
+    /// Binds one record to the insert statement (typed layout); from a
+    /// record carried as text, only the columns' fields are read.
+    func bindColumns(
+        of record: Record, index: Int, to statement: SQLiteStatement, json: inout [UInt8], backend: String
+    ) throws(ErrorInfo) {
+        // Text records are objects (a Lua processor's results); anything else goes the value's way.
+        guard let text = record.jsonText, text.first == UInt8(ascii: "{") else {
+            return try bindColumns(of: record.value, index: index, to: statement, json: &json, backend: backend)
+        }
+        try bindColumns(record.fields(picker), index: index, to: statement, json: &json, backend: backend)
+    }
+
+    /// Binds the columns' values (nil: the field is missing), in column order.
+    private func bindColumns(
+        _ values: [DataValue?], index: Int, to statement: SQLiteStatement, json: inout [UInt8], backend: String
+    ) throws(ErrorInfo) {
+        for (position, (typed, field)) in zip(columns, values).enumerated() {
             let parameter = Int32(position + 1)
-            let value = object[typed.column.field] ?? .null
+            let value = field ?? .null
             switch (typed.column.kind, value) {
             case (_, .null): try statement.bindNull(parameter)
             case (.text, .string(let s)): try statement.bind(s, at: parameter)
