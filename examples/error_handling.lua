@@ -37,10 +37,8 @@ pipeline "readings" {
   process = { processor.file "processors/strict.lua" },
   to = db,
   dead_letter = dead,
-  -- A batch is stored all or nothing: one record per batch keeps a record the
-  -- database refuses from taking the others of its batch with it. (Larger
-  -- batches are much faster; the refused batch goes to the dead letters whole.)
-  batch_size = 1,
+  -- A record the database refuses fails alone: the others of its batch are
+  -- stored (the engine stores that batch again record by record).
 }
 
 -- Retries: the engine retries a source (and a backend) whose failure is

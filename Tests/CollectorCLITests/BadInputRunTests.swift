@@ -75,13 +75,12 @@ struct BadInputRunTests {
               from = source.file { path = "\(input)" },
               to = storage.sqlite { path = "\(db)", table = "readings" },
               dead_letter = storage.jsonl { path = "\(dead)" },
-              batch_size = 1,  -- a batch is stored all or nothing
             }
             """, "main.lua", in: dir)
         let outcome = try Collector.run(["run", script])
         #expect(outcome.status == 0, "\(outcome.stderr)")
         #expect(outcome.stdout.contains(
-            "pipeline refused: 8 in, 8 out, 0 dropped, 0 failed, 0 dead letters; stored sqlite:\(db)=6; 2 failed to store"),
+            "pipeline refused: 8 in, 8 out, 0 dropped, 0 failed, 2 dead letters; stored sqlite:\(db)=6; 2 failed to store"),
             "\(outcome.stdout)")
         let letters = try Self.letters(dead)
         #expect(letters.map(\.0) == [3, 6])

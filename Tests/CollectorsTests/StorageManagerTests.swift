@@ -29,6 +29,27 @@ struct StorageManagerTests {
         #expect(await manager.acknowledged == ["s": 7])
     }
 
+    @Test func aRecordTheBackendRefusesFailsAloneAndTheRestOfItsBatchIsStored() async throws {
+        let backend = MockStorageBackend(id: "picky")
+        try await backend.connect()
+        let picky = RefusingBackend(base: backend, refuse: [2, 5])
+        let sink = InMemoryDeadLetterSink()
+        let emitter = MockEventEmitter()
+        let manager = StorageManager(
+            backends: [picky], configuration: configuration(batchSize: 4), errorHandler: MockErrorHandler(),
+            deadLetters: sink, emitter: emitter)
+        await manager.submit(records(8))
+        await manager.flush()
+        #expect(backend.records == [0, 1, 3, 4, 6, 7])
+        let stats = await manager.statistics
+        #expect(stats.stored == ["picky": 6])
+        #expect(stats.failed == ["picky": 2])
+        #expect(stats.deadLettered == 2)
+        #expect(sink.letters.map(\.record.value) == [2, 5])
+        #expect(sink.letters.allSatisfy { $0.error.message == "value refused" && $0.error.details["sequence"] != nil })
+        #expect(emitter.events(of: .storageComplete).compactMap { $0.data["count"]?.intValue }.reduce(0, +) == 6)
+    }
+
     @Test func fansOutAndOneFailingBackendDoesNotStopTheOthers() async throws {
         let good = MockStorageBackend(id: "good")
         let bad = MockStorageBackend(id: "bad", storeFailures: .always(.mockFailure(.storage, message: "disk full")))
@@ -138,5 +159,32 @@ struct StorageManagerTests {
         await second.value
         #expect(backend.records == [0, 1, 0, 1])
         #expect(await manager.acknowledged == ["a": 2, "b": 2])
+    }
+}
+
+/// Refuses, with a validation error, every batch that holds one of `refuse`
+/// (as SQLite refuses a batch with a NULL in a NOT NULL column).
+private struct RefusingBackend: StorageBackend {
+    let base: MockStorageBackend
+    let refuse: Set<Int64>
+    var id: String { base.id }
+
+    func connect() async throws { try await base.connect() }
+    func disconnect() async { await base.disconnect() }
+    func store(_ record: DataValue) async throws -> StorageLocation {
+        try check([record])
+        return try await base.store(record)
+    }
+    func store(batch records: [DataValue]) async throws -> StoredBatch {
+        try check(records)
+        return try await base.store(batch: records)
+    }
+    func query(_ criteria: QueryCriteria) async throws -> [DataValue] { try await base.query(criteria) }
+    func delete(locationID: String) async throws { try await base.delete(locationID: locationID) }
+
+    private func check(_ records: [DataValue]) throws {
+        if records.contains(where: { $0.intValue.map(refuse.contains) ?? false }) {
+            throw ErrorInfo(.validation, layer: .storage, operation: "store", message: "value refused")
+        }
     }
 }

@@ -37,7 +37,7 @@ public struct PipelineDefinition: Sendable {
     /// One line: records in, out, dropped, failed, dead letters, stored per backend, and the spool's part.
     public static func summary(name: String, report: PipelineReport, backendIDs: [String], spoolPath: String? = nil) -> String {
         let p = report.processing
-        var line = "pipeline \(name): \(p.input) in, \(p.output) out, \(p.dropped) dropped, \(p.failed) failed, \(p.deadLettered) dead letters"
+        var line = "pipeline \(name): \(p.input) in, \(p.output) out, \(p.dropped) dropped, \(p.failed) failed, \(p.deadLettered + report.storage.deadLettered) dead letters"
         let stored = backendIDs.map { "\($0)=\(report.storage.stored[$0] ?? 0)" }
         line += "; stored " + stored.joined(separator: ", ")
         let failed = report.storage.failed.values.reduce(0, +)

@@ -53,7 +53,7 @@ enum RunBindings {
             "output": .integer(Int64(report.processing.output)),
             "dropped": .integer(Int64(report.processing.dropped)),
             "failed": .integer(Int64(report.processing.failed)),
-            "dead_letters": .integer(Int64(report.processing.deadLettered)),
+            "dead_letters": .integer(Int64(report.processing.deadLettered + report.storage.deadLettered)),
             "stored": .object(stored),
             "failed_to_store": .integer(Int64(report.storage.failed.values.reduce(0, +))),
             "spooled": .integer(Int64(report.storage.spooled.values.reduce(0, +))),

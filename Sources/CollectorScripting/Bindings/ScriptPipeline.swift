@@ -57,7 +57,7 @@ public final class ScriptPipeline {
                 "status": .string(await pipeline.status.rawValue), "collected": .integer(Int64(collection.collected)),
                 "input": .integer(Int64(processing.input)), "output": .integer(Int64(processing.output)),
                 "dropped": .integer(Int64(processing.dropped)), "failed": .integer(Int64(processing.failed)),
-                "dead_letters": .integer(Int64(processing.deadLettered)), "stored": .object(stored),
+                "dead_letters": .integer(Int64(processing.deadLettered + storage.deadLettered)), "stored": .object(stored),
                 "spooled": .integer(Int64(storage.spooled.values.reduce(0, +))),
                 "replayed": .integer(Int64(storage.replayed.values.reduce(0, +))),
             ]

@@ -23,7 +23,7 @@ enum APIReference {
         (`in`: records that reached processing, undecodable lines included; `out`:
         records that left the processors; `dropped`: records a processor dropped;
         `failed`: records a processor failed on or that could not be decoded;
-        `dead letters`: failed records handed to the dead-letter destination;
+        `dead letters`: records that failed (in processing, or refused by a backend) handed to the dead-letter destination;
         `stored`: rows acknowledged by each backend, named by its id. When a backend
         was down, the line goes on with `spooled N, replayed N, N left in the spool
         FILE`, and with `the drain deadline passed` when it did.)

@@ -58,6 +58,8 @@ public actor StorageManager {
         public var replayed: [String: Int] = [:]
         /// Records whose write the drain deadline cut short and that no spool took.
         public var unstoredAtDeadline = 0
+        /// Records handed to the dead-letter sink (those that failed to store).
+        public var deadLettered = 0
     }
 
     /// Picks the backends (by id) for a record; `nil` means all of them, an empty set none.
@@ -313,6 +315,9 @@ public actor StorageManager {
         /// In the spool, because of `reason`; `failure` is the backend's, if it failed.
         case spooled(reason: String, failure: ErrorInfo?)
         case failed(ErrorInfo)
+        /// The batch was refused for what some of its records hold: stored one
+        /// by one, `stored` of them went in and `failures` did not.
+        case split(stored: Int, failures: [(record: Record, error: ErrorInfo)])
     }
 
     /// Why a batch goes to the spool without being tried.
@@ -357,7 +362,12 @@ public actor StorageManager {
                     switch result {
                     case .some(nil): return (id, .stored)
                     case .some(.some(let error)):
-                        guard Self.spoolable(error) else { return (id, .failed(error)) }
+                        guard Self.spoolable(error) else {
+                            // A record the backend refuses (a value its column cannot hold)
+                            // fails alone: the others of its batch are stored.
+                            guard records.count > 1 else { return (id, .failed(error)) }
+                            return (id, await Self.storeOneByOne(records, in: backend, deadline: deadline))
+                        }
                         return (id, await self.toSpool(records, backendID: id, failure: error))
                     case .none:
                         return (id, await self.toSpool(records, backendID: id, bypass: .cutShort))
@@ -402,6 +412,20 @@ public actor StorageManager {
                 series[id]?.failed.increment(by: records.count)
                 if deadline.isExpired { stats.unstoredAtDeadline += records.count }
                 await deadLetter(records, error: error)
+            case .split(let stored, let failures):
+                if stored > 0 {
+                    stats.stored[id, default: 0] += stored
+                    series[id]?.stored.increment(by: stored)
+                    emitter?.emit(
+                        .storageComplete, source: id,
+                        data: ["backend_id": .string(id), "count": .integer(Int64(stored))])
+                }
+                guard let first = failures.first else { break }
+                allStored = false
+                backendFailed(id, error: first.error)
+                stats.failed[id, default: 0] += failures.count
+                series[id]?.failed.increment(by: failures.count)
+                for failure in failures { await deadLetter([failure.record], error: failure.error) }
             }
         }
         for (id, _) in outcomes { updateUp(id) }
@@ -423,8 +447,35 @@ public actor StorageManager {
 
     private func deadLetter(_ records: [Record], error: ErrorInfo) async {
         guard let deadLetters else { return }
+        stats.deadLettered += records.count
         metrics?.storageDeadLetters.increment(by: records.count)
         for record in records { await deadLetters.deadLetter(DeadLetter(record: record, error: error)) }
+    }
+
+    /// Stores each record in a batch of its own (after the backend refused
+    /// the whole batch for what it holds): which records go in, and why each
+    /// other one does not. Ids make a record stored before harmless to store
+    /// again. Past the drain deadline, the rest fail with the batch's error.
+    private static func storeOneByOne(
+        _ records: [Record], in backend: any StorageBackend, deadline: DrainDeadline
+    ) async -> Outcome {
+        var stored = 0
+        var failures: [(record: Record, error: ErrorInfo)] = []
+        for record in records {
+            do {
+                guard !deadline.isExpired else { throw cutShortError(backendID: backend.id, count: 1) }
+                _ = try await backend.store(records: [record])
+                stored += 1
+            } catch {
+                var info = ErrorInfo(
+                    from: error, type: .storage, layer: .storage, operation: "store",
+                    details: ["backend_id": .string(backend.id), "count": 1])
+                info.details["sequence"] = .integer(Int64(bitPattern: record.sequence))
+                info.details["source_id"] = .string(record.sourceID)
+                failures.append((record, info))
+            }
+        }
+        return .split(stored: stored, failures: failures)
     }
 
     /// Appends a batch the backend failed to the spool; without one, or when
