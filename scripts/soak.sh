@@ -4,6 +4,9 @@
 #
 #   scripts/soak.sh [MINUTES] [SAMPLE_SECONDS]   (defaults: 10 minutes, a sample every 10 s)
 #
+# SOAK_RATE=N caps the generator at N records per second (default: full rate),
+# for a long soak that leaves the machine usable.
+#
 # Runs the release `collector` on an endless generator at full rate through
 # the canonical Lua processor (examples/processors/readings.lua, one state
 # per core) into storage.null (each record encoded to JSON and counted),
@@ -25,7 +28,7 @@ trap 'kill "${pid:-}" 2>/dev/null || true; rm -rf "$work"' EXIT
 
 cat > "$work/soak.lua" <<LUA
 pipeline "soak" {
-  from = source.generator {},
+  from = source.generator { ${SOAK_RATE:+rate = $SOAK_RATE, batch = 100} },
   process = { processor.file "$root/examples/processors/readings.lua" },
   to = storage.null {},
   batch_size = 1000,
