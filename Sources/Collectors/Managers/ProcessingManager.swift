@@ -9,6 +9,10 @@ import CollectorValues
 /// dead-letter sink, and the rest of the batch goes on. An actor: the
 /// processor list (replaceable between batches, for hot reload) and the
 /// counters are its state.
+///
+/// Processors with a timer (`Processor.timerInterval`) are ticked by the
+/// pipeline between batches (`fireTimers()`); what a tick gives goes through
+/// the processors after the one that ticked.
 public actor ProcessingManager {
     /// Counters since the manager was made.
     public struct Statistics: Sendable, Hashable {
@@ -34,19 +38,28 @@ public actor ProcessingManager {
     private var stats = Statistics()
     /// Set when the error handler decided `.stop`; the pipeline stops collecting.
     public private(set) var stopRequested = false
+    /// When the processors' timers are next due.
+    var timers: ProcessorTimers
+    /// Told when a processor's timer interval may have changed, so that a
+    /// stage waiting for items takes the new interval at once.
+    nonisolated let timerChanges = Mailbox<Void>()
 
+    /// - Parameter clock: for the processors' timers (`Processor.timerInterval`).
     public init(
         processors: [any Processor],
         errorHandler: any ErrorHandler = DefaultErrorHandler(),
         deadLetters: (any DeadLetterSink)? = nil,
         emitter: (any EventEmitter)? = nil,
-        metrics: PipelineMetrics? = nil
+        metrics: PipelineMetrics? = nil,
+        clock: some Clock<Duration> = ContinuousClock()
     ) {
         self.processors = processors
         self.errorHandler = errorHandler
         self.deadLetters = deadLetters
         self.emitter = emitter
         self.metrics = metrics
+        timers = ProcessorTimers(clock: AnyClock(clock))
+        for processor in processors { observeTimer(of: processor) }
     }
 
     public var processorNames: [String] { processors.map(\.name) }
@@ -57,6 +70,8 @@ public actor ProcessingManager {
     /// Replaces the processors; the batch in progress finishes with the old ones.
     public func setProcessors(_ processors: [any Processor]) {
         self.processors = processors
+        for processor in processors { observeTimer(of: processor) }
+        timerChanges.push(())
     }
 
     /// Processes one record; see `process(batch:)`.
@@ -197,26 +212,45 @@ public actor ProcessingManager {
     public func finish() async -> [Record] {
         var output: [Record] = []
         for (index, processor) in processors.enumerated() {
-            let results = await processor.finish()
-            guard !results.isEmpty else { continue }
-            var records: [Record] = []
-            var dropped = 0, failed = 0
-            for result in results {
-                if result.success {
-                    records += result.records
-                } else {
-                    let placeholder = Record(.null, sourceID: processor.name, sequence: 0)
-                    await fail(placeholder, result.error ?? Self.missingError(processor), processor: processor.name)
-                    failed += 1
-                }
-            }
-            let out = await run(processors[(index + 1)...], records, dropped: &dropped, failed: &failed)
-            stats.output += out.count
-            stats.dropped += dropped
-            stats.failed += failed
-            output += out
+            output += await release(await processor.finish(), of: processor, at: index)
         }
         return output
+    }
+
+    /// What a processor gave outside a batch (a tick, its finish): the
+    /// records go through the processors after it; a failure (a hook that
+    /// raised) is reported and dead-lettered as a record of the processor's
+    /// own, with null in it, since no input record failed. Counted as output,
+    /// never as input.
+    func release(_ results: [ProcessingResult], of processor: any Processor, at index: Int) async -> [Record] {
+        guard !results.isEmpty else { return [] }
+        var records: [Record] = []
+        var dropped = 0, failed = 0
+        for result in results {
+            if result.success {
+                records += result.records
+            } else {
+                let placeholder = Record(.null, sourceID: processor.name, sequence: 0)
+                await fail(placeholder, result.error ?? Self.missingError(processor), processor: processor.name)
+                failed += 1
+            }
+        }
+        if let own = series(for: processor.name) {
+            own.recordsOut.increment(by: records.count)
+            own.failed.increment(by: failed)
+        }
+        // The list may have been replaced while the processor was busy: what is after it, if anything.
+        let after = processors[min(index + 1, processors.count)...]
+        let out = await run(after, records, dropped: &dropped, failed: &failed)
+        stats.output += out.count
+        stats.dropped += dropped
+        stats.failed += failed
+        if let metrics {
+            metrics.recordsOut.increment(by: out.count)
+            metrics.dropped.increment(by: dropped)
+            metrics.failed.increment(by: failed)
+        }
+        return out
     }
 
     /// Runs `records` through `processors` in turn.
