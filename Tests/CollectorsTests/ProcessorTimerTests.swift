@@ -5,33 +5,6 @@ import Testing
 
 @testable import Collectors
 
-/// A source the test feeds: idle until the test sends an item, ended when the test says so.
-private final class FeedSource: DataSource {
-    let id: String
-    private let items: AsyncThrowingStream<CollectedData, any Error>
-    private let continuation: AsyncThrowingStream<CollectedData, any Error>.Continuation
-
-    init(id: String) {
-        self.id = id
-        (items, continuation) = AsyncThrowingStream.makeStream()
-    }
-
-    func connect() async throws {}
-    func disconnect() async {}
-    func collect() async throws -> CollectedData {
-        throw ErrorInfo(.configuration, layer: .collection, operation: "collect", message: "a feed only streams")
-    }
-    func stream() -> AsyncThrowingStream<CollectedData, any Error> { items }
-
-    /// One item of JSON lines: one record per line, processed as one batch.
-    func send(_ lines: String...) {
-        continuation.yield(
-            CollectedData(sourceID: id, format: .jsonLines, method: .mock, payload: Array(lines.joined(separator: "\n").utf8)))
-    }
-
-    func end() { continuation.finish() }
-}
-
 /// A processor with a timer: passes records through (after `gate`, when it
 /// has one) and gives `{"tick": n}` at its n-th tick, or fails the ticks in `failing`.
 private final class Ticker: Processor {
@@ -77,13 +50,6 @@ private final class Ticker: Processor {
     }
 }
 
-/// Each batch the processing manager finishes, as it finishes it.
-private func batchesDone(_ bus: EventBus) -> AsyncStream<SystemEvent>.AsyncIterator {
-    let (events, continuation) = AsyncStream<SystemEvent>.makeStream()
-    bus.subscribe(to: .processingComplete) { continuation.yield($0) }
-    return events.makeAsyncIterator()
-}
-
 // The time limit only guards against a hang (a lost wake-up); no test measures speed.
 @Suite("Processor timers", .timeLimit(.minutes(1)))
 struct ProcessorTimerTests {
@@ -96,20 +62,19 @@ struct ProcessorTimerTests {
 
     @Test func aTimerFiresOnAnIdleSourceAndItsRecordsFollowTheBatchBefore() async throws {
         let clock = ManualClock()
-        let feed = FeedSource(id: "feed")
+        let feed = MockFeedSource(id: "feed")
         let ticker = Ticker(every: .seconds(60))
         let backend = MockStorageBackend()
-        let bus = EventBus()
-        var batches = batchesDone(bus)
+        let emitter = MockEventEmitter()
         let registry = MetricsRegistry()
         let pipeline = try Pipeline(
             name: "timed", sources: [feed], mode: .stream, processors: [ticker, marker], backends: [backend],
-            configuration: PipelineConfiguration(batchSize: 10), errorHandler: MockErrorHandler(), emitter: bus,
+            configuration: PipelineConfiguration(batchSize: 10), errorHandler: MockErrorHandler(), emitter: emitter,
             clock: clock, metrics: registry)
         let run = Task { await pipeline.run() }
 
         feed.send(#"{"r":1}"#, #"{"r":2}"#)
-        _ = await batches.next()
+        await emitter.waitForEvents(of: .processingComplete, count: 1)
         // Idle now: the processing stage waits for items, no later than the
         // tick (the other sleeper is the storage's batch-age timer).
         await clock.waitForSleepers(2)
@@ -144,7 +109,7 @@ struct ProcessorTimerTests {
 
     @Test func aTickWaitsForTheBatchInProgress() async throws {
         let clock = ManualClock()
-        let feed = FeedSource(id: "feed")
+        let feed = MockFeedSource(id: "feed")
         let gate = TestGate()
         let ticker = Ticker(every: .seconds(10), gate: gate)
         let backend = MockStorageBackend()
@@ -164,7 +129,7 @@ struct ProcessorTimerTests {
 
     @Test func aFailingTickIsReportedAndDeadLetteredAndThePipelineGoesOn() async throws {
         let clock = ManualClock()
-        let feed = FeedSource(id: "feed")
+        let feed = MockFeedSource(id: "feed")
         let ticker = Ticker(every: .seconds(1), failing: [1])
         let backend = MockStorageBackend()
         let handler = MockErrorHandler()
@@ -196,7 +161,7 @@ struct ProcessorTimerTests {
 
     @Test func aTimerThatAppearsWhileIdleStartsWithoutWaitingForRecords() async throws {
         let clock = ManualClock()
-        let feed = FeedSource(id: "feed")
+        let feed = MockFeedSource(id: "feed")
         let ticker = Ticker(every: nil)
         let backend = MockStorageBackend()
         let pipeline = try streaming(from: feed, through: [ticker], to: backend, clock: clock)
@@ -218,7 +183,7 @@ struct ProcessorTimerTests {
 
     @Test func aProcessorSwappedInWhileIdleStartsItsTimer() async throws {
         let clock = ManualClock()
-        let feed = FeedSource(id: "feed")
+        let feed = MockFeedSource(id: "feed")
         let ticker = Ticker(every: .seconds(5))
         let backend = MockStorageBackend()
         let pipeline = try streaming(from: feed, through: [marker], to: backend, clock: clock)
@@ -234,7 +199,7 @@ struct ProcessorTimerTests {
     }
 
     /// A pipeline from `feed` to `backend`, its timers on `clock`.
-    fileprivate func streaming(from feed: FeedSource, through processors: [any Processor], to backend: MockStorageBackend, clock: ManualClock) throws
+    fileprivate func streaming(from feed: MockFeedSource, through processors: [any Processor], to backend: MockStorageBackend, clock: ManualClock) throws
         -> Pipeline
     {
         try Pipeline(
