@@ -77,6 +77,12 @@ public actor JSONLinesStorage: StorageBackend {
         return StoredBatch(backendID: id, count: records.count)
     }
 
+    /// Records that travel as JSON text are written as they are.
+    public func store(records: [Record]) async throws -> StoredBatch {
+        if !records.isEmpty { _ = try appendLines(records, operation: "store") }
+        return StoredBatch(backendID: id, count: records.count)
+    }
+
     public func query(_ criteria: QueryCriteria) async throws -> [DataValue] {
         try checkConnected("query")
         try StorageErrors.checkPaging(criteria, backend: id)
@@ -101,13 +107,29 @@ public actor JSONLinesStorage: StorageBackend {
 
     /// Writes the records as lines; returns the offset of the first one.
     private func appendLines(_ records: [DataValue], operation: String) throws(ErrorInfo) -> Int {
+        try appendLines(records.count, operation: operation) { index, buffer throws(JSONError) in
+            try RecordJSON.append(records[index], to: &buffer)
+        }
+    }
+
+    private func appendLines(_ records: [Record], operation: String) throws(ErrorInfo) -> Int {
+        try appendLines(records.count, operation: operation) { index, buffer throws(JSONError) in
+            try RecordJSON.append(records[index], to: &buffer)
+        }
+    }
+
+    /// Writes `count` records as lines, each appended by `encode`; returns
+    /// the offset of the first one.
+    private func appendLines(
+        _ count: Int, operation: String, encode: (Int, inout [UInt8]) throws(JSONError) -> Void
+    ) throws(ErrorInfo) -> Int {
         try checkConnected(operation)
         buffer.removeAll(keepingCapacity: true)
         var ends: [Int] = []
-        if options.sync == .everyRecord { ends.reserveCapacity(records.count) }
-        for (index, record) in records.enumerated() {
-            do {
-                try RecordJSON.append(record, to: &buffer)
+        if options.sync == .everyRecord { ends.reserveCapacity(count) }
+        for index in 0..<count {
+            do throws(JSONError) {
+                try encode(index, &buffer)
             } catch {
                 throw ErrorInfo(
                     .validation, layer: .storage, operation: operation,

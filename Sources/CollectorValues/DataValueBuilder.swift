@@ -17,6 +17,9 @@ struct DataValueBuilder: JSONBuilder, ~Copyable {
     /// The document's value, once the parse is complete.
     consuming func take() -> DataValue { value }
 
+    /// The value completed last (a builder fed one value after another).
+    var lastValue: DataValue { value }
+
     mutating func null() { value = .null }
     mutating func bool(_ value: Bool) { self.value = .bool(value) }
     mutating func integer(_ value: Int64) { self.value = .integer(value) }

@@ -162,7 +162,7 @@ public struct JSONWriter: Sendable {
     }
 
     @inline(__always)
-    private static func appendUTF8(_ string: String, to buffer: inout JSONOutput) {
+    static func appendUTF8(_ string: String, to buffer: inout JSONOutput) {
         if string.utf8.withContiguousStorageIfAvailable({ buffer.append(contentsOf: $0) }) == nil {
             var string = string
             string.withUTF8 { buffer.append(contentsOf: $0) }
@@ -170,7 +170,7 @@ public struct JSONWriter: Sendable {
     }
 
     @inline(__always)
-    private static func appendInteger(_ integer: Int64, to buffer: inout JSONOutput) {
+    static func appendInteger(_ integer: Int64, to buffer: inout JSONOutput) {
         if integer >= 0 && integer < 10 {
             buffer.append(UInt8(truncatingIfNeeded: integer) &+ UInt8(ascii: "0"))
             return
@@ -187,7 +187,7 @@ public struct JSONWriter: Sendable {
     }
 
     /// `"…"` with the escapes JSON requires; runs that need none are copied whole.
-    private static func appendEscaped(_ utf8: UnsafeBufferPointer<UInt8>, to buffer: inout JSONOutput) {
+    static func appendEscaped(_ utf8: UnsafeBufferPointer<UInt8>, to buffer: inout JSONOutput) {
         buffer.append(UInt8(ascii: "\""))
         var run = 0
         for i in 0..<utf8.count {
@@ -231,6 +231,21 @@ struct JSONOutput: ~Copyable {
     init(_ scratch: UnsafeMutableBufferPointer<UInt8>) {
         base = scratch.baseAddress!
         capacity = scratch.count
+    }
+
+    /// Memory of its own from the start, `capacity` bytes of it.
+    init(capacity: Int) {
+        self.capacity = max(capacity, 16)
+        base = UnsafeMutablePointer<UInt8>.allocate(capacity: self.capacity)
+        ownsBase = true
+    }
+
+    var byteCount: Int { count }
+
+    /// Forgets the bytes from `newCount` on (an undo to an earlier `byteCount`).
+    mutating func truncate(to newCount: Int) {
+        precondition(newCount >= 0 && newCount <= count, "truncate beyond the text")
+        count = newCount
     }
 
     deinit {

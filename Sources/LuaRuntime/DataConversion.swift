@@ -172,7 +172,7 @@ extension LuaStack {
     }
 
     /// The kind an empty table's marker chooses, or the state's default.
-    private func emptyKind(at index: Int32) -> EmptyTableKind {
+    func emptyKind(at index: Int32) -> EmptyTableKind {
         guard lua_getmetatable(L, index) != 0 else { return context.options.emptyTable }
         defer { lua_settop(L, -3) }
         lua_rawgetp(L, CLUA_REGISTRYINDEX, cl_array_marker_key())

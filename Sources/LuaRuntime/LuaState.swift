@@ -155,6 +155,24 @@ public final class LuaState {
         return try stack.data(at: -1, root: "result")
     }
 
+    /// `callTransform` that writes the result as JSON text into `text` when
+    /// it has a JSON form (the usual case: no `DataValue` is built), and
+    /// converts it to data otherwise (NaN, a string that is not UTF-8, a
+    /// result that is not a record), so the caller can still say what it is.
+    public func callTransform<Input: LuaPushable, each A: LuaPushable>(
+        _ function: LuaFunction, input record: Input, _ extra: repeat each A, text: inout JSONTextBuffer
+    ) throws(LuaError) -> TransformResult {
+        try checkOpen()
+        let top = lua_gettop(L)
+        defer { lua_settop(L, top) }
+        let count = try invocation.pushCall(function, record, repeat each extra)
+        try invocation.protectedCall(argumentCount: count, resultCount: 1)
+        if lua_type(L, -1) == LUA_TNIL { return .none }
+        let start = text.count
+        if stack.appendRecordJSON(at: -1, to: &text) { return .text(start..<text.count) }
+        return .data(try stack.data(at: -1, root: "result"))
+    }
+
     /// Runs `body` with another budget for each call it makes (`nil`: no
     /// limit of that kind), instead of the state's options — even when the
     /// state is already running Lua that called into Swift: a state that runs

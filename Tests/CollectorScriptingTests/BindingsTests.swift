@@ -107,6 +107,10 @@ struct BindingsTests {
         let ok = try lua.run(
             "return tostring(processor.file('p.lua', { memory = '8MB', instructions = 1e7, timeout = '1s', parallel = 2 }))")
         #expect(ok.first?.stringValue == "processor.file(p.lua, 2 states)")
+        let one = try lua.run("return tostring(processor.file('p.lua', { parallel = false }))")
+        #expect(one.first?.stringValue == "processor.file(p.lua, 1 state)")
+        #expect(Self.error("processor.file('p.lua', { parallel = 'two' })", in: lua).contains(
+            "option 'parallel' must be an integer"))
         #expect(Self.error("processor.file('p.lua', { memory = 'lots' })", in: lua).contains(
             "option 'memory' must be a size (\"64KB\", \"5MB\", \"1GB\" or bytes), got \"lots\""))
         #expect(Self.error("processor.file('p.lua', { timout = '1s' })", in: lua).contains(
@@ -310,6 +314,7 @@ struct BindingsTests {
         let (lua, _) = try Self.state()
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("cycle-\(UUID().uuidString).jsonl").path
         #expect(FileManager.default.createFile(atPath: path, contents: Data()))
+        defer { try? FileManager.default.removeItem(atPath: path) }
         let error = #expect(throws: LuaError.self) {
             try lua.run("""
                 local f = source.file { path = "\(path)" }

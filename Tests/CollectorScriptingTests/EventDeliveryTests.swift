@@ -15,15 +15,18 @@ extension BindingsTests {
             for _ in 0..<10 {
                 let (lua, _) = try BindingsTests.state()
                 let values = try lua.run("""
-                    local counts = {}
+                    local counts, stored = {}, {}
                     on("*", function(e) counts[e.type] = (counts[e.type] or 0) + 1 end)
+                    on("storage_complete", function(e)
+                      stored[e.data.pipeline] = (stored[e.data.pipeline] or 0) + e.data.count
+                    end)
                     pipeline "a" { from = source.generator { count = 30, batch = 10 }, to = storage.null {} }
                     pipeline "b" { from = source.generator { count = 50, batch = 10 }, to = storage.null {} }
                     run()
                     return counts.pipeline_started, counts.collection_started, counts.collection_complete,
-                      counts.pipeline_stopped
+                      counts.pipeline_stopped, stored.a, stored.b
                     """)
-                #expect(values.map(\.integerValue) == [2, 2, 8, 2])
+                #expect(values.map(\.integerValue) == [2, 2, 8, 2, 30, 50])
             }
         }
 

@@ -26,6 +26,26 @@ struct JSONLinesStorageTests {
         #expect(try contents(dir.file("out.jsonl")) == line + "\n" + #"{"a":1.0,"b":null,"c":[]}"# + "\n" + #"{"n":-9007199254740993}"# + "\n")
     }
 
+    @Test func recordsCarriedAsTextAreWrittenAsTheirValuesAre() async throws {
+        let dir = try TemporaryDirectory()
+        let values: [DataValue] = [record, ["a": 1.0, "b": nil, "c": []]]
+        let asValues = values.enumerated().map { Record($0.element, sourceID: "s", sequence: UInt64($0.offset + 1)) }
+        let asText = try asValues.map { $0.with(jsonText: try JSONWriter().bytes($0.value)[...]) }
+        let byValue = JSONLinesStorage(id: "v", path: dir.file("v.jsonl"))
+        let byText = JSONLinesStorage(id: "t", path: dir.file("t.jsonl"))
+        try await byValue.connect()
+        try await byText.connect()
+        _ = try await byValue.store(records: asValues)
+        _ = try await byText.store(records: [asText[0], asValues[1]])  // text and values mixed
+        #expect(try contents(dir.file("t.jsonl")) == contents(dir.file("v.jsonl")))
+        #expect(try await byText.query(QueryCriteria()) == values)
+        // A value without JSON form still fails the batch, naming the record.
+        let error = await #expect(throws: ErrorInfo.self) {
+            try await byText.store(records: [asText[0], Record(["x": .double(.nan)], sourceID: "s", sequence: 3)])
+        }
+        #expect(error?.message.contains("record 1 of the batch cannot be written as JSON") == true)
+    }
+
     @Test func queriesReadTheFileBackTypeFaithfully() async throws {
         let dir = try TemporaryDirectory()
         let storage = JSONLinesStorage(path: dir.file("q.jsonl"), options: JSONLinesOptions(sync: .never))

@@ -28,4 +28,24 @@ struct AggregateProcessorTests {
         #expect(value?.minimum == 0.1 && value?.maximum == 2)
         #expect(value?.nonNumeric == 1)
     }
+
+    @Test func recordsCarriedAsTextAreTalliedAsTheirValuesAre() async throws {
+        let input: [DataValue] = [
+            ["severity": "high", "value": 0.1, "tags": ["severity": "nested"]],
+            ["severity": "normal", "value": 2, "ok": false],
+            ["value": "n/a", "severity": ["not": "a string"]],
+            [:],
+        ]
+        let byValue = AggregateProcessor(name: "v", countValues: ["severity", "ok"], statistics: ["value", "severity"])
+        let byText = AggregateProcessor(name: "t", countValues: ["severity", "ok"], statistics: ["value", "severity"])
+        let records = input.enumerated().map { Record($0.element, sourceID: "s", sequence: UInt64($0.offset + 1)) }
+        let texts = try records.map { $0.with(jsonText: try JSONWriter().bytes($0.value)[...]) }
+        _ = await byValue.process(batch: records)
+        let passed = await byText.process(batch: texts)
+        #expect(byText.result == byValue.result)
+        #expect(byText.result.counts["severity"] == ["high": 1, "normal": 1, #"{"not":"a string"}"#: 1])
+        // Text records pass through as text.
+        #expect(passed.compactMap { $0.records.first?.jsonText } == texts.compactMap(\.jsonText))
+    }
 }
+

@@ -171,4 +171,45 @@ struct BoundedQueueTests {
         #expect(Set(received.values).count == 1000)
         #expect(queue.maxDepth <= 4)
     }
+
+    @Test(arguments: [1, 3, 64])
+    func batchesOfSendsKeepOrderAndTheBound(capacity: Int) async throws {
+        let queue = BoundedQueue<Int>(capacity: capacity)
+        let producer = Task {
+            var next = 0
+            for round in 0..<40 {
+                // Single sends and batches of varying size, one after the other.
+                if round % 3 == 0 {
+                    try await queue.send(next)
+                    next += 1
+                } else {
+                    let batch = Array(next..<next + round)
+                    try await queue.send(contentsOf: batch)
+                    next += round
+                }
+            }
+            queue.finish()
+            return next
+        }
+        var received: [Int] = []
+        while true {
+            let batch = await queue.receive(upTo: 7)
+            if batch.isEmpty { break }
+            #expect(batch.count <= 7)
+            received += batch
+        }
+        let total = try await producer.value
+        #expect(received == Array(0..<total))
+        #expect(queue.maxDepth <= capacity)
+        #expect(queue.acceptedCount == total)
+    }
+
+    @Test func aBatchAfterFinishFails() async throws {
+        let queue = BoundedQueue<Int>(capacity: 4)
+        try await queue.send(contentsOf: [1, 2])
+        queue.finish()
+        await #expect(throws: BoundedQueue<Int>.SendError.self) { try await queue.send(contentsOf: [3]) }
+        #expect(await queue.receive(upTo: 10) == [1, 2])
+    }
 }
+

@@ -22,6 +22,28 @@ struct ModelTests {
         #expect(TaskStatus.allCases.map(\.rawValue) == ["pending", "running", "completed", "failed", "cancelled"])
     }
 
+    @Test func aRecordCarriedAsTextIsTheSameRecordAsItsValue() throws {
+        let value: DataValue = ["id": 7, "f": 1.0, "tags": ["a", nil], "name": "é"]
+        let asValue = Record(value, sourceID: "s", sequence: 3, collectedAt: Date(timeIntervalSince1970: 5))
+        let text = try JSONWriter().bytes(value)[...]
+        let asText = asValue.with(jsonText: text)
+        #expect(asText.jsonText == text)
+        #expect(asValue.jsonText == nil)
+        #expect(asText.value.isIdentical(to: value))
+        #expect(asText == asValue)
+        #expect(Set([asText, asValue]).count == 1)
+        // Setting the value leaves the text behind.
+        var changed = asText
+        changed.value["id"] = 8
+        #expect(changed.jsonText == nil)
+        #expect(changed.value["id"] == 8)
+        #expect(changed != asText)
+        let picker = JSONFieldPicker(["name", "missing", "id"])
+        #expect(asText.fields(picker) == asValue.fields(picker))
+        #expect(asText.fields(picker) == ["é", nil, 7])
+        #expect(Record("scalar", sourceID: "s", sequence: 1).fields(picker) == [nil, nil, nil])
+    }
+
     @Test func processingResultsCarryZeroOneOrManyRecords() {
         let r = record(1)
         #expect(ProcessingResult.success(r).records == [r])

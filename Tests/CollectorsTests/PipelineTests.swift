@@ -32,6 +32,25 @@ struct PipelineTests {
         #expect(emitter.events(of: .pipelineStopped).first?.data["status"] == "completed")
     }
 
+    @Test func everyEventNamesItsPipeline() async throws {
+        let emitter = MockEventEmitter()
+        let failing = MockStorageBackend(id: "down", storeFailures: .always())
+        let pipelines = try ["north", "south"].map { name in
+            try Pipeline(
+                name: name, sources: [MockDataSource(id: "\(name)-src", texts: ["x"])], processors: [upper],
+                backends: [MockStorageBackend(id: "\(name)-db"), failing],
+                configuration: PipelineConfiguration(batchSize: 1, retryPolicy: .never), emitter: emitter)
+        }
+        for pipeline in pipelines { _ = await pipeline.run() }
+        let events = emitter.events
+        #expect(Set(events.map(\.type)).isSuperset(of: [.pipelineStarted, .processingComplete, .storageComplete, .storageFailed, .error]))
+        #expect(events.allSatisfy { $0.data["pipeline"] == "north" || $0.data["pipeline"] == "south" }, "\(events.filter { $0.data["pipeline"] == nil })")
+        #expect(events.filter { $0.type == .pipelineStopped }.map { $0.data["pipeline"] } == ["north", "south"])
+        // An event that names its pipeline already keeps that name.
+        PipelineEventEmitter(base: emitter, pipeline: "outer").emit(.error, source: "x", data: ["pipeline": "inner"])
+        #expect(emitter.events.last?.data["pipeline"] == "inner")
+    }
+
     @Test func aFailingRecordIsDeadLetteredAndTheRunGoesOn() async throws {
         let source = MockDataSource(id: "lines", texts: ["ok1", "bad", "ok2"])
         let picky = MockProcessor(name: "picky", failWhen: { $0.value == "bad" })
@@ -124,9 +143,10 @@ struct PipelineTests {
             configuration: PipelineConfiguration(queueCapacity: 2, batchSize: 1), errorHandler: MockErrorHandler())
         let run = Task { await pipeline.run() }
         await gate.waitForArrivals(1)
-        // Storage holds 1; each queue holds 2; the processing stage holds 1 batch, the source 1 in hand.
+        // Storage holds 1; the record and item queues hold 2 each; processing
+        // holds a batch in each of its halves and 1 between them; the source 1 in hand.
         for _ in 0..<200 { await Task.yield() }
-        #expect(source.collectCallCount <= 1 + 2 + 1 + 2 + 1 + 1)
+        #expect(source.collectCallCount <= 1 + 2 + 1 + 1 + 1 + 2 + 1)
         gate.open()
         let report = await run.value
         #expect(backend.records.count == 100)

@@ -127,6 +127,30 @@ struct ProcessorTimerTests {
         #expect(backend.records == [["r": 1], ["tick": 1]])
     }
 
+    @Test func aLaterProcessorTicksBetweenItsOwnBatchesInTheSecondHalf() async throws {
+        let clock = ManualClock()
+        let feed = MockFeedSource(id: "feed")
+        let gate = TestGate()
+        let ticker = Ticker(every: .seconds(10), gate: gate)
+        let backend = MockStorageBackend()
+        let pipeline = try streaming(from: feed, through: [marker, ticker], to: backend, clock: clock)
+        let run = Task { await pipeline.run() }
+        feed.send(#"{"r":1}"#)
+        await gate.waitForArrivals(1)
+        // The first half is free and finds the tick due; the second half is in the batch.
+        clock.advance(by: .seconds(35))
+        await clock.waitForSleeper(until: ManualClock.Instant(offset: .seconds(40)))
+        #expect(ticker.ticks.isEmpty, "no tick while a batch of the processor runs")
+        gate.open()
+        feed.send(#"{"r":2}"#)
+        feed.end()
+        _ = await run.value
+        #expect(ticker.ticks.count == 1)
+        #expect(
+            backend.records == [["r": 1, "marked": true], ["tick": 1], ["r": 2, "marked": true]],
+            "the tick's records skip the processors before it, and keep their place between the batches")
+    }
+
     @Test func aFailingTickIsReportedAndDeadLetteredAndThePipelineGoesOn() async throws {
         let clock = ManualClock()
         let feed = MockFeedSource(id: "feed")

@@ -17,6 +17,8 @@ public struct PipelineDefinition: Sendable {
         emitter: (any EventEmitter)? = nil, log: LogSink? = nil, metrics: MetricsRegistry? = nil
     ) throws -> Pipeline {
         let sink = deadLetter.map { BackendDeadLetterSink(backend: $0) }
+        // The handler's error events carry the pipeline's name, as the pipeline's own do.
+        let emitter = emitter.map { PipelineEventEmitter(base: $0, pipeline: name) as any EventEmitter }
         let handler = DefaultErrorHandler(
             emitter: emitter, logger: log.map { DefaultErrorHandler.logger(to: $0) } ?? DefaultErrorHandler.standardErrorLogger)
         return try Pipeline(

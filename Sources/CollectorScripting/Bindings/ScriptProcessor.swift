@@ -83,7 +83,12 @@ enum ProcessorBindings {
             if let memory = try options.size("memory") { settings.memoryLimit = memory }
             if let instructions = try options.integer("instructions") { settings.instructionLimit = instructions }
             if let timeout = try options.duration("timeout") { settings.timeLimit = timeout }
-            if let parallel = try options.integer("parallel") { settings.parallelism = max(1, parallel) }
+            // `parallel = false` reads as it does in a module's table: one state.
+            if case .boolean(let parallel)? = options.value("parallel") {
+                if !parallel { settings.parallelism = 1 }
+            } else if let parallel = try options.integer("parallel") {
+                settings.parallelism = max(1, parallel)
+            }
             if let probation = try options.integer("probation") { settings.reloadPolicy.probationRecords = max(0, probation) }
             let resolved = bindings.resolve(path)
             guard FileManager.default.isReadableFile(atPath: resolved) else {

@@ -88,31 +88,25 @@ actor LuaProcessorInstance {
 
     /// Processes each record on its own: an error or a limit hit fails that record only.
     func process(batch records: [Record]) -> [ProcessingResult] {
-        var results: [ProcessingResult] = []
-        results.reserveCapacity(records.count)
-        for record in records { results.append(transform(record.value, as: record)) }
-        return results
+        transform(records.map { (RecordInput($0), $0) })
     }
 
     /// Processes JSON documents, each decoded straight into a Lua table.
     /// A document that is not JSON fails with a decoding error.
     func process(documents: [JSONDocument]) -> [ProcessingResult] {
-        var results: [ProcessingResult] = []
-        results.reserveCapacity(documents.count)
-        for document in documents {
-            let record = Record(.null, sourceID: document.sourceID, sequence: document.sequence, collectedAt: document.collectedAt)
-            results.append(transform(JSONText(document.bytes), as: record))
-        }
-        return results
+        transform(
+            documents.map { document in
+                (.text(document.bytes), Record(.null, sourceID: document.sourceID, sequence: document.sequence, collectedAt: document.collectedAt))
+            })
     }
 
-    /// One call of `process`; `record` gives the outputs their source, sequence and time.
-    private func transform(_ input: some LuaPushable, as record: Record) -> ProcessingResult {
+    /// Calls `process` for each input; each record gives its outputs their source, sequence and time.
+    private func transform(_ inputs: [(input: RecordInput, record: Record)]) -> [ProcessingResult] {
         guard let module, let emit else {
-            return .failure(errorInfo(LuaError(.misuse, "processor not started"), record: record))
+            return inputs.map { .failure(errorInfo(LuaError(.misuse, "processor not started"), record: $0.record)) }
         }
         return RecordTransform(lua: lua, process: module.process, emit: emit, origin: origin)
-            .run(input, as: record) { errorInfo($0, record: record) }
+            .run(batch: inputs) { errorInfo($0, record: $1) }
     }
 
     /// Runs `shutdown(emit)`; returns what it emitted.

@@ -13,9 +13,25 @@ struct RecordTransform {
     /// Told which record is processed, for the lines `log.*` writes.
     var origin: LogOrigin? = nil
 
-    /// Runs `process` on `input` (a `DataValue`, or `JSONText` decoded straight
-    /// into Lua); the outputs take `record`'s source, sequence and time.
-    func run(_ input: some LuaPushable, as record: Record, errorInfo: (any Error) -> ErrorInfo) -> ProcessingResult {
+    /// Runs `process` on each record in turn, one result per record. Kept
+    /// records leave the state as JSON text (one buffer for the batch, no
+    /// `DataValue` built); a result with no JSON form is converted to data.
+    /// The outputs take their input's source, sequence and time.
+    func run(batch inputs: [(input: RecordInput, record: Record)], errorInfo: (any Error, Record) -> ErrorInfo) -> [ProcessingResult] {
+        var text = JSONTextBuffer(capacity: 160 * inputs.count)
+        var outcomes: [Outcome] = []
+        outcomes.reserveCapacity(inputs.count)
+        for (input, record) in inputs {
+            outcomes.append(run(input, as: record, text: &text, errorInfo: errorInfo))
+        }
+        let bytes = text.bytes()[...]
+        return outcomes.map { $0.result(text: bytes) }
+    }
+
+    /// One call; the kept record's text goes into `text`.
+    private func run(
+        _ input: RecordInput, as record: Record, text: inout JSONTextBuffer, errorInfo: (any Error, Record) -> ErrorInfo
+    ) -> Outcome {
         let start = ContinuousClock.now
         emit.reset()
         origin?.sourceID = record.sourceID
@@ -25,22 +41,44 @@ struct RecordTransform {
             origin?.sequence = nil
         }
         do {
-            let returned = try lua.callTransform(process, input: input, emit.function)
-            var outputs: [Record] = emit.values.map { record.with(value: $0) }
-            if let returned {
-                guard case .object = returned else {
-                    throw LuaError(.conversion, "process must return a table with fields or nil, got \(returned.typeName)")
+            let returned = try lua.callTransform(process, input: input, emit.function, text: &text)
+            if case .data(let value) = returned {
+                guard case .object = value else {
+                    throw LuaError(.conversion, "process must return a table with fields or nil, got \(value.typeName)")
                 }
-                outputs.append(record.with(value: returned))
             }
-            return .success(outputs, processingTime: ContinuousClock.now - start)
+            return .success(record, emitted: emit.values, kept: returned, time: ContinuousClock.now - start)
         } catch {
+            let time = ContinuousClock.now - start
             if let decoding = (error as? LuaError)?.underlyingError as? JSONError {
                 var info = ErrorInfo.decoding(decoding)
                 info.details["source_id"] = .string(record.sourceID)
-                return .failure(info, processingTime: ContinuousClock.now - start)
+                return .failure(info, time: time)
             }
-            return .failure(errorInfo(error), processingTime: ContinuousClock.now - start)
+            return .failure(errorInfo(error, record), time: time)
+        }
+    }
+
+    /// What one call gave, before the batch's text is complete.
+    private enum Outcome {
+        case success(Record, emitted: [DataValue], kept: TransformResult, time: Duration)
+        case failure(ErrorInfo, time: Duration)
+
+        func result(text: ArraySlice<UInt8>) -> ProcessingResult {
+            switch self {
+            case .failure(let error, let time):
+                return .failure(error, processingTime: time)
+            case .success(let record, let emitted, let kept, let time):
+                let keptRecord: Record? = switch kept {
+                case .none: nil
+                case .text(let range): record.with(jsonText: text[range])
+                case .data(let value): record.with(value: value)
+                }
+                if emitted.isEmpty, let keptRecord { return .success(keptRecord, processingTime: time) }
+                var outputs = emitted.map { record.with(value: $0) }
+                if let keptRecord { outputs.append(keptRecord) }
+                return .success(outputs, processingTime: time)
+            }
         }
     }
 

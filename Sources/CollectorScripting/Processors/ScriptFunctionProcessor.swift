@@ -45,10 +45,8 @@ final class ScriptFunctionProcessor: Processor, @unchecked Sendable {
                 let lua = state.lua
                 let transform = RecordTransform(lua: lua, process: function, emit: emit)
                 return lua.withCallLimits(instructions: instructionLimit, time: timeLimit) {
-                    records.map { record in
-                        transform.run(record.value, as: record) { error in
-                            RecordTransform.errorInfo(error, processor: name, scriptHash: nil, record: record)
-                        }
+                    transform.run(batch: records.map { (RecordInput($0), $0) }) { error, record in
+                        RecordTransform.errorInfo(error, processor: name, scriptHash: nil, record: record)
                     }
                 }
             }

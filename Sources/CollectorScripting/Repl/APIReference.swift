@@ -154,8 +154,9 @@ enum APIReference {
             in parallel, each on its own thread, each with its own copy of the
             module's state (records keep their order). A module that keeps state
             across records (counters, windows) opts out with `parallel = false` in its
-            table, or the script sets `parallel = 1`; a module with a timer runs in
-            one state unless its table says `parallel = true`;
+            table, or the script sets `parallel = 1` (or `parallel = false`); a
+            module with a timer runs in one state unless its table says
+            `parallel = true`;
           - `name` (default: the file name without `.lua`);
           - `probation` (integer, default 100): how many records judge a reloaded
             version (more than half failing rolls it back; `0`: none).
@@ -264,7 +265,8 @@ enum APIReference {
         `on("storage_complete", function(event) ... end)` calls the handler for each
         engine event of that type while pipelines run (`"*"` for every event), on
         the script's thread, in the order they happened. `event` is
-        `{ type =, source =, time =, data = { ... } }`. It returns a function that
+        `{ type =, source =, time =, data = { ... } }`; `data.pipeline` names the
+        pipeline the event is about. It returns a function that
         ends the subscription. Types: `pipeline_started`, `pipeline_stopped`,
         `collection_started`, `collection_complete`, `collection_failed`,
         `processing_complete`, `processing_failed`, `storage_complete`,

@@ -94,6 +94,36 @@ public final class BoundedQueue<Element: Sendable>: Sendable {
         }
     }
 
+    /// Appends `elements` in order: as many as fit at once under one lock (a
+    /// waiting receiver takes its share straight away), then the rest one by
+    /// one as `send` does, waiting for space. Throws as `send`; the elements
+    /// before the failure were accepted.
+    public func send(contentsOf elements: [Element]) async throws {
+        let accepted: Int = try state.withLock { s in
+            if s.finished { throw SendError.closed }
+            if Task.isCancelled { throw CancellationError() }
+            // Waiting senders go first, to keep FIFO order.
+            guard s.senders.isEmpty else { return 0 }
+            var next = 0
+            if !s.receivers.isEmpty, next < elements.count {
+                let receiver = s.receivers.removeFirst()
+                let share = Array(elements[next..<Swift.min(elements.count, next + Swift.min(receiver.max, capacity))])
+                next += share.count
+                s.sent += share.count
+                s.maxDepth = Swift.max(s.maxDepth, share.count)
+                receiver.continuation.resume(returning: share)
+            }
+            while next < elements.count, s.buffer.count < capacity {
+                s.buffer.append(elements[next])
+                next += 1
+                s.sent += 1
+            }
+            s.maxDepth = Swift.max(s.maxDepth, s.buffer.count)
+            return next
+        }
+        for element in elements[accepted...] { try await send(element) }
+    }
+
     /// The next element, or `nil` once the queue is finished and empty (or the task is cancelled).
     public func receive() async -> Element? {
         await receive(upTo: 1).first

@@ -33,6 +33,7 @@ public actor Pipeline {
     ///   - sources: collected per `mode`; ids must be unique. More can be added with `add(_:mode:)`.
     ///   - errorHandler: `nil` for a `DefaultErrorHandler` that emits to `emitter`.
     ///   - deadLetters: where failed records go; `nil` drops them (they are still counted and reported).
+    ///   - emitter: where the pipeline's events go, each with the pipeline's name in its data (`pipeline`).
     ///   - clock: for retry delays, intervals, the batch-age timer and the processors' timers.
     ///   - router: which backends get a record (see `StorageManager.Router`); `nil` for all.
     ///   - metrics: where the pipeline's series go (labelled with `name`); `nil` for none, at no cost.
@@ -52,6 +53,7 @@ public actor Pipeline {
         router: StorageManager.Router? = nil,
         metrics: MetricsRegistry? = nil
     ) throws {
+        let emitter = emitter.map { PipelineEventEmitter(base: $0, pipeline: name) as any EventEmitter }
         let handler = errorHandler ?? DefaultErrorHandler(emitter: emitter)
         self.name = name
         self.configuration = configuration
@@ -164,6 +166,27 @@ public actor Pipeline {
     }
 
     private nonisolated func processStage() async {
+        // Two halves in two tasks (see `ProcessingManager.StagedBatch`): the
+        // first processor works on the next batch while the rest finish this
+        // one. A queue of one batch between them keeps them in step.
+        let staged = BoundedQueue<ProcessingManager.StagedBatch>(capacity: 1)
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                await self.beginBatches(into: staged)
+                staged.finish()
+            }
+            group.addTask {
+                await self.completeBatches(from: staged)
+                // Nothing more goes out: the first half stops at its next send.
+                staged.close()
+            }
+        }
+        await processing.closeTaps()
+        recordQueue.finish()
+    }
+
+    /// The first half: takes collected items and begins their batches.
+    private nonisolated func beginBatches(into staged: BoundedQueue<ProcessingManager.StagedBatch>) async {
         var decoder = RecordDecoder()
         let batchSize = configuration.batchSize
         // `batchSize` counts records; an item may hold one (a WebSocket
@@ -171,16 +194,14 @@ public actor Pipeline {
         // records per item sizes each take from the queue to about a batch.
         var recordsPerItem = 1.0
         var open = true
-        /// Processes in batches of at most `batchSize` and hands the output on.
-        func process<Input>(_ inputs: [Input], _ run: ([Input]) async -> [Record]) async {
+        func begin<Input>(_ inputs: [Input], _ run: ([Input]) async -> ProcessingManager.StagedBatch) async {
             var start = 0
             while open, start < inputs.count {
                 let end = min(start + batchSize, inputs.count)
-                let output = await run(Array(inputs[start..<end]))
+                let batch = await run(Array(inputs[start..<end]))
                 start = end
-                if await processing.stopRequested { await collection.stop() }
                 do {
-                    for record in output { try await recordQueue.send(record) }
+                    try await staged.send(batch)
                 } catch {
                     open = false
                 }
@@ -188,7 +209,9 @@ public actor Pipeline {
         }
         while open {
             // Processors' timers fire between batches, so what they give is in order with the records.
-            await process(await processing.fireTimers()) { $0 }
+            if let ticks = await processing.beginTimers() {
+                do { try await staged.send(ticks) } catch { break }
+            }
             let take = max(1, min(batchSize, Int((Double(batchSize) / recordsPerItem).rounded(.up))))
             // nil: a timer is due (or changed) before any item came.
             guard let items = await processing.receive(upTo: take, from: collectedQueue) else { continue }
@@ -201,12 +224,12 @@ public actor Pipeline {
             var count = 0
             for item in items {
                 if let itemDocuments = decoder.documents(item) {
-                    await process(records) { await processing.process(batch: $0) }
+                    await begin(records) { await processing.begin(batch: $0) }
                     records = []
                     documents += itemDocuments
                     count += itemDocuments.count
                 } else {
-                    await process(documents) { await processing.process(documents: $0) }
+                    await begin(documents) { await processing.begin(documents: $0) }
                     documents = []
                     let (decoded, failures) = decoder.decode(item)
                     records += decoded
@@ -214,18 +237,28 @@ public actor Pipeline {
                     for failure in failures { await processing.reportFailure(failure.record, error: failure.error) }
                 }
             }
-            await process(documents) { await processing.process(documents: $0) }
-            await process(records) { await processing.process(batch: $0) }
+            await begin(documents) { await processing.begin(documents: $0) }
+            await begin(records) { await processing.begin(batch: $0) }
             recordsPerItem = 0.7 * recordsPerItem + 0.3 * max(1, Double(count) / Double(items.count))
         }
-        if open {
-            // Draining: what processors give at the end (shutdown hooks) is stored too.
-            for record in await processing.finish() {
-                do { try await recordQueue.send(record) } catch { break }
+    }
+
+    /// The second half: completes the batches in order and hands their
+    /// records to storage; at the end, what the processors still give.
+    private nonisolated func completeBatches(from staged: BoundedQueue<ProcessingManager.StagedBatch>) async {
+        while let batch = await staged.receive() {
+            let output = await processing.complete(batch)
+            if await processing.stopRequested { await collection.stop() }
+            do {
+                try await recordQueue.send(contentsOf: output)
+            } catch {
+                return
             }
         }
-        await processing.closeTaps()
-        recordQueue.finish()
+        // Draining: what processors give at the end (shutdown hooks) is stored too.
+        for record in await processing.finish() {
+            do { try await recordQueue.send(record) } catch { break }
+        }
     }
 
     private nonisolated func storeStage() async {

@@ -44,14 +44,14 @@ struct ProcessorTimers: Sendable {
     /// pipeline back) fires once, with the latest time it was due: ticks
     /// missed meanwhile are not made up, so a pipeline that was held back
     /// does not then run a burst of them.
-    mutating func takeDue() -> [(index: Int, time: Date)] {
+    mutating func takeDue() -> [DueTick] {
         let now = clock.now
-        var due: [(index: Int, time: Date)] = []
+        var due: [DueTick] = []
         for index in entries.indices {
             guard var entry = entries[index], entry.due <= now else { continue }
             let missed = Self.nanoseconds(entry.due.duration(to: now)) / max(1, Self.nanoseconds(entry.interval))
             entry.due = entry.due.advanced(by: entry.interval * missed)
-            due.append((index, date(of: entry.due)))
+            due.append(DueTick(index: index, time: date(of: entry.due)))
             entry.due = entry.due.advanced(by: entry.interval)
             entries[index] = entry
         }
@@ -68,4 +68,10 @@ struct ProcessorTimers: Sendable {
         let (seconds, attoseconds) = duration.components
         return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
     }
+}
+
+/// A processor's tick that is due: the processor's place, and the time it was due.
+struct DueTick: Sendable {
+    var index: Int
+    var time: Date
 }

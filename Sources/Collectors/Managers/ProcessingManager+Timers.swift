@@ -1,17 +1,36 @@
 import Foundation
 
 extension ProcessingManager {
-    /// Ticks the processors whose timer is due (`Processor.tick(now:)`), in
-    /// processor order; what each gives goes through the processors after
-    /// it. Returns what comes out of the last one. The pipeline calls it
-    /// between batches, so a tick never runs during a batch.
-    public func fireTimers() async -> [Record] {
+    /// The processors' timers that are due (`Processor.tick(now:)`), for the
+    /// first half of processing to call between two of its batches: nil when
+    /// none is. The first processor's tick runs now (that half is the one
+    /// running that processor's batches); what it gives, and the later
+    /// processors' ticks, go to `complete(_:)` as a batch of their own,
+    /// which runs the ticks between two batches of the second half. So a
+    /// tick never runs during a batch of its processor, and what it gives
+    /// goes through the processors after it in order with the records.
+    public func beginTimers() async -> StagedBatch? {
         let processors = currentProcessors
         timers.update(processors.map(\.timerInterval))
-        var output: [Record] = []
-        for (index, time) in timers.takeDue() where index < processors.count {
-            let processor = processors[index]
-            output += await release(await processor.tick(now: time), of: processor, at: index)
+        let due = timers.takeDue()
+        guard !due.isEmpty else { return nil }
+        var staged = StagedBatch(records: [], rest: processors.dropFirst(), input: 0)
+        staged.ticks = due.filter { $0.index > 0 }
+        if let first = due.first(where: { $0.index == 0 }), let processor = processors.first {
+            (staged.records, staged.failed) = await gather(await processor.tick(now: first.time), of: processor)
+        }
+        return staged
+    }
+
+    /// The second half of a batch of timers: what the first processor's
+    /// tick gave goes through the others, then each later processor ticks
+    /// and what it gives goes through those after it, in processor order.
+    func completeTimers(_ staged: StagedBatch, _ ticks: [DueTick]) async -> [Record] {
+        var output = await pass(staged.records, through: staged.rest, failed: staged.failed)
+        for tick in ticks where staged.rest.indices.contains(tick.index) {
+            let processor = staged.rest[tick.index]
+            output += await release(
+                await processor.tick(now: tick.time), of: processor, then: staged.rest[(tick.index + 1)...])
         }
         return output
     }

@@ -81,12 +81,7 @@ public actor ProcessingManager {
 
     /// Runs the batch through every processor and returns what came out, in order.
     public func process(batch records: [Record]) async -> [Record] {
-        stats.input += records.count
-        stats.batches += 1
-        var dropped = 0, failed = 0
-        let output = await run(processors[...], records, dropped: &dropped, failed: &failed)
-        account(input: records.count, output: output.count, dropped: dropped, failed: failed)
-        return output
+        await complete(await begin(batch: records))
     }
 
     /// Runs undecoded JSON documents through every processor. A first
@@ -94,43 +89,77 @@ public actor ProcessingManager {
     /// otherwise they are decoded here, and those that are not JSON fail
     /// (dead-lettered as text) before any processor runs.
     public func process(documents: [JSONDocument]) async -> [Record] {
+        await complete(await begin(documents: documents))
+    }
+
+    // MARK: Two halves
+
+    /// A batch between the two halves of processing: what the first
+    /// processor made of it, and the processors still to run (those of the
+    /// moment it began, even if they are replaced meanwhile).
+    ///
+    /// A pipeline runs the halves in two tasks, so the first processor (the
+    /// Lua one, on its own threads) works on the next batch while the rest
+    /// finish this one. Each half takes batches in order, so records keep it.
+    public struct StagedBatch: Sendable {
+        var records: [Record]
+        var rest: ArraySlice<any Processor>
+        var input: Int
+        var dropped = 0
+        var failed = 0
+        /// Set for a batch of timers (`beginTimers()`): `records` is what the
+        /// first processor's tick gave; these are the later processors' ticks.
+        var ticks: [DueTick]?
+    }
+
+    /// The first half of `process(batch:)`: the first processor.
+    public func begin(batch records: [Record]) async -> StagedBatch {
+        stats.input += records.count
+        stats.batches += 1
+        var staged = StagedBatch(records: [], rest: processors.dropFirst(), input: records.count)
+        staged.records = await run(processors.prefix(1), records, dropped: &staged.dropped, failed: &staged.failed)
+        return staged
+    }
+
+    /// The first half of `process(documents:)`: decoding, and the first
+    /// processor when it decodes JSON itself.
+    public func begin(documents: [JSONDocument]) async -> StagedBatch {
         stats.input += documents.count
         stats.batches += 1
-        var dropped = 0, failed = 0
-        var records: [Record] = []
-        records.reserveCapacity(documents.count)
-        var rest = processors[...]
+        var staged = StagedBatch(records: [], rest: processors[...], input: documents.count)
+        staged.records.reserveCapacity(documents.count)
         if let first = processors.first as? any JSONDocumentProcessor {
-            rest = rest.dropFirst()
+            staged.rest = processors.dropFirst()
             if !taps.isEmpty { feedTaps(stage: 0, documents.map { $0.record() }) }
-            defer { if !taps.isEmpty { feedTaps(stage: 1, records) } }
+            defer { if !taps.isEmpty { feedTaps(stage: 1, staged.records) } }
             let measured = metrics == nil ? nil : series(for: first.name)
             let started: ContinuousClock.Instant? = measured == nil ? nil : .now
+            let failedBefore = staged.failed
             defer {
                 if let measured, let started {
                     measured.record(
-                        input: documents.count, output: records.count, dropped: dropped, failed: failed,
-                        duration: .now - started)
+                        input: documents.count, output: staged.records.count, dropped: staged.dropped,
+                        failed: staged.failed - failedBefore, duration: .now - started)
                 }
             }
             let results = await first.process(documents: documents)
             if results.count != documents.count {
                 let error = Self.countMismatch(first, results: results.count, inputs: documents.count)
                 for document in documents { await fail(document.record(), error, processor: first.name) }
-                failed += documents.count
-                account(input: documents.count, output: 0, dropped: dropped, failed: failed)
-                return []
+                staged.failed += documents.count
+                staged.rest = []
+                return staged
             }
             for (document, result) in zip(documents, results) {
                 if result.success {
-                    if result.records.isEmpty { dropped += 1 }
-                    records.append(contentsOf: result.records)
+                    if result.recordCount == 0 { staged.dropped += 1 }
+                    result.appendRecords(to: &staged.records)
                 } else {
                     let error = result.error ?? Self.missingError(first)
                     let decoding = error.operation == "decode"
                     if decoding { metrics?.undecodable(source: document.sourceID)?.increment() }
                     await fail(document.record(), error, processor: decoding ? nil : first.name)
-                    failed += 1
+                    staged.failed += 1
                 }
             }
         } else {
@@ -138,17 +167,24 @@ public actor ProcessingManager {
                 let record = Record(.null, sourceID: document.sourceID, sequence: document.sequence, collectedAt: document.collectedAt)
                 switch RecordDecoder.json(document.bytes) {
                 case .success(let value):
-                    records.append(record.with(value: value))
+                    staged.records.append(record.with(value: value))
                 case .failure(var error):
                     metrics?.undecodable(source: document.sourceID)?.increment()
                     error.details["source_id"] = .string(document.sourceID)
                     await fail(record.with(value: RecordDecoder.text(document.bytes)), error, processor: nil)
-                    failed += 1
+                    staged.failed += 1
                 }
             }
         }
-        let output = await run(rest, records, dropped: &dropped, failed: &failed)
-        account(input: documents.count, output: output.count, dropped: dropped, failed: failed)
+        return staged
+    }
+
+    /// The second half: the processors after the first; returns what came out, in order.
+    public func complete(_ staged: StagedBatch) async -> [Record] {
+        if let ticks = staged.ticks { return await completeTimers(staged, ticks) }
+        var dropped = staged.dropped, failed = staged.failed
+        let output = await run(staged.rest, staged.records, dropped: &dropped, failed: &failed)
+        account(input: staged.input, output: output.count, dropped: dropped, failed: failed)
         return output
     }
 
@@ -212,23 +248,30 @@ public actor ProcessingManager {
     public func finish() async -> [Record] {
         var output: [Record] = []
         for (index, processor) in processors.enumerated() {
-            output += await release(await processor.finish(), of: processor, at: index)
+            output += await release(await processor.finish(), of: processor, then: processors[(index + 1)...])
         }
         return output
     }
 
-    /// What a processor gave outside a batch (a tick, its finish): the
-    /// records go through the processors after it; a failure (a hook that
-    /// raised) is reported and dead-lettered as a record of the processor's
-    /// own, with null in it, since no input record failed. Counted as output,
-    /// never as input.
-    func release(_ results: [ProcessingResult], of processor: any Processor, at index: Int) async -> [Record] {
+    /// What a processor gave outside a batch (a tick, its finish), through
+    /// the processors `after` it; see `gather` and `pass`.
+    func release(_ results: [ProcessingResult], of processor: any Processor, then after: ArraySlice<any Processor>) async
+        -> [Record]
+    {
         guard !results.isEmpty else { return [] }
+        let (records, failed) = await gather(results, of: processor)
+        return await pass(records, through: after, failed: failed)
+    }
+
+    /// The records of what a processor gave outside a batch. A failure (a
+    /// hook that raised) is reported and dead-lettered as a record of the
+    /// processor's own, with null in it, since no input record failed.
+    func gather(_ results: [ProcessingResult], of processor: any Processor) async -> (records: [Record], failed: Int) {
         var records: [Record] = []
-        var dropped = 0, failed = 0
+        var failed = 0
         for result in results {
             if result.success {
-                records += result.records
+                result.appendRecords(to: &records)
             } else {
                 let placeholder = Record(.null, sourceID: processor.name, sequence: 0)
                 await fail(placeholder, result.error ?? Self.missingError(processor), processor: processor.name)
@@ -239,9 +282,14 @@ public actor ProcessingManager {
             own.recordsOut.increment(by: records.count)
             own.failed.increment(by: failed)
         }
-        // The list may have been replaced while the processor was busy: what is after it, if anything.
-        let after = processors[min(index + 1, processors.count)...]
-        let out = await run(after, records, dropped: &dropped, failed: &failed)
+        return (records, failed)
+    }
+
+    /// Runs records a processor made outside a batch through `processors`,
+    /// counted as output, never as input; `failed` are its failures so far.
+    func pass(_ records: [Record], through processors: ArraySlice<any Processor>, failed: Int) async -> [Record] {
+        var dropped = 0, failed = failed
+        let out = await run(processors, records, dropped: &dropped, failed: &failed)
         stats.output += out.count
         stats.dropped += dropped
         stats.failed += failed
@@ -285,8 +333,8 @@ public actor ProcessingManager {
             }
             for (record, result) in zip(current, results) {
                 if result.success {
-                    if result.records.isEmpty { dropped += 1 }
-                    next.append(contentsOf: result.records)
+                    if result.recordCount == 0 { dropped += 1 }
+                    result.appendRecords(to: &next)
                 } else {
                     await fail(record, result.error ?? Self.missingError(processor), processor: processor.name)
                     failed += 1

@@ -190,7 +190,6 @@ public actor StorageManager {
         let outcomes = await withTaskGroup(of: (String, ErrorInfo?).self) { group in
             for (backend, records) in parts where !records.isEmpty {
                 let id = backend.id
-                let values = records.map(\.value)
                 let measured = series[id]
                 group.addTask {
                     let started: ContinuousClock.Instant? = measured == nil ? nil : .now
@@ -198,16 +197,16 @@ public actor StorageManager {
                     do {
                         _ = try await withRetry(
                             policy, clock: clock, layer: .storage, name: "store",
-                            shouldRetry: { await self.consult($0, backendID: id, count: values.count) },
+                            shouldRetry: { await self.consult($0, backendID: id, count: records.count) },
                             onRetry: { await self.retrying($0, backendID: id) }
-                        ) { try await backend.store(batch: values) }
+                        ) { try await backend.store(records: records) }
                         return (id, nil)
                     } catch {
                         return (
                             id,
                             ErrorInfo(
                                 from: error, type: .storage, layer: .storage, operation: "store",
-                                details: ["backend_id": .string(id), "count": .integer(Int64(values.count))])
+                                details: ["backend_id": .string(id), "count": .integer(Int64(records.count))])
                         )
                     }
                 }

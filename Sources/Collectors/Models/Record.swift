@@ -5,23 +5,108 @@ import Foundation
 ///
 /// `sequence` increases by one per record of a source (starting at 1), so a
 /// consumer can order records and acknowledge "everything up to N".
-public struct Record: Sendable, Hashable {
-    public var value: DataValue
+///
+/// A record travels either as a `DataValue` or as the compact JSON text of
+/// one (what a Lua processor's results are: written straight from the Lua
+/// table, no `DataValue` built). Consumers that write JSON or read it into
+/// Lua take `jsonText` as it is; `value` decodes the text when asked, so the
+/// two forms are the same record to everyone else.
+public struct Record: Sendable {
+    private enum Payload: Sendable {
+        case value(DataValue)
+        case json(ArraySlice<UInt8>)
+    }
+
+    private var payload: Payload
     public var sourceID: String
     public var sequence: UInt64
     public var collectedAt: Date
 
     public init(_ value: DataValue, sourceID: String, sequence: UInt64, collectedAt: Date = Date()) {
-        self.value = value
+        payload = .value(value)
         self.sourceID = sourceID
         self.sequence = sequence
         self.collectedAt = collectedAt
     }
 
+    /// A record carried as JSON text. `text` must be one JSON object in the
+    /// compact form `JSONWriter` writes (what `JSONTextBuffer` builds): it is
+    /// handed on as it is, never checked.
+    public init(jsonText text: ArraySlice<UInt8>, sourceID: String, sequence: UInt64, collectedAt: Date = Date()) {
+        payload = .json(text)
+        self.sourceID = sourceID
+        self.sequence = sequence
+        self.collectedAt = collectedAt
+    }
+
+    /// The record's value (decoded from its text when it travels as text;
+    /// each read decodes again, so read it once).
+    public var value: DataValue {
+        get {
+            switch payload {
+            case .value(let value): return value
+            case .json(let text): return Self.decode(text)
+            }
+        }
+        set { payload = .value(newValue) }
+    }
+
+    /// The compact JSON text of the record, when it travels as text.
+    public var jsonText: ArraySlice<UInt8>? {
+        if case .json(let text) = payload { return text }
+        return nil
+    }
+
+    /// The values of the picker's top-level fields (nil where missing, or
+    /// all nil when the record is not an object); from a text record, only
+    /// those fields are decoded.
+    public func fields(_ picker: JSONFieldPicker) -> [DataValue?] {
+        switch payload {
+        case .json(let text):
+            return picker.pick(fromCompact: text)
+        case .value(.object(let object)):
+            return picker.names.map { object[$0] }
+        case .value:
+            return picker.names.map { _ in nil }
+        }
+    }
+
     /// The same metadata with another value: what a processor returns for a transformed record.
     public func with(value: DataValue) -> Record {
         var copy = self
-        copy.value = value
+        copy.payload = .value(value)
         return copy
+    }
+
+    /// The same metadata with the record as JSON text (see `init(jsonText:...)`).
+    public func with(jsonText text: ArraySlice<UInt8>) -> Record {
+        var copy = self
+        copy.payload = .json(text)
+        return copy
+    }
+
+    private static func decode(_ text: ArraySlice<UInt8>) -> DataValue {
+        do {
+            return try JSONReader().read(text)
+        } catch {
+            // Only the engine makes text records, from its own writer; text
+            // that does not read back is a bug worth stopping on in debug builds.
+            assertionFailure("a record's JSON text does not read back: \(error)")
+            return RecordDecoder.text(text)
+        }
+    }
+}
+
+extension Record: Hashable {
+    public static func == (lhs: Record, rhs: Record) -> Bool {
+        lhs.sourceID == rhs.sourceID && lhs.sequence == rhs.sequence && lhs.collectedAt == rhs.collectedAt
+            && lhs.value == rhs.value
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(sourceID)
+        hasher.combine(sequence)
+        hasher.combine(collectedAt)
+        hasher.combine(value)
     }
 }

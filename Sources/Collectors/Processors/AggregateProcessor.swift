@@ -19,6 +19,13 @@ public final class AggregateProcessor: Processor {
         public var nonNumeric = 0
 
         public var mean: Double? { count == 0 ? nil : sum / Double(count) }
+
+        mutating func add(_ number: Double) {
+            count += 1
+            sum += number
+            minimum = min(minimum, number)
+            maximum = max(maximum, number)
+        }
     }
 
     /// What the processor has seen so far.
@@ -32,52 +39,64 @@ public final class AggregateProcessor: Processor {
     public let name: String
     public let countValues: [String]
     public let statistics: [String]
-    private let state = Locked(Result())
+    private let state: Locked<Tally>
+    /// Reads `countValues` then `statistics`, only those fields of a text record.
+    private let picker: JSONFieldPicker
 
     public init(name: String = "aggregate", countValues: [String] = [], statistics: [String] = []) {
         self.name = name
         self.countValues = countValues
         self.statistics = statistics
+        picker = JSONFieldPicker(countValues + statistics)
+        state = Locked(Tally(counts: countValues.map { _ in [:] }, statistics: statistics.map { _ in FieldStatistics() }))
     }
 
-    public var result: Result { state.withLock { $0 } }
+    public var result: Result {
+        let tally = state.withLock { $0 }
+        var result = Result(records: tally.records)
+        for (field, counts) in zip(countValues, tally.counts) where !counts.isEmpty {
+            result.counts[field, default: [:]].merge(counts, uniquingKeysWith: +)
+        }
+        for (field, stats) in zip(statistics, tally.statistics) where stats.count + stats.nonNumeric > 0 {
+            result.statistics[field] = stats
+        }
+        return result
+    }
 
     public func process(_ record: Record) async throws -> ProcessingResult {
-        state.withLock { add(record.value, to: &$0) }
+        state.withLock { add(record, to: &$0) }
         return .success(record)
     }
 
     public func process(batch records: [Record]) async -> [ProcessingResult] {
-        state.withLock { result in
-            for record in records { add(record.value, to: &result) }
+        state.withLock { tally in
+            for record in records { add(record, to: &tally) }
         }
         return records.map { .success($0) }
     }
 
-    private func add(_ value: DataValue, to result: inout Result) {
-        result.records += 1
-        guard case .object(let object) = value else { return }
-        for field in countValues {
-            guard let item = object[field] else { continue }
-            result.counts[field, default: [:]][Self.key(item), default: 0] += 1
+    /// The running aggregates, by the position of their field (no lookup by
+    /// name per record); `result` names them.
+    private struct Tally {
+        var counts: [[String: Int]]
+        var statistics: [FieldStatistics]
+        var records = 0
+    }
+
+    private func add(_ record: Record, to tally: inout Tally) {
+        tally.records += 1
+        let values = record.fields(picker)
+        for i in countValues.indices {
+            guard let item = values[i] else { continue }
+            tally.counts[i][Self.key(item), default: 0] += 1
         }
-        for field in statistics {
-            guard let item = object[field] else { continue }
-            let number: Double? = switch item {
-            case .integer(let i): Double(i)
-            case .double(let d): d
-            default: nil
+        for i in statistics.indices {
+            guard let item = values[countValues.count + i] else { continue }
+            switch item {
+            case .integer(let integer): tally.statistics[i].add(Double(integer))
+            case .double(let double): tally.statistics[i].add(double)
+            default: tally.statistics[i].nonNumeric += 1
             }
-            var stats = result.statistics[field] ?? FieldStatistics()
-            if let number {
-                stats.count += 1
-                stats.sum += number
-                stats.minimum = min(stats.minimum, number)
-                stats.maximum = max(stats.maximum, number)
-            } else {
-                stats.nonNumeric += 1
-            }
-            result.statistics[field] = stats
         }
     }
 

@@ -18,7 +18,17 @@ public protocol StorageBackend: Sendable {
     func store(_ record: DataValue) async throws -> StorageLocation
     /// Stores the records in order, in one transaction where the backend has them.
     func store(batch records: [DataValue]) async throws -> StoredBatch
+    /// Stores the records in order, like `store(batch:)`: what the pipeline
+    /// calls. The default stores their values; backends that can use a
+    /// record's JSON text as it is (`Record.jsonText`) implement it.
+    func store(records: [Record]) async throws -> StoredBatch
     func query(_ criteria: QueryCriteria) async throws -> [DataValue]
     /// Deletes one stored record; an unknown id is a `.notFound` error.
     func delete(locationID: String) async throws
+}
+
+extension StorageBackend {
+    public func store(records: [Record]) async throws -> StoredBatch {
+        try await store(batch: records.map(\.value))
+    }
 }
