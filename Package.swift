@@ -231,7 +231,10 @@ let package = Package(
         ),
         .testTarget(
             name: "CollectorPostgresTests",
-            dependencies: ["CollectorPostgres", "CollectorStorage", "Collectors", "CollectorValues"],
+            dependencies: [
+                "CollectorPostgres", "CollectorStorage", "Collectors", "CollectorValues", "CollectorSources",
+                "CollectorSQLite",
+            ],
             swiftSettings: strict
         ),
     ]

@@ -70,7 +70,7 @@ function Source:collect() end
 ---@class collector.FollowOptions
 ---@field id? string
 ---@field path string the file to follow as it grows
----@field position_file? string where the read position is kept across runs
+---@field position_file? string where the read position is kept across runs (saved once the lines before it are stored)
 ---@field poll? collector.Duration default "250ms"
 ---@field start? "beginning"|"end" default "beginning"
 ---@field format? collector.Format default "jsonl"
@@ -193,6 +193,7 @@ function Storage:count() end
 ---@field table? string default "records"
 ---@field layout? "document"|"readings" default "readings" for table = "readings", else "document" (one JSON document per row)
 ---@field max_size? collector.Size a cap on the file's size
+---@field record_ids? boolean store a record once however often it comes (default true); false: no record_id column, for bulk loads never replayed
 
 ---@class collector.JSONLinesOptions
 ---@field id? string default "jsonl:PATH"
@@ -335,6 +336,11 @@ function processor.aggregate(options) end
 ---@field to collector.Storage|collector.Storage[] required: each record goes to all
 ---@field dead_letter? collector.Storage receives failed records, with why (see collector.DeadLetter)
 ---@field batch_size? integer records per processing call and per storage write (default 500)
+---@field spool? string|collector.SpoolOptions|false where a down backend's batches wait (default "SCRIPT.spool.db" in the working directory); false: none
+
+---@class collector.SpoolOptions
+---@field path? string the spool's SQLite file (default "SCRIPT.spool.db")
+---@field max_size? collector.Size default "1GB"
 
 ---What a dead-letter destination receives for each failed record.
 ---@class collector.DeadLetter
@@ -354,6 +360,9 @@ function processor.aggregate(options) end
 ---@field dead_letters integer failed records handed to the dead-letter destination
 ---@field stored table<string, integer> backend id -> records stored
 ---@field failed_to_store integer records a backend refused
+---@field spooled integer records that went to the spool (a backend was down)
+---@field replayed integer records that came out of the spool into their backend
+---@field in_spool? integer records left in the spool at the end (not in `p:stats()`)
 ---@field error? string
 
 ---What `pipeline "name" { ... }` returns.
@@ -420,6 +429,10 @@ function run() end
 ---| "source_status_changed"
 ---| "reload_succeeded"
 ---| "reload_failed"
+---| "reload_rolled_back"
+---| "spooled"
+---| "replayed"
+---| "spool_full"
 
 ---@class collector.Event
 ---@field type string

@@ -92,6 +92,17 @@ public actor PostgresStorage: StorageBackend {
         return StoredBatch(backendID: id, count: records.count)
     }
 
+    /// Each record's `location_id` is its id's UUID, so a record stored
+    /// again (from the spool, after a restart) is skipped by `ON CONFLICT`.
+    public func store(records: [Record]) async throws -> StoredBatch {
+        if records.isEmpty {
+            _ = try connected("store")
+            return StoredBatch(backendID: id, count: 0)
+        }
+        try insert(records.map(\.value), locationIDs: records.map(\.id.uuidString), operation: "store")
+        return StoredBatch(backendID: id, count: records.count)
+    }
+
     public func query(_ criteria: QueryCriteria) async throws -> [DataValue] {
         let (_, table) = try connected("query")
         try StorageErrors.checkPaging(criteria, backend: id)

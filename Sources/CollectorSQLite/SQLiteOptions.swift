@@ -14,16 +14,23 @@ public struct SQLiteOptions: Sendable, Hashable {
     /// Caps the database at this many pages (`PRAGMA max_page_count`); a
     /// write past it fails with `SQLITE_FULL` and its batch is rolled back.
     public var maxPageCount: Int?
+    /// Keep record ids, so that `store(records:)` stores a record once however
+    /// often it comes (a replay from the spool, a file read again after a
+    /// crash). Off, a typed table has no `record_id` column (its unique index
+    /// costs about a third of the insert rate) and every record is stored as
+    /// it comes: for bulk loads that are never read again.
+    public var recordIDs: Bool
 
     public init(
         table: String = "records", layout: TableLayout = .document, busyTimeoutMilliseconds: Int = 5_000,
-        readOnly: Bool = false, maxPageCount: Int? = nil
+        readOnly: Bool = false, maxPageCount: Int? = nil, recordIDs: Bool = true
     ) {
         self.table = table
         self.layout = layout
         self.busyTimeoutMilliseconds = busyTimeoutMilliseconds
         self.readOnly = readOnly
         self.maxPageCount = maxPageCount
+        self.recordIDs = recordIDs
     }
 
     /// The benchmark's `readings` table (see `shared/bench/README.md`).

@@ -77,6 +77,15 @@ final class SQLiteStatement {
         try check(code)
     }
 
+    /// Binds a record id as its 16 bytes (a BLOB), from the stack.
+    func bind(_ id: RecordID, at index: Int32) throws(ErrorInfo) {
+        var words = (id.high.bigEndian, id.low.bigEndian)
+        let code = withUnsafeBytes(of: &words) { bytes in
+            sqlite3_bind_blob64(handle, index, bytes.baseAddress, sqlite3_uint64(bytes.count), csqlite_transient())
+        }
+        try check(code)
+    }
+
     private func check(_ code: Int32) throws(ErrorInfo) {
         guard code == SQLITE_OK else { throw connection.error(code, operation: "bind") }
     }

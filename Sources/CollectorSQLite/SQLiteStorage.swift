@@ -67,6 +67,10 @@ public actor SQLiteStorage: StorageBackend {
                     try connection.execute("PRAGMA max_page_count=\(max(pages, 1))", operation: "connect")
                 }
                 try connection.execute(table.createSQL, operation: "connect")
+                if let indexSQL = table.recordIndexSQL {
+                    try addRecordIDColumnIfMissing(connection, table: table)
+                    try connection.execute(indexSQL, operation: "connect")
+                }
             }
         } catch {
             connection.close()
@@ -85,7 +89,7 @@ public actor SQLiteStorage: StorageBackend {
         let (connection, table) = try connected("store")
         let now = Self.milliseconds()
         let locationID = try transaction(connection, operation: "store") { () throws(ErrorInfo) -> String in
-            try insert(record, index: 0, createdAt: now, into: table, connection: connection)
+            try insert(.value(record), index: 0, createdAt: now, into: table, connection: connection)
         }
         return StorageLocation(backendID: id, locationID: locationID, path: "sqlite://\(path)/\(options.table)/\(locationID)")
     }
@@ -96,7 +100,27 @@ public actor SQLiteStorage: StorageBackend {
         let now = Self.milliseconds()
         try transaction(connection, operation: "store") { () throws(ErrorInfo) in
             for (index, record) in records.enumerated() {
-                _ = try insert(record, index: index, createdAt: now, into: table, connection: connection)
+                _ = try insert(.value(record), index: index, createdAt: now, into: table, connection: connection)
+            }
+        }
+        return StoredBatch(backendID: id, count: records.count)
+    }
+
+    /// Like `store(batch:)`, each row carrying its record's id (`location_id`
+    /// of the document layout, `record_id` of the typed one): a record whose
+    /// id is already in the table is skipped (`ON CONFLICT DO NOTHING`);
+    /// with `recordIDs` off, rows as `store(batch:)` writes them. A record
+    /// carried as JSON text is written from its text (only the columns'
+    /// fields are read, for the typed layout).
+    public func store(records: [Record]) async throws -> StoredBatch {
+        let (connection, table) = try connected("store")
+        if records.isEmpty { return StoredBatch(backendID: id, count: 0) }
+        let now = Self.milliseconds()
+        try transaction(connection, operation: "store") { () throws(ErrorInfo) in
+            for (index, record) in records.enumerated() {
+                _ = try insert(
+                    .record(record), id: options.recordIDs ? record.id : nil, index: index, createdAt: now, into: table,
+                    connection: connection)
             }
         }
         return StoredBatch(backendID: id, count: records.count)
@@ -153,18 +177,44 @@ public actor SQLiteStorage: StorageBackend {
         return (connection, table)
     }
 
-    /// Inserts one record; returns its location id.
+    /// A typed table made before record ids gets their column (its rows keep NULL there).
+    private func addRecordIDColumnIfMissing(_ connection: SQLiteConnection, table: SQLiteTable) throws(ErrorInfo) {
+        let info = try connection.prepare("SELECT name FROM pragma_table_info(?1)", operation: "connect")
+        defer { info.reset() }
+        try info.bind(options.table, at: 1)
+        var found = false
+        while try info.step(operation: "connect") {
+            if info.string(0) == SQLiteTable.recordIDColumn { found = true }
+        }
+        if !found {
+            try connection.execute(
+                "ALTER TABLE \(table.name.quoted) ADD COLUMN \(SQLiteTable.recordIDColumn) BLOB", operation: "connect")
+        }
+    }
+
+    /// What `insert` writes: a value, or a record (whose JSON text, when it
+    /// travels as text, is used as it is).
+    private enum Row {
+        case value(DataValue)
+        case record(Record)
+    }
+
+    /// Inserts one record (skipped when its id is stored already); returns its location id.
     private func insert(
-        _ record: DataValue, index: Int, createdAt: Int64, into table: SQLiteTable, connection: SQLiteConnection
+        _ row: Row, id recordID: RecordID? = nil, index: Int, createdAt: Int64, into table: SQLiteTable,
+        connection: SQLiteConnection
     ) throws(ErrorInfo) -> String {
         let statement = try connection.prepare(table.insertSQL, operation: "store")
         defer { statement.reset() }
         let locationID: String?
         if table.isDocument {
-            let generated = LocationID.random()
+            let generated = recordID?.uuidString ?? LocationID.random()
             json.removeAll(keepingCapacity: true)
             do {
-                try RecordJSON.append(record, to: &json)
+                switch row {
+                case .value(let value): try RecordJSON.append(value, to: &json)
+                case .record(let record): try RecordJSON.append(record, to: &json)
+                }
             } catch {
                 throw StorageErrors.invalid(
                     backend: id, operation: "store", "record \(index) cannot be written as JSON: \(error)",
@@ -175,7 +225,12 @@ public actor SQLiteStorage: StorageBackend {
             try statement.bind(bytes: json, asText: true, at: 3)
             locationID = generated
         } else {
-            try table.bindColumns(of: record, index: index, to: statement, json: &json, backend: id)
+            switch row {
+            case .value(let value): try table.bindColumns(of: value, index: index, to: statement, json: &json, backend: id)
+            case .record(let record): try table.bindColumns(of: record, index: index, to: statement, json: &json, backend: id)
+            }
+            let position = Int32(table.columns.count + 1)
+            if let recordID { try statement.bind(recordID, at: position) }
             locationID = nil
         }
         do {

@@ -14,13 +14,22 @@ struct SQLiteTable {
         let identifier: SQLIdentifier
     }
 
+    /// The typed layout's column of record ids (16 bytes, unique; NULL for
+    /// rows stored without an id). The document layout keeps ids in `location_id`.
+    static let recordIDColumn = "record_id"
+
     let name: SQLIdentifier
     /// Empty for the document layout.
     let columns: [TypedColumn]
     let isDocument: Bool
     let createSQL: String
+    /// The unique index on `record_id` (typed layout), made after `createSQL` and any migration.
+    let recordIndexSQL: String?
+    /// The insert; with record ids, one that skips a row whose id is already stored.
     let insertSQL: String
     let deleteSQL: String
+    /// Reads the columns' fields of a record carried as JSON text (typed layout).
+    let picker: JSONFieldPicker
 
     init(options: SQLiteOptions) throws(ErrorInfo) {
         name = try SQLIdentifier(options.table, kind: "table")
@@ -28,11 +37,16 @@ struct SQLiteTable {
         case .document:
             isDocument = true
             columns = []
+            picker = JSONFieldPicker([])
             createSQL = """
                 CREATE TABLE IF NOT EXISTS \(name.quoted) (\
                 location_id TEXT PRIMARY KEY NOT NULL, created_at INTEGER NOT NULL, data TEXT NOT NULL)
                 """
-            insertSQL = "INSERT INTO \(name.quoted) (location_id, created_at, data) VALUES (?1, ?2, ?3)"
+            recordIndexSQL = nil
+            insertSQL = """
+                INSERT INTO \(name.quoted) (location_id, created_at, data) VALUES (?1, ?2, ?3) \
+                ON CONFLICT (location_id) DO NOTHING
+                """
             deleteSQL = "DELETE FROM \(name.quoted) WHERE location_id = ?1"
         case .columns(let list):
             isDocument = false
@@ -43,6 +57,11 @@ struct SQLiteTable {
             var seen = Set<String>()
             for column in list {
                 let identifier = try SQLIdentifier(column.name, kind: "column")
+                guard column.name.lowercased() != Self.recordIDColumn else {
+                    throw ErrorInfo(
+                        .configuration, layer: .storage, operation: "configure",
+                        message: "column name '\(column.name)' is reserved (the backend keeps record ids in it)")
+                }
                 guard seen.insert(column.name.lowercased()).inserted else {
                     throw ErrorInfo(.configuration, layer: .storage, operation: "configure", message: "column '\(column.name)' is listed twice")
                 }
@@ -50,11 +69,32 @@ struct SQLiteTable {
                 typed.append(TypedColumn(column: column, identifier: identifier))
             }
             columns = typed
+            picker = JSONFieldPicker(typed.map(\.column.field))
             let definitions = typed.map { "\($0.identifier.quoted) \(Self.sqlType(of: $0.column))\($0.column.isNullable ? "" : " NOT NULL")" }
-            createSQL = "CREATE TABLE IF NOT EXISTS \(name.quoted) (\(definitions.joined(separator: ", ")))"
             let names = typed.map(\.identifier.quoted).joined(separator: ", ")
-            let placeholders = (1...typed.count).map { "?\($0)" }.joined(separator: ", ")
-            insertSQL = "INSERT INTO \(name.quoted) (\(names)) VALUES (\(placeholders))"
+            guard options.recordIDs else {
+                createSQL = "CREATE TABLE IF NOT EXISTS \(name.quoted) (\(definitions.joined(separator: ", ")))"
+                recordIndexSQL = nil
+                let placeholders = (1...typed.count).map { "?\($0)" }.joined(separator: ", ")
+                insertSQL = "INSERT INTO \(name.quoted) (\(names)) VALUES (\(placeholders))"
+                deleteSQL = "DELETE FROM \(name.quoted) WHERE rowid = ?1"
+                return
+            }
+            let recordID = Self.recordIDColumn
+            createSQL = "CREATE TABLE IF NOT EXISTS \(name.quoted) (\(definitions.joined(separator: ", ")), \(recordID) BLOB)"
+            // A unique index, not a column constraint: a table made before ids
+            // gets the column with ALTER TABLE, which cannot add a constraint.
+            // The table's name was validated (letters, digits, _): quoting it with a suffix is safe.
+            // Partial: rows stored without an id (`store(batch:)`) cost no index entry.
+            recordIndexSQL = """
+                CREATE UNIQUE INDEX IF NOT EXISTS "\(options.table)_\(recordID)" ON \(name.quoted) (\(recordID)) \
+                WHERE \(recordID) IS NOT NULL
+                """
+            let placeholders = (1...typed.count + 1).map { "?\($0)" }.joined(separator: ", ")
+            insertSQL = """
+                INSERT INTO \(name.quoted) (\(names), \(recordID)) VALUES (\(placeholders)) \
+                ON CONFLICT (\(recordID)) WHERE \(recordID) IS NOT NULL DO NOTHING
+                """
             deleteSQL = "DELETE FROM \(name.quoted) WHERE rowid = ?1"
         }
     }
@@ -80,9 +120,28 @@ struct SQLiteTable {
                 "record \(index) is \(record.typeName == "array" ? "an array" : "a \(record.typeName)"), but a typed table stores objects",
                 details: ["record_index": .integer(Int64(index))])
         }
-        for (position, typed) in columns.enumerated() {
+        try bindColumns(columns.map { object[$0.column.field] }, index: index, to: statement, json: &json, backend: backend)
+    }
+
+    /// Binds one record to the insert statement (typed layout); from a
+    /// record carried as text, only the columns' fields are read.
+    func bindColumns(
+        of record: Record, index: Int, to statement: SQLiteStatement, json: inout [UInt8], backend: String
+    ) throws(ErrorInfo) {
+        // Text records are objects (a Lua processor's results); anything else goes the value's way.
+        guard let text = record.jsonText, text.first == UInt8(ascii: "{") else {
+            return try bindColumns(of: record.value, index: index, to: statement, json: &json, backend: backend)
+        }
+        try bindColumns(record.fields(picker), index: index, to: statement, json: &json, backend: backend)
+    }
+
+    /// Binds the columns' values (nil: the field is missing), in column order.
+    private func bindColumns(
+        _ values: [DataValue?], index: Int, to statement: SQLiteStatement, json: inout [UInt8], backend: String
+    ) throws(ErrorInfo) {
+        for (position, (typed, field)) in zip(columns, values).enumerated() {
             let parameter = Int32(position + 1)
-            let value = object[typed.column.field] ?? .null
+            let value = field ?? .null
             switch (typed.column.kind, value) {
             case (_, .null): try statement.bindNull(parameter)
             case (.text, .string(let s)): try statement.bind(s, at: parameter)

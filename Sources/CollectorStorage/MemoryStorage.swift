@@ -8,10 +8,13 @@ import Foundation
 /// It is usable as soon as it is created (`connect()` is a no-op until
 /// `disconnect()`; after that, calls fail as with any backend until
 /// `connect()` again). Records survive a disconnect. Location ids are
-/// decimal numbers counting up from 1, never reused.
+/// decimal numbers counting up from 1, never reused. `store(records:)`
+/// stores a record id once, as the SQL backends do.
 public actor MemoryStorage: StorageBackend {
     public nonisolated let id: String
     private var records: [(locationID: String, record: DataValue)] = []
+    /// Ids of the records stored by `store(records:)`.
+    private var ids = Set<RecordID>()
     private var nextID: UInt64 = 1
     private var connected = true
 
@@ -39,6 +42,16 @@ public actor MemoryStorage: StorageBackend {
         try checkConnected("store")
         for record in records {
             self.records.append((String(nextID), record))
+            nextID += 1
+        }
+        return StoredBatch(backendID: id, count: records.count)
+    }
+
+    /// Stores the records whose ids it has not stored yet.
+    public func store(records: [Record]) async throws -> StoredBatch {
+        try checkConnected("store")
+        for record in records where ids.insert(record.id).inserted {
+            self.records.append((String(nextID), record.value))
             nextID += 1
         }
         return StoredBatch(backendID: id, count: records.count)

@@ -5,6 +5,7 @@
 //   lua          Swift->Lua calls/s, Lua->Swift calls/s, canonical record round trip
 //   json FILE    JSON decode and encode of a JSON-lines file (the canonical workload)
 //   sqlite FILE  SQLite insert of FILE's processed rows vs the sqlite3 shell's .import
+//   spool [N]    the spool's write and replay rates (N records, default 500000), what ids cost SQLite
 //   reload [S]   hot reload under full load: save-to-swap time, throughput with 1 reload/s vs none (S seconds a round)
 import Foundation
 
@@ -25,10 +26,16 @@ do {
             exit(2)
         }
         try await runSQLiteBenchmark(path: arguments[1])
+    case "spool":
+        guard arguments.count <= 2, let count = Int(arguments.count == 2 ? arguments[1] : "500000"), count > 0 else {
+            print("usage: collector-bench spool [N]")
+            exit(2)
+        }
+        try await runSpoolBenchmark(count: count)
     case "reload":
         try await runReloadBenchmark(seconds: arguments.count > 1 ? max(1, Int(arguments[1]) ?? 10) : 10)
     default:
-        print("usage: collector-bench [lua | json FILE.jsonl | sqlite FILE.jsonl | reload [SECONDS]]")
+        print("usage: collector-bench [lua | json FILE.jsonl | sqlite FILE.jsonl | spool [N] | reload [SECONDS]]")
         exit(2)
     }
 } catch {

@@ -22,7 +22,8 @@ struct RunCommand {
         (arg[0] is the script). Pipelines the script registered run after its
         main chunk (or when it calls run()), concurrently, until their sources
         end. Ctrl-C or SIGTERM stops them gracefully (sources stop, records in
-        flight are processed and stored); a second Ctrl-C exits at once.
+        flight are processed and stored, within --drain-timeout; what is left
+        goes to the spool); a second Ctrl-C exits at once.
         While the script's own code runs, Ctrl-C interrupts it.
 
         check: loads the script and its processors and builds every pipeline
@@ -40,9 +41,12 @@ struct RunCommand {
           --log-format FORMAT  human, logfmt or json (default: human on a terminal, else logfmt)
           --metrics ADDRESS    serve Prometheus /metrics, /health and /ready on [HOST:]PORT
                                (HOST defaults to 127.0.0.1; see docs/operations.md)
+          --drain-timeout D    how long pipelines may drain once stopped (default 30s); past
+                               it, records still being written go to the spool
           --                   the rest are the script's arguments
 
-        exit status: 0 success, 1 a pipeline failed, 2 usage or script error
+        exit status: 0 success, 1 a pipeline failed, 2 usage or script error,
+        3 records are left in the spool (a backend was down): the next run replays them
         """
 
     func execute() -> Int32 {
@@ -86,7 +90,9 @@ struct RunCommand {
             lua = try LuaState(LuaOptions(libraries: .full, modulePaths: modulePaths(for: path)))
             bindings = try ScriptBindings(
                 installingIn: lua, scriptPath: path == "-" ? "./stdin" : path, environment: environment, log: log,
-                settings: .init(workers: options.workers, once: options.once, checkOnly: checkOnly, watch: options.watch))
+                settings: .init(
+                    workers: options.workers, once: options.once, checkOnly: checkOnly, watch: options.watch,
+                    drainTimeout: options.drainTimeout))
             try setArguments(in: lua, script: path, arguments: options.scriptArguments)
         } catch {
             fail("cannot start Lua: \(error)")
@@ -136,7 +142,7 @@ struct RunCommand {
         }
         for outcome in bindings.outcomes { print(outcome.summary) }
         fflush(nil)
-        return bindings.outcomes.allSatisfy(\.succeeded) ? 0 : 1
+        return RunExitStatus.of(bindings.outcomes)
     }
 
     /// A mistake in the script (syntax, a bad option, an error it raised) is 2;

@@ -18,6 +18,9 @@ struct RunOptions {
     var logFormat: LogFormat?
     /// `--metrics [HOST:]PORT`: serve /metrics, /health and /ready there.
     var metricsAddress: String?
+    /// `--drain-timeout DURATION`: how long a pipeline's drain may take once its sources stopped.
+    var drainTimeout: Duration = Self.defaultDrainTimeout
+    static let defaultDrainTimeout = Duration.seconds(30)
     var help = false
 
     struct UsageError: Error, CustomStringConvertible {
@@ -61,6 +64,12 @@ struct RunOptions {
                 options.envFile = try value(argument)
             case "--metrics":
                 options.metricsAddress = try value(argument)
+            case "--drain-timeout":
+                let text = try value(argument)
+                guard let timeout = ScriptBindings.Settings.duration(parsing: text) else {
+                    throw UsageError(description: "--drain-timeout must be a duration such as 30s, 500ms or 2m, got '\(text)'")
+                }
+                options.drainTimeout = timeout
             case "--log-level":
                 let text = try value(argument)
                 guard let level = LogLevel(name: text) else {

@@ -17,7 +17,8 @@ let usage = """
       -h, --help                 show help
       --version                  print the version
 
-    exit codes: 0 success, 1 runtime failure, 2 usage or script error
+    exit codes: 0 success, 1 runtime failure, 2 usage or script error,
+    3 records left in the spool (replayed by the next run)
     """
 
 var arguments = Array(CommandLine.arguments.dropFirst())

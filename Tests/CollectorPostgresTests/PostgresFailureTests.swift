@@ -62,16 +62,9 @@ struct PostgresFailureTests {
     /// the other tests keep theirs.
     @Test(.timeLimit(.minutes(3)))
     func aBatchInterruptedByAServerCrashIsStoredExactlyOnce() async throws {
-        _ = try PostgresTestEnvironment.url()  // fails clearly when PostgreSQL is not set up at all
-        let script = PostgresTestEnvironment.packageRoot.appendingPathComponent("scripts/postgres-test-cluster.sh").path
-        let name = "crash\(UUID().uuidString.prefix(6).lowercased())"
-        try run([script, "start", name])
-        defer { _ = try? run([script, "stop", name]) }
-        let envFile = PostgresTestEnvironment.packageRoot.appendingPathComponent(".build/postgres-test-\(name).env")
-        let settings = try String(contentsOf: envFile, encoding: .utf8)
-        let url = try #require(
-            settings.split(separator: "\n").first { $0.hasPrefix("COLLECTOR_TEST_POSTGRES_URL=") }
-                .map { String($0.dropFirst("COLLECTOR_TEST_POSTGRES_URL=".count)) })
+        let cluster = try OwnCluster("crash")
+        defer { cluster.stop() }
+        let url = cluster.url
 
         let storage = try PostgresStorage(
             url: url,
@@ -94,8 +87,8 @@ struct PostgresFailureTests {
             if !seen { try await Task.sleep(for: .milliseconds(50)) }
         }
         try #require(seen, "the batch never reached the server")
-        try run([script, "kill", name])
-        try run([script, "resume", name])
+        try cluster.kill()
+        try cluster.resume()
 
         let stored = try await batch.value
         #expect(stored.count == 300)

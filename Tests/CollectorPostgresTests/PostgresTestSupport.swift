@@ -35,6 +35,31 @@ enum PostgresTestEnvironment {
     }
 }
 
+/// A throwaway cluster of a test's own (`scripts/postgres-test-cluster.sh start NAME`),
+/// for tests that crash the server, so the other tests keep theirs.
+struct OwnCluster {
+    let name: String
+    let url: String
+    private let script: String
+
+    init(_ prefix: String) throws {
+        _ = try PostgresTestEnvironment.url()  // fails clearly when PostgreSQL is not set up at all
+        script = PostgresTestEnvironment.packageRoot.appendingPathComponent("scripts/postgres-test-cluster.sh").path
+        name = "\(prefix)\(UUID().uuidString.prefix(6).lowercased())"
+        try run([script, "start", name])
+        let envFile = PostgresTestEnvironment.packageRoot.appendingPathComponent(".build/postgres-test-\(name).env")
+        let settings = try String(contentsOf: envFile, encoding: .utf8)
+        url = try #require(
+            settings.split(separator: "\n").first { $0.hasPrefix("COLLECTOR_TEST_POSTGRES_URL=") }
+                .map { String($0.dropFirst("COLLECTOR_TEST_POSTGRES_URL=".count)) })
+    }
+
+    /// `pg_ctl stop -m immediate`: a crash.
+    func kill() throws { try run([script, "kill", name]) }
+    func resume() throws { try run([script, "resume", name]) }
+    func stop() { _ = try? run([script, "stop", name]) }
+}
+
 /// The password of a `postgresql://user:password@host...` URL.
 func password(of url: String) throws -> String {
     let components = try #require(URLComponents(string: url))

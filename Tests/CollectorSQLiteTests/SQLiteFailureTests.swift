@@ -10,7 +10,7 @@ struct SQLiteFailureTests {
     @Test func aFileThatIsNotSQLite() async throws {
         let dir = try TemporaryDirectory()
         let path = dir.file("notes.txt")
-        try Data(String(repeating: "this is not a database\n", count: 100).utf8).write(to: URL(fileURLWithPath: path))
+        try writeNotADatabase(path)
         let storage = SQLiteStorage(path: path)
         let error = await #expect(throws: ErrorInfo.self) { try await storage.connect() }
         #expect(error?.layer == .storage)

@@ -29,9 +29,23 @@ struct RawSQLite {
         return rows
     }
 
+    /// Runs SQL that changes the database (for tests that damage or prepare a file).
+    func execute(_ sql: String) throws {
+        var db: OpaquePointer?
+        defer { sqlite3_close_v2(db) }
+        guard sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nil) == SQLITE_OK,
+            sqlite3_exec(db, sql, nil, nil, nil) == SQLITE_OK
+        else { throw RawSQLiteError(message: String(cString: sqlite3_errmsg(db))) }
+    }
+
     func count(_ table: String) throws -> Int {
         Int(try rows("SELECT count(*) FROM \"\(table)\"")[0][0] ?? "") ?? -1
     }
+}
+
+/// Writes a text file where a database is expected.
+func writeNotADatabase(_ path: String) throws {
+    try Data(String(repeating: "this is not a database\n", count: 100).utf8).write(to: URL(fileURLWithPath: path))
 }
 
 struct RawSQLiteError: Error {

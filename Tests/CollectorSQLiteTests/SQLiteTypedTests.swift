@@ -15,13 +15,42 @@ struct SQLiteTypedTests {
         let raw = RawSQLite(path: path)
         #expect(try raw.rows("SELECT name, type, \"notnull\" FROM pragma_table_info('readings') ORDER BY cid") == [
             ["sensor_id", "TEXT", "1"], ["value", "REAL", "1"], ["unit", "TEXT", "0"], ["ts", "INTEGER", "1"],
-            ["site", "TEXT", "0"], ["severity", "TEXT", "1"], ["tags", "TEXT", "0"],
+            ["site", "TEXT", "0"], ["severity", "TEXT", "1"], ["tags", "TEXT", "0"], ["record_id", "BLOB", "0"],
+        ])
+        #expect(try raw.rows("SELECT sql FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'readings'") == [
+            [#"CREATE UNIQUE INDEX "readings_record_id" ON "readings" (record_id) WHERE record_id IS NOT NULL"#]
         ])
         #expect(try raw.rows("SELECT sensor_id, typeof(value), ts, site, severity, tags FROM readings ORDER BY rowid") == [
             ["s-0593", "real", "1764288000009", "plant-8", "normal", #"{"line":"c","shift":1}"#],
             ["s-0001", "real", "1764288000010", nil, "high", "{}"],
             ["s-0002", "real", "1764288000011", "plant-1", "normal", nil],
         ])
+    }
+
+    @Test(arguments: [true, false])
+    func recordsCarriedAsTextGiveTheRowsTheirValuesGive(recordIDs: Bool) async throws {
+        let dir = try TemporaryDirectory()
+        var options = SQLiteOptions.readings
+        options.recordIDs = recordIDs
+        let records = benchRecords.enumerated().map { Record($0.element, sourceID: "s", sequence: UInt64($0.offset + 1)) }
+        let texts = try records.map { $0.with(jsonText: try JSONWriter().bytes($0.value)[...]) }
+        for (name, batch) in [("values.db", records), ("texts.db", [texts[0], records[1], texts[2]])] {
+            let storage = SQLiteStorage(path: dir.file(name), options: options)
+            try await storage.connect()
+            _ = try await storage.store(records: batch)
+            await storage.disconnect()
+        }
+        let columns = "sensor_id, value, typeof(value), unit, ts, site, severity, tags" + (recordIDs ? ", hex(record_id)" : "")
+        let select = "SELECT \(columns) FROM readings ORDER BY rowid"
+        let fromValues = try RawSQLite(path: dir.file("values.db")).rows(select)
+        #expect(fromValues.count == 3)
+        #expect(try RawSQLite(path: dir.file("texts.db")).rows(select) == fromValues)
+        // A text record whose field does not fit its column fails as its value would.
+        let bad = records[0].with(jsonText: Array(#"{"sensor_id":"s","value":"high","ts":1,"severity":"x"}"#.utf8)[...])
+        let storage = SQLiteStorage(path: dir.file("texts.db"), options: options)
+        try await storage.connect()
+        let error = await #expect(throws: ErrorInfo.self) { try await storage.store(records: [bad]) }
+        #expect(error?.message.contains("field 'value' is string, but column 'value' holds real values") == true, "\(error?.message ?? "")")
     }
 
     @Test func readsRecordsBackWithTheirTypes() async throws {

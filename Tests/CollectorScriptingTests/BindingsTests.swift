@@ -310,6 +310,30 @@ struct BindingsTests {
         #expect(logged.first?.contains(#"level=warn msg="careful 42" who=me"#) == true, "\(logged)")
     }
 
+    @Test func anSQLiteBackendWithoutRecordIDsBehindASpoolIsWarnedAbout() throws {
+        let dir = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let lines = Locked([String]())
+        let lua = try LuaState(LuaOptions(libraries: .full))
+        let sink = LogSink(.init(level: .info, format: .logfmt)) { line in lines.withLock { $0.append(line) } }
+        let bindings = try ScriptBindings(
+            installingIn: lua, scriptPath: dir.appendingPathComponent("bulk.lua").path, log: sink,
+            settings: .init(checkOnly: true))
+        try lua.run("""
+            local gen = source.generator { count = 1 }
+            local bulk = storage.sqlite { path = "\(dir.path)/bulk.db", table = "readings", record_ids = false }
+            pipeline "spooled" { from = gen, to = bulk }
+            pipeline "unspooled" { from = source.generator { count = 1 }, to = bulk, spool = false }
+            pipeline "with_ids" { from = source.generator { count = 1 }, to = storage.sqlite { path = "\(dir.path)/ids.db" } }
+            """)
+        let logged = lines.withLock { $0 }
+        #expect(logged.count == 1, "only the pipeline with a spool: \(logged)")
+        #expect(logged.first?.contains("level=warn") == true, "\(logged)")
+        #expect(logged.first?.contains(#"pipeline \"spooled\": sqlite:"#) == true, "\(logged)")
+        #expect(logged.first?.contains("has record_ids = false, so records replayed from the spool bulk.spool.db may be stored twice") == true, "\(logged)")
+        #expect(bindings.pipelines.map(\.name) == ["spooled", "unspooled", "with_ids"])
+    }
+
     @Test func aPipelineThatWouldReadItsOwnOutputIsRejected() throws {
         let (lua, _) = try Self.state()
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("cycle-\(UUID().uuidString).jsonl").path

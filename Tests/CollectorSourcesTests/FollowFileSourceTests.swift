@@ -126,11 +126,15 @@ import Testing
         }
     }
 
+    /// A log holding `text` in `dir`, and the file its position is kept in.
+    private func log(_ text: String, in dir: String) throws -> (path: String, position: String) {
+        try TestSupport.write(text, to: dir + "/app.log")
+        return (dir + "/app.log", dir + "/app.position")
+    }
+
     @Test func aRestartResumesAfterTheLastLineWithoutDuplicates() async throws {
         try await TestSupport.withTemporaryDirectory { dir in
-            let path = dir + "/app.log"
-            let position = dir + "/app.position"
-            try TestSupport.write("1\n2\n3\n", to: path)
+            let (path, position) = try log("1\n2\n3\n", in: dir)
             let first = follower(path, position: position)
             try await first.connect()
             #expect(try await take(2, from: first) == ["1", "2"])
@@ -148,6 +152,34 @@ import Testing
             try await third.connect()
             #expect(try await take(1, from: third) == ["fresh"])
             await third.disconnect()
+        }
+    }
+
+    /// In a pipeline the position follows acknowledgements, not reads: a
+    /// crash reads again what storage had not confirmed, never skips it.
+    @Test func withCommittedCheckpointsThePositionIsWhatWasCommitted() async throws {
+        try await TestSupport.withTemporaryDirectory { dir in
+            let (path, position) = try log("1\n22\n3\n4\n", in: dir)
+            let first = follower(path, position: position)
+            await first.useCommittedCheckpoints()
+            try await first.connect()
+            var items: [CollectedData] = []
+            for _ in 0..<3 { items.append(try await TestSupport.guarded { try await first.collect() }) }
+            // Read to the end and caught up: a source saving as it reads would have saved by now.
+            #expect(!FileManager.default.fileExists(atPath: position))
+            let inode = try #require(items[0].metadata["inode"]?.intValue)
+            // Key: device, inode and the line's offset; checkpoint: the offset after it.
+            for (item, offset) in zip(items, [0, 2, 5]) {
+                #expect(item.key?.hasSuffix(":\(inode):\(offset)") == true, "\(item.key ?? "no key")")
+            }
+            #expect(items[1].checkpoint?["offset"] == 5)
+            await first.commit(try #require(items[1].checkpoint), force: false)
+            #expect(FileManager.default.fileExists(atPath: position), "the first commit is saved")
+            await first.disconnect()
+            let second = follower(path, position: position)
+            try await second.connect()
+            #expect(try await take(2, from: second) == ["3", "4"], "line 3 was read, not committed: read again")
+            await second.disconnect()
         }
     }
 

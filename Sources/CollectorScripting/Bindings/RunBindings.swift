@@ -5,7 +5,8 @@ import LuaRuntime
 /// `run()`: runs the pipelines registered so far (those not run yet), now,
 /// and returns their reports by pipeline name:
 /// `{ status =, collected =, input =, output =, dropped =, failed =,
-/// dead_letters =, stored = { [backend id] = n }, failed_to_store = }`.
+/// dead_letters =, stored = { [backend id] = n }, failed_to_store =,
+/// spooled =, replayed =, in_spool = }`.
 /// Pipelines still pending when the script ends run then, as before.
 enum RunBindings {
     static func install(in lua: LuaState, bindings: ScriptBindings) throws {
@@ -35,7 +36,7 @@ enum RunBindings {
         for backend in definition.backends { stored[backend.id] = 0 }
         return [
             "status": "pending", "collected": 0, "input": 0, "output": 0, "dropped": 0, "failed": 0, "dead_letters": 0,
-            "stored": .object(stored), "failed_to_store": 0,
+            "stored": .object(stored), "failed_to_store": 0, "spooled": 0, "replayed": 0, "in_spool": 0,
         ]
     }
 
@@ -55,6 +56,9 @@ enum RunBindings {
             "dead_letters": .integer(Int64(report.processing.deadLettered)),
             "stored": .object(stored),
             "failed_to_store": .integer(Int64(report.storage.failed.values.reduce(0, +))),
+            "spooled": .integer(Int64(report.storage.spooled.values.reduce(0, +))),
+            "replayed": .integer(Int64(report.storage.replayed.values.reduce(0, +))),
+            "in_spool": .integer(Int64(outcome.leftInSpool)),
         ]
         if let error = report.error { table["error"] = .string(error.message) }
         return .object(table)

@@ -1,3 +1,4 @@
+import CollectorSQLite
 import CollectorValues
 import Collectors
 import Foundation
@@ -33,6 +34,8 @@ public final class ScriptBindings {
     private var counters: [String: Int] = [:]
     private var usedIDs = Set<String>()
     private var storages: [ScriptStorage] = []
+    /// The pipelines' spools (the `spool` option).
+    let spools: ScriptSpools
 
     /// How a script's pipelines are run.
     public struct Settings: Sendable {
@@ -42,14 +45,28 @@ public final class ScriptBindings {
         public var once = false
         /// Build everything, run nothing (`collector check`): `run()` does nothing.
         public var checkOnly = false
+        /// How long a pipeline's drain may take once its sources have stopped
+        /// (`--drain-timeout`); past it, what is in flight goes to the spool and
+        /// what the spool holds stays there. `nil`: no limit (a backend that
+        /// stays down then keeps the run waiting).
+        public var drainTimeout: Duration?
         /// Reload processor files when they change, from the first pipeline's start (`--watch`).
         public var watch = false
 
-        public init(workers: Int? = nil, once: Bool = false, checkOnly: Bool = false, watch: Bool = false) {
+        public init(
+            workers: Int? = nil, once: Bool = false, checkOnly: Bool = false, watch: Bool = false,
+            drainTimeout: Duration? = .seconds(30)
+        ) {
             self.workers = workers
             self.once = once
             self.checkOnly = checkOnly
             self.watch = watch
+            self.drainTimeout = drainTimeout
+        }
+
+        /// A duration as scripts write them (`"30s"`, `"500ms"`, `"2m"`, or seconds); nil if it is not one.
+        public static func duration(parsing text: String) -> Duration? {
+            Units.duration(text)
         }
     }
 
@@ -69,6 +86,7 @@ public final class ScriptBindings {
         }
         baseDirectory = base
         modulePaths = ["\(base)/?.lua", "\(base)/?/init.lua"]
+        spools = ScriptSpools(scriptPath: scriptPath)
         try lua.register(ScriptSource.luaType)
         try lua.register(ScriptStorage.luaType(in: lua))
         try lua.register(ScriptProcessor.luaType)
@@ -109,6 +127,11 @@ public final class ScriptBindings {
         return FileManager.default.fileExists(atPath: beside) ? beside : path
     }
 
+    /// The spool of a pipeline's `spool` option (see `ScriptSpools`).
+    func spool(for value: LuaValue?, what: String, in lua: LuaState) throws -> (spool: SQLiteSpool, path: String)? {
+        try spools.spool(for: value, what: what, in: lua)
+    }
+
     func register(_ pipeline: PipelineDefinition, storages: [ScriptStorage]) -> ScriptPipeline {
         pipelines.append(pipeline)
         self.storages.append(contentsOf: storages)
@@ -125,6 +148,10 @@ public final class ScriptBindings {
         public var succeeded: Bool
         public var report: PipelineReport?
         public var backendIDs: [String]
+        /// Records its backends left in the spool (replayed by the next run).
+        public var leftInSpool: Int { report?.spooled.values.reduce(0, +) ?? 0 }
+        /// The spool's file, if the pipeline had one.
+        public var spoolPath: String?
     }
 
     /// Stops the running pipelines gracefully (from a signal handler).
@@ -190,7 +217,8 @@ public final class ScriptBindings {
     func start(_ definition: PipelineDefinition) throws -> (Pipeline, Task<Outcome, Never>) {
         for storage in storages { storage.release() }
         if settings.watch, watcher == nil { watcher = try watchProcessors() }
-        let pipeline = try definition.makePipeline(emitter: events, log: log, metrics: metrics)
+        let pipeline = try definition.makePipeline(
+            emitter: events, log: log, metrics: metrics, drainTimeout: settings.drainTimeout)
         // Held open until `wait` has run the loop for it (see ScriptLoop.retain).
         loop.retain()
         live.withLock { $0.append(pipeline) }
@@ -225,15 +253,20 @@ public final class ScriptBindings {
         do { try await deadLetter?.connect() } catch {
             let info = ErrorInfo(from: error, layer: .storage, operation: "connect")
             let line = "pipeline \(definition.name): dead-letter backend failed: \(info.message)"
-            return Outcome(name: definition.name, summary: line, succeeded: false, report: nil, backendIDs: backendIDs)
+            return Outcome(
+                name: definition.name, summary: line, succeeded: false, report: nil, backendIDs: backendIDs,
+                spoolPath: definition.spoolPath)
         }
         for (source, mode) in definition.sources { try? await pipeline.add(source, mode: mode) }
         let report = await pipeline.run()
         await deadLetter?.disconnect()
-        let line = PipelineDefinition.summary(name: definition.name, report: report, backendIDs: backendIDs)
+        // Closed once the pipeline ended (a pipeline sharing the file opens it again on its next use).
+        await definition.spool?.close()
+        let line = PipelineDefinition.summary(
+            name: definition.name, report: report, backendIDs: backendIDs, spoolPath: definition.spoolPath)
         return Outcome(
             name: definition.name, summary: line, succeeded: report.status != .failed, report: report,
-            backendIDs: backendIDs)
+            backendIDs: backendIDs, spoolPath: definition.spoolPath)
     }
 }
 

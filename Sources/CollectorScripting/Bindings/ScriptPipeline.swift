@@ -58,6 +58,8 @@ public final class ScriptPipeline {
                 "input": .integer(Int64(processing.input)), "output": .integer(Int64(processing.output)),
                 "dropped": .integer(Int64(processing.dropped)), "failed": .integer(Int64(processing.failed)),
                 "dead_letters": .integer(Int64(processing.deadLettered)), "stored": .object(stored),
+                "spooled": .integer(Int64(storage.spooled.values.reduce(0, +))),
+                "replayed": .integer(Int64(storage.replayed.values.reduce(0, +))),
             ]
         }
     }

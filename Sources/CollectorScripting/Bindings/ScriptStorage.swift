@@ -93,13 +93,14 @@ enum StorageBindings {
         try storage.add("sqlite", try lua.function("storage.sqlite") { [unowned lua] call in
             let options = try OptionReader(
                 "storage.sqlite", table: try call.optionalArgument(1, as: LuaTable.self),
-                allowed: ["id", "path", "table", "layout", "max_size"], in: lua)
+                allowed: ["id", "path", "table", "layout", "max_size", "record_ids"], in: lua)
             let path = try options.requiredString("path")
             let tableName = try options.string("table") ?? "records"
             let layout = try options.choice("layout", ["document", "readings"]) ?? (tableName == "readings" ? "readings" : "document")
             var settings = layout == "readings" ? SQLiteOptions.readings : SQLiteOptions()
             settings.table = tableName
             if let maxSize = try options.size("max_size") { settings.maxPageCount = max(1, maxSize / 4096) }
+            if let recordIDs = try options.boolean("record_ids") { settings.recordIDs = recordIDs }
             let id = try options.string("id") ?? bindings.uniqueID("sqlite:\(path)")
             let object = ScriptStorage(
                 SQLiteStorage(id: id, path: path, options: settings),

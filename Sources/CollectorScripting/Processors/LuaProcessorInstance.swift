@@ -96,7 +96,10 @@ actor LuaProcessorInstance {
     func process(documents: [JSONDocument]) -> [ProcessingResult] {
         transform(
             documents.map { document in
-                (.text(document.bytes), Record(.null, sourceID: document.sourceID, sequence: document.sequence, collectedAt: document.collectedAt))
+                let record = Record(
+                    .null, sourceID: document.sourceID, sequence: document.sequence, collectedAt: document.collectedAt,
+                    id: document.id)
+                return (.text(document.bytes), record)
             })
     }
 

@@ -10,7 +10,10 @@ enum APIReference {
         the script's main chunk returns, every registered pipeline runs (all of them
         concurrently) until its sources end, or until SIGINT/SIGTERM: then the sources
         stop, records already collected are processed and stored, storage is flushed,
-        and `collector run` exits 0 (a second Ctrl-C exits at once).
+        and `collector run` exits 0 (a second Ctrl-C exits at once). The drain has
+        `--drain-timeout` (default 30 s): past it, what is still being written goes
+        to the pipeline's spool (see `spool` below and
+        [operations.md](operations.md#signals-and-shutdown)).
         `collector run --watch SCRIPT.lua` also reloads the pipelines' processors
         when their files change ([hot-reload.md](hot-reload.md)). One summary line
         per pipeline is printed at the end:
@@ -21,15 +24,19 @@ enum APIReference {
         records that left the processors; `dropped`: records a processor dropped;
         `failed`: records a processor failed on or that could not be decoded;
         `dead letters`: failed records handed to the dead-letter destination;
-        `stored`: rows acknowledged by each backend, named by its id.)
+        `stored`: rows acknowledged by each backend, named by its id. When a backend
+        was down, the line goes on with `spooled N, replayed N, N left in the spool
+        FILE`, and with `the drain deadline passed` when it did.)
         A pipeline that cannot start (a backend that does not connect) makes the exit
         status 1; a mistake in the script (a syntax error, a bad option, an error it
-        raises) makes it 2. `collector check SCRIPT.lua` runs the main chunk and
+        raises) makes it 2; records left in a spool (a backend still down at the
+        end) make it 3, and the next run replays them first. `collector check SCRIPT.lua` runs the main chunk and
         builds everything (processor files are loaded, their `init` runs) but starts
         no pipeline: `run()` (and `p:run()`) return reports with status `"pending"`
         and every count 0 there, so that a script that reads its reports checks too. The command-line options
         (`--once`, `--workers N`, `--quiet`, `--set KEY=VALUE`, `--env-file FILE`,
-        `--log-level`, `--log-format`) are listed by `collector run --help`.
+        `--log-level`, `--log-format`, `--metrics`, `--drain-timeout`) are listed by
+        `collector run --help`.
 
         ```lua
         local readings = source.generator { count = 10000 }
@@ -81,7 +88,7 @@ enum APIReference {
         |---|---|
         | `source.generator{}` | `count` (integer, default endless), `seed` (integer, default 20251128), `rate` (records per second, number; default as fast as possible), `batch` (records per collected item; default 100, or 1 with a `rate`) |
         | `source.file{}` | `path` (required), `mode` (`"lines"` default, or `"whole"`), `format` (default `"jsonl"` for lines, `"json"` for whole) |
-        | `source.follow{}` | `path` (required), `position_file` (where the read position is kept across runs), `poll` (duration, default `"250ms"`), `start` (`"beginning"` default or `"end"`), `format` (default `"jsonl"`) |
+        | `source.follow{}` | `path` (required), `position_file` (where the position is kept across runs; saved once the lines before it are stored), `poll` (duration, default `"250ms"`), `start` (`"beginning"` default or `"end"`), `format` (default `"jsonl"`) |
         | `source.stdin{}` | `format` (default `"jsonl"`) |
         | `source.command{}` | `command` (required: a list, program then arguments, e.g. `{ "tail", "-n", "5", "log" }`), `cwd`, `env` (a table of strings; default: inherit), `format` (default `"jsonl"`) |
         | `source.http{}` | `url` (required, http or https), `token` (sent as `Authorization: Bearer ...`), `every` (duration between polls, default `"60s"`), `headers` (a table of strings), `timeout` (duration, default `"30s"`), `method` (`"GET"` default, `"POST"`, `"PUT"`), `jitter` (fraction of `every`, 0–1, default 0.1), `format` (default `"json"`) |
@@ -99,7 +106,7 @@ enum APIReference {
 
         | constructor | options |
         |---|---|
-        | `storage.sqlite{}` | `path` (required), `table` (default `"records"`), `layout` (`"document"`: one JSON document per row; `"readings"`: the typed columns of the canonical workload's `readings` table; default `"readings"` when `table = "readings"`, else `"document"`), `max_size` (size cap of the file), `id` (default `sqlite:PATH`) |
+        | `storage.sqlite{}` | `path` (required), `table` (default `"records"`), `layout` (`"document"`: one JSON document per row; `"readings"`: the typed columns of the canonical workload's `readings` table; default `"readings"` when `table = "readings"`, else `"document"`), `max_size` (size cap of the file), `record_ids` (boolean, default `true`: a record is stored once however often it comes — replayed from the spool, or a followed file's line read again after a crash; see [operations.md](operations.md#storing-a-record-once-record-ids). In the `"readings"` layout they cost a 16-byte column and a unique index: about a third of the insert rate, a fifth of the canonical run with an SQLite sink, and much more for a followed file's ids in a large table (see [performance.md](performance.md#what-record-ids-cost)). `false` leaves column and index out, and a record that comes again is stored again: for a load into a fresh file that is never replayed, as `examples/canonical.lua` does; with a spool, the script logs a warning. The `"document"` layout's ids cost nothing extra), `id` (default `sqlite:PATH`) |
         | `storage.jsonl{}` | `path` (required), `sync` (`"batch"` default, `"record"`, `"never"`), `max_file_size` (size: rotate past it), `max_files` (rotated files kept), `id` (default `jsonl:PATH`) |
         | `storage.postgres{}` | `url` (`postgresql://user:password@host:port/db`; default: `DATABASE_URL`), `table` (default `"records"`), `layout` (`"document"`, a `jsonb` column; or `"readings"`), `connect_timeout` (duration, default `"10s"`), `rows_per_statement` (default 1000), `id` (default `postgres-1`, ...). Writes are idempotent (`ON CONFLICT DO NOTHING` on the record's id), so a batch retried after a lost connection is stored once; the password never shows in `tostring`, errors or logs |
         | `storage.memory{}` | `id` (default `memory-1`, ...) |
@@ -213,6 +220,14 @@ enum APIReference {
           `{ record =, source_id =, sequence =, error = { message =, details = { processor =, script_hash =, traceback =, ... } } }`;
           without one, failed records are counted and dropped;
         - `batch_size` (integer, default 500): records per processing call and per storage write.
+        - `spool`: where a backend's batches wait while it is down, to be replayed
+          in order when it is back (and by the next run, if it is still down at
+          the end): a path (`spool = "spool.db"`, relative to the working
+          directory), `{ path = "spool.db", max_size = "2GB" }` (default size
+          1 GB), or `false` for none (failed batches then go to `dead_letter`).
+          Default: `SCRIPT.spool.db` in the working directory, created only when a
+          backend first fails. Pipelines may share a file. See
+          [operations.md](operations.md#durable-delivery-the-spool).
         - A pipeline whose backend writes the file one of its sources reads is
           rejected: it would read its own output.
 
@@ -228,7 +243,8 @@ enum APIReference {
           script's thread whenever that thread waits (`p:wait()`, `p:tap()`, the
           REPL's prompt).
         - `p:stats()`: its counters now: `{ status =, collected =, input =, output =,
-          dropped =, failed =, dead_letters =, stored = { [backend id] = n } }`.
+          dropped =, failed =, dead_letters =, stored = { [backend id] = n },
+          spooled =, replayed = }`.
         - `p:tap(stage, n [, timeout])`: the next `n` records (default 1) at a stage
           — `"input"` (entering the first processor), `"after NAME"` (what processor
           NAME gave), `"output"` (what goes to storage), or a number (0 = input, k =
@@ -253,7 +269,9 @@ enum APIReference {
         local report = run().quickstart
         print(report.input, report.output, report.dropped, report.failed, report.dead_letters)
         -- also: report.status ("completed", "cancelled", "failed"), report.collected,
-        -- report.stored (a table: backend id -> records stored), report.failed_to_store
+        -- report.stored (a table: backend id -> records stored), report.failed_to_store,
+        -- report.spooled, report.replayed (records into and out of the spool),
+        -- report.in_spool (records left in it at the end)
         ```
 
         Pipelines still pending when the main chunk returns run then. While
@@ -271,8 +289,11 @@ enum APIReference {
         `collection_started`, `collection_complete`, `collection_failed`,
         `processing_complete`, `processing_failed`, `storage_complete`,
         `storage_failed`, `dead_letter`, `retry`, `error`, `source_status_changed`,
-        `reload_succeeded`, `reload_failed`. A handler that fails is logged and stays
-        subscribed.
+        `reload_succeeded`, `reload_failed`, `reload_rolled_back`, and for the
+        spool `spooled` (`data`: `backend_id`, `count`, `depth`, `reason`),
+        `replayed` (`backend_id`, `count`, `depth`) and `spool_full` (the error: the
+        spool could not take a batch, which went to the dead-letter destination). A
+        handler that fails is logged and stays subscribed.
 
         ## Configuration: `env(name [, default])`
 

@@ -24,4 +24,23 @@ struct FilePosition: Hashable, Sendable {
             "{\"device\":\(Int64(bitPattern: device)),\"inode\":\(Int64(bitPattern: inode)),\"offset\":\(offset)}\n"
         try Data(text.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
     }
+
+    /// The position as a pipeline checkpoint (`CollectedData.checkpoint`).
+    var checkpoint: DataValue {
+        ["device": .integer(Int64(bitPattern: device)), "inode": .integer(Int64(bitPattern: inode)), "offset": .integer(offset)]
+    }
+
+    init(device: UInt64, inode: UInt64, offset: Int64) {
+        self.device = device
+        self.inode = inode
+        self.offset = offset
+    }
+
+    /// The position a checkpoint holds; nil for a value that is not one.
+    init?(checkpoint: DataValue) {
+        guard let device = checkpoint["device"]?.intValue, let inode = checkpoint["inode"]?.intValue,
+            let offset = checkpoint["offset"]?.intValue, offset >= 0
+        else { return nil }
+        self.init(device: UInt64(bitPattern: device), inode: UInt64(bitPattern: inode), offset: offset)
+    }
 }

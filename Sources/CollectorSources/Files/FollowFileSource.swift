@@ -24,7 +24,12 @@ import Foundation
 /// not waited for; a line over the limit or not UTF-8 is a `.validation`
 /// error after it has been skipped (the stream ends with it; the next
 /// `stream()` or `collect()` goes on after that line).
-public actor FollowFileSource: DataSource {
+///
+/// In a `Pipeline` the position is saved only once storage has acknowledged
+/// the lines before it (`CheckpointedSource`): each line carries its
+/// position as a checkpoint and a key (device, inode, offset), so a line
+/// read again after a crash gets the same record id and is stored once.
+public actor FollowFileSource: DataSource, CheckpointedSource {
     /// Where to start when no saved position applies.
     public enum Start: String, Sendable, Hashable {
         case beginning
@@ -74,6 +79,11 @@ public actor FollowFileSource: DataSource {
     private var openedBefore = false
     private var savedPosition: FilePosition?
     private var lastSave: ContinuousClock.Instant?
+    /// Set by a pipeline: the position is saved from `commit`, not as lines are read.
+    private var savesCommitted = false
+    /// The last position committed, and the last one written to the position file.
+    private var committed: FilePosition?
+    private var written: FilePosition?
     private let clock = ContinuousClock()
     private var chunk: [UInt8]
 
@@ -103,6 +113,16 @@ public actor FollowFileSource: DataSource {
     /// Saves the position and closes the file; a later `connect()` (of this
     /// source, or of a new one with the same `positionFile`) resumes there.
     public func disconnect() async {
+        if savesCommitted {
+            if let committed { saveCommitted(committed, force: true) }
+            if fd != nil {
+                // A reconnect reads again what was not acknowledged.
+                savedPosition = committed ?? savedPosition
+                openedBefore = false
+            }
+            closeFile()
+            return
+        }
         saveIfChanged(force: true)
         if let identity, fd != nil {
             // Kept in memory too, for a reconnect of this source without a position file.
@@ -110,6 +130,29 @@ public actor FollowFileSource: DataSource {
             openedBefore = false
         }
         closeFile()
+    }
+
+    /// From now on the position is saved by `commit(_:force:)` only (a pipeline calls this).
+    public func useCommittedCheckpoints() {
+        savesCommitted = true
+    }
+
+    /// Saves the position of a checkpoint this source made (every
+    /// `checkpointInterval` at most, unless `force`); works connected or not,
+    /// since a pipeline's last commit comes after its sources have stopped.
+    public func commit(_ checkpoint: DataValue, force: Bool) {
+        guard let position = FilePosition(checkpoint: checkpoint) else { return }
+        committed = position
+        saveCommitted(position, force: force)
+    }
+
+    private func saveCommitted(_ position: FilePosition, force: Bool) {
+        guard let positionFile = options.positionFile, position != written else { return }
+        if !force, let lastSave, lastSave.duration(to: clock.now) < options.checkpointInterval { return }
+        if (try? position.save(to: positionFile)) != nil {
+            written = position
+            lastSave = clock.now
+        }
     }
 
     public func collect() async throws -> CollectedData {
@@ -121,8 +164,15 @@ public actor FollowFileSource: DataSource {
         pullStream { try await self.nextLine() }
     }
 
-    /// Saves the position now (it is saved on its own on disconnect and when caught up).
-    public func checkpoint() { saveIfChanged(force: true) }
+    /// Saves the position now (it is saved on its own on disconnect and when
+    /// caught up); in a pipeline, the last committed one.
+    public func checkpoint() {
+        if savesCommitted {
+            if let committed { saveCommitted(committed, force: true) }
+        } else {
+            saveIfChanged(force: true)
+        }
+    }
 
     private func nextLine() async throws -> CollectedData {
         while true {
@@ -173,8 +223,16 @@ public actor FollowFileSource: DataSource {
         var metadata: DataObject = [
             "path": .string(path), "offset": .integer(start), "end_offset": .integer(cursor.offset),
         ]
-        if let identity { metadata["inode"] = .integer(Int64(bitPattern: identity.inode)) }
-        return CollectedData(sourceID: id, format: options.format, method: .fileTail, payload: payload, metadata: metadata)
+        var key: String?
+        var checkpoint: DataValue?
+        if let identity {
+            metadata["inode"] = .integer(Int64(bitPattern: identity.inode))
+            key = "\(identity.device):\(identity.inode):\(start)"
+            checkpoint = FilePosition(device: identity.device, inode: identity.inode, offset: cursor.offset).checkpoint
+        }
+        return CollectedData(
+            sourceID: id, format: options.format, method: .fileTail, payload: payload, metadata: metadata, key: key,
+            checkpoint: checkpoint)
     }
 
     /// The open file, opening the one at `path` if none is; `nil` while there is none.
@@ -227,7 +285,7 @@ public actor FollowFileSource: DataSource {
     /// Saves the position when it changed and, unless forced, when the last save is old enough.
     /// A failed save is not fatal: the position is kept in memory and saved again later.
     private func saveIfChanged(force: Bool) {
-        guard let positionFile = options.positionFile, let identity else { return }
+        guard !savesCommitted, let positionFile = options.positionFile, let identity else { return }
         let position = FilePosition(device: identity.device, inode: identity.inode, offset: cursor.offset)
         guard position != savedPosition else { return }
         if !force, let lastSave, lastSave.duration(to: clock.now) < options.checkpointInterval { return }

@@ -7,6 +7,16 @@ import CollectorValues
 /// record already collected has been processed and written: stopping drains,
 /// it does not drop. Cancelling `run()` is the same as `stop()`.
 ///
+/// With a `spool`, a batch a backend could not take after its retries waits
+/// there and is replayed in order when the backend is back (see
+/// `StorageManager`); records an earlier run left there go first. The drain
+/// includes that replay. `PipelineConfiguration.drainTimeout` bounds the
+/// drain: past it, what is still being written goes to the spool, and what
+/// is left in the spool stays there for the next run.
+///
+/// `CheckpointedSource`s (a followed file) save their position only once
+/// storage has acknowledged the records before it.
+///
 /// ```
 /// CollectionManager ─▶ BoundedQueue<CollectedData> ─▶ decode + ProcessingManager
 ///     ─▶ BoundedQueue<Record> ─▶ StorageManager (batches, fan-out)
@@ -24,6 +34,10 @@ public actor Pipeline {
     private let errorHandler: any ErrorHandler
     private let collectedQueue: BoundedQueue<CollectedData>
     private let recordQueue: BoundedQueue<Record>
+    private let clock: AnyClock
+    private let checkpoints = CheckpointTracker()
+    /// Started when the drain begins (see `startDrainClock`).
+    private var drainClock: Task<Void, Never>?
     /// `pending` until `run()`, `running` during it, then how it ended.
     public private(set) var status = TaskStatus.pending
     /// The sources given to `init`, registered when `run()` starts.
@@ -37,6 +51,8 @@ public actor Pipeline {
     ///   - clock: for retry delays, intervals, the batch-age timer and the processors' timers.
     ///   - router: which backends get a record (see `StorageManager.Router`); `nil` for all.
     ///   - metrics: where the pipeline's series go (labelled with `name`); `nil` for none, at no cost.
+    ///   - spool: where batches wait that a backend could not take (queues `NAME/BACKEND`);
+    ///     `nil` to dead-letter them. Pipelines may share one; the pipeline does not close it.
     /// - Throws: a `.configuration` `ErrorInfo` for a duplicate source id; a `MetricsError`
     ///   if `metrics` holds one of the engine's names in another shape.
     public init(
@@ -51,7 +67,8 @@ public actor Pipeline {
         emitter: (any EventEmitter)? = nil,
         clock: some Clock<Duration> = ContinuousClock(),
         router: StorageManager.Router? = nil,
-        metrics: MetricsRegistry? = nil
+        metrics: MetricsRegistry? = nil,
+        spool: (any Spool)? = nil
     ) throws {
         let emitter = emitter.map { PipelineEventEmitter(base: $0, pipeline: name) as any EventEmitter }
         let handler = errorHandler ?? DefaultErrorHandler(emitter: emitter)
@@ -60,6 +77,7 @@ public actor Pipeline {
         self.backends = backends
         self.emitter = emitter
         self.errorHandler = handler
+        self.clock = AnyClock(clock)
         collectedQueue = BoundedQueue(capacity: configuration.itemQueueCapacity)
         recordQueue = BoundedQueue(capacity: configuration.queueCapacity)
         let series = try metrics.map { try PipelineMetrics(registry: $0, pipeline: name) }
@@ -78,7 +96,7 @@ public actor Pipeline {
                 batchSize: configuration.batchSize, maxBatchAge: configuration.maxBatchAge,
                 retryPolicy: configuration.retryPolicy),
             errorHandler: handler, deadLetters: deadLetters, emitter: emitter, clock: clock, router: router,
-            metrics: series)
+            metrics: series, spool: spool, spoolNamespace: name)
         var seen = Set<String>()
         for source in sources {
             guard seen.insert(source.id).inserted else {
@@ -109,10 +127,17 @@ public actor Pipeline {
         emitter?.emit(.pipelineStarted, source: name)
         // The stages run in a task of their own, so that cancelling `run()` drains instead of dropping.
         let stages = Task { await self.runStages() }
-        let error = await withTaskCancellationHandler { await stages.value } onCancel: {
+        var error = await withTaskCancellationHandler { await stages.value } onCancel: {
             Task { await self.stop() }
         }
         let cancelled = await collection.statuses.values.contains(.disconnected)
+        let unstored = await storage.statistics.unstoredAtDeadline
+        if error == nil, unstored > 0, let timeout = configuration.drainTimeout {
+            error = ErrorInfo(
+                .timeout, layer: .storage, operation: "drain",
+                message: "the drain deadline (\(timeout)) passed with \(unstored) records neither stored nor spooled",
+                details: ["count": .integer(Int64(unstored))])
+        }
         status = error != nil ? .failed : (cancelled ? .cancelled : .completed)
         let report = await report(error: error)
         emitter?.emit(
@@ -126,8 +151,10 @@ public actor Pipeline {
         return report
     }
 
-    /// Stops collecting; what was collected is still processed and stored.
+    /// Stops collecting; what was collected is still processed and stored
+    /// (within `drainTimeout` from now).
     public func stop() async {
+        startDrainClock()
         await collection.stop()
     }
 
@@ -147,17 +174,72 @@ public actor Pipeline {
                 return info
             }
         }
+        do {
+            try await storage.openSpool()
+        } catch {
+            await collection.stop()
+            let info = ErrorInfo(from: error, type: .storage, layer: .storage, operation: "spool")
+            _ = await errorHandler.handle(info)
+            for backend in connected { await backend.disconnect() }
+            return info
+        }
         await storage.setConnected(true)
         await storage.startFlushTimer()
+        let checkpointed = await collection.checkpointedSources()
+        for source in checkpointed.values { await source.useCommittedCheckpoints() }
+        let committer = await startCommitting(checkpointed)
         await withTaskGroup(of: Void.self) { group in
-            group.addTask { await self.collectStage() }
-            group.addTask { await self.processStage() }
+            group.addTask {
+                await self.collectStage()
+                await self.startDrainClock()
+            }
+            group.addTask { await self.processStage(checkpointed: Set(checkpointed.keys)) }
             group.addTask { await self.storeStage() }
         }
+        await storage.drainSpool()
+        await committer?.finish()
+        drainClock?.cancel()
         await storage.stopFlushTimer()
         await storage.setConnected(false)
-        for backend in connected { await backend.disconnect() }
+        if await storage.drainCutShort {
+            // A backend stuck in a call it cannot leave (a server that does not
+            // answer) would hold its disconnect too: wait a moment, not forever
+            // (the process ending releases what it holds).
+            for backend in connected { await Self.waitBriefly { await backend.disconnect() } }
+        } else {
+            for backend in connected { await backend.disconnect() }
+        }
         return nil
+    }
+
+    /// Once collection has ended or `stop()` was called, the drain has
+    /// `drainTimeout` to finish: then the storage manager stops waiting for
+    /// writes and replays.
+    private func startDrainClock() {
+        guard drainClock == nil, let timeout = configuration.drainTimeout else { return }
+        drainClock = Task { [clock, storage] in
+            do { try await clock.sleep(for: timeout) } catch { return }
+            await storage.cutShort()
+        }
+    }
+
+    /// Runs `operation`, waiting for it a quarter of a second of real time at most.
+    private static func waitBriefly(_ operation: @escaping @Sendable () async -> Void) async {
+        let patience = DrainDeadline()
+        let timer = Task {
+            try? await Task.sleep(for: .milliseconds(250))
+            patience.expire()
+        }
+        _ = await patience.race(operation)
+        timer.cancel()
+    }
+
+    /// Commits the checkpoints of `sources` as storage acknowledges their items, until `finish()`.
+    private func startCommitting(_ sources: [String: any CheckpointedSource]) async -> CheckpointCommitter? {
+        guard !sources.isEmpty else { return nil }
+        let committer = CheckpointCommitter(sources: sources, tracker: checkpoints, storage: storage)
+        await storage.observeAcknowledgements { committer.acknowledged() }
+        return committer
     }
 
     private nonisolated func collectStage() async {
@@ -165,14 +247,14 @@ public actor Pipeline {
         collectedQueue.finish()
     }
 
-    private nonisolated func processStage() async {
+    private nonisolated func processStage(checkpointed: Set<String>) async {
         // Two halves in two tasks (see `ProcessingManager.StagedBatch`): the
         // first processor works on the next batch while the rest finish this
         // one. A queue of one batch between them keeps them in step.
         let staged = BoundedQueue<ProcessingManager.StagedBatch>(capacity: 1)
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
-                await self.beginBatches(into: staged)
+                await self.beginBatches(into: staged, checkpointed: checkpointed)
                 staged.finish()
             }
             group.addTask {
@@ -185,8 +267,11 @@ public actor Pipeline {
         recordQueue.finish()
     }
 
-    /// The first half: takes collected items and begins their batches.
-    private nonisolated func beginBatches(into staged: BoundedQueue<ProcessingManager.StagedBatch>) async {
+    /// The first half: takes collected items and begins their batches; notes
+    /// the checkpoints of the items of `checkpointed` sources as it numbers them.
+    private nonisolated func beginBatches(
+        into staged: BoundedQueue<ProcessingManager.StagedBatch>, checkpointed: Set<String>
+    ) async {
         var decoder = RecordDecoder()
         let batchSize = configuration.batchSize
         // `batchSize` counts records; an item may hold one (a WebSocket
@@ -223,6 +308,13 @@ public actor Pipeline {
             var records: [Record] = []
             var count = 0
             for item in items {
+                defer {
+                    if let checkpoint = item.checkpoint, checkpointed.contains(item.sourceID) {
+                        checkpoints.add(
+                            source: item.sourceID, lastSequence: decoder.lastSequence(of: item.sourceID),
+                            checkpoint: checkpoint)
+                    }
+                }
                 if let itemDocuments = decoder.documents(item) {
                     await begin(records) { await processing.begin(batch: $0) }
                     records = []
@@ -280,6 +372,8 @@ public actor Pipeline {
             storage: await storage.statistics,
             acknowledged: await storage.acknowledged,
             sources: await collection.statuses,
+            spooled: await storage.spoolDepths,
+            cutShort: await storage.drainCutShort,
             error: error)
     }
 }

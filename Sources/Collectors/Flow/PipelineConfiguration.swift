@@ -13,10 +13,18 @@ public struct PipelineConfiguration: Sendable, Hashable {
     public var maxConcurrentCollections: Int
     /// For sources (connect, collect, stream) and backends (store).
     public var retryPolicy: RetryPolicy
+    /// How long the drain may take once collection has ended (the sources
+    /// ended or `stop()` was called): processing what was collected, writing
+    /// it, replaying the spool. Past it, writes in progress are not waited
+    /// for and go to the spool, and the spool keeps what is left for the next
+    /// run. `nil`: no limit (with a spool and a backend that stays down, the
+    /// run then waits for the backend).
+    public var drainTimeout: Duration?
 
     public init(
         queueCapacity: Int = 1024, batchSize: Int = 100, maxBatchAge: Duration = .seconds(1),
-        maxConcurrentCollections: Int = 4, retryPolicy: RetryPolicy = .default, itemQueueCapacity: Int? = nil
+        maxConcurrentCollections: Int = 4, retryPolicy: RetryPolicy = .default, itemQueueCapacity: Int? = nil,
+        drainTimeout: Duration? = nil
     ) {
         self.queueCapacity = max(1, queueCapacity)
         self.itemQueueCapacity = max(1, itemQueueCapacity ?? min(self.queueCapacity, 64))
@@ -24,5 +32,6 @@ public struct PipelineConfiguration: Sendable, Hashable {
         self.maxBatchAge = maxBatchAge
         self.maxConcurrentCollections = max(1, maxConcurrentCollections)
         self.retryPolicy = retryPolicy
+        self.drainTimeout = drainTimeout
     }
 }

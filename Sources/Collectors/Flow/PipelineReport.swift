@@ -8,6 +8,10 @@ public struct PipelineReport: Sendable {
     public var acknowledged: [String: UInt64]
     /// Each source's status at the end.
     public var sources: [String: CollectionStatus]
+    /// Records left in the spool at the end, per backend id (none: empty); the next run replays them.
+    public var spooled: [String: Int] = [:]
+    /// Whether the drain deadline passed (`PipelineConfiguration.drainTimeout`).
+    public var cutShort = false
     /// Why the run failed (`status == .failed`), e.g. a backend that would not connect.
     public var error: ErrorInfo?
 }

@@ -16,6 +16,9 @@ public struct RecordDecoder: Sendable {
     }
 
     private var sequences: [String: UInt64] = [:]
+    /// Ids of records from items without a key: a random base and a counter.
+    private let idBase = RecordID.base()
+    private var idCount: UInt64 = 0
 
     public init() {}
 
@@ -26,14 +29,16 @@ public struct RecordDecoder: Sendable {
     public mutating func decode(_ item: CollectedData) -> (records: [Record], failures: [Failure]) {
         var records: [Record] = []
         var failures: [Failure] = []
+        var ids = ItemIDs(item)
         func emit(_ result: Result<DataValue, ErrorInfo>, raw: ArraySlice<UInt8>) {
             let sequence = next(item.sourceID)
+            let id = ids.next(raw, decoder: &self)
             switch result {
             case .success(let value):
-                records.append(Record(value, sourceID: item.sourceID, sequence: sequence, collectedAt: item.timestamp))
+                records.append(Record(value, sourceID: item.sourceID, sequence: sequence, collectedAt: item.timestamp, id: id))
             case .failure(var error):
                 error.details["source_id"] = .string(item.sourceID)
-                let record = Record(Self.text(raw), sourceID: item.sourceID, sequence: sequence, collectedAt: item.timestamp)
+                let record = Record(Self.text(raw), sourceID: item.sourceID, sequence: sequence, collectedAt: item.timestamp, id: id)
                 failures.append(Failure(record: record, error: error))
             }
         }
@@ -51,14 +56,22 @@ public struct RecordDecoder: Sendable {
     /// The JSON documents of a `.json` or `.jsonLines` item, numbered in
     /// order and left undecoded (blank lines skipped); nil for other formats.
     public mutating func documents(_ item: CollectedData) -> [JSONDocument]? {
+        var ids = ItemIDs(item)
         switch item.format {
         case .json:
-            return [JSONDocument(item.payload[...], sourceID: item.sourceID, sequence: next(item.sourceID), collectedAt: item.timestamp)]
+            let bytes = item.payload[...]
+            return [
+                JSONDocument(
+                    bytes, sourceID: item.sourceID, sequence: next(item.sourceID), collectedAt: item.timestamp,
+                    id: ids.next(bytes, decoder: &self))
+            ]
         case .jsonLines:
             var documents: [JSONDocument] = []
             forEachLine(of: item.payload) { line in
                 documents.append(
-                    JSONDocument(line, sourceID: item.sourceID, sequence: next(item.sourceID), collectedAt: item.timestamp))
+                    JSONDocument(
+                        line, sourceID: item.sourceID, sequence: next(item.sourceID), collectedAt: item.timestamp,
+                        id: ids.next(line, decoder: &self)))
             }
             return documents
         default:
@@ -87,6 +100,26 @@ public struct RecordDecoder: Sendable {
         // Records start with a non-blank byte: the common case answers at once.
         for byte in line where byte != 0x20 && byte != 0x09 { return false }
         return true
+    }
+
+    /// The ids of one item's records, in order: from its key and each
+    /// record's bytes when it has a key, else from the decoder's counter.
+    private struct ItemIDs {
+        let seed: (UInt64, UInt64)?
+        var index = 0
+
+        init(_ item: CollectedData) {
+            seed = item.key.map { RecordID.itemSeed(sourceID: item.sourceID, key: $0) }
+        }
+
+        mutating func next(_ bytes: ArraySlice<UInt8>, decoder: inout RecordDecoder) -> RecordID {
+            defer { index += 1 }
+            guard let seed else {
+                decoder.idCount += 1
+                return decoder.idBase.offset(by: decoder.idCount)
+            }
+            return bytes.withUnsafeBytes { RecordID(item: seed, index: index, bytes: $0) }
+        }
     }
 
     private mutating func next(_ sourceID: String) -> UInt64 {

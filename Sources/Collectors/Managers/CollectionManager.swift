@@ -73,6 +73,15 @@ public actor CollectionManager {
     }
 
     public var sourceIDs: [String] { registrations.map(\.source.id) }
+
+    /// The registered sources that resume where storage acknowledged, by id.
+    func checkpointedSources() -> [String: any CheckpointedSource] {
+        var sources: [String: any CheckpointedSource] = [:]
+        for registration in registrations {
+            if let source = registration.source as? any CheckpointedSource { sources[source.id] = source }
+        }
+        return sources
+    }
     public func status(of sourceID: String) -> CollectionStatus? { statusByID[sourceID] }
     public var statuses: [String: CollectionStatus] { statusByID }
     public var statistics: Statistics { stats }

@@ -153,7 +153,7 @@ public actor ProcessingManager {
             for (document, result) in zip(documents, results) {
                 if result.success {
                     if result.recordCount == 0 { staged.dropped += 1 }
-                    result.appendRecords(to: &staged.records)
+                    result.appendRecords(to: &staged.records, from: document.id)
                 } else {
                     let error = result.error ?? Self.missingError(first)
                     let decoding = error.operation == "decode"
@@ -164,7 +164,9 @@ public actor ProcessingManager {
             }
         } else {
             for document in documents {
-                let record = Record(.null, sourceID: document.sourceID, sequence: document.sequence, collectedAt: document.collectedAt)
+                let record = Record(
+                    .null, sourceID: document.sourceID, sequence: document.sequence, collectedAt: document.collectedAt,
+                    id: document.id)
                 switch RecordDecoder.json(document.bytes) {
                 case .success(let value):
                     staged.records.append(record.with(value: value))
@@ -334,7 +336,7 @@ public actor ProcessingManager {
             for (record, result) in zip(current, results) {
                 if result.success {
                     if result.recordCount == 0 { dropped += 1 }
-                    result.appendRecords(to: &next)
+                    result.appendRecords(to: &next, from: record.id)
                 } else {
                     await fail(record, result.error ?? Self.missingError(processor), processor: processor.name)
                     failed += 1

@@ -7,12 +7,22 @@ import CollectorValues
 /// - Batching: a batch is written when `batchSize` records are waiting, or
 ///   when the oldest waiting record is `maxBatchAge` old (the flush timer,
 ///   started with `startFlushTimer()`), or on `flush()`.
-/// - Acknowledgement: a record counts as stored by a backend only when that
-///   backend's `store(batch:)` returned; `acknowledged` holds, per source,
-///   the highest sequence of a batch that every backend it was routed to stored.
+/// - Acknowledgement: a record counts as stored by a backend when that
+///   backend's `store(records:)` returned, or when the spool took it for
+///   that backend; `acknowledged` holds, per source, the highest sequence of
+///   a batch that every backend it was routed to stored or spooled.
 /// - Failures: a backend that fails does not stop the others; its error goes
-///   to the error handler (retryable ones are retried per the retry policy),
-///   is emitted as `.storageFailed`, and its records go to the dead-letter sink.
+///   to the error handler (retryable ones are retried per the retry policy)
+///   and is emitted as `.storageFailed`. Then, with a `spool`, the batch goes
+///   there (unless the error is about the records themselves, `.validation`),
+///   and from then on every batch of that backend goes there too, behind it,
+///   until a replay has emptied the backend's queue; otherwise (and when the
+///   spool cannot take it) its records go to the dead-letter sink.
+/// - Replay: while a backend has records in the spool, a task tries the
+///   oldest of them with backoff (per the retry policy's delays), outside the
+///   write order, so a backend still down holds nothing up. Once one goes in,
+///   the rest are replayed in the write order, new batches waiting behind
+///   them, and the backend's batches go to it directly again.
 ///
 /// Writes are serialized in submission order (one batch at a time), so each
 /// backend sees records in order; `submit` returns when its full batches are
@@ -37,11 +47,17 @@ public actor StorageManager {
         public var batches = 0
         /// Records stored, per backend id.
         public var stored: [String: Int] = [:]
-        /// Records a backend failed to store (after retries), per backend id.
+        /// Records a backend failed to store (after retries) that the spool did not take, per backend id.
         public var failed: [String: Int] = [:]
         public var retries = 0
         /// Records the router sent to no backend.
         public var unrouted = 0
+        /// Records written to the spool, per backend id.
+        public var spooled: [String: Int] = [:]
+        /// Records replayed from the spool into their backend, per backend id.
+        public var replayed: [String: Int] = [:]
+        /// Records whose write the drain deadline cut short and that no spool took.
+        public var unstoredAtDeadline = 0
     }
 
     /// Picks the backends (by id) for a record; `nil` means all of them, an empty set none.
@@ -56,6 +72,10 @@ public actor StorageManager {
     private let clock: AnyClock
     private let metrics: PipelineMetrics?
     private let series: [String: BackendSeries]
+    private let spool: (any Spool)?
+    private let spoolNamespace: String
+    private let spoolSeries: [String: SpoolSeries]
+    private let deadline = DrainDeadline()
     private var connected = false
     /// Backends whose last write failed (after retries).
     private var failing: Set<String> = []
@@ -65,10 +85,20 @@ public actor StorageManager {
     private var timer: Task<Void, Never>?
     private var stats = Statistics()
     private var acknowledgedBySource: [String: UInt64] = [:]
+    private var acknowledgementObserver: (@Sendable () -> Void)?
     private var lastDecision: [String: ErrorDecision] = [:]
+    /// Backends that have records in the spool: their batches go there too, behind them.
+    private var spooling: Set<String> = []
+    /// Records in the spool per backend, as counted here (read from the spool when it is opened).
+    private var depth: [String: Int] = [:]
+    private var replayers: [String: Task<Void, Never>] = [:]
     /// Set when the error handler decided `.stop`; the pipeline stops collecting.
     public private(set) var stopRequested = false
 
+    /// - Parameters:
+    ///   - spool: where a batch goes that a backend could not take; `nil` for the dead-letter sink.
+    ///   - spoolNamespace: the start of this manager's queue names in the spool
+    ///     (`NAMESPACE/BACKEND`), so that pipelines can share one; a `Pipeline` gives its name.
     public init(
         backends: [any StorageBackend],
         configuration: Configuration = Configuration(),
@@ -77,7 +107,9 @@ public actor StorageManager {
         emitter: (any EventEmitter)? = nil,
         clock: some Clock<Duration> = ContinuousClock(),
         router: Router? = nil,
-        metrics: PipelineMetrics? = nil
+        metrics: PipelineMetrics? = nil,
+        spool: (any Spool)? = nil,
+        spoolNamespace: String = ""
     ) {
         self.backends = backends
         self.router = router
@@ -87,26 +119,41 @@ public actor StorageManager {
         self.emitter = emitter
         self.clock = AnyClock(clock)
         self.metrics = metrics
+        self.spool = spool
+        self.spoolNamespace = spoolNamespace
         var series: [String: BackendSeries] = [:]
+        var spoolSeries: [String: SpoolSeries] = [:]
         if let metrics {
-            for backend in backends { series[backend.id] = metrics.backend(backend.id) }
+            for backend in backends {
+                series[backend.id] = metrics.backend(backend.id)
+                if spool != nil { spoolSeries[backend.id] = metrics.spool(backend.id) }
+            }
         }
         self.series = series
+        self.spoolSeries = spoolSeries
     }
 
     public var backendIDs: [String] { backends.map(\.id) }
     public var statistics: Statistics { stats }
-    /// Per source, the highest sequence of a batch stored by every backend it was routed to.
+    /// Per source, the highest sequence of a batch stored (or spooled) by every backend it was routed to.
     public var acknowledged: [String: UInt64] { acknowledgedBySource }
     /// Records waiting for their batch.
     public var pendingCount: Int { pending.count }
     /// Backends whose last write failed (after retries); a later success clears it.
     public var failingBackendIDs: Set<String> { failing }
+    /// Records in the spool per backend id (backends with none left out).
+    public var spoolDepths: [String: Int] { depth.filter { $0.value > 0 } }
+    /// Whether the drain deadline has passed (`cutShort()`).
+    public var drainCutShort: Bool { deadline.isExpired }
 
     /// Ready when the backends are connected and none is failing; otherwise why not.
     public var readiness: Readiness {
         guard connected else { return .notReady("backends are not connected") }
-        return Readiness(reasons: backends.map(\.id).filter(failing.contains).map { "backend '\($0)': its last write failed" })
+        return Readiness(
+            reasons: backends.map(\.id).filter(failing.contains).map { id in
+                let held = depth[id] ?? 0
+                return "backend '\(id)': its last write failed" + (held > 0 ? " (\(held) records in the spool)" : "")
+            })
     }
 
     /// Tells the manager whether its backends are connected, for `readiness` and
@@ -114,6 +161,11 @@ public actor StorageManager {
     public func setConnected(_ connected: Bool) {
         self.connected = connected
         for backend in backends { updateUp(backend.id) }
+    }
+
+    /// Calls `observer` (synchronously, so it must be quick) whenever `acknowledged` moves on.
+    public func observeAcknowledgements(_ observer: @escaping @Sendable () -> Void) {
+        acknowledgementObserver = observer
     }
 
     /// Adds records; writes every full batch and returns when those are written.
@@ -171,6 +223,68 @@ public actor StorageManager {
         await flush()
     }
 
+    // MARK: - The spool
+
+    /// Looks in the spool for records an earlier run left for these backends:
+    /// their backends' batches go behind them, and their replay starts. Call it
+    /// once the backends are connected, before the first write.
+    /// - Throws: the spool's error when it cannot be read (a damaged file).
+    public func openSpool() async throws {
+        guard let spool else { return }
+        let held = try await spool.depths()
+        let ours = Set(backends.map { queue(for: $0.id) })
+        for backend in backends {
+            let count = held[queue(for: backend.id)] ?? 0
+            setDepth(backend.id, count)
+            if count > 0 {
+                spooling.insert(backend.id)
+                startReplayer(backend.id)
+            }
+        }
+        // Records of a backend this pipeline no longer has stay where they are: say so.
+        let prefix = spoolNamespace.isEmpty ? "" : spoolNamespace + "/"
+        for (name, count) in held.sorted(by: { $0.key < $1.key }) where name.hasPrefix(prefix) && !ours.contains(name) {
+            _ = await errorHandler.handle(
+                ErrorInfo(
+                    .configuration, layer: .storage, operation: "spool",
+                    message: "the spool holds \(count) records for '\(name)', which is not a backend of this pipeline: they stay there",
+                    details: ["queue": .string(name), "count": .integer(Int64(count))]))
+        }
+    }
+
+    /// Waits until every backend's records are out of the spool, or the drain
+    /// deadline has passed (`cutShort()`); what is left stays for the next run.
+    public func drainSpool() async {
+        while let (id, replayer) = replayers.first {
+            await replayer.value
+            if replayers[id] == replayer { replayers[id] = nil }
+        }
+    }
+
+    /// The drain deadline has passed: writes and replays in progress are no
+    /// longer waited for, and every batch from now on (those cut short
+    /// included) goes to the spool (or, without one, to the dead-letter sink).
+    public func cutShort() {
+        deadline.expire()
+    }
+
+    private func queue(for backendID: String) -> String {
+        spoolNamespace.isEmpty ? backendID : "\(spoolNamespace)/\(backendID)"
+    }
+
+    private func setDepth(_ id: String, _ value: Int) {
+        depth[id] = max(0, value)
+        spoolSeries[id]?.depth.set(Double(max(0, value)))
+    }
+
+    /// Whether a batch that failed with `error` may wait in the spool: not
+    /// when the records themselves are wrong, which no later try would change.
+    private static func spoolable(_ error: ErrorInfo) -> Bool {
+        error.type != .validation
+    }
+
+    // MARK: - Writing
+
     /// Chains a write after the previous one, so batches reach backends in order.
     private func enqueueWrite(_ batch: [Record]) -> Task<Void, Never> {
         let previous = writeChain
@@ -182,69 +296,294 @@ public actor StorageManager {
         return task
     }
 
+    /// Runs `body` in the write order: after every write enqueued so far, before any enqueued later.
+    private func inWriteOrder<T: Sendable>(_ body: @escaping @Sendable () async -> T) async -> T {
+        let previous = writeChain
+        let task = Task {
+            await previous?.value
+            return await body()
+        }
+        writeChain = Task { _ = await task.value }
+        return await task.value
+    }
+
+    /// How one backend's share of a batch ended.
+    private enum Outcome: Sendable {
+        case stored
+        /// In the spool, because of `reason`; `failure` is the backend's, if it failed.
+        case spooled(reason: String, failure: ErrorInfo?)
+        case failed(ErrorInfo)
+    }
+
+    /// Why a batch goes to the spool without being tried.
+    private enum Bypass {
+        case behindOthers
+        case cutShort
+    }
+
     private func write(_ batch: [Record]) async {
         stats.batches += 1
         let policy = configuration.retryPolicy
         let clock = self.clock
+        let deadline = self.deadline
         let parts = route(batch)
-        let outcomes = await withTaskGroup(of: (String, ErrorInfo?).self) { group in
-            for (backend, records) in parts where !records.isEmpty {
+        let direct = parts.map { !spooling.contains($0.backend.id) }
+        let outcomes = await withTaskGroup(of: (String, Outcome).self) { group in
+            for ((backend, records), direct) in zip(parts, direct) where !records.isEmpty {
                 let id = backend.id
+                guard direct, !deadline.isExpired else {
+                    let bypass = direct ? Bypass.cutShort : .behindOthers
+                    group.addTask { (id, await self.toSpool(records, backendID: id, bypass: bypass)) }
+                    continue
+                }
                 let measured = series[id]
                 group.addTask {
                     let started: ContinuousClock.Instant? = measured == nil ? nil : .now
-                    defer { if let started { measured?.duration.observe(.now - started) } }
-                    do {
-                        _ = try await withRetry(
-                            policy, clock: clock, layer: .storage, name: "store",
-                            shouldRetry: { await self.consult($0, backendID: id, count: records.count) },
-                            onRetry: { await self.retrying($0, backendID: id) }
-                        ) { try await backend.store(records: records) }
-                        return (id, nil)
-                    } catch {
-                        return (
-                            id,
-                            ErrorInfo(
+                    let result = await deadline.race { () async -> ErrorInfo? in
+                        do {
+                            _ = try await withRetry(
+                                policy, clock: clock, layer: .storage, name: "store",
+                                shouldRetry: { await self.consult($0, backendID: id, count: records.count) },
+                                onRetry: { await self.retrying($0, backendID: id) }
+                            ) { try await backend.store(records: records) }
+                            return nil
+                        } catch {
+                            return ErrorInfo(
                                 from: error, type: .storage, layer: .storage, operation: "store",
                                 details: ["backend_id": .string(id), "count": .integer(Int64(records.count))])
-                        )
+                        }
+                    }
+                    if let started { measured?.duration.observe(.now - started) }
+                    switch result {
+                    case .some(nil): return (id, .stored)
+                    case .some(.some(let error)):
+                        guard Self.spoolable(error) else { return (id, .failed(error)) }
+                        return (id, await self.toSpool(records, backendID: id, failure: error))
+                    case .none:
+                        return (id, await self.toSpool(records, backendID: id, bypass: .cutShort))
                     }
                 }
             }
-            var outcomes: [(String, ErrorInfo?)] = []
+            var outcomes: [(String, Outcome)] = []
             for await outcome in group { outcomes.append(outcome) }
             return outcomes
         }
         var allStored = true
-        for (id, error) in outcomes {
+        for (id, outcome) in outcomes {
             let records = parts.first { $0.backend.id == id }?.records ?? []
-            if let error {
-                allStored = false
-                stats.failed[id, default: 0] += records.count
-                series[id]?.failed.increment(by: records.count)
-                failing.insert(id)
-                emitter?.emit(.storageFailed, source: id, data: error.object)
-                if lastDecision[id] == .stop { stopRequested = true }
-                if let deadLetters {
-                    metrics?.storageDeadLetters.increment(by: records.count)
-                    for record in records { await deadLetters.deadLetter(DeadLetter(record: record, error: error)) }
-                }
-            } else {
+            switch outcome {
+            case .stored:
                 stats.stored[id, default: 0] += records.count
                 series[id]?.stored.increment(by: records.count)
                 failing.remove(id)
                 emitter?.emit(
                     .storageComplete, source: id,
                     data: ["backend_id": .string(id), "count": .integer(Int64(records.count))])
+            case .spooled(let reason, let failure):
+                if let failure { backendFailed(id, error: failure) }
+                stats.spooled[id, default: 0] += records.count
+                spoolSeries[id]?.spooled.increment(by: records.count)
+                setDepth(id, (depth[id] ?? 0) + records.count)
+                emitter?.emit(
+                    .spooled, source: id,
+                    data: [
+                        "backend_id": .string(id), "count": .integer(Int64(records.count)),
+                        "depth": .integer(Int64(depth[id] ?? 0)),
+                        "reason": .string(reason),
+                    ])
+                if !spooling.contains(id) {
+                    spooling.insert(id)
+                    startReplayer(id)
+                }
+            case .failed(let error):
+                allStored = false
+                backendFailed(id, error: error)
+                stats.failed[id, default: 0] += records.count
+                series[id]?.failed.increment(by: records.count)
+                if deadline.isExpired { stats.unstoredAtDeadline += records.count }
+                await deadLetter(records, error: error)
             }
         }
         for (id, _) in outcomes { updateUp(id) }
         if allStored {
+            var moved = false
             for record in batch where record.sequence > acknowledgedBySource[record.sourceID] ?? 0 {
                 acknowledgedBySource[record.sourceID] = record.sequence
+                moved = true
             }
+            if moved { acknowledgementObserver?() }
         }
     }
+
+    private func backendFailed(_ id: String, error: ErrorInfo) {
+        failing.insert(id)
+        emitter?.emit(.storageFailed, source: id, data: error.object)
+        if lastDecision[id] == .stop { stopRequested = true }
+    }
+
+    private func deadLetter(_ records: [Record], error: ErrorInfo) async {
+        guard let deadLetters else { return }
+        metrics?.storageDeadLetters.increment(by: records.count)
+        for record in records { await deadLetters.deadLetter(DeadLetter(record: record, error: error)) }
+    }
+
+    /// Appends a batch the backend failed to the spool; without one, or when
+    /// it cannot take them, the records fail with why.
+    private func toSpool(_ records: [Record], backendID id: String, failure: ErrorInfo) async -> Outcome {
+        await toSpool(records, backendID: id, reason: failure.message, failure: failure)
+    }
+
+    /// Appends a batch that was not tried to the spool.
+    private func toSpool(_ records: [Record], backendID id: String, bypass: Bypass) async -> Outcome {
+        switch bypass {
+        case .behindOthers:
+            return await toSpool(records, backendID: id, reason: "older records of this backend are in the spool", failure: nil)
+        case .cutShort:
+            let error = Self.cutShortError(backendID: id, count: records.count)
+            return await toSpool(records, backendID: id, reason: error.message, failure: spool == nil ? error : nil)
+        }
+    }
+
+    private func toSpool(_ records: [Record], backendID id: String, reason: String, failure: ErrorInfo?) async -> Outcome {
+        guard let spool else {
+            return .failed(failure ?? Self.cutShortError(backendID: id, count: records.count))
+        }
+        do {
+            try await spool.append(records, to: queue(for: id))
+            return .spooled(reason: reason, failure: failure)
+        } catch {
+            var info = ErrorInfo(
+                from: error, type: .storage, layer: .storage, operation: "spool",
+                details: ["backend_id": .string(id), "count": .integer(Int64(records.count))])
+            info.message += " (\(reason))"
+            spoolSeries[id]?.rejected.increment(by: records.count)
+            emitter?.emit(.spoolFull, source: id, data: info.object)
+            _ = await errorHandler.handle(info)
+            return .failed(info)
+        }
+    }
+
+    private static func cutShortError(backendID: String, count: Int) -> ErrorInfo {
+        ErrorInfo(
+            .timeout, layer: .storage, operation: "store",
+            message: "the drain deadline passed before backend '\(backendID)' stored \(count) records",
+            details: ["backend_id": .string(backendID), "count": .integer(Int64(count))], isRetryable: true)
+    }
+
+    // MARK: - Replaying
+
+    /// How one replay step ended.
+    private enum ReplayStep: Sendable {
+        /// Records went in (or, refused for good, to the dead-letter sink): there may be more.
+        case progressed
+        /// The backend's queue is empty.
+        case empty
+        case failed
+    }
+
+    private func startReplayer(_ id: String) {
+        guard replayers[id] == nil, let backend = backends.first(where: { $0.id == id }) else { return }
+        replayers[id] = Task { await self.replay(backend) }
+    }
+
+    /// Tries the oldest spooled records with backoff, outside the write order
+    /// (new batches keep going to the spool meanwhile); once they go in,
+    /// replays the rest in the write order, new batches waiting, and ends
+    /// when the queue is empty there (so no batch can slip in between).
+    private func replay(_ backend: any StorageBackend) async {
+        let id = backend.id
+        var failures = 0
+        while !deadline.isExpired {
+            let probe = await replayStep(backend)
+            if case .failed = probe {
+                failures += 1
+                let delay = configuration.retryPolicy.delay(forRetry: min(failures, 30))
+                await deadline.sleep(for: delay, clock: clock)
+                continue
+            }
+            failures = 0
+            let finished = await inWriteOrder { () async -> Bool in
+                while true {
+                    switch await self.replayStep(backend) {
+                    case .progressed: continue
+                    case .failed: return false
+                    case .empty:
+                        await self.stopSpooling(id)
+                        return true
+                    }
+                }
+            }
+            if finished { break }
+        }
+        replayers[id] = nil
+    }
+
+    private func stopSpooling(_ id: String) {
+        spooling.remove(id)
+        setDepth(id, 0)
+    }
+
+    /// Stores the oldest spooled records of a backend (one batch) and removes them from the spool.
+    private func replayStep(_ backend: any StorageBackend) async -> ReplayStep {
+        guard let spool, !deadline.isExpired else { return .failed }
+        let id = backend.id
+        let queue = queue(for: id)
+        let batch: SpooledBatch
+        do {
+            batch = try await spool.oldest(in: queue, limit: configuration.batchSize)
+        } catch {
+            _ = await errorHandler.handle(ErrorInfo(from: error, layer: .storage, operation: "spool"))
+            return .failed
+        }
+        if batch.isEmpty { return .empty }
+        let records = batch.records
+        let outcome = await deadline.race { () async -> ErrorInfo? in
+            do {
+                _ = try await backend.store(records: records)
+                return nil
+            } catch {
+                return ErrorInfo(
+                    from: error, type: .storage, layer: .storage, operation: "replay",
+                    details: ["backend_id": .string(id), "count": .integer(Int64(records.count))])
+            }
+        }
+        guard let outcome else { return .failed }
+        if let error = outcome {
+            _ = await errorHandler.handle(error)
+            guard !Self.spoolable(error) else {
+                backendFailed(id, error: error)
+                updateUp(id)
+                return .failed
+            }
+            // Refused for good: replaying them again would block the queue forever.
+            stats.failed[id, default: 0] += records.count
+            series[id]?.failed.increment(by: records.count)
+            await deadLetter(records, error: error)
+        } else {
+            stats.replayed[id, default: 0] += records.count
+            spoolSeries[id]?.replayed.increment(by: records.count)
+            failing.remove(id)
+            updateUp(id)
+        }
+        do {
+            try await spool.remove(through: batch.mark, from: queue)
+        } catch {
+            _ = await errorHandler.handle(ErrorInfo(from: error, layer: .storage, operation: "spool"))
+            return .failed
+        }
+        setDepth(id, (depth[id] ?? 0) - records.count)
+        if outcome == nil {
+            emitter?.emit(
+                .replayed, source: id,
+                data: [
+                    "backend_id": .string(id), "count": .integer(Int64(records.count)),
+                    "depth": .integer(Int64(depth[id] ?? 0)),
+                ])
+        }
+        return .progressed
+    }
+
+    // MARK: - Helpers
 
     private func updateUp(_ id: String) {
         series[id]?.up.set(connected && !failing.contains(id))

@@ -59,3 +59,17 @@ struct BackendSeries: Sendable {
         up = try engine.backendUp.labels(pipeline, backend)
     }
 }
+
+/// A backend's spool series in one pipeline (made only for a pipeline with a spool).
+struct SpoolSeries: Sendable {
+    /// Records written to the spool, replayed from it, refused by it.
+    let spooled, replayed, rejected: Counter
+    let depth: Gauge
+
+    init(_ engine: EngineMetrics, pipeline: String, backend: String) throws(MetricsError) {
+        let counters = [engine.spoolSpooled, engine.spoolReplayed, engine.spoolRejected]
+        let made = try counters.map { family throws(MetricsError) in try family.labels(pipeline, backend) }
+        (spooled, replayed, rejected) = (made[0], made[1], made[2])
+        depth = try engine.spoolDepth.labels(pipeline, backend)
+    }
+}

@@ -34,6 +34,11 @@ public final class EngineMetrics: Sendable {
     // Queues between the layers.
     let queueDepth: GaugeFamily
     let queueCapacity: GaugeFamily
+    // The spool.
+    let spoolSpooled: CounterFamily
+    let spoolReplayed: CounterFamily
+    let spoolRejected: CounterFamily
+    let spoolDepth: GaugeFamily
 
     /// `collector_processor_reloads_total{processor,result}`: reloads of a
     /// processor's script, `result` being `ok` or `failed`.
@@ -113,6 +118,20 @@ public final class EngineMetrics: Sendable {
             labels: queue)
         queueCapacity = try r.gauge(
             "collector_queue_capacity", help: "The most items a queue between layers holds.", labels: queue)
+
+        spoolSpooled = try r.counter(
+            "collector_spool_records_spooled_total",
+            help: "Records written to the spool because their backend was down (or behind others already there).",
+            labels: backend)
+        spoolReplayed = try r.counter(
+            "collector_spool_records_replayed_total", help: "Records replayed from the spool into their backend.",
+            labels: backend)
+        spoolRejected = try r.counter(
+            "collector_spool_records_rejected_total",
+            help: "Records the spool could not take (full or failing); they went to the dead-letter sink.",
+            labels: backend)
+        spoolDepth = try r.gauge(
+            "collector_spool_depth", help: "Records waiting in the spool for their backend.", labels: backend)
 
         processorReloads = try r.counter(
             "collector_processor_reloads_total", help: "Reloads of a processor's script, by result (ok, failed).",

@@ -57,6 +57,10 @@ public final class PipelineMetrics: Sendable {
         try? BackendSeries(engine, pipeline: pipeline, backend: id)
     }
 
+    func spool(_ backendID: String) -> SpoolSeries? {
+        try? SpoolSeries(engine, pipeline: pipeline, backend: backendID)
+    }
+
     /// Exposes a queue's capacity, and its depth as read at each scrape
     /// (reading it there costs the data path nothing).
     func watch<Element>(_ queue: BoundedQueue<Element>, named name: String) {

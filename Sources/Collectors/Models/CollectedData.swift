@@ -12,10 +12,19 @@ public struct CollectedData: Sendable {
     public var payload: [UInt8]
     /// Transport details: HTTP status, content type, latency, event id, offset ...
     public var metadata: DataObject
+    /// Where the item is in its source, the same in every run (a followed
+    /// file's device, inode and offset); its records then get ids that are the
+    /// same in every run too (see `RecordID`), so reading it again after a
+    /// restart stores nothing twice. `nil`: ids new in every run.
+    public var key: String?
+    /// What the source needs to resume after this item (a file position).
+    /// A pipeline hands it back to a `CheckpointedSource` once the item's
+    /// records, and those of every item before it, are acknowledged.
+    public var checkpoint: DataValue?
 
     public init(
         sourceID: String, timestamp: Date = Date(), format: DataFormat, method: CollectionMethod,
-        payload: [UInt8], metadata: DataObject = DataObject()
+        payload: [UInt8], metadata: DataObject = DataObject(), key: String? = nil, checkpoint: DataValue? = nil
     ) {
         self.sourceID = sourceID
         self.timestamp = timestamp
@@ -23,6 +32,8 @@ public struct CollectedData: Sendable {
         self.method = method
         self.payload = payload
         self.metadata = metadata
+        self.key = key
+        self.checkpoint = checkpoint
     }
 }
 

@@ -18,6 +18,12 @@ public struct EventType: RawRepresentable, Hashable, Sendable, CustomStringConve
     public static let retry = EventType("retry")
     /// A record went to the dead-letter destination.
     public static let deadLetter = EventType("dead_letter")
+    /// Records went to the spool: their backend is down, or older records of it are there.
+    public static let spooled = EventType("spooled")
+    /// Records came out of the spool into their backend.
+    public static let replayed = EventType("replayed")
+    /// The spool could not take records (full, or failing): they went to the dead-letter sink.
+    public static let spoolFull = EventType("spool_full")
     /// A new version of a processor was swapped in.
     public static let reloadSucceeded = EventType("reload_succeeded")
     /// A new version of a processor was rejected; the running one stays.

@@ -68,6 +68,25 @@ public struct ProcessingResult: Sendable {
         }
     }
 
+    /// `appendRecords(to:)` with the records' ids set from the input's
+    /// (`parent`): a single output keeps it, several get `parent.child(i)`,
+    /// so ids stay the same from run to run (see `RecordID`).
+    public func appendRecords(to array: inout [Record], from parent: RecordID) {
+        switch output {
+        case .none:
+            break
+        case .one(var record):
+            record.id = parent
+            array.append(record)
+        case .many(let records):
+            for (index, output) in records.enumerated() {
+                var record = output
+                record.id = parent.child(index)
+                array.append(record)
+            }
+        }
+    }
+
     /// One output record.
     public static func success(_ record: Record, processingTime: Duration = .zero) -> ProcessingResult {
         ProcessingResult(success: true, output: .one(record), error: nil, processingTime: processingTime)

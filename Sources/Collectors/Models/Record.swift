@@ -4,7 +4,9 @@ import Foundation
 /// What flows between layers: one record value and where it came from.
 ///
 /// `sequence` increases by one per record of a source (starting at 1), so a
-/// consumer can order records and acknowledge "everything up to N".
+/// consumer can order records and acknowledge "everything up to N". `id`
+/// makes storing the record idempotent (see `RecordID`); `sequence` is
+/// counted anew in every run, `id` need not be.
 ///
 /// A record travels either as a `DataValue` or as the compact JSON text of
 /// one (what a Lua processor's results are: written straight from the Lua
@@ -21,22 +23,29 @@ public struct Record: Sendable {
     public var sourceID: String
     public var sequence: UInt64
     public var collectedAt: Date
+    /// What makes storing the record idempotent (see `RecordID`).
+    public var id: RecordID
 
-    public init(_ value: DataValue, sourceID: String, sequence: UInt64, collectedAt: Date = Date()) {
+    /// - Parameter id: `nil` for a new one (`RecordID.unique()`).
+    public init(_ value: DataValue, sourceID: String, sequence: UInt64, collectedAt: Date = Date(), id: RecordID? = nil) {
         payload = .value(value)
         self.sourceID = sourceID
         self.sequence = sequence
         self.collectedAt = collectedAt
+        self.id = id ?? .unique()
     }
 
     /// A record carried as JSON text. `text` must be one JSON object in the
     /// compact form `JSONWriter` writes (what `JSONTextBuffer` builds): it is
     /// handed on as it is, never checked.
-    public init(jsonText text: ArraySlice<UInt8>, sourceID: String, sequence: UInt64, collectedAt: Date = Date()) {
+    public init(
+        jsonText text: ArraySlice<UInt8>, sourceID: String, sequence: UInt64, collectedAt: Date = Date(), id: RecordID? = nil
+    ) {
         payload = .json(text)
         self.sourceID = sourceID
         self.sequence = sequence
         self.collectedAt = collectedAt
+        self.id = id ?? .unique()
     }
 
     /// The record's value (decoded from its text when it travels as text;
@@ -99,11 +108,12 @@ public struct Record: Sendable {
 
 extension Record: Hashable {
     public static func == (lhs: Record, rhs: Record) -> Bool {
-        lhs.sourceID == rhs.sourceID && lhs.sequence == rhs.sequence && lhs.collectedAt == rhs.collectedAt
-            && lhs.value == rhs.value
+        lhs.id == rhs.id && lhs.sourceID == rhs.sourceID && lhs.sequence == rhs.sequence
+            && lhs.collectedAt == rhs.collectedAt && lhs.value == rhs.value
     }
 
     public func hash(into hasher: inout Hasher) {
+        hasher.combine(id)
         hasher.combine(sourceID)
         hasher.combine(sequence)
         hasher.combine(collectedAt)

@@ -18,9 +18,12 @@ public protocol StorageBackend: Sendable {
     func store(_ record: DataValue) async throws -> StorageLocation
     /// Stores the records in order, in one transaction where the backend has them.
     func store(batch records: [DataValue]) async throws -> StoredBatch
-    /// Stores the records in order, like `store(batch:)`: what the pipeline
-    /// calls. The default stores their values; backends that can use a
-    /// record's JSON text as it is (`Record.jsonText`) implement it.
+    /// Stores the records in order, like `store(batch:)`, once per id: a
+    /// record whose id the backend already holds is skipped (see `RecordID`).
+    /// What the pipeline calls. The default (for backends that keep no ids,
+    /// such as JSON lines) stores the values as `store(batch:)` does;
+    /// backends that can use a record's JSON text as it is
+    /// (`Record.jsonText`) implement it too.
     func store(records: [Record]) async throws -> StoredBatch
     func query(_ criteria: QueryCriteria) async throws -> [DataValue]
     /// Deletes one stored record; an unknown id is a `.notFound` error.

@@ -1,0 +1,57 @@
+import CollectorSQLite
+import Collectors
+import Foundation
+import LuaRuntime
+
+/// The spools of a script's pipelines: the `spool` option of `pipeline`,
+/// one `SQLiteSpool` per file however many pipelines share it (their queues
+/// are named after them).
+///
+/// Without the option a pipeline uses the script's default spool,
+/// `SCRIPT.spool.db` in the working directory (where the other data files
+/// of a script go, and where a service's state lives: the script itself may
+/// sit in a read-only folder). The file is only created when a backend
+/// first fails, so a script whose backends never fail leaves none.
+final class ScriptSpools {
+    /// The spool a pipeline gets when it does not say.
+    let defaultPath: String
+    private var spools: [String: SQLiteSpool] = [:]
+
+    init(scriptPath: String) {
+        var name = URL(fileURLWithPath: scriptPath).deletingPathExtension().lastPathComponent
+        if name.isEmpty || name == "-" { name = "collector" }
+        defaultPath = "\(name).spool.db"
+    }
+
+    /// The spool for a pipeline's `spool` option: absent (the default file),
+    /// `false` (none), a path, or `{ path =, max_size = }`.
+    func spool(for value: LuaValue?, what: String, in lua: LuaState) throws -> (spool: SQLiteSpool, path: String)? {
+        let option = "\(what): option 'spool'"
+        switch value {
+        case nil: return (spool(at: defaultPath, options: SQLiteSpool.Options()), defaultPath)
+        case .boolean(false): return nil
+        case .boolean(true): return (spool(at: defaultPath, options: SQLiteSpool.Options()), defaultPath)
+        case .string(let path):
+            guard !path.isEmpty else { throw LuaCallError("\(option) must not be an empty path") }
+            return (spool(at: path, options: SQLiteSpool.Options()), path)
+        case .table(let table):
+            let options = try OptionReader("\(what) spool", table: table, allowed: ["path", "max_size"], in: lua)
+            let path = try options.string("path") ?? defaultPath
+            var settings = SQLiteSpool.Options()
+            if let maxSize = try options.size("max_size") { settings = SQLiteSpool.Options(maxSize: maxSize) }
+            if let known = spools[path], known.options != settings {
+                throw LuaCallError("\(option): \(path) is already a spool with other options")
+            }
+            return (spool(at: path, options: settings), path)
+        case .some(let other):
+            throw LuaCallError("\(option) must be a path, a table { path =, max_size = } or false, got \(other.typeName)")
+        }
+    }
+
+    private func spool(at path: String, options: SQLiteSpool.Options) -> SQLiteSpool {
+        if let known = spools[path] { return known }
+        let spool = SQLiteSpool(path: path, options: options)
+        spools[path] = spool
+        return spool
+    }
+}
