@@ -37,7 +37,7 @@ extension ProcessingManager {
 
     /// Up to `max` items from `queue` for processing, waiting at most until
     /// the next timer is due, or until a timer changed: nil when it stopped
-    /// waiting without items (`fireTimers()` has something to do); empty
+    /// waiting without items (`beginTimers()` has something to do); empty
     /// once the queue is finished and drained.
     nonisolated func receive(upTo max: Int, from queue: BoundedQueue<CollectedData>) async -> [CollectedData]? {
         // Items waiting (or the end) need no race: under load this costs nothing.

@@ -11,8 +11,8 @@ import CollectorValues
 /// counters are its state.
 ///
 /// Processors with a timer (`Processor.timerInterval`) are ticked by the
-/// pipeline between batches (`fireTimers()`); what a tick gives goes through
-/// the processors after the one that ticked.
+/// pipeline between batches (`beginTimers()`, then `complete(_:)`); what a
+/// tick gives goes through the processors after the one that ticked.
 public actor ProcessingManager {
     /// Counters since the manager was made.
     public struct Statistics: Sendable, Hashable {
