@@ -25,5 +25,5 @@ files["examples/processors"] = {
 
 -- Processor test files (`collector test`, docs/testing.md): the runner's globals.
 files["**/*_test.lua"] = {
-  read_globals = { "test", "run", "expect", "array", "json", "null" },
+  read_globals = { "test", "run", "advance", "expect", "array", "json", "null" },
 }

@@ -174,7 +174,9 @@ let package = Package(
         ),
         .testTarget(
             name: "CollectorScriptingTests",
-            dependencies: ["CollectorScripting", "LuaRuntime", "Collectors", "CollectorValues", "CollectorSQLite"],
+            dependencies: [
+                "CollectorScripting", "LuaRuntime", "Collectors", "CollectorValues", "CollectorSQLite", "CollectorMocks",
+            ],
             swiftSettings: strict
         ),
         .testTarget(

@@ -100,5 +100,5 @@ for example in examples/*.lua; do
 done
 run_example "embedding-example (docs/embedding.md)" "$root/.build/debug/embedding-example"
 echo "test: running the example processors' tests"
-.build/debug/collector test examples/processors/readings.lua examples/processors >/dev/null
+.build/debug/collector test examples/processors/readings.lua examples/processors/window.lua examples/processors >/dev/null
 echo "test: all passed"

@@ -269,6 +269,8 @@ function Processor:result() end
 ---@field name string the processor's name
 ---@field worker integer this Lua state's number, from 1
 ---@field workers integer how many states run the processor
+---@field from_version? integer in migrate: the number of the version running until now
+---@field states? any[] in migrate: what every running state exported, in order (null for none)
 
 ---The module a processor file returns (or it returns a plain function):
 ---
@@ -280,7 +282,12 @@ function Processor:result() end
 ---@field process collector.ProcessorFunction called for each record
 ---@field init? fun(ctx: collector.ProcessorContext) once per Lua state, when the file is loaded
 ---@field shutdown? fun(emit: collector.Emit) once per state when the pipeline drains; what it emits is stored
----@field parallel? boolean false: one state only (the module keeps state across records)
+---@field every? collector.Duration how often on_timer runs ("1m", or seconds); goes with on_timer
+---@field on_timer? fun(emit: collector.Emit, now: number) every `every`, between batches; now: the time it was due, seconds since the epoch (a float)
+---@field parallel? boolean false: one state only (the module keeps state across records); a module with a timer has one unless true
+---@field tests? table[] inline tests: { input =, output = }, { input =, dropped = true }, { input =, emits = }, { input =, error = }, { advance = "1m", emits = }
+---@field export_state? fun(): any on a reload, in the running version: its state as plain data
+---@field migrate? fun(old_state: any, ctx: collector.ProcessorContext) on a reload, in the new version: takes the old state over
 
 ---@class collector.ProcessorFileOptions
 ---@field path? string the file (when the options are the only argument)

@@ -28,6 +28,8 @@ public final class ManualClock: Clock, Sendable {
     }
 
     private let state = Locked(State())
+    /// Tests waiting for a sleeper with a given deadline.
+    private let deadlineWaiters = Waiters()
 
     public init() {}
 
@@ -61,6 +63,7 @@ public final class ManualClock: Clock, Sendable {
                     return ready
                 }
                 for watcher in ready ?? [] { watcher.resume() }
+                if ready != nil { deadlineWaiters.check() }
             }
         } onCancel: {
             let sleeper = state.withLock { s -> Sleeper? in
@@ -81,6 +84,14 @@ public final class ManualClock: Clock, Sendable {
             return due
         }
         for sleeper in due { sleeper.continuation.resume() }
+    }
+
+    /// Returns once a task is asleep until exactly `deadline`: the code under
+    /// test has taken a deadline it computed (where counting sleepers cannot
+    /// tell an old sleep from a new one). Returns early if the waiting task
+    /// is cancelled.
+    public func waitForSleeper(until deadline: Instant) async {
+        await deadlineWaiters.wait { [state] in state.withLock { $0.sleepers.contains { $0.deadline == deadline } } }
     }
 
     /// Returns once at least `count` tasks are asleep on this clock.

@@ -21,6 +21,7 @@ public final class MockEventEmitter: EventEmitter {
     }
 
     private let state = Locked(State())
+    private let waiters = Waiters()
 
     public init() {}
 
@@ -58,6 +59,14 @@ public final class MockEventEmitter: EventEmitter {
                 }
             }
         }
+        waiters.check()
+    }
+
+    /// Returns once `count` events of `type` have been emitted in all: "the
+    /// code under test got this far", without waiting on time. Returns early
+    /// if the waiting task is cancelled.
+    public func waitForEvents(of type: EventType, count: Int) async {
+        await waiters.wait { [state] in state.withLock { s in s.events.count(where: { $0.type == type }) } >= count }
     }
 
     /// Waits until subscribers have handled every event emitted so far.

@@ -110,4 +110,17 @@ struct TestCommandTests {
                 "\(script):3: processor.file: \(module):3: inline test 'converts celsius' failed: output.unit: expected \"F\", got \"K\""),
             "\(outcome.stderr)")
     }
+
+    @Test func theTimerExampleTestsItsWindowsOnASimulatedClock() throws {
+        let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+        let outcome = try Collector.run(["test", "processors/window.lua", "processors"], directory: repository.appendingPathComponent("examples"))
+        #expect(outcome.status == 0, "\(outcome.stdout)\(outcome.stderr)")
+        let lines = outcome.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.first == "processors/window.lua (inline tests)")
+        #expect(lines.contains("  ok    a minute gives one summary per site and unit"))
+        #expect(lines.contains("processors/window_test.lua"))
+        #expect(lines.contains("  ok    two minutes at once are two ticks; the second window is empty"))
+        #expect(!outcome.stdout.contains("FAIL"))
+    }
 }

@@ -121,6 +121,45 @@ struct MocksTests {
         #expect(clock.sleeperCount == 0)
     }
 
+    @Test func manualClockTellsWhenSomeoneSleepsUntilADeadline() async throws {
+        let clock = ManualClock()
+        let early = Task { try await clock.sleep(for: .seconds(5)) }
+        let waiting = Task { await clock.waitForSleeper(until: ManualClock.Instant(offset: .seconds(30))) }
+        await clock.waitForSleepers(1)
+        let late = Task { try await clock.sleep(for: .seconds(30)) }
+        await waiting.value
+        #expect(clock.sleeperCount == 2, "the sleeper until 30 s is there, beside the one until 5 s")
+        clock.advance(by: .seconds(30))
+        try await early.value
+        try await late.value
+        let gaveUp = Task { await clock.waitForSleeper(until: ManualClock.Instant(offset: .seconds(99))) }
+        gaveUp.cancel()
+        await gaveUp.value  // returns, though nobody sleeps until then
+        #expect(clock.sleeperCount == 0)
+    }
+
+    @Test func mockEventEmitterTellsWhenEventsCame() async {
+        let emitter = MockEventEmitter()
+        let waiting = Task { await emitter.waitForEvents(of: .deadLetter, count: 2) }
+        emitter.emit(.deadLetter, source: "a")
+        emitter.emit(.processingComplete, source: "b")
+        emitter.emit(.deadLetter, source: "c")
+        await waiting.value
+        #expect(emitter.events(of: .deadLetter).map(\.source) == ["a", "c"])
+        await emitter.waitForEvents(of: .processingComplete, count: 1)  // already there: returns at once
+    }
+
+    @Test func mockFeedSourceStreamsWhatTheTestSends() async throws {
+        let feed = MockFeedSource(id: "feed")
+        feed.send(#"{"a":1}"#, #"{"a":2}"#)
+        feed.send(#"{"a":3}"#)
+        feed.end()
+        var payloads: [String] = []
+        for try await item in feed.stream() { payloads.append(String(decoding: item.payload, as: UTF8.self)) }
+        #expect(payloads == ["{\"a\":1}\n{\"a\":2}", "{\"a\":3}"])
+        await #expect(throws: ErrorInfo.self) { try await feed.collect() }
+    }
+
     @Test func immediateClockRecordsSleeps() async throws {
         let clock = ImmediateClock()
         try await clock.sleep(for: .seconds(3))

@@ -87,19 +87,12 @@ struct OptionReader {
     /// `"250ms"`, `"10s"`, `"1m"`, `"1h"` or a number of seconds.
     func duration(_ name: String) throws -> Duration? {
         guard let value = values[name] else { return nil }
+        if let duration = Units.duration(value) { return duration }
         let expected = "a duration (\"250ms\", \"10s\", \"1m\", \"1h\" or seconds)"
-        switch value {
-        case .integer, .number:
-            guard let seconds = value.numberValue, seconds >= 0 else { throw wrongType(name, expected, value) }
-            return .milliseconds(Int64((seconds * 1000).rounded()))
-        case .string(let text):
-            guard let duration = Units.duration(text) else {
-                throw LuaCallError("\(function): option '\(name)' must be \(expected), got \"\(text)\"")
-            }
-            return duration
-        default:
-            throw wrongType(name, expected, value)
+        if case .string(let text) = value {
+            throw LuaCallError("\(function): option '\(name)' must be \(expected), got \"\(text)\"")
         }
+        throw wrongType(name, expected, value)
     }
 
     /// `"64KB"`, `"5MB"`, `"1GB"` or a number of bytes.
@@ -160,14 +153,29 @@ struct OptionReader {
 enum Units {
     static func duration(_ text: String) -> Duration? {
         let trimmed = text.trimmingCharacters(in: .whitespaces).lowercased()
-        for (suffix, milliseconds) in [("ms", 1.0), ("s", 1000.0), ("m", 60_000.0), ("h", 3_600_000.0)] {
+        for (suffix, scale) in [("ms", 1.0), ("s", 1000.0), ("m", 60_000.0), ("h", 3_600_000.0)] {
             guard trimmed.hasSuffix(suffix) else { continue }
             let number = trimmed.dropLast(suffix.count).trimmingCharacters(in: .whitespaces)
-            guard let value = Double(number), value >= 0, value.isFinite else { return nil }
-            return .milliseconds(Int64((value * milliseconds).rounded()))
+            return Double(number).flatMap { milliseconds(($0 * scale).rounded()) }
         }
-        guard let seconds = Double(trimmed), seconds >= 0, seconds.isFinite else { return nil }
-        return .milliseconds(Int64((seconds * 1000).rounded()))
+        return Double(trimmed).flatMap { milliseconds(($0 * 1000).rounded()) }
+    }
+
+    /// A duration string, or a number of seconds; nil for anything else,
+    /// and for a negative duration.
+    static func duration(_ value: LuaValue) -> Duration? {
+        switch value {
+        case .integer, .number: return value.numberValue.flatMap { milliseconds(($0 * 1000).rounded()) }
+        case .string(let text): return duration(text)
+        default: return nil
+        }
+    }
+
+    /// Whole milliseconds that a `Duration` can hold (nil for a negative,
+    /// infinite or far too large number, which would trap in the conversion).
+    private static func milliseconds(_ value: Double) -> Duration? {
+        guard value >= 0, value < 9.2e18 else { return nil }
+        return .milliseconds(Int64(value))
     }
 
     static func size(_ text: String) -> Int? {

@@ -33,6 +33,11 @@ public final class LuaProcessor: JSONDocumentProcessor {
     /// One reload at a time.
     private let reloading = AsyncLock()
     private let slot: Locked<Slot>
+    /// Told when the version whose results are released changes (its timer may have).
+    private let timerObservers = Locked<[@Sendable () -> Void]>([])
+    /// The last sequence number given to a record the processor made itself
+    /// (in `on_timer` or `shutdown`): they are a source of their own.
+    private let madeRecords = Locked<UInt64>(0)
 
     /// The versions. Changed only while `batches` is held; read anywhere.
     private struct Slot {
@@ -155,6 +160,7 @@ public final class LuaProcessor: JSONDocumentProcessor {
                 s.current = candidate.version
                 s.candidate = nil
             }
+            timerMayHaveChanged()
             return results
         case .rejected:
             slot.withLock { $0.candidate = nil }
@@ -257,6 +263,7 @@ public final class LuaProcessor: JSONDocumentProcessor {
                 s.candidate = (version, probation)
             }
         }
+        if options.reloadPolicy.probationRecords == 0 { timerMayHaveChanged() }
         let note = options.reloadPolicy.probationRecords == 0 ? "" : "on probation for its first \(options.reloadPolicy.probationRecords) records"
         let reloaded = outcome(.reloaded, version, running: number, message: note)
         reloads.record(reloaded)
@@ -293,23 +300,65 @@ public final class LuaProcessor: JSONDocumentProcessor {
             stage: stage, message: message, file: file, line: line)
     }
 
-    // MARK: Draining
+    // MARK: Timer
 
-    /// Each state's `shutdown(emit)`: what it emitted, as records of this
-    /// processor (source id: its name), or the error of a hook that failed.
-    public func finish() async -> [ProcessingResult] {
-        var sequence: UInt64 = 0
-        return await shutdown().map { result in
+    /// The `every` of the version whose results are released; nil when it
+    /// has no `on_timer`. A version on probation takes its timer over once
+    /// it has passed.
+    public var timerInterval: Duration? { slot.withLock { $0.current.every } }
+
+    /// Each state's `on_timer(emit, now)`, in worker order, between two
+    /// batches: what it emitted, as records of this processor (source id:
+    /// its name, collected at `now`), or the error of a call that failed.
+    ///
+    /// While a reloaded version is on probation, its `on_timer` runs too, so
+    /// that its state moves on as the good version's does, and the good
+    /// version's records are released (as for a batch on probation).
+    public func tick(now: Date) async -> [ProcessingResult] {
+        await batches.lock()
+        defer { batches.unlock() }
+        let (current, candidate) = slot.withLock { ($0.current, $0.candidate?.version) }
+        let seconds = now.timeIntervalSince1970
+        if let candidate {
+            for case .failure(let error) in await candidate.tick(now: seconds) {
+                reloads.note("processor \(name): on_timer of version \(candidate.number), on probation, failed: \(error.message)")
+            }
+        }
+        return records(await current.tick(now: seconds), at: now)
+    }
+
+    public func observeTimer(_ changed: @escaping @Sendable () -> Void) {
+        timerObservers.withLock { $0.append(changed) }
+    }
+
+    private func timerMayHaveChanged() {
+        for observer in timerObservers.withLock({ $0 }) { observer() }
+    }
+
+    /// What the states' hooks emitted, as records of this processor, numbered on from the last.
+    private func records(_ results: [Result<[DataValue], ErrorInfo>], at time: Date = Date()) -> [ProcessingResult] {
+        results.map { result in
             switch result {
             case .success(let values):
-                return .success(values.map { value in
-                    sequence += 1
-                    return Record(value, sourceID: name, sequence: sequence)
+                let first = madeRecords.withLock { last in
+                    defer { last += UInt64(values.count) }
+                    return last + 1
+                }
+                return .success(values.enumerated().map { index, value in
+                    Record(value, sourceID: name, sequence: first + UInt64(index), collectedAt: time)
                 })
             case .failure(let error):
                 return .failure(error)
             }
         }
+    }
+
+    // MARK: Draining
+
+    /// Each state's `shutdown(emit)`: what it emitted, as records of this
+    /// processor (source id: its name), or the error of a hook that failed.
+    public func finish() async -> [ProcessingResult] {
+        records(await shutdown())
     }
 
     /// Runs each state's `shutdown(emit)` hook; returns what they emitted, in

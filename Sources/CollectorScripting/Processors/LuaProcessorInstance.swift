@@ -33,14 +33,15 @@ actor LuaProcessorInstance {
 
     deinit { executor.stop() }
 
-    /// Loads the script (a broken one throws here). Returns false when the
-    /// module opts out of parallel states (`parallel = false`).
+    /// Loads the script (a broken one throws here). Returns whether the
+    /// module may run in parallel states (see `ProcessorModule.parallel`) and
+    /// how often its timer runs, if it has one.
     @discardableResult
-    func load(source: String, chunkName: String) throws -> Bool {
+    func load(source: String, chunkName: String) throws -> (parallel: Bool, every: Duration?) {
         emit = try EmitFunction(in: lua)
         let loaded = try ProcessorModule.load(source: source, chunkName: chunkName, in: lua)
         module = loaded
-        return loaded.parallel
+        return (loaded.parallel, loaded.timer?.every)
     }
 
     /// Runs the module's `init(ctx)`, if it has one.
@@ -121,6 +122,22 @@ actor LuaProcessorInstance {
             return .success(emit.values)
         } catch {
             return .failure(errorInfo(error, record: nil))
+        }
+    }
+
+    /// Runs `on_timer(emit, now)` (`now` in seconds since the epoch), under
+    /// the processor's limits; returns what it emitted. What a failing call
+    /// emitted before it failed is dropped, as for a failing record.
+    func tick(now: Double) -> Result<[DataValue], ErrorInfo> {
+        guard let onTimer = module?.timer?.onTimer, let emit else { return .success([]) }
+        emit.reset()
+        do {
+            try lua.call(onTimer, emit.function, now)
+            return .success(emit.values)
+        } catch {
+            var info = errorInfo(error, record: nil)
+            info.operation = "on_timer"
+            return .failure(info)
         }
     }
 

@@ -5,9 +5,10 @@ import LuaRuntime
 /// optional hooks, found once when the script is loaded.
 ///
 /// The script is either a module table with `process(record, emit)` and the
-/// optional `init(ctx)`, `shutdown(emit)`, `export_state()`,
-/// `migrate(old_state, ctx)`, `parallel` and `tests`; a plain function
-/// `function(record, emit)`; or a chunk that defines a global `process`.
+/// optional `init(ctx)`, `shutdown(emit)`, `every` with `on_timer(emit, now)`,
+/// `export_state()`, `migrate(old_state, ctx)`, `parallel` and `tests`; a
+/// plain function `function(record, emit)`; or a chunk that defines a global
+/// `process`.
 /// The live states, the inline test runner and `collector test` all load
 /// scripts through here, so they agree on what a processor is.
 struct ProcessorModule {
@@ -16,7 +17,12 @@ struct ProcessorModule {
     var shutdownHook: LuaFunction?
     var exportState: LuaFunction?
     var migrate: LuaFunction?
-    /// False when the module opts out of parallel states (`parallel = false`).
+    /// `on_timer(emit, now)`, called every `every`.
+    var timer: Timer?
+    /// False when the module runs in one state: it says `parallel = false`,
+    /// or it has a timer and does not say `parallel = true` (a timer usually
+    /// reports what the module gathered across records, which one state
+    /// holds whole).
     var parallel = true
     /// The module's inline tests (`tests = { ... }`), when it has some.
     var tests: LuaValue = .nil
@@ -39,8 +45,9 @@ struct ProcessorModule {
             loaded.shutdownHook = try hook(module, "shutdown", in: lua, chunkName)
             loaded.exportState = try hook(module, "export_state", in: lua, chunkName)
             loaded.migrate = try hook(module, "migrate", in: lua, chunkName)
+            loaded.timer = try Timer.read(module, in: lua, named: displayName(chunkName))
             switch try lua.get(module, "parallel") {
-            case .nil: break
+            case .nil: loaded.parallel = loaded.timer == nil
             case .boolean(let allowed): loaded.parallel = allowed
             case let other:
                 throw LuaError(.runtime, "\(displayName(chunkName)): the module's 'parallel' must be a boolean, got \(other.typeName)")
@@ -58,10 +65,15 @@ struct ProcessorModule {
 
     /// An optional hook: absent is fine, anything but a function is a mistake worth saying.
     private static func hook(_ module: LuaTable, _ name: String, in lua: LuaState, _ chunkName: String) throws -> LuaFunction? {
+        try hook(module, name, in: lua, named: displayName(chunkName))
+    }
+
+    /// An optional hook; `label` starts the message of a mistake.
+    static func hook(_ module: LuaTable, _ name: String, in lua: LuaState, named label: String) throws -> LuaFunction? {
         let value = try lua.get(module, name)
         if value.isNil { return nil }
         guard let function = value.functionValue else {
-            throw LuaError(.runtime, "\(displayName(chunkName)): the module's '\(name)' must be a function, got \(value.typeName)")
+            throw LuaError(.runtime, "\(label): the module's '\(name)' must be a function, got \(value.typeName)")
         }
         return function
     }

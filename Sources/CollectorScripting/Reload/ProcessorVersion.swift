@@ -21,23 +21,29 @@ final class ProcessorVersion: Sendable {
     /// The files of the modules it required (when it loaded or in `init`).
     let modules: [String]
     let instances: [LuaProcessorInstance]
+    /// How often the module's `on_timer` runs; nil without one.
+    let every: Duration?
 
-    private init(number: Int, source: String, hash: String, modules: [String], instances: [LuaProcessorInstance]) {
+    private init(
+        number: Int, source: String, hash: String, modules: [String], instances: [LuaProcessorInstance], every: Duration?
+    ) {
         self.number = number
         self.source = source
         self.hash = hash
         self.modules = modules
         fingerprint = ModuleFiles.fingerprint(source: source, modules: modules)
         self.instances = instances
+        self.every = every
     }
 
     /// Loads the script into fresh states (as many as `options` says, or
-    /// one when the module opts out of parallel states) and runs `init` in each.
+    /// one when the module runs in one state: `parallel = false`, or a timer
+    /// without `parallel = true`) and runs `init` in each.
     static func load(
         name: String, source: String, chunkName: String, options: LuaProcessorOptions, number: Int
     ) async throws(LoadError) -> ProcessorVersion {
         let hash = ScriptHash.of(source)
-        func start(_ worker: Int) async throws(LoadError) -> (LuaProcessorInstance, Bool) {
+        func start(_ worker: Int) async throws(LoadError) -> (LuaProcessorInstance, (parallel: Bool, every: Duration?)) {
             do {
                 let instance = try LuaProcessorInstance(name: name, scriptHash: hash, options: options, worker: worker)
                 return (instance, try await instance.load(source: source, chunkName: chunkName))
@@ -47,9 +53,9 @@ final class ProcessorVersion: Sendable {
                 throw LoadError(stage: .load, error: LuaError(.runtime, "\(error)"))
             }
         }
-        // The first state says whether the module allows more (`parallel = false` opts out).
-        let (first, parallel) = try await start(1)
-        let workers = parallel ? options.parallelism : 1
+        // The first state says whether the module allows more, and whether it has a timer.
+        let (first, shape) = try await start(1)
+        let workers = shape.parallel ? options.parallelism : 1
         var instances = [first]
         for worker in stride(from: 2, through: workers, by: 1) { instances.append(try await start(worker).0) }
         var modules: [String] = []
@@ -63,7 +69,15 @@ final class ProcessorVersion: Sendable {
         } catch {
             throw LoadError(stage: .initialize, error: LuaError(.runtime, "\(error)"))
         }
-        return ProcessorVersion(number: number, source: source, hash: hash, modules: modules, instances: instances)
+        return ProcessorVersion(
+            number: number, source: source, hash: hash, modules: modules, instances: instances, every: shape.every)
+    }
+
+    /// Each state's `on_timer(emit, now)`, in worker order: what it emitted, or its error.
+    func tick(now: Double) async -> [Result<[DataValue], ErrorInfo>] {
+        var results: [Result<[DataValue], ErrorInfo>] = []
+        for instance in instances { results.append(await instance.tick(now: now)) }
+        return results
     }
 
     /// Splits the inputs into one contiguous part per state, runs the parts

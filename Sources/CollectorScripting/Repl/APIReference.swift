@@ -141,7 +141,9 @@ enum APIReference {
           (dropped); `emit(t)` sends more records. `shutdown(emit)` runs once per
           state when the pipeline drains; what it emits goes through the processors
           after this one and is stored like any record (source id: the processor's
-          name). JSON and JSON-lines input reaches the first Lua processor of a
+          name). A module with `every = "1m"` has `on_timer(emit, now)` called that
+          often while the pipeline runs, also while no record comes (see the table
+          below); what it emits goes the same way. JSON and JSON-lines input reaches the first Lua processor of a
           pipeline undecoded and is decoded straight into Lua tables in its states
           (in parallel); a line that is not JSON fails alone, as a decoding error. An error, or a limit hit, fails
           that record only: it goes to the dead-letter destination with the message,
@@ -159,7 +161,9 @@ enum APIReference {
             in parallel, each on its own thread, each with its own copy of the
             module's state (records keep their order). A module that keeps state
             across records (counters, windows) opts out with `parallel = false` in its
-            table, or the script sets `parallel = 1` (or `parallel = false`);
+            table, or the script sets `parallel = 1` (or `parallel = false`); a
+            module with a timer runs in one state unless its table says
+            `parallel = true`;
           - `name` (default: the file name without `.lua`);
           - `probation` (integer, default 100): how many records judge a reloaded
             version (more than half failing rolls it back; `0`: none).
@@ -171,13 +175,28 @@ enum APIReference {
           | `process(record, emit)` | required: the processing of one record |
           | `init(ctx)` | runs once in each state before any record; `ctx` has `name`, `worker`, `workers` |
           | `shutdown(emit)` | runs once in each state when the pipeline drains |
-          | `parallel` | `false`: one state only (a module that keeps state across records) |
-          | `tests` | inline tests, `{ { name =, input =, output = }, { input =, dropped = true }, { input =, emits = }, { input =, error = } }`: run at load, before every reload and by `collector test` ([testing.md](testing.md)) |
+          | `every` | how often `on_timer` runs: a duration above zero (`"250ms"`, `"10s"`, `"1m"`, `"1h"`) or a number of seconds |
+          | `on_timer(emit, now)` | runs every `every` while the pipeline runs, between two batches (never during one), also while no record comes; `now` is the time it was due, in seconds since the epoch (a float: `math.floor(now)` for an integer, `os.date("!%H:%M", now)` to print it). A tick that could not run on time (a long batch, storage holding the pipeline back) runs once when it can: missed ticks are not made up |
+          | `parallel` | `false`: one state only (a module that keeps state across records); `true`: a module with a timer runs in every state, and every state's `on_timer` runs, in worker order |
+          | `tests` | inline tests, `{ { name =, input =, output = }, { input =, dropped = true }, { input =, emits = }, { input =, error = }, { advance = "1m", emits = } }`: run at load, before every reload and by `collector test` ([testing.md](testing.md)) |
           | `export_state()` | on a reload, in the running version: its state as plain data, for the new version's `migrate` ([hot-reload.md](hot-reload.md)) |
           | `migrate(old_state, ctx)` | on a reload, in the new version: takes the old version's state over; `ctx` adds `from_version` and `states` (every old state's export) |
 
           Other fields are the module's own; a hook that is not a function is an
-          error at load. Timers (`every`, `on_timer`) are not implemented yet.
+          error at load, and so are `every` without `on_timer`, `on_timer` without
+          `every`, and an `every` that is not a duration above zero
+          (`processors/w.lua: the module's 'every' must be a duration above zero
+          ("250ms", "10s", "1m", "1h" or seconds), got "0s"`). Records emitted by
+          `on_timer` are stored like those of `shutdown` (source id: the
+          processor's name, collected at `now`); an error in `on_timer` fails that
+          tick only: it is reported (log line, `processing_failed` event, `failed`
+          count) and dead-lettered with the message, traceback and script hash, and
+          the next tick runs. A timer usually reports what the module gathered
+          across records, which is why such a module runs in one state: with
+          `parallel = true` each state has its own part, and each reports it.
+          `collector run --once` ends when its sources have given what they had:
+          a timer may never fire then, and `shutdown(emit)` is what gives the last
+          window ([processors/window.lua](../examples/processors/window.lua)).
         - `processor.json_validate{ required = { "field", ... }, name = }`: the native
           JSON validation processor: fails records that lack a required field.
         - `processor.aggregate{ count = { "field", ... }, stats = { "field", ... }, name = }`:

@@ -9,12 +9,14 @@ import LuaRuntime
 ///       { input = { v = "x" }, dropped = true },
 ///       { input = { items = { 1, 2 } }, emits = { { item = 1 }, { item = 2 } }, output = nil },
 ///       { input = { v = -1 }, error = "negative" },   -- a Lua pattern the error must match
+///       { advance = "1m", emits = { { count = 3 } } },  -- simulated time passes: on_timer runs
 ///     }
 ///
 /// The tests run in order in one fresh state (so a module that keeps state
-/// sees them as a sequence), after `init(ctx)` with worker 1 of 1.
+/// sees them as a sequence), after `init(ctx)` with worker 1 of 1, on one
+/// simulated clock (see `SimulatedTimer`).
 enum InlineTests {
-    static let fields = ["name", "input", "output", "emits", "dropped", "error"]
+    static let fields = ["name", "input", "output", "emits", "dropped", "error", "advance"]
 
     /// Loads the module into `lua` (a fresh sandboxed state) and runs its tests.
     static func run(source: String, chunkName: String, name: String, in lua: LuaState) -> ProcessorTestFile {
@@ -37,7 +39,7 @@ enum InlineTests {
             file.loadError = "\(path): the module's 'tests' must be a list of tests, got \(module.tests.typeName)"
             return file
         }
-        let runner = CaseRunner(lua: lua, module: module, emit: emit)
+        var runner = CaseRunner(lua: lua, module: module, emit: emit)
         for (index, test) in tests.enumerated() {
             var result = runner.run(test, number: index + 1)
             if !result.passed { result.location = line(naming: result.name, in: source).map { "\(path):\($0)" } }
@@ -87,8 +89,17 @@ private struct CaseRunner {
     let lua: LuaState
     let module: ProcessorModule
     let emit: EmitFunction
+    /// The module's timer on the tests' simulated clock, which `advance` tests move.
+    var clock: SimulatedTimer?
 
-    func run(_ test: LuaValue, number: Int) -> ProcessorTestCase {
+    init(lua: LuaState, module: ProcessorModule, emit: EmitFunction) {
+        self.lua = lua
+        self.module = module
+        self.emit = emit
+        clock = module.timer.map { SimulatedTimer(every: $0.every) }
+    }
+
+    mutating func run(_ test: LuaValue, number: Int) -> ProcessorTestCase {
         guard case .table(let table) = test, let entries = try? lua.entries(of: table) else {
             return ProcessorTestCase(name: "test \(number)", failure: ["a test must be a table, got \(test.typeName)"])
         }
@@ -111,12 +122,19 @@ private struct CaseRunner {
         return ProcessorTestCase(name: name, failure: check(fields))
     }
 
-    private func check(_ fields: [String: LuaValue]) -> [String] {
+    private mutating func check(_ fields: [String: LuaValue]) -> [String] {
+        if let step = fields["advance"] {
+            guard fields["input"] == nil else {
+                return ["a test gives either input (a record for process) or advance (time for on_timer), not both"]
+            }
+            return checkAdvance(step, fields)
+        }
         let diff = DataDiff(lua: lua)
         guard let inputValue = fields["input"], case .table = inputValue,
             let input = try? lua.data(inputValue, root: "input"), case .object = input
         else {
-            return ["input: a record is required (input = { field = value, ... })"]
+            let timer = module.timer == nil ? "" : ", or advance = \"1m\" (time for on_timer)"
+            return ["input: a record is required (input = { field = value, ... })\(timer)"]
         }
         let dropped = fields["dropped"]?.booleanValue == true
         let expected = (output: fields["output"], emits: fields["emits"], error: fields["error"])
@@ -139,11 +157,8 @@ private struct CaseRunner {
         let emitted = emit.values
 
         if let pattern = expected.error {
-            guard let thrown else {
-                let got = returned.map { "output \(diff.describe($0))" } ?? "no error (nothing returned)"
-                return ["error: expected an error\(describePattern(pattern)), got \(got)"]
-            }
-            return matches(thrown, pattern) ? [] : ["error: expected an error\(describePattern(pattern)), got: \(thrown)"]
+            let got = returned.map { "output \(diff.describe($0))" } ?? "no error (nothing returned)"
+            return expectError(pattern, thrown: thrown, otherwise: got)
         }
         if let thrown { return ["process failed: \(thrown)"] }
 
@@ -159,16 +174,68 @@ private struct CaseRunner {
                 failures.append("output: \(error.message)")
             }
         }
-        if let emits = expected.emits {
+        if let emits = expected.emits { failures += expectEmits(emits, got: emitted) }
+        return failures
+    }
+
+    /// An `advance` test: simulated time moves by `step`, and `on_timer(emit,
+    /// now)` runs at each time the timer was due on the way; what the calls
+    /// emitted (or how one failed) is checked against `emits` (or `error`).
+    private mutating func checkAdvance(_ step: LuaValue, _ fields: [String: LuaValue]) -> [String] {
+        guard let timer = module.timer, var clock else {
+            return ["advance: the module has no timer (every = \"1m\" and on_timer(emit, now))"]
+        }
+        guard let duration = Units.duration(step) else {
+            return ["advance: expected a duration (\"250ms\", \"10s\", \"1m\", \"1h\" or seconds), got \(ProcessorModule.Timer.describe(step))"]
+        }
+        let misplaced = ["output", "dropped"].filter { fields[$0] != nil }
+        guard misplaced.isEmpty else {
+            return misplaced.map { "\($0): an advance test checks emits or error (on_timer has no record to return or drop)" }
+        }
+        guard fields["emits"] != nil || fields["error"] != nil else {
+            return ["the test states no expectation (emits, or error)"]
+        }
+        let times: [Double]
+        switch clock.advance(by: duration) {
+        case .success(let due): times = due
+        case .failure(let tooMany): return ["advance: \(tooMany.message)"]
+        }
+        self.clock = clock
+        // Each call on its own, as in a pipeline: a failing call's records are dropped, the next call runs.
+        var emitted: [DataValue] = []
+        var thrown: String?
+        for now in times {
+            emit.reset()
             do {
-                let want = try lua.data(emits, root: "emits")
-                let list = want.arrayValue ?? (want.objectValue?.isEmpty == true ? [] : [want])
-                failures += diff.differences(expected: .array(list), got: .array(emitted), path: "emits")
+                try lua.call(timer.onTimer, emit.function, now)
+                emitted += emit.values
             } catch {
-                failures.append("emits: \(error.message)")
+                thrown = thrown ?? error.message
             }
         }
-        return failures
+        if let pattern = fields["error"] {
+            let got = "no error (on_timer ran \(times.count) time\(times.count == 1 ? "" : "s"))"
+            return expectError(pattern, thrown: thrown, otherwise: got)
+        }
+        if let thrown { return ["on_timer failed: \(thrown)"] }
+        return fields["emits"].map { expectEmits($0, got: emitted) } ?? []
+    }
+
+    /// `error = pattern`: the call must have failed with a matching message.
+    private func expectError(_ pattern: LuaValue, thrown: String?, otherwise got: String) -> [String] {
+        guard let thrown else { return ["error: expected an error\(describePattern(pattern)), got \(got)"] }
+        return matches(thrown, pattern) ? [] : ["error: expected an error\(describePattern(pattern)), got: \(thrown)"]
+    }
+
+    /// `emits = { ... }`: the records emitted, in order (a single record may stand for a list of one).
+    private func expectEmits(_ emits: LuaValue, got emitted: [DataValue]) -> [String] {
+        do {
+            let want = try lua.data(emits, root: "emits")
+            let list = want.arrayValue ?? (want.objectValue?.isEmpty == true ? [] : [want])
+            return DataDiff(lua: lua).differences(expected: .array(list), got: .array(emitted), path: "emits")
+        } catch {
+            return ["emits: \(error.message)"]
+        }
     }
 
     /// `error = true` accepts any error; a string is a Lua pattern the message must contain.

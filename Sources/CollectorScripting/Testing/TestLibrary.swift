@@ -2,7 +2,8 @@ import CollectorValues
 import LuaRuntime
 
 /// What a `*_test.lua` file has at hand: `test(name, fn)`, the `expect`
-/// assertions, `run(processor, record)` and `array(t)`.
+/// assertions, `run(processor, record)`, `advance(processor, duration)`
+/// (see `TimerLibrary`) and `array(t)`.
 ///
 /// Assertions raise an error at the test's own line (`error(msg, 2)`), so a
 /// failure names the line of the assertion that failed.
@@ -50,7 +51,7 @@ enum TestLibrary {
             return 2
         }
         let prelude = try lua.load(source, name: "=expect")
-        let returned = try lua.call(prelude, compare, describe, run, try lua.table(.array([])))
+        let returned = try lua.call(prelude, compare, describe, run, try lua.table(.array([])), try TimerLibrary.advance(in: lua))
         guard case .table(let tests)? = returned.first else { throw LuaError(.misuse, "the test library did not load") }
         return tests
     }
@@ -64,7 +65,7 @@ enum TestLibrary {
     /// The assertions, in Lua: they only decide and word the failure; the
     /// comparison itself (type-faithful, field by field) is `diff`.
     static let source = #"""
-        local diff, describe, run_process, empty_array = ...
+        local diff, describe, run_process, empty_array, advance_timer = ...
         local array_marker = getmetatable(empty_array)
         local tests = {}
 
@@ -77,6 +78,7 @@ enum TestLibrary {
         function array(t) return setmetatable(t or {}, array_marker) end
 
         run = run_process
+        advance = advance_timer
 
         local function convertible(v)
           local t = type(v)

@@ -48,7 +48,7 @@ public actor Pipeline {
     ///   - errorHandler: `nil` for a `DefaultErrorHandler` that emits to `emitter`.
     ///   - deadLetters: where failed records go; `nil` drops them (they are still counted and reported).
     ///   - emitter: where the pipeline's events go, each with the pipeline's name in its data (`pipeline`).
-    ///   - clock: for retry delays, intervals and the batch-age timer.
+    ///   - clock: for retry delays, intervals, the batch-age timer and the processors' timers.
     ///   - router: which backends get a record (see `StorageManager.Router`); `nil` for all.
     ///   - metrics: where the pipeline's series go (labelled with `name`); `nil` for none, at no cost.
     ///   - spool: where batches wait that a backend could not take (queues `NAME/BACKEND`);
@@ -89,7 +89,7 @@ public actor Pipeline {
             metrics: series)
         processing = ProcessingManager(
             processors: processors, errorHandler: handler, deadLetters: deadLetters, emitter: emitter,
-            metrics: series)
+            metrics: series, clock: clock)
         storage = StorageManager(
             backends: backends,
             configuration: .init(
@@ -293,8 +293,13 @@ public actor Pipeline {
             }
         }
         while open {
+            // Processors' timers fire between batches, so what they give is in order with the records.
+            if let ticks = await processing.beginTimers() {
+                do { try await staged.send(ticks) } catch { break }
+            }
             let take = max(1, min(batchSize, Int((Double(batchSize) / recordsPerItem).rounded(.up))))
-            let items = await collectedQueue.receive(upTo: take)
+            // nil: a timer is due (or changed) before any item came.
+            guard let items = await processing.receive(upTo: take, from: collectedQueue) else { continue }
             if items.isEmpty { break }
             // JSON stays undecoded up to the processing manager, so that a
             // processor that decodes JSON itself (Lua) gets the bytes. Runs

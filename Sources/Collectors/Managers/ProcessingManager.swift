@@ -9,6 +9,10 @@ import CollectorValues
 /// dead-letter sink, and the rest of the batch goes on. An actor: the
 /// processor list (replaceable between batches, for hot reload) and the
 /// counters are its state.
+///
+/// Processors with a timer (`Processor.timerInterval`) are ticked by the
+/// pipeline between batches (`beginTimers()`, then `complete(_:)`); what a
+/// tick gives goes through the processors after the one that ticked.
 public actor ProcessingManager {
     /// Counters since the manager was made.
     public struct Statistics: Sendable, Hashable {
@@ -34,19 +38,28 @@ public actor ProcessingManager {
     private var stats = Statistics()
     /// Set when the error handler decided `.stop`; the pipeline stops collecting.
     public private(set) var stopRequested = false
+    /// When the processors' timers are next due.
+    var timers: ProcessorTimers
+    /// Told when a processor's timer interval may have changed, so that a
+    /// stage waiting for items takes the new interval at once.
+    nonisolated let timerChanges = Mailbox<Void>()
 
+    /// - Parameter clock: for the processors' timers (`Processor.timerInterval`).
     public init(
         processors: [any Processor],
         errorHandler: any ErrorHandler = DefaultErrorHandler(),
         deadLetters: (any DeadLetterSink)? = nil,
         emitter: (any EventEmitter)? = nil,
-        metrics: PipelineMetrics? = nil
+        metrics: PipelineMetrics? = nil,
+        clock: some Clock<Duration> = ContinuousClock()
     ) {
         self.processors = processors
         self.errorHandler = errorHandler
         self.deadLetters = deadLetters
         self.emitter = emitter
         self.metrics = metrics
+        timers = ProcessorTimers(clock: AnyClock(clock))
+        for processor in processors { observeTimer(of: processor) }
     }
 
     public var processorNames: [String] { processors.map(\.name) }
@@ -57,6 +70,8 @@ public actor ProcessingManager {
     /// Replaces the processors; the batch in progress finishes with the old ones.
     public func setProcessors(_ processors: [any Processor]) {
         self.processors = processors
+        for processor in processors { observeTimer(of: processor) }
+        timerChanges.push(())
     }
 
     /// Processes one record; see `process(batch:)`.
@@ -87,11 +102,14 @@ public actor ProcessingManager {
     /// Lua one, on its own threads) works on the next batch while the rest
     /// finish this one. Each half takes batches in order, so records keep it.
     public struct StagedBatch: Sendable {
-        fileprivate var records: [Record]
-        fileprivate var rest: ArraySlice<any Processor>
-        fileprivate var input: Int
-        fileprivate var dropped = 0
-        fileprivate var failed = 0
+        var records: [Record]
+        var rest: ArraySlice<any Processor>
+        var input: Int
+        var dropped = 0
+        var failed = 0
+        /// Set for a batch of timers (`beginTimers()`): `records` is what the
+        /// first processor's tick gave; these are the later processors' ticks.
+        var ticks: [DueTick]?
     }
 
     /// The first half of `process(batch:)`: the first processor.
@@ -165,6 +183,7 @@ public actor ProcessingManager {
 
     /// The second half: the processors after the first; returns what came out, in order.
     public func complete(_ staged: StagedBatch) async -> [Record] {
+        if let ticks = staged.ticks { return await completeTimers(staged, ticks) }
         var dropped = staged.dropped, failed = staged.failed
         let output = await run(staged.rest, staged.records, dropped: &dropped, failed: &failed)
         account(input: staged.input, output: output.count, dropped: dropped, failed: failed)
@@ -231,26 +250,57 @@ public actor ProcessingManager {
     public func finish() async -> [Record] {
         var output: [Record] = []
         for (index, processor) in processors.enumerated() {
-            let results = await processor.finish()
-            guard !results.isEmpty else { continue }
-            var records: [Record] = []
-            var dropped = 0, failed = 0
-            for result in results {
-                if result.success {
-                    result.appendRecords(to: &records)
-                } else {
-                    let placeholder = Record(.null, sourceID: processor.name, sequence: 0)
-                    await fail(placeholder, result.error ?? Self.missingError(processor), processor: processor.name)
-                    failed += 1
-                }
-            }
-            let out = await run(processors[(index + 1)...], records, dropped: &dropped, failed: &failed)
-            stats.output += out.count
-            stats.dropped += dropped
-            stats.failed += failed
-            output += out
+            output += await release(await processor.finish(), of: processor, then: processors[(index + 1)...])
         }
         return output
+    }
+
+    /// What a processor gave outside a batch (a tick, its finish), through
+    /// the processors `after` it; see `gather` and `pass`.
+    func release(_ results: [ProcessingResult], of processor: any Processor, then after: ArraySlice<any Processor>) async
+        -> [Record]
+    {
+        guard !results.isEmpty else { return [] }
+        let (records, failed) = await gather(results, of: processor)
+        return await pass(records, through: after, failed: failed)
+    }
+
+    /// The records of what a processor gave outside a batch. A failure (a
+    /// hook that raised) is reported and dead-lettered as a record of the
+    /// processor's own, with null in it, since no input record failed.
+    func gather(_ results: [ProcessingResult], of processor: any Processor) async -> (records: [Record], failed: Int) {
+        var records: [Record] = []
+        var failed = 0
+        for result in results {
+            if result.success {
+                result.appendRecords(to: &records)
+            } else {
+                let placeholder = Record(.null, sourceID: processor.name, sequence: 0)
+                await fail(placeholder, result.error ?? Self.missingError(processor), processor: processor.name)
+                failed += 1
+            }
+        }
+        if let own = series(for: processor.name) {
+            own.recordsOut.increment(by: records.count)
+            own.failed.increment(by: failed)
+        }
+        return (records, failed)
+    }
+
+    /// Runs records a processor made outside a batch through `processors`,
+    /// counted as output, never as input; `failed` are its failures so far.
+    func pass(_ records: [Record], through processors: ArraySlice<any Processor>, failed: Int) async -> [Record] {
+        var dropped = 0, failed = failed
+        let out = await run(processors, records, dropped: &dropped, failed: &failed)
+        stats.output += out.count
+        stats.dropped += dropped
+        stats.failed += failed
+        if let metrics {
+            metrics.recordsOut.increment(by: out.count)
+            metrics.dropped.increment(by: dropped)
+            metrics.failed.increment(by: failed)
+        }
+        return out
     }
 
     /// Runs `records` through `processors` in turn.

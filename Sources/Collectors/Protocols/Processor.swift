@@ -1,3 +1,5 @@
+import Foundation
+
 /// One step of processing: validate, transform, enrich, filter, split.
 /// (Seed: `IProcessor`.)
 ///
@@ -22,12 +24,36 @@ public protocol Processor: Sendable {
     /// the processor still has to give (a Lua module's `shutdown(emit)`),
     /// which go through the processors after it. The default has none.
     func finish() async -> [ProcessingResult]
+
+    /// How often the pipeline calls `tick(now:)`; nil (the default) for
+    /// never. Read between batches, so it may change while the pipeline runs
+    /// (a reload); a processor whose interval changes says so through
+    /// `observeTimer(_:)`.
+    var timerInterval: Duration? { get }
+
+    /// Called every `timerInterval` while the pipeline runs, between batches
+    /// (never during one), with the time the tick was due: records the
+    /// processor gives because time passed (a window that closes, a Lua
+    /// module's `on_timer(emit, now)`). They go through the processors after
+    /// it, like what `finish()` gives. The default has none.
+    func tick(now: Date) async -> [ProcessingResult]
+
+    /// Registers `changed`, to be called whenever `timerInterval` changes, so
+    /// that a pipeline waiting for records takes the new interval at once.
+    /// The default ignores it: an interval that never changes needs no call.
+    func observeTimer(_ changed: @escaping @Sendable () -> Void)
 }
 
 extension Processor {
     public func validateInput(_ record: Record) -> Bool { true }
 
     public func finish() async -> [ProcessingResult] { [] }
+
+    public var timerInterval: Duration? { nil }
+
+    public func tick(now: Date) async -> [ProcessingResult] { [] }
+
+    public func observeTimer(_ changed: @escaping @Sendable () -> Void) {}
 
     public func process(batch records: [Record]) async -> [ProcessingResult] {
         var results: [ProcessingResult] = []

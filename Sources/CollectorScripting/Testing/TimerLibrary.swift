@@ -1,0 +1,77 @@
+import CollectorValues
+import LuaRuntime
+
+/// `advance(processor, duration)` for test files: moves a processor module's
+/// simulated clock and runs its `on_timer(emit, now)` at each time the timer
+/// was due on the way (see `SimulatedTimer`); returns what it emitted.
+///
+/// Each module has a clock of its own, starting at 0 the first time it is
+/// advanced, kept for the whole file: `require` gives every test the same
+/// module, with the state it keeps, so its time goes on too.
+enum TimerLibrary {
+    static func advance(in lua: LuaState) throws -> LuaFunction {
+        let clocks = Clocks(rawequal: try lua.global("rawequal").functionValue)
+        return try lua.function("advance") { [unowned lua] call in
+            let target = call.value(1)
+            let problem = "advance: a processor module with a timer (every and on_timer) expected"
+            guard case .table(let module) = target else { throw LuaCallError("\(problem), got \(target.typeName)") }
+            let timer: ProcessorModule.Timer
+            do {
+                guard let read = try ProcessorModule.Timer.read(module, in: lua, named: "advance") else {
+                    throw LuaCallError("\(problem), got a module without every and on_timer")
+                }
+                timer = read
+            } catch let error as LuaError {
+                throw LuaCallError(error.message)
+            }
+            let step = call.value(2)
+            guard let duration = Units.duration(step) else {
+                throw LuaCallError(
+                    "advance: the time must be a duration (\"250ms\", \"10s\", \"1m\", \"1h\" or seconds), got \(ProcessorModule.Timer.describe(step))")
+            }
+            var clock = SimulatedTimer(every: timer.every, elapsed: try clocks.elapsed(of: target, in: lua))
+            let times: [Double]
+            switch clock.advance(by: duration) {
+            case .success(let due): times = due
+            case .failure(let tooMany): throw LuaCallError("advance: \(tooMany.message)")
+            }
+            // Time has passed even if a call fails below, as it would have in a pipeline.
+            try clocks.set(clock.elapsed, of: target, in: lua)
+            let emit = try EmitFunction(in: lua)
+            var emitted: [DataValue] = []
+            for now in times {
+                emit.reset()
+                try lua.call(timer.onTimer, emit.function, now)
+                emitted += emit.values
+            }
+            try call.push(data: .array(emitted))
+            return 1
+        }
+    }
+
+    /// Each module's simulated time, found by identity (`rawequal`): a table
+    /// has no name, and its fields are the module's own.
+    private final class Clocks {
+        private let rawequal: LuaFunction?
+        private var known: [(module: LuaValue, elapsed: Duration)] = []
+
+        init(rawequal: LuaFunction?) { self.rawequal = rawequal }
+
+        func elapsed(of module: LuaValue, in lua: LuaState) throws -> Duration {
+            try index(of: module, in: lua).map { known[$0].elapsed } ?? .zero
+        }
+
+        func set(_ elapsed: Duration, of module: LuaValue, in lua: LuaState) throws {
+            if let index = try index(of: module, in: lua) {
+                known[index].elapsed = elapsed
+            } else {
+                known.append((module, elapsed))
+            }
+        }
+
+        private func index(of module: LuaValue, in lua: LuaState) throws -> Int? {
+            guard let rawequal else { throw LuaCallError("advance: rawequal is missing from the test state") }
+            return try known.firstIndex { entry in try lua.call(rawequal, entry.module, module).first?.booleanValue == true }
+        }
+    }
+}
