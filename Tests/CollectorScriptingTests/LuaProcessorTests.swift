@@ -235,7 +235,10 @@ struct LuaProcessorTests {
         let results = await processor.process(batch: records(input))
         let output = results.flatMap(\.records)
         #expect(output.map { $0.value["i"] } == input.map { $0["i"] })
-        #expect(Set(output.compactMap { $0.value["worker"]?.intValue }) == [1, 2, 3, 4])
+        // The states take chunks of the batch as they come free, so which
+        // state did which chunk varies; each record was done by one of them.
+        let workers = output.map { $0.value["worker"]?.intValue }
+        #expect(workers.allSatisfy { $0.map { (1...4).contains($0) } ?? false })
     }
 
     @Test func emitRejectsWhatIsNotARecord() async throws {

@@ -126,11 +126,11 @@ public final class LuaProcessor: JSONDocumentProcessor {
     }
 
     public func process(batch records: [Record]) async -> [ProcessingResult] {
-        await run(records) { instance, part in await instance.process(batch: part) }
+        await run(records) { instance, part in instance.process(batch: part) }
     }
 
     public func process(documents: [JSONDocument]) async -> [ProcessingResult] {
-        await run(documents) { instance, part in await instance.process(documents: part) }
+        await run(documents) { instance, part in instance.process(documents: part) }
     }
 
     /// How many states run the processor.
@@ -146,7 +146,7 @@ public final class LuaProcessor: JSONDocumentProcessor {
     /// version is on probation, its results are released only once its
     /// first records have judged it; see `Probation`.
     private func run<Input: Sendable>(
-        _ inputs: [Input], _ work: @escaping @Sendable (LuaProcessorInstance, [Input]) async -> [ProcessingResult]
+        _ inputs: [Input], _ work: @escaping @Sendable (isolated LuaProcessorInstance, [Input]) -> [ProcessingResult]
     ) async -> [ProcessingResult] {
         await batches.lock()
         defer { batches.unlock() }

@@ -86,6 +86,20 @@ actor LuaProcessorInstance {
         "_G", "package", "coroutine", "table", "io", "os", "string", "math", "utf8", "debug",
     ]
 
+    /// `work` on `inputs`, in this state.
+    func run<Input>(_ work: (isolated LuaProcessorInstance, [Input]) -> [ProcessingResult], on inputs: [Input]) -> [ProcessingResult] {
+        work(self, inputs)
+    }
+
+    /// `work` on each chunk this state takes from `chunks`, until none is left.
+    func run<Input>(
+        _ work: (isolated LuaProcessorInstance, [Input]) -> [ProcessingResult], taking chunks: BatchChunks<Input>
+    ) -> [(index: Int, results: [ProcessingResult])] {
+        var done: [(index: Int, results: [ProcessingResult])] = []
+        while let chunk = chunks.take() { done.append((chunk.index, work(self, chunk.inputs))) }
+        return done
+    }
+
     /// Processes each record on its own: an error or a limit hit fails that record only.
     func process(batch records: [Record]) -> [ProcessingResult] {
         transform(records.map { (RecordInput($0), $0) })

@@ -80,23 +80,24 @@ final class ProcessorVersion: Sendable {
         return results
     }
 
-    /// Splits the inputs into one contiguous part per state, runs the parts
-    /// concurrently and joins the results in input order.
+    /// Runs the inputs in the states concurrently, each state taking chunks
+    /// of them in turn, and joins the results in input order.
     func spread<Input: Sendable>(
-        _ inputs: [Input], _ work: @escaping @Sendable (LuaProcessorInstance, [Input]) async -> [ProcessingResult]
+        _ inputs: [Input], _ work: @escaping @Sendable (isolated LuaProcessorInstance, [Input]) -> [ProcessingResult]
     ) async -> [ProcessingResult] {
         guard instances.count > 1, inputs.count > 1 else {
-            return await work(instances[0], inputs)
+            return await instances[0].run(work, on: inputs)
         }
-        let partSize = (inputs.count + instances.count - 1) / instances.count
-        return await withTaskGroup(of: (Int, [ProcessingResult]).self) { group in
-            for (index, start) in stride(from: 0, to: inputs.count, by: partSize).enumerated() {
-                let part = Array(inputs[start..<min(start + partSize, inputs.count)])
-                let instance = instances[index]
-                group.addTask { (index, await work(instance, part)) }
+        // Each state takes chunks until none is left (one hop per state and batch).
+        let chunks = BatchChunks(inputs, states: instances.count)
+        return await withTaskGroup(of: [(index: Int, results: [ProcessingResult])].self) { group in
+            for instance in instances {
+                group.addTask { await instance.run(work, taking: chunks) }
             }
-            var parts = [[ProcessingResult]](repeating: [], count: instances.count)
-            for await (index, part) in group { parts[index] = part }
+            var parts = [[ProcessingResult]](repeating: [], count: chunks.count)
+            for await done in group {
+                for part in done { parts[part.index] = part.results }
+            }
             return parts.flatMap { $0 }
         }
     }
