@@ -50,9 +50,8 @@ public struct JSONFieldPicker: Sendable {
             guard let valueEnd = Self.skipValue(p, from: valueStart) else { return nil }
             let key = UnsafeBufferPointer(rebasing: p[keyStart..<keyEnd])
             for k in keys.indices where keys[k].count == key.count && keys[k].elementsEqual(key) {
-                guard let value = try? reader.read(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: p[valueStart..<valueEnd]))) else {
-                    return nil
-                }
+                let text = UnsafeBufferPointer(rebasing: p[valueStart..<valueEnd])
+                guard let value = Self.scalar(text) ?? (try? reader.read(UnsafeRawBufferPointer(text))) else { return nil }
                 found[k] = value
             }
             guard valueEnd < p.count else { return nil }
@@ -61,6 +60,42 @@ public struct JSONFieldPicker: Sendable {
             i = valueEnd + 1
         }
         return nil
+    }
+
+    /// A plain scalar of compact text read directly: a string without
+    /// escapes, an integer, a literal. Nil for anything else (a number with
+    /// a fraction or an exponent, an escape, a container), which the reader reads.
+    private static func scalar(_ text: UnsafeBufferPointer<UInt8>) -> DataValue? {
+        guard let first = text.first else { return nil }
+        switch first {
+        case UInt8(ascii: "\""):
+            guard text.count >= 2 else { return nil }
+            let body = UnsafeBufferPointer(rebasing: text[1..<(text.count - 1)])
+            guard !body.contains(UInt8(ascii: "\\")) else { return nil }
+            // Text this library wrote is valid UTF-8.
+            return .string(String(decoding: body, as: UTF8.self))
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+            return integer(text).map { .integer($0) }
+        case UInt8(ascii: "t"): return .bool(true)
+        case UInt8(ascii: "f"): return .bool(false)
+        case UInt8(ascii: "n"): return .null
+        default: return nil
+        }
+    }
+
+    /// The integer of a number without a fraction or an exponent that fits
+    /// an Int64; nil otherwise.
+    private static func integer(_ text: UnsafeBufferPointer<UInt8>) -> Int64? {
+        let negative = text[0] == UInt8(ascii: "-")
+        let digits = text[(negative ? 1 : 0)...]
+        guard !digits.isEmpty, digits.count <= 18 else { return nil }  // 18 digits always fit
+        var value: Int64 = 0
+        for byte in digits {
+            guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { return nil }
+            value = value * 10 + Int64(byte &- UInt8(ascii: "0"))
+        }
+        if negative && value == 0 { return nil }  // "-0": as the reader says
+        return negative ? -value : value
     }
 
     /// Where the value that starts at `start` ends (the index after it), by

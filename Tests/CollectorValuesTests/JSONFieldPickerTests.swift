@@ -34,6 +34,9 @@ struct JSONFieldPickerTests {
         [1, 2],
         "k",
         ["line\nbreak": "k", "k": ["é", "✓"]],
+        ["k": "", "a": .integer(999_999_999_999_999_999), "n": .integer(-1_000_000_000_000_000_000), "more": false],
+        ["k": .integer(Int64.max), "a": true, "n": -7, "more": .double(2.5)],
+        ["k": "plain é ✓", "a": nil, "n": 0, "more": .double(-0.0)],
     ]
 
     @Test(arguments: compactTexts)

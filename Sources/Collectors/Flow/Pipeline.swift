@@ -79,7 +79,8 @@ public actor Pipeline {
         self.errorHandler = handler
         self.clock = AnyClock(clock)
         collectedQueue = BoundedQueue(capacity: configuration.itemQueueCapacity)
-        recordQueue = BoundedQueue(capacity: configuration.queueCapacity)
+        // Room for two storage batches: processing goes on while one is written.
+        recordQueue = BoundedQueue(capacity: max(configuration.queueCapacity, 2 * configuration.batchSize))
         let series = try metrics.map { try PipelineMetrics(registry: $0, pipeline: name) }
         series?.watch(collectedQueue, named: "collected")
         series?.watch(recordQueue, named: "records")

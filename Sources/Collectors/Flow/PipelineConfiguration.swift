@@ -1,6 +1,8 @@
 /// The knobs of a `Pipeline`.
 public struct PipelineConfiguration: Sendable, Hashable {
-    /// Capacity of the queue of records between processing and storage.
+    /// Capacity of the queue of records between processing and storage (at
+    /// least two batches are let in, so that processing goes on while a
+    /// batch is written).
     public var queueCapacity: Int
     /// Capacity of the queue of collected items between the sources and
     /// processing. An item may hold many records (a run of file lines, up
