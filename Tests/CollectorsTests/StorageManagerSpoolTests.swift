@@ -111,6 +111,26 @@ struct StorageManagerSpoolTests {
         #expect(!spool.calls.contains("append"))
     }
 
+    @Test func aReplayedBatchTheBackendRefusesIsStoredRecordByRecord() async throws {
+        let backend = MockStorageBackend(id: "db")
+        try await backend.connect()
+        let earlier = (100..<104).map { Record(.integer(Int64($0)), sourceID: "s", sequence: UInt64($0)) }
+        let spool = MockSpool(holding: ["p/db": earlier])
+        let sink = InMemoryDeadLetterSink()
+        let manager = StorageManager(
+            backends: [RefusingBackend(base: backend, refuse: [101])], configuration: configuration(batchSize: 4),
+            errorHandler: MockErrorHandler(), deadLetters: sink, clock: ImmediateClock(), spool: spool, spoolNamespace: "p")
+        try await manager.openSpool()
+        await manager.drainSpool()
+        #expect(backend.records == [100, 102, 103])
+        #expect(sink.letters.map(\.record.value) == [101])
+        let stats = await manager.statistics
+        #expect(stats.replayed["db"] == 3)
+        #expect(stats.failed["db"] == 1)
+        #expect(stats.deadLettered == 1)
+        #expect(spool.records(in: "p/db").isEmpty)
+    }
+
     /// A manager whose backend never answers (until `gate` opens), after its
     /// first write of two records has been cut short by the drain deadline.
     func cutShortWhileStuck(spool: MockSpool?, deadLetters: InMemoryDeadLetterSink? = nil) async throws

@@ -161,30 +161,3 @@ struct StorageManagerTests {
         #expect(await manager.acknowledged == ["a": 2, "b": 2])
     }
 }
-
-/// Refuses, with a validation error, every batch that holds one of `refuse`
-/// (as SQLite refuses a batch with a NULL in a NOT NULL column).
-private struct RefusingBackend: StorageBackend {
-    let base: MockStorageBackend
-    let refuse: Set<Int64>
-    var id: String { base.id }
-
-    func connect() async throws { try await base.connect() }
-    func disconnect() async { await base.disconnect() }
-    func store(_ record: DataValue) async throws -> StorageLocation {
-        try check([record])
-        return try await base.store(record)
-    }
-    func store(batch records: [DataValue]) async throws -> StoredBatch {
-        try check(records)
-        return try await base.store(batch: records)
-    }
-    func query(_ criteria: QueryCriteria) async throws -> [DataValue] { try await base.query(criteria) }
-    func delete(locationID: String) async throws { try await base.delete(locationID: locationID) }
-
-    private func check(_ records: [DataValue]) throws {
-        if records.contains(where: { $0.intValue.map(refuse.contains) ?? false }) {
-            throw ErrorInfo(.validation, layer: .storage, operation: "store", message: "value refused")
-        }
-    }
-}

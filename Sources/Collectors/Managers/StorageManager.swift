@@ -606,10 +606,19 @@ public actor StorageManager {
                 updateUp(id)
                 return .failed
             }
-            // Refused for good: replaying them again would block the queue forever.
-            stats.failed[id, default: 0] += records.count
-            series[id]?.failed.increment(by: records.count)
-            await deadLetter(records, error: error)
+            // Refused for good: replaying them again would block the queue
+            // forever. Stored one by one, only the refused records fail.
+            var failures = [(record: Record, error: ErrorInfo)]()
+            if records.count > 1, case .split(let stored, let refused) = await Self.storeOneByOne(records, in: backend, deadline: deadline) {
+                stats.replayed[id, default: 0] += stored
+                spoolSeries[id]?.replayed.increment(by: stored)
+                failures = refused
+            } else {
+                failures = records.map { ($0, error) }
+            }
+            stats.failed[id, default: 0] += failures.count
+            series[id]?.failed.increment(by: failures.count)
+            for failure in failures { await deadLetter([failure.record], error: failure.error) }
         } else {
             stats.replayed[id, default: 0] += records.count
             spoolSeries[id]?.replayed.increment(by: records.count)
