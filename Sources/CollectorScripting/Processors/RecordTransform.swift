@@ -21,18 +21,21 @@ struct RecordTransform {
         var text = JSONTextBuffer(capacity: 160 * inputs.count)
         var outcomes: [Outcome] = []
         outcomes.reserveCapacity(inputs.count)
+        // One clock read per record: each call ends where the next begins.
+        var start = ContinuousClock.now
         for (input, record) in inputs {
-            outcomes.append(run(input, as: record, text: &text, errorInfo: errorInfo))
+            outcomes.append(run(input, as: record, from: &start, text: &text, errorInfo: errorInfo))
         }
         let bytes = text.bytes()[...]
         return outcomes.map { $0.result(text: bytes) }
     }
 
-    /// One call; the kept record's text goes into `text`.
+    /// One call, timed from `start` (set to its end); the kept record's text goes into `text`.
     private func run(
-        _ input: RecordInput, as record: Record, text: inout JSONTextBuffer, errorInfo: (any Error, Record) -> ErrorInfo
+        _ input: RecordInput, as record: Record, from start: inout ContinuousClock.Instant, text: inout JSONTextBuffer,
+        errorInfo: (any Error, Record) -> ErrorInfo
     ) -> Outcome {
-        let start = ContinuousClock.now
+        let began = start
         emit.reset()
         origin?.sourceID = record.sourceID
         origin?.sequence = record.sequence
@@ -47,9 +50,11 @@ struct RecordTransform {
                     throw LuaError(.conversion, "process must return a table with fields or nil, got \(value.typeName)")
                 }
             }
-            return .success(record, emitted: emit.values, kept: returned, time: ContinuousClock.now - start)
+            start = .now
+            return .success(record, emitted: emit.values, kept: returned, time: start - began)
         } catch {
-            let time = ContinuousClock.now - start
+            start = .now
+            let time = start - began
             if let decoding = (error as? LuaError)?.underlyingError as? JSONError {
                 var info = ErrorInfo.decoding(decoding)
                 info.details["source_id"] = .string(record.sourceID)
