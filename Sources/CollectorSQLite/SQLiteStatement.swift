@@ -67,6 +67,11 @@ final class SQLiteStatement {
 
     /// Binds bytes as TEXT (JSON) or as a BLOB.
     func bind(bytes: [UInt8], asText: Bool, at index: Int32) throws(ErrorInfo) {
+        try bind(bytes: bytes[...], asText: asText, at: index)
+    }
+
+    /// Binds bytes as TEXT (JSON) or as a BLOB.
+    func bind(bytes: ArraySlice<UInt8>, asText: Bool, at index: Int32) throws(ErrorInfo) {
         let code = bytes.withUnsafeBufferPointer { buffer -> Int32 in
             let base = UnsafeRawPointer(buffer.baseAddress ?? UnsafePointer(bitPattern: 1)!)
             if asText {

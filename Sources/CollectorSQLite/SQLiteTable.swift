@@ -120,32 +120,64 @@ struct SQLiteTable {
                 "record \(index) is \(record.typeName == "array" ? "an array" : "a \(record.typeName)"), but a typed table stores objects",
                 details: ["record_index": .integer(Int64(index))])
         }
-        try bindColumns(columns.map { object[$0.column.field] }, index: index, to: statement, json: &json, backend: backend)
+        try bindColumns(
+            columns.map { .value(object[$0.column.field]) }, index: index, to: statement, json: &json, backend: backend)
     }
 
     /// Binds one record to the insert statement (typed layout); from a
-    /// record carried as text, only the columns' fields are read.
+    /// record carried as text, only the columns' fields are read, and a
+    /// JSON column takes a nested value's compact text as it is.
     func bindColumns(
         of record: Record, index: Int, to statement: SQLiteStatement, json: inout [UInt8], backend: String
     ) throws(ErrorInfo) {
         // Text records are objects (a Lua processor's results); anything else goes the value's way.
-        guard let text = record.jsonText, text.first == UInt8(ascii: "{") else {
+        guard let text = record.jsonText, text.first == UInt8(ascii: "{"), let ranges = picker.ranges(fromCompact: text) else {
             return try bindColumns(of: record.value, index: index, to: statement, json: &json, backend: backend)
         }
-        try bindColumns(record.fields(picker), index: index, to: statement, json: &json, backend: backend)
+        var inputs: [ColumnInput] = []
+        inputs.reserveCapacity(columns.count)
+        for (typed, range) in zip(columns, ranges) {
+            guard let range else {
+                inputs.append(.value(nil))
+                continue
+            }
+            let field = text[range]
+            if typed.column.kind == .json, field.first == UInt8(ascii: "{") || field.first == UInt8(ascii: "[") {
+                inputs.append(.jsonText(field))
+            } else if let value = JSONFieldPicker.value(ofCompact: field) {
+                inputs.append(.value(value))
+            } else {
+                return try bindColumns(of: record.value, index: index, to: statement, json: &json, backend: backend)
+            }
+        }
+        try bindColumns(inputs, index: index, to: statement, json: &json, backend: backend)
     }
 
-    /// Binds the columns' values (nil: the field is missing), in column order.
+    /// What goes into one column: a field's value (nil: missing), or the
+    /// compact JSON text of a nested value, for a JSON column.
+    private enum ColumnInput {
+        case value(DataValue?)
+        case jsonText(ArraySlice<UInt8>)
+    }
+
+    /// Binds the columns' inputs, in column order.
     private func bindColumns(
-        _ values: [DataValue?], index: Int, to statement: SQLiteStatement, json: inout [UInt8], backend: String
+        _ inputs: [ColumnInput], index: Int, to statement: SQLiteStatement, json: inout [UInt8], backend: String
     ) throws(ErrorInfo) {
-        for (position, (typed, field)) in zip(columns, values).enumerated() {
+        for (position, (typed, input)) in zip(columns, inputs).enumerated() {
             let parameter = Int32(position + 1)
-            let value = field ?? .null
+            let value: DataValue
+            switch input {
+            case .jsonText(let text):
+                try statement.bind(bytes: text, asText: true, at: parameter)
+                continue
+            case .value(let field):
+                value = field ?? .null
+            }
             switch (typed.column.kind, value) {
             case (_, .null): try statement.bindNull(parameter)
             case (.text, .string(let s)): try statement.bind(s, at: parameter)
-            case (.text, .bytes(let b)): try statement.bind(bytes: b, asText: false, at: parameter)
+            case (.text, .bytes(let b)): try statement.bind(bytes: b[...], asText: false, at: parameter)
             case (.integer, .integer(let i)): try statement.bind(i, at: parameter)
             case (.real, .double(let d)): try statement.bind(d, at: parameter)
             case (.real, .integer(let i)): try statement.bind(Double(i), at: parameter)
@@ -160,7 +192,7 @@ struct SQLiteTable {
                         "record \(index): field '\(typed.column.field)' cannot be written as JSON: \(error)",
                         details: ["record_index": .integer(Int64(index)), "field": .string(typed.column.field)])
                 }
-                try statement.bind(bytes: json, asText: true, at: parameter)
+                try statement.bind(bytes: json[...], asText: true, at: parameter)
             default:
                 throw StorageErrors.invalid(
                     backend: backend, operation: "store",

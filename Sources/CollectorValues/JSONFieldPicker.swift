@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Reads chosen top-level fields of a JSON object without building the rest:
 /// what a consumer that needs two fields of a record carried as JSON text
 /// (a tally, a router) does instead of decoding all of it.
@@ -30,14 +36,39 @@ public struct JSONFieldPicker: Sendable {
     /// fields not wanted are skipped, not read. Text it does not expect (a
     /// key with an escape, whitespace) is read by `pick(from:)` instead.
     public func pick(fromCompact text: ArraySlice<UInt8>) -> [DataValue?] {
-        let scanned = text.withUnsafeBufferPointer { scanCompact($0) }
-        if let scanned { return scanned }
-        return (try? pick(from: text)) ?? names.map { _ in nil }
+        guard let ranges = ranges(fromCompact: text) else { return (try? pick(from: text)) ?? names.map { _ in nil } }
+        var found = [DataValue?](repeating: nil, count: keys.count)
+        for (k, range) in ranges.enumerated() {
+            guard let range else { continue }
+            guard let value = Self.value(ofCompact: text[range]) else { return (try? pick(from: text)) ?? found }
+            found[k] = value
+        }
+        return found
     }
 
-    /// nil when the text is not as `pick(fromCompact:)` expects.
-    private func scanCompact(_ p: UnsafeBufferPointer<UInt8>) -> [DataValue?]? {
-        var found = [DataValue?](repeating: nil, count: keys.count)
+    /// Where each name's value is in `text` (compact, as `pick(fromCompact:)`
+    /// takes it; indices of `text`), nil where the object has no such field;
+    /// all nil when the text is not an object; nil when the text is not as
+    /// expected. For a consumer that can use a value's text as it is (a JSON
+    /// column takes a nested object's text without decoding it).
+    public func ranges(fromCompact text: ArraySlice<UInt8>) -> [Range<Int>?]? {
+        let base = text.startIndex
+        guard let ranges = text.withUnsafeBufferPointer({ scanCompact($0) }) else { return nil }
+        return ranges.map { $0.map { ($0.lowerBound + base)..<($0.upperBound + base) } }
+    }
+
+    /// The value of one compact JSON text (a field's, from `ranges`): plain
+    /// scalars are read directly, the rest by the reader; nil if it is not JSON.
+    public static func value(ofCompact text: ArraySlice<UInt8>) -> DataValue? {
+        text.withUnsafeBufferPointer { p in
+            scalar(p) ?? (try? JSONReader().read(UnsafeRawBufferPointer(p)))
+        }
+    }
+
+    /// The ranges of the wanted values in `p`; nil when the text is not as
+    /// `pick(fromCompact:)` expects.
+    private func scanCompact(_ p: UnsafeBufferPointer<UInt8>) -> [Range<Int>?]? {
+        var found = [Range<Int>?](repeating: nil, count: keys.count)
         guard p.count >= 2, p[0] == UInt8(ascii: "{") else { return p.isEmpty ? nil : found }
         var i = 1
         if p[i] == UInt8(ascii: "}") { return found }
@@ -50,9 +81,7 @@ public struct JSONFieldPicker: Sendable {
             guard let valueEnd = Self.skipValue(p, from: valueStart) else { return nil }
             let key = UnsafeBufferPointer(rebasing: p[keyStart..<keyEnd])
             for k in keys.indices where keys[k].count == key.count && keys[k].elementsEqual(key) {
-                let text = UnsafeBufferPointer(rebasing: p[valueStart..<valueEnd])
-                guard let value = Self.scalar(text) ?? (try? reader.read(UnsafeRawBufferPointer(text))) else { return nil }
-                found[k] = value
+                found[k] = valueStart..<valueEnd
             }
             guard valueEnd < p.count else { return nil }
             if p[valueEnd] == UInt8(ascii: "}") { return found }
@@ -75,7 +104,8 @@ public struct JSONFieldPicker: Sendable {
             // Text this library wrote is valid UTF-8.
             return .string(String(decoding: body, as: UTF8.self))
         case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
-            return integer(text).map { .integer($0) }
+            if let integer = integer(text) { return .integer(integer) }
+            return double(text).map { .double($0) }
         case UInt8(ascii: "t"): return .bool(true)
         case UInt8(ascii: "f"): return .bool(false)
         case UInt8(ascii: "n"): return .null
@@ -96,6 +126,34 @@ public struct JSONFieldPicker: Sendable {
         }
         if negative && value == 0 { return nil }  // "-0": as the reader says
         return negative ? -value : value
+    }
+
+    /// A number with a fraction or an exponent, as the reader reads it
+    /// (correctly rounded); nil for anything else.
+    private static func double(_ text: UnsafeBufferPointer<UInt8>) -> Double? {
+        guard text.count <= 32, text.allSatisfy({ byte in
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "+"), UInt8(ascii: "."),
+                UInt8(ascii: "e"), UInt8(ascii: "E"):
+                true
+            default:
+                false
+            }
+        }) else { return nil }
+        // Without a fraction or an exponent it is an integer (too long for
+        // `integer`, or one the reader turns into a double): the reader's call.
+        guard text.contains(where: { $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "e") || $0 == UInt8(ascii: "E") }) else {
+            return nil
+        }
+        // A NUL-terminated copy on the stack: strtod must not read past the value.
+        return withUnsafeTemporaryAllocation(of: CChar.self, capacity: text.count + 1) { buffer -> Double? in
+            for i in 0..<text.count { buffer[i] = CChar(bitPattern: text[i]) }
+            buffer[text.count] = 0
+            var end: UnsafeMutablePointer<CChar>?
+            let value = strtod(buffer.baseAddress!, &end)
+            guard end == buffer.baseAddress! + text.count, value.isFinite else { return nil }
+            return value
+        }
     }
 
     /// Where the value that starts at `start` ends (the index after it), by
