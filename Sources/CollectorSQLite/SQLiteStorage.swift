@@ -89,7 +89,9 @@ public actor SQLiteStorage: StorageBackend {
         let (connection, table) = try connected("store")
         let now = Self.milliseconds()
         let locationID = try transaction(connection, operation: "store") { () throws(ErrorInfo) -> String in
-            try insert(.value(record), index: 0, createdAt: now, into: table, connection: connection)
+            try insert(
+                .value(record), index: 0, createdAt: now, into: table, connection: connection,
+                statement: try connection.prepare(table.insertSQL, operation: "store"))
         }
         return StorageLocation(backendID: id, locationID: locationID, path: "sqlite://\(path)/\(options.table)/\(locationID)")
     }
@@ -99,8 +101,9 @@ public actor SQLiteStorage: StorageBackend {
         if records.isEmpty { return StoredBatch(backendID: id, count: 0) }
         let now = Self.milliseconds()
         try transaction(connection, operation: "store") { () throws(ErrorInfo) in
+            let statement = try connection.prepare(table.insertSQL, operation: "store")
             for (index, record) in records.enumerated() {
-                _ = try insert(.value(record), index: index, createdAt: now, into: table, connection: connection)
+                _ = try insert(.value(record), index: index, createdAt: now, into: table, connection: connection, statement: statement)
             }
         }
         return StoredBatch(backendID: id, count: records.count)
@@ -117,10 +120,11 @@ public actor SQLiteStorage: StorageBackend {
         if records.isEmpty { return StoredBatch(backendID: id, count: 0) }
         let now = Self.milliseconds()
         try transaction(connection, operation: "store") { () throws(ErrorInfo) in
+            let statement = try connection.prepare(table.insertSQL, operation: "store")
             for (index, record) in records.enumerated() {
                 _ = try insert(
                     .record(record), id: options.recordIDs ? record.id : nil, index: index, createdAt: now, into: table,
-                    connection: connection)
+                    connection: connection, statement: statement)
             }
         }
         return StoredBatch(backendID: id, count: records.count)
@@ -200,11 +204,11 @@ public actor SQLiteStorage: StorageBackend {
     }
 
     /// Inserts one record (skipped when its id is stored already); returns its location id.
+    /// `statement` is the table's insert, prepared once for the batch.
     private func insert(
         _ row: Row, id recordID: RecordID? = nil, index: Int, createdAt: Int64, into table: SQLiteTable,
-        connection: SQLiteConnection
+        connection: SQLiteConnection, statement: SQLiteStatement
     ) throws(ErrorInfo) -> String {
-        let statement = try connection.prepare(table.insertSQL, operation: "store")
         defer { statement.reset() }
         let locationID: String?
         if table.isDocument {
