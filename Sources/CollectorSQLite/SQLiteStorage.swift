@@ -97,16 +97,7 @@ public actor SQLiteStorage: StorageBackend {
     }
 
     public func store(batch records: [DataValue]) async throws -> StoredBatch {
-        let (connection, table) = try connected("store")
-        if records.isEmpty { return StoredBatch(backendID: id, count: 0) }
-        let now = Self.milliseconds()
-        try transaction(connection, operation: "store") { () throws(ErrorInfo) in
-            let statement = try connection.prepare(table.insertSQL, operation: "store")
-            for (index, record) in records.enumerated() {
-                _ = try insert(.value(record), index: index, createdAt: now, into: table, connection: connection, statement: statement)
-            }
-        }
-        return StoredBatch(backendID: id, count: records.count)
+        try insertBatch(records.map { (.value($0), nil) })
     }
 
     /// Like `store(batch:)`, each row carrying its record's id (`location_id`
@@ -116,18 +107,22 @@ public actor SQLiteStorage: StorageBackend {
     /// carried as JSON text is written from its text (only the columns'
     /// fields are read, for the typed layout).
     public func store(records: [Record]) async throws -> StoredBatch {
+        try insertBatch(records.map { (.record($0), options.recordIDs ? $0.id : nil) })
+    }
+
+    /// Inserts the rows in one transaction, with the insert prepared once.
+    private func insertBatch(_ rows: [(row: Row, id: RecordID?)]) throws(ErrorInfo) -> StoredBatch {
         let (connection, table) = try connected("store")
-        if records.isEmpty { return StoredBatch(backendID: id, count: 0) }
+        if rows.isEmpty { return StoredBatch(backendID: id, count: 0) }
         let now = Self.milliseconds()
         try transaction(connection, operation: "store") { () throws(ErrorInfo) in
             let statement = try connection.prepare(table.insertSQL, operation: "store")
-            for (index, record) in records.enumerated() {
+            for (index, (row, recordID)) in rows.enumerated() {
                 _ = try insert(
-                    .record(record), id: options.recordIDs ? record.id : nil, index: index, createdAt: now, into: table,
-                    connection: connection, statement: statement)
+                    row, id: recordID, index: index, createdAt: now, into: table, connection: connection, statement: statement)
             }
         }
-        return StoredBatch(backendID: id, count: records.count)
+        return StoredBatch(backendID: id, count: rows.count)
     }
 
     public func query(_ criteria: QueryCriteria) async throws -> [DataValue] {
