@@ -82,6 +82,13 @@ final class SQLiteStatement {
         try check(code)
     }
 
+    /// Binds UTF-8 bytes as TEXT (SQLite copies them).
+    func bind(text bytes: UnsafeBufferPointer<UInt8>, at index: Int32) throws(ErrorInfo) {
+        let base = UnsafeRawPointer(bytes.baseAddress ?? UnsafePointer(bitPattern: 1)!)
+        try check(sqlite3_bind_text64(
+            handle, index, base.assumingMemoryBound(to: CChar.self), sqlite3_uint64(bytes.count), csqlite_transient(), UInt8(SQLITE_UTF8)))
+    }
+
     /// Binds a record id as its 16 bytes (a BLOB), from the stack.
     func bind(_ id: RecordID, at index: Int32) throws(ErrorInfo) {
         var words = (id.high.bigEndian, id.low.bigEndian)

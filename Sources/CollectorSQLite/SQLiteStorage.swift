@@ -25,8 +25,8 @@ public actor SQLiteStorage: StorageBackend {
     private let executor: StorageThreadExecutor
     private var connection: SQLiteConnection?
     private var table: SQLiteTable?
-    /// Reused across rows and batches: JSON text of the row being bound.
-    private var json: [UInt8] = []
+    /// Reused across rows and batches (see `RowScratch`).
+    private var scratch = RowScratch()
 
     public nonisolated var unownedExecutor: UnownedSerialExecutor {
         executor.asUnownedSerialExecutor()
@@ -88,16 +88,19 @@ public actor SQLiteStorage: StorageBackend {
     public func store(_ record: DataValue) async throws -> StorageLocation {
         let (connection, table) = try connected("store")
         let now = Self.milliseconds()
-        let locationID = try transaction(connection, operation: "store") { () throws(ErrorInfo) -> String in
-            try insert(
-                .value(record), index: 0, createdAt: now, into: table, connection: connection,
-                statement: try connection.prepare(table.insertSQL, operation: "store"))
+        let locationID = try withScratch { (scratch) throws(ErrorInfo) -> String in
+            try transaction(connection, operation: "store") { () throws(ErrorInfo) -> String in
+                let generated = try insert(
+                    .value(record), index: 0, createdAt: now, into: table, statement: try connection.prepare(table.insertSQL, operation: "store"),
+                    scratch: &scratch)
+                return generated ?? String(connection.lastInsertRowID)
+            }
         }
         return StorageLocation(backendID: id, locationID: locationID, path: "sqlite://\(path)/\(options.table)/\(locationID)")
     }
 
     public func store(batch records: [DataValue]) async throws -> StoredBatch {
-        try insertBatch(records.map { (.value($0), nil) })
+        try insertBatch(records.count) { .value(records[$0]) } id: { _ in nil }
     }
 
     /// Like `store(batch:)`, each row carrying its record's id (`location_id`
@@ -107,22 +110,37 @@ public actor SQLiteStorage: StorageBackend {
     /// carried as JSON text is written from its text (only the columns'
     /// fields are read, for the typed layout).
     public func store(records: [Record]) async throws -> StoredBatch {
-        try insertBatch(records.map { (.record($0), options.recordIDs ? $0.id : nil) })
+        let withIDs = options.recordIDs
+        return try insertBatch(records.count) { .record(records[$0]) } id: { withIDs ? records[$0].id : nil }
     }
 
-    /// Inserts the rows in one transaction, with the insert prepared once.
-    private func insertBatch(_ rows: [(row: Row, id: RecordID?)]) throws(ErrorInfo) -> StoredBatch {
+    /// Inserts `count` rows in one transaction, with the insert prepared once.
+    private func insertBatch(
+        _ count: Int, row: (Int) -> Row, id recordID: (Int) -> RecordID?
+    ) throws(ErrorInfo) -> StoredBatch {
         let (connection, table) = try connected("store")
-        if rows.isEmpty { return StoredBatch(backendID: id, count: 0) }
+        if count == 0 { return StoredBatch(backendID: id, count: 0) }
         let now = Self.milliseconds()
-        try transaction(connection, operation: "store") { () throws(ErrorInfo) in
-            let statement = try connection.prepare(table.insertSQL, operation: "store")
-            for (index, (row, recordID)) in rows.enumerated() {
-                _ = try insert(
-                    row, id: recordID, index: index, createdAt: now, into: table, connection: connection, statement: statement)
+        try withScratch { (scratch) throws(ErrorInfo) in
+            try transaction(connection, operation: "store") { () throws(ErrorInfo) in
+                let statement = try connection.prepare(table.insertSQL, operation: "store")
+                for index in 0..<count {
+                    _ = try insert(
+                        row(index), id: recordID(index), index: index, createdAt: now, into: table, statement: statement,
+                        scratch: &scratch)
+                }
             }
         }
-        return StoredBatch(backendID: id, count: rows.count)
+        return StoredBatch(backendID: id, count: count)
+    }
+
+    /// Runs `body` with the scratch space moved out of the actor, so the rows
+    /// of a batch use it without an exclusivity check (or a copy) per access.
+    private func withScratch<R>(_ body: (inout RowScratch) throws(ErrorInfo) -> R) throws(ErrorInfo) -> R {
+        var local = RowScratch()
+        swap(&local, &scratch)
+        defer { swap(&local, &scratch) }
+        return try body(&local)
     }
 
     public func query(_ criteria: QueryCriteria) async throws -> [DataValue] {
@@ -198,21 +216,30 @@ public actor SQLiteStorage: StorageBackend {
         case record(Record)
     }
 
-    /// Inserts one record (skipped when its id is stored already); returns its location id.
-    /// `statement` is the table's insert, prepared once for the batch.
+    /// Buffers the rows of a batch reuse: the JSON text of the row being
+    /// bound, and where the columns' fields are in a record's text.
+    private struct RowScratch {
+        var json: [UInt8] = []
+        var ranges: [Range<Int>?] = []
+    }
+
+    /// Inserts one record (skipped when its id is stored already); returns
+    /// the location id it generated (document layout; nil for the typed
+    /// layout, whose location id is the row id). `statement` is the table's
+    /// insert, prepared once for the batch.
     private func insert(
         _ row: Row, id recordID: RecordID? = nil, index: Int, createdAt: Int64, into table: SQLiteTable,
-        connection: SQLiteConnection, statement: SQLiteStatement
-    ) throws(ErrorInfo) -> String {
+        statement: SQLiteStatement, scratch: inout RowScratch
+    ) throws(ErrorInfo) -> String? {
         defer { statement.reset() }
         let locationID: String?
         if table.isDocument {
             let generated = recordID?.uuidString ?? LocationID.random()
-            json.removeAll(keepingCapacity: true)
+            scratch.json.removeAll(keepingCapacity: true)
             do {
                 switch row {
-                case .value(let value): try RecordJSON.append(value, to: &json)
-                case .record(let record): try RecordJSON.append(record, to: &json)
+                case .value(let value): try RecordJSON.append(value, to: &scratch.json)
+                case .record(let record): try RecordJSON.append(record, to: &scratch.json)
                 }
             } catch {
                 throw StorageErrors.invalid(
@@ -221,12 +248,17 @@ public actor SQLiteStorage: StorageBackend {
             }
             try statement.bind(generated, at: 1)
             try statement.bind(createdAt, at: 2)
-            try statement.bind(bytes: json, asText: true, at: 3)
+            try statement.bind(bytes: scratch.json, asText: true, at: 3)
             locationID = generated
         } else {
             switch row {
-            case .value(let value): try table.bindColumns(of: value, index: index, to: statement, json: &json, backend: id)
-            case .record(let record): try table.bindColumns(of: record, index: index, to: statement, json: &json, backend: id)
+            case .value(let value):
+                try table.bindColumns(of: value, index: index, to: statement, json: &scratch.json, backend: id)
+            case .record(let record):
+                if let text = record.jsonText, try table.bindCompact(text, to: statement, ranges: &scratch.ranges) {
+                    break
+                }
+                try table.bindColumns(of: record, index: index, to: statement, json: &scratch.json, backend: id)
             }
             let position = Int32(table.columns.count + 1)
             if let recordID { try statement.bind(recordID, at: position) }
@@ -240,7 +272,7 @@ public actor SQLiteStorage: StorageBackend {
             error.details["record_index"] = .integer(Int64(index))
             throw error
         }
-        return locationID ?? String(connection.lastInsertRowID)
+        return locationID
     }
 
     /// Unix time in milliseconds: a batch's rows share the time of its call, as they share its transaction.

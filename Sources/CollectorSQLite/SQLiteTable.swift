@@ -153,6 +153,56 @@ struct SQLiteTable {
         try bindColumns(inputs, index: index, to: statement, json: &json, backend: backend)
     }
 
+    /// Binds a record carried as compact JSON text straight from its bytes,
+    /// building no value: the fast path of `bindColumns(of: Record...)` for
+    /// what Lua processors write. Strings without escapes bind their bytes,
+    /// numbers are read in place, a JSON column takes a nested value's text.
+    /// False when a field needs more (an escape, a value of another type than
+    /// its column, text not as expected): the caller then binds the record
+    /// again by `bindColumns(of:)`, which reads it fully and reports what is wrong.
+    /// `ranges` is scratch space kept by the caller between records.
+    func bindCompact(_ text: ArraySlice<UInt8>, to statement: SQLiteStatement, ranges: inout [Range<Int>?]) throws(ErrorInfo) -> Bool {
+        try text.withUnsafeBufferPointer { (p) throws(ErrorInfo) -> Bool in
+            guard p.first == UInt8(ascii: "{"), picker.ranges(fromCompact: p, into: &ranges) else { return false }
+            for position in columns.indices {
+                let parameter = Int32(position + 1)
+                guard let range = ranges[position] else {
+                    try statement.bindNull(parameter)
+                    continue
+                }
+                let field = UnsafeBufferPointer(rebasing: p[range])
+                let first = field[0]
+                if first == UInt8(ascii: "n") {
+                    try statement.bindNull(parameter)
+                    continue
+                }
+                switch columns[position].column.kind {
+                case .text:
+                    guard first == UInt8(ascii: "\""), field.count >= 2 else { return false }
+                    let body = UnsafeBufferPointer(rebasing: field[1..<(field.count - 1)])
+                    guard !body.contains(UInt8(ascii: "\\")) else { return false }
+                    try statement.bind(text: body, at: parameter)
+                case .integer:
+                    guard case .integer(let i)? = JSONFieldPicker.number(ofCompact: field) else { return false }
+                    try statement.bind(i, at: parameter)
+                case .real:
+                    switch JSONFieldPicker.number(ofCompact: field) {
+                    case .double(let d)?: try statement.bind(d, at: parameter)
+                    case .integer(let i)?: try statement.bind(Double(i), at: parameter)
+                    default: return false
+                    }
+                case .boolean:
+                    guard first == UInt8(ascii: "t") || first == UInt8(ascii: "f") else { return false }
+                    try statement.bind(Int64(first == UInt8(ascii: "t") ? 1 : 0), at: parameter)
+                case .json:
+                    guard first == UInt8(ascii: "{") || first == UInt8(ascii: "[") else { return false }
+                    try statement.bind(text: field, at: parameter)
+                }
+            }
+            return true
+        }
+    }
+
     /// What goes into one column: a field's value (nil: missing), or the
     /// compact JSON text of a nested value, for a JSON column.
     private enum ColumnInput {

@@ -53,8 +53,21 @@ public struct JSONFieldPicker: Sendable {
     /// column takes a nested object's text without decoding it).
     public func ranges(fromCompact text: ArraySlice<UInt8>) -> [Range<Int>?]? {
         let base = text.startIndex
-        guard let ranges = text.withUnsafeBufferPointer({ scanCompact($0) }) else { return nil }
-        return ranges.map { $0.map { ($0.lowerBound + base)..<($0.upperBound + base) } }
+        var found: [Range<Int>?] = []
+        guard text.withUnsafeBufferPointer({ ranges(fromCompact: $0, into: &found) }) else { return nil }
+        return found.map { $0.map { ($0.lowerBound + base)..<($0.upperBound + base) } }
+    }
+
+    /// `ranges(fromCompact:)` into an array the caller keeps between records
+    /// (no allocation once it has the names' count); the ranges are offsets
+    /// in `text`. False when the text is not as expected.
+    public func ranges(fromCompact text: UnsafeBufferPointer<UInt8>, into found: inout [Range<Int>?]) -> Bool {
+        if found.count != keys.count {
+            found = [Range<Int>?](repeating: nil, count: keys.count)
+        } else {
+            for k in found.indices { found[k] = nil }
+        }
+        return scanCompact(text, into: &found)
     }
 
     /// The value of one compact JSON text (a field's, from `ranges`): plain
@@ -65,30 +78,29 @@ public struct JSONFieldPicker: Sendable {
         }
     }
 
-    /// The ranges of the wanted values in `p`; nil when the text is not as
-    /// `pick(fromCompact:)` expects.
-    private func scanCompact(_ p: UnsafeBufferPointer<UInt8>) -> [Range<Int>?]? {
-        var found = [Range<Int>?](repeating: nil, count: keys.count)
-        guard p.count >= 2, p[0] == UInt8(ascii: "{") else { return p.isEmpty ? nil : found }
+    /// Fills `found` (all nil, one per name) with the ranges of the wanted
+    /// values in `p`; false when the text is not as `pick(fromCompact:)` expects.
+    private func scanCompact(_ p: UnsafeBufferPointer<UInt8>, into found: inout [Range<Int>?]) -> Bool {
+        guard p.count >= 2, p[0] == UInt8(ascii: "{") else { return !p.isEmpty }
         var i = 1
-        if p[i] == UInt8(ascii: "}") { return found }
+        if p[i] == UInt8(ascii: "}") { return true }
         while i < p.count, p[i] == UInt8(ascii: "\"") {
             let keyStart = i + 1
             var keyEnd = keyStart
             while keyEnd < p.count, p[keyEnd] != UInt8(ascii: "\""), p[keyEnd] != UInt8(ascii: "\\") { keyEnd += 1 }
-            guard keyEnd + 1 < p.count, p[keyEnd] == UInt8(ascii: "\""), p[keyEnd + 1] == UInt8(ascii: ":") else { return nil }
+            guard keyEnd + 1 < p.count, p[keyEnd] == UInt8(ascii: "\""), p[keyEnd + 1] == UInt8(ascii: ":") else { return false }
             let valueStart = keyEnd + 2
-            guard let valueEnd = Self.skipValue(p, from: valueStart) else { return nil }
+            guard let valueEnd = Self.skipValue(p, from: valueStart) else { return false }
             let key = UnsafeBufferPointer(rebasing: p[keyStart..<keyEnd])
             for k in keys.indices where keys[k].count == key.count && keys[k].elementsEqual(key) {
                 found[k] = valueStart..<valueEnd
             }
-            guard valueEnd < p.count else { return nil }
-            if p[valueEnd] == UInt8(ascii: "}") { return found }
-            guard p[valueEnd] == UInt8(ascii: ",") else { return nil }
+            guard valueEnd < p.count else { return false }
+            if p[valueEnd] == UInt8(ascii: "}") { return true }
+            guard p[valueEnd] == UInt8(ascii: ",") else { return false }
             i = valueEnd + 1
         }
-        return nil
+        return false
     }
 
     /// A plain scalar of compact text read directly: a string without
@@ -145,6 +157,7 @@ public struct JSONFieldPicker: Sendable {
         guard text.contains(where: { $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "e") || $0 == UInt8(ascii: "E") }) else {
             return nil
         }
+        if let fast = fastDouble(text) { return fast }
         // A NUL-terminated copy on the stack: strtod must not read past the value.
         return withUnsafeTemporaryAllocation(of: CChar.self, capacity: text.count + 1) { buffer -> Double? in
             for i in 0..<text.count { buffer[i] = CChar(bitPattern: text[i]) }
@@ -153,6 +166,70 @@ public struct JSONFieldPicker: Sendable {
             let value = strtod(buffer.baseAddress!, &end)
             guard end == buffer.baseAddress! + text.count, value.isFinite else { return nil }
             return value
+        }
+    }
+
+    /// A number with a fraction or an exponent whose digits and power of ten
+    /// take the reader's exact fast path (`JSONParser.fastDouble`); nil when
+    /// they do not (then strtod reads it), or when the text is not a JSON number.
+    private static func fastDouble(_ text: UnsafeBufferPointer<UInt8>) -> Double? {
+        var i = text[0] == UInt8(ascii: "-") ? 1 : 0
+        let negative = i == 1
+        var mantissa: UInt64 = 0
+        var exponent = 0
+        var integerDigits = 0
+        while i < text.count, text[i] &- UInt8(ascii: "0") < 10 {
+            guard mantissa < 1 << 60 else { return nil }
+            mantissa = mantissa * 10 + UInt64(text[i] &- UInt8(ascii: "0"))
+            integerDigits += 1
+            i += 1
+        }
+        guard integerDigits > 0 else { return nil }
+        if i < text.count, text[i] == UInt8(ascii: ".") {
+            i += 1
+            let fractionStart = i
+            while i < text.count, text[i] &- UInt8(ascii: "0") < 10 {
+                guard mantissa < 1 << 60 else { return nil }
+                mantissa = mantissa * 10 + UInt64(text[i] &- UInt8(ascii: "0"))
+                exponent -= 1
+                i += 1
+            }
+            guard i > fractionStart else { return nil }
+        }
+        if i < text.count, text[i] | 0x20 == UInt8(ascii: "e") {
+            i += 1
+            var exponentNegative = false
+            if i < text.count, text[i] == UInt8(ascii: "+") || text[i] == UInt8(ascii: "-") {
+                exponentNegative = text[i] == UInt8(ascii: "-")
+                i += 1
+            }
+            let digitsStart = i
+            var value = 0
+            while i < text.count, text[i] &- UInt8(ascii: "0") < 10, value < 10_000 {
+                value = value * 10 + Int(text[i] &- UInt8(ascii: "0"))
+                i += 1
+            }
+            guard i > digitsStart else { return nil }
+            exponent += exponentNegative ? -value : value
+        }
+        guard i == text.count, let double = JSONParser.fastDouble(mantissa: mantissa, exponent: exponent, overflow: false) else {
+            return nil
+        }
+        return negative ? -double : double
+    }
+
+    /// The number of one compact JSON text (a field's, from `ranges`):
+    /// `.integer` or `.double` as the reader would read it; nil when the
+    /// text is not a number.
+    public static func number(ofCompact text: UnsafeBufferPointer<UInt8>) -> DataValue? {
+        guard let first = text.first, first == UInt8(ascii: "-") || first &- UInt8(ascii: "0") < 10 else { return nil }
+        if let integer = integer(text) { return .integer(integer) }
+        if let double = fastDouble(text) { return .double(double) }
+        // The reader, not strtod: it refuses what JSON does ("1.", "01").
+        switch try? JSONReader().read(UnsafeRawBufferPointer(text)) {
+        case .integer(let i)?: return .integer(i)
+        case .double(let d)?: return .double(d)
+        default: return nil
         }
     }
 

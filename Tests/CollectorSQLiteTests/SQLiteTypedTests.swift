@@ -53,6 +53,74 @@ struct SQLiteTypedTests {
         #expect(error?.message.contains("field 'value' is string, but column 'value' holds real values") == true, "\(error?.message ?? "")")
     }
 
+    /// Every shape a field can take in a record carried as text: the ones the
+    /// fast path binds from the bytes (plain strings, numbers, literals,
+    /// nested JSON) and the ones it hands to the value path (escapes, a
+    /// scalar in a JSON column, numbers strtod must read).
+    static let fieldShapes: [DataValue] = [
+        ["name": "plain", "amount": 1.5, "count": 7, "flag": true, "extra": ["a": [1, 2]]],
+        ["name": "quote \" backslash \\ tab \t", "amount": -0.001, "count": -9_000_000_000_000_000_000, "flag": false, "extra": [1, "x"]],
+        ["name": "é ✓ 🎉", "amount": .double(1.5e-7), "count": .integer(Int64.max), "extra": "a string in a JSON column"],
+        ["name": "", "amount": 12, "count": 0, "flag": nil, "extra": nil],
+        ["amount": .double(0.30000000000000004), "count": 1, "flag": true, "extra": 42],
+        ["name": "big", "amount": .double(1.7976931348623157e308), "count": .integer(Int64.min), "extra": [:]],
+        ["name": "small", "amount": .double(-2.2250738585072014e-308), "count": 5, "extra": []],
+        ["name": "exp", "amount": .double(1.5e22), "count": 5, "extra": ["k": nil]],
+        ["name": "neg zero", "amount": .double(-0.0), "count": 5, "extra": true],
+        ["name": "last", "amount": .double(123456.789), "count": 1_764_288_000_009],
+    ]
+
+    @Test func everyFieldShapeBindsFromTextAsFromItsValue() async throws {
+        let dir = try TemporaryDirectory()
+        var options = SQLiteOptions(table: "shapes")
+        options.layout = .columns([
+            Column("name", .text), Column("amount", .real), Column("count", .integer), Column("flag", .boolean),
+            Column("extra", .json),
+        ])
+        options.recordIDs = false
+        let records = Self.fieldShapes.enumerated().map { Record($0.element, sourceID: "s", sequence: UInt64($0.offset + 1)) }
+        let texts = try records.map { $0.with(jsonText: try JSONWriter().bytes($0.value)[...]) }
+        for (name, batch) in [("values.db", records), ("texts.db", texts)] {
+            let storage = SQLiteStorage(path: dir.file(name), options: options)
+            try await storage.connect()
+            _ = try await storage.store(records: batch)
+            await storage.disconnect()
+        }
+        let select = """
+            SELECT hex(name), typeof(amount), printf('%.17g', amount), typeof(count), count, typeof(flag), flag, extra
+            FROM shapes ORDER BY rowid
+            """
+        let fromValues = try RawSQLite(path: dir.file("values.db")).rows(select)
+        #expect(fromValues.count == Self.fieldShapes.count)
+        #expect(fromValues[1][6] == "0" && fromValues[0][6] == "1")
+        #expect(fromValues[2][7] == #""a string in a JSON column""#)
+        let fromTexts = try RawSQLite(path: dir.file("texts.db")).rows(select)
+        for (row, (text, value)) in zip(fromTexts, fromValues).enumerated() {
+            #expect(text == value, "row \(row)")
+        }
+    }
+
+    @Test(arguments: [
+        (#"{"name":1}"#, "field 'name' is integer, but column 'name' holds text values"),
+        (#"{"amount":"1.5"}"#, "field 'amount' is string, but column 'amount' holds real values"),
+        (#"{"count":1.5}"#, "field 'count' is float, but column 'count' holds integer values"),
+        (#"{"flag":1}"#, "field 'flag' is integer, but column 'flag' holds boolean values"),
+        (#"{"name":["x"]}"#, "field 'name' is array, but column 'name' holds text values"),
+    ])
+    func aTextFieldOfTheWrongTypeFailsAsItsValueWould(text: String, message: String) async throws {
+        let dir = try TemporaryDirectory()
+        var options = SQLiteOptions(table: "shapes")
+        options.layout = .columns([Column("name", .text), Column("amount", .real), Column("count", .integer), Column("flag", .boolean)])
+        let storage = SQLiteStorage(path: dir.file("t.db"), options: options)
+        try await storage.connect()
+        let good = Record(["name": "ok"], sourceID: "s", sequence: 1)
+        let bad = Record(.null, sourceID: "s", sequence: 2).with(jsonText: Array(text.utf8)[...])
+        let error = await #expect(throws: ErrorInfo.self) { try await storage.store(records: [good, bad]) }
+        #expect(error?.message.contains(message) == true, "\(error?.message ?? "")")
+        #expect(error?.message.contains("record 1") == true, "\(error?.message ?? "")")
+        #expect(try RawSQLite(path: dir.file("t.db")).rows("SELECT count(*) FROM shapes") == [["0"]])
+    }
+
     @Test func readsRecordsBackWithTheirTypes() async throws {
         let dir = try TemporaryDirectory()
         let storage = SQLiteStorage(path: dir.file("r.db"), options: .readings)

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 @testable import CollectorValues
@@ -48,6 +49,49 @@ struct JSONFieldPickerTests {
         #expect(compact.count == full.count)
         for (c, f) in zip(compact, full) {
             #expect(c.map { v in f.map { v.isIdentical(to: $0) } ?? false } ?? (f == nil), "\(c as Any) vs \(f as Any) in \(String(decoding: text, as: UTF8.self))")
+        }
+    }
+
+    @Test func rangesIntoAReusedArrayMatchTheAllocatingOnes() throws {
+        let picker = JSONFieldPicker(["k", "a", "missing", "n"])
+        var scratch: [Range<Int>?] = []
+        for value in Self.compactTexts {
+            let text = try JSONWriter().bytes(value)
+            let expected = picker.ranges(fromCompact: text[...])
+            let filled = text.withUnsafeBufferPointer { picker.ranges(fromCompact: $0, into: &scratch) }
+            #expect(filled == (expected != nil))
+            if let expected { #expect(scratch == expected, "\(String(decoding: text, as: UTF8.self))") }
+        }
+        // Nothing of an earlier record stays behind.
+        let bare = Array(#"{"other":1}"#.utf8)
+        #expect(bare.withUnsafeBufferPointer { picker.ranges(fromCompact: $0, into: &scratch) })
+        #expect(scratch == [nil, nil, nil, nil])
+    }
+
+    @Test func numbersOfCompactTextAreReadAsTheReaderReadsThem() throws {
+        var literals = [
+            "0", "-1", "7", "1.5", "-0.001", "20.73", "1e3", "1E+3", "2.5e-7", "-0.0", "123456.789", "0.30000000000000004",
+            "1.7976931348623157e308", "-2.2250738585072014e-308", "5e-324", "9007199254740993", "9007199254740993.0",
+            "9223372036854775807", "-9223372036854775808", "9223372036854775808", "18446744073709551616", "1.5e22",
+            "1.5e23", "123456789012345678901234567890", "0.1e1", "100e-2", "4.35", "69.31",
+        ]
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<2_000 {
+            let digits = Int.random(in: 1...17, using: &generator)
+            let mantissa = UInt64.random(in: 0..<UInt64(pow(10.0, Double(digits))), using: &generator)
+            let scale = Int.random(in: 0...digits, using: &generator)
+            var text = String(mantissa)
+            if scale > 0 && scale < text.count { text.insert(".", at: text.index(text.endIndex, offsetBy: -scale)) }
+            if Bool.random(using: &generator) { text += "e\(Int.random(in: -30...30, using: &generator))" }
+            literals.append(Bool.random(using: &generator) ? "-" + text : text)
+        }
+        for literal in literals {
+            let expected = try JSONReader().read(literal)
+            let number = Array(literal.utf8).withUnsafeBufferPointer { JSONFieldPicker.number(ofCompact: $0) }
+            #expect(number.map { $0.isIdentical(to: expected) } == true, "\(literal): \(number as Any) vs \(expected)")
+        }
+        for notANumber in [#""1""#, "true", "null", "[1]", "", "-", "1.", ".5", "1e"] {
+            #expect(Array(notANumber.utf8).withUnsafeBufferPointer { JSONFieldPicker.number(ofCompact: $0) } == nil, "\(notANumber)")
         }
     }
 
