@@ -32,9 +32,10 @@ public struct JSONFieldPicker: Sendable {
     }
 
     /// `pick(from:)` for text this library wrote (`JSONWriter`,
-    /// `JSONTextBuffer`: compact and valid), several times faster: the
-    /// fields not wanted are skipped, not read. Text it does not expect (a
-    /// key with an escape, whitespace) is read by `pick(from:)` instead.
+    /// `JSONTextBuffer`: compact, valid, each key once), several times
+    /// faster: the fields not wanted are skipped, not read, and the scan
+    /// ends at the last field wanted. Text it does not expect (a key with an
+    /// escape, whitespace) is read by `pick(from:)` instead.
     public func pick(fromCompact text: ArraySlice<UInt8>) -> [DataValue?] {
         guard let ranges = ranges(fromCompact: text) else { return (try? pick(from: text)) ?? names.map { _ in nil } }
         var found = [DataValue?](repeating: nil, count: keys.count)
@@ -84,6 +85,8 @@ public struct JSONFieldPicker: Sendable {
         guard p.count >= 2, p[0] == UInt8(ascii: "{") else { return !p.isEmpty }
         var i = 1
         if p[i] == UInt8(ascii: "}") { return true }
+        // Text this library wrote has each key once: the scan stops at the last name wanted.
+        var missing = keys.count
         while i < p.count, p[i] == UInt8(ascii: "\"") {
             let keyStart = i + 1
             var keyEnd = keyStart
@@ -94,7 +97,9 @@ public struct JSONFieldPicker: Sendable {
             let key = UnsafeBufferPointer(rebasing: p[keyStart..<keyEnd])
             for k in keys.indices where keys[k].count == key.count && keys[k].elementsEqual(key) {
                 found[k] = valueStart..<valueEnd
+                missing -= 1
             }
+            if missing == 0 { return true }
             guard valueEnd < p.count else { return false }
             if p[valueEnd] == UInt8(ascii: "}") { return true }
             guard p[valueEnd] == UInt8(ascii: ",") else { return false }
@@ -212,7 +217,10 @@ public struct JSONFieldPicker: Sendable {
             guard i > digitsStart else { return nil }
             exponent += exponentNegative ? -value : value
         }
-        guard i == text.count, let double = JSONParser.fastDouble(mantissa: mantissa, exponent: exponent, overflow: false) else {
+        // Without a fraction or an exponent it is an integer, or what the reader makes of one.
+        guard i == text.count, i > integerDigits + (negative ? 1 : 0),
+            let double = JSONParser.fastDouble(mantissa: mantissa, exponent: exponent, overflow: false)
+        else {
             return nil
         }
         return negative ? -double : double

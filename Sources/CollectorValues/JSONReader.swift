@@ -257,7 +257,7 @@ struct JSONParser {
             // control character or non-ASCII.
             while p + 8 <= end {
                 let word = UnsafeRawPointer(base + p).loadUnaligned(as: UInt64.self)
-                if Self.needsAttention(word) { break }
+                if JSONStringScan.needsAttention(word) { break }
                 p += 8
             }
             guard p < end else { throw unterminatedString(start: start - 1) }
@@ -281,20 +281,6 @@ struct JSONParser {
                 p += 1
             }
         }
-    }
-
-    /// Whether any byte of `word` is `"`, `\`, below 0x20 or above 0x7F.
-    /// (The usual SWAR tests: each is exact about "any", which is all we ask.)
-    @inline(__always)
-    private static func needsAttention(_ word: UInt64) -> Bool {
-        let ones: UInt64 = 0x0101_0101_0101_0101
-        let high: UInt64 = 0x8080_8080_8080_8080
-        let quote = word ^ (ones &* 0x22)
-        let backslash = word ^ (ones &* 0x5C)
-        let quoteZero = (quote &- ones) & ~quote
-        let backslashZero = (backslash &- ones) & ~backslash
-        let control = word &- ones &* 0x20
-        return (quoteZero | backslashZero | control | word) & high != 0
     }
 
     /// The rest of a string that has escapes, decoded into `scratch`.

@@ -49,6 +49,11 @@ public struct JSONTextBuffer: ~Copyable {
     /// A string from its UTF-8 bytes, quoted and escaped; false (and nothing
     /// written) when the bytes are not valid UTF-8.
     public mutating func append(string utf8: UnsafeBufferPointer<UInt8>) -> Bool {
+        if JSONStringScan.isPlain(utf8) {
+            // Most keys and values: one pass, then a copy.
+            output.appendQuoted(utf8)
+            return true
+        }
         guard UTF8Validation.isValid(utf8) else { return false }
         JSONWriter.appendEscaped(utf8, to: &output)
         return true

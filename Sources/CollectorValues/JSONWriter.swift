@@ -267,6 +267,16 @@ struct JSONOutput: ~Copyable {
         count += bytes.count
     }
 
+    /// `bytes` between quotes, as they are (bytes with nothing to escape).
+    @inline(__always)
+    mutating func appendQuoted(_ bytes: UnsafeBufferPointer<UInt8>) {
+        if capacity - count < bytes.count + 2 { grow(minimum: count + bytes.count + 2) }
+        base[count] = UInt8(ascii: "\"")
+        if let source = bytes.baseAddress { (base + count + 1).update(from: source, count: bytes.count) }
+        base[count + 1 + bytes.count] = UInt8(ascii: "\"")
+        count += bytes.count + 2
+    }
+
     /// The decimal digits of `integer`, with a minus sign when negative.
     mutating func appendDecimal(_ integer: Int64) {
         var magnitude = integer.magnitude

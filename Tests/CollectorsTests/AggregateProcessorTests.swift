@@ -47,5 +47,30 @@ struct AggregateProcessorTests {
         // Text records pass through as text.
         #expect(passed.compactMap { $0.records.first?.jsonText } == texts.compactMap(\.jsonText))
     }
-}
 
+    @Test func manyDistinctValuesEscapesAndNumbersAreTalliedAlikeFromText() async throws {
+        // More distinct values than the byte-keyed part holds, strings that
+        // need escapes or are not ASCII, counted numbers, exponents.
+        var input: [DataValue] = []
+        for i in 0..<60 {
+            let unit: DataValue = i % 3 == 0 ? "°C" : "tab\there \"q\""
+            let value: DataValue = i % 5 == 0 ? .double(Double(i) * 1.5e-3) : .integer(Int64(i))
+            input.append(["sensor": .string("s-\(i % 25)"), "unit": unit, "level": .integer(Int64(i % 4)), "value": value])
+        }
+        input.append(["sensor": "s-1", "value": .double(2.5e22), "level": .double(1.5)])
+        input.append(["sensor": nil, "value": nil, "level": true])
+        let fields = (count: ["sensor", "unit", "level"], stats: ["value"])
+        let byValue = AggregateProcessor(name: "v", countValues: fields.count, statistics: fields.stats)
+        let byText = AggregateProcessor(name: "t", countValues: fields.count, statistics: fields.stats)
+        let records = input.enumerated().map { Record($0.element, sourceID: "s", sequence: UInt64($0.offset + 1)) }
+        _ = await byValue.process(batch: records)
+        _ = await byText.process(batch: try records.map { $0.with(jsonText: try JSONWriter().bytes($0.value)[...]) })
+        #expect(byText.result == byValue.result)
+        #expect(byText.result.counts["sensor"]?.count == 26)  // s-0 ... s-24, and null
+        #expect(byText.result.counts["sensor"]?["s-1"] == 4)
+        #expect(byText.result.counts["unit"] == ["°C": 20, "tab\there \"q\"": 40])
+        #expect(byText.result.counts["level"] == ["0": 15, "1": 15, "2": 15, "3": 15, "1.5": 1, "true": 1])
+        #expect(byText.result.statistics["value"]?.maximum == 2.5e22)
+        #expect(byText.result.statistics["value"]?.nonNumeric == 1)
+    }
+}

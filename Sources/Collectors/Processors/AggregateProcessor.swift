@@ -48,14 +48,14 @@ public final class AggregateProcessor: Processor {
         self.countValues = countValues
         self.statistics = statistics
         picker = JSONFieldPicker(countValues + statistics)
-        state = Locked(Tally(counts: countValues.map { _ in [:] }, statistics: statistics.map { _ in FieldStatistics() }))
+        state = Locked(Tally(counts: countValues.map { _ in ValueCounts() }, statistics: statistics.map { _ in FieldStatistics() }))
     }
 
     public var result: Result {
         let tally = state.withLock { $0 }
         var result = Result(records: tally.records)
         for (field, counts) in zip(countValues, tally.counts) where !counts.isEmpty {
-            result.counts[field, default: [:]].merge(counts, uniquingKeysWith: +)
+            result.counts[field, default: [:]].merge(counts.dictionary, uniquingKeysWith: +)
         }
         for (field, stats) in zip(statistics, tally.statistics) where stats.count + stats.nonNumeric > 0 {
             result.statistics[field] = stats
@@ -78,17 +78,20 @@ public final class AggregateProcessor: Processor {
     /// The running aggregates, by the position of their field (no lookup by
     /// name per record); `result` names them.
     private struct Tally {
-        var counts: [[String: Int]]
+        var counts: [ValueCounts]
         var statistics: [FieldStatistics]
         var records = 0
+        /// Where the fields are in a text record; reused from record to record.
+        var ranges: [Range<Int>?] = []
     }
 
     private func add(_ record: Record, to tally: inout Tally) {
         tally.records += 1
+        if let text = record.jsonText, text.withUnsafeBufferPointer({ addInPlace($0, to: &tally) }) { return }
         let values = record.fields(picker)
         for i in countValues.indices {
             guard let item = values[i] else { continue }
-            tally.counts[i][Self.key(item), default: 0] += 1
+            tally.counts[i].add(Self.key(item))
         }
         for i in statistics.indices {
             guard let item = values[countValues.count + i] else { continue }
@@ -100,8 +103,72 @@ public final class AggregateProcessor: Processor {
         }
     }
 
+    /// `add` for a record carried as compact text, reading its fields where
+    /// they are: strings without escapes are counted by their bytes, numbers
+    /// read in place. False, with the tally untouched, when a counted field
+    /// is anything else (its key is then the value's, which `add` makes).
+    private func addInPlace(_ text: UnsafeBufferPointer<UInt8>, to tally: inout Tally) -> Bool {
+        guard text.first == UInt8(ascii: "{"), picker.ranges(fromCompact: text, into: &tally.ranges) else { return false }
+        for i in countValues.indices {
+            guard let range = tally.ranges[i] else { continue }
+            guard text[range.lowerBound] == UInt8(ascii: "\""),
+                !UnsafeBufferPointer(rebasing: text[range]).dropFirst().contains(UInt8(ascii: "\\"))
+            else { return false }
+        }
+        for i in countValues.indices {
+            guard let range = tally.ranges[i] else { continue }
+            tally.counts[i].add(UnsafeBufferPointer(rebasing: text[(range.lowerBound + 1)..<(range.upperBound - 1)]))
+        }
+        for i in statistics.indices {
+            guard let range = tally.ranges[countValues.count + i] else { continue }
+            switch JSONFieldPicker.number(ofCompact: UnsafeBufferPointer(rebasing: text[range])) {
+            case .integer(let integer)?: tally.statistics[i].add(Double(integer))
+            case .double(let double)?: tally.statistics[i].add(double)
+            default: tally.statistics[i].nonNumeric += 1
+            }
+        }
+        return true
+    }
+
     private static func key(_ value: DataValue) -> String {
         if case .string(let text) = value { return text }
         return (try? JSONWriter().string(value)) ?? "\(value)"
+    }
+}
+
+/// How often each value of one field occurs, keyed by the value's text. The
+/// first few distinct values are found by comparing bytes (a field such as
+/// a severity or a unit has a handful); the rest by a dictionary.
+private struct ValueCounts {
+    private static let byteKeyed = 16
+    private var keys: [[UInt8]] = []
+    private var keyCounts: [Int] = []
+    private var others: [String: Int] = [:]
+
+    var isEmpty: Bool { keys.isEmpty }
+
+    var dictionary: [String: Int] {
+        var all = others
+        for (key, count) in zip(keys, keyCounts) { all[String(decoding: key, as: UTF8.self), default: 0] += count }
+        return all
+    }
+
+    /// Counts a key given as valid UTF-8 (a string's bytes in text this library wrote).
+    mutating func add(_ key: UnsafeBufferPointer<UInt8>) {
+        for k in keys.indices where keys[k].count == key.count && keys[k].elementsEqual(key) {
+            keyCounts[k] += 1
+            return
+        }
+        if keys.count < Self.byteKeyed {
+            keys.append(Array(key))
+            keyCounts.append(1)
+        } else {
+            others[String(decoding: key, as: UTF8.self), default: 0] += 1
+        }
+    }
+
+    mutating func add(_ key: String) {
+        var key = key
+        key.withUTF8 { add($0) }
     }
 }
