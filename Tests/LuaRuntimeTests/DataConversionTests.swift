@@ -108,6 +108,9 @@ struct DataConversionTests {
         for _ in 0..<10_000 { value = .array([value]) }
         let pushError = try #require(throws: LuaError.self) { try lua.table(value) }
         #expect(pushError.message.contains("deeper than"))
+        // Neither failure left the state unusable.
+        #expect(try lua.run("return 1").first?.integerValue == 1)
+        #expect(try roundTrip(["a": [1, [2]]]) == ["a": [1, [2]]])
     }
 
     @Test func resultsOfTheWrongShapeAreConversionErrors() throws {
