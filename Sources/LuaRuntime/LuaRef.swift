@@ -50,6 +50,9 @@ final class LuaRefOwner: Sendable {
         for id in ids { luaL_unref(L, CLUA_REGISTRYINDEX, id) }
     }
 
+    /// Releases queued and not yet drained (for tests).
+    var pendingReleases: Int { queue.withLock { $0.pending.count } }
+
     /// After this, releases are dropped: the registry they point into is gone.
     func close() {
         queue.withLock { queue in

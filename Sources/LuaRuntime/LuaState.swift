@@ -367,6 +367,9 @@ public final class LuaState {
         clua_gc(L, LUA_GCCOLLECT)
     }
 
+    /// Refs released (on any thread) that the state has not unreffed yet: for leak checks.
+    var pendingRefReleases: Int { context.refs.pendingReleases }
+
     /// Entries in the registry's array part (refs in use and free slots): for leak checks.
     var registryLength: Int {
         Int(lua_rawlen(L, CLUA_REGISTRYINDEX))

@@ -39,6 +39,34 @@ struct DataConversionTests {
         #expect(back["f"]?.isIdentical(to: .double(1.0)) == true)
     }
 
+    @Test func theIntegerBoundsStayIntegersAndTwoToThe63IsAFloat() throws {
+        // 2^63 is one past math.maxinteger: as a float it has no Int64 form and must not wrap.
+        let twoTo63 = 9.223372036854775808e18
+        let values = try lua.run("return math.maxinteger, math.mininteger, 2^63, math.maxinteger + 1.0, -2^63, math.mininteger + 0.0")
+        try #require(values.count == 6)
+        #expect(values[0].integerValue == Int64.max)
+        #expect(values[1].integerValue == Int64.min)
+        for value in values[2...3] {
+            guard case .number(let number) = value else { Issue.record("expected a float, got \(value)"); continue }
+            #expect(number == twoTo63)
+        }
+        for value in values[4...5] {
+            guard case .number(let number) = value else { Issue.record("expected a float, got \(value)"); continue }
+            #expect(number == -twoTo63)
+        }
+
+        let record = try lua.data(try lua.run("""
+            return { max = math.maxinteger, min = math.mininteger, big = 2^63, bigSum = math.maxinteger + 1.0,
+                     negative = -2^63, negativeSum = math.mininteger + 0.0 }
+            """)[0])
+        #expect(record["max"]?.isIdentical(to: .integer(Int64.max)) == true)
+        #expect(record["min"]?.isIdentical(to: .integer(Int64.min)) == true)
+        #expect(record["big"]?.isIdentical(to: .double(twoTo63)) == true, "\(String(describing: record["big"]))")
+        #expect(record["bigSum"]?.isIdentical(to: .double(twoTo63)) == true, "\(String(describing: record["bigSum"]))")
+        #expect(record["negative"]?.isIdentical(to: .double(-twoTo63)) == true, "\(String(describing: record["negative"]))")
+        #expect(record["negativeSum"]?.isIdentical(to: .double(-twoTo63)) == true, "\(String(describing: record["negativeSum"]))")
+    }
+
     @Test func nestedRecordKeepsItsShape() throws {
         let record: DataValue = [
             "sensor_id": "s-0593", "value": 20.73, "unit": "RH", "ts": 1_764_288_000_009,
@@ -108,6 +136,9 @@ struct DataConversionTests {
         for _ in 0..<10_000 { value = .array([value]) }
         let pushError = try #require(throws: LuaError.self) { try lua.table(value) }
         #expect(pushError.message.contains("deeper than"))
+        // Neither failure left the state unusable.
+        #expect(try lua.run("return 1").first?.integerValue == 1)
+        #expect(try roundTrip(["a": [1, [2]]]) == ["a": [1, [2]]])
     }
 
     @Test func resultsOfTheWrongShapeAreConversionErrors() throws {

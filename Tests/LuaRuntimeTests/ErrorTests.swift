@@ -18,6 +18,8 @@ struct ErrorTests {
         #expect(unfinished.isIncompleteInput)
         let openString = try #require(throws: LuaError.self) { try lua.load("s = [[abc", name: "=stdin") }
         #expect(openString.isIncompleteInput)
+        // The failed loads left the state as it was.
+        #expect(try lua.run("return 1").first?.integerValue == 1)
     }
 
     @Test func binaryChunksAreRefused() throws {

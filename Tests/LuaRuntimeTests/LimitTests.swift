@@ -92,22 +92,33 @@ struct LimitTests {
     }
 
     @Test func anotherThreadCanInterruptARunningCall() async throws {
-        let worker = try LuaWorker()
+        // The time limit only bounds the test: an interrupt that got lost
+        // ends the loop as `.limit` instead of hanging.
+        let worker = try LuaWorker(LuaOptions(timeLimit: .seconds(10)))
         let handle = worker.interruptHandle
-        let interrupter = Task.detached {
-            try await Task.sleep(for: .milliseconds(100))
-            handle.interrupt()
-        }
-        let outcome = try await worker.perform { lua -> LuaError.Kind? in
-            do {
-                try lua.run("while true do end")
-                return nil
-            } catch let error as LuaError {
-                return error.kind
+        let running = DispatchSemaphore(value: 0)
+        // A thread of its own, so the interrupt does not wait for a free task thread.
+        let interrupter = Thread {
+            // Interrupt only once the script runs: a call clears the interrupts sent before it.
+            if running.wait(timeout: .now() + .seconds(10)) == .success {
+                handle.interrupt()
             }
         }
-        try await interrupter.value
-        #expect(outcome == .interrupted)
+        interrupter.start()
+        let outcome = try await worker.perform { lua -> (kind: LuaError.Kind, message: String)? in
+            try lua.register("running") { _ in
+                running.signal()
+                return 0
+            }
+            do {
+                try lua.run("running() while true do end")
+                return nil
+            } catch let error as LuaError {
+                return (error.kind, error.message)
+            }
+        }
+        #expect(outcome?.kind == .interrupted, "\(String(describing: outcome))")
+        #expect(outcome?.message.contains("interrupted") == true)
         #expect(try await worker.perform { lua in try lua.run("return 5")[0].integerValue } == 5)
     }
 

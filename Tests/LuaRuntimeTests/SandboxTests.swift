@@ -40,6 +40,33 @@ struct SandboxTests {
         #expect(try lua.run("return package.cpath").first?.stringValue == "")
     }
 
+    @Test func theSandboxHasNoCSearchers() throws {
+        let lua = try LuaState(LuaOptions(libraries: .sandboxed))
+        // Only the preload and Lua searchers remain; the C and all-in-one loaders are gone.
+        let searchers = try lua.run("return #package.searchers, type(package.searchers[1]), type(package.searchers[2]), package.searchers[3], package.searchers[4]")
+        #expect(searchers[0].integerValue == 2)
+        #expect(searchers[1].stringValue == "function")
+        #expect(searchers[2].stringValue == "function")
+        #expect(searchers[3].isNil)
+        #expect(searchers[4].isNil)
+        #expect(try lua.run("package.preload.answer = function() return 42 end return require('answer')").first?.integerValue == 42)
+        // A script that sets a cpath again still finds no C searcher to use it.
+        let error = try #require(throws: LuaError.self) {
+            try lua.run("package.cpath = '/nowhere/?.so' return require('absent.sub')")
+        }
+        #expect(error.message.contains("module 'absent.sub' not found"))
+        #expect(!error.message.contains("/nowhere/"), "\(error.message)")
+
+        // The full profile has all four, and its C searchers do look at the cpath.
+        let full = try LuaState(LuaOptions(libraries: .full))
+        #expect(try full.run("return #package.searchers").first?.integerValue == 4)
+        let fullError = try #require(throws: LuaError.self) {
+            try full.run("package.cpath = '/nowhere/?.so' return require('absent.sub')")
+        }
+        #expect(fullError.message.contains("no file '/nowhere/absent/sub.so'"))
+        #expect(fullError.message.contains("no file '/nowhere/absent.so'"))
+    }
+
     @Test func collectgarbageIsLimitedToHarmlessOptions() throws {
         let lua = try LuaState(LuaOptions(libraries: .sandboxed))
         #expect(try lua.run("return type(collectgarbage('count'))").first?.stringValue == "number")

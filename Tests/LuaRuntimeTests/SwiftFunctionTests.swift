@@ -102,14 +102,19 @@ struct SwiftFunctionTests {
         let lua = try LuaState()
         try lua.register("failing") { _ in throw StoreFull() }
         let results = try lua.run("""
-            local closed = false
+            local closed, closedWith = false, nil
             local ok, err = pcall(function()
-              local guard <close> = setmetatable({}, { __close = function() closed = true end })
+              local guard <close> = setmetatable({}, { __close = function(_, e) closed, closedWith = true, e end })
               failing()
             end)
-            return ok, closed
-            """)
-        #expect(results.map(\.booleanValue) == [false, true])
+            return ok, closed, err, closedWith
+            """, name: "@tbc.lua")
+        #expect(results[0].booleanValue == false)
+        #expect(results[1].booleanValue == true)
+        // Lua sees the Swift error by name, both where it was caught and in the __close handler.
+        #expect(results[2].stringValue == "tbc.lua:4: failing: the store is full")
+        #expect(results[3].stringValue == results[2].stringValue)
+        #expect(try lua.run("return 1").first?.integerValue == 1)
     }
 
     @Test func yieldingAcrossASwiftFunctionIsAnErrorNotACrash() throws {
