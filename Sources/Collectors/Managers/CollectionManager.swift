@@ -1,7 +1,8 @@
 import CollectorValues
 
 /// Runs the data sources: connects them, collects per their `CollectionMode`,
-/// and sends what they collect into a bounded queue. (Seed: `ICollectionManager`.)
+/// and sends what they collect into a bounded queue. (Seed: `ICollectionManager`;
+/// see `CollectionManaging`.)
 ///
 /// An actor: registrations, statuses and counters are its state. Collection
 /// itself runs in child tasks; at most `maxConcurrentCollections` `collect()`
@@ -12,7 +13,7 @@ import CollectorValues
 /// cancelled and fails with a retryable `.timeout`. A source stops
 /// on a critical error or a `.stop` decision; otherwise a failed collection
 /// is skipped and an interval source goes on.
-public actor CollectionManager {
+public actor CollectionManager: CollectionManaging {
     /// Counters over all sources.
     public struct Statistics: Sendable, Hashable {
         /// Items sent into the output queue.

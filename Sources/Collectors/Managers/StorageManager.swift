@@ -1,6 +1,7 @@
 import CollectorValues
 
-/// Writes records to one or more backends in batches. (Seed: `IStorageManager`.)
+/// Writes records to one or more backends in batches. (Seed: `IStorageManager`;
+/// see `StorageManaging`.)
 ///
 /// - Connecting: `connectBackends()` connects them in order, each connect
 ///   attempt bounded by `connectTimeout` (real time); a failure that may
@@ -31,7 +32,7 @@ import CollectorValues
 /// Writes are serialized in submission order (one batch at a time), so each
 /// backend sees records in order; `submit` returns when its full batches are
 /// written, which carries backpressure from slow backends up to the queue.
-public actor StorageManager {
+public actor StorageManager: StorageManaging {
     /// Batching, connecting and retrying.
     public struct Configuration: Sendable, Hashable {
         public var batchSize: Int
@@ -168,6 +169,13 @@ public actor StorageManager {
                 let held = depth[id] ?? 0
                 return "backend '\(id)': its last write failed" + (held > 0 ? " (\(held) records in the spool)" : "")
             })
+    }
+
+    /// The ids of the backends `record` goes to, in backend order: all of
+    /// them, or those the router picks (none when it picks an empty set).
+    public func backendIDs(for record: Record) -> [String] {
+        guard let targets = router?(record) else { return backendIDs }
+        return backendIDs.filter(targets.contains)
     }
 
     /// Connects every backend, in order, before the first write.
