@@ -62,6 +62,7 @@ public actor StorageManager: StorageManaging {
         public var stored: [String: Int] = [:]
         /// Records a backend failed to store (after retries) that the spool did not take, per backend id.
         public var failed: [String: Int] = [:]
+        /// Connects and writes tried again.
         public var retries = 0
         /// Records the router sent to no backend.
         public var unrouted = 0
