@@ -15,6 +15,8 @@ public final class MockDataSource: DataSource {
     public let collectFailures: FailurePlan
     public let streamFailures: FailurePlan
     public let collectDelay: MockDelay
+    /// How long `connect()` takes (a server slow to answer, or one that never does: a gate kept shut).
+    public let connectDelay: MockDelay
 
     private struct State {
         var calls: [String] = []
@@ -34,7 +36,7 @@ public final class MockDataSource: DataSource {
     public init(
         id: String, payloads: [[UInt8]], format: DataFormat = .json,
         connectFailures: FailurePlan = .none, collectFailures: FailurePlan = .none,
-        streamFailures: FailurePlan = .none, collectDelay: MockDelay = .none
+        streamFailures: FailurePlan = .none, collectDelay: MockDelay = .none, connectDelay: MockDelay = .none
     ) {
         precondition(!payloads.isEmpty, "a MockDataSource needs at least one payload")
         self.id = id
@@ -44,22 +46,24 @@ public final class MockDataSource: DataSource {
         self.collectFailures = collectFailures
         self.streamFailures = streamFailures
         self.collectDelay = collectDelay
+        self.connectDelay = connectDelay
     }
 
     /// A source of text payloads (format `.text`).
     public convenience init(
         id: String, texts: [String], connectFailures: FailurePlan = .none, collectFailures: FailurePlan = .none,
-        streamFailures: FailurePlan = .none, collectDelay: MockDelay = .none
+        streamFailures: FailurePlan = .none, collectDelay: MockDelay = .none, connectDelay: MockDelay = .none
     ) {
         self.init(
             id: id, payloads: texts.map { Array($0.utf8) }, format: .text, connectFailures: connectFailures,
-            collectFailures: collectFailures, streamFailures: streamFailures, collectDelay: collectDelay)
+            collectFailures: collectFailures, streamFailures: streamFailures, collectDelay: collectDelay,
+            connectDelay: connectDelay)
     }
 
     /// A source of JSON payloads, one per value (format `.json`).
     public convenience init(
         id: String, values: [DataValue], connectFailures: FailurePlan = .none, collectFailures: FailurePlan = .none,
-        streamFailures: FailurePlan = .none, collectDelay: MockDelay = .none
+        streamFailures: FailurePlan = .none, collectDelay: MockDelay = .none, connectDelay: MockDelay = .none
     ) {
         let writer = JSONWriter()
         // Values come from the test itself; one that cannot be JSON is a bug in the test.
@@ -68,7 +72,8 @@ public final class MockDataSource: DataSource {
         }
         self.init(
             id: id, payloads: payloads, format: .json, connectFailures: connectFailures,
-            collectFailures: collectFailures, streamFailures: streamFailures, collectDelay: collectDelay)
+            collectFailures: collectFailures, streamFailures: streamFailures, collectDelay: collectDelay,
+            connectDelay: connectDelay)
     }
 
     /// Every call in order: `connect`, `collect`, `stream`, `disconnect`.
@@ -85,6 +90,7 @@ public final class MockDataSource: DataSource {
             s.connectCalls += 1
             return s.connectCalls
         }
+        try await connectDelay.wait()
         if let error = connectFailures.error(forCall: call) { throw error }
         state.withLock { $0.connected = true }
     }

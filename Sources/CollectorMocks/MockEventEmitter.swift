@@ -6,6 +6,19 @@ import Collectors
 /// Subscribers are called in emission order, one event at a time, on a
 /// delivery task of the mock's own; `drain()` waits until they are done.
 /// A subscriber that throws is counted in `handlerFailures`.
+///
+/// Failures and delays of delivery can be injected, to show that the code
+/// under test does not depend on its events being delivered, or delivered
+/// soon. `emit` itself never fails and never waits (the `EventEmitter`
+/// contract): every event is recorded in `events` whatever happens to its
+/// delivery.
+///
+/// - `deliveryFailures` picks emits (counted from 1, every `emit` call) whose
+///   delivery fails: no subscriber gets the event, which is recorded in
+///   `failedDeliveries` (as a bus that lost it would).
+/// - `deliveryDelay` is waited before each event reaches the subscribers (a
+///   slow subscriber, or with a gate one that is stuck): deliveries queue
+///   up behind it, in order.
 public final class MockEventEmitter: EventEmitter {
     private struct Subscription {
         var type: EventType?
@@ -18,18 +31,27 @@ public final class MockEventEmitter: EventEmitter {
         var nextID: UInt64 = 0
         var delivery: Task<Void, Never>?
         var handlerFailures = 0
+        var emits = 0
+        var failedDeliveries: [SystemEvent] = []
     }
 
+    public let deliveryFailures: FailurePlan
+    public let deliveryDelay: MockDelay
     private let state = Locked(State())
     private let waiters = Waiters()
 
-    public init() {}
+    public init(deliveryFailures: FailurePlan = .none, deliveryDelay: MockDelay = .none) {
+        self.deliveryFailures = deliveryFailures
+        self.deliveryDelay = deliveryDelay
+    }
 
     /// Every event emitted, in order.
     public var events: [SystemEvent] { state.withLock { $0.events } }
     public func events(of type: EventType) -> [SystemEvent] { events.filter { $0.type == type } }
     public var subscriptionCount: Int { state.withLock { $0.subscriptions.count } }
     public var handlerFailures: Int { state.withLock { $0.handlerFailures } }
+    /// The events whose delivery failed (per `deliveryFailures`), in order; no subscriber got them.
+    public var failedDeliveries: [SystemEvent] { state.withLock { $0.failedDeliveries } }
 
     @discardableResult
     public func subscribe(to type: EventType, _ handler: @escaping EventHandler) -> SubscriptionToken {
@@ -48,12 +70,25 @@ public final class MockEventEmitter: EventEmitter {
     public func emit(_ event: SystemEvent) {
         state.withLock { s in
             s.events.append(event)
+            s.emits += 1
+            if deliveryFailures.error(forCall: s.emits) != nil {
+                s.failedDeliveries.append(event)
+                return
+            }
             let handlers = s.subscriptions.sorted { $0.key < $1.key }.map(\.value)
                 .filter { $0.type == nil || $0.type == event.type }.map(\.handler)
             guard !handlers.isEmpty else { return }
             let previous = s.delivery
-            s.delivery = Task { [state] in
+            s.delivery = Task { [state, deliveryDelay] in
                 await previous?.value
+                do {
+                    try await deliveryDelay.wait()
+                } catch {
+                    // Only cancellation ends a delay early; nobody cancels this task, but
+                    // an event that was not delivered is still one whose delivery failed.
+                    state.withLock { $0.failedDeliveries.append(event) }
+                    return
+                }
                 for handler in handlers {
                     do { try await handler(event) } catch { state.withLock { $0.handlerFailures += 1 } }
                 }
@@ -74,9 +109,13 @@ public final class MockEventEmitter: EventEmitter {
         await state.withLock { $0.delivery }?.value
     }
 
-    /// Forgets the recorded events (subscriptions stay).
+    /// Forgets the recorded events and failed deliveries (subscriptions and
+    /// the count of emits for `deliveryFailures` stay).
     public func reset() {
-        state.withLock { $0.events = [] }
+        state.withLock { s in
+            s.events = []
+            s.failedDeliveries = []
+        }
     }
 
     private func add(_ subscription: Subscription) -> SubscriptionToken {

@@ -12,6 +12,8 @@ public final class MockStorageBackend: StorageBackend {
     public let connectFailures: FailurePlan
     public let storeFailures: FailurePlan
     public let storeDelay: MockDelay
+    /// How long `connect()` takes (a server slow to answer, or one that never does: a gate kept shut).
+    public let connectDelay: MockDelay
 
     private struct State {
         var calls: [String] = []
@@ -27,12 +29,13 @@ public final class MockStorageBackend: StorageBackend {
 
     public init(
         id: String = "mock_storage", connectFailures: FailurePlan = .none, storeFailures: FailurePlan = .none,
-        storeDelay: MockDelay = .none
+        storeDelay: MockDelay = .none, connectDelay: MockDelay = .none
     ) {
         self.id = id
         self.connectFailures = connectFailures
         self.storeFailures = storeFailures
         self.storeDelay = storeDelay
+        self.connectDelay = connectDelay
     }
 
     /// Every call in order: `connect`, `store`, `store_batch`, `query`, `delete`, `disconnect`.
@@ -41,6 +44,7 @@ public final class MockStorageBackend: StorageBackend {
     /// The stored values in insertion order.
     public var records: [DataValue] { state.withLock { $0.rows.map(\.value) } }
     public var storeCallCount: Int { state.withLock { $0.storeCalls } }
+    public var connectCallCount: Int { state.withLock { $0.connectCalls } }
     /// The size of each successful `store(batch:)`.
     public var batchSizes: [Int] { state.withLock { $0.batchSizes } }
 
@@ -50,6 +54,7 @@ public final class MockStorageBackend: StorageBackend {
             s.connectCalls += 1
             return s.connectCalls
         }
+        try await connectDelay.wait()
         if let error = connectFailures.error(forCall: call) { throw error }
         state.withLock { $0.connected = true }
     }

@@ -139,6 +139,21 @@ struct BindingsTests {
         #expect(bindings.pipelines.isEmpty)
     }
 
+    @Test func aPipelineTakesAConnectTimeout() async throws {
+        let (lua, bindings) = try Self.state()
+        _ = try lua.run("""
+            pipeline "quick" { from = source.generator { count = 1 }, to = storage.null {}, connect_timeout = "250ms" }
+            pipeline "default" { from = source.generator { count = 1 }, to = storage.null {} }
+            """)
+        #expect(bindings.pipelines.map(\.connectTimeout) == [.milliseconds(250), .seconds(10)])
+        let pipeline = try bindings.pipelines[0].makePipeline()
+        #expect(await pipeline.configuration.connectTimeout == .milliseconds(250))
+        #expect(Self.error("pipeline 'x' { from = source.generator {}, to = storage.null {}, connect_timeout = 'soon' }", in: lua)
+            .contains("option 'connect_timeout' must be a duration"))
+        #expect(Self.error("pipeline 'y' { from = source.generator {}, to = storage.null {}, connect_timeout = 0 }", in: lua)
+            .contains("pipeline \"y\": option 'connect_timeout' must be positive"))
+    }
+
     @Test func aPipelineRunsIntoMemoryAndCanBeQueried() throws {
         let (lua, bindings) = try Self.state()
         _ = try lua.run("""

@@ -125,6 +125,29 @@ struct CollectionManagerTests {
         #expect(await manager.status(of: "down") == .failed)
     }
 
+    /// A source whose connect never answers is cut off by the connect timeout
+    /// (real time: the clock only drives the retry delays), retried, then fails.
+    @Test func aSourceWhoseConnectHangsIsCutOffByTheConnectTimeout() async throws {
+        let handler = MockErrorHandler()
+        let emitter = MockEventEmitter()
+        let manager = CollectionManager(
+            output: BoundedQueue(capacity: 1), retryPolicy: RetryPolicy(maxAttempts: 2, initialDelay: .zero, jitter: .none),
+            connectTimeout: .milliseconds(50), errorHandler: handler, emitter: emitter, clock: ImmediateClock())
+        let never = TestGate()
+        let source = MockDataSource(id: "stuck", texts: ["x"], connectDelay: .gate(never))
+        try await manager.register(source)
+        await manager.run()
+        #expect(await manager.status(of: "stuck") == .failed)
+        #expect(source.connectCallCount == 2)
+        #expect(source.collectCallCount == 0)
+        #expect(handler.errors.map(\.type) == [.timeout, .timeout])
+        #expect(handler.errors.allSatisfy { $0.details["source_id"] == "stuck" && $0.operation == "connect" })
+        let failed = try #require(emitter.events(of: .collectionFailed).first)
+        #expect(failed.data["type"] == "timeout")
+        #expect(failed.data["details"]?["source_id"] == "stuck")
+        #expect(failed.data["message"]?.stringValue?.contains("timed out") == true)
+    }
+
     @Test func streamsAreForwardedAndRetried() async throws {
         let queue = BoundedQueue<CollectedData>(capacity: 10)
         let manager = CollectionManager(

@@ -90,17 +90,113 @@ struct PipelineTests {
         #expect(!source.isConnected && !backend.isConnected)
     }
 
-    @Test func aBackendThatCannotConnectFailsTheRun() async throws {
+    /// An error no retry fixes (bad configuration, refused credentials) fails
+    /// the run at once, even with a handler that would have retried it, and
+    /// the error names the backend.
+    @Test(arguments: [
+        permanent,
+        ErrorInfo.mockFailure(.authentication, layer: .storage, operation: "connect", message: "password refused"),
+    ])
+    func aBackendThatCannotConnectFailsTheRun(_ failure: ErrorInfo) async throws {
+        for handler in [MockErrorHandler(), MockErrorHandler(always: .retry)] {
+            let source = MockDataSource(id: "a", texts: ["x"])
+            let backend = MockStorageBackend(connectFailures: .always(failure))
+            let pipeline = try Pipeline(sources: [source], backends: [backend], errorHandler: handler)
+            let report = await pipeline.run()
+            #expect(report.status == .failed)
+            #expect(report.error?.type == failure.type)
+            #expect(report.error?.message == "backend 'mock_storage' could not connect: \(failure.message)")
+            #expect(report.error?.details["backend_id"] == "mock_storage")
+            #expect(report.error?.details["attempts"] == 1)
+            #expect(backend.connectCallCount == 1, "not retried")
+            #expect(handler.errors.count == 1)
+            #expect(source.collectCallCount == 0)
+        }
+    }
+
+    /// A backend down at the start (a retryable failure) is retried with the
+    /// pipeline's retry policy, and the run goes on once it is up.
+    @Test func aBackendThatFailsToConnectRetryablyIsRetriedUntilItConnects() async throws {
         let source = MockDataSource(id: "a", texts: ["x"])
         let handler = MockErrorHandler()
-        let backend = MockStorageBackend(connectFailures: .always(permanent))
-        let pipeline = try Pipeline(sources: [source], backends: [backend], errorHandler: handler)
+        let emitter = MockEventEmitter()
+        let backend = MockStorageBackend(id: "late", connectFailures: .firstCalls(2, transient))
+        let policy = RetryPolicy(maxAttempts: 3, initialDelay: .milliseconds(1), jitter: .none)
+        let pipeline = try Pipeline(
+            sources: [source], backends: [backend], configuration: PipelineConfiguration(retryPolicy: policy),
+            errorHandler: handler, emitter: emitter)
+        let report = await pipeline.run()
+        #expect(report.status == .completed, "\(String(describing: report.error))")
+        #expect(backend.records == ["x"])
+        #expect(backend.connectCallCount == 3)
+        #expect(handler.errors.map(\.message) == ["transient", "transient"])
+        #expect(handler.errors.allSatisfy { $0.details["backend_id"] == "late" })
+        let retries = emitter.events(of: .retry)
+        #expect(retries.map { $0.data["operation"] } == ["connect", "connect"])
+        #expect(retries.map { $0.data["backend_id"] } == ["late", "late"])
+        #expect(report.storage.retries == 2)
+    }
+
+    /// A backend that stays down past the policy's attempts fails the run with its last error.
+    @Test func aBackendThatStaysDownFailsTheRunAfterItsAttempts() async throws {
+        let source = MockDataSource(id: "a", texts: ["x"])
+        let backend = MockStorageBackend(id: "down", connectFailures: .always(transient))
+        let policy = RetryPolicy(maxAttempts: 3, initialDelay: .milliseconds(1), jitter: .none)
+        let pipeline = try Pipeline(
+            sources: [source], backends: [backend], configuration: PipelineConfiguration(retryPolicy: policy),
+            errorHandler: MockErrorHandler())
         let report = await pipeline.run()
         #expect(report.status == .failed)
-        #expect(report.error?.message == "permanent")
-        #expect(report.error?.details["backend_id"] == "mock_storage")
-        #expect(handler.errors.count == 1)
+        #expect(report.error?.message == "backend 'down' could not connect: transient")
+        #expect(report.error?.details["attempts"] == 3)
+        #expect(backend.connectCallCount == 3)
         #expect(source.collectCallCount == 0)
+    }
+
+    /// A connect that never answers is cut off by the connect timeout (then
+    /// retried, as a timeout may pass), and the error says so, naming the backend.
+    @Test func aBackendWhoseConnectHangsIsCutOffByTheConnectTimeout() async throws {
+        let source = MockDataSource(id: "a", texts: ["x"])
+        let handler = MockErrorHandler()
+        let never = TestGate()
+        let stuck = MockStorageBackend(id: "stuck", connectDelay: .gate(never))
+        let other = MockStorageBackend(id: "other")
+        let policy = RetryPolicy(maxAttempts: 2, initialDelay: .milliseconds(1), jitter: .none)
+        let pipeline = try Pipeline(
+            sources: [source], backends: [other, stuck],
+            configuration: PipelineConfiguration(retryPolicy: policy, connectTimeout: .milliseconds(50)),
+            errorHandler: handler)
+        let report = await pipeline.run()
+        #expect(report.status == .failed)
+        let error = try #require(report.error)
+        #expect(error.type == .timeout)
+        #expect(error.message.contains("timed out"), "\(error.message)")
+        #expect(error.message.hasPrefix("backend 'stuck' could not connect"), "\(error.message)")
+        #expect(error.details["backend_id"] == "stuck")
+        #expect(error.details["attempts"] == 2)
+        #expect(stuck.connectCallCount == 2)
+        #expect(handler.errors.map(\.type) == [.timeout, .timeout])
+        #expect(source.collectCallCount == 0)
+        #expect(!other.isConnected, "the backend connected before it is disconnected again")
+        #expect(other.calls == ["connect", "disconnect"])
+    }
+
+    /// `stop()` while a backend is still being retried ends the run at once, cancelled, not failed.
+    @Test func stoppingWhileABackendIsConnectingEndsTheRunCancelled() async throws {
+        let source = MockDataSource(id: "a", texts: ["x"])
+        let never = TestGate()
+        let backend = MockStorageBackend(id: "slow", connectDelay: .gate(never))
+        let pipeline = try Pipeline(
+            sources: [source], backends: [backend], configuration: PipelineConfiguration(connectTimeout: nil),
+            errorHandler: MockErrorHandler())
+        let run = Task { await pipeline.run() }
+        await never.waitForArrivals(1)
+        await pipeline.stop()
+        let report = await run.value
+        #expect(report.status == .cancelled)
+        #expect(report.error == nil)
+        #expect(source.collectCallCount == 0)
+        #expect(backend.connectCallCount == 1)
     }
 
     @Test func jsonSourcesAreValidatedAndStoredTypeFaithfully() async throws {

@@ -121,6 +121,28 @@ struct RetryTests {
         #expect(policy.ceiling(forRetry: 10) == .seconds(1))
     }
 
+    /// Full jitter really spreads the delays over `0...ceiling` (a policy that
+    /// always waited the ceiling would pass the test above). Uniform draws:
+    /// the chance that 200 of them all land in the top tenth is 10^-200, that
+    /// their mean is off by a quarter of the ceiling about 12 standard
+    /// deviations, so these checks do not fail by chance.
+    @Test func fullJitterSpreadsTheDelaysBelowTheCeiling() {
+        let policy = RetryPolicy(initialDelay: .milliseconds(100), maxDelay: .seconds(1), multiplier: 2, jitter: .full)
+        let ceiling = policy.ceiling(forRetry: 4)
+        #expect(ceiling == .milliseconds(800))
+        let samples = (0..<200).map { _ in policy.delay(forRetry: 4) }
+        #expect(samples.allSatisfy { $0 >= .zero && $0 <= ceiling })
+        #expect(samples.min()! < ceiling * 0.9)
+        #expect(samples.contains { $0 < ceiling / 2 } && samples.contains { $0 > ceiling / 2 })
+        #expect(Set(samples).count > 10)
+        let mean = samples.reduce(Duration.zero, +) / samples.count
+        #expect(mean > ceiling * 0.25 && mean < ceiling * 0.75, "\(mean)")
+        // Without jitter, every delay is the ceiling.
+        var exact = policy
+        exact.jitter = .none
+        #expect((0..<20).allSatisfy { _ in exact.delay(forRetry: 4) == ceiling })
+    }
+
     @Test func attemptTimeoutMakesAHungAttemptRetryable() async throws {
         let gate = TestGate()
         let calls = Collector<Int>()

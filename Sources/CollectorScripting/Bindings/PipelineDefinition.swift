@@ -12,6 +12,8 @@ public struct PipelineDefinition: Sendable {
     public var backends: [any StorageBackend]
     public var deadLetter: (any StorageBackend)?
     public var batchSize: Int
+    /// How long one connect of a source or a backend may take (`connect_timeout`).
+    public var connectTimeout: Duration? = .seconds(10)
     /// Where batches wait that a backend could not take (`spool = ...`); `nil` when turned off.
     public var spool: (any Spool)?
     /// The spool's file, for messages.
@@ -30,7 +32,9 @@ public struct PipelineDefinition: Sendable {
             emitter: emitter, logger: log.map { DefaultErrorHandler.logger(to: $0) } ?? DefaultErrorHandler.standardErrorLogger)
         return try Pipeline(
             name: name, sources: [], processors: processors, backends: backends,
-            configuration: PipelineConfiguration(batchSize: batchSize, drainTimeout: drainTimeout), errorHandler: handler,
+            configuration: PipelineConfiguration(
+                batchSize: batchSize, drainTimeout: drainTimeout, connectTimeout: connectTimeout),
+            errorHandler: handler,
             deadLetters: sink, emitter: emitter, metrics: metrics, spool: spool)
     }
 
@@ -56,7 +60,7 @@ public struct PipelineDefinition: Sendable {
 }
 
 enum PipelineBindings {
-    static let specOptions = ["from", "process", "to", "dead_letter", "batch_size", "spool"]
+    static let specOptions = ["from", "process", "to", "dead_letter", "batch_size", "connect_timeout", "spool"]
 
     static func install(in lua: LuaState, bindings: ScriptBindings) throws {
         try lua.register("pipeline") { [unowned lua] call in
@@ -80,6 +84,8 @@ enum PipelineBindings {
                 }
                 let batchSize = try options.integer("batch_size") ?? 500
                 guard batchSize > 0 else { throw LuaCallError("\(what): option 'batch_size' must be positive") }
+                let connectTimeout = try options.duration("connect_timeout") ?? .seconds(10)
+                guard connectTimeout > .zero else { throw LuaCallError("\(what): option 'connect_timeout' must be positive") }
                 let spool = try bindings.spool(for: options.value("spool"), what: what, in: lua)
                 guard !bindings.pipelines.contains(where: { $0.name == name }) else {
                     throw LuaCallError("\(what) is defined twice")
@@ -96,6 +102,7 @@ enum PipelineBindings {
                         name: name, sources: sources.map { ($0.source, once && $0.isPolling ? .once : $0.mode) },
                         processors: processors,
                         backends: backends.map(\.backend), deadLetter: deadLetter?.backend, batchSize: batchSize,
+                        connectTimeout: connectTimeout,
                         spool: spool?.spool, spoolPath: spool?.path),
                     storages: backends + (deadLetter.map { [$0] } ?? []))
                 try call.push(LuaObject(handle))

@@ -220,6 +220,13 @@ enum APIReference {
           `{ record =, source_id =, sequence =, error = { message =, details = { processor =, script_hash =, traceback =, ... } } }`;
           without one, failed records are counted and dropped;
         - `batch_size` (integer, default 500): records per processing call and per storage write.
+        - `connect_timeout` (duration, default `"10s"`): how long one attempt to
+          connect a source or a backend may take. A connect that fails in a way
+          that may pass (refused, timed out) is tried again with backoff (3
+          attempts); a backend that still cannot connect, or that fails for good
+          (bad configuration, refused credentials), fails the pipeline with an
+          error that names it. (`storage.postgres{}` also has libpq's own
+          `connect_timeout`; the shorter of the two ends an attempt.)
         - `spool`: where a backend's batches wait while it is down, to be replayed
           in order when it is back (and by the next run, if it is still down at
           the end): a path (`spool = "spool.db"`, relative to the working

@@ -2,7 +2,10 @@ import CollectorValues
 
 /// Sources → processors → backends, with bounded queues between the layers.
 ///
-/// `run()` connects the backends, runs the three stages concurrently, and
+/// `run()` connects the backends (each attempt under
+/// `PipelineConfiguration.connectTimeout`, retryable failures retried per
+/// the retry policy; a backend that cannot connect fails the run, naming
+/// it), runs the three stages concurrently, and
 /// returns when the sources have ended (or `stop()` was called) and every
 /// record already collected has been processed and written: stopping drains,
 /// it does not drop. Cancelling `run()` is the same as `stop()`.
@@ -42,6 +45,10 @@ public actor Pipeline {
     public private(set) var status = TaskStatus.pending
     /// The sources given to `init`, registered when `run()` starts.
     private var pendingSources: [(any DataSource, CollectionMode)]
+    /// Connecting the backends, while it lasts: `stop()` cancels it.
+    private var connecting: Task<Void, any Error>?
+    /// Whether `stop()` came while the backends were connecting (the run then ends cancelled).
+    private var stoppedWhileConnecting = false
 
     /// - Parameters:
     ///   - sources: collected per `mode`; ids must be unique. More can be added with `add(_:mode:)`.
@@ -86,8 +93,8 @@ public actor Pipeline {
         series?.watch(recordQueue, named: "records")
         collection = CollectionManager(
             output: collectedQueue, maxConcurrentCollections: configuration.maxConcurrentCollections,
-            retryPolicy: configuration.retryPolicy, errorHandler: handler, emitter: emitter, clock: clock,
-            metrics: series)
+            retryPolicy: configuration.retryPolicy, connectTimeout: configuration.connectTimeout,
+            errorHandler: handler, emitter: emitter, clock: clock, metrics: series)
         processing = ProcessingManager(
             processors: processors, errorHandler: handler, deadLetters: deadLetters, emitter: emitter,
             metrics: series, clock: clock)
@@ -95,7 +102,7 @@ public actor Pipeline {
             backends: backends,
             configuration: .init(
                 batchSize: configuration.batchSize, maxBatchAge: configuration.maxBatchAge,
-                retryPolicy: configuration.retryPolicy),
+                retryPolicy: configuration.retryPolicy, connectTimeout: configuration.connectTimeout),
             errorHandler: handler, deadLetters: deadLetters, emitter: emitter, clock: clock, router: router,
             metrics: series, spool: spool, spoolNamespace: name)
         var seen = Set<String>()
@@ -131,7 +138,8 @@ public actor Pipeline {
         var error = await withTaskCancellationHandler { await stages.value } onCancel: {
             Task { await self.stop() }
         }
-        let cancelled = await collection.statuses.values.contains(.disconnected)
+        let disconnected = await collection.statuses.values.contains(.disconnected)
+        let cancelled = stoppedWhileConnecting || disconnected
         let unstored = await storage.statistics.unstoredAtDeadline
         if error == nil, unstored > 0, let timeout = configuration.drainTimeout {
             error = ErrorInfo(
@@ -153,28 +161,33 @@ public actor Pipeline {
     }
 
     /// Stops collecting; what was collected is still processed and stored
-    /// (within `drainTimeout` from now).
+    /// (within `drainTimeout` from now). While the backends are still
+    /// connecting (retrying one that is down), it stops that too: the run
+    /// ends cancelled, having collected nothing.
     public func stop() async {
+        connecting?.cancel()
         startDrainClock()
         await collection.stop()
     }
 
     private func runStages() async -> ErrorInfo? {
-        var connected: [any StorageBackend] = []
-        for backend in backends {
-            do {
-                try await backend.connect()
-                connected.append(backend)
-            } catch {
-                await collection.stop()
-                let info = ErrorInfo(
-                    from: error, type: .connection, layer: .storage, operation: "connect",
-                    details: ["backend_id": .string(backend.id)])
-                _ = await errorHandler.handle(info)
-                for backend in connected { await backend.disconnect() }
-                return info
+        // In a task of its own, so that `stop()` can cut retries of a backend that is down short.
+        // The storage manager has handed every failure to the error handler.
+        let connect = Task { [storage] in try await storage.connectBackends() }
+        connecting = connect
+        do {
+            try await connect.value
+            connecting = nil
+        } catch {
+            connecting = nil
+            await collection.stop()
+            if connect.isCancelled {
+                stoppedWhileConnecting = true
+                return nil
             }
+            return ErrorInfo(from: error, type: .connection, layer: .storage, operation: "connect")
         }
+        let connected = backends
         do {
             try await storage.openSpool()
         } catch {

@@ -13,8 +13,14 @@ public struct PipelineConfiguration: Sendable, Hashable {
     /// The longest a record waits for its storage batch to fill.
     public var maxBatchAge: Duration
     public var maxConcurrentCollections: Int
-    /// For sources (connect, collect, stream) and backends (store).
+    /// For sources (connect, collect, stream) and backends (connect, store).
     public var retryPolicy: RetryPolicy
+    /// How long one attempt to connect a source or a backend may take, in
+    /// real time (whatever clock the pipeline is given: it bounds how long a
+    /// peer may take to answer). A connect that takes longer is cancelled and
+    /// fails with a retryable `.timeout`, retried per `retryPolicy`. `nil`:
+    /// no limit.
+    public var connectTimeout: Duration?
     /// How long the drain may take once collection has ended (the sources
     /// ended or `stop()` was called): processing what was collected, writing
     /// it, replaying the spool. Past it, writes in progress are not waited
@@ -26,7 +32,7 @@ public struct PipelineConfiguration: Sendable, Hashable {
     public init(
         queueCapacity: Int = 1024, batchSize: Int = 100, maxBatchAge: Duration = .seconds(1),
         maxConcurrentCollections: Int = 4, retryPolicy: RetryPolicy = .default, itemQueueCapacity: Int? = nil,
-        drainTimeout: Duration? = nil
+        drainTimeout: Duration? = nil, connectTimeout: Duration? = .seconds(10)
     ) {
         self.queueCapacity = max(1, queueCapacity)
         self.itemQueueCapacity = max(1, itemQueueCapacity ?? min(self.queueCapacity, 64))
@@ -35,5 +41,6 @@ public struct PipelineConfiguration: Sendable, Hashable {
         self.maxConcurrentCollections = max(1, maxConcurrentCollections)
         self.retryPolicy = retryPolicy
         self.drainTimeout = drainTimeout
+        self.connectTimeout = connectTimeout
     }
 }

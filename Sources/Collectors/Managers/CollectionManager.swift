@@ -1,16 +1,19 @@
 import CollectorValues
 
 /// Runs the data sources: connects them, collects per their `CollectionMode`,
-/// and sends what they collect into a bounded queue. (Seed: `ICollectionManager`.)
+/// and sends what they collect into a bounded queue. (Seed: `ICollectionManager`;
+/// see `CollectionManaging`.)
 ///
 /// An actor: registrations, statuses and counters are its state. Collection
 /// itself runs in child tasks; at most `maxConcurrentCollections` `collect()`
 /// calls run at once (streams do not take a permit: they mostly wait).
 /// Failures go to the error handler; retryable ones are retried per the
-/// retry policy (each retry is emitted as a `.retry` event). A source stops
+/// retry policy (each retry is emitted as a `.retry` event). Each connect
+/// attempt may take `connectTimeout` (real time); one that takes longer is
+/// cancelled and fails with a retryable `.timeout`. A source stops
 /// on a critical error or a `.stop` decision; otherwise a failed collection
 /// is skipped and an interval source goes on.
-public actor CollectionManager {
+public actor CollectionManager: CollectionManaging {
     /// Counters over all sources.
     public struct Statistics: Sendable, Hashable {
         /// Items sent into the output queue.
@@ -28,6 +31,8 @@ public actor CollectionManager {
 
     public nonisolated let output: BoundedQueue<CollectedData>
     public let retryPolicy: RetryPolicy
+    /// How long one connect attempt may take (real time); `nil` for no limit.
+    public let connectTimeout: Duration?
     private let errorHandler: any ErrorHandler
     private let emitter: (any EventEmitter)?
     private let clock: AnyClock
@@ -45,6 +50,7 @@ public actor CollectionManager {
         output: BoundedQueue<CollectedData>,
         maxConcurrentCollections: Int = 4,
         retryPolicy: RetryPolicy = .default,
+        connectTimeout: Duration? = .seconds(10),
         errorHandler: any ErrorHandler = DefaultErrorHandler(),
         emitter: (any EventEmitter)? = nil,
         clock: some Clock<Duration> = ContinuousClock(),
@@ -53,6 +59,7 @@ public actor CollectionManager {
         self.output = output
         self.metrics = metrics
         self.retryPolicy = retryPolicy
+        self.connectTimeout = connectTimeout
         self.errorHandler = errorHandler
         self.emitter = emitter
         self.clock = AnyClock(clock)
@@ -141,7 +148,9 @@ public actor CollectionManager {
                         retryPolicy, clock: clock, layer: .collection, name: "connect",
                         shouldRetry: { await self.consult($0, sourceID: id) },
                         onRetry: { await self.retrying($0, sourceID: id) }
-                    ) { try await source.connect() }
+                    ) { [connectTimeout] in
+                        try await withConnectTimeout(connectTimeout, layer: .collection) { try await source.connect() }
+                    }
                 },
                 disconnect: { await source.disconnect() }
             ) {

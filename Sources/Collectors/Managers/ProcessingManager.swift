@@ -1,7 +1,7 @@
 import CollectorValues
 
 /// Runs records through the ordered processors. (Seed: `IProcessingManager`
-/// and the processing pipeline.)
+/// and the processing pipeline; see `ProcessingManaging`.)
 ///
 /// Each processor sees the batch the previous one produced, in one call
 /// (`process(batch:)`). A failure concerns its record only: the error (with
@@ -13,7 +13,7 @@ import CollectorValues
 /// Processors with a timer (`Processor.timerInterval`) are ticked by the
 /// pipeline between batches (`beginTimers()`, then `complete(_:)`); what a
 /// tick gives goes through the processors after the one that ticked.
-public actor ProcessingManager {
+public actor ProcessingManager: ProcessingManaging {
     /// Counters since the manager was made.
     public struct Statistics: Sendable, Hashable {
         /// Records that entered.

@@ -1,7 +1,12 @@
 import CollectorValues
 
-/// Writes records to one or more backends in batches. (Seed: `IStorageManager`.)
+/// Writes records to one or more backends in batches. (Seed: `IStorageManager`;
+/// see `StorageManaging`.)
 ///
+/// - Connecting: `connectBackends()` connects them in order, each connect
+///   attempt bounded by `connectTimeout` (real time); a failure that may
+///   pass (a refused connection, a timeout) is retried per the retry policy,
+///   one that will not (configuration, authentication) fails at once.
 /// - Routing and fan-out: every record goes to every backend, or to those
 ///   the `router` picks; the backends of a batch are written concurrently.
 /// - Batching: a batch is written when `batchSize` records are waiting, or
@@ -27,17 +32,25 @@ import CollectorValues
 /// Writes are serialized in submission order (one batch at a time), so each
 /// backend sees records in order; `submit` returns when its full batches are
 /// written, which carries backpressure from slow backends up to the queue.
-public actor StorageManager {
-    /// Batching and retrying.
+public actor StorageManager: StorageManaging {
+    /// Batching, connecting and retrying.
     public struct Configuration: Sendable, Hashable {
         public var batchSize: Int
         public var maxBatchAge: Duration
+        /// For connecting and for writing.
         public var retryPolicy: RetryPolicy
+        /// How long one connect attempt of a backend may take, in real time
+        /// (whatever the manager's clock); `nil` for no limit.
+        public var connectTimeout: Duration?
 
-        public init(batchSize: Int = 100, maxBatchAge: Duration = .seconds(1), retryPolicy: RetryPolicy = .default) {
+        public init(
+            batchSize: Int = 100, maxBatchAge: Duration = .seconds(1), retryPolicy: RetryPolicy = .default,
+            connectTimeout: Duration? = .seconds(10)
+        ) {
             self.batchSize = max(1, batchSize)
             self.maxBatchAge = maxBatchAge
             self.retryPolicy = retryPolicy
+            self.connectTimeout = connectTimeout
         }
     }
 
@@ -49,6 +62,7 @@ public actor StorageManager {
         public var stored: [String: Int] = [:]
         /// Records a backend failed to store (after retries) that the spool did not take, per backend id.
         public var failed: [String: Int] = [:]
+        /// Connects and writes tried again.
         public var retries = 0
         /// Records the router sent to no backend.
         public var unrouted = 0
@@ -156,6 +170,60 @@ public actor StorageManager {
                 let held = depth[id] ?? 0
                 return "backend '\(id)': its last write failed" + (held > 0 ? " (\(held) records in the spool)" : "")
             })
+    }
+
+    /// The ids of the backends `record` goes to, in backend order: all of
+    /// them, or those the router picks (none when it picks an empty set).
+    public func backendIDs(for record: Record) -> [String] {
+        guard let targets = router?(record) else { return backendIDs }
+        return backendIDs.filter(targets.contains)
+    }
+
+    /// Connects every backend, in order, before the first write.
+    ///
+    /// Each attempt may take `connectTimeout`, in real time (a backend that
+    /// honours cancellation is cut off then; one blocked in a call that
+    /// ignores it is waited for). Every failure goes to the error handler;
+    /// one that may pass (`isRetryable`: a refused connection, a timeout) is
+    /// retried per the retry policy when the handler says `.retry`, each
+    /// retry emitted as `.retry`. One that will not pass (configuration,
+    /// authentication) fails at once. When a backend cannot connect, it and
+    /// those already connected are disconnected again.
+    /// - Throws: an `ErrorInfo` whose message names the backend ("backend
+    ///   'pg' could not connect: ...") and whose details hold `backend_id`
+    ///   and `attempts`; `.cancelled` if the calling task is cancelled.
+    public func connectBackends() async throws {
+        var connected: [any StorageBackend] = []
+        for backend in backends {
+            do {
+                try await connect(backend)
+            } catch {
+                await backend.disconnect()
+                for backend in connected { await backend.disconnect() }
+                throw error
+            }
+            connected.append(backend)
+        }
+    }
+
+    private func connect(_ backend: any StorageBackend) async throws(ErrorInfo) {
+        let id = backend.id
+        let timeout = configuration.connectTimeout
+        do {
+            try await withRetry(
+                configuration.retryPolicy, clock: clock, layer: .storage, name: "connect",
+                shouldRetry: { await self.consult($0, backendID: id) },
+                onRetry: { await self.retrying($0, backendID: id, operation: "connect") }
+            ) {
+                try await withConnectTimeout(timeout, layer: .storage) { try await backend.connect() }
+            }
+        } catch {
+            var info = ErrorInfo(
+                from: error, type: .connection, layer: .storage, operation: "connect",
+                details: ["backend_id": .string(id)])
+            if info.type != .cancelled { info.message = "backend '\(id)' could not connect: \(info.message)" }
+            throw info
+        }
     }
 
     /// Tells the manager whether its backends are connected, for `readiness` and
@@ -666,22 +734,24 @@ public actor StorageManager {
         return parts
     }
 
-    private func consult(_ error: ErrorInfo, backendID: String, count: Int) async -> Bool {
+    /// Hands a failure to the error handler; `true` when it asks for a retry.
+    /// `count`: the records of the write that failed (`nil` for a connect).
+    private func consult(_ error: ErrorInfo, backendID: String, count: Int? = nil) async -> Bool {
         var error = error
         if error.details["backend_id"] == nil { error.details["backend_id"] = .string(backendID) }
-        if error.details["count"] == nil { error.details["count"] = .integer(Int64(count)) }
+        if let count, error.details["count"] == nil { error.details["count"] = .integer(Int64(count)) }
         let decision = await errorHandler.handle(error)
         lastDecision[backendID] = decision
         return decision == .retry
     }
 
-    private func retrying(_ attempt: RetryAttempt, backendID: String) {
+    private func retrying(_ attempt: RetryAttempt, backendID: String, operation: String = "store") {
         stats.retries += 1
         series[backendID]?.retries.increment()
         emitter?.emit(
             .retry, source: backendID,
             data: [
-                "backend_id": .string(backendID), "operation": .string("store"),
+                "backend_id": .string(backendID), "operation": .string(operation),
                 "attempt": .integer(Int64(attempt.attempt)), "delay_seconds": .double(durationSeconds(attempt.delay)),
                 "message": .string(attempt.error.message),
             ])

@@ -30,3 +30,14 @@ public func withTimeout<T: Sendable>(
         return result
     }
 }
+
+/// Runs a `connect()` under a connect timeout (`nil`: none), measured in real
+/// time whatever clock the caller otherwise uses: it bounds how long a peer
+/// may take to answer, like a socket's own timeout, while test clocks drive
+/// retry delays and intervals. The `.timeout` error it throws is retryable.
+func withConnectTimeout(
+    _ timeout: Duration?, layer: Layer, operation connect: @escaping @Sendable () async throws -> Void
+) async throws {
+    guard let timeout else { return try await connect() }
+    try await withTimeout(timeout, clock: ContinuousClock(), layer: layer, name: "connect", operation: connect)
+}
