@@ -60,15 +60,24 @@ final class LuaJSONDecoder: JSONHandler {
     /// plain buffer: a class's array property would pay an exclusivity
     /// check on every change, several times per record.
     private var counts: UnsafeMutablePointer<lua_Integer>
+    /// The size of the last container closed at each depth: records of a
+    /// stream share their shape, so it sizes the next one's table (no
+    /// rehash as its fields arrive). Beside `counts`, for the same reason.
+    private var sizes: UnsafeMutablePointer<Int32>
     private var capacity = 16
     private var depth = 0
 
     init(_ L: OpaquePointer) {
         self.L = L
         counts = .allocate(capacity: capacity)
+        sizes = .allocate(capacity: capacity)
+        sizes.initialize(repeating: 0, count: capacity)
     }
 
-    deinit { counts.deallocate() }
+    deinit {
+        counts.deallocate()
+        sizes.deallocate()
+    }
 
     /// Forgets open containers after a failed read.
     func reset() { depth = 0 }
@@ -79,6 +88,11 @@ final class LuaJSONDecoder: JSONHandler {
             grown.update(from: counts, count: depth)
             counts.deallocate()
             counts = grown
+            let grownSizes = UnsafeMutablePointer<Int32>.allocate(capacity: capacity * 2)
+            grownSizes.update(from: sizes, count: capacity)
+            (grownSizes + capacity).initialize(repeating: 0, count: capacity)
+            sizes.deallocate()
+            sizes = grownSizes
             capacity *= 2
         }
         counts[depth] = 0
@@ -96,8 +110,7 @@ final class LuaJSONDecoder: JSONHandler {
 
     func beginObject() {
         _ = lua_checkstack(L, 4)
-        // Records are objects of a handful of fields: size the outermost for them.
-        lua_createtable(L, 0, depth == 0 ? 8 : 0)
+        lua_createtable(L, 0, expectedSize())
         open()
     }
 
@@ -110,12 +123,13 @@ final class LuaJSONDecoder: JSONHandler {
 
     func endObject() {
         depth -= 1
+        remember()
         if counts[depth] == 0 { setMarker(cl_object_marker_key()) }
     }
 
     func beginArray() {
         _ = lua_checkstack(L, 4)
-        lua_createtable(L, 0, 0)
+        lua_createtable(L, expectedSize(), 0)
         open()
     }
 
@@ -126,7 +140,19 @@ final class LuaJSONDecoder: JSONHandler {
 
     func endArray() {
         depth -= 1
+        remember()
         setMarker(cl_array_marker_key())
+    }
+
+    /// The size to make the container opening at this depth: the last one's
+    /// (at most 64: a larger one grows as it fills), at least 8 for a record.
+    private func expectedSize() -> Int32 {
+        depth == 0 ? max(sizes[0], 8) : sizes[depth]
+    }
+
+    /// Notes the size of the container just closed (at `depth`).
+    private func remember() {
+        sizes[depth] = Int32(min(counts[depth], 64))
     }
 
     private func setMarker(_ key: UnsafeRawPointer) {

@@ -115,6 +115,36 @@ struct LuaProcessorTests {
         #expect(viaValue.first?.records.first?.value == record.value)
     }
 
+    /// Tables are sized by the last container at the same depth: a stream
+    /// whose shapes grow, shrink and nest deeper than the decoder's first
+    /// buffers decodes as each value does on its own.
+    @Test func documentsOfChangingShapesDecodeAsTheirValues() async throws {
+        let processor = try await LuaProcessor.load(
+            name: "id", source: "return function(r) return r end", options: LuaProcessorOptions(parallelism: 1))
+        func nested(_ depth: Int, width: Int) -> DataValue {
+            guard depth > 0 else { return .integer(Int64(width)) }
+            let items = (0..<width).map { nested(depth - 1 - $0 % 2, width: max(1, width - 1)) }
+            if depth % 2 == 0 { return .array(items) }
+            return .object(DataObject(items.enumerated().map { ("k\($0.offset)", $0.element) }))
+        }
+        var values: [DataValue] = []
+        for i in 0..<40 {
+            let width = [1, 9, 0, 3, 70, 2][i % 6]
+            var record: DataObject = ["i": .integer(Int64(i)), "list": .array((0..<width).map { .integer(Int64($0)) })]
+            for f in 0..<width { record["f\(f)"] = .string("v\(f)") }
+            record["deep"] = nested(i % 25, width: 2)
+            values.append(.object(record))
+        }
+        let documents = try values.enumerated().map {
+            JSONDocument(try JSONWriter().bytes($0.element)[...], sourceID: "s", sequence: UInt64($0.offset + 1))
+        }
+        let decoded = await processor.process(documents: documents).map { $0.records.first?.value }
+        #expect(decoded.count == values.count)
+        for (i, (got, expected)) in zip(decoded, values).enumerated() {
+            #expect(got == expected, "record \(i)")
+        }
+    }
+
     @Test func aDocumentThatIsNotJSONFailsAloneWithWhereItBroke() async throws {
         let processor = try await LuaProcessor.load(
             name: "id", source: "return function(r) return r end", options: LuaProcessorOptions(parallelism: 2))
