@@ -157,8 +157,8 @@ let package = Package(
         .executableTarget(
             name: "collector-bench",
             dependencies: [
-                "LuaRuntime", "CollectorValues", "CollectorSQLite", "CollectorScripting", "CollectorSources", "CollectorStorage",
-                "Collectors",
+                "LuaRuntime", "CollectorValues", "CollectorSQLite", "CollectorPostgres", "CollectorScripting", "CollectorSources",
+                "CollectorStorage", "Collectors",
             ],
             swiftSettings: strict
         ),

@@ -81,7 +81,7 @@ port = $port
 unix_socket_directories = '$dir'
 # Throwaway data: skip fsync (the OS cache survives a crash of the server,
 # which is what the tests simulate). Commits stay synchronous, so a commit
-# the client saw survives `pg_ctl stop -m immediate`.
+# the client saw survives "pg_ctl stop -m immediate".
 fsync = off
 full_page_writes = off
 max_connections = 40

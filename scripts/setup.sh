@@ -27,6 +27,8 @@ if [[ "${1:-}" == "--bench" ]]; then
     # The canonical benchmark: hyperfine times, lua5.4 + lua-cjson is the
     # reference host, python3 generates the data and verifies the output.
     packages+=(hyperfine lua5.4 lua-cjson python3 sqlite3)
+    # The PostgreSQL benchmark: a throwaway cluster, and psql's \copy to compare with.
+    packages+=(postgresql)
 fi
 
 # The WebSocket tests' server is the PyPI package `websockets` (not our code).

@@ -4,6 +4,12 @@ import Collectors
 import CollectorValues
 import Foundation
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// The embedded backend: records in an SQLite file.
 ///
 ///     let storage = SQLiteStorage(id: "local", path: "/var/lib/collector/data.db")
@@ -285,13 +291,39 @@ public actor SQLiteStorage: StorageBackend {
     /// waits out the busy timeout) before any row is written.
     private func transaction<R>(_ connection: SQLiteConnection, operation: String, _ body: () throws(ErrorInfo) -> R) throws(ErrorInfo) -> R {
         try connection.execute("BEGIN IMMEDIATE", operation: operation)
-        do {
+        do throws(ErrorInfo) {
             let result = try body()
-            try connection.execute("COMMIT", operation: operation)
+            do {
+                try connection.execute("COMMIT", operation: operation)
+            } catch {
+                // In WAL mode the rows reach the file at COMMIT (unless the page
+                // cache spills before): a full disk usually fails here.
+                var error = error
+                error.message += " (at COMMIT; nothing of the batch was stored)"
+                throw error
+            }
             return result
         } catch {
             try? connection.execute("ROLLBACK", operation: operation)
-            throw error
+            throw explainingFull(error)
         }
+    }
+
+    /// `SQLITE_FULL` does not say whether the cap (`maxPageCount`) or the file
+    /// system ran out, so the message says what each holds. Retryable either
+    /// way: the same batch stores once space is freed (a file removed, rows
+    /// deleted).
+    private func explainingFull(_ error: ErrorInfo) -> ErrorInfo {
+        guard error.details["sqlite_code"] == .integer(Int64(SQLITE_FULL)) else { return error }
+        var error = error
+        if let pages = options.maxPageCount { error.message += "; maxPageCount caps the database at \(max(pages, 1)) pages" }
+        var info = statvfs()
+        if statvfs(path, &info) == 0 {
+            let free = Int64(info.f_bavail) * Int64(info.f_frsize)
+            error.message += "; the file system holding it has \(free) bytes free"
+            error.details["free_bytes"] = .integer(free)
+        }
+        error.isRetryable = true
+        return error
     }
 }

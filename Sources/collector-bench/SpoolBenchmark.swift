@@ -146,7 +146,7 @@ struct BenchmarkError: Error, CustomStringConvertible {
 }
 
 /// Records shaped like the canonical workload's processed rows.
-private func readingRecords(_ count: Int) -> [Record] {
+func readingRecords(_ count: Int) -> [Record] {
     let units = ["F", "RH", "kPa"]
     return (0..<count).map { n in
         let value: DataValue = [
@@ -159,7 +159,8 @@ private func readingRecords(_ count: Int) -> [Record] {
     }
 }
 
-private func timed(_ body: () async throws -> Void) async rethrows -> Double {
+/// Seconds `body` took.
+func timed(_ body: () async throws -> Void) async rethrows -> Double {
     let start = ContinuousClock.now
     try await body()
     let elapsed = ContinuousClock.now - start

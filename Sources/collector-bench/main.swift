@@ -6,6 +6,7 @@
 //   json FILE    JSON decode and encode of a JSON-lines file (the canonical workload)
 //   sqlite FILE  SQLite insert of FILE's processed rows vs the sqlite3 shell's .import
 //   spool [N]    the spool's write and replay rates (N records, default 500000), what ids cost SQLite
+//   postgres [URL] [N]  PostgreSQL insert of N rows (default 100000) vs psql's \copy (URL or DATABASE_URL)
 //   reload [S]   hot reload under full load: save-to-swap time, throughput with 1 reload/s vs none (S seconds a round)
 import Foundation
 
@@ -32,10 +33,20 @@ do {
             exit(2)
         }
         try await runSpoolBenchmark(count: count)
+    case "postgres":
+        // A number is the row count, anything else the URL.
+        let rest = arguments.dropFirst()
+        let url = rest.first { Int($0) == nil }
+        let count = rest.compactMap { Int($0) }.first ?? 100_000
+        guard rest.count <= 2, rest.filter({ Int($0) == nil }).count <= 1, count > 0 else {
+            print("usage: collector-bench postgres [URL] [N]   (URL defaults to DATABASE_URL, N to 100000)")
+            exit(2)
+        }
+        try await runPostgresBenchmark(url: url, count: count)
     case "reload":
         try await runReloadBenchmark(seconds: arguments.count > 1 ? max(1, Int(arguments[1]) ?? 10) : 10)
     default:
-        print("usage: collector-bench [lua | json FILE.jsonl | sqlite FILE.jsonl | spool [N] | reload [SECONDS]]")
+        print("usage: collector-bench [lua | json FILE.jsonl | sqlite FILE.jsonl | spool [N] | postgres [URL] [N] | reload [SECONDS]]")
         exit(2)
     }
 } catch {

@@ -63,6 +63,9 @@ struct SQLiteFailureTests {
         let error = await #expect(throws: ErrorInfo.self) { try await storage.store(batch: big) }
         #expect(error?.details["sqlite_code"] == 13)  // SQLITE_FULL
         #expect(error?.type == .storage)
+        #expect(error?.message.contains("database or disk is full") == true)
+        #expect(error?.message.contains("maxPageCount caps the database at 8 pages") == true)
+        #expect(error?.isRetryable == true)
         #expect(try await storage.query(QueryCriteria()) == [["small": 1]])
         // The backend is still usable after the failure.
         _ = try await storage.store(["small": 2])
