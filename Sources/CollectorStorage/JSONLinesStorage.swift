@@ -148,12 +148,12 @@ public actor JSONLinesStorage: StorageBackend {
             var from = 0
             for end in ends {
                 try writeAll(from: from, to: end, startSize: start, operation: operation)
-                try sync(operation: operation)
+                try sync(startSize: start, operation: operation)
                 from = end
             }
         } else {
             try writeAll(from: 0, to: buffer.count, startSize: start, operation: operation)
-            if options.sync == .everyBatch { try sync(operation: operation) }
+            if options.sync == .everyBatch { try sync(startSize: start, operation: operation) }
         }
         return start
     }
@@ -180,9 +180,14 @@ public actor JSONLinesStorage: StorageBackend {
         size += to - from
     }
 
-    private func sync(operation: String) throws(ErrorInfo) {
+    /// Forces the file to the disk; on failure cuts it back to `startSize`:
+    /// the error is retryable, and a retry must not find the batch there already.
+    private func sync(startSize: Int, operation: String) throws(ErrorInfo) {
         if fsync(descriptor) != 0 {
-            throw fileError(errno, operation: operation, "cannot flush \(path) to disk")
+            let code = errno
+            _ = ftruncate(descriptor, off_t(startSize))
+            size = startSize
+            throw fileError(code, operation: operation, "cannot flush \(path) to disk (nothing of the batch was kept)")
         }
     }
 
