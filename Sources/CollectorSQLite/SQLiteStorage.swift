@@ -31,8 +31,8 @@ public actor SQLiteStorage: StorageBackend {
     private let executor: StorageThreadExecutor
     private var connection: SQLiteConnection?
     private var table: SQLiteTable?
-    /// Reused across rows and batches (see `RowScratch`).
-    private var scratch = RowScratch()
+    /// Reused across rows and batches.
+    private var scratch = SQLiteTable.BindScratch()
 
     public nonisolated var unownedExecutor: UnownedSerialExecutor {
         executor.asUnownedSerialExecutor()
@@ -142,8 +142,8 @@ public actor SQLiteStorage: StorageBackend {
 
     /// Runs `body` with the scratch space moved out of the actor, so the rows
     /// of a batch use it without an exclusivity check (or a copy) per access.
-    private func withScratch<R>(_ body: (inout RowScratch) throws(ErrorInfo) -> R) throws(ErrorInfo) -> R {
-        var local = RowScratch()
+    private func withScratch<R>(_ body: (inout SQLiteTable.BindScratch) throws(ErrorInfo) -> R) throws(ErrorInfo) -> R {
+        var local = SQLiteTable.BindScratch()
         swap(&local, &scratch)
         defer { swap(&local, &scratch) }
         return try body(&local)
@@ -222,20 +222,13 @@ public actor SQLiteStorage: StorageBackend {
         case record(Record)
     }
 
-    /// Buffers the rows of a batch reuse: the JSON text of the row being
-    /// bound, and where the columns' fields are in a record's text.
-    private struct RowScratch {
-        var json: [UInt8] = []
-        var ranges: [Range<Int>?] = []
-    }
-
     /// Inserts one record (skipped when its id is stored already); returns
     /// the location id it generated (document layout; nil for the typed
     /// layout, whose location id is the row id). `statement` is the table's
     /// insert, prepared once for the batch.
     private func insert(
         _ row: Row, id recordID: RecordID? = nil, index: Int, createdAt: Int64, into table: SQLiteTable,
-        statement: SQLiteStatement, scratch: inout RowScratch
+        statement: SQLiteStatement, scratch: inout SQLiteTable.BindScratch
     ) throws(ErrorInfo) -> String? {
         defer { statement.reset() }
         let locationID: String?
@@ -258,13 +251,8 @@ public actor SQLiteStorage: StorageBackend {
             locationID = generated
         } else {
             switch row {
-            case .value(let value):
-                try table.bindColumns(of: value, index: index, to: statement, json: &scratch.json, backend: id)
-            case .record(let record):
-                if let text = record.jsonText, try table.bindCompact(text, to: statement, ranges: &scratch.ranges) {
-                    break
-                }
-                try table.bindColumns(of: record, index: index, to: statement, json: &scratch.json, backend: id)
+            case .value(let value): try table.bindColumns(of: value, index: index, to: statement, scratch: &scratch, backend: id)
+            case .record(let record): try table.bindColumns(of: record, index: index, to: statement, scratch: &scratch, backend: id)
             }
             let position = Int32(table.columns.count + 1)
             if let recordID { try statement.bind(recordID, at: position) }

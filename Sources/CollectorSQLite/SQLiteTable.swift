@@ -30,6 +30,9 @@ struct SQLiteTable {
     let deleteSQL: String
     /// Reads the columns' fields of a record carried as JSON text (typed layout).
     let picker: JSONFieldPicker
+    /// The columns' kinds and fields, apart: what binding reads for every row.
+    let kinds: [Column.Kind]
+    let fields: [String]
 
     init(options: SQLiteOptions) throws(ErrorInfo) {
         name = try SQLIdentifier(options.table, kind: "table")
@@ -37,6 +40,8 @@ struct SQLiteTable {
         case .document:
             isDocument = true
             columns = []
+            kinds = []
+            fields = []
             picker = JSONFieldPicker([])
             createSQL = """
                 CREATE TABLE IF NOT EXISTS \(name.quoted) (\
@@ -69,7 +74,9 @@ struct SQLiteTable {
                 typed.append(TypedColumn(column: column, identifier: identifier))
             }
             columns = typed
-            picker = JSONFieldPicker(typed.map(\.column.field))
+            kinds = typed.map(\.column.kind)
+            fields = typed.map(\.column.field)
+            picker = JSONFieldPicker(fields)
             let definitions = typed.map { "\($0.identifier.quoted) \(Self.sqlType(of: $0.column))\($0.column.isNullable ? "" : " NOT NULL")" }
             let names = typed.map(\.identifier.quoted).joined(separator: ", ")
             guard options.recordIDs else {
@@ -110,9 +117,18 @@ struct SQLiteTable {
 
     // MARK: records to rows
 
+    /// Buffers a batch's rows reuse, kept by the caller: JSON text of a
+    /// value being bound, where the columns' fields are in a record's text,
+    /// and where each column's field was in the last record's object.
+    struct BindScratch {
+        var json: [UInt8] = []
+        var ranges: [Range<Int>?] = []
+        var positions: [Int] = []
+    }
+
     /// Binds one record to the insert statement (typed layout).
     func bindColumns(
-        of record: DataValue, index: Int, to statement: SQLiteStatement, json: inout [UInt8], backend: String
+        of record: DataValue, index: Int, to statement: SQLiteStatement, scratch: inout BindScratch, backend: String
     ) throws(ErrorInfo) {
         guard case .object(let object) = record else {
             throw StorageErrors.invalid(
@@ -120,48 +136,40 @@ struct SQLiteTable {
                 "record \(index) is \(record.typeName == "array" ? "an array" : "a \(record.typeName)"), but a typed table stores objects",
                 details: ["record_index": .integer(Int64(index))])
         }
-        try bindColumns(
-            columns.map { .value(object[$0.column.field]) }, index: index, to: statement, json: &json, backend: backend)
+        if scratch.positions.count != columns.count { scratch.positions = Array(repeating: 0, count: columns.count) }
+        for position in columns.indices {
+            // The records of a batch mostly share their fields' order: look where the last one had it first.
+            let field = fields[position]
+            let guess = scratch.positions[position]
+            let value: DataValue
+            if guess < object.count, object[guess].key == field {
+                value = object[guess].value
+            } else if let found = object.index(forKey: field) {
+                scratch.positions[position] = found
+                value = object[found].value
+            } else {
+                value = .null
+            }
+            try bind(value, column: position, index: index, to: statement, json: &scratch.json, backend: backend)
+        }
     }
 
-    /// Binds one record to the insert statement (typed layout); from a
-    /// record carried as text, only the columns' fields are read, and a
-    /// JSON column takes a nested value's compact text as it is.
+    /// Binds one record to the insert statement (typed layout): one carried
+    /// as text straight from its bytes (`bindCompact`), or else by its value.
     func bindColumns(
-        of record: Record, index: Int, to statement: SQLiteStatement, json: inout [UInt8], backend: String
+        of record: Record, index: Int, to statement: SQLiteStatement, scratch: inout BindScratch, backend: String
     ) throws(ErrorInfo) {
-        // Text records are objects (a Lua processor's results); anything else goes the value's way.
-        guard let text = record.jsonText, text.first == UInt8(ascii: "{"), let ranges = picker.ranges(fromCompact: text) else {
-            return try bindColumns(of: record.value, index: index, to: statement, json: &json, backend: backend)
-        }
-        var inputs: [ColumnInput] = []
-        inputs.reserveCapacity(columns.count)
-        for (typed, range) in zip(columns, ranges) {
-            guard let range else {
-                inputs.append(.value(nil))
-                continue
-            }
-            let field = text[range]
-            if typed.column.kind == .json, field.first == UInt8(ascii: "{") || field.first == UInt8(ascii: "[") {
-                inputs.append(.jsonText(field))
-            } else if let value = JSONFieldPicker.value(ofCompact: field) {
-                inputs.append(.value(value))
-            } else {
-                return try bindColumns(of: record.value, index: index, to: statement, json: &json, backend: backend)
-            }
-        }
-        try bindColumns(inputs, index: index, to: statement, json: &json, backend: backend)
+        if let text = record.jsonText, try bindCompact(text, to: statement, ranges: &scratch.ranges) { return }
+        try bindColumns(of: record.value, index: index, to: statement, scratch: &scratch, backend: backend)
     }
 
     /// Binds a record carried as compact JSON text straight from its bytes,
-    /// building no value: the fast path of `bindColumns(of: Record...)` for
-    /// what Lua processors write. Strings without escapes bind their bytes,
-    /// numbers are read in place, a JSON column takes a nested value's text.
-    /// False when a field needs more (an escape, a value of another type than
-    /// its column, text not as expected): the caller then binds the record
-    /// again by `bindColumns(of:)`, which reads it fully and reports what is wrong.
-    /// `ranges` is scratch space kept by the caller between records.
-    func bindCompact(_ text: ArraySlice<UInt8>, to statement: SQLiteStatement, ranges: inout [Range<Int>?]) throws(ErrorInfo) -> Bool {
+    /// building no value: what Lua processors write. Strings without escapes
+    /// bind their bytes, numbers are read in place, a JSON column takes a
+    /// nested value's text. False when a field needs more (an escape, a
+    /// value of another type than its column, text not as expected): the
+    /// caller then binds the record by its value, which reports what is wrong.
+    private func bindCompact(_ text: ArraySlice<UInt8>, to statement: SQLiteStatement, ranges: inout [Range<Int>?]) throws(ErrorInfo) -> Bool {
         try text.withUnsafeBufferPointer { (p) throws(ErrorInfo) -> Bool in
             guard p.first == UInt8(ascii: "{"), picker.ranges(fromCompact: p, into: &ranges) else { return false }
             for position in columns.indices {
@@ -176,7 +184,7 @@ struct SQLiteTable {
                     try statement.bindNull(parameter)
                     continue
                 }
-                switch columns[position].column.kind {
+                switch kinds[position] {
                 case .text:
                     guard first == UInt8(ascii: "\""), field.count >= 2 else { return false }
                     let body = UnsafeBufferPointer(rebasing: field[1..<(field.count - 1)])
@@ -203,52 +211,36 @@ struct SQLiteTable {
         }
     }
 
-    /// What goes into one column: a field's value (nil: missing), or the
-    /// compact JSON text of a nested value, for a JSON column.
-    private enum ColumnInput {
-        case value(DataValue?)
-        case jsonText(ArraySlice<UInt8>)
-    }
-
-    /// Binds the columns' inputs, in column order.
-    private func bindColumns(
-        _ inputs: [ColumnInput], index: Int, to statement: SQLiteStatement, json: inout [UInt8], backend: String
+    /// Binds one field's value (`.null` when missing) to its column's parameter.
+    private func bind(
+        _ value: DataValue, column position: Int, index: Int, to statement: SQLiteStatement, json: inout [UInt8], backend: String
     ) throws(ErrorInfo) {
-        for (position, (typed, input)) in zip(columns, inputs).enumerated() {
-            let parameter = Int32(position + 1)
-            let value: DataValue
-            switch input {
-            case .jsonText(let text):
-                try statement.bind(bytes: text, asText: true, at: parameter)
-                continue
-            case .value(let field):
-                value = field ?? .null
-            }
-            switch (typed.column.kind, value) {
-            case (_, .null): try statement.bindNull(parameter)
-            case (.text, .string(let s)): try statement.bind(s, at: parameter)
-            case (.text, .bytes(let b)): try statement.bind(bytes: b[...], asText: false, at: parameter)
-            case (.integer, .integer(let i)): try statement.bind(i, at: parameter)
-            case (.real, .double(let d)): try statement.bind(d, at: parameter)
-            case (.real, .integer(let i)): try statement.bind(Double(i), at: parameter)
-            case (.boolean, .bool(let b)): try statement.bind(Int64(b ? 1 : 0), at: parameter)
-            case (.json, _):
-                json.removeAll(keepingCapacity: true)
-                do {
-                    try RecordJSON.append(value, to: &json)
-                } catch {
-                    throw StorageErrors.invalid(
-                        backend: backend, operation: "store",
-                        "record \(index): field '\(typed.column.field)' cannot be written as JSON: \(error)",
-                        details: ["record_index": .integer(Int64(index)), "field": .string(typed.column.field)])
-                }
-                try statement.bind(bytes: json[...], asText: true, at: parameter)
-            default:
+        let parameter = Int32(position + 1)
+        switch (kinds[position], value) {
+        case (_, .null): try statement.bindNull(parameter)
+        case (.text, .string(let s)): try statement.bind(s, at: parameter)
+        case (.text, .bytes(let b)): try statement.bind(bytes: b[...], asText: false, at: parameter)
+        case (.integer, .integer(let i)): try statement.bind(i, at: parameter)
+        case (.real, .double(let d)): try statement.bind(d, at: parameter)
+        case (.real, .integer(let i)): try statement.bind(Double(i), at: parameter)
+        case (.boolean, .bool(let b)): try statement.bind(Int64(b ? 1 : 0), at: parameter)
+        case (.json, _):
+            json.removeAll(keepingCapacity: true)
+            do {
+                try RecordJSON.append(value, to: &json)
+            } catch {
                 throw StorageErrors.invalid(
                     backend: backend, operation: "store",
-                    "record \(index): field '\(typed.column.field)' is \(value.typeName), but column '\(typed.column.name)' holds \(typed.column.kind.rawValue) values",
-                    details: ["record_index": .integer(Int64(index)), "field": .string(typed.column.field)])
+                    "record \(index): field '\(fields[position])' cannot be written as JSON: \(error)",
+                    details: ["record_index": .integer(Int64(index)), "field": .string(fields[position])])
             }
+            try statement.bind(bytes: json[...], asText: true, at: parameter)
+        default:
+            let column = columns[position].column
+            throw StorageErrors.invalid(
+                backend: backend, operation: "store",
+                "record \(index): field '\(column.field)' is \(value.typeName), but column '\(column.name)' holds \(column.kind.rawValue) values",
+                details: ["record_index": .integer(Int64(index)), "field": .string(column.field)])
         }
     }
 
