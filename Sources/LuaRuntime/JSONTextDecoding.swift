@@ -146,8 +146,10 @@ final class LuaJSONDecoder: JSONHandler {
 
     /// The size to make the container opening at this depth: the last one's
     /// (at most 64: a larger one grows as it fills), at least 8 for a record.
+    /// Called before `open()`: a depth not reached before has no size yet.
     private func expectedSize() -> Int32 {
-        depth == 0 ? max(sizes[0], 8) : sizes[depth]
+        guard depth < capacity else { return 0 }
+        return depth == 0 ? max(sizes[0], 8) : sizes[depth]
     }
 
     /// Notes the size of the container just closed (at `depth`).
