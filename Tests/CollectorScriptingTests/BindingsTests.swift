@@ -33,6 +33,30 @@ struct BindingsTests {
         return url
     }
 
+    /// A program that runs many scripts does not keep them: once its last
+    /// reference goes, a state that ran pipelines and registered handlers is
+    /// released with its bindings, whether it was closed or not.
+    @Test(arguments: [true, false])
+    func aStateThatRanPipelinesIsReleasedWithItsBindings(closed: Bool) throws {
+        weak var weakState: LuaState?
+        weak var weakBindings: ScriptBindings?
+        do {
+            let (lua, bindings) = try Self.state()
+            weakState = lua
+            weakBindings = bindings
+            _ = try lua.call(try lua.load("""
+                local g = source.generator { count = 3 }
+                pipeline "p" { from = g, process = { function(r) return r end }, to = storage.memory {} }
+                on("error", function() end)
+                """, name: "@script.lua"))
+            try bindings.runPendingPipelines()
+            #expect(bindings.outcomes.first?.succeeded == true)
+            if closed { lua.close() }
+        }
+        #expect(weakState == nil)
+        #expect(weakBindings == nil)
+    }
+
     @Test func anUnknownOptionIsNamedWithASuggestionAndTheScriptLine() throws {
         let (lua, _) = try Self.state()
         let message = Self.error("\nlocal g = source.generator { cuont = 5 }", in: lua)
