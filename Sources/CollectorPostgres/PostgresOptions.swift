@@ -28,14 +28,15 @@ public struct PostgresOptions: Sendable, Hashable {
     /// (fewer when a row has many columns: a statement carries at most
     /// 65,535 parameters).
     public var rowsPerStatement: Int
-    /// `.copy` or `.insert`: both store a batch in one transaction, and
-    /// exactly once when it is retried after a lost connection.
+    /// `.copy` (the default: the faster in every measurement, see
+    /// docs/performance.md) or `.insert`: both store a batch in one
+    /// transaction, and exactly once when it is retried after a lost connection.
     public var batchMethod: PostgresBatchMethod
 
     public init(
         table: String = "records", layout: TableLayout = .document, connectTimeoutSeconds: Int = 10,
         reconnectAttempts: Int = 8, reconnectDelaySeconds: Double = 0.1, rowsPerStatement: Int = 1_000,
-        batchMethod: PostgresBatchMethod = .insert
+        batchMethod: PostgresBatchMethod = .copy
     ) {
         self.table = table
         self.layout = layout

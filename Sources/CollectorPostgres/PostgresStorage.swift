@@ -10,10 +10,13 @@ import Foundation
 ///     try await storage.connect()
 ///     _ = try await storage.store(batch: records)
 ///
-/// A batch is one transaction of multi-row `INSERT`s (up to
-/// `rowsPerStatement` rows each, prepared once per connection), every value a
-/// parameter. Location ids are UUIDs made before the first attempt, and rows
-/// insert with `ON CONFLICT (location_id) DO NOTHING`: when the connection
+/// A batch is one transaction: by default a `COPY` of its rows into a
+/// temporary stage table and an `INSERT ... SELECT` from there
+/// (`PostgresTable.copyScript`); with `batchMethod: .insert`, multi-row
+/// `INSERT`s (up to `rowsPerStatement` rows each, prepared once per
+/// connection), every value a parameter. Location ids are UUIDs made before
+/// the first attempt, and rows insert with `ON CONFLICT (location_id) DO
+/// NOTHING` whenever one of them may be there already: when the connection
 /// drops during a call, the backend reconnects (`PQreset`, with backoff) and
 /// runs the call again, and a batch is stored exactly once whether the drop
 /// came before or after its commit reached the server.
