@@ -187,7 +187,7 @@ struct PostgresTable {
             default: ok = false
             }
             guard ok else {
-                let what = if case .string = value { "a string with a NUL character" } else if case .bytes = value { "a string that is not UTF-8" } else { value.typeName }
+                let what = if case .string = value, typed.column.kind == .text { "a string with a NUL character" } else if case .bytes = value { "a string that is not UTF-8" } else { value.typeName }
                 throw StorageErrors.invalid(
                     backend: backend, operation: "store",
                     "record \(index): field '\(typed.column.field)' is \(what), but column '\(typed.column.name)' holds \(typed.column.kind.rawValue) values",
