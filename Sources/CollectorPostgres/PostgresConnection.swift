@@ -12,6 +12,14 @@ final class PostgresConnection {
     private var handle: OpaquePointer?
     /// Statement names prepared on the current server session.
     private var prepared: Set<String> = []
+    /// Whether the current server session has the temporary table `COPY`
+    /// batches are staged in (set by the caller once a batch made it).
+    var hasStage = false
+    /// Whether a `COPY ... FROM STDIN` is waiting for rows.
+    private var copying = false
+    /// Set when libpq cannot get out of a `COPY`: the connection is then
+    /// treated as lost (and reset) even while its socket is fine.
+    private var broken = false
 
     init(endpoint: PostgresEndpoint, backend: String, connectTimeoutSeconds: Int) throws(ErrorInfo) {
         self.endpoint = endpoint
@@ -40,12 +48,15 @@ final class PostgresConnection {
         if let handle { PQfinish(handle) }
         handle = nil
         prepared.removeAll()
+        hasStage = false
+        copying = false
+        broken = false
     }
 
     /// Whether the connection is usable (libpq notices a dropped connection
     /// when a call fails, and then reports `CONNECTION_BAD`).
     var isAlive: Bool {
-        guard let handle else { return false }
+        guard let handle, !broken else { return false }
         return PQstatus(handle) == CONNECTION_OK
     }
 
@@ -53,6 +64,9 @@ final class PostgresConnection {
     func reset() -> String? {
         guard let handle else { return "the connection is closed" }
         prepared.removeAll()
+        hasStage = false
+        copying = false
+        broken = false
         PQreset(handle)
         if PQstatus(handle) == CONNECTION_OK { return nil }
         return String(cString: PQerrorMessage(handle))
@@ -66,6 +80,15 @@ final class PostgresConnection {
             PQexecParams(handle, sql, Int32(parameters?.count ?? 0), nil, values, nil, nil, 0)
         } ?? PQexecParams(handle, sql, 0, nil, nil, nil, nil, 0)
         return try check(raw, operation: operation, context: context)
+    }
+
+    /// Runs `sql`, which may hold several statements and no parameters, as
+    /// one simple query; throws the first failure (the server skips the
+    /// statements after it).
+    @discardableResult
+    func executeScript(_ sql: String, operation: String, context: String? = nil) throws(ErrorInfo) -> PostgresResult {
+        let handle = try open(operation)
+        return try check(PQexec(handle, sql), operation: operation, context: context)
     }
 
     /// Runs the statement prepared under `name` (preparing it on first use on this session).
@@ -84,6 +107,98 @@ final class PostgresConnection {
         return try check(raw, operation: operation, context: context)
     }
 
+    // MARK: COPY FROM STDIN
+
+    /// Sends `sql`, which may hold several statements, as one simple query,
+    /// and returns once the `COPY ... FROM STDIN` in it waits for rows; throws
+    /// when a statement before it fails (the server then skips the rest).
+    func startCopy(_ sql: String, operation: String, context: String?) throws(ErrorInfo) {
+        let handle = try open(operation)
+        guard let raw = PQexec(handle, sql) else {
+            throw connectionFailure(operation: operation, context: context)
+        }
+        let result = PostgresResult(raw)
+        if result.status == PGRES_COPY_IN {
+            copying = true
+            return
+        }
+        if let error = failure(result, operation: operation, context: context) { throw error }
+        throw ErrorInfo(
+            .storage, layer: .storage, operation: operation,
+            message: "PostgreSQL \(operation) failed on \(endpoint.redacted): the server did not start the COPY",
+            details: PostgresErrors.details(backend: backend, endpoint: endpoint, sqlState: nil))
+    }
+
+    /// Sends rows of the `COPY` in progress (libpq queues them and sends as
+    /// the socket takes them). When they cannot be sent, the `COPY` is ended
+    /// and the error thrown.
+    func putCopyData(_ bytes: [UInt8], operation: String, context: String?) throws(ErrorInfo) {
+        let handle = try open(operation)
+        let sent = bytes.withUnsafeBufferPointer { buffer -> Int32 in
+            guard let base = UnsafeRawPointer(buffer.baseAddress)?.assumingMemoryBound(to: CChar.self) else { return 1 }
+            // libpq takes an int count: a row bigger than that (a huge string) goes in pieces.
+            var offset = 0
+            while offset < buffer.count {
+                let count = min(buffer.count - offset, 1 << 26)
+                let status = PQputCopyData(handle, base + offset, Int32(count))
+                guard status == 1 else { return status }
+                offset += count
+            }
+            return 1
+        }
+        guard sent != 1 else { return }
+        let error = connectionFailure(operation: operation, context: context)
+        _ = finishCopy(abort: "the client could not send the rows", operation: operation, context: context)
+        throw error
+    }
+
+    /// Ends the rows of the `COPY` in progress and waits for it and the
+    /// statements after it; throws the first that failed.
+    func endCopy(operation: String, context: String?) throws(ErrorInfo) {
+        if let error = finishCopy(abort: nil, operation: operation, context: context) { throw error }
+    }
+
+    /// Ends the `COPY` in progress (if any) as failed, so the server rolls
+    /// back what it read and skips the statements after it; the results are
+    /// read and dropped.
+    func abortCopy(_ reason: String, operation: String) {
+        _ = finishCopy(abort: reason, operation: operation, context: nil)
+    }
+
+    /// `PQputCopyEnd`, then every result up to the end of the query; the first failure.
+    private func finishCopy(abort reason: String?, operation: String, context: String?) -> ErrorInfo? {
+        guard copying, let handle else { return nil }
+        copying = false
+        var firstError: ErrorInfo?
+        if Self.putCopyEnd(handle, reason) != 1 {
+            firstError = connectionFailure(operation: operation, context: context)
+        }
+        // At most a few results: the COPY's and the statements' after it. A
+        // COPY still waiting (the end could not be queued) is ended again.
+        var endings = 0
+        while let raw = PQgetResult(handle) {
+            let result = PostgresResult(raw)
+            if result.status == PGRES_COPY_IN {
+                endings += 1
+                if endings > 3 || Self.putCopyEnd(handle, reason ?? "the client could not end the COPY") != 1 {
+                    if firstError == nil { firstError = connectionFailure(operation: operation, context: context) }
+                    // The connection is stuck in the COPY: it counts as lost, so a retry reconnects.
+                    broken = true
+                    firstError?.type = .connection
+                    firstError?.isRetryable = true
+                    break
+                }
+                continue
+            }
+            if firstError == nil { firstError = failure(result, operation: operation, context: context) }
+        }
+        return firstError
+    }
+
+    private static func putCopyEnd(_ handle: OpaquePointer, _ reason: String?) -> Int32 {
+        if let reason { PQputCopyEnd(handle, reason) } else { PQputCopyEnd(handle, nil) }
+    }
+
     private func open(_ operation: String) throws(ErrorInfo) -> OpaquePointer {
         guard let handle else {
             throw ErrorInfo(
@@ -94,19 +209,28 @@ final class PostgresConnection {
     }
 
     private func check(_ raw: OpaquePointer?, operation: String, context: String?) throws(ErrorInfo) -> PostgresResult {
-        guard let raw else {
-            let text = handle.map { String(cString: PQerrorMessage($0)) } ?? "out of memory"
-            throw PostgresErrors.fromResult(
-                sqlState: nil, text: text, connectionLost: !isAlive, endpoint: endpoint, backend: backend,
-                operation: operation, context: context)
-        }
+        guard let raw else { throw connectionFailure(operation: operation, context: context) }
         let result = PostgresResult(raw)
+        if let error = failure(result, operation: operation, context: context) { throw error }
+        return result
+    }
+
+    /// The error a call failed with when libpq gave no result: its connection's message.
+    private func connectionFailure(operation: String, context: String?) -> ErrorInfo {
+        let text = handle.map { String(cString: PQerrorMessage($0)) } ?? "out of memory"
+        return PostgresErrors.fromResult(
+            sqlState: nil, text: text, connectionLost: !isAlive, endpoint: endpoint, backend: backend,
+            operation: operation, context: context)
+    }
+
+    /// The error a result holds; `nil` when it is a success.
+    private func failure(_ result: PostgresResult, operation: String, context: String?) -> ErrorInfo? {
         switch result.status {
         case PGRES_COMMAND_OK, PGRES_TUPLES_OK, PGRES_EMPTY_QUERY:
-            return result
+            return nil
         default:
-            let text = String(cString: PQresultErrorMessage(raw))
-            throw PostgresErrors.fromResult(
+            let text = String(cString: PQresultErrorMessage(result.handle))
+            return PostgresErrors.fromResult(
                 sqlState: result.errorField(CPOSTGRES_DIAG_SQLSTATE), text: text.isEmpty ? String(cString: PQerrorMessage(handle)) : text,
                 connectionLost: !isAlive, endpoint: endpoint, backend: backend, operation: operation, context: context)
         }

@@ -1,5 +1,16 @@
 import CollectorStorage
 
+/// How a batch reaches its table.
+public enum PostgresBatchMethod: String, Sendable, Hashable, CaseIterable {
+    /// `COPY ... FROM STDIN` (text format) into a temporary table, then
+    /// `INSERT INTO table SELECT ... FROM it ON CONFLICT (location_id) DO NOTHING`,
+    /// in one transaction.
+    case copy
+    /// Multi-row `INSERT ... VALUES ... ON CONFLICT (location_id) DO NOTHING`,
+    /// every value a parameter, `rowsPerStatement` rows a statement.
+    case insert
+}
+
 /// How a `PostgresStorage` lays out its table and handles a lost connection.
 public struct PostgresOptions: Sendable, Hashable {
     /// The table records go into; created if missing.
@@ -13,13 +24,19 @@ public struct PostgresOptions: Sendable, Hashable {
     /// run the call again before giving up with a retryable `.connection` error.
     public var reconnectAttempts: Int
     public var reconnectDelaySeconds: Double
-    /// Rows per `INSERT` statement in a batch (fewer when a row has many
-    /// columns: a statement carries at most 65,535 parameters).
+    /// Rows per `INSERT` statement in a batch with `batchMethod: .insert`
+    /// (fewer when a row has many columns: a statement carries at most
+    /// 65,535 parameters).
     public var rowsPerStatement: Int
+    /// `.copy` (the default: the faster in every measurement, see
+    /// docs/performance.md) or `.insert`: both store a batch in one
+    /// transaction, and exactly once when it is retried after a lost connection.
+    public var batchMethod: PostgresBatchMethod
 
     public init(
         table: String = "records", layout: TableLayout = .document, connectTimeoutSeconds: Int = 10,
-        reconnectAttempts: Int = 8, reconnectDelaySeconds: Double = 0.1, rowsPerStatement: Int = 1_000
+        reconnectAttempts: Int = 8, reconnectDelaySeconds: Double = 0.1, rowsPerStatement: Int = 1_000,
+        batchMethod: PostgresBatchMethod = .copy
     ) {
         self.table = table
         self.layout = layout
@@ -27,5 +44,6 @@ public struct PostgresOptions: Sendable, Hashable {
         self.reconnectAttempts = reconnectAttempts
         self.reconnectDelaySeconds = reconnectDelaySeconds
         self.rowsPerStatement = rowsPerStatement
+        self.batchMethod = batchMethod
     }
 }

@@ -4,7 +4,7 @@ import CollectorValues
 /// The parameters of one statement, in libpq's text format: all values in one
 /// contiguous byte buffer (each NUL-terminated), so a batch of thousands of
 /// rows costs a few growing arrays, not an allocation per value.
-struct PostgresParameters {
+struct PostgresParameters: PostgresRowWriter {
     private(set) var bytes: [UInt8] = []
     /// Start of each value in `bytes`; -1 for SQL NULL.
     private(set) var offsets: [Int] = []
@@ -38,18 +38,6 @@ struct PostgresParameters {
 
     mutating func append(_ value: Int64) {
         _ = append(String(value))
-    }
-
-    /// Shortest text that reads back as the same double; PostgreSQL's names
-    /// for the non-finite values.
-    mutating func append(_ value: Double) {
-        if value.isNaN {
-            _ = append("NaN")
-        } else if value.isInfinite {
-            _ = append(value < 0 ? "-Infinity" : "Infinity")
-        } else {
-            _ = append(value.description)
-        }
     }
 
     /// Appends the compact JSON text of `value`.

@@ -10,10 +10,13 @@ import Foundation
 ///     try await storage.connect()
 ///     _ = try await storage.store(batch: records)
 ///
-/// A batch is one transaction of multi-row `INSERT`s (up to
-/// `rowsPerStatement` rows each, prepared once per connection), every value a
-/// parameter. Location ids are UUIDs made before the first attempt, and rows
-/// insert with `ON CONFLICT (location_id) DO NOTHING`: when the connection
+/// A batch is one transaction: by default a `COPY` of its rows into a
+/// temporary stage table and an `INSERT ... SELECT` from there
+/// (`PostgresTable.copyScript`); with `batchMethod: .insert`, multi-row
+/// `INSERT`s (up to `rowsPerStatement` rows each, prepared once per
+/// connection), every value a parameter. Location ids are UUIDs made before
+/// the first attempt, and rows insert with `ON CONFLICT (location_id) DO
+/// NOTHING` whenever one of them may be there already: when the connection
 /// drops during a call, the backend reconnects (`PQreset`, with backoff) and
 /// runs the call again, and a batch is stored exactly once whether the drop
 /// came before or after its commit reached the server.
@@ -31,6 +34,7 @@ public actor PostgresStorage: StorageBackend {
     private var connection: PostgresConnection?
     private var table: PostgresTable?
     private var parameters = PostgresParameters()
+    private var copyRows = PostgresCopyRows()
 
     public nonisolated var unownedExecutor: UnownedSerialExecutor {
         executor.asUnownedSerialExecutor()
@@ -144,8 +148,71 @@ public actor PostgresStorage: StorageBackend {
         return (connection, table)
     }
 
-    /// Inserts the records in one transaction (the whole call again after a reconnect).
+    /// Stores the records in one transaction (the whole call again after a reconnect).
     private func insert(_ records: [DataValue], locationIDs: [String], operation: String) throws(ErrorInfo) {
+        switch options.batchMethod {
+        case .copy: try insertByCopy(records, locationIDs: locationIDs, operation: operation)
+        case .insert: try insertByStatements(records, locationIDs: locationIDs, operation: operation)
+        }
+    }
+
+    /// Rows sent to libpq at a time during a `COPY`: the server parses a
+    /// chunk while the next is encoded.
+    private static let copyChunkBytes = 256 * 1024
+
+    /// `COPY` into the session's stage table, then into the table: one
+    /// transaction, one simple query (`PostgresTable.copyScript`), and one
+    /// more when some of the rows are in the table already.
+    private func insertByCopy(_ records: [DataValue], locationIDs: [String], operation: String) throws(ErrorInfo) {
+        let (_, table) = try connected(operation)
+        let context = records.count > 1
+            ? "a batch of \(records.count) records (line n of the COPY is record n - 1); nothing of the batch was stored" : nil
+        try withReconnect(operation: operation) { connection throws(ErrorInfo) in
+            do throws(ErrorInfo) {
+                try connection.startCopy(table.copyScript(createStage: !connection.hasStage), operation: operation, context: context)
+                connection.hasStage = true
+                try sendRows(records, locationIDs: locationIDs, table: table, over: connection, operation: operation, context: context)
+                do throws(ErrorInfo) {
+                    try connection.endCopy(operation: operation, context: context)
+                } catch {
+                    guard error.details["sqlstate"] == "23505", connection.isAlive else { throw error }
+                    try connection.executeScript(table.mergeAgainScript, operation: operation, context: context)
+                }
+            } catch {
+                if connection.isAlive { _ = try? connection.executeScript(PostgresTable.abandonScript, operation: operation) }
+                connection.hasStage = false
+                throw error
+            }
+        }
+    }
+
+    /// The rows of the `COPY` in progress, sent a chunk at a time; a record
+    /// refused on the way ends the `COPY` as failed and throws why.
+    private func sendRows(
+        _ records: [DataValue], locationIDs: [String], table: PostgresTable, over connection: PostgresConnection,
+        operation: String, context: String?
+    ) throws(ErrorInfo) {
+        copyRows.removeAll()
+        defer { copyRows.removeAll() }
+        do throws(ErrorInfo) {
+            for index in records.indices {
+                _ = copyRows.append(locationIDs[index])
+                try table.appendRow(records[index], index: index, to: &copyRows, backend: id)
+                copyRows.endRow()
+                if copyRows.bytes.count >= Self.copyChunkBytes {
+                    try connection.putCopyData(copyRows.bytes, operation: operation, context: context)
+                    copyRows.removeAll()
+                }
+            }
+            if !copyRows.isEmpty { try connection.putCopyData(copyRows.bytes, operation: operation, context: context) }
+        } catch {
+            connection.abortCopy("the client refused the batch: \(error.message)", operation: operation)
+            throw error
+        }
+    }
+
+    /// Multi-row `INSERT`s, `rowsPerStatement` rows each, between `BEGIN` and `COMMIT`.
+    private func insertByStatements(_ records: [DataValue], locationIDs: [String], operation: String) throws(ErrorInfo) {
         let (_, table) = try connected(operation)
         let rowsPerStatement = max(1, min(options.rowsPerStatement, 65_535 / table.parametersPerRow))
         let fullSQL = table.insertSQL(rows: rowsPerStatement)

@@ -24,6 +24,8 @@ struct PostgresTable {
     /// Parameters per row, location id included.
     let parametersPerRow: Int
     private let insertPrefix: String
+    /// The quoted columns a row fills after `location_id`.
+    private let valueColumns: String
 
     init(options: PostgresOptions) throws(ErrorInfo) {
         name = try SQLIdentifier(options.table, kind: "table")
@@ -36,6 +38,7 @@ struct PostgresTable {
                 created_at timestamptz NOT NULL DEFAULT now(), data jsonb NOT NULL)
                 """
             insertPrefix = "INSERT INTO \(name.quoted) (location_id, data) VALUES "
+            valueColumns = "data"
             parametersPerRow = 2
         case .columns(let list):
             isDocument = false
@@ -64,7 +67,8 @@ struct PostgresTable {
                 CREATE TABLE IF NOT EXISTS \(name.quoted) (id bigserial PRIMARY KEY, location_id uuid NOT NULL UNIQUE, \
                 \(definitions.joined(separator: ", ")))
                 """
-            insertPrefix = "INSERT INTO \(name.quoted) (location_id, \(typed.map(\.identifier.quoted).joined(separator: ", "))) VALUES "
+            valueColumns = typed.map(\.identifier.quoted).joined(separator: ", ")
+            insertPrefix = "INSERT INTO \(name.quoted) (location_id, \(valueColumns)) VALUES "
             parametersPerRow = typed.count + 1
         }
     }
@@ -97,10 +101,54 @@ struct PostgresTable {
         return sql + " ON CONFLICT (location_id) DO NOTHING"
     }
 
+    // MARK: COPY
+
+    /// The temporary table a `COPY` batch is staged in, made once a server
+    /// session: the table's own columns, types, `NOT NULL`s and defaults
+    /// (`id` from the table's sequence, so ids follow the rows' order), no
+    /// indexes, emptied at every commit.
+    static let stage = "pg_temp.collector_stage"
+
+    /// The statements of a `COPY` batch, sent as one simple query: the server
+    /// runs them in order, reading the `COPY`'s rows when it gets there, and
+    /// skips the rest after an error. The rows move with their `id`s, so the
+    /// table's ids keep the batch's order. The move is a plain `INSERT`
+    /// first, after a savepoint: a batch none of whose location ids is in the
+    /// table yet (nearly every batch) skips the cost of `ON CONFLICT`; one
+    /// that fails on a location id already there goes on with `mergeAgainScript`.
+    func copyScript(createStage: Bool) -> String {
+        var sql = "BEGIN; "
+        if createStage {
+            // Unqualified: CREATE TEMP TABLE puts it in pg_temp; IF NOT EXISTS, for a batch that failed after making it.
+            sql += "CREATE TEMP TABLE IF NOT EXISTS collector_stage (LIKE \(name.quoted) INCLUDING DEFAULTS) ON COMMIT DELETE ROWS; "
+        }
+        sql += "COPY \(Self.stage) (location_id, \(valueColumns)) FROM STDIN; SAVEPOINT collector_move; \(moveSQL); COMMIT"
+        return sql
+    }
+
+    /// After the plain `INSERT` of `copyScript` failed on a unique key: back
+    /// to the savepoint (the staged rows stay), and the rows whose location
+    /// id is not in the table yet go in. A batch sent again after a lost
+    /// acknowledgement, or records replayed from the spool, store nothing twice.
+    var mergeAgainScript: String {
+        "ROLLBACK TO SAVEPOINT collector_move; \(moveSQL) ON CONFLICT (location_id) DO NOTHING; COMMIT"
+    }
+
+    /// After a failed `COPY` batch: its transaction rolled back, and the stage
+    /// dropped (the next batch makes it afresh from the table as it is then).
+    static let abandonScript = "ROLLBACK; DROP TABLE IF EXISTS \(stage)"
+
+    private var moveSQL: String {
+        "INSERT INTO \(name.quoted) (id, location_id, \(valueColumns)) SELECT id, location_id, \(valueColumns) FROM \(Self.stage)"
+    }
+
     // MARK: records to parameters
 
-    /// Appends one row's parameters (after its location id).
-    func appendRow(_ record: DataValue, index: Int, to parameters: inout PostgresParameters, backend: String) throws(ErrorInfo) {
+    /// Appends one row's values (after its location id): as parameters of
+    /// an `INSERT` or as fields of a `COPY`, with the same rules and errors.
+    func appendRow<Writer: PostgresRowWriter>(
+        _ record: DataValue, index: Int, to parameters: inout Writer, backend: String
+    ) throws(ErrorInfo) {
         if isDocument {
             do {
                 try parameters.appendJSON(record)
@@ -139,7 +187,7 @@ struct PostgresTable {
             default: ok = false
             }
             guard ok else {
-                let what = if case .string = value { "a string with a NUL character" } else if case .bytes = value { "a string that is not UTF-8" } else { value.typeName }
+                let what = if case .string = value, typed.column.kind == .text { "a string with a NUL character" } else if case .bytes = value { "a string that is not UTF-8" } else { value.typeName }
                 throw StorageErrors.invalid(
                     backend: backend, operation: "store",
                     "record \(index): field '\(typed.column.field)' is \(what), but column '\(typed.column.name)' holds \(typed.column.kind.rawValue) values",

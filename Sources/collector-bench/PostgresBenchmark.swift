@@ -5,10 +5,12 @@ import CollectorValues
 import Foundation
 
 /// PostgreSQL insert rates: `PostgresStorage.store(batch:)` of the same rows
-/// into a document table and a typed `readings` table, at the default rows
-/// per statement, 100 and 1, side by side with `psql \copy` of those rows
-/// (from a CSV file) into a table of the same definition. Each method runs
-/// once into a fresh table, which is dropped after.
+/// into a document table and a typed `readings` table, by `COPY` and by
+/// `INSERT` at the default rows per statement, 100 and 1, all rows in one
+/// batch; then `COPY` and `INSERT` in batches of 500 (the pipeline's default
+/// batch size); side by side with `psql \copy` of those rows (from a CSV
+/// file) into a table of the same definition. Each method runs once into a
+/// fresh table, which is dropped after.
 func runPostgresBenchmark(url: String?, count: Int) async throws {
     guard let url = url ?? ProcessInfo.processInfo.environment["DATABASE_URL"], !url.isEmpty else {
         throw BenchmarkError(message: "no PostgreSQL URL: pass one or set DATABASE_URL (postgresql://user:password@host:port/database)")
@@ -18,7 +20,7 @@ func runPostgresBenchmark(url: String?, count: Int) async throws {
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: directory) }
 
-    let defaultRows = PostgresOptions().rowsPerStatement
+    let runs = postgresRuns(count: count)
     // The typed layout is the canonical workload's `readings` table, as the SQLite benchmark has it.
     let layouts: [(name: String, layout: TableLayout)] = [("document (jsonb)", .document), ("typed readings", SQLiteOptions.readings.layout)]
     let prefix = "collector_bench_\(getpid())"
@@ -28,7 +30,7 @@ func runPostgresBenchmark(url: String?, count: Int) async throws {
     }
     let probe = try PostgresStorage(id: "bench", url: url)
     let version = try runPSQL(url: url, ["-A", "-t", "-c", "SHOW server_version"]).trimmingCharacters(in: .whitespacesAndNewlines)
-    print("rows: \(count) (the canonical workload's shape, 7 fields), one store(batch:) each; PostgreSQL \(version) at \(probe.redactedURL)")
+    print("rows: \(count) (the canonical workload's shape, 7 fields); PostgreSQL \(version) at \(probe.redactedURL)")
 
     for (layoutIndex, (name, layout)) in layouts.enumerated() {
         // psql \copy first: a table of the backend's own definition (made by connecting), filled from CSV.
@@ -52,27 +54,68 @@ func runPostgresBenchmark(url: String?, count: Int) async throws {
 
         print("")
         print(name)
-        for rowsPerStatement in [defaultRows, 100, 1] {
-            let table = "\(prefix)_\(layoutIndex)_\(rowsPerStatement)"
+        for run in runs {
+            let table = "\(prefix)_\(layoutIndex)_\(run.tableSuffix)"
             tables.append(table)
             let storage = try PostgresStorage(
-                id: "bench", url: url, options: PostgresOptions(table: table, layout: layout, rowsPerStatement: rowsPerStatement))
+                id: "bench", url: url,
+                options: PostgresOptions(table: table, layout: layout, rowsPerStatement: run.rowsPerStatement, batchMethod: run.method))
             try await storage.connect()
-            let seconds = try await timed { _ = try await storage.store(batch: rows) }
+            let seconds = try await timed {
+                if run.batchSize >= rows.count {
+                    _ = try await storage.store(batch: rows)
+                    return
+                }
+                var start = 0
+                while start < rows.count {
+                    let end = min(start + run.batchSize, rows.count)
+                    _ = try await storage.store(batch: Array(rows[start..<end]))
+                    start = end
+                }
+            }
             await storage.disconnect()
             try checkCount(url: url, table: table, count)
             let rate = Double(count) / seconds
-            let label = rowsPerStatement == 1 ? "1 row a statement" : "\(rowsPerStatement) rows a statement"
-            printLine(
-                "  PostgresStorage, \(label)\(rowsPerStatement == defaultRows ? " (the default)" : "")", rate: rate, seconds: seconds,
-                note: "\(formatNumber(rate / copyRate * 100)) % of \\copy")
+            printLine("  PostgresStorage, \(run.label)", rate: rate, seconds: seconds, note: "\(formatNumber(rate / copyRate * 100)) % of \\copy")
         }
         printLine("  psql \\copy (CSV), same rows", rate: copyRate, seconds: copySeconds, note: "")
     }
 }
 
+/// One way of storing the rows: a batch method, rows per `INSERT`, and how
+/// many rows each `store(batch:)` gets (all of them, or the pipeline's
+/// default batch size).
+private struct PostgresRun {
+    let method: PostgresBatchMethod
+    let rowsPerStatement: Int
+    let batchSize: Int
+    let label: String
+    let tableSuffix: String
+}
+
+private func postgresRuns(count: Int) -> [PostgresRun] {
+    let defaults = PostgresOptions()
+    let pipelineBatch = 500
+    func label(_ method: PostgresBatchMethod, rows: Int, batch: Int) -> String {
+        var text = method == .copy ? "COPY" : rows == 1 ? "INSERT, 1 row a statement" : "INSERT, \(rows) rows a statement"
+        text += batch >= count ? ", one batch" : ", batches of \(batch)"
+        if method == defaults.batchMethod && (method == .copy || rows == defaults.rowsPerStatement) && batch >= count { text += " (the default)" }
+        return text
+    }
+    var runs: [PostgresRun] = []
+    for (method, rows, batch) in [
+        (PostgresBatchMethod.copy, defaults.rowsPerStatement, count), (.insert, defaults.rowsPerStatement, count), (.insert, 100, count),
+        (.insert, 1, count), (.copy, defaults.rowsPerStatement, pipelineBatch), (.insert, defaults.rowsPerStatement, pipelineBatch),
+    ] {
+        runs.append(PostgresRun(
+            method: method, rowsPerStatement: rows, batchSize: batch, label: label(method, rows: rows, batch: batch),
+            tableSuffix: "\(method.rawValue)_\(rows)_\(min(batch, count))"))
+    }
+    return runs
+}
+
 private func printLine(_ label: String, rate: Double, seconds: Double, note: String) {
-    let padded = label.padding(toLength: max(label.count, 56), withPad: " ", startingAt: 0)
+    let padded = label.padding(toLength: max(label.count + 2, 66), withPad: " ", startingAt: 0)
     let figures = "\(formatRate(rate)) rows/s (\(formatNumber(seconds)) s)"
     print(note.isEmpty ? padded + figures : padded + figures.padding(toLength: max(figures.count, 28), withPad: " ", startingAt: 0) + note)
 }

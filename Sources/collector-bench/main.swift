@@ -6,7 +6,7 @@
 //   json FILE    JSON decode and encode of a JSON-lines file (the canonical workload)
 //   sqlite FILE  SQLite insert of FILE's processed rows vs the sqlite3 shell's .import
 //   spool [N]    the spool's write and replay rates (N records, default 500000), what ids cost SQLite
-//   postgres [URL] [N]  PostgreSQL insert of N rows (default 100000) vs psql's \copy (URL or DATABASE_URL)
+//   postgres [URL] [N]  PostgreSQL store of N rows (default 100000) by COPY and INSERT vs psql's \copy (URL or DATABASE_URL)
 //   reload [S]   hot reload under full load: save-to-swap time, throughput with 1 reload/s vs none (S seconds a round)
 import Foundation
 

@@ -4,18 +4,19 @@ import Collectors
 import CollectorValues
 import Testing
 
-@Suite("PostgresStorage, document layout", .enabled(if: !PostgresTestEnvironment.optedOut))
+@Suite("PostgresStorage, document layout", .serialized, .enabled(if: !PostgresTestEnvironment.optedOut))
 struct PostgresDocumentTests {
-    func makeStorage(_ prefix: String = "doc") async throws -> (PostgresStorage, String, String) {
+    func makeStorage(_ prefix: String = "doc", method: PostgresBatchMethod = .copy) async throws -> (PostgresStorage, String, String) {
         let url = try PostgresTestEnvironment.url()
         let table = PostgresTestEnvironment.uniqueTable(prefix)
-        let storage = try PostgresStorage(id: "pg", url: url, options: PostgresOptions(table: table))
+        let storage = try PostgresStorage(id: "pg", url: url, options: PostgresOptions(table: table, batchMethod: method))
         try await storage.connect()
         return (storage, url, table)
     }
 
-    @Test func storesQueriesAndDeletes() async throws {
-        let (storage, url, table) = try await makeStorage()
+    @Test(arguments: PostgresBatchMethod.allCases)
+    func storesQueriesAndDeletes(_ method: PostgresBatchMethod) async throws {
+        let (storage, url, table) = try await makeStorage(method: method)
         let record: DataValue = ["a": 1, "f": 1.5, "n": nil, "e": [], "o": [:], "big": 9_007_199_254_740_993, "s": "ü"]
         let location = try await storage.store(record)
         #expect(location.backendID == "pg")
@@ -34,16 +35,18 @@ struct PostgresDocumentTests {
         #expect(garbage?.type == .notFound)
     }
 
-    @Test func integerAndFloatStayApart() async throws {
-        let (storage, _, _) = try await makeStorage()
+    @Test(arguments: PostgresBatchMethod.allCases)
+    func integerAndFloatStayApart(_ method: PostgresBatchMethod) async throws {
+        let (storage, _, _) = try await makeStorage(method: method)
         _ = try await storage.store(batch: [["v": 1], ["v": 1.0], ["v": 2.5]])
         let back = try await storage.query(QueryCriteria())
         #expect(back[0]["v"]?.isIdentical(to: .integer(1)) == true)
         #expect(back[1]["v"]?.isIdentical(to: .double(1)) == true)
     }
 
-    @Test func filtersFollowTheEqualityRule() async throws {
-        let (storage, _, _) = try await makeStorage()
+    @Test(arguments: PostgresBatchMethod.allCases)
+    func filtersFollowTheEqualityRule(_ method: PostgresBatchMethod) async throws {
+        let (storage, _, _) = try await makeStorage(method: method)
         _ = try await storage.store(batch: [
             ["k": 1, "v": 1], ["k": 2, "v": 1.0], ["k": 3, "v": "1"], ["k": 4, "v": true], ["k": 5, "v": nil], ["k": 6],
         ])
@@ -58,8 +61,9 @@ struct PostgresDocumentTests {
         #expect(try await keys(2) == [])
     }
 
-    @Test func sortsAndPages() async throws {
-        let (storage, _, _) = try await makeStorage()
+    @Test(arguments: PostgresBatchMethod.allCases)
+    func sortsAndPages(_ method: PostgresBatchMethod) async throws {
+        let (storage, _, _) = try await makeStorage(method: method)
         _ = try await storage.store(batch: (0..<10).map { ["i": .integer(Int64($0)), "g": .integer(Int64($0 % 3))] })
         let page = try await storage.query(QueryCriteria(sortBy: "g", sortDirection: .descending, limit: 3, offset: 1))
         #expect(page.map { $0["i"] } == [5, 8, 1])
@@ -67,8 +71,9 @@ struct PostgresDocumentTests {
         #expect(ascending.map { $0["i"] } == [0, 3])
     }
 
-    @Test func sqlInFilterValuesIsJustAValue() async throws {
-        let (storage, url, table) = try await makeStorage()
+    @Test(arguments: PostgresBatchMethod.allCases)
+    func sqlInFilterValuesIsJustAValue(_ method: PostgresBatchMethod) async throws {
+        let (storage, url, table) = try await makeStorage(method: method)
         let hostile = "x' OR '1'='1'; DROP TABLE \(table); --"
         _ = try await storage.store(batch: [["name": "a"], ["name": .string(hostile)]])
         #expect(try await storage.query(QueryCriteria(filters: ["name": "x' OR '1'='1"])).isEmpty)
@@ -78,8 +83,9 @@ struct PostgresDocumentTests {
 
     /// `-` is allowed in field names (`sensor-id`), so `--` is too: as a bound
     /// parameter it is just two characters of a name.
-    @Test func aFieldNamedWithDashesIsJustAName() async throws {
-        let (storage, url, table) = try await makeStorage()
+    @Test(arguments: PostgresBatchMethod.allCases)
+    func aFieldNamedWithDashesIsJustAName(_ method: PostgresBatchMethod) async throws {
+        let (storage, url, table) = try await makeStorage(method: method)
         _ = try await storage.store(batch: [["a--": 1, "b": 1], ["a": 1, "b": 2]])
         #expect(try await storage.query(QueryCriteria(filters: ["a--": 1])).map { $0["b"] } == [1])
         #expect(try await storage.query(QueryCriteria(sortBy: "a--", sortDirection: .descending)).map { $0["b"] } == [1, 2])
@@ -103,8 +109,9 @@ struct PostgresDocumentTests {
         #expect(error?.type == .validation)
     }
 
-    @Test func aBatchOfTenThousandInOneTransaction() async throws {
-        let (storage, url, table) = try await makeStorage("big")
+    @Test(arguments: PostgresBatchMethod.allCases)
+    func aBatchOfTenThousandInOneTransaction(_ method: PostgresBatchMethod) async throws {
+        let (storage, url, table) = try await makeStorage("big", method: method)
         var records = (0..<10_000).map { DataValue.object(["i": .integer(Int64($0)), "s": "row"]) }
         let stored = try await storage.store(batch: records)
         #expect(stored.count == 10_000)

@@ -20,10 +20,11 @@ private struct Numbered: Processor {
 
 @Suite("PostgreSQL: record ids and an outage", .enabled(if: !PostgresTestEnvironment.optedOut))
 struct PostgresOutageTests {
-    @Test func aRecordStoredTwiceIsStoredOnce() async throws {
+    @Test(arguments: PostgresBatchMethod.allCases)
+    func aRecordStoredTwiceIsStoredOnce(_ method: PostgresBatchMethod) async throws {
         let table = PostgresTestEnvironment.uniqueTable("ids")
         let url = try PostgresTestEnvironment.url()
-        let storage = try PostgresStorage(url: url, options: PostgresOptions(table: table))
+        let storage = try PostgresStorage(url: url, options: PostgresOptions(table: table, batchMethod: method))
         try await storage.connect()
         let records = (0..<10).map { Record(["n": .integer(Int64($0))], sourceID: "s", sequence: UInt64($0 + 1)) }
         _ = try await storage.store(records: records)
@@ -37,10 +38,10 @@ struct PostgresOutageTests {
     /// Batches that could not be written wait in an SQLite spool and are
     /// replayed; a batch whose commit the server made but the client never
     /// heard is replayed too, and its record ids keep it from being stored
-    /// twice. After the run every record is in the table exactly once. On a
-    /// cluster of its own, so the other tests keep theirs.
-    @Test(.timeLimit(.minutes(5)))
-    func aServerKilledDuringAFullRateRunLosesAndRepeatsNothing() async throws {
+    /// twice. After the run every record is in the table exactly once. For
+    /// both batch methods; on a cluster of its own, so the other tests keep theirs.
+    @Test(.serialized, .timeLimit(.minutes(5)), arguments: PostgresBatchMethod.allCases)
+    func aServerKilledDuringAFullRateRunLosesAndRepeatsNothing(_ method: PostgresBatchMethod) async throws {
         let cluster = try OwnCluster("outage")
         defer { cluster.stop() }
         let url = cluster.url
@@ -51,7 +52,8 @@ struct PostgresOutageTests {
         let total = 300_000
         let storage = try PostgresStorage(
             id: "pg", url: url,
-            options: PostgresOptions(table: "outage", connectTimeoutSeconds: 2, reconnectAttempts: 1, reconnectDelaySeconds: 0.1))
+            options: PostgresOptions(
+                table: "outage", connectTimeoutSeconds: 2, reconnectAttempts: 1, reconnectDelaySeconds: 0.1, batchMethod: method))
         let spool = SQLiteSpool(path: spoolDirectory + "/spool.db")
         let generator = GeneratorSource(id: "gen", options: .init(count: total, recordsPerItem: 100))
         let pipeline = try Pipeline(

@@ -4,18 +4,21 @@ import Collectors
 import CollectorValues
 import Testing
 
-@Suite("PostgresStorage, typed columns", .enabled(if: !PostgresTestEnvironment.optedOut))
+@Suite("PostgresStorage, typed columns", .serialized, .enabled(if: !PostgresTestEnvironment.optedOut))
 struct PostgresTypedTests {
-    func makeStorage(_ columns: [Column] = readingsColumns) async throws -> (PostgresStorage, String, String) {
+    func makeStorage(
+        _ columns: [Column] = readingsColumns, method: PostgresBatchMethod = .copy
+    ) async throws -> (PostgresStorage, String, String) {
         let url = try PostgresTestEnvironment.url()
         let table = PostgresTestEnvironment.uniqueTable("typed")
-        let storage = try PostgresStorage(url: url, options: PostgresOptions(table: table, layout: .columns(columns)))
+        let storage = try PostgresStorage(url: url, options: PostgresOptions(table: table, layout: .columns(columns), batchMethod: method))
         try await storage.connect()
         return (storage, url, table)
     }
 
-    @Test func storesTheReadingsColumns() async throws {
-        let (storage, url, table) = try await makeStorage()
+    @Test(arguments: PostgresBatchMethod.allCases)
+    func storesTheReadingsColumns(_ method: PostgresBatchMethod) async throws {
+        let (storage, url, table) = try await makeStorage(method: method)
         _ = try await storage.store(batch: benchRecords)
         let types = try run([
             "psql", url, "-X", "-A", "-t", "-c",
@@ -35,8 +38,9 @@ struct PostgresTypedTests {
         #expect(back[2]["tags"] == nil)
     }
 
-    @Test func filtersSortsAndPagesOnColumns() async throws {
-        let (storage, _, _) = try await makeStorage()
+    @Test(arguments: PostgresBatchMethod.allCases)
+    func filtersSortsAndPagesOnColumns(_ method: PostgresBatchMethod) async throws {
+        let (storage, _, _) = try await makeStorage(method: method)
         _ = try await storage.store(batch: benchRecords)
         let fahrenheit = try await storage.query(QueryCriteria(filters: ["unit": "F"], sortBy: "value", sortDirection: .descending))
         #expect(fahrenheit.map { $0["sensor_id"] } == ["s-0593", "s-0002"])
@@ -50,8 +54,9 @@ struct PostgresTypedTests {
         #expect(unknown?.type == .validation)
     }
 
-    @Test func deletes() async throws {
-        let (storage, url, table) = try await makeStorage()
+    @Test(arguments: PostgresBatchMethod.allCases)
+    func deletes(_ method: PostgresBatchMethod) async throws {
+        let (storage, url, table) = try await makeStorage(method: method)
         let location = try await storage.store(benchRecords[0])
         _ = try await storage.store(benchRecords[1])
         try await storage.delete(locationID: location.locationID)
@@ -60,9 +65,10 @@ struct PostgresTypedTests {
         #expect(error?.type == .notFound)
     }
 
-    @Test func aValueTooLongForItsColumnFailsTheBatch() async throws {
+    @Test(arguments: PostgresBatchMethod.allCases)
+    func aValueTooLongForItsColumnFailsTheBatch(_ method: PostgresBatchMethod) async throws {
         let columns = [Column("code", .text, nullable: false, sqlType: "varchar(10)"), Column("n", .integer)]
-        let (storage, url, table) = try await makeStorage(columns)
+        let (storage, url, table) = try await makeStorage(columns, method: method)
         let batch: [DataValue] = [
             ["code": "ok-1", "n": 1], ["code": "ok-2", "n": 2], ["code": "much-too-long", "n": 3], ["code": "ok-4", "n": 4],
         ]
@@ -78,8 +84,9 @@ struct PostgresTypedTests {
         #expect(try psqlValue(url, "SELECT string_agg(code, ',' ORDER BY id) FROM \(table)") == "ok-1,ok-2,ok-4")
     }
 
-    @Test func aValueOfTheWrongTypeFailsBeforeTheServer() async throws {
-        let (storage, url, table) = try await makeStorage()
+    @Test(arguments: PostgresBatchMethod.allCases)
+    func aValueOfTheWrongTypeFailsBeforeTheServer(_ method: PostgresBatchMethod) async throws {
+        let (storage, url, table) = try await makeStorage(method: method)
         var batch = benchRecords
         batch[2]["ts"] = 1.5
         let error = await #expect(throws: ErrorInfo.self) { try await storage.store(batch: batch) }

@@ -373,6 +373,16 @@ struct BindingsTests {
         #expect(bindings.pipelines.map(\.name) == ["spooled", "unspooled", "with_ids"])
     }
 
+    @Test func postgresTakesABatchMethod() throws {
+        let (lua, _) = try Self.state()
+        for method in ["copy", "insert"] {
+            let source = #"storage.postgres { url = "postgresql://u:p@127.0.0.1:1/db", batch_method = "\#(method)" }"#
+            #expect(Self.error(source, in: lua) == "(no error)", "\(method)")
+        }
+        let wrong = Self.error(#"storage.postgres { url = "postgresql://u:p@127.0.0.1:1/db", batch_method = "bulk" }"#, in: lua)
+        #expect(wrong.contains(#"option 'batch_method' must be one of "copy", "insert", got "bulk""#), "\(wrong)")
+    }
+
     @Test func aPipelineThatWouldReadItsOwnOutputIsRejected() throws {
         let (lua, _) = try Self.state()
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("cycle-\(UUID().uuidString).jsonl").path

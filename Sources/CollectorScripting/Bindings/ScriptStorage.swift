@@ -136,12 +136,15 @@ enum StorageBindings {
         try storage.add("postgres", try lua.function("storage.postgres") { [unowned lua] call in
             let options = try OptionReader(
                 "storage.postgres", table: try call.optionalArgument(1, as: LuaTable.self),
-                allowed: ["id", "url", "table", "layout", "connect_timeout", "rows_per_statement"], in: lua)
+                allowed: ["id", "url", "table", "layout", "connect_timeout", "batch_method", "rows_per_statement"], in: lua)
             let tableName = try options.string("table") ?? "records"
             let layout = try options.choice("layout", ["document", "readings"]) ?? (tableName == "readings" ? "readings" : "document")
             var settings = PostgresOptions(table: tableName, layout: layout == "readings" ? SQLiteOptions.readings.layout : .document)
             if let timeout = try options.duration("connect_timeout") {
                 settings.connectTimeoutSeconds = max(1, Int(timeout.components.seconds))
+            }
+            if let method = try options.choice("batch_method", PostgresBatchMethod.allCases.map(\.rawValue)) {
+                settings.batchMethod = PostgresBatchMethod(rawValue: method) ?? settings.batchMethod
             }
             if let rows = try options.integer("rows_per_statement") { settings.rowsPerStatement = max(1, rows) }
             let id = try options.string("id") ?? bindings.nextID("postgres")
