@@ -123,7 +123,13 @@ struct PostgresTable {
             default: ok = false
             }
             guard ok else {
-                let what = if case .string = value { "a string with a NUL character" } else if case .bytes = value { "a string that is not UTF-8" } else { value.typeName }
+                // A text column refuses a string only for what PostgreSQL text cannot hold.
+                let what =
+                    switch (typed.column.kind, value) {
+                    case (.text, .string): "a string with a NUL character"
+                    case (.text, .bytes): "a string that is not UTF-8"
+                    default: value.typeName
+                    }
                 throw StorageErrors.invalid(
                     backend: backend, operation: "store",
                     "record \(index): field '\(typed.column.field)' is \(what), but column '\(typed.column.name)' holds \(typed.column.kind.rawValue) values",
