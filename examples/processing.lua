@@ -5,7 +5,7 @@
 --   2. processors/readings.lua (Lua): drops readings whose value is not a
 --      number, converts C to F, adds severity;
 --   3. processors/enrich.lua (Lua): adds the site's region and time zone;
--- and into SQLite.
+-- and into SQLite, in a table of typed columns the script declares.
 --
 --   collector run examples/processing.lua
 --
@@ -15,7 +15,23 @@ for _, file in ipairs { "processing.db", "processing.db-wal", "processing.db-shm
   os.remove(file)
 end
 
-local db = storage.sqlite { path = "processing.db", table = "enriched" }
+-- One column per field, in this order. A reading that does not fit (a value
+-- of another type, nothing in a required column) goes to the dead letters.
+local db = storage.sqlite {
+  path = "processing.db",
+  table = "enriched",
+  columns = {
+    { "sensor_id", "text", required = true },
+    { "measured_at", "integer", field = "ts", required = true }, -- fed from the field ts
+    { "value", "real", required = true },
+    { "unit", "text" },
+    { "severity", "text", required = true },
+    { "site", "text" },
+    { "region", "text" },
+    { "tz", "text", sql_type = "VARCHAR(40)" },
+    { "tags", "json" }, -- the nested table, as JSON text
+  },
+}
 local dead = storage.jsonl { path = "processing-dead.jsonl" }
 
 pipeline "processing" {
@@ -40,3 +56,4 @@ if letter then
   print(("processing: a dead letter (%s #%d): %s"):format(letter.source_id, letter.sequence, letter.error.message))
 end
 print("processing: look at them with: sqlite3 processing.db 'SELECT * FROM enriched LIMIT 5'")
+print("processing: and at the table's columns with: sqlite3 processing.db 'PRAGMA table_info(enriched)'")

@@ -187,11 +187,26 @@ function Storage:query(options) end
 ---@return integer
 function Storage:count() end
 
+---What a typed column holds: strings, integers (a float is refused), numbers
+---(stored as floats), booleans, or any value as JSON (jsonb in PostgreSQL).
+---@alias collector.ColumnKind "text"|"integer"|"real"|"boolean"|"json"
+
+---One column of a typed table: `{ "sensor_id", "text", required = true }`.
+---@class collector.Column
+---@field [1] string the column's name (or name = ...): letters, digits and _
+---@field [2] collector.ColumnKind the column's kind (or kind = ...)
+---@field name? string the column's name, when not given first
+---@field kind? collector.ColumnKind the column's kind, when not given second
+---@field required? boolean NOT NULL: a record without the field (or with null in it) is refused
+---@field field? string the record field that feeds the column (default: the column's name)
+---@field sql_type? string the SQL type to declare instead of the kind's, e.g. "VARCHAR(40)"
+
 ---@class collector.SQLiteOptions
 ---@field id? string default "sqlite:PATH"
 ---@field path string the database file
 ---@field table? string default "records"
 ---@field layout? "document"|"readings" default "readings" for table = "readings", else "document" (one JSON document per row)
+---@field columns? collector.Column[] a typed table of the script's own, one column per entry, in order (not with layout)
 ---@field max_size? collector.Size a cap on the file's size
 ---@field record_ids? boolean store a record once however often it comes (default true); false: no record_id column, for bulk loads never replayed
 
@@ -207,6 +222,7 @@ function Storage:count() end
 ---@field url? string postgresql://... (default: the DATABASE_URL variable); the password never shows
 ---@field table? string default "records"
 ---@field layout? "document"|"readings" as for SQLite
+---@field columns? collector.Column[] a typed table of the script's own, as for SQLite (not with layout)
 ---@field connect_timeout? collector.Duration
 ---@field rows_per_statement? integer
 

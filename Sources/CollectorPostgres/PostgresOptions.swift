@@ -1,4 +1,5 @@
 import CollectorStorage
+import Collectors
 
 /// How a batch reaches its table.
 public enum PostgresBatchMethod: String, Sendable, Hashable, CaseIterable {
@@ -45,5 +46,14 @@ public struct PostgresOptions: Sendable, Hashable {
         self.reconnectDelaySeconds = reconnectDelaySeconds
         self.rowsPerStatement = rowsPerStatement
         self.batchMethod = batchMethod
+    }
+
+    /// Checks the table's name and the columns of a typed layout as
+    /// `connect()` does, without a server: for configuration read from
+    /// elsewhere (a script), to be refused where it was written.
+    /// An error about one column has its position (from 1) as
+    /// `column_position` in its details.
+    public func validate() throws(ErrorInfo) {
+        _ = try PostgresTable(options: self)
     }
 }

@@ -42,25 +42,9 @@ struct PostgresTable {
             parametersPerRow = 2
         case .columns(let list):
             isDocument = false
-            guard !list.isEmpty else {
-                throw ErrorInfo(.configuration, layer: .storage, operation: "configure", message: "a typed layout needs at least one column")
-            }
-            var typed: [TypedColumn] = []
-            var seen = Set<String>()
-            for column in list {
-                let identifier = try SQLIdentifier(column.name, kind: "column")
-                let lower = column.name.lowercased()
-                guard !Self.reservedColumns.contains(lower) else {
-                    throw ErrorInfo(
-                        .configuration, layer: .storage, operation: "configure",
-                        message: "column name '\(column.name)' is reserved (id, location_id and created_at are the backend's own)")
-                }
-                guard seen.insert(lower).inserted else {
-                    throw ErrorInfo(.configuration, layer: .storage, operation: "configure", message: "column '\(column.name)' is listed twice")
-                }
-                if let sqlType = column.sqlType { try SQLTypeName.validate(sqlType, column: column.name) }
-                typed.append(TypedColumn(column: column, identifier: identifier))
-            }
+            let identifiers = try Column.identifiers(
+                of: list, reserved: Self.reservedColumns, reservedBecause: "id, location_id and created_at are the backend's own")
+            let typed = zip(list, identifiers).map { TypedColumn(column: $0, identifier: $1) }
             columns = typed
             let definitions = typed.map { "\($0.identifier.quoted) \(Self.sqlType(of: $0.column))\($0.column.isNullable ? "" : " NOT NULL")" }
             createSQL = """
@@ -187,7 +171,13 @@ struct PostgresTable {
             default: ok = false
             }
             guard ok else {
-                let what = if case .string = value, typed.column.kind == .text { "a string with a NUL character" } else if case .bytes = value { "a string that is not UTF-8" } else { value.typeName }
+                // A text column refuses a string only for what PostgreSQL text cannot hold.
+                let what =
+                    switch (typed.column.kind, value) {
+                    case (.text, .string): "a string with a NUL character"
+                    case (.text, .bytes): "a string that is not UTF-8"
+                    default: value.typeName
+                    }
                 throw StorageErrors.invalid(
                     backend: backend, operation: "store",
                     "record \(index): field '\(typed.column.field)' is \(what), but column '\(typed.column.name)' holds \(typed.column.kind.rawValue) values",

@@ -1,4 +1,5 @@
 import CollectorStorage
+import Collectors
 
 /// How a `SQLiteStorage` opens its file and lays out its table.
 public struct SQLiteOptions: Sendable, Hashable {
@@ -31,6 +32,15 @@ public struct SQLiteOptions: Sendable, Hashable {
         self.readOnly = readOnly
         self.maxPageCount = maxPageCount
         self.recordIDs = recordIDs
+    }
+
+    /// Checks the table's name and the columns of a typed layout as
+    /// `connect()` does, without opening the file: for configuration read
+    /// from elsewhere (a script), to be refused where it was written.
+    /// An error about one column has its position (from 1) as
+    /// `column_position` in its details.
+    public func validate() throws(ErrorInfo) {
+        _ = try SQLiteTable(options: self)
     }
 
     /// The benchmark's `readings` table (see `shared/bench/README.md`).

@@ -55,24 +55,9 @@ struct SQLiteTable {
             deleteSQL = "DELETE FROM \(name.quoted) WHERE location_id = ?1"
         case .columns(let list):
             isDocument = false
-            guard !list.isEmpty else {
-                throw ErrorInfo(.configuration, layer: .storage, operation: "configure", message: "a typed layout needs at least one column")
-            }
-            var typed: [TypedColumn] = []
-            var seen = Set<String>()
-            for column in list {
-                let identifier = try SQLIdentifier(column.name, kind: "column")
-                guard column.name.lowercased() != Self.recordIDColumn else {
-                    throw ErrorInfo(
-                        .configuration, layer: .storage, operation: "configure",
-                        message: "column name '\(column.name)' is reserved (the backend keeps record ids in it)")
-                }
-                guard seen.insert(column.name.lowercased()).inserted else {
-                    throw ErrorInfo(.configuration, layer: .storage, operation: "configure", message: "column '\(column.name)' is listed twice")
-                }
-                if let sqlType = column.sqlType { try SQLTypeName.validate(sqlType, column: column.name) }
-                typed.append(TypedColumn(column: column, identifier: identifier))
-            }
+            let identifiers = try Column.identifiers(
+                of: list, reserved: [Self.recordIDColumn], reservedBecause: "the backend keeps record ids in it")
+            let typed = zip(list, identifiers).map { TypedColumn(column: $0, identifier: $1) }
             columns = typed
             kinds = typed.map(\.column.kind)
             fields = typed.map(\.column.field)

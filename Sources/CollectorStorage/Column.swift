@@ -1,3 +1,5 @@
+import Collectors
+
 /// One typed column of a table, fed from one field of each record.
 ///
 ///     // The benchmark's `readings` table:
@@ -12,7 +14,7 @@
 ///     ]
 public struct Column: Sendable, Hashable {
     /// What a column holds, and so which record values it accepts.
-    public enum Kind: String, Sendable, Hashable {
+    public enum Kind: String, Sendable, Hashable, CaseIterable {
         /// Strings. (SQLite `TEXT`, PostgreSQL `text`.)
         case text
         /// Integers only; a float is refused rather than truncated. (`INTEGER`, `bigint`.)
@@ -43,5 +45,49 @@ public struct Column: Sendable, Hashable {
         self.isNullable = nullable
         self.field = field ?? name
         self.sqlType = sqlType
+    }
+}
+
+extension Column {
+    /// The checks both SQL backends make on a typed layout's columns before
+    /// any SQL runs: at least one column; each name an identifier
+    /// (`SQLIdentifier`), not one of the backend's own (`reserved`, lower
+    /// case) and not listed twice (names compared without case, as SQLite
+    /// compares them); each `sqlType` a valid type name (`SQLTypeName`).
+    ///
+    /// An error about one column has its position among `columns`, counted
+    /// from 1, as `column_position` in its details, so a caller that wrote
+    /// the list (a script) can say which entry is wrong.
+    ///
+    /// - Returns: the columns' identifiers, in order.
+    package static func identifiers(
+        of columns: [Column], reserved: Set<String>, reservedBecause: String
+    ) throws(ErrorInfo) -> [SQLIdentifier] {
+        guard !columns.isEmpty else {
+            throw ErrorInfo(.configuration, layer: .storage, operation: "configure", message: "a typed layout needs at least one column")
+        }
+        var identifiers: [SQLIdentifier] = []
+        var seen = Set<String>()
+        for (offset, column) in columns.enumerated() {
+            do throws(ErrorInfo) {
+                let identifier = try SQLIdentifier(column.name, kind: "column")
+                let lower = column.name.lowercased()
+                guard !reserved.contains(lower) else {
+                    throw ErrorInfo(
+                        .configuration, layer: .storage, operation: "configure",
+                        message: "column name '\(column.name)' is reserved (\(reservedBecause))")
+                }
+                guard seen.insert(lower).inserted else {
+                    throw ErrorInfo(.configuration, layer: .storage, operation: "configure", message: "column '\(column.name)' is listed twice")
+                }
+                if let sqlType = column.sqlType { try SQLTypeName.validate(sqlType, column: column.name) }
+                identifiers.append(identifier)
+            } catch {
+                var error = error
+                error.details["column_position"] = .integer(Int64(offset + 1))
+                throw error
+            }
+        }
+        return identifiers
     }
 }

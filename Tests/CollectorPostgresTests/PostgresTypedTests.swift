@@ -91,8 +91,19 @@ struct PostgresTypedTests {
         batch[2]["ts"] = 1.5
         let error = await #expect(throws: ErrorInfo.self) { try await storage.store(batch: batch) }
         #expect(error?.type == .validation)
-        #expect(error?.message.contains("'ts'") == true)
+        #expect(error?.message.contains("record 2: field 'ts' is float, but column 'ts' holds integer values") == true, "\(error?.message ?? "")")
         #expect(try psqlValue(url, "SELECT count(*) FROM \(table)") == "0")
+        // A string where a number belongs is said to be a string (not one PostgreSQL text could not hold).
+        batch[2]["ts"] = 1
+        batch[1]["value"] = "n/a"
+        let string = await #expect(throws: ErrorInfo.self) { try await storage.store(batch: batch) }
+        #expect(string?.message.contains("record 1: field 'value' is string, but column 'value' holds real values") == true,
+            "\(string?.message ?? "")")
+        batch[1]["value"] = 1.5
+        batch[0]["unit"] = "a\u{0}b"
+        let nul = await #expect(throws: ErrorInfo.self) { try await storage.store(batch: batch) }
+        #expect(nul?.message.contains("record 0: field 'unit' is a string with a NUL character, but column 'unit' holds text values") == true,
+            "\(nul?.message ?? "")")
     }
 
     @Test(arguments: [

@@ -2,6 +2,7 @@ import CollectorSQLite
 import CollectorStorage
 import Collectors
 import CollectorValues
+import Foundation
 import Testing
 
 @Suite("SQLiteStorage, typed columns")
@@ -187,5 +188,11 @@ struct SQLiteTypedTests {
         let dir = try TemporaryDirectory()
         let storage = SQLiteStorage(path: dir.file("h.db"), options: SQLiteOptions(table: "t", layout: .columns([column])))
         await #expect(throws: ErrorInfo.self) { try await storage.connect() }
+        // validate() refuses them as connect() does, without a file, and says which column.
+        let error = #expect(throws: ErrorInfo.self) {
+            try SQLiteOptions(table: "t", layout: .columns([Column("fine", .text), column])).validate()
+        }
+        #expect(error?.details["column_position"] == .integer(2))
+        #expect(!FileManager.default.fileExists(atPath: dir.file("h.db")))
     }
 }

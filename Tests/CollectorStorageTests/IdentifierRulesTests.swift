@@ -1,5 +1,6 @@
 @testable import CollectorStorage
 import Collectors
+import CollectorValues
 import Testing
 
 @Suite("Identifier and type rules")
@@ -34,6 +35,28 @@ struct IdentifierRulesTests {
         for bad in ["", "text; drop table x", "varchar(10) --", "int)", "(10)", "text  x", "varchar(a)", "varchar(1,2,3)", "text\""] {
             #expect(!SQLTypeName.isValid(bad), "\(bad)")
         }
+    }
+
+    @Test func columnListsSayWhichColumnIsWrong() throws {
+        func failure(_ columns: [Column]) -> ErrorInfo? {
+            #expect(throws: ErrorInfo.self) { try Column.identifiers(of: columns, reserved: ["id"], reservedBecause: "the backend's") }
+        }
+        let ok = Column("value", .real)
+        let cases: [([Column], Int64?, String)] = [
+            ([], nil, "a typed layout needs at least one column"),
+            ([ok, Column("a;b", .text)], 2, "invalid column name 'a;b'"),
+            ([ok, ok], 2, "column 'value' is listed twice"),
+            ([ok, Column("VALUE", .text)], 2, "column 'VALUE' is listed twice"),
+            ([Column("ID", .integer)], 1, "column name 'ID' is reserved (the backend's)"),
+            ([ok, Column("note", .text, sqlType: "text; --")], 2, "invalid SQL type 'text; --' for column 'note'"),
+        ]
+        for (columns, position, message) in cases {
+            let error = failure(columns)
+            #expect(error?.message.hasPrefix(message) == true, "\(error?.message ?? "no error")")
+            #expect(error?.details["column_position"] == position.map(DataValue.integer), "\(message)")
+        }
+        let identifiers = try Column.identifiers(of: [ok, Column("note", .text)], reserved: ["id"], reservedBecause: "")
+        #expect(identifiers.map(\.quoted) == ["\"value\"", "\"note\""])
     }
 }
 

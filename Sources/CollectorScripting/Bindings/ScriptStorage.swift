@@ -93,18 +93,18 @@ enum StorageBindings {
         try storage.add("sqlite", try lua.function("storage.sqlite") { [unowned lua] call in
             let options = try OptionReader(
                 "storage.sqlite", table: try call.optionalArgument(1, as: LuaTable.self),
-                allowed: ["id", "path", "table", "layout", "max_size", "record_ids"], in: lua)
+                allowed: ["id", "path", "table", "layout", "columns", "max_size", "record_ids"], in: lua)
             let path = try options.requiredString("path")
             let tableName = try options.string("table") ?? "records"
-            let layout = try options.choice("layout", ["document", "readings"]) ?? (tableName == "readings" ? "readings" : "document")
-            var settings = layout == "readings" ? SQLiteOptions.readings : SQLiteOptions()
-            settings.table = tableName
+            let layout = try StorageLayout(options, table: tableName, in: lua)
+            var settings = SQLiteOptions(table: tableName, layout: layout.layout)
             if let maxSize = try options.size("max_size") { settings.maxPageCount = max(1, maxSize / 4096) }
             if let recordIDs = try options.boolean("record_ids") { settings.recordIDs = recordIDs }
+            try layout.check(options.function) { () throws(ErrorInfo) in try settings.validate() }
             let id = try options.string("id") ?? bindings.uniqueID("sqlite:\(path)")
             let object = ScriptStorage(
                 SQLiteStorage(id: id, path: path, options: settings),
-                summary: "storage.sqlite(\(path), table \(tableName), \(layout) layout)")
+                summary: "storage.sqlite(\(path), table \(tableName), \(layout.description))")
             object.filePath = path
             try call.push(LuaObject(object))
             return 1
@@ -136,10 +136,11 @@ enum StorageBindings {
         try storage.add("postgres", try lua.function("storage.postgres") { [unowned lua] call in
             let options = try OptionReader(
                 "storage.postgres", table: try call.optionalArgument(1, as: LuaTable.self),
-                allowed: ["id", "url", "table", "layout", "connect_timeout", "batch_method", "rows_per_statement"], in: lua)
+                allowed: ["id", "url", "table", "layout", "columns", "connect_timeout", "batch_method", "rows_per_statement"], in: lua)
             let tableName = try options.string("table") ?? "records"
-            let layout = try options.choice("layout", ["document", "readings"]) ?? (tableName == "readings" ? "readings" : "document")
-            var settings = PostgresOptions(table: tableName, layout: layout == "readings" ? SQLiteOptions.readings.layout : .document)
+            let layout = try StorageLayout(options, table: tableName, in: lua)
+            var settings = PostgresOptions(table: tableName, layout: layout.layout)
+            try layout.check(options.function) { () throws(ErrorInfo) in try settings.validate() }
             if let timeout = try options.duration("connect_timeout") {
                 settings.connectTimeoutSeconds = max(1, Int(timeout.components.seconds))
             }
@@ -159,7 +160,7 @@ enum StorageBindings {
                 throw LuaCallError("storage.postgres: \(ErrorInfo(from: error, layer: .storage, operation: "configure").message)")
             }
             try call.push(LuaObject(ScriptStorage(
-                backend, summary: "storage.postgres(\(backend.redactedURL), table \(tableName), \(layout) layout)")))
+                backend, summary: "storage.postgres(\(backend.redactedURL), table \(tableName), \(layout.description))")))
             return 1
         })
         try storage.add("null", try lua.function("storage.null") { [unowned lua] call in

@@ -106,9 +106,9 @@ enum APIReference {
 
         | constructor | options |
         |---|---|
-        | `storage.sqlite{}` | `path` (required), `table` (default `"records"`), `layout` (`"document"`: one JSON document per row; `"readings"`: the typed columns of the canonical workload's `readings` table; default `"readings"` when `table = "readings"`, else `"document"`), `max_size` (size cap of the file), `record_ids` (boolean, default `true`: a record is stored once however often it comes — replayed from the spool, or a followed file's line read again after a crash; see [operations.md](operations.md#storing-a-record-once-record-ids). In the `"readings"` layout they cost a 16-byte column and a unique index: about a third of the insert rate, a fifth of the canonical run with an SQLite sink, and much more for a followed file's ids in a large table (see [performance.md](performance.md#what-record-ids-cost)). `false` leaves column and index out, and a record that comes again is stored again: for a load into a fresh file that is never replayed, as `examples/canonical.lua` does; with a spool, the script logs a warning. The `"document"` layout's ids cost nothing extra), `id` (default `sqlite:PATH`) |
+        | `storage.sqlite{}` | `path` (required), `table` (default `"records"`), `layout` (`"document"`: one JSON document per row; `"readings"`: the typed columns of the canonical workload's `readings` table; default `"readings"` when `table = "readings"`, else `"document"`), `columns` (a typed table of the script's own, one column per entry, in order: `{ { "name", "kind", required = true, field = "...", sql_type = "..." }, ... }`; not with `layout`; see [Typed tables](#typed-tables-columns)), `max_size` (size cap of the file), `record_ids` (boolean, default `true`: a record is stored once however often it comes — replayed from the spool, or a followed file's line read again after a crash; see [operations.md](operations.md#storing-a-record-once-record-ids). In a typed table (`"readings"`, `columns`) they cost a 16-byte column and a unique index: about a third of the insert rate, a fifth of the canonical run with an SQLite sink, and much more for a followed file's ids in a large table (see [performance.md](performance.md#what-record-ids-cost)). `false` leaves column and index out, and a record that comes again is stored again: for a load into a fresh file that is never replayed, as `examples/canonical.lua` does; with a spool, the script logs a warning. The `"document"` layout's ids cost nothing extra), `id` (default `sqlite:PATH`) |
         | `storage.jsonl{}` | `path` (required), `sync` (`"batch"` default, `"record"`, `"never"`), `max_file_size` (size: rotate past it), `max_files` (rotated files kept), `id` (default `jsonl:PATH`) |
-        | `storage.postgres{}` | `url` (`postgresql://user:password@host:port/db`; default: `DATABASE_URL`), `table` (default `"records"`), `layout` (`"document"`, a `jsonb` column; or `"readings"`), `connect_timeout` (duration, default `"10s"`), `batch_method` (`"copy"`, the default: `COPY` into a temporary table, then `INSERT ... SELECT`; or `"insert"`: multi-row `INSERT`s), `rows_per_statement` (with `"insert"`; default 1000), `id` (default `postgres-1`, ...). Writes are idempotent (`ON CONFLICT DO NOTHING` on the record's id), so a batch retried after a lost connection is stored once; the password never shows in `tostring`, errors or logs |
+        | `storage.postgres{}` | `url` (`postgresql://user:password@host:port/db`; default: `DATABASE_URL`), `table` (default `"records"`), `layout` (`"document"`, a `jsonb` column; or `"readings"`), `columns` (a typed table of the script's own, as for SQLite; see [Typed tables](#typed-tables-columns)), `connect_timeout` (duration, default `"10s"`), `batch_method` (`"copy"`, the default: `COPY` into a temporary table, then `INSERT ... SELECT`; or `"insert"`: multi-row `INSERT`s), `rows_per_statement` (with `"insert"`; default 1000), `id` (default `postgres-1`, ...). Writes are idempotent (`ON CONFLICT DO NOTHING` on the record's id), so a batch retried after a lost connection is stored once; the password never shows in `tostring`, errors or logs |
         | `storage.memory{}` | `id` (default `memory-1`, ...) |
         | `storage.null{}` | `id` (default `null-1`, ...): keeps nothing; each record is encoded to JSON (a record that cannot be fails here) and counted. For benchmarks and dry runs; `count()` says how many it took |
 
@@ -117,6 +117,86 @@ enum APIReference {
         - `db:query{ filters = { field = value, ... }, sort_by = "field", order = "asc"|"desc", limit = n, offset = n }`
           returns a list of records (equality filters on top-level fields, all of which must match).
         - `db:count()` returns how many records the backend holds.
+
+        ## Typed tables: `columns`
+
+        `columns` gives `storage.sqlite{}` and `storage.postgres{}` a table of the
+        script's own: one typed column per entry, in the order listed (a list, not a
+        table by name, because the order is the table's).
+
+        ```lua
+        local db = storage.sqlite {
+          path = "events.db",
+          table = "events",
+          columns = {
+            { "sensor_id", "text", required = true },   -- NOT NULL
+            { "value", "real" },
+            { "ts", "integer", field = "timestamp" },   -- fed from the record's timestamp field
+            { "tags", "json" },                         -- any value, as JSON
+            { "ok", "boolean" },
+            { "note", "text", sql_type = "VARCHAR(40)" },
+          },
+        }
+        -- CREATE TABLE IF NOT EXISTS "events" ("sensor_id" TEXT NOT NULL, "value" REAL, "ts" INTEGER,
+        --   "tags" TEXT, "ok" INTEGER, "note" VARCHAR(40), record_id BLOB)
+        ```
+
+        Each entry is a table: the column's name and kind first (or `name = "..."`,
+        `kind = "..."`), then, all optional, `required = true` (`NOT NULL`: a record
+        without the field, or with `null` in it, is refused), `field = "..."` (the
+        record field that feeds the column; default: the column's name) and
+        `sql_type = "..."` (the type to declare instead of the kind's: words with an
+        optional `(n)` or `(n, m)`, such as `VARCHAR(40)`, `numeric(12, 2)`,
+        `double precision`).
+
+        | kind | accepts | SQLite | PostgreSQL |
+        |---|---|---|---|
+        | "text" | strings | TEXT | text |
+        | "integer" | integers (a float is refused, not truncated) | INTEGER | bigint |
+        | "real" | numbers (integers are stored as floats) | REAL | double precision |
+        | "boolean" | booleans | INTEGER (0 or 1) | boolean |
+        | "json" | any value, as compact JSON text; read back as the value | TEXT | jsonb |
+
+        Records must have fields (a list is refused). A field without a column is not
+        stored; a missing field, or `null`, stores SQL `NULL`. A record that does not
+        fit (a value of another kind than its column, nothing in a required column)
+        is refused on its own: the rest of its batch is stored, and the record goes
+        to the pipeline's `dead_letter` with the reason, e.g. `record 0: field
+        'value' is string, but column 'value' holds real values` or `NOT NULL
+        constraint failed: events.sensor_id`.
+
+        Column names are SQL identifiers (letters, digits and `_`, not starting with
+        a digit, at most 63 characters), each listed once (case does not tell names
+        apart). Reserved: `record_id` in SQLite (the backend keeps record ids there;
+        see `record_ids`), `id`, `location_id` and `created_at` in PostgreSQL (the
+        backend's own columns, which come first in its tables).
+
+        `columns` is a layout of its own: given with `layout`, it is an error.
+        `layout = "readings"` is a preset, the same as
+
+        ```lua
+        columns = {
+          { "sensor_id", "text", required = true }, { "value", "real", required = true }, { "unit", "text" },
+          { "ts", "integer", required = true }, { "site", "text" }, { "severity", "text", required = true }, { "tags", "json" },
+        }
+        ```
+
+        The table is made when the pipeline connects, if it is not there yet
+        (`CREATE TABLE IF NOT EXISTS`); one that is there is used as it is, so its
+        columns must be the listed ones. `db:query` filters and sorts by field names
+        (`sort_by = "timestamp"` for the `ts` column above) and returns records with
+        those fields; filters on `json` columns are not supported.
+
+        Mistakes are errors at the script's line that name the entry, raised before
+        any file is opened or server reached:
+
+        ```
+        events.lua:1: storage.sqlite: columns[3]: unknown kind 'float' (kinds: text, integer, real, boolean, json)
+        events.lua:1: storage.sqlite: columns[2]: unknown key 'requried' (did you mean 'required'?); keys are: field, kind, name, required, sql_type
+        events.lua:1: storage.sqlite: columns[4]: column 'TS' is listed twice
+        events.lua:1: storage.postgres: columns[1]: column name 'id' is reserved (id, location_id and created_at are the backend's own)
+        events.lua:1: storage.sqlite: columns[2]: invalid column name 'x"; DROP': use letters, digits and _ (not starting with a digit, at most 63)
+        ```
 
         ## Processors: `processor.*`
 
