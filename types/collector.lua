@@ -224,6 +224,7 @@ function Storage:count() end
 ---@field layout? "document"|"readings" as for SQLite
 ---@field columns? collector.Column[] a typed table of the script's own, as for SQLite (not with layout)
 ---@field connect_timeout? collector.Duration
+---@field batch_method? "copy"|"insert" `"copy"` (default): COPY into a temporary table, then INSERT ... SELECT; `"insert"`: multi-row INSERTs
 ---@field rows_per_statement? integer
 
 ---@class collector.IdOptions
