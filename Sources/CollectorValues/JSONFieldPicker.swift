@@ -1,9 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// Reads chosen top-level fields of a JSON object without building the rest:
 /// what a consumer that needs two fields of a record carried as JSON text
 /// (a tally, a router) does instead of decoding all of it.
@@ -109,8 +103,8 @@ public struct JSONFieldPicker: Sendable {
     }
 
     /// A plain scalar of compact text read directly: a string without
-    /// escapes, an integer, a literal. Nil for anything else (a number with
-    /// a fraction or an exponent, an escape, a container), which the reader reads.
+    /// escapes, a number, a literal. Nil for anything else (an escape, a
+    /// container), which the reader reads.
     private static func scalar(_ text: UnsafeBufferPointer<UInt8>) -> DataValue? {
         guard let first = text.first else { return nil }
         switch first {
@@ -121,8 +115,7 @@ public struct JSONFieldPicker: Sendable {
             // Text this library wrote is valid UTF-8.
             return .string(String(decoding: body, as: UTF8.self))
         case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
-            if let integer = integer(text) { return .integer(integer) }
-            return double(text).map { .double($0) }
+            return number(ofCompact: text)
         case UInt8(ascii: "t"): return .bool(true)
         case UInt8(ascii: "f"): return .bool(false)
         case UInt8(ascii: "n"): return .null
@@ -130,115 +123,19 @@ public struct JSONFieldPicker: Sendable {
         }
     }
 
-    /// The integer of a number without a fraction or an exponent that fits
-    /// an Int64; nil otherwise.
-    private static func integer(_ text: UnsafeBufferPointer<UInt8>) -> Int64? {
-        let negative = text[0] == UInt8(ascii: "-")
-        let digits = text[(negative ? 1 : 0)...]
-        guard !digits.isEmpty, digits.count <= 18 else { return nil }  // 18 digits always fit
-        var value: Int64 = 0
-        for byte in digits {
-            guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { return nil }
-            value = value * 10 + Int64(byte &- UInt8(ascii: "0"))
-        }
-        if negative && value == 0 { return nil }  // "-0": as the reader says
-        return negative ? -value : value
-    }
-
-    /// A number with a fraction or an exponent, as the reader reads it
-    /// (correctly rounded); nil for anything else.
-    private static func double(_ text: UnsafeBufferPointer<UInt8>) -> Double? {
-        guard text.count <= 32, text.allSatisfy({ byte in
-            switch byte {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "+"), UInt8(ascii: "."),
-                UInt8(ascii: "e"), UInt8(ascii: "E"):
-                true
-            default:
-                false
-            }
-        }) else { return nil }
-        // Without a fraction or an exponent it is an integer (too long for
-        // `integer`, or one the reader turns into a double): the reader's call.
-        guard text.contains(where: { $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "e") || $0 == UInt8(ascii: "E") }) else {
-            return nil
-        }
-        if let fast = fastDouble(text) { return fast }
-        // A NUL-terminated copy on the stack: strtod must not read past the value.
-        return withUnsafeTemporaryAllocation(of: CChar.self, capacity: text.count + 1) { buffer -> Double? in
-            for i in 0..<text.count { buffer[i] = CChar(bitPattern: text[i]) }
-            buffer[text.count] = 0
-            var end: UnsafeMutablePointer<CChar>?
-            let value = strtod(buffer.baseAddress!, &end)
-            guard end == buffer.baseAddress! + text.count, value.isFinite else { return nil }
-            return value
-        }
-    }
-
-    /// A number with a fraction or an exponent whose digits and power of ten
-    /// take the reader's exact fast path (`JSONParser.fastDouble`); nil when
-    /// they do not (then strtod reads it), or when the text is not a JSON number.
-    private static func fastDouble(_ text: UnsafeBufferPointer<UInt8>) -> Double? {
-        var i = text[0] == UInt8(ascii: "-") ? 1 : 0
-        let negative = i == 1
-        var mantissa: UInt64 = 0
-        var exponent = 0
-        var integerDigits = 0
-        while i < text.count, text[i] &- UInt8(ascii: "0") < 10 {
-            guard mantissa < 1 << 60 else { return nil }
-            mantissa = mantissa * 10 + UInt64(text[i] &- UInt8(ascii: "0"))
-            integerDigits += 1
-            i += 1
-        }
-        guard integerDigits > 0 else { return nil }
-        if i < text.count, text[i] == UInt8(ascii: ".") {
-            i += 1
-            let fractionStart = i
-            while i < text.count, text[i] &- UInt8(ascii: "0") < 10 {
-                guard mantissa < 1 << 60 else { return nil }
-                mantissa = mantissa * 10 + UInt64(text[i] &- UInt8(ascii: "0"))
-                exponent -= 1
-                i += 1
-            }
-            guard i > fractionStart else { return nil }
-        }
-        if i < text.count, text[i] | 0x20 == UInt8(ascii: "e") {
-            i += 1
-            var exponentNegative = false
-            if i < text.count, text[i] == UInt8(ascii: "+") || text[i] == UInt8(ascii: "-") {
-                exponentNegative = text[i] == UInt8(ascii: "-")
-                i += 1
-            }
-            let digitsStart = i
-            var value = 0
-            while i < text.count, text[i] &- UInt8(ascii: "0") < 10, value < 10_000 {
-                value = value * 10 + Int(text[i] &- UInt8(ascii: "0"))
-                i += 1
-            }
-            guard i > digitsStart else { return nil }
-            exponent += exponentNegative ? -value : value
-        }
-        // Without a fraction or an exponent it is an integer, or what the reader makes of one.
-        guard i == text.count, i > integerDigits + (negative ? 1 : 0),
-            let double = JSONParser.fastDouble(mantissa: mantissa, exponent: exponent, overflow: false)
-        else {
-            return nil
-        }
-        return negative ? -double : double
-    }
-
     /// The number of one compact JSON text (a field's, from `ranges`):
     /// `.integer` or `.double` as the reader would read it; nil when the
     /// text is not a number.
     public static func number(ofCompact text: UnsafeBufferPointer<UInt8>) -> DataValue? {
-        guard let first = text.first, first == UInt8(ascii: "-") || first &- UInt8(ascii: "0") < 10 else { return nil }
-        if let integer = integer(text) { return .integer(integer) }
-        if let double = fastDouble(text) { return .double(double) }
-        // The reader, not strtod: it refuses what JSON does ("1.", "01").
-        switch try? JSONReader().read(UnsafeRawBufferPointer(text)) {
-        case .integer(let i)?: return .integer(i)
-        case .double(let d)?: return .double(d)
-        default: return nil
+        guard let base = text.baseAddress, let first = text.first, first == UInt8(ascii: "-") || first &- UInt8(ascii: "0") < 10 else {
+            return nil
         }
+        // The reader's own number parser (its exact fast path, then the
+        // correctly rounded one), which refuses what JSON does ("1.", "01").
+        var parser = JSONParser(base: base, end: text.count, maxDepth: 0)
+        var number = NumberBuilder()
+        guard (try? parser.parse(into: &number)) != nil else { return nil }
+        return number.value
     }
 
     /// Where the value that starts at `start` ends (the index after it), by
@@ -365,4 +262,23 @@ private struct FieldPickBuilder: JSONBuilder, ~Copyable {
         if reading { inner.endArray() }
         depth -= 1
     }
+}
+
+/// Keeps the number a one-number document holds (`number(ofCompact:)` lets
+/// nothing else reach it).
+private struct NumberBuilder: JSONBuilder {
+    var value: DataValue?
+
+    mutating func integer(_ value: Int64) { self.value = .integer(value) }
+    mutating func double(_ value: Double) { self.value = .double(value) }
+    mutating func null() {}
+    mutating func bool(_ value: Bool) {}
+    mutating func string(_ bytes: UnsafeBufferPointer<UInt8>) {}
+    mutating func beginObject() {}
+    mutating func key(_ bytes: UnsafeBufferPointer<UInt8>) {}
+    mutating func endMember() {}
+    mutating func endObject() {}
+    mutating func beginArray() {}
+    mutating func endElement() {}
+    mutating func endArray() {}
 }

@@ -523,7 +523,7 @@ struct JSONParser {
     /// multiplication or division rounds their exact product or quotient
     /// correctly. Nil when it does not apply.
     @inline(__always)
-    static func fastDouble(mantissa: UInt64, exponent: Int, overflow: Bool) -> Double? {
+    private static func fastDouble(mantissa: UInt64, exponent: Int, overflow: Bool) -> Double? {
         guard !overflow, mantissa <= 1 << 53, exponent >= -22, exponent <= 22 else { return nil }
         let significand = Double(mantissa)
         return exponent < 0 ? significand / powerOfTen(-exponent) : significand * powerOfTen(exponent)
