@@ -19,9 +19,37 @@ typedef struct cl_box_slot {
 } cl_box_slot;
 
 static const char function_box_key = 0;
+// A key only C can make: its presence in a metatable says the metatable is
+// one of ours (a script cannot forge it, even with debug.setmetatable).
+static const char box_marker_key = 0;
 
+// The slot of the userdata at `idx` if it is a Swift box: a full userdata
+// of exactly a slot's size whose metatable carries our marker. Anything
+// else (a FILE handle, a light userdata, a table) is NULL.
+// `kind` is BOX_FUNCTION, BOX_OBJECT or BOX_ANY.
+enum { BOX_ANY = 0, BOX_FUNCTION = 1, BOX_OBJECT = 2 };
+
+static cl_box_slot *box_slot(lua_State *L, int idx, int kind) {
+    if (lua_type(L, idx) != LUA_TUSERDATA || lua_islightuserdata(L, idx)
+        || lua_rawlen(L, idx) != sizeof(cl_box_slot) || !lua_getmetatable(L, idx))
+        return NULL;
+    int ours = 0;
+    if (lua_rawgetp(L, -1, &box_marker_key) == LUA_TNUMBER) {
+        lua_Integer marked = lua_tointeger(L, -1);
+        ours = kind == BOX_ANY || marked == kind;
+    }
+    lua_pop(L, 2);
+    return ours ? lua_touserdata(L, idx) : NULL;
+}
+
+static void mark_box_metatable(lua_State *L, int kind) {
+    lua_pushinteger(L, kind);
+    lua_rawsetp(L, -2, &box_marker_key);
+}
+
+// The __gc of Swift boxes; called by hand on anything else it does nothing.
 int cl_release_box(lua_State *L) {
-    cl_box_slot *slot = lua_touserdata(L, 1);
+    cl_box_slot *slot = box_slot(L, 1, BOX_ANY);
     if (slot && slot->box) {
         void *box = slot->box;
         slot->box = NULL;
@@ -33,8 +61,8 @@ int cl_release_box(lua_State *L) {
 // The only way Lua reaches Swift. Swift runs with the memory cap suspended
 // and returns a status; errors are raised here, after Swift's frames are gone.
 static int cl_trampoline(lua_State *L) {
-    cl_box_slot *slot = lua_touserdata(L, lua_upvalueindex(1));
-    if (slot->box == NULL) return luaL_error(L, "attempt to call a released Swift function");
+    cl_box_slot *slot = box_slot(L, lua_upvalueindex(1), BOX_FUNCTION);
+    if (slot == NULL || slot->box == NULL) return luaL_error(L, "attempt to call a released Swift function");
     cl_runtime *rt = cl_runtime_of(L);
     int previous = rt->enforce;
     rt->enforce = 0;
@@ -67,11 +95,14 @@ void cl_push_swift_function(lua_State *L, void *box) {
     cl_push_box_userdata(L, box);
     if (lua_rawgetp(L, LUA_REGISTRYINDEX, &function_box_key) != LUA_TTABLE) {
         lua_pop(L, 1);
-        lua_createtable(L, 0, 2);
+        lua_createtable(L, 0, 3);
         lua_pushcfunction(L, cl_release_box);
         lua_setfield(L, -2, "__gc");
         lua_pushliteral(L, "Swift function");
         lua_setfield(L, -2, "__name");
+        lua_pushliteral(L, "Swift function");
+        lua_setfield(L, -2, "__metatable");  // hidden from getmetatable
+        mark_box_metatable(L, BOX_FUNCTION);
         lua_pushvalue(L, -1);
         lua_rawsetp(L, LUA_REGISTRYINDEX, &function_box_key);
     }
@@ -80,13 +111,16 @@ void cl_push_swift_function(lua_State *L, void *box) {
 }
 
 void cl_new_object_metatable(lua_State *L, const void *type_key, const char *type_name) {
-    lua_createtable(L, 0, 4);
+    lua_createtable(L, 0, 5);
     lua_pushcfunction(L, cl_release_box);
     lua_setfield(L, -2, "__gc");
     lua_pushstring(L, type_name);
     lua_setfield(L, -2, "__name");
-    lua_pushboolean(L, 1);
-    lua_setfield(L, -2, "__swift");
+    // Hidden: getmetatable gives the type name, so a script can neither
+    // reach __gc nor change the methods every object of the type shares.
+    lua_pushstring(L, type_name);
+    lua_setfield(L, -2, "__metatable");
+    mark_box_metatable(L, BOX_OBJECT);
     lua_pushvalue(L, -1);
     lua_rawsetp(L, LUA_REGISTRYINDEX, type_key);
 }
@@ -104,23 +138,19 @@ int cl_check_swift_object(lua_State *L, int idx, const void *type_key, void **bo
     int same = lua_rawequal(L, -1, -2);
     lua_pop(L, 2);
     if (!same) return 0;
-    cl_box_slot *slot = lua_touserdata(L, idx);
+    cl_box_slot *slot = box_slot(L, idx, BOX_OBJECT);
+    if (slot == NULL) return 0;
     *box = slot->box;
     return slot->box ? 1 : 2;
 }
 
 void *cl_to_any_swift_object(lua_State *L, int idx) {
-    if (lua_type(L, idx) != LUA_TUSERDATA || !lua_getmetatable(L, idx)) return NULL;
-    lua_pushliteral(L, "__swift");
-    int is_swift = lua_rawget(L, -2) == LUA_TBOOLEAN;
-    lua_pop(L, 2);
-    if (!is_swift || lua_rawlen(L, idx) != sizeof(cl_box_slot)) return NULL;
-    cl_box_slot *slot = lua_touserdata(L, idx);
-    return slot->box;
+    cl_box_slot *slot = box_slot(L, idx, BOX_OBJECT);
+    return slot ? slot->box : NULL;
 }
 
 void cl_invalidate_swift_object(lua_State *L, int idx) {
-    if (lua_type(L, idx) != LUA_TUSERDATA || lua_rawlen(L, idx) != sizeof(cl_box_slot)) return;
+    if (box_slot(L, idx, BOX_OBJECT) == NULL) return;
     lua_pushcfunction(L, cl_release_box);
     lua_pushvalue(L, idx);
     lua_call(L, 1, 0);  // cl_release_box cannot raise

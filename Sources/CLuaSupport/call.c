@@ -1,5 +1,5 @@
 // Entering Lua from Swift: protected calls with a traceback, protected loads.
-#include "CLuaSupport.h"
+#include "internal.h"
 #include <lua5.4/lauxlib.h>
 
 static const char traceback_key = 0;
@@ -22,6 +22,15 @@ static int cl_settle_memory(lua_State *L, cl_runtime *rt) {
     return LUA_ERRMEM;
 }
 
+// Where this thread's C stack was when Swift first entered Lua: the
+// outermost cl_pcall sets it, nested ones keep it.
+static _Thread_local char *g_stack_base;
+
+size_t cl_c_stack_used(void) {
+    char *here = __builtin_frame_address(0);
+    return g_stack_base && here < g_stack_base ? (size_t)(g_stack_base - here) : 0;
+}
+
 int cl_pcall(lua_State *L, int nargs, int nresults) {
     cl_runtime *rt = cl_runtime_of(L);
     int base = lua_gettop(L) - nargs;  // the function's slot
@@ -34,7 +43,10 @@ int cl_pcall(lua_State *L, int nargs, int nresults) {
     lua_insert(L, base);
     int previous = rt->enforce;
     rt->enforce = 1;
+    int outermost = g_stack_base == NULL;
+    if (outermost) g_stack_base = __builtin_frame_address(0);
     int status = lua_pcall(L, nargs, nresults, base);
+    if (outermost) g_stack_base = NULL;
     rt->enforce = previous;
     lua_remove(L, base);
     return status;

@@ -1,5 +1,5 @@
 // Library profiles: everything for the user's own scripts, a sandbox for processors.
-#include "CLuaSupport.h"
+#include "internal.h"
 #include <lua5.4/lauxlib.h>
 #include <lua5.4/lualib.h>
 #include <string.h>
@@ -82,7 +82,8 @@ static void sandbox(lua_State *L) {
     lua_setfield(L, -2, "os");
     lua_pop(L, 1);
 
-    // package: Lua modules from the search path only; no C modules.
+    // package: Lua modules from the engine's module path only (see
+    // modules.c); no C modules, no searchers a script could add to.
     lua_getfield(L, G, "package");
     int P = lua_gettop(L);
     remove_field(L, P, "loadlib");
@@ -96,6 +97,7 @@ static void sandbox(lua_State *L) {
     lua_rawseti(L, -2, 3);  // C loader
     lua_pop(L, 2);
     lua_settop(L, G - 1);
+    cl_install_confined_require(L);
 }
 
 static int null_tostring(lua_State *L) {
@@ -103,25 +105,31 @@ static int null_tostring(lua_State *L) {
     return 1;
 }
 
+// A metatable named `name`, hidden: getmetatable gives the name, and
+// setmetatable on a value that has it is refused. The engine's metatables
+// are shared by every value of their kind (and set by Swift on values it
+// makes), so a script that could change one could change them all.
+static void new_hidden_metatable(lua_State *L, const char *name) {
+    lua_createtable(L, 0, 3);
+    lua_pushstring(L, name);
+    lua_pushvalue(L, -1);
+    lua_setfield(L, -3, "__name");
+    lua_setfield(L, -2, "__metatable");
+}
+
 // `null`, and the marker metatables that say whether an (empty) table is an
 // array or an object when it crosses into Swift.
 static void data_helpers(lua_State *L) {
     lua_pushlightuserdata(L, cl_null_sentinel());
-    lua_createtable(L, 0, 2);
+    new_hidden_metatable(L, "null");
     lua_pushcfunction(L, null_tostring);
     lua_setfield(L, -2, "__tostring");
-    lua_pushliteral(L, "null");
-    lua_setfield(L, -2, "__name");
     lua_setmetatable(L, -2);  // light userdata share one metatable; ours is the only kind here
     lua_setglobal(L, "null");
 
-    lua_createtable(L, 0, 1);
-    lua_pushliteral(L, "array");
-    lua_setfield(L, -2, "__name");
+    new_hidden_metatable(L, "array");
     lua_rawsetp(L, LUA_REGISTRYINDEX, &array_marker_key);
-    lua_createtable(L, 0, 1);
-    lua_pushliteral(L, "object");
-    lua_setfield(L, -2, "__name");
+    new_hidden_metatable(L, "object");
     lua_rawsetp(L, LUA_REGISTRYINDEX, &object_marker_key);
 }
 
@@ -142,6 +150,7 @@ static int open_libraries(lua_State *L) {
     } else {
         luaL_openlibs(L);
     }
+    cl_install_guards(L, sandboxed);
     data_helpers(L);
     return 0;
 }

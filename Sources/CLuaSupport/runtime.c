@@ -43,50 +43,61 @@ static void *cl_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
     return p;
 }
 
-// Raises the message on top of the stack, prefixed with the position of the
-// running Lua function: a hook has no frame of its own, so that is level 0
-// (luaL_error's level 1 is the caller, often C, which names no line). A
-// limit then says where it stopped the code, as an error would.
-static void cl_raise_here(lua_State *L) {
-    luaL_where(L, 0);
+static void cl_hook(lua_State *L, lua_Debug *ar);
+
+// Charges `cost` against the running call's budget and looks at the
+// interrupt and the deadline. Returns whether the call must stop; once it
+// must, the hook is set to fire at every instruction, so a script's own
+// pcall cannot swallow the stop.
+static int cl_over_budget(lua_State *L, cl_runtime *rt, int64_t cost) {
+    if (rt->stop_reason == CL_STOP_NONE || rt->stop_reason == CL_STOP_MEMORY) {
+        if (rt->interrupt_requested) {
+            rt->stop_reason = CL_STOP_INTERRUPT;
+        } else if (rt->instruction_limit > 0 && (rt->instructions_left -= cost) <= 0) {
+            rt->stop_reason = CL_STOP_INSTRUCTIONS;
+        } else if (rt->deadline_ns != 0 && cl_monotonic_ns() >= rt->deadline_ns) {
+            rt->stop_reason = CL_STOP_DEADLINE;
+        } else {
+            return 0;
+        }
+        lua_sethook(L, cl_hook, LUA_MASKCOUNT, 1);
+    }
+    return rt->stop_reason != CL_STOP_NONE && rt->stop_reason != CL_STOP_MEMORY;
+}
+
+// Raises the error of the stop, prefixed with the position at `level`.
+static void cl_raise_stop(lua_State *L, cl_runtime *rt, int level) {
+    switch (rt->stop_reason) {
+    case CL_STOP_INTERRUPT: luaL_error(L, "interrupted"); return;
+    case CL_STOP_INSTRUCTIONS:
+        lua_pushfstring(L, "instruction limit exceeded (%I instructions)", (LUAI_UACINT)rt->instruction_limit);
+        break;
+    case CL_STOP_DEADLINE: lua_pushliteral(L, "time limit exceeded"); break;
+    default: return;
+    }
+    luaL_where(L, level);
     lua_insert(L, -2);
     lua_concat(L, 2);
     lua_error(L);
 }
 
-// Runs every `hook_interval` instructions. Once a limit is hit the hook keeps
-// raising at every instruction, so a script's own pcall cannot swallow it.
+// Runs every `hook_interval` instructions. A hook has no frame of its own,
+// so the position is level 0: the running Lua function.
 static void cl_hook(lua_State *L, lua_Debug *ar) {
     (void)ar;
     cl_runtime *rt = cl_runtime_of(L);
-    if (rt->stop_reason == CL_STOP_NONE || rt->stop_reason == CL_STOP_MEMORY) {
-        if (rt->interrupt_requested) {
-            rt->stop_reason = CL_STOP_INTERRUPT;
-        } else if (rt->instruction_limit > 0
-                   && (rt->instructions_left -= lua_gethookcount(L)) <= 0) {
-            rt->stop_reason = CL_STOP_INSTRUCTIONS;
-        } else if (rt->deadline_ns != 0 && cl_monotonic_ns() >= rt->deadline_ns) {
-            rt->stop_reason = CL_STOP_DEADLINE;
-        } else {
-            // A thread left at the fast rate by an earlier stop goes back to normal.
-            if (lua_gethookcount(L) != rt->hook_interval)
-                lua_sethook(L, cl_hook, LUA_MASKCOUNT, rt->hook_interval);
-            return;
-        }
-        lua_sethook(L, cl_hook, LUA_MASKCOUNT, 1);
+    if (!cl_over_budget(L, rt, lua_gethookcount(L))) {
+        // A thread left at the fast rate by an earlier stop goes back to normal.
+        if (lua_gethookcount(L) != rt->hook_interval) lua_sethook(L, cl_hook, LUA_MASKCOUNT, rt->hook_interval);
+        return;
     }
-    switch (rt->stop_reason) {
-    case CL_STOP_INTERRUPT: luaL_error(L, "interrupted"); break;
-    case CL_STOP_INSTRUCTIONS:
-        lua_pushfstring(L, "instruction limit exceeded (%I instructions)", (LUAI_UACINT)rt->instruction_limit);
-        cl_raise_here(L);
-        break;
-    case CL_STOP_DEADLINE:
-        lua_pushliteral(L, "time limit exceeded");
-        cl_raise_here(L);
-        break;
-    default: break;
-    }
+    cl_raise_stop(L, rt, 0);
+}
+
+void cl_charge(lua_State *L, int64_t cost) {
+    cl_runtime *rt = cl_runtime_of(L);
+    // Level 1: the Lua code that called the C function doing the work.
+    if (cl_over_budget(L, rt, cost)) cl_raise_stop(L, rt, 1);
 }
 
 static void cl_warn(void *ud, const char *msg, int tocont);
@@ -114,6 +125,9 @@ void cl_begin_call(lua_State *L, int64_t instruction_limit, uint64_t timeout_ns)
     rt->instruction_limit = instruction_limit;
     rt->instructions_left = instruction_limit;
     rt->deadline_ns = timeout_ns ? cl_monotonic_ns() + timeout_ns : 0;
+    rt->print_written = 0;
+    rt->print_dropped = 0;
+    rt->print_mid_line = 0;
 }
 
 cl_budget cl_push_budget(lua_State *L, int64_t instruction_limit, uint64_t timeout_ns) {

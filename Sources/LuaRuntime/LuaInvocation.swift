@@ -31,6 +31,7 @@ struct LuaInvocation {
             context.callDepth -= 1
             context.armNestedLimits = armNested
             if let saved { cl_pop_budget(L, saved) }
+            if context.callDepth == 0 { cl_end_call(L) }
         }
         let status = cl_pcall(L, argumentCount, resultCount)
         if status != LUA_OK { throw error(status: status) }
@@ -39,7 +40,10 @@ struct LuaInvocation {
     static func nanoseconds(_ duration: Duration) -> UInt64 {
         let (seconds, attoseconds) = duration.components
         guard seconds >= 0 else { return 1 }
-        return UInt64(clamping: seconds) &* 1_000_000_000 &+ UInt64(attoseconds / 1_000_000_000) | 1
+        // Past a century a limit is no limit; capping keeps the deadline
+        // (now + this, in C) from wrapping around to the past.
+        let capped = UInt64(min(seconds, 100 * 365 * 86_400))
+        return capped * 1_000_000_000 + UInt64(attoseconds / 1_000_000_000) | 1
     }
 
     /// Turns the error value on top of the stack (popped) into a LuaError.

@@ -215,12 +215,34 @@ public final class LuaState {
         lua_rawgeti(L, CLUA_REGISTRYINDEX, lua_Integer(CLUA_RIDX_GLOBALS))
     }
 
-    /// Sets `package.path` (the `require` search templates).
+    /// Sets `package.path` (the `require` search templates). In the
+    /// sandbox these are the only places `require` looks, and scripts
+    /// cannot change them.
     public func setModulePath(_ templates: [String]) throws(LuaError) {
-        guard case .table(let package) = try global("package") else {
+        try checkOpen()
+        guard case .table = try global("package") else {
             throw LuaError(.misuse, "this state has no package library")
         }
-        try set(package, "path", templates.joined(separator: ";"))
+        let top = lua_gettop(L)
+        defer { lua_settop(L, top) }
+        let status = templates.joined(separator: ";").withCString { cl_set_module_path(L, $0) }
+        guard status == LUA_OK else { throw LuaError(.memory, "cannot set the module path: not enough memory") }
+    }
+
+    /// The names `require` has loaded (`package.loaded`), standard libraries included.
+    public func loadedModuleNames() throws(LuaError) -> [String] {
+        try checkOpen()
+        let top = lua_gettop(L)
+        defer { lua_settop(L, top) }
+        try stack.reserve(4)
+        guard lua_getfield(L, CLUA_REGISTRYINDEX, "_LOADED") == LUA_TTABLE else { return [] }
+        var names: [String] = []
+        lua_pushnil(L)
+        while lua_next(L, -2) != 0 {
+            if lua_type(L, -2) == LUA_TSTRING, let name = stack.string(at: -2) { names.append(name) }
+            lua_settop(L, -2)
+        }
+        return names
     }
 
     /// `table[key] = value`, raw.

@@ -40,6 +40,12 @@ typedef struct cl_runtime {
     volatile int interrupt_requested;
     // The Swift context of the state (unretained), for warnings.
     void *swift_context;
+    // Bytes `print` may write per top-level call (0: no bound), written and
+    // dropped so far in the running call.
+    size_t print_limit;
+    size_t print_written;
+    size_t print_dropped;
+    int print_mid_line;     // the last byte written was not a newline
 } cl_runtime;
 
 /// Swift's side of a call from Lua: returns the number of results pushed, or
@@ -83,6 +89,13 @@ cl_budget cl_push_budget(lua_State *L, int64_t instruction_limit, uint64_t timeo
 /// budget caused ends with the nested call (an interrupt stays).
 void cl_pop_budget(lua_State *L, cl_budget saved);
 uint64_t cl_monotonic_ns(void);
+/// Charges `cost` instructions' worth of work done in C (a library function
+/// whose loop the script controls) against the running call's budget, and
+/// checks the deadline and the interrupt; raises the limit's error, like the
+/// hook, when the call must stop. Only for C functions called from Lua.
+void cl_charge(lua_State *L, int64_t cost);
+/// Ends a top-level call: notes on stdout what `print` dropped in it.
+void cl_end_call(lua_State *L);
 
 /// lua_pcall with the traceback message handler. The traceback of a failed
 /// call (nil when the handler did not run, as for memory errors) is kept in
@@ -113,6 +126,11 @@ int cl_release_box(lua_State *L);
 /// Opens the standard libraries: all of them, or the sandboxed subset.
 /// Returns a Lua status; on error the message is on top.
 int cl_open_libraries(lua_State *L, int sandboxed);
+
+/// Sets the `require` search templates (";"-separated, "?" for the name):
+/// `package.path`, and in the sandbox the only place `require` looks.
+/// Returns a Lua status.
+int cl_set_module_path(lua_State *L, const char *templates);
 
 /// The light userdata that stands for JSON null in Lua.
 void *cl_null_sentinel(void);

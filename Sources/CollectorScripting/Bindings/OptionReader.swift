@@ -72,6 +72,18 @@ struct OptionReader {
         }
     }
 
+    /// An integer within `range` (a count: a number of states, of records ...).
+    func integer(_ name: String, in range: ClosedRange<Int>) throws -> Int? {
+        guard let value = try integer(name) else { return nil }
+        guard range.contains(value) else { throw outOfRange(name, "an integer", range, got: "\(value)") }
+        return value
+    }
+
+    private func outOfRange(_ name: String, _ kind: String, _ range: ClosedRange<Int>, got: String) -> LuaCallError {
+        let bounds = range.upperBound == Int.max ? "at least \(range.lowerBound)" : "from \(range.lowerBound) to \(range.upperBound)"
+        return LuaCallError("\(function): option '\(name)' must be \(kind) \(bounds), got \(got)")
+    }
+
     func number(_ name: String) throws -> Double? {
         guard let value = values[name] else { return nil }
         guard let d = value.numberValue else { throw wrongType(name, "a number", value) }
@@ -95,20 +107,47 @@ struct OptionReader {
         throw wrongType(name, expected, value)
     }
 
-    /// `"64KB"`, `"5MB"`, `"1GB"` or a number of bytes.
+    /// A duration of at least `minimum`.
+    func duration(_ name: String, atLeast minimum: Duration) throws -> Duration? {
+        guard let duration = try duration(name) else { return nil }
+        guard duration >= minimum else {
+            throw LuaCallError(
+                "\(function): option '\(name)' must be a duration of at least \(Units.describe(minimum)), got \(Units.describe(duration))")
+        }
+        return duration
+    }
+
+    /// `"64KB"`, `"5MB"`, `"1GB"` or a number of bytes, up to what an
+    /// integer holds (a larger one is an error, never a trap).
     func size(_ name: String) throws -> Int? {
         guard let value = values[name] else { return nil }
         let expected = "a size (\"64KB\", \"5MB\", \"1GB\" or bytes)"
         switch value {
         case .integer(let i) where i >= 0: return Int(i)
+        case .number(let d) where d >= 0 && d.rounded() == d:
+            guard let size = Units.bytes(d) else { throw tooLarge(name, got: "\(d)") }
+            return size
         case .string(let text):
-            guard let size = Units.size(text) else {
+            switch Units.parseSize(text) {
+            case .valid(let size): return size
+            case .tooLarge: throw tooLarge(name, got: "\"\(text)\"")
+            case .malformed:
                 throw LuaCallError("\(function): option '\(name)' must be \(expected), got \"\(text)\"")
             }
-            return size
         default:
             throw wrongType(name, expected, value)
         }
+    }
+
+    /// A size within `range` bytes.
+    func size(_ name: String, in range: ClosedRange<Int>) throws -> Int? {
+        guard let size = try size(name) else { return nil }
+        guard range.contains(size) else { throw outOfRange(name, "a size", range, got: "\(size) bytes") }
+        return size
+    }
+
+    private func tooLarge(_ name: String, got: String) -> LuaCallError {
+        LuaCallError("\(function): option '\(name)' must be a size of at most \(Int.max) bytes, got \(got)")
     }
 
     /// A list of strings (`{ "a", "b" }`).
@@ -178,15 +217,30 @@ enum Units {
         return .milliseconds(Int64(value))
     }
 
-    static func size(_ text: String) -> Int? {
+    /// A size string: its bytes, or why it is not one.
+    enum ParsedSize: Equatable {
+        case valid(Int)
+        case tooLarge
+        case malformed
+    }
+
+    static func parseSize(_ text: String) -> ParsedSize {
         let trimmed = text.trimmingCharacters(in: .whitespaces).uppercased()
         for (suffix, factor) in [("KB", 1 << 10), ("MB", 1 << 20), ("GB", 1 << 30), ("B", 1)] {
             guard trimmed.hasSuffix(suffix) else { continue }
             let number = trimmed.dropLast(suffix.count).trimmingCharacters(in: .whitespaces)
-            guard let value = Double(number), value >= 0, value.isFinite else { return nil }
-            return Int(value * Double(factor))
+            guard let value = Double(number), value >= 0, !value.isNaN else { return .malformed }
+            return bytes((value * Double(factor)).rounded(.down)).map(ParsedSize.valid) ?? .tooLarge
         }
-        return Int(trimmed).flatMap { $0 >= 0 ? $0 : nil }
+        guard let value = Double(trimmed), value >= 0, value.rounded() == value else { return .malformed }
+        return bytes(value).map(ParsedSize.valid) ?? .tooLarge
+    }
+
+    /// A whole, non-negative number of bytes as an `Int` (nil when it does
+    /// not fit: `Int(_:)` would trap).
+    static func bytes(_ value: Double) -> Int? {
+        guard value >= 0, value < 9.2e18 else { return nil }
+        return Int(value)
     }
 
     static func describe(_ duration: Duration) -> String {

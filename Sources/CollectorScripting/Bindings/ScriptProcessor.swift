@@ -80,16 +80,18 @@ enum ProcessorBindings {
             settings.log = bindings.log
             settings.metrics = bindings.metrics
             if let workers = bindings.settings.workers { settings.parallelism = workers }
-            if let memory = try options.size("memory") { settings.memoryLimit = memory }
-            if let instructions = try options.integer("instructions") { settings.instructionLimit = instructions }
-            if let timeout = try options.duration("timeout") { settings.timeLimit = timeout }
+            if let memory = try options.size("memory", in: LuaProcessorOptions.memoryRange) { settings.memoryLimit = memory }
+            if let instructions = try options.integer("instructions", in: LuaProcessorOptions.instructionRange) {
+                settings.instructionLimit = instructions
+            }
+            if let timeout = try options.duration("timeout", atLeast: .milliseconds(1)) { settings.timeLimit = timeout }
             // `parallel = false` reads as it does in a module's table: one state.
             if case .boolean(let parallel)? = options.value("parallel") {
                 if !parallel { settings.parallelism = 1 }
-            } else if let parallel = try options.integer("parallel") {
-                settings.parallelism = max(1, parallel)
+            } else if let parallel = try options.integer("parallel", in: LuaProcessorOptions.parallelismRange) {
+                settings.parallelism = parallel
             }
-            if let probation = try options.integer("probation") { settings.reloadPolicy.probationRecords = max(0, probation) }
+            if let probation = try options.integer("probation", in: 0...Int.max) { settings.reloadPolicy.probationRecords = probation }
             let resolved = bindings.resolve(path)
             guard FileManager.default.isReadableFile(atPath: resolved) else {
                 throw LuaCallError("processor.file: cannot read \(resolved)")

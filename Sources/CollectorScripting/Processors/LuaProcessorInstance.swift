@@ -73,13 +73,7 @@ actor LuaProcessorInstance {
     /// The names in `package.loaded` that are not standard libraries: the
     /// modules the script required so far.
     func requiredModules() throws -> [String] {
-        guard case .table(let package) = try lua.global("package"),
-            case .table(let loaded) = try lua.get(package, "loaded")
-        else { return [] }
-        return try lua.entries(of: loaded).compactMap { entry in
-            guard case .string(let name) = entry.key, !Self.standardLibraries.contains(name) else { return nil }
-            return name
-        }
+        try lua.loadedModuleNames().filter { !Self.standardLibraries.contains($0) }
     }
 
     private static let standardLibraries: Set<String> = [

@@ -37,6 +37,14 @@ public struct LuaProcessorOptions: Sendable {
         self.reloadPolicy = reloadPolicy
     }
 
+    /// What `processor.file` accepts for `memory`: a state needs some room
+    /// to start, and 0 would mean no cap at all.
+    static let memoryRange = (256 << 10)...Int.max
+    /// What `processor.file` accepts for `instructions` (0 would mean no limit).
+    static let instructionRange = 1...Int.max
+    /// What `processor.file` accepts for `parallel`: each state is a thread.
+    static let parallelismRange = 1...1024
+
     var luaOptions: LuaOptions {
         LuaOptions(
             libraries: .sandboxed, memoryLimit: memoryLimit, instructionLimit: instructionLimit,

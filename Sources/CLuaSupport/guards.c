@@ -1,0 +1,287 @@
+// Library functions whose work the script controls, with bounds: the count
+// hook never runs inside C, so a loop in C would escape the instruction and
+// time limits. These replace the standard ones in both profiles (and `print`
+// in the sandbox); each charges its work with cl_charge.
+#include "internal.h"
+#include <lua5.4/lauxlib.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+
+// Elements (or bytes / 64) of work between two charges.
+#define CHARGE_EVERY 1024
+
+// string.rep: an empty result at once, and a result larger than the memory
+// the state has left refused before any work.
+static int bounded_rep(lua_State *L) {
+    size_t l, lsep;
+    const char *s = luaL_checklstring(L, 1, &l);
+    lua_Integer n = luaL_checkinteger(L, 2);
+    const char *sep = luaL_optlstring(L, 3, "", &lsep);
+    if (n <= 0 || (l == 0 && lsep == 0)) {
+        lua_pushliteral(L, "");
+        return 1;
+    }
+    if (l + lsep < l || (lua_Unsigned)(l + lsep) > (lua_Unsigned)INT_MAX / (lua_Unsigned)n)
+        return luaL_error(L, "string.rep: resulting string too large");
+    size_t total = (size_t)n * l + (size_t)(n - 1) * lsep;
+    cl_runtime *rt = cl_runtime_of(L);
+    if (rt->limit && total > rt->limit - (rt->used < rt->limit ? rt->used : rt->limit))
+        return luaL_error(L, "string.rep: a result of %I bytes is over the memory limit (%I bytes)",
+                          (LUAI_UACINT)total, (LUAI_UACINT)rt->limit);
+    luaL_Buffer b;
+    char *p = luaL_buffinitsize(L, &b, total);
+    size_t since_charge = 0;
+    while (n-- > 1) {
+        memcpy(p, s, l * sizeof(char)); p += l;
+        if (lsep > 0) { memcpy(p, sep, lsep * sizeof(char)); p += lsep; }
+        since_charge += l + lsep + 1;
+        if (since_charge >= CHARGE_EVERY * 64) { cl_charge(L, (int64_t)(since_charge / 64)); since_charge = 0; }
+    }
+    memcpy(p, s, l * sizeof(char));
+    luaL_pushresultsize(&b, total);
+    return 1;
+}
+
+// From Lua 5.4's ltablib.c (MIT licence, Copyright (C) 1994-2022 Lua.org,
+// PUC-Rio): what table functions accept as a table.
+#define TAB_R 1
+#define TAB_W 2
+#define TAB_L 4
+#define TAB_RW (TAB_R | TAB_W)
+
+static int checkfield(lua_State *L, const char *key, int n) {
+    lua_pushstring(L, key);
+    return (lua_rawget(L, -n) != LUA_TNIL);
+}
+
+static void checktab(lua_State *L, int arg, int what) {
+    if (lua_type(L, arg) != LUA_TTABLE) {
+        int n = 1;
+        if (lua_getmetatable(L, arg) && (!(what & TAB_R) || checkfield(L, "__index", ++n))
+            && (!(what & TAB_W) || checkfield(L, "__newindex", ++n))
+            && (!(what & TAB_L) || checkfield(L, "__len", ++n))) {
+            lua_pop(L, n);
+        } else {
+            luaL_checktype(L, arg, LUA_TTABLE);
+        }
+    }
+}
+
+static lua_Integer aux_getn(lua_State *L, int n, int w) {
+    checktab(L, n, w | TAB_L);
+    return luaL_len(L, n);
+}
+
+// Counts one element moved; charges every CHARGE_EVERY.
+static void count_element(lua_State *L, int *pending) {
+    if (++*pending >= CHARGE_EVERY) {
+        cl_charge(L, *pending);
+        *pending = 0;
+    }
+}
+
+static int bounded_move(lua_State *L) {
+    lua_Integer f = luaL_checkinteger(L, 2);
+    lua_Integer e = luaL_checkinteger(L, 3);
+    lua_Integer t = luaL_checkinteger(L, 4);
+    int tt = !lua_isnoneornil(L, 5) ? 5 : 1;
+    checktab(L, 1, TAB_R);
+    checktab(L, tt, TAB_W);
+    if (e >= f) {
+        luaL_argcheck(L, f > 0 || e < LUA_MAXINTEGER + f, 3, "too many elements to move");
+        lua_Integer n = e - f + 1;
+        luaL_argcheck(L, t <= LUA_MAXINTEGER - n + 1, 4, "destination wrap around");
+        int pending = 0;
+        if (t > e || t <= f || (tt != 1 && !lua_compare(L, 1, tt, LUA_OPEQ))) {
+            for (lua_Integer i = 0; i < n; i++) {
+                lua_geti(L, 1, f + i);
+                lua_seti(L, tt, t + i);
+                count_element(L, &pending);
+            }
+        } else {
+            for (lua_Integer i = n - 1; i >= 0; i--) {
+                lua_geti(L, 1, f + i);
+                lua_seti(L, tt, t + i);
+                count_element(L, &pending);
+            }
+        }
+    }
+    lua_pushvalue(L, tt);
+    return 1;
+}
+
+// table.insert and table.remove shift up to #t elements, and `__len` can say anything.
+static int bounded_insert(lua_State *L) {
+    lua_Integer pos;
+    lua_Integer e = aux_getn(L, 1, TAB_RW);
+    e = (lua_Integer)((lua_Unsigned)e + 1u);
+    switch (lua_gettop(L)) {
+    case 2: pos = e; break;
+    case 3: {
+        pos = luaL_checkinteger(L, 2);
+        luaL_argcheck(L, (lua_Unsigned)pos - 1u < (lua_Unsigned)e, 2, "position out of bounds");
+        int pending = 0;
+        for (lua_Integer i = e; i > pos; i--) {
+            lua_geti(L, 1, i - 1);
+            lua_seti(L, 1, i);
+            count_element(L, &pending);
+        }
+        break;
+    }
+    default: return luaL_error(L, "wrong number of arguments to 'insert'");
+    }
+    lua_seti(L, 1, pos);
+    return 0;
+}
+
+static int bounded_remove(lua_State *L) {
+    lua_Integer size = aux_getn(L, 1, TAB_RW);
+    lua_Integer pos = luaL_optinteger(L, 2, size);
+    if (pos != size)
+        luaL_argcheck(L, (lua_Unsigned)pos - 1u <= (lua_Unsigned)size, 2, "position out of bounds");
+    lua_geti(L, 1, pos);
+    int pending = 0;
+    for (; pos < size; pos++) {
+        lua_geti(L, 1, pos + 1);
+        lua_seti(L, 1, pos);
+        count_element(L, &pending);
+    }
+    lua_pushnil(L);
+    lua_seti(L, 1, pos);
+    return 1;
+}
+
+// coroutine.close, refusing to nest deeper than the C stack allows. Lua
+// 5.4.4 closes a coroutine with the C-call count the coroutine had when it
+// last ran, so a chain of __close handlers that each close another
+// coroutine recurses in C unchecked until the stack overflows (fixed in
+// Lua 5.4.5). Measuring the C stack itself bounds every such chain.
+#define CLOSE_STACK_BUDGET (1u << 20)
+
+static int guarded_close(lua_State *L) {
+    if (cl_c_stack_used() > CLOSE_STACK_BUDGET)
+        return luaL_error(L, "coroutine.close: coroutines closing coroutines nested too deeply");
+    int n = lua_gettop(L);
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    lua_call(L, n, LUA_MULTRET);
+    return lua_gettop(L);
+}
+
+// print with a budget of bytes per top-level call; what goes over it is
+// dropped and counted, and cl_end_call says how much.
+static void print_piece(cl_runtime *rt, const char *s, size_t l) {
+    if (rt->print_limit == 0) {
+        fwrite(s, 1, l, stdout);
+        return;
+    }
+    size_t room = rt->print_limit - rt->print_written;
+    size_t n = l < room ? l : room;
+    if (n > 0) {
+        fwrite(s, 1, n, stdout);
+        rt->print_written += n;
+        rt->print_mid_line = s[n - 1] != '\n';
+    }
+    rt->print_dropped += l - n;
+}
+
+static int bounded_print(lua_State *L) {
+    cl_runtime *rt = cl_runtime_of(L);
+    int n = lua_gettop(L);
+    for (int i = 1; i <= n; i++) {
+        size_t l;
+        const char *s = luaL_tolstring(L, i, &l);
+        if (i > 1) print_piece(rt, "\t", 1);
+        print_piece(rt, s, l);
+        lua_pop(L, 1);
+    }
+    print_piece(rt, "\n", 1);
+    fflush(stdout);
+    return 0;
+}
+
+void cl_end_call(lua_State *L) {
+    cl_runtime *rt = cl_runtime_of(L);
+    if (rt->print_dropped > 0) {
+        fprintf(stdout, "%s[print: %zu bytes dropped, over the %zu bytes one call may print]\n",
+                rt->print_mid_line ? "\n" : "", rt->print_dropped, rt->print_limit);
+        fflush(stdout);
+    }
+    rt->print_written = 0;
+    rt->print_dropped = 0;
+    rt->print_mid_line = 0;
+}
+
+// Whether the metatable of the value at `idx` is an array or object marker.
+static int has_marker_metatable(lua_State *L, int idx) {
+    if (!lua_getmetatable(L, idx)) return 0;
+    lua_rawgetp(L, LUA_REGISTRYINDEX, cl_array_marker_key());
+    lua_rawgetp(L, LUA_REGISTRYINDEX, cl_object_marker_key());
+    int marked = lua_rawequal(L, -1, -3) || lua_rawequal(L, -2, -3);
+    lua_pop(L, 3);
+    return marked;
+}
+
+// setmetatable that, in the sandbox, refuses a metatable with __gc (raw,
+// any value): Lua runs finalizers with hooks off, outside every limit, and
+// also while Swift holds the state. Lua marks an object for finalization
+// only when its metatable has __gc at setmetatable time, so refusing here
+// is enough. In both profiles a table marked as an array or an object (a
+// hidden metatable) may still be given a metatable of the script's own, as
+// before the markers were hidden; it then loses the mark.
+static int guarded_setmetatable(lua_State *L) {
+    int sandboxed = lua_toboolean(L, lua_upvalueindex(2));
+    if (sandboxed && lua_type(L, 2) == LUA_TTABLE) {
+        lua_pushliteral(L, "__gc");
+        if (lua_rawget(L, 2) != LUA_TNIL)
+            return luaL_error(L, "setmetatable: metatables with __gc are not allowed in the sandbox");
+        lua_pop(L, 1);
+    }
+    if (lua_type(L, 1) == LUA_TTABLE && has_marker_metatable(L, 1)) {
+        int t = lua_type(L, 2);
+        luaL_argexpected(L, t == LUA_TNIL || t == LUA_TTABLE, 2, "nil or table");
+        lua_settop(L, 2);
+        lua_setmetatable(L, 1);
+        return 1;
+    }
+    int n = lua_gettop(L);
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    lua_call(L, n, LUA_MULTRET);
+    return lua_gettop(L);
+}
+
+static void replace(lua_State *L, const char *library, const char *name, lua_CFunction f, int wrap) {
+    lua_getglobal(L, library);
+    if (wrap) {
+        lua_getfield(L, -1, name);
+        lua_pushcclosure(L, f, 1);
+    } else {
+        lua_pushcfunction(L, f);
+    }
+    lua_setfield(L, -2, name);
+    lua_pop(L, 1);
+}
+
+void cl_install_guards(lua_State *L, int sandboxed) {
+    replace(L, "string", "rep", bounded_rep, 0);
+    replace(L, "table", "move", bounded_move, 0);
+    replace(L, "table", "insert", bounded_insert, 0);
+    replace(L, "table", "remove", bounded_remove, 0);
+    replace(L, "coroutine", "close", guarded_close, 1);
+    cl_install_patterns(L);
+    lua_pushglobaltable(L);
+    lua_getfield(L, -1, "setmetatable");
+    lua_pushboolean(L, sandboxed);
+    lua_pushcclosure(L, guarded_setmetatable, 2);
+    lua_setfield(L, -2, "setmetatable");
+    lua_pop(L, 1);
+    if (sandboxed) {
+        lua_pushglobaltable(L);
+        lua_pushcfunction(L, bounded_print);
+        lua_setfield(L, -2, "print");
+        lua_pop(L, 1);
+        cl_runtime_of(L)->print_limit = CL_PRINT_LIMIT;
+    }
+}

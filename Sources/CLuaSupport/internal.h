@@ -1,0 +1,21 @@
+// Declarations shared by the C files of CLuaSupport, not seen by Swift.
+#ifndef CLUA_SUPPORT_INTERNAL_H
+#define CLUA_SUPPORT_INTERNAL_H
+
+#include "CLuaSupport.h"
+
+/// Bytes `print` may write per top-level call in the sandbox.
+#define CL_PRINT_LIMIT (64u << 10)
+
+/// Replaces the library functions whose loops the script controls with
+/// bounded ones (string.rep, table.move/insert/remove, the pattern
+/// functions, coroutine.close) and setmetatable; in the sandbox also print.
+void cl_install_guards(lua_State *L, int sandboxed);
+/// Replaces string.find, match, gmatch and gsub with the budgeted matcher.
+void cl_install_patterns(lua_State *L);
+/// Replaces `require` and `package` with the sandbox's confined ones.
+void cl_install_confined_require(lua_State *L);
+/// Bytes of C stack used on this thread since Swift entered Lua (0 outside a call).
+size_t cl_c_stack_used(void);
+
+#endif
