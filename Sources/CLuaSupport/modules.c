@@ -76,6 +76,22 @@ static int confined_require(lua_State *L) {
     lua_getfield(L, 2, name);
     if (lua_toboolean(L, -1)) return 1;
     lua_pop(L, 1);
+    // package.preload: loaders the script itself put there.
+    if (lua_rawgetp(L, LUA_REGISTRYINDEX, &package_key) == LUA_TTABLE && lua_getfield(L, -1, "preload") == LUA_TTABLE
+        && lua_getfield(L, -1, name) == LUA_TFUNCTION) {
+        lua_pushvalue(L, 1);
+        lua_pushliteral(L, ":preload:");
+        lua_call(L, 2, 1);
+        if (!lua_isnil(L, -1)) lua_setfield(L, 2, name);
+        if (lua_getfield(L, 2, name) == LUA_TNIL) {
+            lua_pushboolean(L, 1);
+            lua_copy(L, -1, -2);
+            lua_setfield(L, 2, name);
+        }
+        lua_pushliteral(L, ":preload:");
+        return 2;
+    }
+    lua_settop(L, 2);
     if (!valid_module_name(name, length) || strlen(name) != length)
         return luaL_error(L, "require: invalid module name '%s' (names are words of letters, digits, '_' "
                              "and '-' joined by '.'; no '..', no absolute path)", name);
@@ -126,8 +142,12 @@ static int confined_require(lua_State *L) {
     const char *contents = lua_tolstring(L, -1, &size);
     lua_pushfstring(L, "@%s", filename);
     int status = luaL_loadbufferx(L, contents, size, lua_tostring(L, -1), "t");
-    if (status != LUA_OK)
-        return luaL_error(L, "error loading module '%s' from file '%s':\n\t%s", name, filename, lua_tostring(L, -1));
+    if (status != LUA_OK) {
+        // No position prefix, as Lua's own require: the message starts with
+        // the module's own "file:line:", which names the fault.
+        lua_pushfstring(L, "error loading module '%s' from file '%s':\n\t%s", name, filename, lua_tostring(L, -1));
+        return lua_error(L);
+    }
     lua_pushvalue(L, 1);
     lua_pushvalue(L, filename_index);
     lua_call(L, 2, 1);

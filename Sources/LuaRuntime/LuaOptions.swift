@@ -4,9 +4,11 @@ public enum LuaLibraries: Sendable {
     case full
     /// For processors: no `io`, no `debug`; `os` has only `clock`, `time`
     /// and `date`; `load` takes text only; no `dofile`, `loadfile`,
-    /// `string.dump` or `package.loadlib`; `require` finds Lua modules on
-    /// the state's module path only (no C modules); `collectgarbage` can
-    /// count and collect, not stop or retune the collector.
+    /// `string.dump` or `package.loadlib`; `require` loads regular Lua files
+    /// from the module path only (fixed by the engine: `package` is
+    /// read-only; names cannot contain `..`); `setmetatable` refuses a
+    /// metatable with `__gc`; `print` writes at most 64 KB per call;
+    /// `collectgarbage` can count and collect, not stop or retune the collector.
     case sandboxed
 }
 

@@ -235,7 +235,8 @@ public final class LuaState {
         let top = lua_gettop(L)
         defer { lua_settop(L, top) }
         try stack.reserve(4)
-        guard lua_getfield(L, CLUA_REGISTRYINDEX, "_LOADED") == LUA_TTABLE else { return [] }
+        stack.push(string: "_LOADED")
+        guard lua_rawget(L, CLUA_REGISTRYINDEX) == LUA_TTABLE else { return [] }
         var names: [String] = []
         lua_pushnil(L)
         while lua_next(L, -2) != 0 {

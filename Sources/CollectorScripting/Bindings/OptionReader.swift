@@ -90,6 +90,15 @@ struct OptionReader {
         return d
     }
 
+    /// A number within `range` (a rate: records per second ...).
+    func number(_ name: String, in range: ClosedRange<Double>) throws -> Double? {
+        guard let value = try number(name) else { return nil }
+        guard range.contains(value) else {
+            throw LuaCallError("\(function): option '\(name)' must be a number from \(range.lowerBound) to \(range.upperBound), got \(value)")
+        }
+        return value
+    }
+
     func boolean(_ name: String) throws -> Bool? {
         guard let value = values[name] else { return nil }
         guard case .boolean(let b) = value else { throw wrongType(name, "a boolean", value) }

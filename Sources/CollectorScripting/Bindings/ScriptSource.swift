@@ -101,8 +101,8 @@ enum SourceBindings {
     static func generator(_ options: OptionReader, id: String) throws -> ScriptSource {
         let count = try options.integer("count")
         let seed = try options.integer("seed").map(Int64.init) ?? 20_251_128
-        let rate = try options.number("rate")
-        let batch = try options.integer("batch") ?? (rate == nil ? 100 : 1)
+        let rate = try options.number("rate", in: 0.001...1e9)
+        let batch = try options.integer("batch", in: 1...1_000_000) ?? (rate == nil ? 100 : 1)
         if let count, count < 0 { throw LuaCallError("source.generator: option 'count' must not be negative") }
         let source = GeneratorSource(
             id: id, options: .init(seed: seed, count: count, rate: rate, recordsPerItem: max(1, batch)))
@@ -126,7 +126,7 @@ enum SourceBindings {
         let path = try options.requiredString("path")
         var settings = FollowFileSource.Options(format: try format(options, default: .jsonLines))
         settings.positionFile = try options.string("position_file")
-        if let poll = try options.duration("poll") { settings.pollInterval = poll }
+        if let poll = try options.duration("poll", atLeast: .milliseconds(1)) { settings.pollInterval = poll }
         if let start = try options.choice("start", ["beginning", "end"]) { settings.startAt = .init(rawValue: start) ?? .beginning }
         let source = FollowFileSource(id: id, path: path, options: settings)
         let object = ScriptSource(source, mode: .stream, summary: "source.follow(\(id), \(path))")
@@ -158,8 +158,8 @@ enum SourceBindings {
         var settings = HTTPSource.Options(format: try format(options, default: .json))
         settings.bearerToken = try options.string("token")
         if let headers = try options.stringMap("headers") { settings.headers = headers }
-        if let every = try options.duration("every") { settings.interval = every }
-        if let timeout = try options.duration("timeout") { settings.timeout = timeout }
+        if let every = try options.duration("every", atLeast: .milliseconds(1)) { settings.interval = every }
+        if let timeout = try options.duration("timeout", atLeast: .milliseconds(1)) { settings.timeout = timeout }
         if let jitter = try options.number("jitter") { settings.jitter = min(max(0, jitter), 1) }
         if let method = try options.choice("method", ["GET", "POST", "PUT"]) { settings.method = .init(rawValue: method) ?? .get }
         let source = HTTPSource(id: id, url: url, options: settings)
@@ -177,8 +177,8 @@ enum SourceBindings {
         if let headers = try options.stringMap("headers") { settings.headers = headers }
         settings.lastEventID = try options.string("last_event_id")
         if let delay = try options.duration("reconnect") { settings.reconnectDelay = delay }
-        if let size = try options.size("max_event_size") { settings.maxEventSize = size }
-        if let idle = try options.duration("idle_timeout") { settings.idleTimeout = idle }
+        if let size = try options.size("max_event_size", in: 1...Int.max) { settings.maxEventSize = size }
+        if let idle = try options.duration("idle_timeout", atLeast: .milliseconds(1)) { settings.idleTimeout = idle }
         settings.tlsCAFile = try options.string("ca_file")
         var summary = "source.sse(\(id), \(redacted(url))"
         if settings.bearerToken != nil { summary += ", token ***" }
@@ -190,7 +190,7 @@ enum SourceBindings {
         var settings = WebSocketSource.Options()
         if let headers = try options.stringMap("headers") { settings.headers = headers }
         settings.subscribeMessage = try options.string("subscribe")
-        if let size = try options.size("max_message_size") { settings.maxMessageSize = size }
+        if let size = try options.size("max_message_size", in: 1...Int.max) { settings.maxMessageSize = size }
         if let delay = try options.duration("reconnect") { settings.reconnectDelay = delay }
         settings.tlsCAFile = try options.string("ca_file")
         if let verify = try options.boolean("verify_tls") { settings.tlsVerify = verify }

@@ -38,7 +38,7 @@ final class ScriptSpools {
             let options = try OptionReader("\(what) spool", table: table, allowed: ["path", "max_size"], in: lua)
             let path = try options.string("path") ?? defaultPath
             var settings = SQLiteSpool.Options()
-            if let maxSize = try options.size("max_size") { settings = SQLiteSpool.Options(maxSize: maxSize) }
+            if let maxSize = try options.size("max_size", in: 4096...Int.max) { settings = SQLiteSpool.Options(maxSize: maxSize) }
             if let known = spools[path], known.options != settings {
                 throw LuaCallError("\(option): \(path) is already a spool with other options")
             }

@@ -63,8 +63,8 @@ public final class ScriptStorage {
                 }
                 criteria.sortBy = try options.string("sort_by")
                 if let order = try options.choice("order", ["asc", "desc"]) { criteria.sortDirection = .init(rawValue: order) ?? .ascending }
-                criteria.limit = try options.integer("limit")
-                criteria.offset = try options.integer("offset") ?? 0
+                criteria.limit = try options.integer("limit", in: 0...Int.max)
+                criteria.offset = try options.integer("offset", in: 0...Int.max) ?? 0
                 let rows = try object.wrap { try object.query(criteria) }
                 try call.push(data: .array(rows))
                 return 1
@@ -98,7 +98,7 @@ enum StorageBindings {
             let tableName = try options.string("table") ?? "records"
             let layout = try StorageLayout(options, table: tableName, in: lua)
             var settings = SQLiteOptions(table: tableName, layout: layout.layout)
-            if let maxSize = try options.size("max_size") { settings.maxPageCount = max(1, maxSize / 4096) }
+            if let maxSize = try options.size("max_size", in: 4096...Int.max) { settings.maxPageCount = maxSize / 4096 }
             if let recordIDs = try options.boolean("record_ids") { settings.recordIDs = recordIDs }
             try layout.check(options.function) { () throws(ErrorInfo) in try settings.validate() }
             let id = try options.string("id") ?? bindings.uniqueID("sqlite:\(path)")
@@ -118,8 +118,8 @@ enum StorageBindings {
             if let sync = try options.choice("sync", ["never", "batch", "record"]) {
                 settings.sync = sync == "never" ? .never : (sync == "record" ? .everyRecord : .everyBatch)
             }
-            settings.maxFileSize = try options.size("max_file_size")
-            settings.maxRotatedFiles = try options.integer("max_files")
+            settings.maxFileSize = try options.size("max_file_size", in: 1...Int.max)
+            settings.maxRotatedFiles = try options.integer("max_files", in: 0...Int.max)
             let id = try options.string("id") ?? bindings.uniqueID("jsonl:\(path)")
             let object = ScriptStorage(JSONLinesStorage(id: id, path: path, options: settings), summary: "storage.jsonl(\(path))")
             object.filePath = path
@@ -147,7 +147,7 @@ enum StorageBindings {
             if let method = try options.choice("batch_method", PostgresBatchMethod.allCases.map(\.rawValue)) {
                 settings.batchMethod = PostgresBatchMethod(rawValue: method) ?? settings.batchMethod
             }
-            if let rows = try options.integer("rows_per_statement") { settings.rowsPerStatement = max(1, rows) }
+            if let rows = try options.integer("rows_per_statement", in: 1...Int.max) { settings.rowsPerStatement = rows }
             let id = try options.string("id") ?? bindings.nextID("postgres")
             // The URL may come from the script (env("DATABASE_URL")) or, when absent, DATABASE_URL;
             // its password never shows in tostring, errors or logs.

@@ -60,6 +60,15 @@ enum APIReference {
         - Errors are Lua errors raised at the call, so they carry the script's `file:line`.
         - **Durations**: `"250ms"`, `"10s"`, `"1m"`, `"1h"` (decimals allowed, `"1.5s"`), or a number of seconds.
         - **Sizes**: `"64KB"`, `"5MB"`, `"1GB"` (binary units: 1 KB = 1024 bytes), `"512B"`, or an integer number of bytes.
+        - Sizes, durations and counts are range-checked: one out of range is an error
+          naming the option and the range (`option 'parallel' must be an integer from
+          1 to 1024, got 5000`; `option 'memory' must be a size of at most
+          9223372036854775807 bytes, got "1e30GB"`), never a crash. Intervals and
+          timeouts (`every`, `poll`, `timeout`, `idle_timeout`) are at least `"1ms"`;
+          `max_event_size`, `max_message_size`, `max_file_size` at least 1 byte;
+          `max_size` (SQLite, spool) at least 4096; generator `batch` 1 to 1,000,000
+          and `rate` 0.001 to 1e9 per second; `limit`, `offset`, `max_files` not
+          negative; `rows_per_statement` at least 1.
         - Formats: `"json"` (one document per item), `"jsonl"` (one record per line),
           `"text"`, `"csv"`, `"binary"` (the payload as one string or bytes).
 
@@ -234,10 +243,12 @@ enum APIReference {
           `collector run --watch`, saving the file (or a module it requires) reloads
           it while the pipeline runs ([hot-reload.md](hot-reload.md)).
           Options:
-          - `memory` (size, default `"64MB"`): memory cap of each of its Lua states;
-          - `instructions` (integer, default `1e7`): VM instructions one record may take;
-          - `timeout` (duration, default `"1s"`): wall time one record may take;
-          - `parallel` (integer, default: the number of cores): Lua states processing
+          - `memory` (size, at least `"256KB"`, default `"64MB"`): memory cap of each of its Lua states;
+          - `instructions` (integer, at least 1, default `1e7`): VM instructions one
+            record may take (pattern matching, `table.move`/`insert`/`remove` count
+            their steps too);
+          - `timeout` (duration, at least `"1ms"`, default `"1s"`): wall time one record may take;
+          - `parallel` (integer from 1 to 1024, default: the number of cores): Lua states processing
             in parallel, each on its own thread, each with its own copy of the
             module's state (records keep their order). A module that keeps state
             across records (counters, windows) opts out with `parallel = false` in its
@@ -247,6 +258,18 @@ enum APIReference {
           - `name` (default: the file name without `.lua`);
           - `probation` (integer, default 100): how many records judge a reloaded
             version (more than half failing rolls it back; `0`: none).
+
+          A size or count out of range (`memory = "1e30GB"`) is an option error that
+          names the option, like any other (a script's `pcall` catches it).
+
+          What the sandbox refuses or bounds (details in
+          [architecture.md](architecture.md#library-profiles)): `setmetatable` with a
+          metatable that has `__gc` is an error (finalizers would run outside the
+          limits); `getmetatable` of an engine value gives its name (`"array"`,
+          `"null"` ...), not the metatable; `require` loads modules from the
+          script's directory only, by names without `..` or `/` at the start, and
+          `package` is read-only; `print` writes at most 64 KB per record (the rest
+          is dropped, with a line saying how much).
 
           A processor module's fields:
 

@@ -1,0 +1,98 @@
+import Foundation
+import Testing
+
+/// A sandboxed processor misbehaving through `collector run`: it can neither
+/// flood the collector's stdout, nor read files off its module path, nor
+/// crash the process with an option too large.
+@Suite("collector run: the processor sandbox")
+struct SandboxRunTests {
+    static func pipeline(processor: String, records: Int = 3, in dir: URL) throws -> (script: String, out: String, dead: String) {
+        _ = try PipelineRunTests.write(processor, "proc.lua", in: dir)
+        let input = try PipelineRunTests.write(
+            (1...records).map { "{\"id\":\($0)\($0 == 2 ? ",\"bad\":true" : "")}" }.joined(separator: "\n") + "\n",
+            "in.jsonl", in: dir)
+        let out = dir.appendingPathComponent("out.jsonl").path
+        let dead = dir.appendingPathComponent("dead.jsonl").path
+        let script = try PipelineRunTests.write("""
+            pipeline "p" {
+              from = source.file { path = "\(input)" },
+              process = { processor.file("proc.lua", { parallel = 1 }) },
+              to = storage.jsonl { path = "\(out)" },
+              dead_letter = storage.jsonl { path = "\(dead)" },
+              batch_size = 1,
+            }
+            """, "main.lua", in: dir)
+        return (script, out, dead)
+    }
+
+    @Test func printIsBoundedPerRecordAndSaysHowMuchItDropped() throws {
+        let dir = try PipelineRunTests.directory()
+        let (script, out, _) = try Self.pipeline(processor: """
+            return { process = function(r)
+              if r.bad then for i = 1, 20000 do print(string.rep("p", 99)) end else print("record", r.id) end
+              return r
+            end }
+            """, in: dir)
+        let outcome = try Collector.run(["run", "-q", script])
+        #expect(outcome.status == 0, "\(outcome.stderr)")
+        // 64 KB for the bad record, its note, and the other records' lines in full.
+        #expect(outcome.stdout.utf8.count < 70_000, "\(outcome.stdout.utf8.count) bytes")
+        #expect(outcome.stdout.contains("[print: 1934464 bytes dropped, over the 65536 bytes one call may print]"))
+        #expect(outcome.stdout.contains("record\t1\n") && outcome.stdout.contains("record\t3\n"))
+        #expect(try PipelineRunTests.lines(out).count == 3)
+    }
+
+    @Test func requireCannotReadOrRunFilesOffTheModulePath() throws {
+        let dir = try PipelineRunTests.directory()
+        try FileManager.default.createDirectory(at: dir.appendingPathComponent("app"), withIntermediateDirectories: true)
+        try "return { password = 'hunter2' }".write(to: dir.appendingPathComponent("secret.lua"), atomically: true, encoding: .utf8)
+        let app = dir.appendingPathComponent("app")
+        try "return { greeting = 'hi' }".write(to: app.appendingPathComponent("helper.lua"), atomically: true, encoding: .utf8)
+        let (script, out, _) = try Self.pipeline(processor: """
+            local helper = require("helper")
+            return { process = function(r)
+              r.greeting = helper.greeting
+              r.set = select(2, pcall(function() package.path = "../?.lua;/etc/?" end))
+              r.up = select(2, pcall(require, "..secret"))
+              r.etc = select(2, pcall(require, "passwd"))
+              return r
+            end }
+            """, records: 1, in: app)
+        let outcome = try Collector.run(["run", "-q", script], directory: app)
+        #expect(outcome.status == 0, "\(outcome.stderr)")
+        let record = try #require(try PipelineRunTests.lines(out).first)
+        #expect(record.contains("\"greeting\":\"hi\""), "\(record)")
+        #expect(record.contains("package is read-only in the sandbox"), "\(record)")
+        #expect(record.contains("require: invalid module name '..secret'"), "\(record)")
+        #expect(record.contains("module 'passwd' not found"), "\(record)")
+        #expect(!record.contains("hunter2") && !record.contains("root:"), "\(record)")
+    }
+
+    @Test func sizeOptionsTooLargeForAnIntegerAreErrorsAPcallCatches() throws {
+        let dir = try PipelineRunTests.directory()
+        _ = try PipelineRunTests.write("return { process = function(r) return r end }", "noop.lua", in: dir)
+        let script = try PipelineRunTests.write("""
+            for _, f in ipairs {
+              function() return processor.file("noop.lua", { memory = "1e30GB" }) end,
+              function() return processor.file("noop.lua", { memory = 1e19 }) end,
+              function() return storage.jsonl { path = "x.jsonl", max_file_size = "1e19B" } end,
+              function() return processor.file("noop.lua", { parallel = 100000 }) end,
+              function() return processor.file("noop.lua", { timeout = "1e300s" }) end,
+            } do
+              print(select(2, pcall(f)))
+            end
+            print("went on")
+            """, "sizes.lua", in: dir)
+        let outcome = try Collector.run(["run", script])
+        #expect(outcome.status == 0, "\(outcome.stderr)")
+        let lines = outcome.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.count == 6, "\(lines)")
+        guard lines.count == 6 else { return }
+        #expect(lines[0].hasSuffix("processor.file: option 'memory' must be a size of at most 9223372036854775807 bytes, got \"1e30GB\""))
+        #expect(lines[1].contains("option 'memory' must be a size of at most"), "\(lines[1])")
+        #expect(lines[2].hasSuffix("storage.jsonl: option 'max_file_size' must be a size of at most 9223372036854775807 bytes, got \"1e19B\""))
+        #expect(lines[3].hasSuffix("processor.file: option 'parallel' must be an integer from 1 to 1024, got 100000"), "\(lines[3])")
+        #expect(lines[4].contains("option 'timeout' must be a duration"), "\(lines[4])")
+        #expect(lines[5] == "went on")
+    }
+}

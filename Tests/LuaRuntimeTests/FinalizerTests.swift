@@ -1,0 +1,84 @@
+import Testing
+
+@testable import LuaRuntime
+
+/// Finalizers run with hooks off (outside every limit): the sandbox refuses
+/// them, and the engine's own metatables cannot be reached to add one.
+@Suite("Finalizers and the engine's metatables")
+struct FinalizerTests {
+    @Test(arguments: ["function() while true do end end", "true", "'x'", "{}"])
+    func theSandboxRefusesAMetatableWithGC(_ value: String) throws {
+        let lua = try LuaState(LuaOptions(libraries: .sandboxed, instructionLimit: 1_000_000, timeLimit: .seconds(5)))
+        let error = try #require(throws: LuaError.self) {
+            try lua.run("setmetatable({}, { __gc = \(value) }) collectgarbage()", name: "@gc.lua")
+        }
+        #expect(error.kind == .runtime)
+        #expect(error.message == "gc.lua:1: setmetatable: metatables with __gc are not allowed in the sandbox")
+        // __gc added after setmetatable never finalizes (Lua marks objects at setmetatable time).
+        #expect(try lua.run("""
+            local mt = {} local t = setmetatable({}, mt) mt.__gc = function() while true do end end
+            t = nil collectgarbage() collectgarbage() return 'done'
+            """).first?.stringValue == "done")
+        #expect(try lua.run("return getmetatable(setmetatable({}, { __index = { x = 1 } })).__index.x").first?.integerValue == 1)
+    }
+
+    @Test func theFullProfileKeepsFinalizers() throws {
+        let lua = try LuaState(LuaOptions(libraries: .full))
+        #expect(try lua.run("""
+            local ran = false
+            setmetatable({}, { __gc = function() ran = true end }) collectgarbage() collectgarbage()
+            return ran
+            """).first?.booleanValue == true)
+    }
+
+    @Test(arguments: [LuaLibraries.sandboxed, .full])
+    func theEngineMetatablesAreHidden(_ libraries: LuaLibraries) throws {
+        let lua = try LuaState(LuaOptions(libraries: libraries))
+        try lua.register("mark") { call in
+            try call.markTable(1, asArray: true)
+            call.pushArgument(1)
+            return 1
+        }
+        let names = try lua.run("return getmetatable(null), getmetatable(mark({}))")
+        #expect(names.compactMap(\.stringValue) == ["null", "array"])
+        // A script can neither add a __gc to them nor change what they do.
+        #expect(throws: LuaError.self) { try lua.run("getmetatable(mark({})).__gc = function() end") }
+        #expect(throws: LuaError.self) { try lua.run("setmetatable(null, {})") }
+        #expect(try lua.run("return tostring(null)").first?.stringValue == "null")
+        // A marked table may still be given a metatable of the script's own (losing its mark).
+        let own = try lua.run("local t = setmetatable(mark({}), { __index = { x = 5 } }) return t.x, getmetatable(t) ~= 'array'")
+        #expect(own[0].integerValue == 5 && own[1].booleanValue == true)
+        #expect(try lua.run("return getmetatable(setmetatable(mark({}), nil))").first?.isNil == true)
+    }
+
+    @Test func aSwiftObjectsMetatableIsHiddenAndItsReleaseChecksWhatItIsGiven() throws {
+        let lua = try LuaState(LuaOptions(libraries: .full))
+        try lua.register(LuaObjectType<Counter>(name: "counter"))
+        try lua.setGlobal("c", LuaObject(Counter()))
+        #expect(try lua.run("return getmetatable(c)").first?.stringValue == "counter")
+        // Even with the real metatable (debug), its __gc does nothing to a userdata that is not a Swift box.
+        let alive = try lua.run("""
+            local gc = debug.getmetatable(c).__gc
+            gc(io.stdout) gc(io.stderr) gc({}) gc(nil) gc(null)
+            return io.type(io.stdout), io.stdout:write('') == io.stdout
+            """)
+        #expect(alive[0].stringValue == "file" && alive[1].booleanValue == true)
+    }
+
+    @Test func aSwiftFunctionCalledWithAForeignUpvalueIsAnError() throws {
+        let lua = try LuaState(LuaOptions(libraries: .full))
+        try lua.register("answer") { call in
+            try call.push(42 as Int64)
+            return 1
+        }
+        let error = try #require(throws: LuaError.self) {
+            try lua.run("debug.setupvalue(answer, 1, io.stdout) return answer()")
+        }
+        #expect(error.message.contains("released Swift function"), "\(error.message)")
+        #expect(try lua.run("return io.type(io.stdout)").first?.stringValue == "file")
+    }
+}
+
+private final class Counter {
+    var count = 0
+}
