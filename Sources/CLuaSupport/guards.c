@@ -152,6 +152,23 @@ static int bounded_remove(lua_State *L) {
     return 1;
 }
 
+// table.sort compares in C: charge n·log2(n) comparisons before it starts
+// (the elements are in memory, so n is bounded by the memory cap; comparison
+// functions written in Lua are counted by the hook as well).
+static int charged_sort(lua_State *L) {
+    if (lua_type(L, 1) == LUA_TTABLE) {
+        lua_Unsigned n = lua_rawlen(L, 1);
+        int64_t log2n = 0;
+        for (lua_Unsigned m = n; m > 1; m >>= 1) log2n++;
+        if (n > 1 && n < (lua_Unsigned)INT_MAX) cl_charge(L, (int64_t)n * log2n);
+    }
+    int args = lua_gettop(L);
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    lua_call(L, args, 0);
+    return 0;
+}
+
 // coroutine.close, refusing to nest deeper than the C stack allows. Lua
 // 5.4.4 closes a coroutine with the C-call count the coroutine had when it
 // last ran, so a chain of __close handlers that each close another
@@ -169,8 +186,8 @@ static int guarded_close(lua_State *L) {
     return lua_gettop(L);
 }
 
-// print with a budget of bytes per top-level call; what goes over it is
-// dropped and counted, and cl_end_call says how much.
+// print with a budget of bytes per top-level call (shared with warn); what
+// goes over it is dropped and counted, and cl_end_call says how much.
 static void print_piece(cl_runtime *rt, const char *s, size_t l) {
     if (rt->print_limit == 0) {
         fwrite(s, 1, l, stdout);
@@ -201,10 +218,35 @@ static int bounded_print(lua_State *L) {
     return 0;
 }
 
+// warn shares print's budget: a warning over it is dropped whole (and
+// counted). Control messages ("@on", "@off") cost nothing.
+static int bounded_warn(lua_State *L) {
+    cl_runtime *rt = cl_runtime_of(L);
+    int n = lua_gettop(L);
+    size_t total = 0;
+    for (int i = 1; i <= n; i++) {
+        size_t l = 0;
+        if (lua_type(L, i) == LUA_TSTRING) lua_tolstring(L, i, &l);
+        total += l;
+    }
+    int control = n == 1 && lua_type(L, 1) == LUA_TSTRING && lua_tostring(L, 1)[0] == '@';
+    if (!control && rt->print_limit != 0 && n > 0 && lua_type(L, 1) == LUA_TSTRING) {
+        if (total > rt->print_limit - rt->print_written) {
+            rt->print_dropped += total;
+            return 0;
+        }
+        rt->print_written += total;
+    }
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    lua_call(L, n, 0);
+    return 0;
+}
+
 void cl_end_call(lua_State *L) {
     cl_runtime *rt = cl_runtime_of(L);
     if (rt->print_dropped > 0) {
-        fprintf(stdout, "%s[print: %zu bytes dropped, over the %zu bytes one call may print]\n",
+        fprintf(stdout, "%s[print/warn: %zu bytes dropped, over the %zu bytes one call may write]\n",
                 rt->print_mid_line ? "\n" : "", rt->print_dropped, rt->print_limit);
         fflush(stdout);
     }
@@ -269,6 +311,7 @@ void cl_install_guards(lua_State *L, int sandboxed) {
     replace(L, "table", "move", bounded_move, 0);
     replace(L, "table", "insert", bounded_insert, 0);
     replace(L, "table", "remove", bounded_remove, 0);
+    replace(L, "table", "sort", charged_sort, 1);
     replace(L, "coroutine", "close", guarded_close, 1);
     cl_install_patterns(L);
     lua_pushglobaltable(L);
@@ -281,6 +324,9 @@ void cl_install_guards(lua_State *L, int sandboxed) {
         lua_pushglobaltable(L);
         lua_pushcfunction(L, bounded_print);
         lua_setfield(L, -2, "print");
+        lua_getfield(L, -1, "warn");
+        lua_pushcclosure(L, bounded_warn, 1);
+        lua_setfield(L, -2, "warn");
         lua_pop(L, 1);
         cl_runtime_of(L)->print_limit = CL_PRINT_LIMIT;
     }

@@ -4,7 +4,7 @@
 
 #include "CLuaSupport.h"
 
-/// Bytes `print` may write per top-level call in the sandbox.
+/// Bytes `print` and `warn` may write per top-level call in the sandbox.
 #define CL_PRINT_LIMIT (64u << 10)
 
 /// Replaces the library functions whose loops the script controls with

@@ -7,7 +7,7 @@ public enum LuaLibraries: Sendable {
     /// `string.dump` or `package.loadlib`; `require` loads regular Lua files
     /// from the module path only (fixed by the engine: `package` is
     /// read-only; names cannot contain `..`); `setmetatable` refuses a
-    /// metatable with `__gc`; `print` writes at most 64 KB per call;
+    /// metatable with `__gc`; `print` and `warn` write at most 64 KB per call;
     /// `collectgarbage` can count and collect, not stop or retune the collector.
     case sandboxed
 }

@@ -37,7 +37,7 @@ struct SandboxRunTests {
         #expect(outcome.status == 0, "\(outcome.stderr)")
         // 64 KB for the bad record, its note, and the other records' lines in full.
         #expect(outcome.stdout.utf8.count < 70_000, "\(outcome.stdout.utf8.count) bytes")
-        #expect(outcome.stdout.contains("[print: 1934464 bytes dropped, over the 65536 bytes one call may print]"))
+        #expect(outcome.stdout.contains("[print/warn: 1934464 bytes dropped, over the 65536 bytes one call may write]"))
         #expect(outcome.stdout.contains("record\t1\n") && outcome.stdout.contains("record\t3\n"))
         #expect(try PipelineRunTests.lines(out).count == 3)
     }

@@ -93,6 +93,16 @@ struct CLibraryBudgetTests {
         #expect(error.message.hasPrefix("t.lua:1: instruction limit exceeded"), "\(error.message)")
     }
 
+    @Test func sortingChargesItsComparisonsBeforeItStarts() throws {
+        let lua = try LuaState(LuaOptions(libraries: .sandboxed, instructionLimit: 1_000_000))
+        try lua.run("big = {} for i = 1, 200000 do big[i] = -i end")
+        let error = try #require(throws: LuaError.self) { try lua.run("table.sort(big)", name: "@s.lua") }
+        #expect(error.kind == .limit)
+        #expect(error.message.hasPrefix("s.lua:1: instruction limit exceeded"), "\(error.message)")
+        let sorted = try lua.run("local t = { 3, 1, 2 } table.sort(t) local u = { 'b', 'a' } table.sort(u, function(a, b) return a > b end) return table.concat(t, ','), table.concat(u)")
+        #expect(sorted.compactMap(\.stringValue) == ["1,2,3", "ba"])
+    }
+
     @Test func tableFunctionsStillWorkAsLuasOwn() throws {
         let lua = try LuaState(LuaOptions(libraries: .sandboxed, instructionLimit: 1_000_000))
         let results = try lua.run("""

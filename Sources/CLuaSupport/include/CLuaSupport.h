@@ -40,7 +40,7 @@ typedef struct cl_runtime {
     volatile int interrupt_requested;
     // The Swift context of the state (unretained), for warnings.
     void *swift_context;
-    // Bytes `print` may write per top-level call (0: no bound), written and
+    // Bytes `print` and `warn` may write per top-level call (0: no bound), written and
     // dropped so far in the running call.
     size_t print_limit;
     size_t print_written;

@@ -268,8 +268,8 @@ enum APIReference {
           limits); `getmetatable` of an engine value gives its name (`"array"`,
           `"null"` ...), not the metatable; `require` loads modules from the
           script's directory only, by names without `..` or `/` at the start, and
-          `package` is read-only; `print` writes at most 64 KB per record (the rest
-          is dropped, with a line saying how much).
+          `package` is read-only; `print` and `warn` write at most 64 KB per record
+          (the rest is dropped, with a line saying how much).
 
           A processor module's fields:
 
