@@ -309,10 +309,10 @@ function Processor:result() end
 ---@class collector.ProcessorFileOptions
 ---@field path? string the file (when the options are the only argument)
 ---@field name? string default: the file name without .lua
----@field memory? collector.Size memory cap of each Lua state (default "64MB")
----@field instructions? integer VM instructions one record may take (default 1e7)
----@field timeout? collector.Duration wall time one record may take (default "1s")
----@field parallel? integer Lua states in parallel (default: one per core)
+---@field memory? collector.Size memory cap of each Lua state (at least "256KB", default "64MB")
+---@field instructions? integer VM instructions one record may take (at least 1, default 1e7)
+---@field timeout? collector.Duration wall time one record may take (at least "1ms", default "1s")
+---@field parallel? integer Lua states in parallel, 1 to 1024 (default: one per core)
 
 ---@class collector.ValidateOptions
 ---@field required? string[] fields a record must have
