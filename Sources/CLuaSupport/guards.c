@@ -73,6 +73,10 @@ static lua_Integer aux_getn(lua_State *L, int n, int w) {
     return luaL_len(L, n);
 }
 
+lua_Integer cl_table_length(lua_State *L, int arg) {
+    return aux_getn(L, arg, TAB_RW);
+}
+
 // Counts one element moved; charges every CHARGE_EVERY.
 static void count_element(lua_State *L, int *pending) {
     if (++*pending >= CHARGE_EVERY) {
@@ -152,23 +156,6 @@ static int bounded_remove(lua_State *L) {
     return 1;
 }
 
-// table.sort compares in C: charge n·log2(n) comparisons before it starts
-// (the elements are in memory, so n is bounded by the memory cap; comparison
-// functions written in Lua are counted by the hook as well).
-static int charged_sort(lua_State *L) {
-    if (lua_type(L, 1) == LUA_TTABLE) {
-        lua_Unsigned n = lua_rawlen(L, 1);
-        int64_t log2n = 0;
-        for (lua_Unsigned m = n; m > 1; m >>= 1) log2n++;
-        if (n > 1 && n < (lua_Unsigned)INT_MAX) cl_charge(L, (int64_t)n * log2n);
-    }
-    int args = lua_gettop(L);
-    lua_pushvalue(L, lua_upvalueindex(1));
-    lua_insert(L, 1);
-    lua_call(L, args, 0);
-    return 0;
-}
-
 // coroutine.close, refusing to nest deeper than the C stack allows. Lua
 // 5.4.4 closes a coroutine with the C-call count the coroutine had when it
 // last ran, so a chain of __close handlers that each close another
@@ -176,14 +163,44 @@ static int charged_sort(lua_State *L) {
 // Lua 5.4.5). Measuring the C stack itself bounds every such chain.
 #define CLOSE_STACK_BUDGET (1u << 20)
 
+// Lua 5.4.4's luaB_close (lcorolib.c, MIT licence, Copyright (C) 1994-2022
+// Lua.org, PUC-Rio) with the check of the C stack added; reimplemented
+// rather than wrapped so its errors still name 'close'.
+enum { COS_RUN, COS_DEAD, COS_YIELD, COS_NORM };
+static const char *const coroutine_states[] = { "running", "dead", "suspended", "normal" };
+
+static int coroutine_status(lua_State *L, lua_State *co) {
+    if (L == co) return COS_RUN;
+    switch (lua_status(co)) {
+    case LUA_YIELD: return COS_YIELD;
+    case LUA_OK: {
+        lua_Debug ar;
+        if (lua_getstack(co, 0, &ar)) return COS_NORM;
+        return lua_gettop(co) == 0 ? COS_DEAD : COS_YIELD;
+    }
+    default: return COS_DEAD;
+    }
+}
+
 static int guarded_close(lua_State *L) {
-    if (cl_c_stack_used() > CLOSE_STACK_BUDGET)
-        return luaL_error(L, "coroutine.close: coroutines closing coroutines nested too deeply");
-    int n = lua_gettop(L);
-    lua_pushvalue(L, lua_upvalueindex(1));
-    lua_insert(L, 1);
-    lua_call(L, n, LUA_MULTRET);
-    return lua_gettop(L);
+    lua_State *co = lua_tothread(L, 1);
+    luaL_argexpected(L, co, 1, "coroutine");
+    int status = coroutine_status(L, co);
+    switch (status) {
+    case COS_DEAD:
+    case COS_YIELD:
+        if (cl_c_stack_used() > CLOSE_STACK_BUDGET)
+            return luaL_error(L, "coroutine.close: coroutines closing coroutines nested too deeply");
+        status = lua_resetthread(co);
+        if (status == LUA_OK) {
+            lua_pushboolean(L, 1);
+            return 1;
+        }
+        lua_pushboolean(L, 0);
+        lua_xmove(co, L, 1);
+        return 2;
+    default: return luaL_error(L, "cannot close a %s coroutine", coroutine_states[status]);
+    }
 }
 
 // print with a budget of bytes per top-level call (shared with warn); what
@@ -223,6 +240,9 @@ static int bounded_print(lua_State *L) {
 static int bounded_warn(lua_State *L) {
     cl_runtime *rt = cl_runtime_of(L);
     int n = lua_gettop(L);
+    // Checked here, so errors name 'warn' (Lua's own is called from C below).
+    luaL_checkstring(L, 1);
+    for (int i = 2; i <= n; i++) luaL_checkstring(L, i);
     size_t total = 0;
     for (int i = 1; i <= n; i++) {
         size_t l = 0;
@@ -273,25 +293,22 @@ static int has_marker_metatable(lua_State *L, int idx) {
 // hidden metatable) may still be given a metatable of the script's own, as
 // before the markers were hidden; it then loses the mark.
 static int guarded_setmetatable(lua_State *L) {
-    int sandboxed = lua_toboolean(L, lua_upvalueindex(2));
-    if (sandboxed && lua_type(L, 2) == LUA_TTABLE) {
+    int sandboxed = lua_toboolean(L, lua_upvalueindex(1));
+    int t = lua_type(L, 2);
+    luaL_checktype(L, 1, LUA_TTABLE);
+    luaL_argexpected(L, t == LUA_TNIL || t == LUA_TTABLE, 2, "nil or table");
+    if (sandboxed && t == LUA_TTABLE) {
         lua_pushliteral(L, "__gc");
         if (lua_rawget(L, 2) != LUA_TNIL)
             return luaL_error(L, "setmetatable: metatables with __gc are not allowed in the sandbox");
         lua_pop(L, 1);
     }
-    if (lua_type(L, 1) == LUA_TTABLE && has_marker_metatable(L, 1)) {
-        int t = lua_type(L, 2);
-        luaL_argexpected(L, t == LUA_TNIL || t == LUA_TTABLE, 2, "nil or table");
-        lua_settop(L, 2);
-        lua_setmetatable(L, 1);
-        return 1;
-    }
-    int n = lua_gettop(L);
-    lua_pushvalue(L, lua_upvalueindex(1));
-    lua_insert(L, 1);
-    lua_call(L, n, LUA_MULTRET);
-    return lua_gettop(L);
+    // As Lua's own (lbaselib.c), but a marker's protection does not count.
+    if (!has_marker_metatable(L, 1) && luaL_getmetafield(L, 1, "__metatable") != LUA_TNIL)
+        return luaL_error(L, "cannot change a protected metatable");
+    lua_settop(L, 2);
+    lua_setmetatable(L, 1);
+    return 1;
 }
 
 static void replace(lua_State *L, const char *library, const char *name, lua_CFunction f, int wrap) {
@@ -311,13 +328,12 @@ void cl_install_guards(lua_State *L, int sandboxed) {
     replace(L, "table", "move", bounded_move, 0);
     replace(L, "table", "insert", bounded_insert, 0);
     replace(L, "table", "remove", bounded_remove, 0);
-    replace(L, "table", "sort", charged_sort, 1);
-    replace(L, "coroutine", "close", guarded_close, 1);
+    replace(L, "table", "sort", cl_budgeted_sort, 0);
+    replace(L, "coroutine", "close", guarded_close, 0);
     cl_install_patterns(L);
     lua_pushglobaltable(L);
-    lua_getfield(L, -1, "setmetatable");
     lua_pushboolean(L, sandboxed);
-    lua_pushcclosure(L, guarded_setmetatable, 2);
+    lua_pushcclosure(L, guarded_setmetatable, 1);
     lua_setfield(L, -2, "setmetatable");
     lua_pop(L, 1);
     if (sandboxed) {

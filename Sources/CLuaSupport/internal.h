@@ -15,6 +15,11 @@ void cl_install_guards(lua_State *L, int sandboxed);
 void cl_install_patterns(lua_State *L);
 /// Replaces `require` and `package` with the sandbox's confined ones.
 void cl_install_confined_require(lua_State *L);
+/// The length of the table at `arg` as table.insert finds it (a table, or
+/// a value with __index, __newindex and __len).
+lua_Integer cl_table_length(lua_State *L, int arg);
+/// table.sort, charging its comparisons (sort.c).
+int cl_budgeted_sort(lua_State *L);
 /// Bytes of C stack used on this thread since Swift entered Lua (0 outside a call).
 size_t cl_c_stack_used(void);
 

@@ -116,6 +116,26 @@ struct CLibraryBudgetTests {
         #expect(bounds.message.contains("position out of bounds"))
     }
 
+    @Test(arguments: [LuaLibraries.sandboxed, .full])
+    func theReplacedFunctionsStillNameThemselvesInErrors(_ libraries: LuaLibraries) throws {
+        let lua = try LuaState(LuaOptions(libraries: libraries))
+        let cases = [
+            ("setmetatable(1, {})", "e.lua:1: bad argument #1 to 'setmetatable' (table expected, got number)"),
+            ("coroutine.close(1)", "e.lua:1: bad argument #1 to 'close' (coroutine expected, got number)"),
+            ("coroutine.wrap(function() coroutine.close(coroutine.running()) end)()", "e.lua:1: e.lua:1: cannot close a running coroutine"),  // wrap adds its own position, as in Lua
+            ("table.sort({ 3, 2, 1 }, 5)", "e.lua:1: bad argument #2 to 'sort' (function expected, got number)"),
+            ("table.move(1)", "e.lua:1: bad argument #2 to 'move' (number expected, got no value)"),
+            ("string.rep()", "e.lua:1: bad argument #1 to 'rep' (string expected, got no value)"),
+            ("string.find({})", "e.lua:1: bad argument #1 to 'find' (string expected, got table)"),
+            ("warn('x', {})", "e.lua:1: bad argument #2 to 'warn' (string expected, got table)"),
+            ("setmetatable(setmetatable({}, { __metatable = 'mine' }), {})", "e.lua:1: cannot change a protected metatable"),
+        ]
+        for (code, message) in cases {
+            let error = try #require(throws: LuaError.self) { try lua.run(code, name: "@e.lua") }
+            #expect(error.message == message)
+        }
+    }
+
     @Test func theFullProfileHasTheSameBounds() throws {
         let lua = try LuaState(LuaOptions(libraries: .full, instructionLimit: 1_000_000))
         #expect(try lua.run("return string.rep('', 1e15)").first?.stringValue == "")
