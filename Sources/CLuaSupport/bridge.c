@@ -1,5 +1,5 @@
 // Lua calling Swift: the trampoline, and Swift objects as userdata.
-#include "CLuaSupport.h"
+#include "internal.h"
 #include <lua5.4/lauxlib.h>
 
 static cl_dispatch_fn g_dispatch;
@@ -100,8 +100,7 @@ void cl_push_swift_function(lua_State *L, void *box) {
         lua_setfield(L, -2, "__gc");
         lua_pushliteral(L, "Swift function");
         lua_setfield(L, -2, "__name");
-        lua_pushliteral(L, "Swift function");
-        lua_setfield(L, -2, "__metatable");  // hidden from getmetatable
+        cl_hide_metatable(L, "Swift function");
         mark_box_metatable(L, BOX_FUNCTION);
         lua_pushvalue(L, -1);
         lua_rawsetp(L, LUA_REGISTRYINDEX, &function_box_key);
@@ -116,10 +115,9 @@ void cl_new_object_metatable(lua_State *L, const void *type_key, const char *typ
     lua_setfield(L, -2, "__gc");
     lua_pushstring(L, type_name);
     lua_setfield(L, -2, "__name");
-    // Hidden: getmetatable gives the type name, so a script can neither
-    // reach __gc nor change the methods every object of the type shares.
-    lua_pushstring(L, type_name);
-    lua_setfield(L, -2, "__metatable");
+    // Hidden: a script can neither reach __gc nor change the methods every
+    // object of the type shares.
+    cl_hide_metatable(L, type_name);
     mark_box_metatable(L, BOX_OBJECT);
     lua_pushvalue(L, -1);
     lua_rawsetp(L, LUA_REGISTRYINDEX, type_key);

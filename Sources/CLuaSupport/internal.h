@@ -20,6 +20,9 @@ void cl_install_confined_require(lua_State *L);
 lua_Integer cl_table_length(lua_State *L, int arg);
 /// table.sort, charging its comparisons (sort.c).
 int cl_budgeted_sort(lua_State *L);
+/// Hides the metatable on top of the stack: getmetatable gives a read-only
+/// stand-in named `name`, and setmetatable refuses to replace it.
+void cl_hide_metatable(lua_State *L, const char *name);
 /// Bytes of C stack used on this thread since Swift entered Lua (0 outside a call).
 size_t cl_c_stack_used(void);
 

@@ -105,16 +105,34 @@ static int null_tostring(lua_State *L) {
     return 1;
 }
 
-// A metatable named `name`, hidden: getmetatable gives the name, and
-// setmetatable on a value that has it is refused. The engine's metatables
-// are shared by every value of their kind (and set by Swift on values it
-// makes), so a script that could change one could change them all.
+static int refuse_metatable_write(lua_State *L) {
+    return luaL_error(L, "the metatable of %s values is the engine's and read-only", lua_tostring(L, lua_upvalueindex(1)));
+}
+
+// The engine's metatables are shared by every value of their kind (and set
+// by Swift on values it makes): a script that could change one could change
+// them all, or add a __gc. So getmetatable gives a stand-in instead: a table
+// with the kind's `__name` that refuses new fields with an error saying why.
+// setmetatable on a value that has a hidden metatable is refused too.
+void cl_hide_metatable(lua_State *L, const char *name) {
+    lua_createtable(L, 0, 1);
+    lua_pushstring(L, name);
+    lua_setfield(L, -2, "__name");
+    lua_createtable(L, 0, 2);
+    lua_pushstring(L, name);
+    lua_pushcclosure(L, refuse_metatable_write, 1);
+    lua_setfield(L, -2, "__newindex");
+    lua_pushboolean(L, 0);
+    lua_setfield(L, -2, "__metatable");
+    lua_setmetatable(L, -2);
+    lua_setfield(L, -2, "__metatable");
+}
+
 static void new_hidden_metatable(lua_State *L, const char *name) {
     lua_createtable(L, 0, 3);
     lua_pushstring(L, name);
-    lua_pushvalue(L, -1);
-    lua_setfield(L, -3, "__name");
-    lua_setfield(L, -2, "__metatable");
+    lua_setfield(L, -2, "__name");
+    cl_hide_metatable(L, name);
 }
 
 // `null`, and the marker metatables that say whether an (empty) table is an

@@ -39,10 +39,13 @@ struct FinalizerTests {
             call.pushArgument(1)
             return 1
         }
-        let names = try lua.run("return getmetatable(null), getmetatable(mark({}))")
-        #expect(names.compactMap(\.stringValue) == ["null", "array"])
+        let names = try lua.run("return getmetatable(null).__name, getmetatable(mark({})).__name, getmetatable(mark({})).__gc")
+        #expect(names.map { $0.stringValue ?? "nil" } == ["null", "array", "nil"])
         // A script can neither add a __gc to them nor change what they do.
-        #expect(throws: LuaError.self) { try lua.run("getmetatable(mark({})).__gc = function() end") }
+        let write = try #require(throws: LuaError.self) { try lua.run("getmetatable(mark({})).__gc = function() end", name: "@w.lua") }
+        #expect(write.message == "w.lua:1: the metatable of array values is the engine's and read-only")
+        let nullWrite = try #require(throws: LuaError.self) { try lua.run("getmetatable(null).__tostring = nil getmetatable(null).__index = {}") }
+        #expect(nullWrite.message.contains("the metatable of null values is the engine's and read-only"))
         #expect(throws: LuaError.self) { try lua.run("setmetatable(null, {})") }
         #expect(try lua.run("return tostring(null)").first?.stringValue == "null")
         // A marked table may still be given a metatable of the script's own (losing its mark).
@@ -55,7 +58,10 @@ struct FinalizerTests {
         let lua = try LuaState(LuaOptions(libraries: .full))
         try lua.register(LuaObjectType<Counter>(name: "counter"))
         try lua.setGlobal("c", LuaObject(Counter()))
-        #expect(try lua.run("return getmetatable(c)").first?.stringValue == "counter")
+        #expect(try lua.run("return getmetatable(c).__name, getmetatable(c).__gc, getmetatable(c).__index").map(\.stringValue) == [
+            "counter", nil, nil,
+        ])
+        #expect(throws: LuaError.self) { try lua.run("getmetatable(c).__index = function() return 'mine' end") }
         // Even with the real metatable (debug), its __gc does nothing to a userdata that is not a Swift box.
         let alive = try lua.run("""
             local gc = debug.getmetatable(c).__gc
