@@ -297,8 +297,8 @@ static const char *match_capture (MatchState *ms, const char *s, int l) {
 static const char *match (MatchState *ms, const char *s, const char *p) {
   if (l_unlikely(ms->matchdepth-- == 0))
     luaL_error(ms->L, "pattern too complex");
-  count_steps(ms, 1);  /* budget */
   init: /* using goto's to optimize tail recursion */
+  count_steps(ms, 1);  /* budget: every step, the ones taken by goto too */
   if (p != ms->p_end) {  /* end of pattern? */
     switch (*p) {
       case '(': {  /* start capture */

@@ -16,6 +16,7 @@ struct CLibraryBudgetTests {
         "(function() for m in string.gmatch(s, '.-.-.-.-b') do end end)()",
         "string.find(s, string.rep('a', 100000) .. 'b', 1, true)",
         "string.find(s, '%b()') or string.find(string.rep('(', 200000), '%b()')",
+        "string.find(s, string.rep('a', 100000) .. '.b')",
     ])
     func aPatternThatBacktracksHitsTheInstructionLimit(_ call: String) throws {
         let lua = try LuaState(LuaOptions(libraries: .sandboxed, instructionLimit: 1_000_000))
