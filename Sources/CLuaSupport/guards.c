@@ -77,9 +77,26 @@ lua_Integer cl_table_length(lua_State *L, int arg) {
     return aux_getn(L, arg, TAB_RW);
 }
 
+// What one element read or written costs: a table with __index or
+// __newindex may run a metamethod (a C function too, outside the hook) for
+// each.
+#define PLAIN_ELEMENT_COST 1
+#define METAMETHOD_ELEMENT_COST 8
+
+static int64_t element_cost(lua_State *L, int arg) {
+    if (!lua_getmetatable(L, arg)) return PLAIN_ELEMENT_COST;
+    lua_pushliteral(L, "__index");
+    int index = lua_rawget(L, -2) != LUA_TNIL;
+    lua_pushliteral(L, "__newindex");
+    int newindex = lua_rawget(L, -3) != LUA_TNIL;
+    lua_pop(L, 3);
+    return index || newindex ? METAMETHOD_ELEMENT_COST : PLAIN_ELEMENT_COST;
+}
+
 // Counts one element moved; charges every CHARGE_EVERY.
-static void count_element(lua_State *L, int *pending) {
-    if (++*pending >= CHARGE_EVERY) {
+static void count_element(lua_State *L, int64_t *pending, int64_t cost) {
+    *pending += cost;
+    if (*pending >= CHARGE_EVERY) {
         cl_charge(L, *pending);
         *pending = 0;
     }
@@ -96,22 +113,55 @@ static int bounded_move(lua_State *L) {
         luaL_argcheck(L, f > 0 || e < LUA_MAXINTEGER + f, 3, "too many elements to move");
         lua_Integer n = e - f + 1;
         luaL_argcheck(L, t <= LUA_MAXINTEGER - n + 1, 4, "destination wrap around");
-        int pending = 0;
+        int64_t pending = 0;
+        int64_t cost = element_cost(L, 1) + element_cost(L, tt);
         if (t > e || t <= f || (tt != 1 && !lua_compare(L, 1, tt, LUA_OPEQ))) {
             for (lua_Integer i = 0; i < n; i++) {
                 lua_geti(L, 1, f + i);
                 lua_seti(L, tt, t + i);
-                count_element(L, &pending);
+                count_element(L, &pending, cost);
             }
         } else {
             for (lua_Integer i = n - 1; i >= 0; i--) {
                 lua_geti(L, 1, f + i);
                 lua_seti(L, tt, t + i);
-                count_element(L, &pending);
+                count_element(L, &pending, cost);
             }
         }
     }
     lua_pushvalue(L, tt);
+    return 1;
+}
+
+// table.concat: its range is the script's, and `__index` can answer any
+// index (with a C function, outside the hook). Charges each element and its
+// bytes.
+static void add_field(lua_State *L, luaL_Buffer *b, lua_Integer i, int64_t cost, int64_t *pending) {
+    lua_geti(L, 1, i);
+    if (!lua_isstring(L, -1))
+        luaL_error(L, "invalid value (at index %I) in table for 'concat'", (LUAI_UACINT)i);
+    size_t l;
+    lua_tolstring(L, -1, &l);
+    luaL_addvalue(b);
+    count_element(L, pending, cost + (int64_t)(l / 64));
+}
+
+static int bounded_concat(lua_State *L) {
+    luaL_Buffer b;
+    lua_Integer last = aux_getn(L, 1, TAB_R);
+    size_t lsep;
+    const char *sep = luaL_optlstring(L, 2, "", &lsep);
+    lua_Integer i = luaL_optinteger(L, 3, 1);
+    last = luaL_optinteger(L, 4, last);
+    int64_t pending = 0, cost = element_cost(L, 1);
+    luaL_buffinit(L, &b);
+    for (; i < last; i++) {
+        add_field(L, &b, i, cost, &pending);
+        luaL_addlstring(&b, sep, lsep);
+        pending += (int64_t)(lsep / 64);
+    }
+    if (i == last) add_field(L, &b, i, cost, &pending);
+    luaL_pushresult(&b);
     return 1;
 }
 
@@ -125,11 +175,11 @@ static int bounded_insert(lua_State *L) {
     case 3: {
         pos = luaL_checkinteger(L, 2);
         luaL_argcheck(L, (lua_Unsigned)pos - 1u < (lua_Unsigned)e, 2, "position out of bounds");
-        int pending = 0;
+        int64_t pending = 0, cost = element_cost(L, 1);
         for (lua_Integer i = e; i > pos; i--) {
             lua_geti(L, 1, i - 1);
             lua_seti(L, 1, i);
-            count_element(L, &pending);
+            count_element(L, &pending, cost);
         }
         break;
     }
@@ -145,11 +195,11 @@ static int bounded_remove(lua_State *L) {
     if (pos != size)
         luaL_argcheck(L, (lua_Unsigned)pos - 1u <= (lua_Unsigned)size, 2, "position out of bounds");
     lua_geti(L, 1, pos);
-    int pending = 0;
+    int64_t pending = 0, cost = element_cost(L, 1);
     for (; pos < size; pos++) {
         lua_geti(L, 1, pos + 1);
         lua_seti(L, 1, pos);
-        count_element(L, &pending);
+        count_element(L, &pending, cost);
     }
     lua_pushnil(L);
     lua_seti(L, 1, pos);
@@ -201,6 +251,59 @@ static int guarded_close(lua_State *L) {
         return 2;
     default: return luaL_error(L, "cannot close a %s coroutine", coroutine_states[status]);
     }
+}
+
+// load, from Lua 5.4.4's lbaselib.c (MIT licence, Copyright (C) 1994-2022
+// Lua.org, PUC-Rio), reimplemented so that each piece a reader function
+// returns is charged: lua_load calls the reader from C until it returns
+// nothing, so a C function as reader (collectgarbage, os.time) would loop
+// outside the hook. In the sandbox only text is loaded, whatever the mode.
+#define RESERVED_SLOT 5
+
+static const char *charged_reader(lua_State *L, void *ud, size_t *size) {
+    (void)ud;
+    luaL_checkstack(L, 2, "too many nested functions");
+    lua_pushvalue(L, 1);
+    lua_call(L, 0, 1);
+    if (lua_isnil(L, -1)) {
+        lua_pop(L, 1);
+        *size = 0;
+        return NULL;
+    }
+    if (!lua_isstring(L, -1)) luaL_error(L, "reader function must return a string");
+    lua_replace(L, RESERVED_SLOT);
+    const char *piece = lua_tolstring(L, RESERVED_SLOT, size);
+    cl_charge(L, 1 + (int64_t)(*size / 64));
+    return piece;
+}
+
+static int bounded_load(lua_State *L) {
+    int sandboxed = lua_toboolean(L, lua_upvalueindex(1));
+    size_t l;
+    const char *s = lua_tolstring(L, 1, &l);
+    const char *mode = luaL_optstring(L, 3, "bt");
+    if (sandboxed) mode = "t";
+    int env = !lua_isnone(L, 4) ? 4 : 0;
+    int status;
+    if (s != NULL) {
+        const char *chunkname = luaL_optstring(L, 2, s);
+        status = luaL_loadbufferx(L, s, l, chunkname, mode);
+    } else {
+        const char *chunkname = luaL_optstring(L, 2, "=(load)");
+        luaL_checktype(L, 1, LUA_TFUNCTION);
+        lua_settop(L, RESERVED_SLOT);
+        status = lua_load(L, charged_reader, NULL, chunkname, mode);
+    }
+    if (status == LUA_OK) {
+        if (env != 0) {
+            lua_pushvalue(L, env);
+            if (!lua_setupvalue(L, -2, 1)) lua_pop(L, 1);
+        }
+        return 1;
+    }
+    luaL_pushfail(L);
+    lua_insert(L, -2);
+    return 2;
 }
 
 // print with a budget of bytes per top-level call (shared with warn); what
@@ -326,12 +429,16 @@ static void replace(lua_State *L, const char *library, const char *name, lua_CFu
 void cl_install_guards(lua_State *L, int sandboxed) {
     replace(L, "string", "rep", bounded_rep, 0);
     replace(L, "table", "move", bounded_move, 0);
+    replace(L, "table", "concat", bounded_concat, 0);
     replace(L, "table", "insert", bounded_insert, 0);
     replace(L, "table", "remove", bounded_remove, 0);
     replace(L, "table", "sort", cl_budgeted_sort, 0);
     replace(L, "coroutine", "close", guarded_close, 0);
     cl_install_patterns(L);
     lua_pushglobaltable(L);
+    lua_pushboolean(L, sandboxed);
+    lua_pushcclosure(L, bounded_load, 1);
+    lua_setfield(L, -2, "load");
     lua_pushboolean(L, sandboxed);
     lua_pushcclosure(L, guarded_setmetatable, 1);
     lua_setfield(L, -2, "setmetatable");

@@ -8,8 +8,9 @@
 #define CL_PRINT_LIMIT (64u << 10)
 
 /// Replaces the library functions whose loops the script controls with
-/// bounded ones (string.rep, table.move/insert/remove, the pattern
-/// functions, coroutine.close) and setmetatable; in the sandbox also print.
+/// bounded ones (string.rep, table.move/concat/insert/remove/sort, the
+/// pattern functions, load with a reader function, coroutine.close) and
+/// setmetatable; in the sandbox also print and warn, and load is text-only.
 void cl_install_guards(lua_State *L, int sandboxed);
 /// Replaces string.find, match, gmatch and gsub with the budgeted matcher.
 void cl_install_patterns(lua_State *L);

@@ -41,6 +41,8 @@
 
 /* budget: steps are charged in groups of this many */
 #define STEPS_PER_CHARGE 1024
+/* budget: bytes of a class or a back reference that cost one step */
+#define BYTES_PER_STEP 32
 
 static size_t posrelatI (lua_Integer pos, size_t len) {
   if (pos > 0)
@@ -129,6 +131,7 @@ static const char *classend (MatchState *ms, const char *p) {
       return p+1;
     }
     case '[': {
+      const char *start = p;  /* budget */
       if (*p == '^') p++;
       do {  /* look for a ']' */
         if (l_unlikely(p == ms->p_end))
@@ -136,6 +139,7 @@ static const char *classend (MatchState *ms, const char *p) {
         if (*(p++) == L_ESC && p < ms->p_end)
           p++;  /* skip escapes (e.g. '%]') */
       } while (*p != ']');
+      count_steps(ms, (p - start) / BYTES_PER_STEP);  /* budget: a long class */
       return p+1;
     }
     default: {
@@ -165,8 +169,10 @@ static int match_class (int c, int cl) {
 }
 
 
-static int matchbracketclass (int c, const char *p, const char *ec) {
+static int matchbracketclass (MatchState *ms, int c, const char *p,
+                              const char *ec) {
   int sig = 1;
+  count_steps(ms, (ec - p) / BYTES_PER_STEP);  /* budget: a long class */
   if (*(p+1) == '^') {
     sig = 0;
     p++;  /* skip the '^' */
@@ -190,6 +196,7 @@ static int matchbracketclass (int c, const char *p, const char *ec) {
 
 static int singlematch (MatchState *ms, const char *s, const char *p,
                         const char *ep) {
+  count_steps(ms, 1);  /* budget: max_expand and min_expand loop on this */
   if (s >= ms->src_end)
     return 0;
   else {
@@ -197,7 +204,7 @@ static int singlematch (MatchState *ms, const char *s, const char *p,
     switch (*p) {
       case '.': return 1;  /* matches any char */
       case L_ESC: return match_class(c, uchar(*(p+1)));
-      case '[': return matchbracketclass(c, p, ep-1);
+      case '[': return matchbracketclass(ms, c, p, ep-1);
       default:  return (uchar(*p) == c);
     }
   }
@@ -234,7 +241,6 @@ static const char *max_expand (MatchState *ms, const char *s,
   ptrdiff_t i = 0;  /* counts maximum expand for item */
   while (singlematch(ms, s + i, p, ep))
     i++;
-  count_steps(ms, i);  /* budget */
   /* keeps trying to match with the maximum repetitions */
   while (i>=0) {
     const char *res = match(ms, (s+i), ep+1);
@@ -287,10 +293,12 @@ static const char *match_capture (MatchState *ms, const char *s, int l) {
   size_t len;
   l = check_capture(ms, l);
   len = ms->capture[l].len;
-  if ((size_t)(ms->src_end-s) >= len &&
-      memcmp(ms->capture[l].init, s, len) == 0)
-    return s+len;
-  else return NULL;
+  if ((size_t)(ms->src_end-s) >= len) {  /* budget: checked first, as a position capture has no length */
+    count_steps(ms, (int64_t)(len / BYTES_PER_STEP));  /* budget: the comparison */
+    if (memcmp(ms->capture[l].init, s, len) == 0)
+      return s+len;
+  }
+  return NULL;
 }
 
 
@@ -334,8 +342,8 @@ static const char *match (MatchState *ms, const char *s, const char *p) {
               luaL_error(ms->L, "missing '[' after '%%f' in pattern");
             ep = classend(ms, p);  /* points to what is next */
             previous = (s == ms->src_init) ? '\0' : *(s - 1);
-            if (!matchbracketclass(uchar(previous), p, ep - 1) &&
-               matchbracketclass(uchar(*s), p, ep - 1)) {
+            if (!matchbracketclass(ms, uchar(previous), p, ep - 1) &&
+               matchbracketclass(ms, uchar(*s), p, ep - 1)) {
               p = ep; goto init;  /* return match(ms, s, ep); */
             }
             s = NULL;  /* match failed */

@@ -17,6 +17,10 @@ struct CLibraryBudgetTests {
         "string.find(s, string.rep('a', 100000) .. 'b', 1, true)",
         "string.find(s, '%b()') or string.find(string.rep('(', 200000), '%b()')",
         "string.find(s, string.rep('a', 100000) .. '.b')",
+        // Steps whose own work grows with the pattern or the captures.
+        "string.find(s, '[' .. string.rep('b', 100000) .. 'a]*x')",
+        "string.find(s, '%f[' .. string.rep('b', 1000000) .. ']')",
+        "string.find(s, '(.-)%1b')",
     ])
     func aPatternThatBacktracksHitsTheInstructionLimit(_ call: String) throws {
         let lua = try LuaState(LuaOptions(libraries: .sandboxed, instructionLimit: 1_000_000))
@@ -92,6 +96,49 @@ struct CLibraryBudgetTests {
         let error = try #require(throws: LuaError.self) { try lua.run(call, name: "@t.lua") }
         #expect(error.kind == .limit)
         #expect(error.message.hasPrefix("t.lua:1: instruction limit exceeded"), "\(error.message)")
+    }
+
+    /// `__index` answers every index, here with a C function, which runs
+    /// outside the hook; only the charge per element stops these.
+    @Test(arguments: [
+        "table.concat(setmetatable({}, { __index = rawlen }), '', 1, 1e15)",
+        "table.concat(setmetatable({}, { __index = function() return '' end }), '', 1, 1e15)",
+        "table.move(setmetatable({}, { __index = rawlen }), 1, 1e15, 2, {})",
+    ])
+    func aRangeThatAMetamethodFillsIsChargedPerElement(_ call: String) throws {
+        let lua = try LuaState(LuaOptions(libraries: .sandboxed, instructionLimit: 1_000_000, timeLimit: .seconds(30)))
+        let error = try #require(throws: LuaError.self) { try lua.run(call, name: "@t.lua") }
+        #expect(error.kind == .limit)
+        #expect(error.message.hasPrefix("t.lua:1: instruction limit exceeded"), "\(error.message)")
+    }
+
+    /// lua_load calls a reader function from C until it returns nothing.
+    @Test(arguments: [LuaLibraries.sandboxed, .full])
+    func loadChargesEachPieceItsReaderReturns(_ libraries: LuaLibraries) throws {
+        let lua = try LuaState(LuaOptions(libraries: libraries, instructionLimit: 1_000_000, timeLimit: .seconds(30)))
+        let error = try #require(throws: LuaError.self) {
+            try lua.run("local f, e = load(os.time) return f, e", name: "@l.lua")
+        }
+        #expect(error.kind == .limit)
+        #expect(error.message.hasPrefix("l.lua:1: instruction limit exceeded"), "\(error.message)")
+        let pieces = try lua.run("""
+            local parts = { 'return ', '1 ', '+ 41' }
+            local i = 0
+            return load(function() i = i + 1 return parts[i] end, '=parts')()
+            """)
+        #expect(pieces.first?.integerValue == 42)
+        let bad = try #require(throws: LuaError.self) { try lua.run("load({})", name: "@l.lua") }
+        #expect(bad.message == "l.lua:1: bad argument #1 to 'load' (function expected, got table)")
+    }
+
+    @Test func aLoopOfFullCollectionsIsChargedByTheHeap() throws {
+        let lua = try LuaState(LuaOptions(libraries: .sandboxed, instructionLimit: 1_000_000, timeLimit: .seconds(30)))
+        let error = try #require(throws: LuaError.self) {
+            try lua.run("local t = {} for i = 1, 200000 do t[i] = {} end for i = 1, 1e6 do collectgarbage() end", name: "@g.lua")
+        }
+        #expect(error.kind == .limit)
+        #expect(error.message.hasPrefix("g.lua:1: instruction limit exceeded"), "\(error.message)")
+        #expect(try lua.run("collectgarbage() return collectgarbage('count') > 0").first?.booleanValue == true)
     }
 
     @Test func sortingChargesItsComparisonsBeforeItStarts() throws {
