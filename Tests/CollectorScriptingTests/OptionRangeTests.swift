@@ -17,6 +17,15 @@ struct OptionRangeTests {
         #expect(Units.parseSize(text) == expected)
     }
 
+    @Test(arguments: [
+        ("250ms", Units.ParsedDuration.valid(.milliseconds(250))), ("1h", .valid(.seconds(3600))), ("2.5", .valid(.milliseconds(2500))),
+        ("1000000000s", .valid(.seconds(1_000_000_000))), ("1e15s", .tooLong), ("1e300", .tooLong), ("infh", .tooLong),
+        ("-1s", .malformed), ("nans", .malformed), ("soon", .malformed),
+    ])
+    func durationsParseWithoutTrapping(_ text: String, _ expected: Units.ParsedDuration) {
+        #expect(Units.parseDuration(text) == expected)
+    }
+
     static func error(_ source: String) throws -> String {
         let lua = try LuaState(LuaOptions(libraries: .full))
         try lua.register("check") { [unowned lua] call in
@@ -38,7 +47,10 @@ struct OptionRangeTests {
         #expect(try Self.error("{ count = 0 }").hasSuffix("check: option 'count' must be an integer from 1 to 1024, got 0"))
         #expect(try Self.error("{ count = 1e12 }").hasSuffix("option 'count' must be an integer from 1 to 1024, got 1000000000000"))
         #expect(try Self.error("{ wait = 0 }").hasSuffix("check: option 'wait' must be a duration of at least 1ms, got 0s"))
-        #expect(try Self.error("{ wait = '1e300s' }").contains("option 'wait' must be a duration"))
+        #expect(try Self.error("{ wait = '1e300s' }").hasSuffix("check: option 'wait' must be a duration of at most 1000000000s, got \"1e300s\""))
+        let long = try Self.error("{ wait = 1e15 }")
+        #expect(long.hasSuffix("check: option 'wait' must be a duration of at most 1000000000s, got 1000000000000000.0"), "\(long)")
+        #expect(try Self.error("{ wait = 'soon' }").hasSuffix("check: option 'wait' must be a duration (\"250ms\", \"10s\", \"1m\", \"1h\" or seconds), got \"soon\""))
         #expect(try Self.error("{ rate = 1e-12 }").contains("option 'rate' must be a number from 0.001 to 1000000000.0, got 1e-12"))
         #expect(try Self.error("{ size = '8KB', count = 4, wait = '1s', rate = 10 }") == "no error")
     }

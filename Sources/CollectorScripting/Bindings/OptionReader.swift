@@ -105,15 +105,21 @@ struct OptionReader {
         return b
     }
 
-    /// `"250ms"`, `"10s"`, `"1m"`, `"1h"` or a number of seconds.
+    /// `"250ms"`, `"10s"`, `"1m"`, `"1h"` or a number of seconds, up to
+    /// `Units.longestDuration`.
     func duration(_ name: String) throws -> Duration? {
         guard let value = values[name] else { return nil }
-        if let duration = Units.duration(value) { return duration }
-        let expected = "a duration (\"250ms\", \"10s\", \"1m\", \"1h\" or seconds)"
-        if case .string(let text) = value {
-            throw LuaCallError("\(function): option '\(name)' must be \(expected), got \"\(text)\"")
+        let got = if case .string(let text) = value { "\"\(text)\"" } else { "\(value.numberValue ?? 0)" }
+        switch Units.parseDuration(value) {
+        case .valid(let duration): return duration
+        case .tooLong:
+            throw LuaCallError(
+                "\(function): option '\(name)' must be a duration of at most \(Units.describe(Units.longestDuration)), got \(got)")
+        case .malformed:
+            let expected = "a duration (\"250ms\", \"10s\", \"1m\", \"1h\" or seconds)"
+            if case .string = value { throw LuaCallError("\(function): option '\(name)' must be \(expected), got \(got)") }
+            throw wrongType(name, expected, value)
         }
-        throw wrongType(name, expected, value)
     }
 
     /// A duration of at least `minimum`.
@@ -199,31 +205,53 @@ struct OptionReader {
 
 /// Duration and size strings.
 enum Units {
-    static func duration(_ text: String) -> Duration? {
+    /// The longest duration any option, timer or timeout may say: about 31
+    /// years. Longer ones are errors: the engine turns durations into
+    /// nanoseconds in 64 bits (and scales them, for jitter), where 1e15
+    /// seconds would overflow and trap.
+    static let longestDuration = Duration.seconds(1_000_000_000)
+
+    /// A duration string or a number of seconds: the duration, or why it is not one.
+    enum ParsedDuration: Equatable {
+        case valid(Duration)
+        case tooLong
+        case malformed
+    }
+
+    static func parseDuration(_ text: String) -> ParsedDuration {
         let trimmed = text.trimmingCharacters(in: .whitespaces).lowercased()
         for (suffix, scale) in [("ms", 1.0), ("s", 1000.0), ("m", 60_000.0), ("h", 3_600_000.0)] {
             guard trimmed.hasSuffix(suffix) else { continue }
             let number = trimmed.dropLast(suffix.count).trimmingCharacters(in: .whitespaces)
-            return Double(number).flatMap { milliseconds(($0 * scale).rounded()) }
+            return Double(number).map { milliseconds(($0 * scale).rounded()) } ?? .malformed
         }
-        return Double(trimmed).flatMap { milliseconds(($0 * 1000).rounded()) }
+        return Double(trimmed).map { milliseconds(($0 * 1000).rounded()) } ?? .malformed
+    }
+
+    static func parseDuration(_ value: LuaValue) -> ParsedDuration {
+        switch value {
+        case .integer, .number: return value.numberValue.map { milliseconds(($0 * 1000).rounded()) } ?? .malformed
+        case .string(let text): return parseDuration(text)
+        default: return .malformed
+        }
+    }
+
+    static func duration(_ text: String) -> Duration? {
+        if case .valid(let duration) = parseDuration(text) { duration } else { nil }
     }
 
     /// A duration string, or a number of seconds; nil for anything else,
-    /// and for a negative duration.
+    /// for a negative duration and for one over `longestDuration`.
     static func duration(_ value: LuaValue) -> Duration? {
-        switch value {
-        case .integer, .number: return value.numberValue.flatMap { milliseconds(($0 * 1000).rounded()) }
-        case .string(let text): return duration(text)
-        default: return nil
-        }
+        if case .valid(let duration) = parseDuration(value) { duration } else { nil }
     }
 
-    /// Whole milliseconds that a `Duration` can hold (nil for a negative,
-    /// infinite or far too large number, which would trap in the conversion).
-    private static func milliseconds(_ value: Double) -> Duration? {
-        guard value >= 0, value < 9.2e18 else { return nil }
-        return .milliseconds(Int64(value))
+    /// Whole milliseconds up to `longestDuration` (a negative or NaN number
+    /// is malformed; an infinite or larger one too long).
+    private static func milliseconds(_ value: Double) -> ParsedDuration {
+        guard value >= 0 else { return .malformed }
+        guard value <= 1e12 else { return .tooLong }
+        return .valid(.milliseconds(Int64(value)))
     }
 
     /// A size string: its bytes, or why it is not one.

@@ -149,14 +149,14 @@ public final class ScriptPipeline {
                 guard count >= 1 && count <= 10_000 else { throw LuaCallError("tap: the count is from 1 to 10000") }
                 var timeout = Duration.seconds(10)
                 if call.argumentCount >= 3 {
-                    // Units.duration refuses what a Duration cannot hold (1e300 seconds, NaN) instead of trapping.
+                    // Units.duration refuses what the engine cannot hold (1e300 seconds, NaN) instead of trapping.
                     switch call.value(3) {
                     case .string(let text):
                         guard let parsed = Units.duration(text) else { throw LuaCallError("tap: bad duration '\(text)'") }
                         timeout = parsed
                     case let value where value.numberValue != nil:
                         guard let parsed = Units.duration(value) else {
-                            throw LuaCallError("tap: the timeout must be from 0 to 9.2e15 seconds, got \(value.numberValue ?? 0)")
+                            throw LuaCallError("tap: the timeout must be from 0 to 1000000000 seconds, got \(value.numberValue ?? 0)")
                         }
                         timeout = parsed
                     default: throw LuaCallError("tap: the timeout is a duration (\"10s\") or seconds")

@@ -63,7 +63,9 @@ enum APIReference {
         - Sizes, durations and counts are range-checked: one out of range is an error
           naming the option and the range (`option 'parallel' must be an integer from
           1 to 1024, got 5000`; `option 'memory' must be a size of at most
-          9223372036854775807 bytes, got "1e30GB"`), never a crash. Intervals and
+          9223372036854775807 bytes, got "1e30GB"`), never a crash. Every duration
+          (options, a module's `every`, `p:tap`'s timeout, `--drain-timeout`) is at
+          most 1000000000 seconds (about 31 years). Intervals and
           timeouts (`every`, `poll`, `timeout`, `idle_timeout`) are at least `"1ms"`;
           `max_event_size`, `max_message_size`, `max_file_size` at least 1 byte;
           `max_size` (SQLite, spool) at least 4096; generator `batch` 1 to 1,000,000
