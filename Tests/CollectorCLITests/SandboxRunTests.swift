@@ -68,6 +68,38 @@ struct SandboxRunTests {
         #expect(!record.contains("hunter2") && !record.contains("root:"), "\(record)")
     }
 
+    /// A processor in a directory of its own finds the modules beside it (as
+    /// `collector test` does), then those beside the script; nothing above.
+    @Test func aProcessorRequiresTheModulesBesideItAndBesideTheScript() throws {
+        let dir = try PipelineRunTests.directory()
+        let processors = dir.appendingPathComponent("processors")
+        try FileManager.default.createDirectory(at: processors, withIntermediateDirectories: true)
+        _ = try PipelineRunTests.write("return { suffix = '!' }", "util.lua", in: processors)
+        _ = try PipelineRunTests.write("return { prefix = '>' }", "shared.lua", in: dir)
+        _ = try PipelineRunTests.write("""
+            local util, shared = require("util"), require("shared")
+            return { process = function(r)
+              r.text = shared.prefix .. r.id .. util.suffix
+              r.up = select(2, pcall(require, "..shared"))
+              return r
+            end }
+            """, "w.lua", in: processors)
+        let input = try PipelineRunTests.write("{\"id\":1}\n", "in.jsonl", in: dir)
+        let out = dir.appendingPathComponent("out.jsonl").path
+        let script = try PipelineRunTests.write("""
+            pipeline "p" {
+              from = source.file { path = "\(input)" },
+              process = { processor.file("processors/w.lua", { parallel = 1 }) },
+              to = storage.jsonl { path = "\(out)" },
+            }
+            """, "main.lua", in: dir)
+        let outcome = try Collector.run(["run", "-q", script])
+        #expect(outcome.status == 0, "\(outcome.stderr)")
+        let record = try #require(try PipelineRunTests.lines(out).first)
+        #expect(record.contains("\"text\":\">1!\""), "\(record)")
+        #expect(record.contains("require: invalid module name '..shared'"), "\(record)")
+    }
+
     @Test func sizeOptionsTooLargeForAnIntegerAreErrorsAPcallCatches() throws {
         let dir = try PipelineRunTests.directory()
         _ = try PipelineRunTests.write("return { process = function(r) return r end }", "noop.lua", in: dir)

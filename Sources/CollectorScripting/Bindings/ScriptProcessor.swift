@@ -66,6 +66,15 @@ enum ProcessorBindings {
 
     static let fileOptions = ["path", "name", "memory", "instructions", "timeout", "parallel", "probation"]
 
+    /// Where a processor file's `require` looks: beside the file first (as
+    /// `collector test` does), then the script's own templates.
+    static func modulePaths(of file: String, after scriptPaths: [String]) -> [String] {
+        let directory = (file as NSString).deletingLastPathComponent
+        let base = directory.isEmpty ? "." : directory
+        let beside = ["\(base)/?.lua", "\(base)/?/init.lua"]
+        return beside + scriptPaths.filter { !beside.contains($0) }
+    }
+
     static func install(in lua: LuaState, bindings: ScriptBindings) throws {
         let table = try lua.table(.object([:]))
         guard case .table(let processors) = table else { return }
@@ -96,6 +105,7 @@ enum ProcessorBindings {
             guard FileManager.default.isReadableFile(atPath: resolved) else {
                 throw LuaCallError("processor.file: cannot read \(resolved)")
             }
+            settings.modulePaths = Self.modulePaths(of: resolved, after: bindings.modulePaths)
             let name = try options.string("name")
             let loadOptions = settings
             let processor: LuaProcessor

@@ -269,7 +269,8 @@ enum APIReference {
           metatable that has `__gc` is an error (finalizers would run outside the
           limits); `getmetatable` of an engine value gives a read-only stand-in
           (its `__name` says the kind: `"array"`, `"null"` ...), not the metatable; `require` loads modules from the
-          script's directory only, by names without `..` or `/` at the start, and
+          processor file's directory and the pipeline script's only (in that order),
+          by names without `..` or `/` at the start, and
           `package` is read-only; `print` and `warn` write at most 64 KB per record
           (the rest is dropped, with a line saying how much).
 
