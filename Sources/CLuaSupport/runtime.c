@@ -21,6 +21,33 @@ cl_runtime *cl_runtime_of(lua_State *L) {
 // may overdraw; cl_pcall and the trampoline check the balance when control
 // goes back to Lua. A refusal by the system allocator itself outside Lua is
 // fatal, as it is for Swift's own allocations.
+static void cl_hook(lua_State *L, lua_Debug *ar);
+
+// One instruction of budget per this many bytes a running call allocates.
+// A single instruction can do work in proportion to what it allocates
+// (`s .. t`, `s:upper()` on a long string) while the hook runs only every
+// `hook_interval` instructions; charging the bytes makes such loops meet the
+// instruction limit as soon as they meet the time limit or sooner.
+#define ALLOC_BYTES_PER_INSTRUCTION 64
+// Allocations at least this large also look at the deadline and the interrupt.
+#define LARGE_ALLOCATION (1u << 20)
+
+// Charges an allocation of `grown` bytes made while Lua runs. It cannot
+// raise here; once the call must stop it arms the main thread's hook to
+// fire at the next instruction, where the stop is raised as usual (a
+// coroutine meets it at its own next hook).
+static void charge_allocation(cl_runtime *rt, size_t grown) {
+    int stop = 0;
+    if (rt->instruction_limit > 0) {
+        rt->instructions_left -= (int64_t)(grown / ALLOC_BYTES_PER_INSTRUCTION);
+        stop = rt->instructions_left <= 0;
+    }
+    if (!stop && grown >= LARGE_ALLOCATION)
+        stop = rt->interrupt_requested || (rt->deadline_ns != 0 && cl_monotonic_ns() >= rt->deadline_ns);
+    if (stop && rt->main_thread && lua_gethookcount(rt->main_thread) != 1)
+        lua_sethook(rt->main_thread, cl_hook, LUA_MASKCOUNT, 1);
+}
+
 static void *cl_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
     cl_runtime *rt = ud;
     size_t old = ptr ? osize : 0;
@@ -40,10 +67,9 @@ static void *cl_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
     }
     rt->used = rt->used - old + nsize;
     if (rt->used > rt->peak) rt->peak = rt->used;
+    if (rt->enforce && nsize > old && nsize - old >= ALLOC_BYTES_PER_INSTRUCTION) charge_allocation(rt, nsize - old);
     return p;
 }
-
-static void cl_hook(lua_State *L, lua_Debug *ar);
 
 // Charges `cost` against the running call's budget and looks at the
 // interrupt and the deadline. Returns whether the call must stop; once it
@@ -108,6 +134,7 @@ lua_State *cl_newstate(cl_runtime *rt) {
     if (L == NULL) return NULL;
     memset(lua_getextraspace(L), 0, LUA_EXTRASPACE);
     *(cl_runtime **)lua_getextraspace(L) = rt;
+    rt->main_thread = L;
     lua_sethook(L, cl_hook, LUA_MASKCOUNT, rt->hook_interval);
     lua_setwarnf(L, cl_warn, L);
     return L;

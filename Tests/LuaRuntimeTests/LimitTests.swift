@@ -51,6 +51,22 @@ struct LimitTests {
         #expect(try lua.run("return 'alive'").first?.stringValue == "alive")
     }
 
+    /// One instruction can copy megabytes (`s .. t`); what a call allocates
+    /// is charged to its instruction budget, one instruction per 64 bytes.
+    @Test(arguments: [
+        "local s = string.rep('a', 1 << 20) for i = 1, 20000 do local _ = s .. 'x' end",
+        "local s = string.rep('a', 1 << 20) for i = 1, 20000 do local _ = s:upper() end",
+        "local s = string.rep('a', 1 << 20) coroutine.wrap(function() for i = 1, 20000 do local _ = s .. 'x' end end)()",
+    ])
+    func whatACallAllocatesIsChargedToItsInstructions(_ code: String) throws {
+        // 20,000 turns are far below the limit in VM instructions, and copy 20 GB.
+        let lua = try LuaState(LuaOptions(libraries: .sandboxed, instructionLimit: 1_000_000))
+        let error = try #require(throws: LuaError.self) { try lua.run(code, name: "@a.lua") }
+        #expect(error.kind == .limit)
+        #expect(error.message.contains("instruction limit exceeded"), "\(error.message)")
+        #expect(try lua.run("local t = {} for i = 1, 1000 do t[i] = ('x'):rep(100) end return #t").first?.integerValue == 1000)
+    }
+
     @Test func theTimeLimitStopsASlowCall() throws {
         let lua = try LuaState(LuaOptions(timeLimit: .milliseconds(50)))
         let error = try #require(throws: LuaError.self) { try lua.run("while true do end") }

@@ -46,6 +46,9 @@ typedef struct cl_runtime {
     size_t print_written;
     size_t print_dropped;
     int print_mid_line;     // the last byte written was not a newline
+    // The state's main thread: a large allocation that exhausts the budget
+    // arms its hook to fire at the next instruction (see cl_alloc).
+    lua_State *main_thread;
 } cl_runtime;
 
 /// Swift's side of a call from Lua: returns the number of results pushed, or

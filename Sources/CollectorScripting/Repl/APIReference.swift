@@ -248,7 +248,8 @@ enum APIReference {
           - `memory` (size, at least `"256KB"`, default `"64MB"`): memory cap of each of its Lua states;
           - `instructions` (integer, at least 1, default `1e7`): VM instructions one
             record may take (pattern matching, the `table` functions, `load` from a
-            reader function and `collectgarbage()` count their work too);
+            reader function and `collectgarbage()` count their work too, and every
+            64 bytes the record's code allocates count as one);
           - `timeout` (duration, at least `"1ms"`, default `"1s"`): wall time one record may take;
           - `parallel` (integer from 1 to 1024, default: the number of cores): Lua states processing
             in parallel, each on its own thread, each with its own copy of the
