@@ -215,7 +215,7 @@ function Storage:count() end
 ---@field path string the file records are appended to, one JSON document per line
 ---@field sync? "batch"|"record"|"never" when to fsync (default "batch")
 ---@field max_file_size? collector.Size rotate past this size
----@field max_files? integer rotated files kept
+---@field max_files? integer rotated files kept (0 to 100000)
 
 ---@class collector.PostgresOptions
 ---@field id? string default "postgres-1", ...
@@ -352,7 +352,7 @@ function processor.aggregate(options) end
 ---@field process? collector.Processor|collector.ProcessorFunction|(collector.Processor|collector.ProcessorFunction)[] applied in order
 ---@field to collector.Storage|collector.Storage[] required: each record goes to all
 ---@field dead_letter? collector.Storage receives failed records, with why (see collector.DeadLetter)
----@field batch_size? integer records per processing call and per storage write (default 500)
+---@field batch_size? integer records per processing call and per storage write (1 to 100000, default 500)
 ---@field spool? string|collector.SpoolOptions|false where a down backend's batches wait (default "SCRIPT.spool.db" in the working directory); false: none
 
 ---@class collector.SpoolOptions

@@ -112,6 +112,9 @@ struct SandboxRunTests {
               function() return processor.file("noop.lua", { timeout = "1e300s" }) end,
               -- Accepted once, then a trap where the poll's jitter scaled it in 64-bit nanoseconds.
               function() return source.http { url = "http://127.0.0.1:1/", every = "1e12s", jitter = 0.5 } end,
+              -- Counts that sized an allocation up front, or overflowed when the file rotated.
+              function() return pipeline "big" { from = source.generator { count = 1 }, to = storage.null {}, batch_size = 1e15 } end,
+              function() return storage.jsonl { path = "y.jsonl", max_file_size = "1KB", max_files = math.maxinteger } end,
             } do
               print(select(2, pcall(f)))
             end
@@ -120,14 +123,16 @@ struct SandboxRunTests {
         let outcome = try Collector.run(["run", script])
         #expect(outcome.status == 0, "\(outcome.stderr)")
         let lines = outcome.stdout.split(separator: "\n").map(String.init)
-        #expect(lines.count == 7, "\(lines)")
-        guard lines.count == 7 else { return }
+        #expect(lines.count == 9, "\(lines)")
+        guard lines.count == 9 else { return }
         #expect(lines[0].hasSuffix("processor.file: option 'memory' must be a size of at most 9223372036854775807 bytes, got \"1e30GB\""))
         #expect(lines[1].contains("option 'memory' must be a size of at most"), "\(lines[1])")
         #expect(lines[2].hasSuffix("storage.jsonl: option 'max_file_size' must be a size of at most 9223372036854775807 bytes, got \"1e19B\""))
         #expect(lines[3].hasSuffix("processor.file: option 'parallel' must be an integer from 1 to 1024, got 100000"), "\(lines[3])")
         #expect(lines[4].hasSuffix("processor.file: option 'timeout' must be a duration of at most 1000000000s, got \"1e300s\""), "\(lines[4])")
         #expect(lines[5].hasSuffix("source.http: option 'every' must be a duration of at most 1000000000s, got \"1e12s\""), "\(lines[5])")
-        #expect(lines[6] == "went on")
+        #expect(lines[6].hasSuffix("pipeline \"big\": option 'batch_size' must be an integer from 1 to 100000, got 1000000000000000"), "\(lines[6])")
+        #expect(lines[7].hasSuffix("storage.jsonl: option 'max_files' must be an integer from 0 to 100000, got 9223372036854775807"), "\(lines[7])")
+        #expect(lines[8] == "went on")
     }
 }

@@ -82,8 +82,8 @@ enum PipelineBindings {
                     }
                     deadLetter = backend
                 }
-                let batchSize = try options.integer("batch_size") ?? 500
-                guard batchSize > 0 else { throw LuaCallError("\(what): option 'batch_size' must be positive") }
+                // The record queue is allocated for two batches up front.
+                let batchSize = try options.integer("batch_size", in: 1...100_000) ?? 500
                 let connectTimeout = try options.duration("connect_timeout") ?? .seconds(10)
                 guard connectTimeout > .zero else { throw LuaCallError("\(what): option 'connect_timeout' must be positive") }
                 let spool = try bindings.spool(for: options.value("spool"), what: what, in: lua)

@@ -119,7 +119,7 @@ enum StorageBindings {
                 settings.sync = sync == "never" ? .never : (sync == "record" ? .everyRecord : .everyBatch)
             }
             settings.maxFileSize = try options.size("max_file_size", in: 1...Int.max)
-            settings.maxRotatedFiles = try options.integer("max_files", in: 0...Int.max)
+            settings.maxRotatedFiles = try options.integer("max_files", in: 0...100_000)
             let id = try options.string("id") ?? bindings.uniqueID("jsonl:\(path)")
             let object = ScriptStorage(JSONLinesStorage(id: id, path: path, options: settings), summary: "storage.jsonl(\(path))")
             object.filePath = path

@@ -69,8 +69,9 @@ enum APIReference {
           timeouts (`every`, `poll`, `timeout`, `idle_timeout`) are at least `"1ms"`;
           `max_event_size`, `max_message_size`, `max_file_size` at least 1 byte;
           `max_size` (SQLite, spool) at least 4096; generator `batch` 1 to 1,000,000
-          and `rate` 0.001 to 1e9 per second; `limit`, `offset`, `max_files` not
-          negative; `rows_per_statement` at least 1.
+          and `rate` 0.001 to 1e9 per second; a pipeline's `batch_size` 1 to
+          100,000; `max_files` 0 to 100,000; `limit`, `offset` not negative;
+          `rows_per_statement` at least 1.
         - Formats: `"json"` (one document per item), `"jsonl"` (one record per line),
           `"text"`, `"csv"`, `"binary"` (the payload as one string or bytes).
 
@@ -326,7 +327,7 @@ enum APIReference {
         - `dead_letter`: a backend receiving failed records as
           `{ record =, source_id =, sequence =, error = { message =, details = { processor =, script_hash =, traceback =, ... } } }`;
           without one, failed records are counted and dropped;
-        - `batch_size` (integer, default 500): records per processing call and per storage write.
+        - `batch_size` (integer from 1 to 100,000, default 500): records per processing call and per storage write.
         - `connect_timeout` (duration, default `"10s"`): how long one attempt to
           connect a source or a backend may take. A connect that fails in a way
           that may pass (refused, timed out) is tried again with backoff (3
