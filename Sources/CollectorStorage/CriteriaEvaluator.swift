@@ -52,7 +52,8 @@ enum CriteriaEvaluator {
             }.map(\.record)
         }
         let start = min(criteria.offset, selected.count)
-        let end = criteria.limit.map { min(start + $0, selected.count) } ?? selected.count
+        // Compared before adding: `start + limit` overflows for a limit near Int.max.
+        let end = criteria.limit.map { start + min($0, selected.count - start) } ?? selected.count
         return Array(selected[start..<end])
     }
 

@@ -53,6 +53,9 @@ struct MemoryStorageTests {
         #expect(byTsDown.map { $0["ts"] } == [4, 3])
         let pastTheEnd = try await storage.query(QueryCriteria(limit: 10, offset: 50))
         #expect(pastTheEnd.isEmpty)
+        // A limit as large as an Int holds is "all the rest", not an overflow.
+        let theRest = try await storage.query(QueryCriteria(limit: .max, offset: 3))
+        #expect(theRest.map { $0["sensor_id"] } == ["s-4", "s-5"])
     }
 
     @Test func unknownLocationIsNotFound() async throws {
