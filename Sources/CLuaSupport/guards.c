@@ -388,29 +388,63 @@ static int has_marker_metatable(lua_State *L, int idx) {
     return marked;
 }
 
-// setmetatable that, in the sandbox, refuses a metatable with __gc (raw,
-// any value): Lua runs finalizers with hooks off, outside every limit, and
-// also while Swift holds the state. Lua marks an object for finalization
-// only when its metatable has __gc at setmetatable time, so refusing here
-// is enough. In both profiles a table marked as an array or an object (a
-// hidden metatable) may still be given a metatable of the script's own, as
-// before the markers were hidden; it then loses the mark.
+// setmetatable that, in the sandbox, does not arm finalizers: Lua runs
+// them with hooks off, outside every limit, and also while Swift holds the
+// state. Lua marks an object for finalization only when its metatable has
+// __gc (raw, any value) at setmetatable time, so the metatable is set with
+// its __gc taken out for that moment: the object gets the metatable as
+// given and is never finalized. The first time, a warning says so (once per
+// state, so a processor arming one per record does not flood the log).
+// Refusing instead would fail a whole processor over a finalizer it may not
+// need. In both profiles a table marked as an array or an object (a hidden
+// metatable) may still be given a metatable of the script's own, as before
+// the markers were hidden; it then loses the mark.
+static const char gc_warned_key = 0;
+
+static void warn_gc_ignored(lua_State *L) {
+    if (lua_rawgetp(L, LUA_REGISTRYINDEX, &gc_warned_key) != LUA_TNIL) {
+        lua_pop(L, 1);
+        return;
+    }
+    lua_pop(L, 1);
+    lua_pushboolean(L, 1);
+    lua_rawsetp(L, LUA_REGISTRYINDEX, &gc_warned_key);
+    luaL_where(L, 1);
+    lua_warning(L, lua_tostring(L, -1), 1);
+    lua_warning(L, "__gc is ignored in the sandbox: finalizers would run outside the limits, so none runs", 0);
+    lua_pop(L, 1);
+}
+
 static int guarded_setmetatable(lua_State *L) {
     int sandboxed = lua_toboolean(L, lua_upvalueindex(1));
     int t = lua_type(L, 2);
     luaL_checktype(L, 1, LUA_TTABLE);
     luaL_argexpected(L, t == LUA_TNIL || t == LUA_TTABLE, 2, "nil or table");
-    if (sandboxed && t == LUA_TTABLE) {
-        lua_pushliteral(L, "__gc");
-        if (lua_rawget(L, 2) != LUA_TNIL)
-            return luaL_error(L, "setmetatable: metatables with __gc are not allowed in the sandbox");
-        lua_pop(L, 1);
-    }
     // As Lua's own (lbaselib.c), but a marker's protection does not count.
     if (!has_marker_metatable(L, 1) && luaL_getmetafield(L, 1, "__metatable") != LUA_TNIL)
         return luaL_error(L, "cannot change a protected metatable");
     lua_settop(L, 2);
+    int disarmed = 0;
+    if (sandboxed && t == LUA_TTABLE) {
+        lua_pushliteral(L, "__gc");
+        if (lua_rawget(L, 2) != LUA_TNIL) {  // 3: the __gc, put back below
+            lua_pushliteral(L, "__gc");
+            lua_pushnil(L);
+            lua_rawset(L, 2);
+            disarmed = 1;
+        } else {
+            lua_pop(L, 1);
+        }
+    }
+    lua_pushvalue(L, 2);
     lua_setmetatable(L, 1);
+    if (disarmed) {
+        lua_pushliteral(L, "__gc");
+        lua_pushvalue(L, 3);
+        lua_rawset(L, 2);
+        warn_gc_ignored(L);
+    }
+    lua_settop(L, 1);
     return 1;
 }
 

@@ -6,8 +6,9 @@ public enum LuaLibraries: Sendable {
     /// and `date`; `load` takes text only; no `dofile`, `loadfile`,
     /// `string.dump` or `package.loadlib`; `require` loads regular Lua files
     /// from the module path only (fixed by the engine: `package` is
-    /// read-only; names cannot contain `..`); `setmetatable` refuses a
-    /// metatable with `__gc`; `print` and `warn` write at most 64 KB per call;
+    /// read-only; names cannot contain `..`); `setmetatable` never arms a
+    /// finalizer (`__gc` is ignored, with a warning); `print` and `warn`
+    /// write at most 64 KB per call;
     /// `collectgarbage` can count and collect, not stop or retune the collector.
     case sandboxed
 }

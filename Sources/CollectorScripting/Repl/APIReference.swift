@@ -267,9 +267,9 @@ enum APIReference {
           names the option, like any other (a script's `pcall` catches it).
 
           What the sandbox refuses or bounds (details in
-          [architecture.md](architecture.md#library-profiles)): `setmetatable` with a
-          metatable that has `__gc` is an error (finalizers would run outside the
-          limits); `getmetatable` of an engine value gives a read-only stand-in
+          [architecture.md](architecture.md#library-profiles)): finalizers never run
+          (`setmetatable` ignores `__gc`, with a warning, as they would run outside
+          the limits); `getmetatable` of an engine value gives a read-only stand-in
           (its `__name` says the kind: `"array"`, `"null"` ...), not the metatable; `require` loads modules from the
           processor file's directory and the pipeline script's only (in that order),
           by names without `..` or `/` at the start, and
