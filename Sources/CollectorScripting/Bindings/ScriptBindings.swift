@@ -198,6 +198,7 @@ public final class ScriptBindings {
     @discardableResult
     public func runPendingPipelines() throws -> [Outcome] {
         guard !settings.checkOnly else { return [] }
+        try refuseWaitInsideJob("run()")
         for handle in handles where handle.state == .pending { try handle.start() }
         let running = handles.filter { $0.state == .running }
         guard !running.isEmpty else { return [] }
@@ -229,6 +230,17 @@ public final class ScriptBindings {
 
     private static func launch(_ definition: PipelineDefinition, _ pipeline: Pipeline) -> Task<Outcome, Never> {
         Task { await run(definition, pipeline) }
+    }
+
+    /// A wait for pipelines from inside a function the engine called (a
+    /// processing function, an event handler) would wait for itself: the
+    /// pipeline cannot end, or deliver its last events, while that function
+    /// runs. It is an error at the call instead.
+    func refuseWaitInsideJob(_ what: String) throws {
+        guard loop.inJob else { return }
+        throw LuaCallError(
+            "\(what) cannot wait for pipelines from inside a function the engine calls while they run "
+                + "(a processing function or an on() handler): it would wait for itself; call it from the script's main code")
     }
 
     /// Waits for a started pipeline, running the script's functions meanwhile; then delivers its last events.

@@ -25,6 +25,10 @@ public final class ScriptLoop: @unchecked Sendable {
     }
     /// The pipe that wakes a hosting thread's own event loop (see `host()`).
     private var wakePipe: (read: Int32, write: Int32)?
+    /// The thread running jobs now (nil between jobs), and how many of its
+    /// jobs are under way (a job can run a nested loop).
+    private var jobThread: pthread_t?
+    private var jobDepth = 0
 
     /// `perform` was called while no `run` was waiting for work.
     public struct Stopped: Error, CustomStringConvertible {
@@ -57,7 +61,7 @@ public final class ScriptLoop: @unchecked Sendable {
                 break
             }
             condition.unlock()
-            for job in batch { job.run() }
+            runJobs(batch)
         }
         return try result.withLock { $0! }.get()
     }
@@ -118,7 +122,31 @@ public final class ScriptLoop: @unchecked Sendable {
             while Glibc.read(wakePipe.read, &sink, sink.count) > 0 {}
         }
         condition.unlock()
+        runJobs(batch)
+    }
+
+    private func runJobs(_ batch: [Job]) {
+        condition.lock()
+        jobThread = pthread_self()
+        jobDepth += 1
+        condition.unlock()
+        defer {
+            condition.lock()
+            jobDepth -= 1
+            if jobDepth == 0 { jobThread = nil }
+            condition.unlock()
+        }
         for job in batch { job.run() }
+    }
+
+    /// Whether the calling thread is running one of this loop's jobs now: a
+    /// function of the script the engine called (a processing function, an
+    /// event handler). The only place a `LoopBound` value may be used.
+    public var inJob: Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        guard jobDepth > 0, let jobThread else { return false }
+        return pthread_equal(jobThread, pthread_self()) != 0
     }
 
     /// Runs `job` on the script's thread and returns its result.
@@ -126,8 +154,9 @@ public final class ScriptLoop: @unchecked Sendable {
     public func perform<T: Sendable>(_ job: @escaping @Sendable () throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
             condition.lock()
-            defer { condition.unlock() }
             guard pumping > 0 else {
+                condition.unlock()
+                // Resumed after unlocking: never resume a continuation under a lock.
                 continuation.resume(throwing: Stopped())
                 return
             }
@@ -139,12 +168,8 @@ public final class ScriptLoop: @unchecked Sendable {
                 var byte: UInt8 = 1
                 _ = Glibc.write(wakePipe.write, &byte, 1)
             }
+            condition.unlock()
         }
     }
 }
 
-/// The script's state, handed to jobs of its `ScriptLoop` (which run on the state's own thread).
-struct ScriptStateHandle: @unchecked Sendable {
-    // @unchecked: used only inside ScriptLoop jobs, on the thread that owns the state.
-    unowned let lua: LuaState
-}

@@ -35,6 +35,7 @@ public final class ScriptPipeline {
     /// Waits for the pipeline to end (starting it if it has not), running the script's functions meanwhile.
     @discardableResult
     public func wait() throws -> ScriptBindings.Outcome? {
+        try bindings.refuseWaitInsideJob("p:wait()")
         if state == .pending { try start() }
         if let outcome { return outcome }
         guard let task, let pipeline else { return nil }
@@ -85,6 +86,7 @@ public final class ScriptPipeline {
         guard let pipeline, outcome == nil else {
             throw LuaCallError("tap: pipeline \"\(definition.name)\" is not running (p:start() first)")
         }
+        try bindings.refuseWaitInsideJob("p:tap()")
         return try bindings.loop.run { () async -> [DataValue] in
             let watch = Task { await pipeline.processing.tap(stage: stage, count: count) }
             let timer = Task {

@@ -344,6 +344,14 @@ enum APIReference {
         - `p:stop()`: stops its sources; what was collected is still processed and
           stored. `p:wait()`: waits for the end, returns the report.
 
+        `p:wait()`, `p:run()`, `p:tap()` and `run()` wait for pipelines, so they
+        belong to the script's main code (or the REPL's prompt). Called from a
+        function the engine calls while pipelines run — a processing function, an
+        `on()` handler — they would wait for themselves (the pipeline cannot end
+        while that function runs); there they raise an error at that line instead
+        ("cannot wait for pipelines from inside a function the engine calls"): the
+        record fails (and is dead-lettered), or the handler's failure is logged.
+
         A pipeline that was started is not run again by `run()` or at the end of the
         script, but the script waits for it before `collector run` ends.
 
@@ -365,7 +373,7 @@ enum APIReference {
         pipelines run, Ctrl-C and SIGTERM stop them gracefully; otherwise Ctrl-C
         interrupts the script's own code.
 
-        ## Events: `on(type, handler)`
+        ## Events: `on(type, handler [, options])`
 
         `on("storage_complete", function(event) ... end)` calls the handler for each
         engine event of that type while pipelines run (`"*"` for every event), on
@@ -381,6 +389,13 @@ enum APIReference {
         `replayed` (`backend_id`, `count`, `depth`) and `spool_full` (the error: the
         spool could not take a batch, which went to the dead-letter destination). A
         handler that fails is logged and stays subscribed.
+
+        Each call of a handler has a budget, as a processing function of the script
+        has: `options.instructions` (default `1e7` VM instructions) and
+        `options.timeout` (default `"1s"`). A handler that exceeds it is stopped,
+        the failure is logged (`event handler for 'TYPE' failed: ... instruction
+        limit exceeded`), and the run goes on; the handler stays subscribed:
+        `on("*", f, { instructions = 1e8, timeout = "5s" })`.
 
         ## Configuration: `env(name [, default])`
 
