@@ -24,12 +24,13 @@ enum EventBindings {
             guard instructions > 0 else { throw LuaCallError("on: option 'instructions' must be above 0") }
             guard timeout > .zero else { throw LuaCallError("on: option 'timeout' must be above 0") }
             let loop = bindings.loop
-            let bound = LoopBound((lua: lua, handler: handler), loop: loop)
+            let bound = LoopBound((state: ScriptStateReference(lua: lua), handler: handler), loop: loop)
             let log = bindings.log
             let deliver: EventHandler = { event in
                 try await loop.perform {
                     do {
-                        let (lua, handler) = try bound.value
+                        let (state, handler) = try bound.value
+                        let lua = state.lua
                         try lua.withCallLimits(instructions: instructions, time: timeout) {
                             _ = try lua.call(handler, Self.table(for: event))
                         }

@@ -1,3 +1,5 @@
+import LuaRuntime
+
 /// A value that belongs to the script's thread (its Lua state, a function
 /// of it), carried by engine tasks to the jobs of its `ScriptLoop`.
 ///
@@ -28,4 +30,10 @@ struct LoopBound<Value>: @unchecked Sendable {
             return stored
         }
     }
+}
+
+/// The script's state, not kept alive by what refers to it: the state owns
+/// its bindings, which own the handlers and processors that refer to it.
+struct ScriptStateReference {
+    unowned let lua: LuaState
 }

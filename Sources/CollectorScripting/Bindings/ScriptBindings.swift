@@ -33,7 +33,6 @@ public final class ScriptBindings {
     var storageConstructors: ConstructorTable?
     private var counters: [String: Int] = [:]
     private var usedIDs = Set<String>()
-    private var storages: [ScriptStorage] = []
     /// The pipelines' spools (the `spool` option).
     let spools: ScriptSpools
 
@@ -132,9 +131,8 @@ public final class ScriptBindings {
         try spools.spool(for: value, what: what, in: lua)
     }
 
-    func register(_ pipeline: PipelineDefinition, storages: [ScriptStorage]) -> ScriptPipeline {
+    func register(_ pipeline: PipelineDefinition) -> ScriptPipeline {
         pipelines.append(pipeline)
-        self.storages.append(contentsOf: storages)
         let handle = ScriptPipeline(pipeline, bindings: self)
         handles.append(handle)
         return handle
@@ -216,7 +214,6 @@ public final class ScriptBindings {
 
     /// Builds and starts one pipeline in the background (see `ScriptPipeline.start()`).
     func start(_ definition: PipelineDefinition) throws -> (Pipeline, Task<Outcome, Never>) {
-        for storage in storages { storage.release() }
         if settings.watch, watcher == nil { watcher = try watchProcessors() }
         let pipeline = try definition.makePipeline(
             emitter: events, log: log, metrics: metrics, drainTimeout: settings.drainTimeout)
@@ -260,8 +257,8 @@ public final class ScriptBindings {
 
     private static func run(_ definition: PipelineDefinition, _ pipeline: Pipeline) async -> Outcome {
         let backendIDs = definition.backends.map(\.id)
-        var deadLetter = definition.deadLetter
-        if let dl = deadLetter, backendIDs.contains(dl.id) { deadLetter = nil }
+        // A lease of its own, even when it is also one of the pipeline's backends.
+        let deadLetter = definition.deadLetter
         do { try await deadLetter?.connect() } catch {
             let info = ErrorInfo(from: error, layer: .storage, operation: "connect")
             let line = "pipeline \(definition.name): dead-letter backend failed: \(info.message)"

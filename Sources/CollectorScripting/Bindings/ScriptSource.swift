@@ -16,6 +16,8 @@ public final class ScriptSource {
     public internal(set) var filePath: String?
     /// It polls on an interval (`--once` makes it collect once).
     public internal(set) var isPolling = false
+    /// The pipeline it feeds: a source feeds one pipeline (its items are taken, not copied).
+    var pipeline: String?
     private var connected = false
 
     init(_ source: any DataSource, mode: CollectionMode, summary: String) {

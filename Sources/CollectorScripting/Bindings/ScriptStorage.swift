@@ -6,37 +6,42 @@ import Collectors
 import LuaRuntime
 
 /// A native storage backend created by a script (`storage.sqlite{ ... }`), as a Lua userdata.
+///
+/// The object may serve several users: each pipeline that writes to it and
+/// each one-off `query` or `count` holds a lease of its own on one shared
+/// connection, which stays open while any of them holds it.
 public final class ScriptStorage {
     public let backend: any StorageBackend
     public let summary: String
     /// The file it writes, for finding a pipeline that would read what it writes.
     public internal(set) var filePath: String?
-    private var connected = false
+    /// The connection its users share.
+    let shared: SharedBackend
 
     init(_ backend: any StorageBackend, summary: String) {
         self.backend = backend
         self.summary = summary
+        shared = SharedBackend(backend)
     }
 
-    private func ensureConnected() throws {
-        guard !connected else { return }
-        let backend = self.backend
-        try runBlocking { try await backend.connect() }
-        connected = true
-    }
+    /// A user's hold on the backend: what a pipeline is given as its backend.
+    func lease() -> BackendLease { shared.lease() }
 
-    /// Disconnects what a one-off `query` or `count` connected, before a pipeline uses the backend.
-    func release() {
-        guard connected else { return }
-        let backend = self.backend
-        _ = try? runBlocking { await backend.disconnect() }
-        connected = false
-    }
-
+    /// A one-off read: connects for it (unless a pipeline holds the backend
+    /// connected already) and lets go after, leaving other users connected.
     func query(_ criteria: QueryCriteria) throws -> [DataValue] {
-        try ensureConnected()
-        let backend = self.backend
-        return try runBlocking { try await backend.query(criteria) }
+        let lease = self.lease()
+        return try runBlocking {
+            try await lease.connect()
+            do {
+                let rows = try await lease.query(criteria)
+                await lease.disconnect()
+                return rows
+            } catch {
+                await lease.disconnect()
+                throw error
+            }
+        }
     }
 
     func count() throws -> Int {

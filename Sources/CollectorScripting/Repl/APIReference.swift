@@ -84,6 +84,11 @@ enum APIReference {
         text when the payload is not JSON. For one-off scripts; it connects the
         source on first use. Collecting past the end is an error.
 
+        A source object feeds one pipeline: each item it collects goes to one
+        reader. Giving it to a second pipeline (`from = s` twice) is an error at
+        that `pipeline` line, naming the source and the pipeline it already feeds
+        (`collector check` says so too); create one source per pipeline instead.
+
         | constructor | options |
         |---|---|
         | `source.generator{}` | `count` (integer, default endless), `seed` (integer, default 20251128), `rate` (records per second, number; default as fast as possible), `batch` (records per collected item; default 100, or 1 with a `rate`) |
@@ -112,7 +117,14 @@ enum APIReference {
         | `storage.memory{}` | `id` (default `memory-1`, ...) |
         | `storage.null{}` | `id` (default `null-1`, ...): keeps nothing; each record is encoded to JSON (a record that cannot be fails here) and counted. For benchmarks and dry runs; `count()` says how many it took |
 
-        Methods, for one-off scripts (they connect the backend on first use):
+        A backend object may be shared: several pipelines may write to it (and
+        one may be the `dead_letter` of another), and its methods may be called
+        while they run. Each user holds the backend's one connection: it is
+        opened by the first and closed when the last lets go, so a pipeline that
+        ends, or a query, never disconnects it under another.
+
+        Methods, for one-off scripts (each connects for the call unless a pipeline
+        holds the backend connected, and lets go after):
 
         - `db:query{ filters = { field = value, ... }, sort_by = "field", order = "asc"|"desc", limit = n, offset = n }`
           returns a list of records (equality filters on top-level fields, all of which must match).
