@@ -133,3 +133,28 @@ extension BindingsTests {
         }
     }
 }
+
+extension BindingsTests.ScriptThreadTests {
+    @Test func anInterruptEndsAWaitAndTheJobsOfOthersStillRun() throws {
+        let loop = ScriptLoop()
+        loop.retain()  // as a running pipeline holds it
+        defer { loop.release() }
+        #expect(loop.interrupt() == false, "nothing waits: nothing to interrupt")
+        let interrupter = Thread {
+            Thread.sleep(forTimeInterval: 0.2)
+            loop.interrupt()
+        }
+        interrupter.start()
+        #expect(throws: ScriptLoop.Interrupted.self) {
+            _ = try loop.run { () async -> Int in
+                // A wait that never ends by itself.
+                while !Task.isCancelled { try? await Task.sleep(for: .milliseconds(10)) }
+                return 0
+            }
+        }
+        // A job sent after the interrupt waits for the next run, which runs it.
+        let job = Task { try await loop.perform { 7 } }
+        let value = try loop.run { try await job.value }
+        #expect(value == 7)
+    }
+}

@@ -86,7 +86,7 @@ public final class ScriptBindings {
         baseDirectory = base
         modulePaths = ["\(base)/?.lua", "\(base)/?/init.lua"]
         spools = ScriptSpools(scriptPath: scriptPath)
-        try lua.register(ScriptSource.luaType)
+        try lua.register(ScriptSource.luaType(loop: loop))
         try lua.register(ScriptStorage.luaType(in: lua))
         try lua.register(ScriptProcessor.luaType)
         try lua.register(ScriptPipeline.luaType(in: lua))
@@ -244,13 +244,14 @@ public final class ScriptBindings {
     func wait(for task: Task<Outcome, Never>, pipeline: Pipeline) throws -> Outcome {
         let events = self.events
         let log = self.log
-        defer { loop.release() }
+        // Interrupted (Ctrl-C in the REPL): the pipeline goes on, still held open for its next wait.
         let outcome = try loop.run { () async -> Outcome in
             let outcome = await task.value
             await events.drain()  // handlers see every event of the run
             log.flush()
             return outcome
         }
+        loop.release()
         live.withLock { $0.removeAll { $0 === pipeline } }
         return outcome
     }

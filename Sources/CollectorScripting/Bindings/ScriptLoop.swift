@@ -29,6 +29,9 @@ public final class ScriptLoop: @unchecked Sendable {
     /// jobs are under way (a job can run a nested loop).
     private var jobThread: pthread_t?
     private var jobDepth = 0
+    /// `run` calls waiting now, and whether `interrupt()` asked the innermost to end.
+    private var waiting = 0
+    private var interruptRequested = false
 
     /// `perform` was called while no `run` was waiting for work.
     public struct Stopped: Error, CustomStringConvertible {
@@ -37,13 +40,20 @@ public final class ScriptLoop: @unchecked Sendable {
 
     public init() {}
 
+    /// `interrupt()` ended a `run` before its body finished (the body's task is cancelled).
+    public struct Interrupted: Error, CustomStringConvertible {
+        public var description: String { "interrupted" }
+    }
+
     /// Runs `body` and, while it runs, the jobs sent to this loop (on the calling thread).
+    /// - Throws: what `body` throws; `Interrupted` when `interrupt()` ends the wait first.
     public func run<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) throws -> T {
         let result = Locked<Result<T, any Error>?>(nil)
         condition.lock()
         pumping += 1
+        waiting += 1
         condition.unlock()
-        Task {
+        let task = Task {
             let outcome: Result<T, any Error>
             do { outcome = .success(try await body()) } catch { outcome = .failure(error) }
             result.withLock { $0 = outcome }
@@ -51,11 +61,26 @@ public final class ScriptLoop: @unchecked Sendable {
         }
         while true {
             condition.lock()
-            while jobs.isEmpty && result.withLock({ $0 == nil }) { condition.wait() }
+            while jobs.isEmpty && !interruptRequested && result.withLock({ $0 == nil }) { condition.wait() }
+            if interruptRequested && result.withLock({ $0 == nil }) {
+                interruptRequested = false
+                waiting -= 1
+                pumping -= 1
+                // Jobs nobody will run any more are refused rather than left waiting.
+                var refused: [Job] = []
+                if pumping == 0 { swap(&refused, &jobs) }
+                condition.unlock()
+                for job in refused { job.refuse() }
+                task.cancel()
+                throw Interrupted()
+            }
             let batch = jobs
             jobs = []
             if batch.isEmpty {
                 // Done, under the lock: no job can arrive between the check and this.
+                // An interrupt that came as it finished has nothing left to end.
+                interruptRequested = false
+                waiting -= 1
                 pumping -= 1
                 condition.unlock()
                 break
@@ -64,6 +89,20 @@ public final class ScriptLoop: @unchecked Sendable {
             runJobs(batch)
         }
         return try result.withLock { $0! }.get()
+    }
+
+    /// Ends the innermost `run` waiting now with `Interrupted` (Ctrl-C in
+    /// the REPL during `p:wait()`, `p:tap()`, `src:collect()`); jobs it was
+    /// running for others stay queued for the next waiter. False when no
+    /// `run` is waiting: nothing was interrupted.
+    @discardableResult
+    public func interrupt() -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        guard waiting > 0 else { return false }
+        interruptRequested = true
+        condition.signal()
+        return true
     }
 
     /// Keeps `perform` queueing jobs while no `run` waits, until the matching
@@ -91,6 +130,16 @@ public final class ScriptLoop: @unchecked Sendable {
         condition.lock()
         condition.signal()
         condition.unlock()
+    }
+
+    /// Wakes a hosting thread's event loop (see `host()`), as a queued job would.
+    public func wakeHost() {
+        condition.lock()
+        defer { condition.unlock() }
+        if let wakePipe {
+            var byte: UInt8 = 1
+            _ = Glibc.write(wakePipe.write, &byte, 1)
+        }
     }
 
     /// For a thread that waits in an event loop of its own (the REPL's line

@@ -93,7 +93,8 @@ public final class ScriptPipeline {
                 try? await Task.sleep(for: timeout)
                 watch.cancel()
             }
-            let records = await watch.value
+            // An interrupted tap ends the watch too, rather than leaving it on the pipeline.
+            let records = await withTaskCancellationHandler { await watch.value } onCancel: { watch.cancel() }
             timer.cancel()
             return records.map(\.value)
         }

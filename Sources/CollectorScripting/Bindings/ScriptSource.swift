@@ -27,10 +27,11 @@ public final class ScriptSource {
     }
 
     /// `source:collect()`: one item, as `{ source_id, format, data, metadata }`.
-    func collectOne() throws -> DataValue {
+    /// Waits in `loop` (the script's functions run meanwhile; an interrupt ends the wait).
+    func collectOne(in loop: ScriptLoop) throws -> DataValue {
         let source = self.source
         let connect = !connected
-        let item = try runBlocking {
+        let item = try loop.run {
             if connect { try await source.connect() }
             return try await source.collect()
         }
@@ -53,12 +54,12 @@ public final class ScriptSource {
         ]
     }
 
-    static var luaType: LuaObjectType<ScriptSource> { LuaObjectType(name: "source") { type in
+    static func luaType(loop: ScriptLoop) -> LuaObjectType<ScriptSource> { LuaObjectType(name: "source") { type in
         type.description { $0.summary }
         type.property("id") { .string($0.source.id) }
         type.method("collect") { object, call in
             do {
-                try call.push(data: try object.collectOne())
+                try call.push(data: try object.collectOne(in: loop))
             } catch let error as LuaError {
                 throw error
             } catch {

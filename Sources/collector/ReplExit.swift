@@ -1,0 +1,29 @@
+import LuaRuntime
+
+/// `os.exit([status])` in the REPL: the session ends as with Ctrl-D —
+/// running pipelines stop gracefully, drain and print their summaries —
+/// then the process exits with that status. (Lua's own `os.exit` ends the
+/// process at once, losing what was collected but not yet stored.)
+final class ReplExit {
+    /// The status asked for, once `os.exit` was called.
+    private(set) var status: Int32?
+
+    func install(in lua: LuaState) throws {
+        let exit = try lua.function("os.exit") { [self] call in
+            var status: Int32 = 0
+            if call.argumentCount >= 1 {
+                switch call.value(1) {
+                case .nil: break
+                case .boolean(let success): status = success ? 0 : 1
+                case .integer(let n): status = Int32(truncatingIfNeeded: n)
+                default: throw LuaCallError("os.exit: the status is true, false or an integer")
+                }
+            }
+            self.status = status
+            // Unwinds the line; the REPL then leaves instead of showing it.
+            throw LuaCallError("os.exit: leaving once the running pipelines have drained")
+        }
+        guard case .table(let os) = try lua.global("os") else { return }
+        try lua.set(os, "exit", exit)
+    }
+}
