@@ -23,7 +23,7 @@ final class Waiters: Sendable {
         await state.wait(
             orCancelled: (),
             attempt: { _, _ in holds() ? () : nil },
-            park: { s, waiter in s.waiting.append(Waiting(holds: holds, waiter: waiter)) },
+            park: { s, waiter, _ in s.waiting.append(Waiting(holds: holds, waiter: waiter)) },
             unpark: { s, id in
                 guard let i = s.waiting.firstIndex(where: { $0.waiter.id == id }) else { return nil }
                 return s.waiting.remove(at: i).waiter

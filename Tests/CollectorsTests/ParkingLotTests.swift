@@ -16,7 +16,7 @@ struct ParkingLotTests {
         await lot.wait(
             orCancelled: -1,
             attempt: { s, _ in s.ready.isEmpty ? nil : s.ready.removeFirst() },
-            park: { s, waiter in s.waiters.append(waiter) },
+            park: { s, waiter, _ in s.waiters.append(waiter) },
             unpark: { s, id in
                 guard let i = s.waiters.firstIndex(where: { $0.id == id }) else { return nil }
                 return s.waiters.remove(at: i)

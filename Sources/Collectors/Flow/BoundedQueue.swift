@@ -77,7 +77,7 @@ public final class BoundedQueue<Element: Sendable>: Sendable {
                 if s.senders.isEmpty && Self.accept(element, &s, capacity: capacity, &wakeups) { return .accepted }
                 return nil
             },
-            park: { s, waiter in s.senders.append(Sender(element: element, waiter: waiter)) },
+            park: { s, waiter, _ in s.senders.append(Sender(element: element, waiter: waiter)) },
             unpark: { s, id in
                 guard let i = s.senders.firstIndex(where: { $0.waiter.id == id }) else { return nil }
                 return s.senders.remove(at: i).waiter
@@ -137,7 +137,7 @@ public final class BoundedQueue<Element: Sendable>: Sendable {
                 if s.finished { return [] }
                 return nil
             },
-            park: { s, waiter in s.receivers.append(Receiver(max: max, waiter: waiter)) },
+            park: { s, waiter, _ in s.receivers.append(Receiver(max: max, waiter: waiter)) },
             unpark: { s, id in
                 guard let i = s.receivers.firstIndex(where: { $0.waiter.id == id }) else { return nil }
                 return s.receivers.remove(at: i).waiter

@@ -28,7 +28,7 @@ final class AsyncSemaphore: Sendable {
                 s.permits -= 1
                 return true
             },
-            park: { s, waiter in s.waiters.append(waiter) },
+            park: { s, waiter, _ in s.waiters.append(waiter) },
             unpark: { s, id in
                 guard let i = s.waiters.firstIndex(where: { $0.id == id }) else { return nil }
                 return s.waiters.remove(at: i)

@@ -36,7 +36,7 @@ public final class Mailbox<Element: Sendable>: Sendable {
                 }
                 return .some(item)
             },
-            park: { state, waiter in state.waiter = waiter },
+            park: { state, waiter, _ in state.waiter = waiter },
             unpark: { state, id in
                 guard let waiter = state.waiter, waiter.id == id else { return nil }
                 state.waiter = nil

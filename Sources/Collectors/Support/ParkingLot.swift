@@ -78,13 +78,14 @@ public final class ParkingLot<State>: @unchecked Sendable {
     ///   - attempt: serves the task now if it can (nil: it must wait). Called
     ///     with the lock held, once before parking and again just before the
     ///     task is parked, so that no change between the two is missed.
-    ///   - park: keeps the waiter in the state; a later change resumes it with `Wakeups.resume`.
+    ///   - park: keeps the waiter in the state (a later change resumes it with
+    ///     `Wakeups.resume`); may wake others who wait for tasks to park.
     ///   - unpark: takes the waiter with this id out of the state, returning
     ///     it; nil when a change already let it go (its wakeup is on the way).
     public func wait<Value: Sendable>(
         orCancelled cancelled: Value,
         attempt: (inout State, inout Wakeups) -> Value?,
-        park: (inout State, Waiter<Value>) -> Void,
+        park: (inout State, Waiter<Value>, inout Wakeups) -> Void,
         unpark: @escaping @Sendable (inout State, UInt64) -> Waiter<Value>?
     ) async -> Value {
         // Served now (or cancelled) without a continuation.
@@ -105,7 +106,7 @@ public final class ParkingLot<State>: @unchecked Sendable {
                     if let value = attempt(&state, &wakeups) { return value }
                     // Cancelled before parking: the handler found nothing to unpark.
                     if Task.isCancelled { return cancelled }
-                    park(&state, Waiter(id: id, continuation: continuation))
+                    park(&state, Waiter(id: id, continuation: continuation), &wakeups)
                     return nil
                 }
                 if let ready { continuation.resume(returning: ready) }
@@ -113,6 +114,33 @@ public final class ParkingLot<State>: @unchecked Sendable {
         } onCancel: {
             let waiter = withLock { state in unpark(&state, id) }
             waiter?.continuation.resume(returning: cancelled)
+        }
+    }
+
+    /// Returns what `attempt` gives, parking the task until a wakeup when it
+    /// gives nil, whatever cancellation says: for a wait that must not be
+    /// skipped (a lock that guards what comes after it).
+    public func waitIgnoringCancellation<Value: Sendable>(
+        attempt: (inout State, inout Wakeups) -> Value?,
+        park: (inout State, Waiter<Value>, inout Wakeups) -> Void
+    ) async -> Value {
+        let first: FirstTry<Value> = update { state, wakeups in
+            if let value = attempt(&state, &wakeups) { return .done(value) }
+            nextID += 1
+            return .park(nextID)
+        }
+        let id: UInt64
+        switch first {
+        case .done(let value): return value
+        case .park(let parked): id = parked
+        }
+        return await withCheckedContinuation { (continuation: CheckedContinuation<Value, Never>) in
+            let ready: Value? = update { state, wakeups in
+                if let value = attempt(&state, &wakeups) { return value }
+                park(&state, Waiter(id: id, continuation: continuation), &wakeups)
+                return nil
+            }
+            if let ready { continuation.resume(returning: ready) }
         }
     }
 }
