@@ -58,14 +58,15 @@ struct ReplCommand {
             fail("cannot start Lua: \(error)")
             return 1
         }
-        let termination = ReplTermination(bindings: bindings)
-        defer { termination.cancel() }
         let session = ReplSession(lua: lua)
         let interactive = isatty(0) != 0 && isatty(1) != 0
         let output = ReplOutput(colors: interactive && ProcessInfo.processInfo.environment["NO_COLOR"] == nil)
         let watcher = InterruptWatcher(lua.interruptHandle, loop: bindings.loop)
         ReplSignals.install()
         defer { watcher.stop() }
+        // After the SIGINT handler: SIGTERM pokes the REPL's thread with a SIGINT.
+        let termination = ReplTermination(bindings: bindings)
+        defer { termination.cancel() }
         let leaving = Leaving(exit: exit, termination: termination)
 
         var failures = 0

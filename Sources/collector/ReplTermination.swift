@@ -19,6 +19,8 @@ final class ReplTermination: @unchecked Sendable {
         let source = DispatchSource.makeSignalSource(signal: SIGTERM, queue: .global())
         let stopper = bindings.stopper
         let loop = bindings.loop
+        // The REPL's own thread (this one): a signal to it ends a read that blocks (piped input).
+        let replThread = pthread_self()
         self.source = source
         source.setEventHandler { [self] in
             requested.store(true, ordering: .releasing)
@@ -27,6 +29,7 @@ final class ReplTermination: @unchecked Sendable {
             // by the line editor (woken through the loop's pipe) at the prompt.
             ReplSignals.interrupted.store(true, ordering: .releasing)
             loop.wakeHost()
+            pthread_kill(replThread, SIGINT)
         }
         source.resume()
     }

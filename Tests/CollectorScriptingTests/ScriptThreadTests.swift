@@ -75,6 +75,23 @@ extension BindingsTests {
             #expect({ if case .boolean(true)? = values.last { true } else { false } }())
         }
 
+        @Test func aWaitThatCanBeServedWorksInsideAFunction() throws {
+            let (lua, _) = try BindingsTests.state()
+            let values = try lua.run("""
+                local done = pipeline "done" { from = source.generator { count = 3 }, to = storage.null {} }
+                done:run()
+                local seen
+                local p = pipeline "p" {
+                  from = source.generator { count = 2 },
+                  process = { function(r) seen = done:wait().output return r end },
+                  to = storage.null {},
+                }
+                local report = p:run()
+                return seen, report.failed
+                """)
+            #expect(values.map(\.integerValue) == [3, 0])
+        }
+
         @Test func anEndlessEventHandlerIsStoppedByItsBudgetAndTheRunCompletes() throws {
             let (lua, bindings) = try BindingsTests.state()
             let path = try Self.input(["{\"id\":1}", "{\"id\":2}", "{\"id\":3}"])

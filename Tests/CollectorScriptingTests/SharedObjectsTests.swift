@@ -63,5 +63,16 @@ extension BindingsTests {
                 """, in: lua)
             #expect(message.contains("script.lua:3: pipeline \"b\": the source 'generator-1' already feeds pipeline \"a\""), "\(message)")
         }
+
+        @Test func aSourceThatFeedsAPipelineIsNotCollectedFromElsewhere() throws {
+            let (lua, _) = try BindingsTests.state()
+            let message = BindingsTests.error("""
+                local s = source.generator { count = 10 }
+                local first = s:collect()
+                pipeline "a" { from = s, to = storage.memory {} }
+                s:collect()
+                """, in: lua)
+            #expect(message.contains("script.lua:4: collect: the source 'generator-1' feeds pipeline \"a\""), "\(message)")
+        }
     }
 }

@@ -87,7 +87,7 @@ public final class ScriptBindings {
         modulePaths = ["\(base)/?.lua", "\(base)/?/init.lua"]
         spools = ScriptSpools(scriptPath: scriptPath)
         try lua.register(ScriptSource.luaType(loop: loop))
-        try lua.register(ScriptStorage.luaType(in: lua))
+        try lua.register(ScriptStorage.luaType(in: lua, loop: loop))
         try lua.register(ScriptProcessor.luaType)
         try lua.register(ScriptPipeline.luaType(in: lua))
         try SourceBindings.install(in: lua, bindings: self)
@@ -196,7 +196,8 @@ public final class ScriptBindings {
     @discardableResult
     public func runPendingPipelines() throws -> [Outcome] {
         guard !settings.checkOnly else { return [] }
-        try refuseWaitInsideJob("run()")
+        // Nothing to start or wait for is served anywhere; anything else is a wait.
+        if handles.contains(where: { $0.state != .finished }) { try refuseWaitInsideJob("run()") }
         for handle in handles where handle.state == .pending { try handle.start() }
         let running = handles.filter { $0.state == .running }
         guard !running.isEmpty else { return [] }

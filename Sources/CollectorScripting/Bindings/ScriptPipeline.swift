@@ -35,9 +35,10 @@ public final class ScriptPipeline {
     /// Waits for the pipeline to end (starting it if it has not), running the script's functions meanwhile.
     @discardableResult
     public func wait() throws -> ScriptBindings.Outcome? {
+        // A pipeline that has ended is served anywhere; one to wait for is not, from inside a job.
+        if let outcome { return outcome }
         try bindings.refuseWaitInsideJob("p:wait()")
         if state == .pending { try start() }
-        if let outcome { return outcome }
         guard let task, let pipeline else { return nil }
         outcome = try bindings.wait(for: task, pipeline: pipeline)
         return outcome

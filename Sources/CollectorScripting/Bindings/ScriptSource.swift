@@ -29,6 +29,11 @@ public final class ScriptSource {
     /// `source:collect()`: one item, as `{ source_id, format, data, metadata }`.
     /// Waits in `loop` (the script's functions run meanwhile; an interrupt ends the wait).
     func collectOne(in loop: ScriptLoop) throws -> DataValue {
+        if let pipeline {
+            // Its items belong to that pipeline: taking one here would lose it there.
+            throw LuaCallError(
+                "the source '\(source.id)' feeds pipeline \"\(pipeline)\"; a source has one reader (collect from another source object)")
+        }
         let source = self.source
         let connect = !connected
         let item = try loop.run {

@@ -29,9 +29,10 @@ public final class ScriptStorage {
 
     /// A one-off read: connects for it (unless a pipeline holds the backend
     /// connected already) and lets go after, leaving other users connected.
-    func query(_ criteria: QueryCriteria) throws -> [DataValue] {
+    /// Waits in `loop` (the script's functions run meanwhile; an interrupt ends the wait).
+    func query(_ criteria: QueryCriteria, in loop: ScriptLoop) throws -> [DataValue] {
         let lease = self.lease()
-        return try runBlocking {
+        return try loop.run {
             try await lease.connect()
             do {
                 let rows = try await lease.query(criteria)
@@ -44,13 +45,13 @@ public final class ScriptStorage {
         }
     }
 
-    func count() throws -> Int {
-        if let memory = backend as? MemoryStorage { return try runBlocking { await memory.count } }
-        if let null = backend as? NullStorage { return try runBlocking { await null.count } }
-        return try query(QueryCriteria()).count
+    func count(in loop: ScriptLoop) throws -> Int {
+        if let memory = backend as? MemoryStorage { return try loop.run { await memory.count } }
+        if let null = backend as? NullStorage { return try loop.run { await null.count } }
+        return try query(QueryCriteria(), in: loop).count
     }
 
-    static func luaType(in lua: LuaState) -> LuaObjectType<ScriptStorage> {
+    static func luaType(in lua: LuaState, loop: ScriptLoop) -> LuaObjectType<ScriptStorage> {
         LuaObjectType<ScriptStorage>(name: "storage") { [unowned lua] type in
             type.description { $0.summary }
             type.property("id") { .string($0.backend.id) }
@@ -70,12 +71,12 @@ public final class ScriptStorage {
                 if let order = try options.choice("order", ["asc", "desc"]) { criteria.sortDirection = .init(rawValue: order) ?? .ascending }
                 criteria.limit = try options.integer("limit")
                 criteria.offset = try options.integer("offset") ?? 0
-                let rows = try object.wrap { try object.query(criteria) }
+                let rows = try object.wrap { try object.query(criteria, in: loop) }
                 try call.push(data: .array(rows))
                 return 1
             }
             type.method("count") { object, call in
-                try call.push(Int64(try object.wrap { try object.count() }))
+                try call.push(Int64(try object.wrap { try object.count(in: loop) }))
                 return 1
             }
         }

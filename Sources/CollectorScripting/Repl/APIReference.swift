@@ -88,6 +88,8 @@ enum APIReference {
         reader. Giving it to a second pipeline (`from = s` twice) is an error at
         that `pipeline` line, naming the source and the pipeline it already feeds
         (`collector check` says so too); create one source per pipeline instead.
+        For the same reason `src:collect()` on a source that feeds a pipeline is an
+        error (collect before handing it to the pipeline, or from another object).
 
         | constructor | options |
         |---|---|
@@ -357,7 +359,8 @@ enum APIReference {
           stored. `p:wait()`: waits for the end, returns the report.
 
         `p:wait()`, `p:run()`, `p:tap()` and `run()` wait for pipelines, so they
-        belong to the script's main code (or the REPL's prompt). Called from a
+        belong to the script's main code (or the REPL's prompt); `p:wait()` on a
+        pipeline that has already ended just returns its report, anywhere. Called from a
         function the engine calls while pipelines run — a processing function, an
         `on()` handler — they would wait for themselves (the pipeline cannot end
         while that function runs); there they raise an error at that line instead
