@@ -1,4 +1,5 @@
 import LuaRuntime
+import Synchronization
 
 /// `os.exit([status])` in the REPL: the session ends as with Ctrl-D —
 /// running pipelines stop gracefully, drain and print their summaries —
@@ -20,6 +21,10 @@ final class ReplExit {
                 }
             }
             self.status = status
+            // Called from a function the engine runs (at the prompt, or during a
+            // wait), it must still end the session: seen as a Ctrl-C, it ends the
+            // wait or the prompt's read, and the REPL then sees the status.
+            ReplSignals.interrupted.store(true, ordering: .releasing)
             // Unwinds the line; the REPL then leaves instead of showing it.
             throw LuaCallError("os.exit: leaving once the running pipelines have drained")
         }

@@ -58,6 +58,21 @@ struct ReplShutdownTests {
         #expect(stored.count >= 50)
     }
 
+    @Test func osExitInAFunctionOfAPipelineEndsTheSessionToo() throws {
+        let (terminal, dir) = try Self.session()
+        defer { terminal.close() }
+        terminal.type("""
+            p = pipeline "x" { from = source.generator { rate = 100 }, process = { function(r) n = (n or 0) + 1 if n == 20 then os.exit(5) end return r end }, to = storage.jsonl { path = "x.jsonl" } }\n
+            """)
+        try terminal.expect("> ")
+        // The function runs at the prompt, between keystrokes.
+        terminal.type("p:start()\n")
+        try terminal.expect("pipeline x: ")
+        #expect(terminal.waitForExit(timeout: 40) == 5)
+        let stored = try PipelineRunTests.lines(dir.appendingPathComponent("x.jsonl").path)
+        #expect(stored.count >= 19)
+    }
+
     @Test func sigtermDrainsThePipelinesAndExitsCleanly() throws {
         let (terminal, dir) = try Self.session()
         defer { terminal.close() }
