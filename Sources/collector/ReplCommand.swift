@@ -79,7 +79,9 @@ struct ReplCommand {
             if !leaving.now { runInteractive(session, output: output, watcher: watcher, leaving: leaving) }
             return exit.status ?? 0
         }
-        if !leaving.now { failures += runPiped(session, output: output, watcher: watcher, leaving: leaving) }
+        if !leaving.now {
+            failures += runPiped(session, output: output, watcher: watcher, leaving: leaving, loop: bindings.loop)
+        }
         return exit.status ?? (failures == 0 ? 0 : 1)
     }
 
@@ -115,9 +117,14 @@ struct ReplCommand {
         print("")
     }
 
-    private func runPiped(_ session: ReplSession, output: ReplOutput, watcher: InterruptWatcher, leaving: Leaving) -> Int {
+    private func runPiped(
+        _ session: ReplSession, output: ReplOutput, watcher: InterruptWatcher, leaving: Leaving, loop: ScriptLoop
+    ) -> Int {
         var failures = 0
-        while !leaving.now, let line = readLine(strippingNewline: true) {
+        let input = PipedLines()
+        while !leaving.now {
+            // Waiting for input in the loop: background pipelines' functions run meanwhile, and SIGTERM ends the wait.
+            guard let next = try? loop.run({ await input.next() }), let line = next ?? nil else { break }
             if !session.isContinuing, let command = ReplMetaCommand(line: line) {
                 if !run(command, session, output: output, watcher: watcher) { return failures }
                 continue

@@ -25,8 +25,11 @@ final class ReplTermination: @unchecked Sendable {
         source.setEventHandler { [self] in
             requested.store(true, ordering: .releasing)
             stopper.stop()
-            // Seen as a Ctrl-C: by the interrupt watcher while a line runs,
-            // by the line editor (woken through the loop's pipe) at the prompt.
+            // A wait under way (for a pipeline, for piped input) ends now.
+            if loop.interrupt() { return }
+            // Otherwise seen as a Ctrl-C: by the interrupt watcher while a line
+            // runs, by the line editor (woken through the loop's pipe and a
+            // signal to the REPL's thread) at the prompt.
             ReplSignals.interrupted.store(true, ordering: .releasing)
             loop.wakeHost()
             pthread_kill(replThread, SIGINT)

@@ -93,4 +93,45 @@ struct ReplShutdownTests {
         let stored = try PipelineRunTests.lines(dir.appendingPathComponent("t.jsonl").path)
         #expect(stored.count >= 50 && stored.count >= Int(summary) ?? .max, "summary said \(summary) in")
     }
+
+    /// Piped input (`collector repl < session.lua`, or a pipe that stays
+    /// open): SIGTERM ends the wait for the next line, and the session drains.
+    @Test func sigtermEndsAPipedSessionWaitingForInputAndDrains() throws {
+        let dir = try PipelineRunTests.directory()
+        let process = Process()
+        process.executableURL = Collector.executable
+        process.arguments = ["repl"]
+        process.currentDirectoryURL = dir
+        let input = Pipe()
+        let output = Pipe()
+        process.standardInput = input
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        // The pipe stays open: the REPL waits for more input.
+        input.fileHandleForWriting.write(Data("""
+            p = pipeline "t" { from = source.generator { rate = 200 }, process = { function(r) return r end }, to = storage.jsonl { path = "t.jsonl" } }
+            p:start()
+            print("STARTED")
+
+            """.utf8))
+        let lines = dir.appendingPathComponent("t.jsonl").path
+        let deadline = Date().addingTimeInterval(20)
+        while ((try? PipelineRunTests.lines(lines).count) ?? 0) < 20 && Date() < deadline {
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        kill(process.processIdentifier, SIGTERM)
+        let ended = Date().addingTimeInterval(40)
+        while process.isRunning && Date() < ended { Thread.sleep(forTimeInterval: 0.05) }
+        let hung = process.isRunning
+        if hung { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+        let text = String(decoding: output.fileHandleForReading.availableData, as: UTF8.self)
+        #expect(!hung, "SIGTERM did not end the session")
+        #expect(process.terminationReason == .exit && process.terminationStatus == 0, "\(text)")
+        #expect(text.contains("STARTED") && text.contains("pipeline t: "), "\(text)")
+        let stored = try PipelineRunTests.lines(lines).count
+        #expect(stored >= 20)
+        #expect(text.contains("pipeline t: \(stored) in, \(stored) out"), "\(text)")
+    }
 }
