@@ -53,7 +53,7 @@ struct ReplCommand {
             Self.finish(bindings)
             bindings.loop.endHosting()
         }
-        let exit = ReplExit()
+        let exit = ScriptExit()
         do { try exit.install(in: lua) } catch {
             fail("cannot start Lua: \(error)")
             return 1
@@ -87,7 +87,7 @@ struct ReplCommand {
 
     /// Whether the session is to end now: `os.exit()` was called, or SIGTERM came.
     private struct Leaving {
-        let exit: ReplExit
+        let exit: ScriptExit
         let termination: ReplTermination
         var now: Bool { exit.status != nil || termination.isRequested }
     }
@@ -143,12 +143,7 @@ struct ReplCommand {
 
     /// Leaving: pipelines still running stop gracefully (drain, flush) and are waited for.
     private static func finish(_ bindings: ScriptBindings) {
-        let running = bindings.handles.filter { $0.state == .running }
-        guard !running.isEmpty else { return }
-        bindings.stopper.stop()
-        for handle in running {
-            if let outcome = try? handle.wait() { print(outcome.summary) }
-        }
+        for outcome in bindings.drainStarted() { print(outcome.summary) }
     }
 
     /// Runs a meta-command; false means leave.

@@ -307,3 +307,16 @@ public final class PipelineStopper: @unchecked Sendable {
         for pipeline in pipelines { Task { await pipeline.stop() } }
     }
 }
+
+extension ScriptBindings {
+    /// Stops the pipelines still running (started with `p:start()`) and waits
+    /// for their drain, for a script or session that ends early (an error,
+    /// `os.exit()`, SIGTERM): what they collected is still stored. Returns
+    /// what ended now. Pending pipelines are not started.
+    public func drainStarted() -> [Outcome] {
+        let running = handles.filter { $0.state == .running }
+        guard !running.isEmpty else { return [] }
+        stopper.stop()
+        return running.compactMap { try? $0.wait() }
+    }
+}

@@ -388,6 +388,14 @@ enum APIReference {
         pipelines run, Ctrl-C and SIGTERM stop them gracefully; otherwise Ctrl-C
         interrupts the script's own code.
 
+        A script that ends early — an error, or `os.exit([status])` — still drains
+        the pipelines it started: they stop gracefully, what they collected is
+        stored and their summaries print; then the process exits with the error's
+        status, or the one given to `os.exit` (`true`: 0, `false`: 1, or the
+        integer). Pipelines not started yet do not run. `os.exit` called from a
+        function a pipeline runs (that record fails) stops the pipelines the same
+        way; the REPL treats `os.exit` alike.
+
         ## Events: `on(type, handler [, options])`
 
         `on("storage_complete", function(event) ... end)` calls the handler for each
