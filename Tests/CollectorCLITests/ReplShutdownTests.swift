@@ -29,7 +29,7 @@ struct ReplShutdownTests {
         terminal.type("w:wait()\n")
         Thread.sleep(forTimeInterval: 1)
         terminal.interrupt()
-        try terminal.expect("interrupted")
+        try terminal.expect("interrupted: pipeline \"w\" goes on running")
         try terminal.expect("> ")
         terminal.type("seen = #w:tap('output', 10000, '30s')\n")
         Thread.sleep(forTimeInterval: 0.5)

@@ -40,7 +40,12 @@ public final class ScriptPipeline {
         try bindings.refuseWaitInsideJob("p:wait()")
         if state == .pending { try start() }
         guard let task, let pipeline else { return nil }
-        outcome = try bindings.wait(for: task, pipeline: pipeline)
+        do {
+            outcome = try bindings.wait(for: task, pipeline: pipeline)
+        } catch is ScriptLoop.Interrupted {
+            throw LuaCallError(
+                "interrupted: pipeline \"\(definition.name)\" goes on running (p:stop() stops it, p:wait() waits for it again)")
+        }
         return outcome
     }
 
