@@ -1,8 +1,8 @@
 import Foundation
 
 /// State behind a lock, and tasks parked until a change of that state lets
-/// them go: the one way the engine suspends a task on a condition guarded
-/// by a lock.
+/// them go: how the engine's core suspends a task on a condition guarded by
+/// a lock (queues, semaphore, mailbox; the mocks and the reload lock too).
 ///
 /// A continuation is never resumed while the lock is held. Code that changes
 /// the state hands the waiters it lets go to `Wakeups`, and they are resumed
