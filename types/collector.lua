@@ -457,12 +457,19 @@ function run() end
 ---@field time number seconds since 1970
 ---@field data table<string, any> e.g. collection_complete: source_id, size; storage_complete: backend_id, count
 
+---@class collector.HandlerOptions
+---@field instructions? integer VM instructions one call of the handler may take (default 1e7)
+---@field timeout? string|number how long one call may take (default "1s")
+
 ---Calls `handler` for each engine event of that type ("*": every event) while
----pipelines run, on the script's thread, in order. Returns a function that ends the subscription.
+---pipelines run, on the script's thread, in order, each call under a budget
+---(a handler past it is stopped and logged; the run goes on). Returns a
+---function that ends the subscription.
 ---@param type collector.EventType
 ---@param handler fun(event: collector.Event)
+---@param options? collector.HandlerOptions
 ---@return fun() unsubscribe
-function on(type, handler) end
+function on(type, handler, options) end
 
 -- ---------------------------------------------------------------------------
 -- Configuration, logging, JSON, metrics

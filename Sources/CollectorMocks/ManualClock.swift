@@ -15,19 +15,17 @@ public final class ManualClock: Clock, Sendable {
     }
 
     private struct Sleeper {
-        var id: UInt64
         var deadline: Instant
-        var continuation: CheckedContinuation<Void, any Error>
+        var waiter: ParkingLot<State>.Waiter<Bool>
     }
 
     private struct State {
         var now = Instant(offset: .zero)
         var sleepers: [Sleeper] = []
-        var nextID: UInt64 = 0
-        var watchers: [(Int, CheckedContinuation<Void, Never>)] = []
+        var watchers: [(count: Int, waiter: ParkingLot<State>.Waiter<Void>)] = []
     }
 
-    private let state = Locked(State())
+    private let state = ParkingLot(State())
     /// Tests waiting for a sleeper with a given deadline.
     private let deadlineWaiters = Waiters()
 
@@ -39,51 +37,33 @@ public final class ManualClock: Clock, Sendable {
     public var sleeperCount: Int { state.withLock { $0.sleepers.count } }
 
     public func sleep(until deadline: Instant, tolerance: Duration? = nil) async throws {
-        let id: UInt64? = state.withLock { s in
-            if deadline <= s.now { return nil }
-            s.nextID += 1
-            return s.nextID
-        }
-        guard let id else { return try Task.checkCancellation() }
-        try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-                let ready = state.withLock { s -> [CheckedContinuation<Void, Never>]? in
-                    if deadline <= s.now {
-                        continuation.resume()
-                        return nil
-                    }
-                    if Task.isCancelled {
-                        continuation.resume(throwing: CancellationError())
-                        return nil
-                    }
-                    s.sleepers.append(Sleeper(id: id, deadline: deadline, continuation: continuation))
-                    let count = s.sleepers.count
-                    let ready = s.watchers.filter { $0.0 <= count }.map(\.1)
-                    s.watchers.removeAll { $0.0 <= count }
-                    return ready
-                }
-                for watcher in ready ?? [] { watcher.resume() }
-                if ready != nil { deadlineWaiters.check() }
-            }
-        } onCancel: {
-            let sleeper = state.withLock { s -> Sleeper? in
-                guard let i = s.sleepers.firstIndex(where: { $0.id == id }) else { return nil }
-                return s.sleepers.remove(at: i)
-            }
-            sleeper?.continuation.resume(throwing: CancellationError())
-        }
+        if state.withLock({ deadline <= $0.now }) { return try Task.checkCancellation() }
+        let deadlineWaiters = self.deadlineWaiters
+        let woke = await state.wait(
+            orCancelled: false,
+            attempt: { s, _ in deadline <= s.now ? true : nil },
+            park: { s, waiter, wakeups in
+                s.sleepers.append(Sleeper(deadline: deadline, waiter: waiter))
+                let count = s.sleepers.count
+                for watcher in s.watchers where watcher.count <= count { wakeups.resume(watcher.waiter, returning: ()) }
+                s.watchers.removeAll { $0.count <= count }
+                wakeups.after { deadlineWaiters.check() }
+            },
+            unpark: { s, id in
+                guard let i = s.sleepers.firstIndex(where: { $0.waiter.id == id }) else { return nil }
+                return s.sleepers.remove(at: i).waiter
+            })
+        if !woke { throw CancellationError() }
     }
 
     /// Moves time forward and wakes every sleeper whose deadline has come.
     public func advance(by duration: Duration) {
-        let due = state.withLock { s -> [Sleeper] in
+        state.update { s, wakeups in
             s.now = s.now.advanced(by: duration)
             let now = s.now
-            let due = s.sleepers.filter { $0.deadline <= now }
+            for sleeper in s.sleepers where sleeper.deadline <= now { wakeups.resume(sleeper.waiter, returning: true) }
             s.sleepers.removeAll { $0.deadline <= now }
-            return due
         }
-        for sleeper in due { sleeper.continuation.resume() }
     }
 
     /// Returns once a task is asleep until exactly `deadline`: the code under
@@ -94,15 +74,15 @@ public final class ManualClock: Clock, Sendable {
         await deadlineWaiters.wait { [state] in state.withLock { $0.sleepers.contains { $0.deadline == deadline } } }
     }
 
-    /// Returns once at least `count` tasks are asleep on this clock.
+    /// Returns once at least `count` tasks are asleep on this clock (at once if the waiting task is cancelled).
     public func waitForSleepers(_ count: Int = 1) async {
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let ready = state.withLock { s -> Bool in
-                if s.sleepers.count >= count { return true }
-                s.watchers.append((count, continuation))
-                return false
-            }
-            if ready { continuation.resume() }
-        }
+        await state.wait(
+            orCancelled: (),
+            attempt: { s, _ in s.sleepers.count >= count ? () : nil },
+            park: { s, waiter, _ in s.watchers.append((count, waiter)) },
+            unpark: { s, id in
+                guard let i = s.watchers.firstIndex(where: { $0.waiter.id == id }) else { return nil }
+                return s.watchers.remove(at: i).waiter
+            })
     }
 }

@@ -1,23 +1,18 @@
 import Collectors
+
 /// A one-way gate: tasks `wait()` until someone calls `open()`.
 ///
 /// Tests use it instead of sleeps: a mock blocked on a gate is "slow" for
 /// exactly as long as the test wants, on any machine.
 public final class TestGate: Sendable {
-    private struct Waiter {
-        var id: UInt64
-        var continuation: CheckedContinuation<Void, any Error>
-    }
-
     private struct State {
         var open = false
-        var waiters: [Waiter] = []
-        var nextID: UInt64 = 0
+        var waiters: [ParkingLot<State>.Waiter<Bool>] = []
         var arrivals = 0
-        var arrivalWatchers: [(Int, CheckedContinuation<Void, Never>)] = []
+        var arrivalWatchers: [(count: Int, waiter: ParkingLot<State>.Waiter<Void>)] = []
     }
 
-    private let state = Locked(State())
+    private let state = ParkingLot(State())
 
     public init() {}
 
@@ -27,56 +22,42 @@ public final class TestGate: Sendable {
 
     /// Suspends until the gate is open; throws `CancellationError` if cancelled first.
     public func wait() async throws {
-        let (id, watchers) = state.withLock { s -> (UInt64?, [CheckedContinuation<Void, Never>]) in
+        state.update { s, wakeups in
             s.arrivals += 1
-            let ready = s.arrivalWatchers.filter { $0.0 <= s.arrivals }.map(\.1)
-            s.arrivalWatchers.removeAll { $0.0 <= s.arrivals }
-            if s.open { return (nil, ready) }
-            s.nextID += 1
-            return (s.nextID, ready)
+            let arrivals = s.arrivals
+            for watcher in s.arrivalWatchers where watcher.count <= arrivals { wakeups.resume(watcher.waiter, returning: ()) }
+            s.arrivalWatchers.removeAll { $0.count <= arrivals }
         }
-        for watcher in watchers { watcher.resume() }
-        guard let id else { return }
-        try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-                state.withLock { s in
-                    if s.open {
-                        continuation.resume()
-                    } else if Task.isCancelled {
-                        continuation.resume(throwing: CancellationError())
-                    } else {
-                        s.waiters.append(Waiter(id: id, continuation: continuation))
-                    }
-                }
-            }
-        } onCancel: {
-            let waiter = state.withLock { s -> Waiter? in
+        let opened = await state.wait(
+            orCancelled: false,
+            attempt: { s, _ in s.open ? true : nil },
+            park: { s, waiter, _ in s.waiters.append(waiter) },
+            unpark: { s, id in
                 guard let i = s.waiters.firstIndex(where: { $0.id == id }) else { return nil }
                 return s.waiters.remove(at: i)
-            }
-            waiter?.continuation.resume(throwing: CancellationError())
-        }
+            })
+        if !opened { throw CancellationError() }
     }
 
     /// Opens the gate for good: every waiter, present and future, goes on.
     public func open() {
-        let waiters = state.withLock { s -> [Waiter] in
+        state.update { s, wakeups in
             s.open = true
-            defer { s.waiters = [] }
-            return s.waiters
+            for waiter in s.waiters { wakeups.resume(waiter, returning: true) }
+            s.waiters = []
         }
-        for waiter in waiters { waiter.continuation.resume() }
     }
 
     /// Returns once `count` calls to `wait()` have begun: "the mock is now blocked".
+    /// A cancelled task returns at once.
     public func waitForArrivals(_ count: Int) async {
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let ready = state.withLock { s -> Bool in
-                if s.arrivals >= count { return true }
-                s.arrivalWatchers.append((count, continuation))
-                return false
-            }
-            if ready { continuation.resume() }
-        }
+        await state.wait(
+            orCancelled: (),
+            attempt: { s, _ in s.arrivals >= count ? () : nil },
+            park: { s, waiter, _ in s.arrivalWatchers.append((count, waiter)) },
+            unpark: { s, id in
+                guard let i = s.arrivalWatchers.firstIndex(where: { $0.waiter.id == id }) else { return nil }
+                return s.arrivalWatchers.remove(at: i).waiter
+            })
     }
 }

@@ -6,52 +6,37 @@ import Collectors
 /// A waiting task that is cancelled (a test past its time limit) returns at
 /// once, so that a bug fails the test instead of hanging it.
 final class Waiters: Sendable {
-    private struct Waiter {
-        var id: UInt64
+    private struct Waiting {
         var holds: @Sendable () -> Bool
-        var continuation: CheckedContinuation<Void, Never>
+        var waiter: ParkingLot<State>.Waiter<Void>
     }
 
     private struct State {
-        var waiting: [Waiter] = []
-        var nextID: UInt64 = 0
+        var waiting: [Waiting] = []
     }
 
-    private let state = Locked(State())
+    private let state = ParkingLot(State())
 
     /// Returns once `holds()` is true. `holds` reads the mock's state (under
     /// the mock's own lock); it must not call back into these waiters.
     func wait(until holds: @escaping @Sendable () -> Bool) async {
-        let id = state.withLock { s -> UInt64 in
-            s.nextID += 1
-            return s.nextID
-        }
-        await withTaskCancellationHandler {
-            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-                let ready = state.withLock { s -> Bool in
-                    if Task.isCancelled || holds() { return true }
-                    s.waiting.append(Waiter(id: id, holds: holds, continuation: continuation))
-                    return false
-                }
-                if ready { continuation.resume() }
-            }
-        } onCancel: {
-            let waiter = state.withLock { s -> Waiter? in
-                guard let i = s.waiting.firstIndex(where: { $0.id == id }) else { return nil }
-                return s.waiting.remove(at: i)
-            }
-            waiter?.continuation.resume()
-        }
+        await state.wait(
+            orCancelled: (),
+            attempt: { _, _ in holds() ? () : nil },
+            park: { s, waiter, _ in s.waiting.append(Waiting(holds: holds, waiter: waiter)) },
+            unpark: { s, id in
+                guard let i = s.waiting.firstIndex(where: { $0.waiter.id == id }) else { return nil }
+                return s.waiting.remove(at: i).waiter
+            })
     }
 
     /// Lets go every waiter whose condition now holds. Call it after a
     /// change, outside the mock's lock.
     func check() {
-        let ready = state.withLock { s -> [Waiter] in
+        state.update { s, wakeups in
             let ready = s.waiting.filter { $0.holds() }
-            s.waiting.removeAll { waiter in ready.contains { $0.id == waiter.id } }
-            return ready
+            s.waiting.removeAll { waiting in ready.contains { $0.waiter.id == waiting.waiter.id } }
+            for waiting in ready { wakeups.resume(waiting.waiter, returning: ()) }
         }
-        for waiter in ready { waiter.continuation.resume() }
     }
 }

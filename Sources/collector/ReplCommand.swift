@@ -53,31 +53,50 @@ struct ReplCommand {
             Self.finish(bindings)
             bindings.loop.endHosting()
         }
+        let exit = ScriptExit()
+        do { try exit.install(in: lua) } catch {
+            fail("cannot start Lua: \(error)")
+            return 1
+        }
         let session = ReplSession(lua: lua)
         let interactive = isatty(0) != 0 && isatty(1) != 0
         let output = ReplOutput(colors: interactive && ProcessInfo.processInfo.environment["NO_COLOR"] == nil)
-        let watcher = InterruptWatcher(lua.interruptHandle)
+        let watcher = InterruptWatcher(lua.interruptHandle, loop: bindings.loop)
         ReplSignals.install()
         defer { watcher.stop() }
+        // After the SIGINT handler: SIGTERM pokes the REPL's thread with a SIGINT.
+        let termination = ReplTermination(bindings: bindings)
+        defer { termination.cancel() }
+        let leaving = Leaving(exit: exit, termination: termination)
 
         var failures = 0
         if let script = arguments.first {
             lastLoaded = script
-            if !output.show(watcher.evaluating { session.load(file: script) }, in: lua) { failures += 1 }
+            let outcome = watcher.evaluating { session.load(file: script) }
+            if !leaving.now, !output.show(outcome, in: lua) { failures += 1 }
         }
         if interactive {
-            runInteractive(session, output: output, watcher: watcher)
-            return 0
+            if !leaving.now { runInteractive(session, output: output, watcher: watcher, leaving: leaving) }
+            return exit.status ?? 0
         }
-        failures += runPiped(session, output: output, watcher: watcher)
-        return failures == 0 ? 0 : 1
+        if !leaving.now {
+            failures += runPiped(session, output: output, watcher: watcher, leaving: leaving, loop: bindings.loop)
+        }
+        return exit.status ?? (failures == 0 ? 0 : 1)
     }
 
-    private func runInteractive(_ session: ReplSession, output: ReplOutput, watcher: InterruptWatcher) {
+    /// Whether the session is to end now: `os.exit()` was called, or SIGTERM came.
+    private struct Leaving {
+        let exit: ScriptExit
+        let termination: ReplTermination
+        var now: Bool { exit.status != nil || termination.isRequested }
+    }
+
+    private func runInteractive(_ session: ReplSession, output: ReplOutput, watcher: InterruptWatcher, leaving: Leaving) {
         print("DataCollector REPL on \(LuaVersion.string). :help for help, Ctrl-D to leave.")
         let home = ProcessInfo.processInfo.environment["HOME"] ?? NSTemporaryDirectory()
         let editor = LineEditor(historyPath: home + "/.collector_history") { session.completions(for: $0) }
-        while true {
+        while !leaving.now {
             switch editor.read(prompt: session.isContinuing ? ">> " : "> ") {
             case .endOfInput:
                 print("")
@@ -91,22 +110,31 @@ struct ReplCommand {
                     continue
                 }
                 let outcome = watcher.evaluating { session.submit(line) }
+                if leaving.now { break }
                 output.show(outcome, in: session.lua)
             }
         }
+        print("")
     }
 
-    private func runPiped(_ session: ReplSession, output: ReplOutput, watcher: InterruptWatcher) -> Int {
+    private func runPiped(
+        _ session: ReplSession, output: ReplOutput, watcher: InterruptWatcher, leaving: Leaving, loop: ScriptLoop
+    ) -> Int {
         var failures = 0
-        while let line = readLine(strippingNewline: true) {
+        let input = PipedLines()
+        while !leaving.now {
+            // Waiting for input in the loop: background pipelines' functions run meanwhile, and SIGTERM ends the wait.
+            guard let next = try? loop.run({ await input.next() }), let line = next ?? nil else { break }
             if !session.isContinuing, let command = ReplMetaCommand(line: line) {
                 if !run(command, session, output: output, watcher: watcher) { return failures }
                 continue
             }
-            if !output.show(watcher.evaluating { session.submit(line) }, in: session.lua) { failures += 1 }
+            let outcome = watcher.evaluating { session.submit(line) }
+            if leaving.now { return failures }
+            if !output.show(outcome, in: session.lua) { failures += 1 }
             LineEditorCallbacks.idle?()
         }
-        if session.isContinuing {
+        if session.isContinuing, !leaving.now {
             output.error("stdin: unexpected end of input (an unfinished statement)")
             failures += 1
         }
@@ -115,12 +143,7 @@ struct ReplCommand {
 
     /// Leaving: pipelines still running stop gracefully (drain, flush) and are waited for.
     private static func finish(_ bindings: ScriptBindings) {
-        let running = bindings.handles.filter { $0.state == .running }
-        guard !running.isEmpty else { return }
-        bindings.stopper.stop()
-        for handle in running {
-            if let outcome = try? handle.wait() { print(outcome.summary) }
-        }
+        for outcome in bindings.drainStarted() { print(outcome.summary) }
     }
 
     /// Runs a meta-command; false means leave.
@@ -178,17 +201,23 @@ struct ReplOutput {
     }
 }
 
-/// Forwards Ctrl-C to running Lua: the signal handler only sets a flag, and
-/// this thread turns it into an interrupt while an evaluation runs.
+/// Forwards Ctrl-C to what the line runs: the signal handler only sets a
+/// flag, and this thread turns it, while an evaluation runs, into the end of
+/// the blocking call the line waits in (`p:wait()`, `p:tap()`,
+/// `src:collect()`), or else an interrupt of its Lua code. Never into an
+/// interrupt of Lua while the line waits: the functions of other pipelines
+/// that run on this thread meanwhile would fail instead.
 final class InterruptWatcher: @unchecked Sendable {
     // @unchecked: `running` and `stopped` are guarded by `lock`.
     private let handle: LuaInterruptHandle
+    private let loop: ScriptLoop
     private let lock = NSLock()
     private var running = false
     private var stopped = false
 
-    init(_ handle: LuaInterruptHandle) {
+    init(_ handle: LuaInterruptHandle, loop: ScriptLoop) {
         self.handle = handle
+        self.loop = loop
         let thread = Thread { [self] in watch() }
         thread.name = "repl interrupts"
         thread.start()
@@ -206,7 +235,7 @@ final class InterruptWatcher: @unchecked Sendable {
     private func watch() {
         while !lock.withLock({ stopped }) {
             Thread.sleep(forTimeInterval: 0.01)
-            if lock.withLock({ running }), ReplSignals.takeInterrupt() { handle.interrupt() }
+            if lock.withLock({ running }), ReplSignals.takeInterrupt(), !loop.interrupt() { handle.interrupt() }
         }
     }
 }

@@ -86,6 +86,7 @@ struct RunCommand {
 
         let lua: LuaState
         let bindings: ScriptBindings
+        let exit = ScriptExit()
         do {
             lua = try LuaState(LuaOptions(libraries: .full, modulePaths: modulePaths(for: path)))
             bindings = try ScriptBindings(
@@ -94,6 +95,8 @@ struct RunCommand {
                     workers: options.workers, once: options.once, checkOnly: checkOnly, watch: options.watch,
                     drainTimeout: options.drainTimeout))
             try setArguments(in: lua, script: path, arguments: options.scriptArguments)
+            try exit.install(in: lua)
+            exit.onExit = { [stopper = bindings.stopper] in stopper.stop() }
         } catch {
             fail("cannot start Lua: \(error)")
             return 1
@@ -123,12 +126,17 @@ struct RunCommand {
         } catch let error as LuaError {
             fflush(nil)  // Lua prints through C stdio
             status.stop()
-            fail(error.description)
-            return Self.exitStatus(for: error)
+            if exit.status == nil { fail(error.description) }
+            // Pipelines the script started still store what they collected.
+            for outcome in bindings.drainStarted() { print(outcome.summary) }
+            fflush(nil)
+            return exit.status ?? Self.exitStatus(for: error)
         } catch {
             fflush(nil)
             status.stop()
             fail("\(error)")
+            for outcome in bindings.drainStarted() { print(outcome.summary) }
+            fflush(nil)
             return 1
         }
         fflush(nil)  // Lua prints through C stdio
@@ -142,6 +150,7 @@ struct RunCommand {
         }
         for outcome in bindings.outcomes { print(outcome.summary) }
         fflush(nil)
+        if let status = exit.status { return status }  // os.exit() in a function of the script
         return RunExitStatus.of(bindings.outcomes)
     }
 

@@ -119,9 +119,12 @@ final class PseudoTerminal {
     private let input = Pipe()
     private let output = Pipe()
     private var transcript = ""
+    /// What the last `expect` passed over before its match.
+    private var consumed = ""
 
-    init(_ executable: URL, _ arguments: [String], home: String) throws {
+    init(_ executable: URL, _ arguments: [String], home: String, directory: URL? = nil) throws {
         process.executableURL = URL(fileURLWithPath: "/usr/bin/script")
+        if let directory { process.currentDirectoryURL = directory }
         let command = "exec " + ([executable.path] + arguments).joined(separator: " ")
         process.arguments = ["-q", "-f", "-e", "-c", command, "/dev/null"]
         process.environment = ["HOME": home, "TERM": "xterm", "PATH": "/usr/bin:/bin"]
@@ -156,7 +159,16 @@ final class PseudoTerminal {
             transcript += String(decoding: buffer[..<count], as: UTF8.self)
         }
         // Consume through the match so the next expectation looks at new output.
-        if let range = transcript.range(of: text) { transcript = String(transcript[range.upperBound...]) }
+        if let range = transcript.range(of: text) {
+            consumed = String(transcript[..<range.lowerBound])
+            transcript = String(transcript[range.upperBound...])
+        }
+    }
+
+    /// The output up to `marker` (which must come within 10 s), consumed with it.
+    func text(until marker: String) throws -> String {
+        try expect(marker)
+        return consumed
     }
 
     /// The exit status, or nil if the process did not exit within 10 s (then it is killed).

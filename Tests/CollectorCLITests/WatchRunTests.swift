@@ -79,6 +79,9 @@ struct WatchRunTests {
         try Self.save(Self.stamp(1), to: processor)
         let script = folder + "/main.lua"
         try """
+            -- Reloads are events of the script too.
+            on("reload_succeeded", function(e) print("EVENT reload_succeeded " .. e.source) end)
+            on("reload_failed", function(e) print("EVENT reload_failed " .. e.source) end)
             pipeline "watched" {
               from = { source.follow { path = "\(data)", poll = "10ms" } },
               process = { processor.file("stamp.lua", { parallel = 2, probation = 5 }) },
@@ -116,6 +119,8 @@ struct WatchRunTests {
         #expect(versions == versions.sorted() && Set(versions) == [1, 2])
         #expect(versions.suffix(10) == Array(repeating: 2, count: 10), "the broken version never ran")
         #expect(outcome.stdout.contains("pipeline watched: \(appended) in, \(appended) out"), "\(outcome.stdout)")
+        #expect(outcome.stdout.contains("EVENT reload_succeeded stamp\n"), "\(outcome.stdout)")
+        #expect(outcome.stdout.contains("EVENT reload_failed stamp\n"), "\(outcome.stdout)")
     }
 
     static func stored(_ path: String) throws -> [[String: Any]] {

@@ -213,3 +213,40 @@ struct BoundedQueueTests {
     }
 }
 
+
+extension BoundedQueueTests {
+    /// The processing stage races a receive against its timer and cancels
+    /// the loser, while the source sends: a cancelled receive must neither
+    /// deadlock with a sender handing it items nor lose them.
+    @Test func aReceiveRacedAgainstATimerAndCancelledLosesNothing() async throws {
+        let queue = BoundedQueue<Int>(capacity: 2)
+        let total = 3000
+        let producer = Task.detached {
+            for i in 0..<total { try await queue.send(i) }
+            queue.finish()
+        }
+        var received: [Int] = []
+        race: while true {
+            let outcome: [Int]? = await withTaskGroup(of: [Int]?.self) { group in
+                group.addTask { await queue.receive(upTo: 3) }
+                group.addTask {
+                    await Task.yield()
+                    return nil
+                }
+                let first = await group.next()!
+                group.cancelAll()
+                var items = first
+                while let other = await group.next() {
+                    if let other, !other.isEmpty { items = other }
+                }
+                return items
+            }
+            if let outcome {
+                if outcome.isEmpty && queue.isFinished && queue.count == 0 { break race }
+                received += outcome
+            }
+        }
+        try await producer.value
+        #expect(received == Array(0..<total))
+    }
+}

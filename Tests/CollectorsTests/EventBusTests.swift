@@ -133,3 +133,22 @@ struct EventBusTests {
         #expect(seen.values.isEmpty)
     }
 }
+
+extension EventBusTests {
+    /// A drain whose waiter gave up (Ctrl-C in the REPL ends a wait) stops
+    /// polling at once, whatever the handlers still have to do.
+    @Test func aCancelledDrainReturnsWhileAHandlerIsStillBusy() async throws {
+        let bus = EventBus()
+        let gate = TestGate()
+        bus.subscribeAll { _ in try await gate.wait() }
+        bus.emit(event(.pipelineStarted, 1))
+        await gate.waitForArrivals(1)
+        let draining = Task { await bus.drain() }
+        draining.cancel()
+        await draining.value
+        #expect(!gate.isOpen, "the handler is still busy: the drain returned because it was cancelled")
+        gate.open()
+        await bus.drain()
+        await bus.close()
+    }
+}

@@ -95,16 +95,22 @@ enum PipelineBindings {
                     throw LuaCallError("\(what): the source '\(source.source.id)' is given twice")
                 }
                 try checkNoCycle(what, sources: sources, backends: backends + (deadLetter.map { [$0] } ?? []))
+                for source in sources {
+                    guard let other = source.pipeline else { continue }
+                    throw LuaCallError(
+                        "\(what): the source '\(source.source.id)' already feeds pipeline \"\(other)\"; a source object "
+                            + "feeds one pipeline (each item goes to one reader): create another source for this one")
+                }
                 if let spool { warnOfBackendsWithoutIDs(what, backends: backends, spoolPath: spool.path, log: bindings.log) }
+                for source in sources { source.pipeline = name }
                 let once = bindings.settings.once
                 let handle = bindings.register(
                     PipelineDefinition(
                         name: name, sources: sources.map { ($0.source, once && $0.isPolling ? .once : $0.mode) },
                         processors: processors,
-                        backends: backends.map(\.backend), deadLetter: deadLetter?.backend, batchSize: batchSize,
+                        backends: backends.map { $0.lease() }, deadLetter: deadLetter?.lease(), batchSize: batchSize,
                         connectTimeout: connectTimeout,
-                        spool: spool?.spool, spoolPath: spool?.path),
-                    storages: backends + (deadLetter.map { [$0] } ?? []))
+                        spool: spool?.spool, spoolPath: spool?.path))
                 try call.push(LuaObject(handle))
                 return 1
             }

@@ -14,6 +14,8 @@ enum RunBindings {
             let outcomes: [ScriptBindings.Outcome]
             do {
                 outcomes = try bindings.runPendingPipelines()
+            } catch let error as LuaCallError {
+                throw error  // says what it is about already ("run() cannot wait ...")
             } catch {
                 throw LuaCallError("run: \(error)")
             }

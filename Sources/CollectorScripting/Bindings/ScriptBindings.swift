@@ -33,7 +33,6 @@ public final class ScriptBindings {
     var storageConstructors: ConstructorTable?
     private var counters: [String: Int] = [:]
     private var usedIDs = Set<String>()
-    private var storages: [ScriptStorage] = []
     /// The pipelines' spools (the `spool` option).
     let spools: ScriptSpools
 
@@ -87,8 +86,8 @@ public final class ScriptBindings {
         baseDirectory = base
         modulePaths = ["\(base)/?.lua", "\(base)/?/init.lua"]
         spools = ScriptSpools(scriptPath: scriptPath)
-        try lua.register(ScriptSource.luaType)
-        try lua.register(ScriptStorage.luaType(in: lua))
+        try lua.register(ScriptSource.luaType(loop: loop))
+        try lua.register(ScriptStorage.luaType(in: lua, loop: loop))
         try lua.register(ScriptProcessor.luaType)
         try lua.register(ScriptPipeline.luaType(in: lua))
         try SourceBindings.install(in: lua, bindings: self)
@@ -132,9 +131,8 @@ public final class ScriptBindings {
         try spools.spool(for: value, what: what, in: lua)
     }
 
-    func register(_ pipeline: PipelineDefinition, storages: [ScriptStorage]) -> ScriptPipeline {
+    func register(_ pipeline: PipelineDefinition) -> ScriptPipeline {
         pipelines.append(pipeline)
-        self.storages.append(contentsOf: storages)
         let handle = ScriptPipeline(pipeline, bindings: self)
         handles.append(handle)
         return handle
@@ -198,6 +196,8 @@ public final class ScriptBindings {
     @discardableResult
     public func runPendingPipelines() throws -> [Outcome] {
         guard !settings.checkOnly else { return [] }
+        // Nothing to start or wait for is served anywhere; anything else is a wait.
+        if handles.contains(where: { $0.state != .finished }) { try refuseWaitInsideJob("run()") }
         for handle in handles where handle.state == .pending { try handle.start() }
         let running = handles.filter { $0.state == .running }
         guard !running.isEmpty else { return [] }
@@ -215,7 +215,6 @@ public final class ScriptBindings {
 
     /// Builds and starts one pipeline in the background (see `ScriptPipeline.start()`).
     func start(_ definition: PipelineDefinition) throws -> (Pipeline, Task<Outcome, Never>) {
-        for storage in storages { storage.release() }
         if settings.watch, watcher == nil { watcher = try watchProcessors() }
         let pipeline = try definition.makePipeline(
             emitter: events, log: log, metrics: metrics, drainTimeout: settings.drainTimeout)
@@ -231,25 +230,37 @@ public final class ScriptBindings {
         Task { await run(definition, pipeline) }
     }
 
+    /// A wait for pipelines from inside a function the engine called (a
+    /// processing function, an event handler) would wait for itself: the
+    /// pipeline cannot end, or deliver its last events, while that function
+    /// runs. It is an error at the call instead.
+    func refuseWaitInsideJob(_ what: String) throws {
+        guard loop.inJob else { return }
+        throw LuaCallError(
+            "\(what) cannot wait for pipelines from inside a function the engine calls while they run "
+                + "(a processing function or an on() handler): it would wait for itself; call it from the script's main code")
+    }
+
     /// Waits for a started pipeline, running the script's functions meanwhile; then delivers its last events.
     func wait(for task: Task<Outcome, Never>, pipeline: Pipeline) throws -> Outcome {
         let events = self.events
         let log = self.log
-        defer { loop.release() }
+        // Interrupted (Ctrl-C in the REPL): the pipeline goes on, still held open for its next wait.
         let outcome = try loop.run { () async -> Outcome in
             let outcome = await task.value
             await events.drain()  // handlers see every event of the run
             log.flush()
             return outcome
         }
+        loop.release()
         live.withLock { $0.removeAll { $0 === pipeline } }
         return outcome
     }
 
     private static func run(_ definition: PipelineDefinition, _ pipeline: Pipeline) async -> Outcome {
         let backendIDs = definition.backends.map(\.id)
-        var deadLetter = definition.deadLetter
-        if let dl = deadLetter, backendIDs.contains(dl.id) { deadLetter = nil }
+        // A lease of its own, even when it is also one of the pipeline's backends.
+        let deadLetter = definition.deadLetter
         do { try await deadLetter?.connect() } catch {
             let info = ErrorInfo(from: error, layer: .storage, operation: "connect")
             let line = "pipeline \(definition.name): dead-letter backend failed: \(info.message)"
@@ -294,5 +305,18 @@ public final class PipelineStopper: @unchecked Sendable {
         let pipelines = self.pipelines
         lock.unlock()
         for pipeline in pipelines { Task { await pipeline.stop() } }
+    }
+}
+
+extension ScriptBindings {
+    /// Stops the pipelines still running (started with `p:start()`) and waits
+    /// for their drain, for a script or session that ends early (an error,
+    /// `os.exit()`, SIGTERM): what they collected is still stored. Returns
+    /// what ended now. Pending pipelines are not started.
+    public func drainStarted() -> [Outcome] {
+        let running = handles.filter { $0.state == .running }
+        guard !running.isEmpty else { return [] }
+        stopper.stop()
+        return running.compactMap { try? $0.wait() }
     }
 }

@@ -25,6 +25,13 @@ public final class ScriptLoop: @unchecked Sendable {
     }
     /// The pipe that wakes a hosting thread's own event loop (see `host()`).
     private var wakePipe: (read: Int32, write: Int32)?
+    /// The thread running jobs now (nil between jobs), and how many of its
+    /// jobs are under way (a job can run a nested loop).
+    private var jobThread: pthread_t?
+    private var jobDepth = 0
+    /// `run` calls waiting now, and whether `interrupt()` asked the innermost to end.
+    private var waiting = 0
+    private var interruptRequested = false
 
     /// `perform` was called while no `run` was waiting for work.
     public struct Stopped: Error, CustomStringConvertible {
@@ -33,13 +40,20 @@ public final class ScriptLoop: @unchecked Sendable {
 
     public init() {}
 
+    /// `interrupt()` ended a `run` before its body finished (the body's task is cancelled).
+    public struct Interrupted: Error, CustomStringConvertible {
+        public var description: String { "interrupted" }
+    }
+
     /// Runs `body` and, while it runs, the jobs sent to this loop (on the calling thread).
+    /// - Throws: what `body` throws; `Interrupted` when `interrupt()` ends the wait first.
     public func run<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) throws -> T {
         let result = Locked<Result<T, any Error>?>(nil)
         condition.lock()
         pumping += 1
+        waiting += 1
         condition.unlock()
-        Task {
+        let task = Task {
             let outcome: Result<T, any Error>
             do { outcome = .success(try await body()) } catch { outcome = .failure(error) }
             result.withLock { $0 = outcome }
@@ -47,19 +61,48 @@ public final class ScriptLoop: @unchecked Sendable {
         }
         while true {
             condition.lock()
-            while jobs.isEmpty && result.withLock({ $0 == nil }) { condition.wait() }
+            while jobs.isEmpty && !interruptRequested && result.withLock({ $0 == nil }) { condition.wait() }
+            if interruptRequested && result.withLock({ $0 == nil }) {
+                interruptRequested = false
+                waiting -= 1
+                pumping -= 1
+                // Jobs nobody will run any more are refused rather than left waiting.
+                var refused: [Job] = []
+                if pumping == 0 { swap(&refused, &jobs) }
+                condition.unlock()
+                for job in refused { job.refuse() }
+                task.cancel()
+                throw Interrupted()
+            }
             let batch = jobs
             jobs = []
             if batch.isEmpty {
                 // Done, under the lock: no job can arrive between the check and this.
+                // An interrupt that came as it finished has nothing left to end.
+                interruptRequested = false
+                waiting -= 1
                 pumping -= 1
                 condition.unlock()
                 break
             }
             condition.unlock()
-            for job in batch { job.run() }
+            runJobs(batch)
         }
         return try result.withLock { $0! }.get()
+    }
+
+    /// Ends the innermost `run` waiting now with `Interrupted` (Ctrl-C in
+    /// the REPL during `p:wait()`, `p:tap()`, `src:collect()`); jobs it was
+    /// running for others stay queued for the next waiter. False when no
+    /// `run` is waiting: nothing was interrupted.
+    @discardableResult
+    public func interrupt() -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        guard waiting > 0 else { return false }
+        interruptRequested = true
+        condition.signal()
+        return true
     }
 
     /// Keeps `perform` queueing jobs while no `run` waits, until the matching
@@ -87,6 +130,16 @@ public final class ScriptLoop: @unchecked Sendable {
         condition.lock()
         condition.signal()
         condition.unlock()
+    }
+
+    /// Wakes a hosting thread's event loop (see `host()`), as a queued job would.
+    public func wakeHost() {
+        condition.lock()
+        defer { condition.unlock() }
+        if let wakePipe {
+            var byte: UInt8 = 1
+            _ = Glibc.write(wakePipe.write, &byte, 1)
+        }
     }
 
     /// For a thread that waits in an event loop of its own (the REPL's line
@@ -118,7 +171,31 @@ public final class ScriptLoop: @unchecked Sendable {
             while Glibc.read(wakePipe.read, &sink, sink.count) > 0 {}
         }
         condition.unlock()
+        runJobs(batch)
+    }
+
+    private func runJobs(_ batch: [Job]) {
+        condition.lock()
+        jobThread = pthread_self()
+        jobDepth += 1
+        condition.unlock()
+        defer {
+            condition.lock()
+            jobDepth -= 1
+            if jobDepth == 0 { jobThread = nil }
+            condition.unlock()
+        }
         for job in batch { job.run() }
+    }
+
+    /// Whether the calling thread is running one of this loop's jobs now: a
+    /// function of the script the engine called (a processing function, an
+    /// event handler). The only place a `LoopBound` value may be used.
+    public var inJob: Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        guard jobDepth > 0, let jobThread else { return false }
+        return pthread_equal(jobThread, pthread_self()) != 0
     }
 
     /// Runs `job` on the script's thread and returns its result.
@@ -126,8 +203,9 @@ public final class ScriptLoop: @unchecked Sendable {
     public func perform<T: Sendable>(_ job: @escaping @Sendable () throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
             condition.lock()
-            defer { condition.unlock() }
             guard pumping > 0 else {
+                condition.unlock()
+                // Resumed after unlocking: never resume a continuation under a lock.
                 continuation.resume(throwing: Stopped())
                 return
             }
@@ -139,12 +217,8 @@ public final class ScriptLoop: @unchecked Sendable {
                 var byte: UInt8 = 1
                 _ = Glibc.write(wakePipe.write, &byte, 1)
             }
+            condition.unlock()
         }
     }
 }
 
-/// The script's state, handed to jobs of its `ScriptLoop` (which run on the state's own thread).
-struct ScriptStateHandle: @unchecked Sendable {
-    // @unchecked: used only inside ScriptLoop jobs, on the thread that owns the state.
-    unowned let lua: LuaState
-}

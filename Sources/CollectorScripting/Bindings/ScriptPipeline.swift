@@ -35,10 +35,17 @@ public final class ScriptPipeline {
     /// Waits for the pipeline to end (starting it if it has not), running the script's functions meanwhile.
     @discardableResult
     public func wait() throws -> ScriptBindings.Outcome? {
-        if state == .pending { try start() }
+        // A pipeline that has ended is served anywhere; one to wait for is not, from inside a job.
         if let outcome { return outcome }
+        try bindings.refuseWaitInsideJob("p:wait()")
+        if state == .pending { try start() }
         guard let task, let pipeline else { return nil }
-        outcome = try bindings.wait(for: task, pipeline: pipeline)
+        do {
+            outcome = try bindings.wait(for: task, pipeline: pipeline)
+        } catch is ScriptLoop.Interrupted {
+            throw LuaCallError(
+                "interrupted: pipeline \"\(definition.name)\" goes on running (p:stop() stops it, p:wait() waits for it again)")
+        }
         return outcome
     }
 
@@ -85,13 +92,15 @@ public final class ScriptPipeline {
         guard let pipeline, outcome == nil else {
             throw LuaCallError("tap: pipeline \"\(definition.name)\" is not running (p:start() first)")
         }
+        try bindings.refuseWaitInsideJob("p:tap()")
         return try bindings.loop.run { () async -> [DataValue] in
             let watch = Task { await pipeline.processing.tap(stage: stage, count: count) }
             let timer = Task {
                 try? await Task.sleep(for: timeout)
                 watch.cancel()
             }
-            let records = await watch.value
+            // An interrupted tap ends the watch too, rather than leaving it on the pipeline.
+            let records = await withTaskCancellationHandler { await watch.value } onCancel: { watch.cancel() }
             timer.cancel()
             return records.map(\.value)
         }

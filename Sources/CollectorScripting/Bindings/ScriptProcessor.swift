@@ -117,6 +117,8 @@ enum ProcessorBindings {
                 throw LuaCallError("processor.file: \(error)")
             }
             watchMemory(of: processor, in: bindings.metrics)
+            // Its reloads (`--watch`, and any later one) reach the script's `on(...)` handlers.
+            processor.reloads.report(to: bindings.events)
             let states = processor.stateCount
             try call.push(LuaObject(ScriptProcessor(
                 processor, summary: "processor.file(\(path), \(states) state\(states == 1 ? "" : "s"))")))

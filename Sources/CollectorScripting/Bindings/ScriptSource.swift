@@ -16,6 +16,8 @@ public final class ScriptSource {
     public internal(set) var filePath: String?
     /// It polls on an interval (`--once` makes it collect once).
     public internal(set) var isPolling = false
+    /// The pipeline it feeds: a source feeds one pipeline (its items are taken, not copied).
+    var pipeline: String?
     private var connected = false
 
     init(_ source: any DataSource, mode: CollectionMode, summary: String) {
@@ -25,10 +27,16 @@ public final class ScriptSource {
     }
 
     /// `source:collect()`: one item, as `{ source_id, format, data, metadata }`.
-    func collectOne() throws -> DataValue {
+    /// Waits in `loop` (the script's functions run meanwhile; an interrupt ends the wait).
+    func collectOne(in loop: ScriptLoop) throws -> DataValue {
+        if let pipeline {
+            // Its items belong to that pipeline: taking one here would lose it there.
+            throw LuaCallError(
+                "the source '\(source.id)' feeds pipeline \"\(pipeline)\"; a source has one reader (collect from another source object)")
+        }
         let source = self.source
         let connect = !connected
-        let item = try runBlocking {
+        let item = try loop.run {
             if connect { try await source.connect() }
             return try await source.collect()
         }
@@ -51,12 +59,12 @@ public final class ScriptSource {
         ]
     }
 
-    static var luaType: LuaObjectType<ScriptSource> { LuaObjectType(name: "source") { type in
+    static func luaType(loop: ScriptLoop) -> LuaObjectType<ScriptSource> { LuaObjectType(name: "source") { type in
         type.description { $0.summary }
         type.property("id") { .string($0.source.id) }
         type.method("collect") { object, call in
             do {
-                try call.push(data: try object.collectOne())
+                try call.push(data: try object.collectOne(in: loop))
             } catch let error as LuaError {
                 throw error
             } catch {

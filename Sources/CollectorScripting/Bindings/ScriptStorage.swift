@@ -6,46 +6,52 @@ import Collectors
 import LuaRuntime
 
 /// A native storage backend created by a script (`storage.sqlite{ ... }`), as a Lua userdata.
+///
+/// The object may serve several users: each pipeline that writes to it and
+/// each one-off `query` or `count` holds a lease of its own on one shared
+/// connection, which stays open while any of them holds it.
 public final class ScriptStorage {
     public let backend: any StorageBackend
     public let summary: String
     /// The file it writes, for finding a pipeline that would read what it writes.
     public internal(set) var filePath: String?
-    private var connected = false
+    /// The connection its users share.
+    let shared: SharedBackend
 
     init(_ backend: any StorageBackend, summary: String) {
         self.backend = backend
         self.summary = summary
+        shared = SharedBackend(backend)
     }
 
-    private func ensureConnected() throws {
-        guard !connected else { return }
-        let backend = self.backend
-        try runBlocking { try await backend.connect() }
-        connected = true
+    /// A user's hold on the backend: what a pipeline is given as its backend.
+    func lease() -> BackendLease { shared.lease() }
+
+    /// A one-off read: connects for it (unless a pipeline holds the backend
+    /// connected already) and lets go after, leaving other users connected.
+    /// Waits in `loop` (the script's functions run meanwhile; an interrupt ends the wait).
+    func query(_ criteria: QueryCriteria, in loop: ScriptLoop) throws -> [DataValue] {
+        let lease = self.lease()
+        return try loop.run {
+            try await lease.connect()
+            do {
+                let rows = try await lease.query(criteria)
+                await lease.disconnect()
+                return rows
+            } catch {
+                await lease.disconnect()
+                throw error
+            }
+        }
     }
 
-    /// Disconnects what a one-off `query` or `count` connected, before a pipeline uses the backend.
-    func release() {
-        guard connected else { return }
-        let backend = self.backend
-        _ = try? runBlocking { await backend.disconnect() }
-        connected = false
+    func count(in loop: ScriptLoop) throws -> Int {
+        if let memory = backend as? MemoryStorage { return try loop.run { await memory.count } }
+        if let null = backend as? NullStorage { return try loop.run { await null.count } }
+        return try query(QueryCriteria(), in: loop).count
     }
 
-    func query(_ criteria: QueryCriteria) throws -> [DataValue] {
-        try ensureConnected()
-        let backend = self.backend
-        return try runBlocking { try await backend.query(criteria) }
-    }
-
-    func count() throws -> Int {
-        if let memory = backend as? MemoryStorage { return try runBlocking { await memory.count } }
-        if let null = backend as? NullStorage { return try runBlocking { await null.count } }
-        return try query(QueryCriteria()).count
-    }
-
-    static func luaType(in lua: LuaState) -> LuaObjectType<ScriptStorage> {
+    static func luaType(in lua: LuaState, loop: ScriptLoop) -> LuaObjectType<ScriptStorage> {
         LuaObjectType<ScriptStorage>(name: "storage") { [unowned lua] type in
             type.description { $0.summary }
             type.property("id") { .string($0.backend.id) }
@@ -65,12 +71,12 @@ public final class ScriptStorage {
                 if let order = try options.choice("order", ["asc", "desc"]) { criteria.sortDirection = .init(rawValue: order) ?? .ascending }
                 criteria.limit = try options.integer("limit", in: 0...Int.max)
                 criteria.offset = try options.integer("offset", in: 0...Int.max) ?? 0
-                let rows = try object.wrap { try object.query(criteria) }
+                let rows = try object.wrap { try object.query(criteria, in: loop) }
                 try call.push(data: .array(rows))
                 return 1
             }
             type.method("count") { object, call in
-                try call.push(Int64(try object.wrap { try object.count() }))
+                try call.push(Int64(try object.wrap { try object.count(in: loop) }))
                 return 1
             }
         }

@@ -11,13 +11,10 @@ import LuaRuntime
 /// order. It is not sandboxed (the script is the user's own code), but each
 /// record has a budget, and a failure fails that record only, as with
 /// processor files. For parallel, isolated processors use `processor.file`.
-final class ScriptFunctionProcessor: Processor, @unchecked Sendable {
-    // @unchecked: the state, function and emitted list are used only inside
-    // ScriptLoop jobs, on the thread that owns the state.
+final class ScriptFunctionProcessor: Processor {
     let name: String
-    private let state: ScriptStateHandle
-    private let function: LuaFunction
-    private let emit: EmitFunction
+    /// The state, the function and its emit: used only inside jobs of `loop`.
+    private let parts: LoopBound<(state: ScriptStateReference, function: LuaFunction, emit: EmitFunction)>
     private let loop: ScriptLoop
     private let instructionLimit: Int?
     private let timeLimit: Duration?
@@ -27,12 +24,10 @@ final class ScriptFunctionProcessor: Processor, @unchecked Sendable {
         instructionLimit: Int? = 10_000_000, timeLimit: Duration? = .seconds(1)
     ) throws {
         self.name = name
-        self.function = function
         self.loop = loop
         self.instructionLimit = instructionLimit
         self.timeLimit = timeLimit
-        state = ScriptStateHandle(lua: lua)
-        emit = try EmitFunction(in: lua)
+        parts = LoopBound((ScriptStateReference(lua: lua), function, try EmitFunction(in: lua)), loop: loop)
     }
 
     func process(_ record: Record) async throws -> ProcessingResult {
@@ -42,6 +37,7 @@ final class ScriptFunctionProcessor: Processor, @unchecked Sendable {
     func process(batch records: [Record]) async -> [ProcessingResult] {
         do {
             return try await loop.perform { [self] in
+                let (state, function, emit) = try parts.value
                 let lua = state.lua
                 let transform = RecordTransform(lua: lua, process: function, emit: emit)
                 return lua.withCallLimits(instructions: instructionLimit, time: timeLimit) {

@@ -2,51 +2,35 @@ import Collectors
 
 /// A lock held across suspension points, granted in request order: a batch
 /// and a swap of versions must never interleave, and both await other
-/// actors (the Lua states) while they hold it.
+/// actors (the Lua states) while they hold it. Not cancellable: what it
+/// guards must not run without it.
 final class AsyncLock: Sendable {
     private struct State {
         var locked = false
-        var waiters: [CheckedContinuation<Void, Never>] = []
-        var head = 0
+        var waiters: [ParkingLot<State>.Waiter<Void>] = []
     }
 
-    private let state = Locked(State())
+    private let state = ParkingLot(State())
 
     func lock() async {
-        let granted = state.withLock { s -> Bool in
-            guard s.locked else {
+        await state.waitIgnoringCancellation(
+            attempt: { s, _ in
+                // Waiters go first: the lock passes to them in order.
+                guard !s.locked, s.waiters.isEmpty else { return nil }
                 s.locked = true
-                return true
-            }
-            return false
-        }
-        if granted { return }
-        await withCheckedContinuation { continuation in
-            let now = state.withLock { s -> Bool in
-                // Unlocked between the two steps: take it now.
-                guard s.locked else {
-                    s.locked = true
-                    return true
-                }
-                s.waiters.append(continuation)
-                return false
-            }
-            if now { continuation.resume() }
-        }
+                return ()
+            },
+            park: { s, waiter, _ in s.waiters.append(waiter) })
     }
 
     func unlock() {
-        let next = state.withLock { s -> CheckedContinuation<Void, Never>? in
-            guard s.head < s.waiters.count else {
-                s.waiters.removeAll()
-                s.head = 0
+        state.update { s, wakeups in
+            if s.waiters.isEmpty {
                 s.locked = false
-                return nil
+            } else {
+                // The lock passes straight to the next waiter.
+                wakeups.resume(s.waiters.removeFirst(), returning: ())
             }
-            let waiter = s.waiters[s.head]
-            s.head += 1
-            return waiter  // the lock passes straight to it
         }
-        next?.resume()
     }
 }

@@ -96,6 +96,13 @@ enum APIReference {
         text when the payload is not JSON. For one-off scripts; it connects the
         source on first use. Collecting past the end is an error.
 
+        A source object feeds one pipeline: each item it collects goes to one
+        reader. Giving it to a second pipeline (`from = s` twice) is an error at
+        that `pipeline` line, naming the source and the pipeline it already feeds
+        (`collector check` says so too); create one source per pipeline instead.
+        For the same reason `src:collect()` on a source that feeds a pipeline is an
+        error (collect before handing it to the pipeline, or from another object).
+
         | constructor | options |
         |---|---|
         | `source.generator{}` | `count` (integer, default endless), `seed` (integer, default 20251128), `rate` (records per second, number; default as fast as possible), `batch` (records per collected item; default 100, or 1 with a `rate`) |
@@ -124,7 +131,14 @@ enum APIReference {
         | `storage.memory{}` | `id` (default `memory-1`, ...) |
         | `storage.null{}` | `id` (default `null-1`, ...): keeps nothing; each record is encoded to JSON (a record that cannot be fails here) and counted. For benchmarks and dry runs; `count()` says how many it took |
 
-        Methods, for one-off scripts (they connect the backend on first use):
+        A backend object may be shared: several pipelines may write to it (and
+        one may be the `dead_letter` of another), and its methods may be called
+        while they run. Each user holds the backend's one connection: it is
+        opened by the first and closed when the last lets go, so a pipeline that
+        ends, or a query, never disconnects it under another.
+
+        Methods, for one-off scripts (each connects for the call unless a pipeline
+        holds the backend connected, and lets go after):
 
         - `db:query{ filters = { field = value, ... }, sort_by = "field", order = "asc"|"desc", limit = n, offset = n }`
           returns a list of records (equality filters on top-level fields, all of which must match).
@@ -372,6 +386,15 @@ enum APIReference {
         - `p:stop()`: stops its sources; what was collected is still processed and
           stored. `p:wait()`: waits for the end, returns the report.
 
+        `p:wait()`, `p:run()`, `p:tap()` and `run()` wait for pipelines, so they
+        belong to the script's main code (or the REPL's prompt); `p:wait()` on a
+        pipeline that has already ended just returns its report, anywhere. Called from a
+        function the engine calls while pipelines run — a processing function, an
+        `on()` handler — they would wait for themselves (the pipeline cannot end
+        while that function runs); there they raise an error at that line instead
+        ("cannot wait for pipelines from inside a function the engine calls"): the
+        record fails (and is dead-lettered), or the handler's failure is logged.
+
         A pipeline that was started is not run again by `run()` or at the end of the
         script, but the script waits for it before `collector run` ends.
 
@@ -393,7 +416,15 @@ enum APIReference {
         pipelines run, Ctrl-C and SIGTERM stop them gracefully; otherwise Ctrl-C
         interrupts the script's own code.
 
-        ## Events: `on(type, handler)`
+        A script that ends early — an error, or `os.exit([status])` — still drains
+        the pipelines it started: they stop gracefully, what they collected is
+        stored and their summaries print; then the process exits with the error's
+        status, or the one given to `os.exit` (`true`: 0, `false`: 1, or the
+        integer). Pipelines not started yet do not run. `os.exit` called from a
+        function a pipeline runs (that record fails) stops the pipelines the same
+        way; the REPL treats `os.exit` alike.
+
+        ## Events: `on(type, handler [, options])`
 
         `on("storage_complete", function(event) ... end)` calls the handler for each
         engine event of that type while pipelines run (`"*"` for every event), on
@@ -409,6 +440,13 @@ enum APIReference {
         `replayed` (`backend_id`, `count`, `depth`) and `spool_full` (the error: the
         spool could not take a batch, which went to the dead-letter destination). A
         handler that fails is logged and stays subscribed.
+
+        Each call of a handler has a budget, as a processing function of the script
+        has: `options.instructions` (default `1e7` VM instructions) and
+        `options.timeout` (default `"1s"`). A handler that exceeds it is stopped,
+        the failure is logged (`event handler for 'TYPE' failed: ... instruction
+        limit exceeded`), and the run goes on; the handler stays subscribed:
+        `on("*", f, { instructions = 1e8, timeout = "5s" })`.
 
         ## Configuration: `env(name [, default])`
 

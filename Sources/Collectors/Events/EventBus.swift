@@ -88,13 +88,14 @@ public final class EventBus: EventEmitter {
     }
 
     /// Returns when every subscriber has handled every event emitted so far
-    /// (events emitted meanwhile may be waited for too). The bus stays open.
+    /// (events emitted meanwhile may be waited for too), or when the calling
+    /// task is cancelled. The bus stays open.
     public func drain() async {
         let subscribers = state.withLock { Array($0.subscribers.values) }
         for subscriber in subscribers {
             // Delivery is the subscriber's own task; this polls its queue,
             // which happens only at the end of a run.
-            while subscriber.pending.withLock({ $0 }) > 0 && !subscriber.task.isCancelled {
+            while subscriber.pending.withLock({ $0 }) > 0 && !subscriber.task.isCancelled && !Task.isCancelled {
                 try? await Task.sleep(for: .milliseconds(1))
             }
         }

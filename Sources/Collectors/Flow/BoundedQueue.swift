@@ -15,16 +15,21 @@ public final class BoundedQueue<Element: Sendable>: Sendable {
         case closed
     }
 
+    /// How a waiting send ended.
+    private enum SendOutcome: Sendable {
+        case accepted
+        case closed
+        case cancelled
+    }
+
     private struct Sender {
-        var id: UInt64
         var element: Element
-        var continuation: CheckedContinuation<Void, any Error>
+        var waiter: ParkingLot<State>.Waiter<SendOutcome>
     }
 
     private struct Receiver {
-        var id: UInt64
         var max: Int
-        var continuation: CheckedContinuation<[Element], Never>
+        var waiter: ParkingLot<State>.Waiter<[Element]>
     }
 
     private struct State {
@@ -32,20 +37,20 @@ public final class BoundedQueue<Element: Sendable>: Sendable {
         var senders: [Sender] = []
         var receivers: [Receiver] = []
         var finished = false
-        var nextID: UInt64 = 0
         var maxDepth = 0
         var sent = 0
     }
 
     /// The most elements the buffer holds; senders wait beyond it.
     public let capacity: Int
-    private let state: Locked<State>
+    // Waiters are resumed only after the lock is released (see ParkingLot).
+    private let state: ParkingLot<State>
 
     /// - Parameter capacity: at least 1.
     public init(capacity: Int) {
         precondition(capacity >= 1, "a BoundedQueue needs a capacity of at least 1")
         self.capacity = capacity
-        state = Locked(State(buffer: RingBuffer(capacity: capacity)))
+        state = ParkingLot(State(buffer: RingBuffer(capacity: capacity)))
     }
 
     /// Elements waiting in the buffer now.
@@ -62,35 +67,25 @@ public final class BoundedQueue<Element: Sendable>: Sendable {
     /// - Throws: `CancellationError` if the task is cancelled while waiting,
     ///   `SendError.closed` after `finish()` or `close()`.
     public func send(_ element: Element) async throws {
-        let id: UInt64? = try state.withLock { s in
-            if s.finished { throw SendError.closed }
-            if Task.isCancelled { throw CancellationError() }
-            if accept(element, &s) { return nil }
-            s.nextID += 1
-            return s.nextID
-        }
-        guard let id else { return }
-        try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-                state.withLock { s in
-                    if s.finished {
-                        continuation.resume(throwing: SendError.closed)
-                    } else if Task.isCancelled {
-                        continuation.resume(throwing: CancellationError())
-                    } else if s.senders.isEmpty && accept(element, &s) {
-                        // Space was made (or a receiver came) between the check and now.
-                        continuation.resume()
-                    } else {
-                        s.senders.append(Sender(id: id, element: element, continuation: continuation))
-                    }
-                }
-            }
-        } onCancel: {
-            let sender = state.withLock { s -> Sender? in
-                guard let i = s.senders.firstIndex(where: { $0.id == id }) else { return nil }
-                return s.senders.remove(at: i)
-            }
-            sender?.continuation.resume(throwing: CancellationError())
+        let capacity = self.capacity
+        let outcome = await state.wait(
+            orCancelled: SendOutcome.cancelled,
+            attempt: { s, wakeups in
+                if s.finished { return .closed }
+                if Task.isCancelled { return .cancelled }
+                // Waiting senders go first, to keep FIFO order.
+                if s.senders.isEmpty && Self.accept(element, &s, capacity: capacity, &wakeups) { return .accepted }
+                return nil
+            },
+            park: { s, waiter, _ in s.senders.append(Sender(element: element, waiter: waiter)) },
+            unpark: { s, id in
+                guard let i = s.senders.firstIndex(where: { $0.waiter.id == id }) else { return nil }
+                return s.senders.remove(at: i).waiter
+            })
+        switch outcome {
+        case .accepted: return
+        case .closed: throw SendError.closed
+        case .cancelled: throw CancellationError()
         }
     }
 
@@ -99,7 +94,8 @@ public final class BoundedQueue<Element: Sendable>: Sendable {
     /// one as `send` does, waiting for space. Throws as `send`; the elements
     /// before the failure were accepted.
     public func send(contentsOf elements: [Element]) async throws {
-        let accepted: Int = try state.withLock { s in
+        let capacity = self.capacity
+        let accepted: Int = try state.update { s, wakeups in
             if s.finished { throw SendError.closed }
             if Task.isCancelled { throw CancellationError() }
             // Waiting senders go first, to keep FIFO order.
@@ -111,7 +107,7 @@ public final class BoundedQueue<Element: Sendable>: Sendable {
                 next += share.count
                 s.sent += share.count
                 s.maxDepth = Swift.max(s.maxDepth, share.count)
-                receiver.continuation.resume(returning: share)
+                wakeups.resume(receiver.waiter, returning: share)
             }
             while next < elements.count, s.buffer.count < capacity {
                 s.buffer.append(elements[next])
@@ -133,75 +129,56 @@ public final class BoundedQueue<Element: Sendable>: Sendable {
     /// finished and drained (or the task is cancelled). Takes a batch under one lock.
     public func receive(upTo max: Int) async -> [Element] {
         precondition(max >= 1)
-        let taken: [Element]? = state.withLock { s in
-            if s.buffer.count > 0 { return take(&s, max) }
-            if s.finished || Task.isCancelled { return [] }
-            return nil
-        }
-        if let taken { return taken }
-        let id = state.withLock { s -> UInt64 in
-            s.nextID += 1
-            return s.nextID
-        }
-        return await withTaskCancellationHandler {
-            await withCheckedContinuation { (continuation: CheckedContinuation<[Element], Never>) in
-                state.withLock { s in
-                    if s.buffer.count > 0 {
-                        continuation.resume(returning: take(&s, max))
-                    } else if s.finished || Task.isCancelled {
-                        continuation.resume(returning: [])
-                    } else {
-                        s.receivers.append(Receiver(id: id, max: max, continuation: continuation))
-                    }
-                }
-            }
-        } onCancel: {
-            let receiver = state.withLock { s -> Receiver? in
-                guard let i = s.receivers.firstIndex(where: { $0.id == id }) else { return nil }
-                return s.receivers.remove(at: i)
-            }
-            receiver?.continuation.resume(returning: [])
-        }
+        let capacity = self.capacity
+        return await state.wait(
+            orCancelled: [],
+            attempt: { s, wakeups in
+                if s.buffer.count > 0 { return Self.take(&s, max, capacity: capacity, &wakeups) }
+                if s.finished { return [] }
+                return nil
+            },
+            park: { s, waiter, _ in s.receivers.append(Receiver(max: max, waiter: waiter)) },
+            unpark: { s, id in
+                guard let i = s.receivers.firstIndex(where: { $0.waiter.id == id }) else { return nil }
+                return s.receivers.remove(at: i).waiter
+            })
     }
 
     /// Ends the input. Elements already buffered, and those of senders already
     /// waiting, are still delivered; later sends fail with `SendError.closed`.
     public func finish() {
-        let receivers = state.withLock { s -> [Receiver] in
+        state.update { s, wakeups in
             s.finished = true
             // Receivers wait only on an empty buffer, and senders only on a full one.
-            let waiting = s.receivers
+            for receiver in s.receivers { wakeups.resume(receiver.waiter, returning: []) }
             s.receivers = []
-            return waiting
         }
-        for receiver in receivers { receiver.continuation.resume(returning: []) }
     }
 
     /// Ends both sides: buffered elements are dropped, waiting senders fail
     /// with `SendError.closed`, receivers get `nil`. For a consumer that gave up.
     public func close() {
-        let (senders, receivers) = state.withLock { s -> ([Sender], [Receiver]) in
+        state.update { s, wakeups in
             s.finished = true
             s.buffer.removeAll()
-            defer {
-                s.senders = []
-                s.receivers = []
-            }
-            return (s.senders, s.receivers)
+            for sender in s.senders { wakeups.resume(sender.waiter, returning: .closed) }
+            for receiver in s.receivers { wakeups.resume(receiver.waiter, returning: []) }
+            s.senders = []
+            s.receivers = []
         }
-        for sender in senders { sender.continuation.resume(throwing: SendError.closed) }
-        for receiver in receivers { receiver.continuation.resume(returning: []) }
     }
 
     /// Accepts `element` if it can go without waiting: straight to a waiting
     /// receiver (receivers wait only on an empty buffer, so this keeps FIFO
     /// order), else into free buffer space. False when the buffer is full.
-    private func accept(_ element: Element, _ s: inout State) -> Bool {
+    private static func accept(
+        _ element: Element, _ s: inout State, capacity: Int, _ wakeups: inout ParkingLot<State>.Wakeups
+    ) -> Bool {
         if !s.receivers.isEmpty {
             s.sent += 1
             s.maxDepth = Swift.max(s.maxDepth, 1)
             let receiver = s.receivers.removeFirst()
-            receiver.continuation.resume(returning: [element])
+            wakeups.resume(receiver.waiter, returning: [element])
             return true
         }
         guard s.buffer.count < capacity else { return false }
@@ -212,7 +189,9 @@ public final class BoundedQueue<Element: Sendable>: Sendable {
     }
 
     /// Takes up to `max` buffered elements, then admits waiting senders into the freed space.
-    private func take(_ s: inout State, _ max: Int) -> [Element] {
+    private static func take(
+        _ s: inout State, _ max: Int, capacity: Int, _ wakeups: inout ParkingLot<State>.Wakeups
+    ) -> [Element] {
         var out: [Element] = []
         out.reserveCapacity(Swift.min(max, s.buffer.count))
         while out.count < max, let element = s.buffer.popFirst() { out.append(element) }
@@ -221,7 +200,7 @@ public final class BoundedQueue<Element: Sendable>: Sendable {
             s.buffer.append(sender.element)
             s.sent += 1
             s.maxDepth = Swift.max(s.maxDepth, s.buffer.count)
-            sender.continuation.resume()
+            wakeups.resume(sender.waiter, returning: .accepted)
         }
         return out
     }

@@ -1,21 +1,15 @@
 /// Limits how many operations run at once; waiters are served in order and
 /// a cancelled waiter leaves the line without taking a permit.
 final class AsyncSemaphore: Sendable {
-    private struct Waiter {
-        var id: UInt64
-        var continuation: CheckedContinuation<Void, any Error>
-    }
-
     private struct State {
         var permits: Int
-        var waiters: [Waiter] = []
-        var nextID: UInt64 = 0
+        var waiters: [ParkingLot<State>.Waiter<Bool>] = []
     }
 
-    private let state: Locked<State>
+    private let state: ParkingLot<State>
 
     init(permits: Int) {
-        state = Locked(State(permits: max(1, permits)))
+        state = ParkingLot(State(permits: max(1, permits)))
     }
 
     func withPermit<T: Sendable>(_ body: () async throws -> T) async throws -> T {
@@ -24,47 +18,32 @@ final class AsyncSemaphore: Sendable {
         return try await body()
     }
 
+    /// - Throws: `CancellationError` when the task is cancelled before it gets a permit.
     func acquire() async throws {
-        let id: UInt64? = state.withLock { s in
-            if s.permits > 0 {
+        let granted = await state.wait(
+            orCancelled: false,
+            attempt: { s, _ in
+                // Waiters go first: a permit released is handed to the longest waiting.
+                guard s.permits > 0, s.waiters.isEmpty else { return nil }
                 s.permits -= 1
-                return nil
-            }
-            s.nextID += 1
-            return s.nextID
-        }
-        guard let id else { return }
-        try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-                state.withLock { s in
-                    if Task.isCancelled {
-                        continuation.resume(throwing: CancellationError())
-                    } else if s.permits > 0 {
-                        s.permits -= 1
-                        continuation.resume()
-                    } else {
-                        s.waiters.append(Waiter(id: id, continuation: continuation))
-                    }
-                }
-            }
-        } onCancel: {
-            let waiter = state.withLock { s -> Waiter? in
+                return true
+            },
+            park: { s, waiter, _ in s.waiters.append(waiter) },
+            unpark: { s, id in
                 guard let i = s.waiters.firstIndex(where: { $0.id == id }) else { return nil }
                 return s.waiters.remove(at: i)
-            }
-            waiter?.continuation.resume(throwing: CancellationError())
-        }
+            })
+        if !granted { throw CancellationError() }
     }
 
     func release() {
-        let waiter = state.withLock { s -> Waiter? in
+        state.update { s, wakeups in
             if s.waiters.isEmpty {
                 s.permits += 1
-                return nil
+            } else {
+                // The permit passes straight to the next waiter.
+                wakeups.resume(s.waiters.removeFirst(), returning: true)
             }
-            return s.waiters.removeFirst()
         }
-        // The permit passes straight to the next waiter.
-        waiter?.continuation.resume()
     }
 }

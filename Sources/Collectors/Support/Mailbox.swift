@@ -5,58 +5,42 @@ public final class Mailbox<Element: Sendable>: Sendable {
     private struct State {
         var items: [Element] = []
         var head = 0
-        var waiter: CheckedContinuation<Element?, Never>?
-        var cancelled = false
+        var waiter: ParkingLot<State>.Waiter<Element?>?
     }
 
-    private let state = Locked(State())
+    private let state = ParkingLot(State())
 
     public init() {}
 
     public func push(_ element: Element) {
-        let waiter = state.withLock { state -> CheckedContinuation<Element?, Never>? in
+        state.update { state, wakeups in
             if let waiter = state.waiter {
                 state.waiter = nil
-                return waiter
+                wakeups.resume(waiter, returning: element)
+            } else {
+                state.items.append(element)
             }
-            state.items.append(element)
-            return nil
         }
-        waiter?.resume(returning: element)
     }
 
     public func next() async -> Element? {
-        await withTaskCancellationHandler {
-            await withCheckedContinuation { (continuation: CheckedContinuation<Element?, Never>) in
-                let ready: Element?? = state.withLock { state in
-                    if state.head < state.items.count {
-                        let item = state.items[state.head]
-                        state.head += 1
-                        if state.head == state.items.count {
-                            state.items.removeAll(keepingCapacity: true)
-                            state.head = 0
-                        }
-                        return .some(item)
-                    }
-                    if state.cancelled {
-                        state.cancelled = false
-                        return .some(nil)
-                    }
-                    state.waiter = continuation
-                    return nil
+        await state.wait(
+            orCancelled: nil,
+            attempt: { state, _ in
+                guard state.head < state.items.count else { return nil }
+                let item = state.items[state.head]
+                state.head += 1
+                if state.head == state.items.count {
+                    state.items.removeAll(keepingCapacity: true)
+                    state.head = 0
                 }
-                if let ready { continuation.resume(returning: ready) }
-            }
-        } onCancel: {
-            let waiter = state.withLock { state -> CheckedContinuation<Element?, Never>? in
-                if let waiter = state.waiter {
-                    state.waiter = nil
-                    return waiter
-                }
-                state.cancelled = true
-                return nil
-            }
-            waiter?.resume(returning: nil)
-        }
+                return .some(item)
+            },
+            park: { state, waiter, _ in state.waiter = waiter },
+            unpark: { state, id in
+                guard let waiter = state.waiter, waiter.id == id else { return nil }
+                state.waiter = nil
+                return waiter
+            })
     }
 }
