@@ -20,9 +20,6 @@ extension LuaStack {
     }
 
     private func push(data value: DataValue, depth: Int) throws(LuaError) {
-        if depth >= context.options.maxDataDepth {
-            throw LuaError(.conversion, "cannot convert value: nested deeper than \(context.options.maxDataDepth) levels")
-        }
         try reserve(4)
         switch value {
         case .null: pushNull()
@@ -32,6 +29,7 @@ extension LuaStack {
         case .string(let s): push(string: s)
         case .bytes(let b): b.withUnsafeBytes { push(bytes: $0) }
         case .array(let elements):
+            try checkPushDepth(depth)
             lua_createtable(L, Int32(clamping: elements.count), 0)
             for (i, element) in elements.enumerated() {
                 try push(data: element, depth: depth + 1)
@@ -39,6 +37,7 @@ extension LuaStack {
             }
             setMarker(cl_array_marker_key())
         case .object(let object):
+            try checkPushDepth(depth)
             lua_createtable(L, 0, Int32(clamping: object.count))
             for (key, element) in object {
                 push(string: key)
@@ -48,6 +47,20 @@ extension LuaStack {
             if object.isEmpty { setMarker(cl_object_marker_key()) }
         }
     }
+
+    /// Data in Swift has passed the limit on its way in (JSON read, tables
+    /// converted), so here the limit only guards the recursion: the engine
+    /// may wrap records in a few levels of its own (a list of query
+    /// results, `collect()`'s envelope) and they still cross.
+    private func checkPushDepth(_ depth: Int) throws(LuaError) {
+        let limit = context.options.maxDataDepth
+        if depth >= limit + Self.envelopeLevels {
+            throw LuaError(.conversion, "cannot convert value: nested deeper than \(limit) levels")
+        }
+    }
+
+    /// Levels the engine may add around records it hands to Lua.
+    private static let envelopeLevels = 8
 
     private func setMarker(_ key: UnsafeRawPointer) {
         lua_rawgetp(L, CLUA_REGISTRYINDEX, key)

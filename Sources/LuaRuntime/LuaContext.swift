@@ -21,6 +21,8 @@ final class LuaContext {
     var armNestedLimits = false
     /// Decodes JSON text onto the stack; see `jsonDecoder(for:)`.
     var jsonDecoderCache: LuaJSONDecoder?
+    /// Set while an error value's `__tostring` runs (see `LuaInvocation.error(status:)`).
+    var describingErrorValue = false
     /// Warnings Lua emitted (errors in `__gc`, `warn(...)`).
     var warningHandler: ((String) -> Void)?
 

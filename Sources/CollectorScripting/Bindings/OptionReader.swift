@@ -38,7 +38,7 @@ struct OptionReader {
     func value(_ name: String) -> LuaValue? { values[name] }
 
     private func wrongType(_ name: String, _ expected: String, _ got: LuaValue) -> LuaCallError {
-        LuaCallError("\(function): option '\(name)' must be \(expected), got \(got.typeName)")
+        LuaCallError("\(function): option '\(name)' must be \(expected), got \(got.typeDescription)")
     }
 
     func string(_ name: String) throws -> String? {

@@ -1,12 +1,14 @@
 import CollectorValues
 
 extension RecordDecoder {
-    /// Parses one JSON document straight into a `DataValue` (no Foundation objects).
-    static func json(_ bytes: ArraySlice<UInt8>) -> Result<DataValue, ErrorInfo> {
+    /// Parses one JSON document straight into a `DataValue` (no Foundation
+    /// objects); an error counts lines from `firstLine` (where the document
+    /// starts in its source) when given.
+    static func json(_ bytes: ArraySlice<UInt8>, firstLine: Int? = nil) -> Result<DataValue, ErrorInfo> {
         do {
             return .success(try JSONReader().read(bytes))
         } catch {
-            return .failure(ErrorInfo.decoding(error))
+            return .failure(ErrorInfo.decoding(firstLine.map { error.located(atLine: $0) } ?? error))
         }
     }
 }
