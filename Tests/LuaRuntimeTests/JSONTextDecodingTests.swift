@@ -118,3 +118,19 @@ struct JSONTextDecodingTests {
         #expect(throws: JSONError.self) { try JSONReader().read(nested(limit + 1)) }
     }
 }
+
+/// Data (not text) pushed into a capped state keeps the cap too.
+@Suite("Data into Lua under the cap")
+struct DataIntoLuaUnderTheCapTests {
+    @Test func aValueTooLargeForTheStateFailsAndTheNextGoesIn() throws {
+        let lua = try LuaState(LuaOptions(libraries: .sandboxed, memoryLimit: 1 << 20))
+        let identity = try #require(try lua.run("return function(r) return r end").first?.functionValue)
+        let big: DataValue = ["rows": .array((0..<100_000).map { .object(["i": .integer(Int64($0)), "s": "x"]) })]
+        let error = try #require(throws: LuaError.self) { try lua.call(identity, big) }
+        #expect(error.kind == .memory)
+        #expect(error.message.contains("memory limit (1MB)"), "\(error.message)")
+        #expect(lua.peakMemory < 4 << 20, "\(lua.peakMemory)")
+        let small = try lua.call(identity, ["id": 3] as DataValue)
+        #expect(try small.first.map { try lua.data($0) } == ["id": 3])
+    }
+}
