@@ -43,12 +43,15 @@ public struct RecordDecoder: Sendable {
             }
         }
         let firstLine = Self.firstLine(of: item)
+        let startOffset = Self.startOffset(of: item, firstLine: firstLine)
         switch item.format {
         case .json:
-            emit(Self.json(item.payload[...], firstLine: firstLine), raw: item.payload[...])
+            emit(Self.json(item.payload[...], firstLine: firstLine, startOffset: startOffset), raw: item.payload[...])
         case .jsonLines:
             forEachLine(of: item.payload) { line, index in
-                emit(Self.json(line, firstLine: firstLine.map { $0 + index }), raw: line)
+                emit(
+                    Self.json(line, firstLine: firstLine.map { $0 + index }, startOffset: startOffset.map { $0 + line.startIndex }),
+                    raw: line)
             }
         default:
             emit(.success(Self.text(item.payload[...])), raw: item.payload[...])
@@ -61,6 +64,7 @@ public struct RecordDecoder: Sendable {
     public mutating func documents(_ item: CollectedData) -> [JSONDocument]? {
         var ids = ItemIDs(item)
         let firstLine = Self.firstLine(of: item)
+        let startOffset = Self.startOffset(of: item, firstLine: firstLine)
         switch item.format {
         case .json:
             let bytes = item.payload[...]
@@ -68,6 +72,7 @@ public struct RecordDecoder: Sendable {
                 bytes, sourceID: item.sourceID, sequence: next(item.sourceID), collectedAt: item.timestamp,
                 id: ids.next(bytes, decoder: &self))
             document.line = firstLine
+            document.offset = startOffset
             return [document]
         case .jsonLines:
             var documents: [JSONDocument] = []
@@ -76,6 +81,7 @@ public struct RecordDecoder: Sendable {
                     line, sourceID: item.sourceID, sequence: next(item.sourceID), collectedAt: item.timestamp,
                     id: ids.next(line, decoder: &self))
                 document.line = firstLine.map { $0 + index }
+                document.offset = startOffset.map { $0 + line.startIndex }
                 documents.append(document)
             }
             return documents
@@ -89,6 +95,14 @@ public struct RecordDecoder: Sendable {
     private static func firstLine(of item: CollectedData) -> Int? {
         guard case .integer(let line)? = item.metadata["line"], line > 0 else { return nil }
         return Int(clamping: line)
+    }
+
+    /// The byte of its source an item's payload starts at (`metadata.offset`),
+    /// used when lines are not numbered (a followed file), whose items are
+    /// the payload's bytes as they are in the file.
+    private static func startOffset(of item: CollectedData, firstLine: Int?) -> Int? {
+        guard firstLine == nil, case .integer(let offset)? = item.metadata["offset"], offset >= 0 else { return nil }
+        return Int(clamping: offset)
     }
 
     /// Each non-blank line, without its line end, and its index among all

@@ -172,7 +172,7 @@ public actor ProcessingManager: ProcessingManaging {
                 let record = Record(
                     .null, sourceID: document.sourceID, sequence: document.sequence, collectedAt: document.collectedAt,
                     id: document.id)
-                switch RecordDecoder.json(document.bytes, firstLine: document.line) {
+                switch RecordDecoder.json(document.bytes, firstLine: document.line, startOffset: document.offset) {
                 case .success(let value):
                     staged.records.append(record.with(value: value))
                 case .failure(var error):

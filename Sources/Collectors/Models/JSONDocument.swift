@@ -15,6 +15,9 @@ public struct JSONDocument: Sendable {
     /// The line of its source it starts on (a file's line, from 1), when the
     /// source numbers lines: decoding errors say where it is in the file.
     public var line: Int?
+    /// The byte of its source it starts at (a followed file's offset), when
+    /// the source gives offsets but not lines.
+    public var offset: Int?
 
     /// - Parameter id: `nil` for a new one (`RecordID.unique()`).
     public init(
@@ -31,7 +34,8 @@ public struct JSONDocument: Sendable {
     /// source (the document is read again: failures are rare). Details the
     /// failure had beyond the reader's keep their values.
     public func locating(_ failure: ErrorInfo) -> ErrorInfo {
-        guard let line, failure.operation == "decode", failure.type == .validation, case .failure(let located) = RecordDecoder.json(bytes, firstLine: line)
+        guard line != nil || offset != nil, failure.operation == "decode", failure.type == .validation,
+            case .failure(let located) = RecordDecoder.json(bytes, firstLine: line, startOffset: offset)
         else { return failure }
         var error = located
         for (key, value) in failure.details where error.details[key] == nil && !["offset", "line", "column"].contains(key) {
