@@ -43,7 +43,7 @@ enum ErrorValueText {
             guard !object.isEmpty else { text += "{}"; return }
             guard depth < maxDepth else { text += "{...}"; return }
             text += "{ "
-            let entries = object.sorted { Array($0.key.utf8).lexicographicallyPrecedes(Array($1.key.utf8)) }
+            let entries = object.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
             for (i, entry) in entries.enumerated() {
                 if i > 0 { text += ", " }
                 if isIdentifier(entry.key) { text += entry.key } else { text += "["; quote(entry.key, to: &text); text += "]" }

@@ -325,6 +325,25 @@ struct BindingsTests {
         }
     }
 
+    @Test func jsonDecodeSaysWhichLimitStoppedIt() throws {
+        let lua = try LuaState(LuaOptions(libraries: .sandboxed, memoryLimit: 4 << 20))
+        let sink = LogSink(.init(level: .info, format: .logfmt)) { _ in }
+        _ = try ScriptBindings(installingIn: lua, scriptPath: "t.lua", log: sink)
+        let values = try lua.run("""
+            local big = '[' .. string.rep('[],', 200000) .. '[]]'
+            local ok, memory = pcall(json.decode, big)
+            big = nil
+            collectgarbage()
+            local ok2, stack = pcall(function() return json.decode(string.rep('{"a":', 300) .. '1' .. string.rep('}', 300)) end)
+            return ok, memory, ok2, type(stack) == "table" and stack.a.a.a ~= nil, #json.decode('[1,2,3]')
+            """)
+        #expect(values[0].booleanValue == false)
+        let message = values[1].stringValue ?? ""
+        #expect(message.contains("json.decode: not enough memory: decoding JSON input reached the memory limit (4MB) at byte"), "\(message)")
+        #expect(values[2].booleanValue == true && values[3].booleanValue == true)
+        #expect(values[4].integerValue == 3, "the state goes on")
+    }
+
     @Test func jsonAndLogAreThereForScripts() throws {
         let lines = Locked([String]())
         let lua = try LuaState(LuaOptions(libraries: .full))
