@@ -39,11 +39,9 @@ public enum LuaValue: Sendable {
 
     /// The type as an error message says what it got: `typeName`, except
     /// for a string that is not valid UTF-8, which is refused for that
-    /// (`a string that is not valid UTF-8 (invalid UTF-8 byte 0xFF at byte 4)`).
+    /// (`string that is not valid UTF-8 (invalid UTF-8 byte 0xFF at byte 4)`).
     public var typeDescription: String {
-        if case .bytes(let bytes) = self, let problem = UTF8Validation.problem(bytes) {
-            return "a string that is not valid UTF-8 (\(problem))"
-        }
+        if case .bytes(let bytes) = self { return DataValue.bytes(bytes).typeDescription }
         return typeName
     }
 

@@ -344,6 +344,26 @@ struct BindingsTests {
         #expect(values[4].integerValue == 3, "the state goes on")
     }
 
+    @Test func textThatIsNotUTF8IsRefusedSayingSo() throws {
+        let lua = try LuaState(LuaOptions(libraries: .full))
+        let sink = LogSink(.init(level: .info, format: .logfmt)) { _ in }
+        _ = try ScriptBindings(installingIn: lua, scriptPath: "t.lua", log: sink)
+        let values = try lua.run("""
+            local _, name = pcall(metrics.counter, "bad\\255", "help")
+            local _, label = pcall(metrics.counter, "labelled", "help", { "site\\255" })
+            local c = metrics.counter("fine", "help", { "site" })
+            local _, value = pcall(c.inc, c, 1, { site = "\\255" })
+            local _, option = pcall(storage.jsonl, { path = "a\\255.jsonl" })
+            return name, label, value, option
+            """)
+        let messages = values.map { $0.stringValue ?? "" }
+        #expect(messages[0].contains("bad argument #1 to 'metrics.counter' (string is not valid UTF-8: invalid UTF-8 byte 0xFF at byte 3)"), "\(messages[0])")
+        #expect(messages[1].contains("label names must be strings, got string that is not valid UTF-8 (invalid UTF-8 byte 0xFF at byte 4)"), "\(messages[1])")
+        #expect(messages[2].contains("label 'site' must be text, got string that is not valid UTF-8"), "\(messages[2])")
+        #expect(messages[3].contains("option 'path' must be a string, got string that is not valid UTF-8 (invalid UTF-8 byte 0xFF at byte 1)"), "\(messages[3])")
+        for message in messages { #expect(!message.contains("got string)"), "\(message)") }
+    }
+
     @Test func jsonAndLogAreThereForScripts() throws {
         let lines = Locked([String]())
         let lua = try LuaState(LuaOptions(libraries: .full))

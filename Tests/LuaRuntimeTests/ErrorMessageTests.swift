@@ -63,6 +63,7 @@ struct ErrorMessageTests {
         let message = values.last?.stringValue ?? ""
         #expect(message.contains("bad argument #1 to 'name' (string is not valid UTF-8: invalid UTF-8 byte 0xFF at byte 2)"), "\(message)")
         #expect(!message.contains("got string"))
-        #expect(LuaValue.bytes([0x61, 0xC3]).typeDescription == "a string that is not valid UTF-8 (invalid UTF-8 byte 0xC3 at byte 1)")
+        #expect(LuaValue.bytes([0x61, 0xC3]).typeDescription == "string that is not valid UTF-8 (invalid UTF-8 byte 0xC3 at byte 1)")
+        #expect(DataValue.bytes([0xFF]).typeDescription == "string that is not valid UTF-8 (invalid UTF-8 byte 0xFF at byte 0)")
     }
 }

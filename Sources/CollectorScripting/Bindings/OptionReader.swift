@@ -119,7 +119,7 @@ struct OptionReader {
         }
         return try items.map { item in
             guard case .string(let s) = item else {
-                throw LuaCallError("\(function): option '\(name)' must be a list of strings, got a \(item.typeName) in it")
+                throw LuaCallError("\(function): option '\(name)' must be a list of strings, got a \(item.typeDescription) in it")
             }
             return s
         }
@@ -135,7 +135,7 @@ struct OptionReader {
         var map: [String: String] = [:]
         for (key, item) in object {
             guard case .string(let s) = item else {
-                throw LuaCallError("\(function): option '\(name).\(key)' must be a string, got \(item.typeName)")
+                throw LuaCallError("\(function): option '\(name).\(key)' must be a string, got \(item.typeDescription)")
             }
             map[key] = s
         }
