@@ -71,8 +71,13 @@ enum ErrorValueText {
         text += "\""
     }
 
+    private static let keywords: Set<String> = [
+        "and", "break", "do", "else", "elseif", "end", "false", "for", "function", "goto", "if", "in",
+        "local", "nil", "not", "or", "repeat", "return", "then", "true", "until", "while",
+    ]
+
     private static func isIdentifier(_ key: String) -> Bool {
-        guard let first = key.utf8.first, !(first >= 48 && first <= 57) else { return false }
+        guard let first = key.utf8.first, !(first >= 48 && first <= 57), !keywords.contains(key) else { return false }
         return key.utf8.allSatisfy { ($0 >= 48 && $0 <= 57) || ($0 >= 65 && $0 <= 90) || ($0 >= 97 && $0 <= 122) || $0 == 95 }
     }
 }

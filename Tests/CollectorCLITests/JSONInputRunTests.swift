@@ -50,6 +50,61 @@ struct JSONInputRunTests {
         #expect((letters[0]["record"] as? String)?.hasPrefix("{\"id\":2,") == true, "the refused record keeps its text")
     }
 
+    @Test func jsonDecodeInCoroutinesFinalizersAndDeepCallsDoesNotBreakTheRun() throws {
+        let dir = try PipelineRunTests.directory()
+        let fields = (1...30).map { "\"k\($0)\":{\"x\":[1,2,{\"y\":[3]}],\"s\":\"v\($0)\"}" }.joined(separator: ",")
+        let input = try PipelineRunTests.write(
+            (1...500).map { "{\"id\":\($0),\"o\":{\(fields)}}" }.joined(separator: "\n") + "\n", "in.jsonl", in: dir)
+        // A processor file: json.decode in a coroutine (first use of the state's decoder
+        // there), and near the Lua stack's end under pcall.
+        _ = try PipelineRunTests.write("""
+            local warm = coroutine.wrap(function() return json.decode('{"w":[1]}') end)()
+            local deep = string.rep('{"a":', 150) .. '1' .. string.rep('}', 150)
+            local function rec(n)
+              local \((1...150).map { "a\($0)" }.joined(separator: ","))
+              if n == 0 then return json.decode(deep) ~= nil end
+              return (rec(n - 1))
+            end
+            return { process = function(r)
+              local inner = coroutine.wrap(function() return json.decode('{"a":[1,2,3]}') end)()
+              r.inner = inner.a[3] + warm.w[1]
+              if r.id == 7 then
+                local lo, hi = 1, 20000
+                while hi - lo > 1 do
+                  local mid = (lo + hi) // 2
+                  if pcall(rec, mid) then lo = mid else hi = mid end
+                end
+                r.deepest = lo
+              end
+              return r
+            end }
+            """, "decode.lua", in: dir)
+        let out = dir.appendingPathComponent("out.jsonl").path
+        let script = try PipelineRunTests.write("""
+            -- The script's own state: a finalizer that decodes JSON (and re-arms itself)
+            -- while the engine decodes records into this state for the function below.
+            local decoded = 0
+            local function arm()
+              setmetatable({}, { __gc = function() decoded = decoded + #json.decode('[1,{"b":[2]}]'); arm() end })
+            end
+            arm()
+            pipeline "p" {
+              from = source.file { path = "\(input)" },
+              process = { processor.file("decode.lua", { parallel = 1 }), function(r) r.o = nil; return r end },
+              to = storage.jsonl { path = "\(out)" },
+            }
+            run()
+            print("FINALIZER " .. tostring(decoded > 0))
+            """, "main.lua", in: dir)
+        let outcome = try Collector.run(["run", script])
+        #expect(outcome.status == 0, "\(outcome.stderr)")
+        #expect(outcome.stdout.contains("FINALIZER true"), "\(outcome.stdout)")
+        let stored = try PipelineRunTests.lines(out)
+        #expect(stored.count == 500)
+        #expect(stored.allSatisfy { $0.contains("\"inner\":4") })
+        #expect(stored[6].contains("\"deepest\":"), "\(stored[6])")
+    }
+
     @Test func aBadLineIsNamedByItsLineInTheFile() throws {
         let dir = try PipelineRunTests.directory()
         let input = try PipelineRunTests.write("{\"a\":1}\n\n\n{\"b\":2}\n\n{\"c\":3}\n[1,]\n{\"d\":4}\n", "in.jsonl", in: dir)

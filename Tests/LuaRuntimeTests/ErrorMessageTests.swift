@@ -14,6 +14,8 @@ struct ErrorMessageTests {
         }
         #expect(error.message == #"{ code = 42, reason = "quota exceeded", tags = { "a", "b" } }"#)
         #expect(error.value == ["code": 42, "reason": "quota exceeded", "tags": ["a", "b"]])
+        let keys = try #require(throws: LuaError.self) { try lua.run("error({ ['end'] = 1, ['a b'] = 2, [''] = 3 })") }
+        #expect(keys.message == #"{ [""] = 3, ["a b"] = 2, ["end"] = 1 }"#)
     }
 
     @Test func aTableWithToStringIsShownAsLuaShowsIt() throws {
