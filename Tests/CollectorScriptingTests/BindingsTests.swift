@@ -354,13 +354,15 @@ struct BindingsTests {
             local c = metrics.counter("fine", "help", { "site" })
             local _, value = pcall(c.inc, c, 1, { site = "\\255" })
             local _, option = pcall(storage.jsonl, { path = "a\\255.jsonl" })
-            return name, label, value, option
+            local _, key = pcall(storage.jsonl, { ["pa\\255th"] = "a.jsonl" })
+            return name, label, value, option, key
             """)
         let messages = values.map { $0.stringValue ?? "" }
         #expect(messages[0].contains("bad argument #1 to 'metrics.counter' (string is not valid UTF-8: invalid UTF-8 byte 0xFF at byte 3)"), "\(messages[0])")
         #expect(messages[1].contains("label names must be strings, got string that is not valid UTF-8 (invalid UTF-8 byte 0xFF at byte 4)"), "\(messages[1])")
         #expect(messages[2].contains("label 'site' must be text, got string that is not valid UTF-8"), "\(messages[2])")
         #expect(messages[3].contains("option 'path' must be a string, got string that is not valid UTF-8 (invalid UTF-8 byte 0xFF at byte 1)"), "\(messages[3])")
+        #expect(messages[4].contains("options are named (name = value), got a string that is not valid UTF-8 (invalid UTF-8 byte 0xFF at byte 2) key"), "\(messages[4])")
         for message in messages { #expect(!message.contains("got string)"), "\(message)") }
     }
 

@@ -19,7 +19,7 @@ struct OptionReader {
         guard let table else { return }
         for (key, value) in try lua.entries(of: table) {
             guard case .string(let name) = key else {
-                throw LuaCallError("\(function): options are named (name = value), got a \(key.typeName) key")
+                throw LuaCallError("\(function): options are named (name = value), got a \(key.typeDescription) key")
             }
             guard allowed.contains(name) else {
                 var message = "\(function): unknown option '\(name)'"
