@@ -2,7 +2,8 @@
 ///
 /// Records are small (a handful of fields), where a linear scan over one
 /// contiguous array beats hashing; keys are unique (setting an existing key
-/// replaces its value in place and keeps its position).
+/// replaces its value in place and keeps its position). Keys compare byte
+/// for byte (see `FieldKey`): canonically equivalent spellings are two keys.
 public struct DataObject: Sendable, Hashable {
     public typealias Entry = (key: String, value: DataValue)
 
@@ -29,7 +30,7 @@ public struct DataObject: Sendable, Hashable {
 
     @inlinable
     public func index(forKey key: String) -> Int? {
-        entries.firstIndex { $0.key == key }
+        entries.firstIndex { FieldKey.same($0.key, key) }
     }
 
     /// The value for `key`; assigning `nil` removes the field.
@@ -64,7 +65,7 @@ public struct DataObject: Sendable, Hashable {
     /// order), the kept order is a courtesy for output.
     public static func == (lhs: DataObject, rhs: DataObject) -> Bool {
         guard lhs.count == rhs.count else { return false }
-        if lhs.entries.elementsEqual(rhs.entries, by: { $0.key == $1.key && $0.value == $1.value }) { return true }
+        if lhs.entries.elementsEqual(rhs.entries, by: { FieldKey.same($0.key, $1.key) && $0.value == $1.value }) { return true }
         return lhs.entries.allSatisfy { entry in rhs[entry.key] == entry.value }
     }
 

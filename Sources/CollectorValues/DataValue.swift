@@ -33,6 +33,16 @@ extension DataValue {
         }
     }
 
+    /// The type as an error message says what it got: `typeName`, except
+    /// for bytes that are not UTF-8, which are refused where text is wanted
+    /// for that: `string that is not valid UTF-8 (invalid UTF-8 byte 0xFF at byte 4)`.
+    public var typeDescription: String {
+        if case .bytes(let bytes) = self, let problem = UTF8Validation.problem(bytes) {
+            return "string that is not valid UTF-8 (\(problem))"
+        }
+        return typeName
+    }
+
     /// The field `key` of an object; `nil` for a missing key or a non-object.
     public subscript(key: String) -> DataValue? {
         get {

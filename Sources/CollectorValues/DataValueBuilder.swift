@@ -10,7 +10,7 @@ struct DataValueBuilder: JSONBuilder, ~Copyable {
     /// Where each open container's elements (or members) start on their stack.
     private var starts: [Int] = []
     /// The hash indexes of open objects with many members, by their start.
-    private var indexes: [Int: [String: Int]] = [:]
+    private var indexes: [Int: [FieldKey.Bytes: Int]] = [:]
     private var elements = MoveStack<DataValue>()
     private var members = MoveStack<DataObject.Entry>()
 
@@ -76,16 +76,16 @@ struct DataValueBuilder: JSONBuilder, ~Copyable {
     @inline(__always)
     private static func setMember(
         _ value: consuming DataValue, start: Int,
-        members: inout MoveStack<DataObject.Entry>, indexes: inout [Int: [String: Int]]
+        members: inout MoveStack<DataObject.Entry>, indexes: inout [Int: [FieldKey.Bytes: Int]]
     ) {
         let top = members.count - 1
         let entry = members.pointer(at: top)
         if top - start >= indexThreshold {
-            if let i = indexes[start]![entry.pointee.key] {
+            if let i = indexes[start]![FieldKey.Bytes(entry.pointee.key)] {
                 members.pointer(at: i).pointee.value = value
                 members.removeLast()
             } else {
-                indexes[start]![entry.pointee.key] = top
+                indexes[start]![FieldKey.Bytes(entry.pointee.key)] = top
                 entry.pointee.value = value
             }
             return
@@ -93,7 +93,7 @@ struct DataValueBuilder: JSONBuilder, ~Copyable {
         var i = start
         while i < top {
             let other = members.pointer(at: i)
-            if other.pointee.key == entry.pointee.key {
+            if FieldKey.same(other.pointee.key, entry.pointee.key) {
                 other.pointee.value = value
                 members.removeLast()
                 return
@@ -102,9 +102,9 @@ struct DataValueBuilder: JSONBuilder, ~Copyable {
         }
         entry.pointee.value = value
         if members.count - start == indexThreshold {
-            var index: [String: Int] = [:]
+            var index: [FieldKey.Bytes: Int] = [:]
             index.reserveCapacity(2 * indexThreshold)
-            for i in start..<members.count { index[members.pointer(at: i).pointee.key] = i }
+            for i in start..<members.count { index[FieldKey.Bytes(members.pointer(at: i).pointee.key)] = i }
             indexes[start] = index
         }
     }

@@ -33,6 +33,9 @@ public struct JSONError: Error, CustomStringConvertible, Sendable, Hashable {
         case trailingData
         /// Arrays and objects nested deeper than the reader's or writer's `maxDepth`.
         case depthLimitExceeded
+        /// Whoever builds the value stopped the read: a limit of what it
+        /// builds (memory, stack) was reached; the message says which.
+        case stopped
 
         // Writing.
         /// NaN or an infinity: JSON has no such numbers.
@@ -73,6 +76,8 @@ public struct JSONError: Error, CustomStringConvertible, Sendable, Hashable {
         if let offset {
             text += " at byte \(offset)"
             if let line, let column { text += " (line \(line), column \(column))" }
+        } else if let line, let column {
+            text += " at line \(line), column \(column)"
         }
         if let path { text += " at \(path)" }
         if let detail { text += ": \(detail)" }
@@ -81,6 +86,22 @@ public struct JSONError: Error, CustomStringConvertible, Sendable, Hashable {
 }
 
 extension JSONError {
+    /// The same reading error for a text that starts on line `firstLine` of
+    /// a larger input (a line of a file): its line counts from there. The
+    /// byte offset, which counts from the start of the text, is left out.
+    public func located(atLine firstLine: Int) -> JSONError {
+        guard let line else { return self }
+        return JSONError(
+            kind: kind, message: message, detail: detail, offset: nil, line: firstLine + line - 1, column: column,
+            path: path)
+    }
+
+    /// An error a `JSONHandler` throws to stop the read; the reader adds
+    /// where in the text it stopped.
+    public static func stopped(_ message: String, detail: String? = nil) -> JSONError {
+        JSONError(kind: .stopped, message: message, detail: detail)
+    }
+
     /// A reading error at `offset` of `input`; the line and column are counted
     /// here, off the hot path.
     static func reading(

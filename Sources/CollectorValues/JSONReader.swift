@@ -19,11 +19,12 @@
 ///   too small (`1e-400`) rounds to zero, as IEEE 754 rounding says.
 /// - **Duplicate keys.** The last occurrence of a key wins, and the key keeps
 ///   the position of its first occurrence: `{"a":1,"b":2,"a":3}` reads as
-///   `{"a":3,"b":2}`. Keys are compared as Swift strings (canonical
-///   equivalence), as `DataObject` compares them, so its keys stay unique.
+///   `{"a":3,"b":2}`. Keys are compared byte for byte (code points, as
+///   RFC 8259 and Lua do), as `DataObject` compares them: `"é"` as U+00E9
+///   and as `e` + U+0301 are two keys.
 /// - **Key order** is the order of the text.
-/// - **Depth.** Arrays and objects may nest `maxDepth` levels deep (512 by
-///   default); deeper input is rejected with `depthLimitExceeded`. The reader
+/// - **Depth.** Arrays and objects may nest `maxDepth` levels deep
+///   (`DataNesting.maxDepth`, 512, by default, as on every other path); deeper input is rejected with `depthLimitExceeded`. The reader
 ///   keeps its own stack rather than recursing, so no input can overflow the
 ///   thread's stack while reading; keep `maxDepth` moderate all the same, as
 ///   very deep values are costly for any recursive code that handles them later.
@@ -32,7 +33,7 @@ public struct JSONReader: Sendable {
     /// The deepest nesting of arrays and objects accepted; a top-level scalar is depth 0.
     public var maxDepth: Int
 
-    public init(maxDepth: Int = 512) {
+    public init(maxDepth: Int = DataNesting.maxDepth) {
         precondition(maxDepth >= 0, "maxDepth must not be negative")
         self.maxDepth = maxDepth
     }
@@ -107,10 +108,10 @@ struct JSONParser {
                 guard isObject.count < maxDepth else { throw depthExceeded() }
                 pos += 1
                 skipWhitespace()
-                builder.beginObject()
+                try builder.beginObject()
                 if pos < end && base[pos] == UInt8(ascii: "}") {
                     pos += 1
-                    builder.endObject()
+                    try builder.endObject()
                 } else {
                     if isObject.capacity == 0 { isObject.reserveCapacity(8) }
                     isObject.append(true)
@@ -121,10 +122,10 @@ struct JSONParser {
                 guard isObject.count < maxDepth else { throw depthExceeded() }
                 pos += 1
                 skipWhitespace()
-                builder.beginArray()
+                try builder.beginArray()
                 if pos < end && base[pos] == UInt8(ascii: "]") {
                     pos += 1
-                    builder.endArray()
+                    try builder.endArray()
                 } else {
                     if isObject.capacity == 0 { isObject.reserveCapacity(8) }
                     isObject.append(false)
@@ -136,13 +137,13 @@ struct JSONParser {
                 try parseNumber(into: &builder)
             case UInt8(ascii: "t"):
                 try expectLiteral("true")
-                builder.bool(true)
+                try builder.bool(true)
             case UInt8(ascii: "f"):
                 try expectLiteral("false")
-                builder.bool(false)
+                try builder.bool(false)
             case UInt8(ascii: "n"):
                 try expectLiteral("null")
-                builder.null()
+                try builder.null()
             case let byte:
                 throw unexpected(at: pos, detail: Self.valueHint(byte))
             }
@@ -159,7 +160,7 @@ struct JSONParser {
                 }
                 skipWhitespace()
                 if inObject {
-                    builder.endMember()
+                    try builder.endMember()
                     guard pos < end else { throw endOfInput("expected ',' or '}' after an object member") }
                     let byte = base[pos]
                     if byte == UInt8(ascii: ",") {
@@ -171,12 +172,12 @@ struct JSONParser {
                     } else if byte == UInt8(ascii: "}") {
                         pos += 1
                         isObject.removeLast()
-                        builder.endObject()
+                        try builder.endObject()
                     } else {
                         throw unexpected(at: pos, detail: "expected ',' or '}' after an object member")
                     }
                 } else {
-                    builder.endElement()
+                    try builder.endElement()
                     guard pos < end else { throw endOfInput("expected ',' or ']' after an array element") }
                     let byte = base[pos]
                     if byte == UInt8(ascii: ",") {
@@ -190,7 +191,7 @@ struct JSONParser {
                     } else if byte == UInt8(ascii: "]") {
                         pos += 1
                         isObject.removeLast()
-                        builder.endArray()
+                        try builder.endArray()
                     } else {
                         throw unexpected(at: pos, detail: "expected ',' or ']' after an array element")
                     }
@@ -265,12 +266,12 @@ struct JSONParser {
             if byte == UInt8(ascii: "\"") {
                 pos = p + 1
                 let bytes = UnsafeBufferPointer(start: base + start, count: p - start)
-                if isKey { builder.key(bytes) } else { builder.string(bytes) }
+                if isKey { try builder.key(bytes) } else { try builder.string(bytes) }
                 return
             } else if byte == UInt8(ascii: "\\") {
                 try parseEscapedString(start: start, escape: p)
-                scratch.withUnsafeBufferPointer { bytes in
-                    if isKey { builder.key(bytes) } else { builder.string(bytes) }
+                try scratch.withUnsafeBufferPointer { (bytes) throws(JSONError) in
+                    if isKey { try builder.key(bytes) } else { try builder.string(bytes) }
                 }
                 return
             } else if byte < 0x20 {
@@ -493,18 +494,18 @@ struct JSONParser {
 
         if isInteger && !overflow {
             if negative {
-                if mantissa <= 1 << 63 { return builder.integer(Int64(bitPattern: 0 &- mantissa)) }
+                if mantissa <= 1 << 63 { return try builder.integer(Int64(bitPattern: 0 &- mantissa)) }
             } else if mantissa <= UInt64(Int64.max) {
-                return builder.integer(Int64(mantissa))
+                return try builder.integer(Int64(mantissa))
             }
             // Outside Int64: the nearest Double (UInt64 → Double rounds correctly).
             let double = Double(mantissa)
-            return builder.double(negative ? -double : double)
+            return try builder.double(negative ? -double : double)
         }
         if let double = Self.fastDouble(mantissa: mantissa, exponent: exponent, overflow: overflow) {
-            return builder.double(negative ? -double : double)
+            return try builder.double(negative ? -double : double)
         }
-        builder.double(try slowDouble(from: start, to: p))
+        try builder.double(try slowDouble(from: start, to: p))
     }
 
     @inline(__always)

@@ -25,7 +25,7 @@ public struct JSONWriter: Sendable {
     public var pretty: Bool
     public var maxDepth: Int
 
-    public init(sortedKeys: Bool = false, pretty: Bool = false, maxDepth: Int = 512) {
+    public init(sortedKeys: Bool = false, pretty: Bool = false, maxDepth: Int = DataNesting.maxDepth) {
         precondition(maxDepth >= 0, "maxDepth must not be negative")
         self.sortedKeys = sortedKeys
         self.pretty = pretty

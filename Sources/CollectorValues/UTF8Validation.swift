@@ -31,6 +31,25 @@ public enum UTF8Validation {
         return true
     }
 
+    /// Where bytes that are not valid UTF-8 go wrong, for messages:
+    /// `invalid UTF-8 byte 0xFF at byte 4` (offsets from 0); nil when valid.
+    public static func problem(_ bytes: UnsafeBufferPointer<UInt8>) -> String? {
+        guard let base = bytes.baseAddress else { return nil }
+        var i = 0
+        while i < bytes.count {
+            guard let length = sequenceLength(base, at: i, end: bytes.count) else {
+                let hex = String(base[i], radix: 16, uppercase: true)
+                return "invalid UTF-8 byte 0x\(hex.count < 2 ? "0" + hex : hex) at byte \(i)"
+            }
+            i += length
+        }
+        return nil
+    }
+
+    public static func problem(_ bytes: [UInt8]) -> String? {
+        bytes.withUnsafeBufferPointer { problem($0) }
+    }
+
     /// The length of the valid UTF-8 sequence starting at `base[p]` (before
     /// `end`), or nil when it is not one (RFC 3629: no overlong forms, no
     /// surrogates, nothing above U+10FFFF).

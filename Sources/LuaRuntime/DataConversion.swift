@@ -16,13 +16,29 @@ extension LuaStack {
     /// Pushes `value`; arrays (and empty objects) get the marker metatable
     /// that keeps their kind on the way back.
     func push(data value: DataValue) throws(LuaError) {
-        try push(data: value, depth: 0)
+        let runtime = context.runtime.pointer
+        // Garbage of an earlier conversion that was stopped would count against this one.
+        if runtime.pointee.limit != 0 && runtime.pointee.used > runtime.pointee.limit {
+            _ = clua_gc(L, LUA_GCCOLLECT)
+        }
+        do {
+            try push(data: value, depth: 0)
+        } catch {
+            if error.kind == .memory { _ = clua_gc(L, LUA_GCCOLLECT) }
+            throw error
+        }
+    }
+
+    /// Swift runs with the allocator's cap suspended (see `cl_alloc`): a
+    /// conversion keeps the cap itself, checked at each container.
+    private func checkMemory(adding bytes: Int = 0) throws(LuaError) {
+        let runtime = context.runtime.pointer
+        let limit = Int(runtime.pointee.limit)
+        guard limit != 0, Int(runtime.pointee.used) &+ bytes > limit else { return }
+        throw LuaError(.memory, "not enough memory: converting a value into Lua reached the memory limit (\(ByteCount.text(limit)))")
     }
 
     private func push(data value: DataValue, depth: Int) throws(LuaError) {
-        if depth >= context.options.maxDataDepth {
-            throw LuaError(.conversion, "cannot convert value: nested deeper than \(context.options.maxDataDepth) levels")
-        }
         try reserve(4)
         switch value {
         case .null: pushNull()
@@ -32,22 +48,42 @@ extension LuaStack {
         case .string(let s): push(string: s)
         case .bytes(let b): b.withUnsafeBytes { push(bytes: $0) }
         case .array(let elements):
+            try checkPushDepth(depth)
+            try checkMemory(adding: elements.count &* 16)
             lua_createtable(L, Int32(clamping: elements.count), 0)
             for (i, element) in elements.enumerated() {
                 try push(data: element, depth: depth + 1)
                 lua_rawseti(L, -2, lua_Integer(i + 1))
+                try checkMemory()
             }
             setMarker(cl_array_marker_key())
         case .object(let object):
+            try checkPushDepth(depth)
+            try checkMemory(adding: object.count &* 32)
             lua_createtable(L, 0, Int32(clamping: object.count))
             for (key, element) in object {
                 push(string: key)
                 try push(data: element, depth: depth + 1)
                 lua_rawset(L, -3)
+                try checkMemory()
             }
             if object.isEmpty { setMarker(cl_object_marker_key()) }
         }
     }
+
+    /// Data in Swift has passed the limit on its way in (JSON read, tables
+    /// converted), so here the limit only guards the recursion: the engine
+    /// may wrap records in a few levels of its own (a list of query
+    /// results, `collect()`'s envelope) and they still cross.
+    private func checkPushDepth(_ depth: Int) throws(LuaError) {
+        let limit = context.options.maxDataDepth
+        if depth >= limit + Self.envelopeLevels {
+            throw LuaError(.conversion, "cannot convert value: nested deeper than \(limit) levels")
+        }
+    }
+
+    /// Levels the engine may add around records it hands to Lua.
+    private static let envelopeLevels = 8
 
     private func setMarker(_ key: UnsafeRawPointer) {
         lua_rawgetp(L, CLUA_REGISTRYINDEX, key)

@@ -8,6 +8,9 @@ import CollectorValues
 /// the array marker, empty objects the object marker, `null` is the sentinel,
 /// integers stay integers. Invalid JSON fails the push with a `.conversion`
 /// error whose `underlyingError` is the `JSONError` (with its byte offset).
+/// The decode runs under the state's memory cap and within the Lua stack:
+/// past either it stops with a `.memory` or `.runtime` error, the stack as
+/// it was.
 public struct JSONText: LuaPushable {
     public var bytes: ArraySlice<UInt8>
 
@@ -21,41 +24,65 @@ public struct JSONText: LuaPushable {
 }
 
 extension LuaStack {
-    /// Decodes JSON text onto the stack (one value), or throws with the stack as it was.
+    /// Decodes JSON text onto this stack (one value), or throws with the stack as it was.
     func push(json bytes: ArraySlice<UInt8>) throws(LuaError) {
         let top = lua_gettop(L)
-        let decoder = context.jsonDecoder(for: L)
+        // The decoder is taken out of the context while it runs: code that
+        // runs during the decode (a `__gc` finalizer calling `json.decode`)
+        // finds none there and gets a fresh one, never this one mid-document.
+        let decoder = context.jsonDecoderCache.take() ?? LuaJSONDecoder()
+        let runtime = context.runtime.pointer
+        // Garbage left by a decode that was stopped would count against this one.
+        if runtime.pointee.limit != 0 && runtime.pointee.used > runtime.pointee.limit {
+            _ = clua_gc(L, LUA_GCCOLLECT)
+        }
+        decoder.begin(on: L, runtime: runtime)
         let result = bytes.withUnsafeBytes { raw in
             Result { () throws(JSONError) in
                 try JSONReader(maxDepth: context.options.maxDataDepth).read(raw, into: decoder)
             }
         }
-        decoder.reset()
-        if case .failure(let error) = result {
-            lua_settop(L, top)
+        let stop = decoder.end()
+        if context.jsonDecoderCache == nil { context.jsonDecoderCache = decoder }
+        guard case .failure(let error) = result else { return }
+        lua_settop(L, top)
+        switch stop {
+        case .memory(let limit):
+            // What was built so far is garbage now; give it back before Lua runs again.
+            _ = clua_gc(L, LUA_GCCOLLECT)
+            throw LuaError(
+                .memory,
+                "not enough memory: decoding JSON input reached the memory limit (\(ByteCount.text(limit)))\(error.description.dropFirst(error.message.count))",
+                underlyingError: error)
+        case .stack:
+            throw LuaError(.runtime, "stack overflow: \(error.description)", underlyingError: error)
+        case nil:
             throw LuaError(.conversion, "invalid JSON: \(error.description)", underlyingError: error)
         }
     }
 }
 
-extension LuaContext {
-    /// The state's JSON decoder, made on first use (one per state: decoding runs on the state's thread).
-    func jsonDecoder(for L: OpaquePointer) -> LuaJSONDecoder {
-        if let decoder = jsonDecoderCache { return decoder }
-        let decoder = LuaJSONDecoder(L)
-        jsonDecoderCache = decoder
-        return decoder
-    }
-}
-
-/// Builds Lua values from the JSON reader's events, on the Lua stack.
+/// Builds Lua values from the JSON reader's events, on the stack of the
+/// thread it was begun on.
 ///
 /// Open containers sit on the stack (an object's pending key above it), so
-/// the stack grows by at most two slots a level; the reader's depth limit
-/// (the state's `maxDataDepth`) bounds it. Only raw, non-raising API calls
-/// are used; memory is never refused while Swift runs (see `cl_alloc`).
+/// the stack grows by at most two slots a level; each container checks for
+/// room before it opens, and the reader's depth limit bounds the whole.
+/// Only raw, non-raising API calls are used. Swift runs with the allocator's
+/// cap suspended (see `cl_alloc`), so the decoder keeps the cap itself: it
+/// reads the state's counters as it goes and stops the read once over.
 final class LuaJSONDecoder: JSONHandler {
-    private let L: OpaquePointer
+    /// Why a read was stopped, besides invalid JSON.
+    enum Stop {
+        case memory(limit: Int)
+        case stack
+    }
+
+    private var L: OpaquePointer?
+    private var runtime: UnsafeMutablePointer<cl_runtime>?
+    /// The state's cap in bytes, 0 for none (read once per document).
+    private var limit = 0
+    private var stop: Stop?
     /// Elements so far of each open container (members for objects), as a
     /// plain buffer: a class's array property would pay an exclusivity
     /// check on every change, several times per record.
@@ -67,8 +94,7 @@ final class LuaJSONDecoder: JSONHandler {
     private var capacity = 16
     private var depth = 0
 
-    init(_ L: OpaquePointer) {
-        self.L = L
+    init() {
         counts = .allocate(capacity: capacity)
         sizes = .allocate(capacity: capacity)
         sizes.initialize(repeating: 0, count: capacity)
@@ -79,8 +105,42 @@ final class LuaJSONDecoder: JSONHandler {
         sizes.deallocate()
     }
 
-    /// Forgets open containers after a failed read.
-    func reset() { depth = 0 }
+    /// Starts a document on `L`'s stack, the caller's thread.
+    func begin(on L: OpaquePointer, runtime: UnsafeMutablePointer<cl_runtime>) {
+        self.L = L
+        self.runtime = runtime
+        limit = Int(runtime.pointee.limit)
+        depth = 0
+        stop = nil
+    }
+
+    /// Ends the document (complete or not): why it was stopped, if it was.
+    func end() -> Stop? {
+        L = nil
+        runtime = nil
+        depth = 0
+        return stop
+    }
+
+    @inline(__always)
+    private var state: OpaquePointer { L.unsafelyUnwrapped }
+
+    /// Stops the read when the state holds more than its cap.
+    @inline(__always)
+    private func checkMemory() throws(JSONError) {
+        guard limit != 0, Int(runtime.unsafelyUnwrapped.pointee.used) > limit else { return }
+        stop = .memory(limit: limit)
+        throw JSONError.stopped("memory limit of \(ByteCount.text(limit)) reached")
+    }
+
+    /// Makes room for a container, its pending key and value, and a marker.
+    @inline(__always)
+    private func reserve() throws(JSONError) {
+        guard lua_checkstack(state, 4) != 0 else {
+            stop = .stack
+            throw JSONError.stopped("the Lua stack cannot grow", detail: "the value nests too deep for the calls already running")
+        }
+    }
 
     private func open() {
         if depth == capacity {
@@ -99,26 +159,31 @@ final class LuaJSONDecoder: JSONHandler {
         depth += 1
     }
 
-    func null() { lua_pushlightuserdata(L, cl_null_sentinel()) }
-    func bool(_ value: Bool) { lua_pushboolean(L, value ? 1 : 0) }
-    func integer(_ value: Int64) { lua_pushinteger(L, value) }
-    func double(_ value: Double) { lua_pushnumber(L, value) }
+    // A scalar takes the slot `reserve()` of its container (or the caller,
+    // for a top-level value) made room for.
+    func null() { lua_pushlightuserdata(state, cl_null_sentinel()) }
+    func bool(_ value: Bool) { lua_pushboolean(state, value ? 1 : 0) }
+    func integer(_ value: Int64) { lua_pushinteger(state, value) }
+    func double(_ value: Double) { lua_pushnumber(state, value) }
 
-    func string(_ bytes: UnsafeBufferPointer<UInt8>) {
-        _ = lua_pushlstring(L, UnsafeRawPointer(bytes.baseAddress)?.assumingMemoryBound(to: CChar.self), bytes.count)
+    func string(_ bytes: UnsafeBufferPointer<UInt8>) throws(JSONError) {
+        _ = lua_pushlstring(state, UnsafeRawPointer(bytes.baseAddress)?.assumingMemoryBound(to: CChar.self), bytes.count)
+        try checkMemory()
     }
 
-    func beginObject() {
-        _ = lua_checkstack(L, 4)
-        lua_createtable(L, 0, expectedSize())
+    func beginObject() throws(JSONError) {
+        try reserve()
+        try checkMemory()
+        lua_createtable(state, 0, expectedSize())
         open()
     }
 
-    func key(_ bytes: UnsafeBufferPointer<UInt8>) { string(bytes) }
+    func key(_ bytes: UnsafeBufferPointer<UInt8>) throws(JSONError) { try string(bytes) }
 
-    func endMember() {
-        lua_rawset(L, -3)
+    func endMember() throws(JSONError) {
+        lua_rawset(state, -3)
         counts[depth - 1] += 1
+        try checkMemory()
     }
 
     func endObject() {
@@ -127,15 +192,17 @@ final class LuaJSONDecoder: JSONHandler {
         if counts[depth] == 0 { setMarker(cl_object_marker_key()) }
     }
 
-    func beginArray() {
-        _ = lua_checkstack(L, 4)
-        lua_createtable(L, expectedSize(), 0)
+    func beginArray() throws(JSONError) {
+        try reserve()
+        try checkMemory()
+        lua_createtable(state, expectedSize(), 0)
         open()
     }
 
-    func endElement() {
+    func endElement() throws(JSONError) {
         counts[depth - 1] += 1
-        lua_rawseti(L, -2, counts[depth - 1])
+        lua_rawseti(state, -2, counts[depth - 1])
+        try checkMemory()
     }
 
     func endArray() {
@@ -158,7 +225,7 @@ final class LuaJSONDecoder: JSONHandler {
     }
 
     private func setMarker(_ key: UnsafeRawPointer) {
-        lua_rawgetp(L, CLUA_REGISTRYINDEX, key)
-        lua_setmetatable(L, -2)
+        lua_rawgetp(state, CLUA_REGISTRYINDEX, key)
+        lua_setmetatable(state, -2)
     }
 }

@@ -24,9 +24,8 @@ extension LuaStack {
         return true
     }
 
-    /// The limit below which both this walk and `JSONReader` (reading the
-    /// text back) are at ease.
-    private var jsonDepthLimit: Int { min(context.options.maxDataDepth, 256) }
+    /// The state's data limit, which `JSONReader` reading the text back shares.
+    private var jsonDepthLimit: Int { context.options.maxDataDepth }
 
     private func appendValue(at index: Int32, depth: Int, to buffer: inout JSONTextBuffer) -> Bool {
         switch lua_type(L, index) {

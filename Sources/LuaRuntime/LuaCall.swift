@@ -89,6 +89,12 @@ public struct LuaCall {
 
     private func argumentError(_ position: Int, expected: String) -> LuaArgumentError {
         let i = index(position)
+        // A Lua string refused where a string is expected is one that is not UTF-8: say so.
+        if expected == "string", lua_type(stack.L, i) == LUA_TSTRING, let bytes = stack.bytes(at: i),
+            let problem = UTF8Validation.problem(bytes)
+        {
+            return LuaArgumentError(position: position, function: functionName, problem: "string is not valid UTF-8: \(problem)")
+        }
         let got = lua_type(stack.L, i) == LUA_TNONE ? "no value" : stack.typeName(at: i)
         return LuaArgumentError(position: position, function: functionName, problem: "\(expected) expected, got \(got)")
     }

@@ -19,8 +19,11 @@ final class LuaContext {
     var callLimits: (instructions: Int?, time: Duration?)?
     /// Whether the next call, even nested in a running one, takes `callLimits` as its own budget.
     var armNestedLimits = false
-    /// Decodes JSON text onto the stack; see `jsonDecoder(for:)`.
+    /// The JSON decoder kept between decodes (its buffers and the shape of
+    /// recent records); taken out while one runs, see `LuaStack.push(json:)`.
     var jsonDecoderCache: LuaJSONDecoder?
+    /// Set while an error value's `__tostring` runs (see `LuaInvocation.error(status:)`).
+    var describingErrorValue = false
     /// Warnings Lua emitted (errors in `__gc`, `warn(...)`).
     var warningHandler: ((String) -> Void)?
 

@@ -25,7 +25,8 @@ public struct LuaError: Error, Sendable, CustomStringConvertible {
     }
 
     public var kind: Kind
-    /// The message as Lua would print it, position prefix included.
+    /// The message as Lua would print it, position prefix included; cut
+    /// after `maxMessageBytes` (see `bounded(_:)`).
     public var message: String
     /// The chunk and line the message names, when it names one.
     public var chunkName: String?
@@ -45,12 +46,26 @@ public struct LuaError: Error, Sendable, CustomStringConvertible {
         underlyingError: (any Error & Sendable)? = nil
     ) {
         self.kind = kind
-        self.message = message
-        self.traceback = traceback
+        self.message = Self.bounded(message)
+        self.traceback = traceback.map(Self.bounded)
         self.value = value
         self.underlyingError = underlyingError
         self.isIncompleteInput = kind == .syntax && message.hasSuffix("<eof>")
         (chunkName, line) = Self.position(in: message)
+    }
+
+    /// The most of a message kept: a script may raise megabytes, which
+    /// would go whole into log lines and dead letters.
+    public static let maxMessageBytes = 4096
+
+    /// `text`, or its first `maxMessageBytes` bytes (whole characters) and
+    /// a note of its length: `... (message cut: 10485760 bytes in all)`.
+    public static func bounded(_ text: String) -> String {
+        let count = text.utf8.count
+        guard count > maxMessageBytes else { return text }
+        var cut = text.utf8.index(text.utf8.startIndex, offsetBy: maxMessageBytes)
+        while cut.samePosition(in: text.unicodeScalars) == nil { cut = text.utf8.index(before: cut) }
+        return String(text.unicodeScalars[..<cut]) + "... (message cut: \(count) bytes in all)"
     }
 
     public var description: String {

@@ -49,6 +49,12 @@ struct LuaInvocation {
     /// Turns the error value on top of the stack (popped) into a LuaError.
     func error(status: Int32) -> LuaError {
         defer { lua_settop(L, -2) }
+        // Read first: describing the value below may run Lua (`__tostring`).
+        cl_push_last_traceback(L)
+        let traceback = status == LUA_ERRRUN || status == LUA_ERRERR ? stack.string(at: -1) : nil
+        lua_settop(L, -2)
+        // What stopped the call, as it was before any `__tostring` ran.
+        let stopReason = context.runtime.pointer.pointee.stop_reason
         var value: DataValue?
         let message: String
         switch lua_type(L, -1) {
@@ -62,12 +68,10 @@ struct LuaInvocation {
             message = number.intValue.map(String.init) ?? number.numberValue.map { "\($0)" } ?? "?"
             value = number
         default:
-            message = "(error object is a \(stack.typeName(at: -1)) value)"
             value = try? stack.data(at: -1, root: "error")
+            message = describeErrorValue(value)
+            context.runtime.pointer.pointee.stop_reason = stopReason
         }
-        cl_push_last_traceback(L)
-        let traceback = status == LUA_ERRRUN || status == LUA_ERRERR ? stack.string(at: -1) : nil
-        lua_settop(L, -2)
 
         let kind: LuaError.Kind
         var underlying: (any Error & Sendable)?
@@ -75,7 +79,7 @@ struct LuaInvocation {
         case LUA_ERRSYNTAX: kind = .syntax
         case LUA_ERRMEM: kind = .memory
         default:
-            switch cl_stop_reason(UInt32(context.runtime.pointer.pointee.stop_reason)) {
+            switch cl_stop_reason(UInt32(stopReason)) {
             case CL_STOP_INTERRUPT: kind = .interrupted
             case CL_STOP_INSTRUCTIONS, CL_STOP_DEADLINE: kind = .limit
             case CL_STOP_MEMORY: kind = .memory
@@ -89,6 +93,46 @@ struct LuaInvocation {
             }
         }
         return LuaError(kind, message, traceback: traceback, value: value, underlyingError: underlying)
+    }
+
+    /// The message for an error value that is not a string or a number (on
+    /// top of the stack): what its `__tostring` gives, as Lua's own
+    /// interpreter shows it, else the table's contents, else its type.
+    private func describeErrorValue(_ value: DataValue?) -> String {
+        if let text = errorValueToString() { return text }
+        switch value {
+        case .array, .object: return ErrorValueText.render(value!)
+        default: return "(error object is a \(stack.typeName(at: -1)) value)"
+        }
+    }
+
+    /// The error value's `__tostring`, called protected under the running
+    /// call's budget; nil when it has none, fails or gives no string (and
+    /// while describing another error value: no recursion through it).
+    private func errorValueToString() -> String? {
+        let type = lua_type(L, -1)
+        guard type == LUA_TTABLE || type == LUA_TUSERDATA, !context.describingErrorValue,
+            lua_checkstack(L, 3) != 0, lua_getmetatable(L, -1) != 0
+        else { return nil }
+        lua_pushstring(L, "__tostring")
+        let found = lua_rawget(L, -2)
+        lua_rotate(L, -2, 1)
+        lua_settop(L, -2)  // the metatable; the metamethod is on top
+        guard found == LUA_TFUNCTION else {
+            lua_settop(L, -2)
+            return nil
+        }
+        lua_pushvalue(L, -2)
+        context.describingErrorValue = true
+        defer { context.describingErrorValue = false }
+        do {
+            try protectedCall(argumentCount: 1, resultCount: 1)
+        } catch {
+            return nil
+        }
+        defer { lua_settop(L, -2) }
+        guard lua_type(L, -1) == LUA_TSTRING else { return nil }
+        return stack.string(at: -1) ?? String(decoding: stack.bytes(at: -1) ?? [], as: UTF8.self)
     }
 
     /// Calls `function` with the arguments and returns all its results.

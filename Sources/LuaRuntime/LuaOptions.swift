@@ -1,3 +1,5 @@
+import CollectorValues
+
 /// Which standard libraries a state opens.
 public enum LuaLibraries: Sendable {
     /// Everything, as the `lua` interpreter has it: for pipeline scripts the user runs.
@@ -26,7 +28,8 @@ public struct LuaOptions: Sendable {
     public var modulePaths: [String]
     /// What an unmarked empty table becomes in Swift.
     public var emptyTable: EmptyTableKind
-    /// How deeply nested data may be, both ways.
+    /// How deeply nested data may be, both ways (`DataNesting.maxDepth`, as
+    /// for JSON read and written natively, unless set otherwise).
     public var maxDataDepth: Int
     /// Instructions between two checks of the budget and of `interrupt()`.
     public var hookInterval: Int
@@ -38,7 +41,7 @@ public struct LuaOptions: Sendable {
         timeLimit: Duration? = nil,
         modulePaths: [String] = [],
         emptyTable: EmptyTableKind = .object,
-        maxDataDepth: Int = 200,
+        maxDataDepth: Int = DataNesting.maxDepth,
         hookInterval: Int = 1000
     ) {
         self.libraries = libraries

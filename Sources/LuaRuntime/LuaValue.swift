@@ -37,6 +37,14 @@ public enum LuaValue: Sendable {
         }
     }
 
+    /// The type as an error message says what it got: `typeName`, except
+    /// for a string that is not valid UTF-8, which is refused for that
+    /// (`string that is not valid UTF-8 (invalid UTF-8 byte 0xFF at byte 4)`).
+    public var typeDescription: String {
+        if case .bytes(let bytes) = self { return DataValue.bytes(bytes).typeDescription }
+        return typeName
+    }
+
     public var isNil: Bool { if case .nil = self { true } else { false } }
 
     public var integerValue: Int64? { if case .integer(let v) = self { v } else { nil } }

@@ -42,8 +42,12 @@ final class SwiftFunctionBox {
         } catch let error as LuaError {
             // An error from Lua code this function called: pass it on unchanged.
             lua_settop(L, base)
-            if let value = error.value, error.message.hasPrefix("(error object") {
-                if (try? stack.push(data: value)) != nil { return Int32(CL_RAISE_VALUE) }
+            // A table raised as the error goes on as a table (a copy of its data).
+            switch error.value {
+            case .array?, .object?:
+                if (try? stack.push(data: error.value!)) != nil { return Int32(CL_RAISE_VALUE) }
+            default:
+                break
             }
             stack.push(string: error.message)
             return Int32(CL_RAISE_VALUE)

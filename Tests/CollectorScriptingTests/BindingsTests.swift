@@ -325,6 +325,47 @@ struct BindingsTests {
         }
     }
 
+    @Test func jsonDecodeSaysWhichLimitStoppedIt() throws {
+        let lua = try LuaState(LuaOptions(libraries: .sandboxed, memoryLimit: 4 << 20))
+        let sink = LogSink(.init(level: .info, format: .logfmt)) { _ in }
+        _ = try ScriptBindings(installingIn: lua, scriptPath: "t.lua", log: sink)
+        let values = try lua.run("""
+            local big = '[' .. string.rep('[],', 200000) .. '[]]'
+            local ok, memory = pcall(json.decode, big)
+            big = nil
+            collectgarbage()
+            local ok2, stack = pcall(function() return json.decode(string.rep('{"a":', 300) .. '1' .. string.rep('}', 300)) end)
+            return ok, memory, ok2, type(stack) == "table" and stack.a.a.a ~= nil, #json.decode('[1,2,3]')
+            """)
+        #expect(values[0].booleanValue == false)
+        let message = values[1].stringValue ?? ""
+        #expect(message.contains("json.decode: not enough memory: decoding JSON input reached the memory limit (4MB) at byte"), "\(message)")
+        #expect(values[2].booleanValue == true && values[3].booleanValue == true)
+        #expect(values[4].integerValue == 3, "the state goes on")
+    }
+
+    @Test func textThatIsNotUTF8IsRefusedSayingSo() throws {
+        let lua = try LuaState(LuaOptions(libraries: .full))
+        let sink = LogSink(.init(level: .info, format: .logfmt)) { _ in }
+        _ = try ScriptBindings(installingIn: lua, scriptPath: "t.lua", log: sink)
+        let values = try lua.run("""
+            local _, name = pcall(metrics.counter, "bad\\255", "help")
+            local _, label = pcall(metrics.counter, "labelled", "help", { "site\\255" })
+            local c = metrics.counter("fine", "help", { "site" })
+            local _, value = pcall(c.inc, c, 1, { site = "\\255" })
+            local _, option = pcall(storage.jsonl, { path = "a\\255.jsonl" })
+            local _, key = pcall(storage.jsonl, { ["pa\\255th"] = "a.jsonl" })
+            return name, label, value, option, key
+            """)
+        let messages = values.map { $0.stringValue ?? "" }
+        #expect(messages[0].contains("bad argument #1 to 'metrics.counter' (string is not valid UTF-8: invalid UTF-8 byte 0xFF at byte 3)"), "\(messages[0])")
+        #expect(messages[1].contains("label names must be strings, got string that is not valid UTF-8 (invalid UTF-8 byte 0xFF at byte 4)"), "\(messages[1])")
+        #expect(messages[2].contains("label 'site' must be text, got string that is not valid UTF-8"), "\(messages[2])")
+        #expect(messages[3].contains("option 'path' must be a string, got string that is not valid UTF-8 (invalid UTF-8 byte 0xFF at byte 1)"), "\(messages[3])")
+        #expect(messages[4].contains("options are named (name = value), got a string that is not valid UTF-8 (invalid UTF-8 byte 0xFF at byte 2) key"), "\(messages[4])")
+        for message in messages { #expect(!message.contains("got string)"), "\(message)") }
+    }
+
     @Test func jsonAndLogAreThereForScripts() throws {
         let lines = Locked([String]())
         let lua = try LuaState(LuaOptions(libraries: .full))

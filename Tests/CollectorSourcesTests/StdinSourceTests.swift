@@ -27,7 +27,8 @@ import Testing
 
     @Test func invalidUTF8IsSkippedAndReadingGoesOn() async throws {
         let pipe = Pipe()
-        let source = StdinSource(id: "in", fileDescriptor: pipe.fileHandleForReading.fileDescriptor)
+        let source = StdinSource(
+            id: "in", fileDescriptor: pipe.fileHandleForReading.fileDescriptor, options: .init(format: .text))
         pipe.fileHandleForWriting.write(Data([0x61, 0x0A, 0xC0, 0xAF, 0x0A, 0x62, 0x0A]))
         try pipe.fileHandleForWriting.close()
         #expect(TestSupport.text(try await source.collect()) == "a")
@@ -37,6 +38,18 @@ import Testing
         #expect(TestSupport.text(next) == "b")
         #expect(next.metadata["line"] == .integer(3))
         #expect(next.method == .stdin)
+    }
+
+    @Test func jsonLinesThatAreNotUTF8GoOnToTheJSONReader() async throws {
+        // The reader refuses them with where they fail, as a record of their own.
+        let pipe = Pipe()
+        let source = StdinSource(id: "in", fileDescriptor: pipe.fileHandleForReading.fileDescriptor)
+        pipe.fileHandleForWriting.write(Data([0x31, 0x0A, 0x22, 0xC0, 0xAF, 0x22, 0x0A]))
+        try pipe.fileHandleForWriting.close()
+        #expect(TestSupport.text(try await source.collect()) == "1")
+        let bad = try await source.collect()
+        #expect(bad.payload == [0x22, 0xC0, 0xAF, 0x22])
+        #expect(bad.metadata["line"] == .integer(2))
     }
 
     @Test func aWaitingReadEndsWhenCancelled() async throws {

@@ -57,3 +57,43 @@ struct RecordDecoderJSONTests {
         #expect(failures.first?.error.details["offset"] != nil)
     }
 }
+
+/// Decoding failures say where the document is in its source: the file's
+/// line when the source numbers lines, else the byte offset it gives.
+@Suite("RecordDecoder: where a failure is")
+struct RecordDecoderLocationTests {
+    static let payload = Array("{\"a\":1}\n\n{\"b\":2}\n[1,]\n".utf8)
+
+    @Test func linesCountFromTheItemsFirstLineBlankOnesIncluded() throws {
+        var decoder = RecordDecoder()
+        let item = CollectedData(
+            sourceID: "f", format: .jsonLines, method: .file, payload: Self.payload, metadata: ["line": 10, "offset": 500])
+        let (records, failures) = decoder.decode(item)
+        #expect(records.count == 2)
+        let failure = try #require(failures.first)
+        #expect(failure.error.details["line"] == 13)
+        #expect(failure.error.details["column"] == 3)
+        #expect(failure.error.message == "unexpected character ',' at line 13, column 3: trailing comma in array")
+        #expect(failure.record.sequence == 3)
+
+        let found = decoder.documents(item)
+        let documents = try #require(found)
+        #expect(documents.map(\.line) == [10, 12, 13])
+    }
+
+    @Test func withoutLineNumbersTheSourcesOffsetIsUsed() throws {
+        var decoder = RecordDecoder()
+        let item = CollectedData(sourceID: "f", format: .jsonLines, method: .fileTail, payload: Self.payload, metadata: ["offset": 500])
+        let decoded = decoder.decode(item)
+        let failure = try #require(decoded.failures.first)
+        // The bad line starts at byte 17 of the payload; its comma is 2 bytes further.
+        #expect(failure.error.details["file_offset"] == 519)
+        #expect(failure.error.message.hasSuffix("(byte 519 of the source)"), "\(failure.error.message)")
+        let found = decoder.documents(item)
+        let documents = try #require(found)
+        #expect(documents.map(\.offset) == [500, 509, 517])
+        // A failure reported by a processor that decoded the document itself, located the same way.
+        let reported = try #require(throws: JSONError.self) { try JSONReader().read(documents[2].bytes) }
+        #expect(documents[2].locating(ErrorInfo.decoding(reported)).details["file_offset"] == 519)
+    }
+}

@@ -130,7 +130,7 @@ struct DataConversionTests {
     @Test func deepTablesAreAnErrorNotACrash() throws {
         let deep = try lua.run("local t = {} local c = t for i = 1, 10000 do c.next = {} c = c.next end return t")[0]
         let error = try #require(throws: LuaError.self) { try lua.data(deep) }
-        #expect(error.message.contains("nested deeper than 200 levels"))
+        #expect(error.message.contains("nested deeper than \(DataNesting.maxDepth) levels"))
 
         var value: DataValue = 1
         for _ in 0..<10_000 { value = .array([value]) }

@@ -46,7 +46,7 @@ struct ErrorTests {
         let lua = try LuaState()
         let table = try #require(throws: LuaError.self) { try lua.run("error({code = 42, reason = 'quota'})") }
         #expect(table.kind == .runtime)
-        #expect(table.message == "(error object is a table value)")
+        #expect(table.message == #"{ code = 42, reason = "quota" }"#)
         #expect(table.value?["code"] == .integer(42))
         let nothing = try #require(throws: LuaError.self) { try lua.run("error(nil)") }
         #expect(nothing.message == "nil")

@@ -103,17 +103,21 @@ struct JSONTextEncodingTests {
         #expect(text.count == 0)
     }
 
-    @Test func aResultNestedPastTheTextLimitStillConverts() throws {
-        // Deeper than the text way goes, within the state's data depth: data.
+    @Test func aResultNestedToTheStateLimitGoesOutAsText() throws {
+        // The text way goes as deep as the state's data depth (the reader shares it).
         let deep = try LuaState(LuaOptions(maxDataDepth: 400))
         let function = try #require(try deep.run("""
             return function(r) local t = { leaf = 1 } for _ = 1, 300 do t = { down = t } end return t end
             """).first?.functionValue)
         var text = JSONTextBuffer()
         let result = try deep.callTransform(function, input: ["a": 1] as DataValue, text: &text)
-        guard case .data(.object) = result else {
-            Issue.record("expected an object as data, got \(result)")
+        guard case .text(let range) = result else {
+            Issue.record("expected text, got \(result)")
             return
         }
+        let value = try JSONReader(maxDepth: 400).read(text.bytes()[range])
+        var leaf = value
+        for _ in 0..<300 { leaf = leaf["down"] ?? .null }
+        #expect(leaf == ["leaf": 1])
     }
 }

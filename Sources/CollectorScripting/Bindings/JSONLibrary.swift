@@ -20,7 +20,9 @@ enum JSONLibrary {
             do {
                 try call.push(json: bytes[...])
             } catch let error as LuaError {
-                throw LuaCallError("json.decode: \((error.underlyingError as? JSONError)?.description ?? error.message)")
+                // Invalid JSON says where; a limit (memory, stack) says which, then where.
+                let text = error.kind == .conversion ? (error.underlyingError as? JSONError)?.description : nil
+                throw LuaCallError("json.decode: \(text ?? error.message)")
             }
             return 1
         })

@@ -31,6 +31,9 @@ final class ScriptMetric {
         guard case .object(let object) = try call.data(position) else { return [:] }
         var labels: [String: String] = [:]
         for (key, value) in object {
+            if case .bytes = value {
+                throw LuaCallError("\(name): label '\(key)' must be text, got \(value.typeDescription)")
+            }
             labels[key] = value.stringValue ?? value.intValue.map(String.init) ?? value.numberValue.map { "\($0)" } ?? "\(value)"
         }
         return labels
@@ -122,12 +125,21 @@ enum MetricsLibrary {
                 let help = try call.optionalArgument(2, as: String.self) ?? name
                 var labels: [String] = []
                 var buckets: [Double]?
+                // Label names are text: anything else is said, not dropped.
+                func names(_ items: [DataValue]) throws -> [String] {
+                    try items.map { item in
+                        guard case .string(let label) = item else {
+                            throw LuaCallError("metrics.\(kind): label names must be strings, got \(item.typeDescription)")
+                        }
+                        return label
+                    }
+                }
                 if call.argumentCount >= 3 {
                     switch try call.data(3) {
                     case .array(let items):
-                        labels = items.compactMap(\.stringValue)
+                        labels = try names(items)
                     case .object(let options):
-                        labels = options["labels"]?.arrayValue?.compactMap(\.stringValue) ?? []
+                        labels = try names(options["labels"]?.arrayValue ?? [])
                         buckets = options["buckets"]?.arrayValue?.compactMap(\.numberValue)
                     default: break
                     }

@@ -19,7 +19,7 @@ struct OptionReader {
         guard let table else { return }
         for (key, value) in try lua.entries(of: table) {
             guard case .string(let name) = key else {
-                throw LuaCallError("\(function): options are named (name = value), got a \(key.typeName) key")
+                throw LuaCallError("\(function): options are named (name = value), got a \(key.typeDescription) key")
             }
             guard allowed.contains(name) else {
                 var message = "\(function): unknown option '\(name)'"
@@ -38,7 +38,7 @@ struct OptionReader {
     func value(_ name: String) -> LuaValue? { values[name] }
 
     private func wrongType(_ name: String, _ expected: String, _ got: LuaValue) -> LuaCallError {
-        LuaCallError("\(function): option '\(name)' must be \(expected), got \(got.typeName)")
+        LuaCallError("\(function): option '\(name)' must be \(expected), got \(got.typeDescription)")
     }
 
     func string(_ name: String) throws -> String? {
@@ -173,7 +173,7 @@ struct OptionReader {
         }
         return try items.map { item in
             guard case .string(let s) = item else {
-                throw LuaCallError("\(function): option '\(name)' must be a list of strings, got a \(item.typeName) in it")
+                throw LuaCallError("\(function): option '\(name)' must be a list of strings, got a \(item.typeDescription) in it")
             }
             return s
         }
@@ -189,7 +189,7 @@ struct OptionReader {
         var map: [String: String] = [:]
         for (key, item) in object {
             guard case .string(let s) = item else {
-                throw LuaCallError("\(function): option '\(name).\(key)' must be a string, got \(item.typeName)")
+                throw LuaCallError("\(function): option '\(name).\(key)' must be a string, got \(item.typeDescription)")
             }
             map[key] = s
         }

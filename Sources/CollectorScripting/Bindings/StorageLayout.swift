@@ -126,7 +126,7 @@ struct StorageLayout {
         }
         func string(_ key: String) throws -> String? {
             guard let value = values[key] else { return nil }
-            guard case .string(let text) = value else { throw LuaCallError("\(at): '\(key)' must be a string, got \(value.typeName)") }
+            guard case .string(let text) = value else { throw LuaCallError("\(at): '\(key)' must be a string, got \(value.typeDescription)") }
             return text
         }
         guard let name = try string("name") else { throw LuaCallError("\(at): the column has no name (a column is \(shape))") }

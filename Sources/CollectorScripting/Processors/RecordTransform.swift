@@ -55,10 +55,19 @@ struct RecordTransform {
         } catch {
             start = .now
             let time = start - began
-            if let decoding = (error as? LuaError)?.underlyingError as? JSONError {
-                var info = ErrorInfo.decoding(decoding)
-                info.details["source_id"] = .string(record.sourceID)
-                return .failure(info, time: time)
+            if let error = error as? LuaError, let decoding = error.underlyingError as? JSONError {
+                if error.kind == .conversion {
+                    var info = ErrorInfo.decoding(decoding)
+                    info.details["source_id"] = .string(record.sourceID)
+                    return .failure(info, time: time)
+                }
+                if decoding.kind == .stopped {
+                    // The input did not fit the state (its memory cap, the Lua
+                    // stack): a failure to decode it, of that record alone.
+                    var info = errorInfo(error, record)
+                    info.operation = "decode"
+                    return .failure(info, time: time)
+                }
             }
             return .failure(errorInfo(error, record), time: time)
         }
@@ -99,6 +108,12 @@ struct RecordTransform {
             if let chunk = error.chunkName { details["chunk"] = .string(chunk) }
             if let line = error.line { details["line"] = .integer(Int64(line)) }
             details["lua_error"] = .string(error.kind.rawValue)
+            // A table raised as the error travels as it is, when it is small.
+            if let value = error.value, value != .null, let json = try? JSONWriter().bytes(value),
+                json.count <= LuaError.maxMessageBytes
+            {
+                details["error_value"] = value
+            }
             if [.limit, .memory, .interrupted].contains(error.kind) { type = .limit }
         } else {
             message = String(describing: error)

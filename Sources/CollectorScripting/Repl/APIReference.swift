@@ -260,7 +260,9 @@ enum APIReference {
           `collector run --watch`, saving the file (or a module it requires) reloads
           it while the pipeline runs ([hot-reload.md](hot-reload.md)).
           Options:
-          - `memory` (size, at least `"256KB"`, default `"64MB"`): memory cap of each of its Lua states;
+          - `memory` (size, at least `"256KB"`, default `"64MB"`): memory cap of each of its Lua states,
+            which holds while records are decoded into them too: a record too large
+            for it fails alone (a dead letter naming the memory limit);
           - `instructions` (integer, at least 1, default `1e7`): VM instructions one
             record may take (pattern matching, the `table` functions, `load` from a
             reader function and `collectgarbage()` count their work too, and every
@@ -340,7 +342,10 @@ enum APIReference {
         - `to` (required): a backend, or a list of backends (each record goes to all);
         - `dead_letter`: a backend receiving failed records as
           `{ record =, source_id =, sequence =, error = { message =, details = { processor =, script_hash =, traceback =, ... } } }`;
-          without one, failed records are counted and dropped;
+          without one, failed records are counted and dropped. A record that is
+          not UTF-8 is kept as `{ bytes_base64 = ... }`; a table raised with
+          `error(t)` is in `details.error_value`, and its message is its
+          `__tostring` or its contents; messages are cut at 4 KB;
         - `batch_size` (integer from 1 to 100,000, default 500): records per processing call and per storage write.
         - `connect_timeout` (duration, default `"10s"`): how long one attempt to
           connect a source or a backend may take. A connect that fails in a way
@@ -477,6 +482,18 @@ enum APIReference {
         when empty), `json.encode(value [, { pretty = true, sort_keys = true }])`,
         `json.array(t)` and `json.object(t)` (mark a table's kind, which matters for
         an empty one), `json.null` (the same value as the global `null`).
+
+        The JSON rules are the engine's everywhere (native sources and backends,
+        processors, `json.*`): keys compare byte for byte (`"é"` as one code point
+        and as `e` + U+0301 are two keys), arrays and objects nest at most 512
+        levels, and the text must be UTF-8. `json.decode` works on the thread that
+        calls it (in coroutines too, and in a `__gc` finalizer while another decode
+        runs), counts against the state's `memory` cap as it goes, and raises an
+        error (`pcall` catches it) rather than overflow the Lua stack.
+
+        A string argument that is not valid UTF-8, where the engine wants text,
+        says so: `bad argument #1 to 'metrics.counter' (string is not valid UTF-8:
+        invalid UTF-8 byte 0xFF at byte 4)`.
 
         ## Metrics: `metrics.*`
 

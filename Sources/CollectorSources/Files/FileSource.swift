@@ -14,7 +14,8 @@ import Foundation
 ///
 /// Errors: a missing file is `.notFound`, an unreadable one `.authentication`
 /// (permission) or `.configuration` (a directory), neither retryable. A line
-/// over `maxLineLength` or not UTF-8 (when `validateUTF8`) is a `.validation`
+/// over `maxLineLength` or not UTF-8 (when `validateUTF8`; JSON formats are
+/// checked by the JSON reader instead, and such a document fails alone) is a `.validation`
 /// error; it is skipped, so the next `collect()` goes on after it.
 public actor FileSource: DataSource {
     public enum Mode: String, Sendable, Hashable {
@@ -66,7 +67,7 @@ public actor FileSource: DataSource {
         self.id = id
         self.path = path
         self.options = options
-        cursor = LineCursor(sourceID: id, maxLineLength: options.maxLineLength, validateUTF8: options.validateUTF8)
+        cursor = LineCursor(sourceID: id, maxLineLength: options.maxLineLength, validateUTF8: options.validateUTF8 && !options.format.isJSON)
         chunk = [UInt8](repeating: 0, count: options.readChunkSize)
     }
 
@@ -145,7 +146,7 @@ public actor FileSource: DataSource {
             }
             bytes.append(contentsOf: chunk[0..<n])
         }
-        if options.validateUTF8, !bytes.withUnsafeBufferPointer({ UTF8Validation.isValid($0) }) {
+        if options.validateUTF8, !options.format.isJSON, !bytes.withUnsafeBufferPointer({ UTF8Validation.isValid($0) }) {
             throw SourceErrors.invalidInput(
                 id, message: "'\(path)' is not valid UTF-8", details: ["path": .string(path)])
         }

@@ -91,7 +91,7 @@ public actor FollowFileSource: DataSource, CheckpointedSource {
         self.id = id
         self.path = path
         self.options = options
-        cursor = LineCursor(sourceID: id, maxLineLength: options.maxLineLength, validateUTF8: options.validateUTF8)
+        cursor = LineCursor(sourceID: id, maxLineLength: options.maxLineLength, validateUTF8: options.validateUTF8 && !options.format.isJSON)
         chunk = [UInt8](repeating: 0, count: options.readChunkSize)
     }
 

@@ -171,7 +171,8 @@ public actor HTTPSource: DataSource {
             }
             throw HTTPErrors.status(response.status, body: response.body, sourceID: id, url: target, retryAfter: retryAfter)
         }
-        if options.validateUTF8, options.format != .binary,
+        // JSON bodies are checked by the JSON reader, which says where (a failed record).
+        if options.validateUTF8, options.format != .binary, !options.format.isJSON,
             !response.body.withUnsafeBufferPointer({ UTF8Validation.isValid($0) })
         {
             throw ErrorInfo(

@@ -70,7 +70,7 @@ public actor CommandSource: DataSource, PullingSource {
     }
 
     private static func cursor(_ id: String, _ options: Options) -> LineCursor {
-        LineCursor(sourceID: id, maxLineLength: options.maxLineLength, validateUTF8: options.validateUTF8)
+        LineCursor(sourceID: id, maxLineLength: options.maxLineLength, validateUTF8: options.validateUTF8 && !options.format.isJSON)
     }
 
     public func connect() async throws {

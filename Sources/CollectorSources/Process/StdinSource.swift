@@ -36,7 +36,7 @@ public actor StdinSource: DataSource, PullingSource {
         self.options = options
         reader = PipeReader(fd: fileDescriptor)
         lines = LineReading(
-            cursor: LineCursor(sourceID: id, maxLineLength: options.maxLineLength, validateUTF8: options.validateUTF8))
+            cursor: LineCursor(sourceID: id, maxLineLength: options.maxLineLength, validateUTF8: options.validateUTF8 && !options.format.isJSON))
     }
 
     public func connect() async throws {}

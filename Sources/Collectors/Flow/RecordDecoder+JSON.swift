@@ -1,12 +1,20 @@
 import CollectorValues
 
 extension RecordDecoder {
-    /// Parses one JSON document straight into a `DataValue` (no Foundation objects).
-    static func json(_ bytes: ArraySlice<UInt8>) -> Result<DataValue, ErrorInfo> {
+    /// Parses one JSON document straight into a `DataValue` (no Foundation
+    /// objects). An error is located in the document's source when that is
+    /// known: by line from `firstLine`, else by byte from `startOffset`
+    /// (`details.file_offset`).
+    static func json(_ bytes: ArraySlice<UInt8>, firstLine: Int? = nil, startOffset: Int? = nil) -> Result<DataValue, ErrorInfo> {
         do {
             return .success(try JSONReader().read(bytes))
         } catch {
-            return .failure(ErrorInfo.decoding(error))
+            if let firstLine { return .failure(ErrorInfo.decoding(error.located(atLine: firstLine))) }
+            guard let startOffset, let offset = error.offset else { return .failure(ErrorInfo.decoding(error)) }
+            var info = ErrorInfo.decoding(error)
+            info.message += " (byte \(startOffset + offset) of the source)"
+            info.details["file_offset"] = .integer(Int64(startOffset + offset))
+            return .failure(info)
         }
     }
 }

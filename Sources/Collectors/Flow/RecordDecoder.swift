@@ -42,11 +42,17 @@ public struct RecordDecoder: Sendable {
                 failures.append(Failure(record: record, error: error))
             }
         }
+        let firstLine = Self.firstLine(of: item)
+        let startOffset = Self.startOffset(of: item, firstLine: firstLine)
         switch item.format {
         case .json:
-            emit(Self.json(item.payload[...]), raw: item.payload[...])
+            emit(Self.json(item.payload[...], firstLine: firstLine, startOffset: startOffset), raw: item.payload[...])
         case .jsonLines:
-            forEachLine(of: item.payload) { line in emit(Self.json(line), raw: line) }
+            forEachLine(of: item.payload) { line, index in
+                emit(
+                    Self.json(line, firstLine: firstLine.map { $0 + index }, startOffset: startOffset.map { $0 + line.startIndex }),
+                    raw: line)
+            }
         default:
             emit(.success(Self.text(item.payload[...])), raw: item.payload[...])
         }
@@ -57,21 +63,26 @@ public struct RecordDecoder: Sendable {
     /// order and left undecoded (blank lines skipped); nil for other formats.
     public mutating func documents(_ item: CollectedData) -> [JSONDocument]? {
         var ids = ItemIDs(item)
+        let firstLine = Self.firstLine(of: item)
+        let startOffset = Self.startOffset(of: item, firstLine: firstLine)
         switch item.format {
         case .json:
             let bytes = item.payload[...]
-            return [
-                JSONDocument(
-                    bytes, sourceID: item.sourceID, sequence: next(item.sourceID), collectedAt: item.timestamp,
-                    id: ids.next(bytes, decoder: &self))
-            ]
+            var document = JSONDocument(
+                bytes, sourceID: item.sourceID, sequence: next(item.sourceID), collectedAt: item.timestamp,
+                id: ids.next(bytes, decoder: &self))
+            document.line = firstLine
+            document.offset = startOffset
+            return [document]
         case .jsonLines:
             var documents: [JSONDocument] = []
-            forEachLine(of: item.payload) { line in
-                documents.append(
-                    JSONDocument(
-                        line, sourceID: item.sourceID, sequence: next(item.sourceID), collectedAt: item.timestamp,
-                        id: ids.next(line, decoder: &self)))
+            forEachLine(of: item.payload) { line, index in
+                var document = JSONDocument(
+                    line, sourceID: item.sourceID, sequence: next(item.sourceID), collectedAt: item.timestamp,
+                    id: ids.next(line, decoder: &self))
+                document.line = firstLine.map { $0 + index }
+                document.offset = startOffset.map { $0 + line.startIndex }
+                documents.append(document)
             }
             return documents
         default:
@@ -79,19 +90,37 @@ public struct RecordDecoder: Sendable {
         }
     }
 
-    /// Each non-blank line, without its line end.
-    private func forEachLine(of payload: [UInt8], _ body: (ArraySlice<UInt8>) -> Void) {
+    /// The line of its source an item's payload starts on (`metadata.line`,
+    /// which line-reading sources set), if known.
+    private static func firstLine(of item: CollectedData) -> Int? {
+        guard case .integer(let line)? = item.metadata["line"], line > 0 else { return nil }
+        return Int(clamping: line)
+    }
+
+    /// The byte of its source an item's payload starts at (`metadata.offset`),
+    /// used when lines are not numbered (a followed file), whose items are
+    /// the payload's bytes as they are in the file.
+    private static func startOffset(of item: CollectedData, firstLine: Int?) -> Int? {
+        guard firstLine == nil, case .integer(let offset)? = item.metadata["offset"], offset >= 0 else { return nil }
+        return Int(clamping: offset)
+    }
+
+    /// Each non-blank line, without its line end, and its index among all
+    /// the payload's lines (blank ones counted: the index maps to a file line).
+    private func forEachLine(of payload: [UInt8], _ body: (ArraySlice<UInt8>, Int) -> Void) {
         payload.withUnsafeBufferPointer { buffer in
             guard let base = buffer.baseAddress else { return }
             var start = 0
+            var index = 0
             while start < buffer.count {
                 // memchr: the line scan runs at memory speed.
                 let newline = memchr(base + start, 0x0A, buffer.count - start)
                     .map { UnsafeRawPointer($0) - UnsafeRawPointer(base) } ?? buffer.count
                 var end = newline
                 if end > start && base[end - 1] == UInt8(ascii: "\r") { end -= 1 }
-                if !Self.isBlank(UnsafeBufferPointer(rebasing: buffer[start..<end])) { body(payload[start..<end]) }
+                if !Self.isBlank(UnsafeBufferPointer(rebasing: buffer[start..<end])) { body(payload[start..<end], index) }
                 start = newline + 1
+                index += 1
             }
         }
     }

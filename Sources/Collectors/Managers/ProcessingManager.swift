@@ -155,10 +155,15 @@ public actor ProcessingManager: ProcessingManaging {
                     if result.recordCount == 0 { staged.dropped += 1 }
                     result.appendRecords(to: &staged.records, from: document.id)
                 } else {
-                    let error = result.error ?? Self.missingError(first)
+                    var error = result.error ?? Self.missingError(first)
                     let decoding = error.operation == "decode"
-                    if decoding { metrics?.undecodable(source: document.sourceID)?.increment() }
-                    await fail(document.record(), error, processor: decoding ? nil : first.name)
+                    if decoding {
+                        metrics?.undecodable(source: document.sourceID)?.increment()
+                        error = document.locating(error)
+                    }
+                    // A document that could not be decoded goes on as its text
+                    // (decoding it natively could take what a limit refused).
+                    await fail(decoding ? document.textRecord() : document.record(), error, processor: decoding ? nil : first.name)
                     staged.failed += 1
                 }
             }
@@ -167,7 +172,7 @@ public actor ProcessingManager: ProcessingManaging {
                 let record = Record(
                     .null, sourceID: document.sourceID, sequence: document.sequence, collectedAt: document.collectedAt,
                     id: document.id)
-                switch RecordDecoder.json(document.bytes) {
+                switch RecordDecoder.json(document.bytes, firstLine: document.line, startOffset: document.offset) {
                 case .success(let value):
                     staged.records.append(record.with(value: value))
                 case .failure(var error):

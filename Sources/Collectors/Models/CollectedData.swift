@@ -49,6 +49,11 @@ public struct DataFormat: RawRepresentable, Hashable, Sendable, CustomStringConv
     public static let text = DataFormat(rawValue: "text")
     public static let csv = DataFormat(rawValue: "csv")
     public static let binary = DataFormat(rawValue: "binary")
+
+    /// JSON documents (`json`, `jsonl`): the JSON reader checks their UTF-8
+    /// and says where it fails, so sources pass such bytes on unchecked and
+    /// a bad document fails as a record of its own (a dead letter).
+    public var isJSON: Bool { self == .json || self == .jsonLines }
 }
 
 /// How the item was collected. Extensible: sources may name their own.

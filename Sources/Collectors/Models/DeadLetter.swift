@@ -1,4 +1,5 @@
 import CollectorValues
+import Foundation
 
 /// A record that failed, with why: the error names the processor or backend,
 /// and its details carry what the failing layer knew (a traceback, a script version).
@@ -14,10 +15,18 @@ public struct DeadLetter: Sendable, Hashable {
     /// The letter as a record value, for sinks that store it in a backend.
     public var value: DataValue {
         [
-            "record": record.value,
+            "record": Self.writable(record.value),
             "source_id": .string(record.sourceID),
             "sequence": .integer(Int64(truncatingIfNeeded: record.sequence)),
             "error": .object(error.object),
         ]
+    }
+
+    /// A record that is bytes, not UTF-8 text (a document that is not
+    /// UTF-8), as `{ "bytes_base64": ... }`: JSON and text columns cannot
+    /// hold the bytes themselves, and the letter must keep them.
+    static func writable(_ value: DataValue) -> DataValue {
+        guard case .bytes(let bytes) = value else { return value }
+        return ["bytes_base64": .string(Data(bytes).base64EncodedString())]
     }
 }

@@ -12,6 +12,12 @@ public struct JSONDocument: Sendable {
     public var collectedAt: Date
     /// The id its record gets (see `RecordID`).
     public var id: RecordID
+    /// The line of its source it starts on (a file's line, from 1), when the
+    /// source numbers lines: decoding errors say where it is in the file.
+    public var line: Int?
+    /// The byte of its source it starts at (a followed file's offset), when
+    /// the source gives offsets but not lines.
+    public var offset: Int?
 
     /// - Parameter id: `nil` for a new one (`RecordID.unique()`).
     public init(
@@ -22,6 +28,26 @@ public struct JSONDocument: Sendable {
         self.sequence = sequence
         self.collectedAt = collectedAt
         self.id = id ?? .unique()
+    }
+
+    /// A decoding failure of this document, said again with the line of its
+    /// source (the document is read again: failures are rare). Details the
+    /// failure had beyond the reader's keep their values.
+    public func locating(_ failure: ErrorInfo) -> ErrorInfo {
+        guard line != nil || offset != nil, failure.operation == "decode", failure.type == .validation,
+            case .failure(let located) = RecordDecoder.json(bytes, firstLine: line, startOffset: offset)
+        else { return failure }
+        var error = located
+        for (key, value) in failure.details where error.details[key] == nil && !["offset", "line", "column"].contains(key) {
+            error.details[key] = value
+        }
+        return error
+    }
+
+    /// The document as a record of its text (a string, or bytes when it is
+    /// not UTF-8), not decoded.
+    public func textRecord() -> Record {
+        Record(RecordDecoder.text(bytes), sourceID: sourceID, sequence: sequence, collectedAt: collectedAt, id: id)
     }
 
     /// The document as a record: its value, or its text when it is not JSON.
