@@ -33,6 +33,8 @@ public final class ScriptSource {
             return try await source.collect()
         }
         connected = true
+        // A refused line is an error for the caller (the source has read past it).
+        if let refusal = item.refusal { throw refusal }
         var decoder = RecordDecoder()
         let (records, failures) = decoder.decode(item)
         let data: DataValue
