@@ -186,7 +186,9 @@ public actor CollectionManager: CollectionManaging {
                 case .interval(let every, let count):
                     var done = 0
                     while !Task.isCancelled, count.map({ done < $0 }) ?? true {
-                        if try await !collectOnce(source) { final = .failed }
+                        // The source ends failed when its last collection failed; earlier
+                        // failures it recovered from are counted, not held against the run.
+                        final = try await collectOnce(source) ? .completed : .failed
                         done += 1
                         if count.map({ done < $0 }) ?? true { try await clock.sleep(for: every) }
                     }
