@@ -95,6 +95,9 @@ function Source:collect() end
 ---@field timeout? collector.Duration default "30s"
 ---@field method? "GET"|"POST"|"PUT" default "GET"
 ---@field jitter? number fraction of `every`, 0 to 1 (default 0.1)
+---@field reconnect? collector.Duration first wait before a failed poll is tried again (default "1s")
+---@field reconnect_max? collector.Duration cap of that backoff (default "60s")
+---@field reconnect_attempts? integer failed polls in a row before giving up (default 10; 0: never)
 ---@field format? collector.Format default "json"
 
 ---@class collector.SSEOptions

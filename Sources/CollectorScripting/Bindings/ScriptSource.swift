@@ -80,7 +80,7 @@ enum SourceBindings {
             ("follow", ["id", "path", "position_file", "poll", "start", "format"], follow),
             ("stdin", ["id", "format"], stdin),
             ("command", ["id", "command", "format", "cwd", "env"], command),
-            ("http", ["id", "url", "token", "every", "headers", "timeout", "format", "method", "jitter"], http),
+            ("http", ["id", "url", "token", "every", "headers", "timeout", "format", "method", "jitter", "reconnect", "reconnect_max", "reconnect_attempts"], http),
             ("sse", ["id", "url", "token", "headers", "last_event_id", "reconnect", "reconnect_max", "reconnect_attempts", "max_event_size", "idle_timeout", "ca_file", "format"], sse),
             ("websocket", ["id", "url", "headers", "subscribe", "max_message_size", "reconnect", "reconnect_max", "reconnect_attempts", "ca_file", "verify_tls", "format"], websocket),
         ]
@@ -164,6 +164,9 @@ enum SourceBindings {
         if let timeout = try options.duration("timeout") { settings.timeout = timeout }
         if let jitter = try options.number("jitter") { settings.jitter = min(max(0, jitter), 1) }
         if let method = try options.choice("method", ["GET", "POST", "PUT"]) { settings.method = .init(rawValue: method) ?? .get }
+        var attempts = settings.reconnect.maxAttempts
+        try reconnect(options, "source.http", &settings.reconnect.initialDelay, &settings.reconnect.maxDelay, &attempts)
+        settings.reconnect.maxAttempts = attempts
         let source = HTTPSource(id: id, url: url, options: settings)
         var summary = "source.http(\(id), \(redacted(url)), every \(Units.describe(settings.interval))"
         if settings.bearerToken != nil { summary += ", token ***" }
