@@ -45,6 +45,8 @@ public actor CollectionManager: CollectionManaging {
     private var failureByID: [String: ErrorInfo] = [:]
     /// Sources retrying now (a connect, a collection, a reconnect), with why; cleared by their next item.
     private var retryNote: [String: String] = [:]
+    /// Items each source delivered (a stream's progress between failures).
+    private var deliveredByID: [String: Int] = [:]
     private var stats = Statistics()
     private var runTask: Task<Void, Never>?
     private var stopped = false
@@ -255,13 +257,27 @@ public actor CollectionManager: CollectionManaging {
             try await reconnectingStream(source)
             return
         }
-        try await withRetry(
-            retryPolicy, clock: clock, layer: .collection, name: "stream",
-            shouldRetry: { await self.consult($0, sourceID: id) },
-            onRetry: { await self.retrying($0, sourceID: id) }
-        ) {
-            for try await item in source.stream() {
-                try await self.deliver(item, from: id)
+        // The retry policy's attempts and deadline are for one outage, not for
+        // the stream's whole life: a stream that delivered items since it was
+        // (re)started gets a fresh budget when it fails again.
+        while true {
+            let before = deliveredByID[id, default: 0]
+            do {
+                try await withRetry(
+                    retryPolicy, clock: clock, layer: .collection, name: "stream",
+                    shouldRetry: { await self.consult($0, sourceID: id) },
+                    onRetry: { await self.retrying($0, sourceID: id) }
+                ) {
+                    for try await item in source.stream() {
+                        try await self.deliver(item, from: id)
+                    }
+                }
+                return
+            } catch {
+                let info = ErrorInfo(from: error, layer: .collection, operation: "stream")
+                let progressed = deliveredByID[id, default: 0] > before
+                guard progressed, info.isRetryable, lastDecision[id] == .retry, info.type != .cancelled, !Task.isCancelled
+                else { throw error }
             }
         }
     }
@@ -294,6 +310,7 @@ public actor CollectionManager: CollectionManaging {
     private func deliver(_ item: CollectedData, from id: String) async throws {
         if !retryNote.isEmpty { retryNote[id] = nil }
         try await output.send(item)
+        deliveredByID[id, default: 0] += 1
         stats.collected += 1
         stats.bytes += item.payload.count
         if let series = series[id] {
