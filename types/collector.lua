@@ -95,6 +95,9 @@ function Source:collect() end
 ---@field timeout? collector.Duration default "30s"
 ---@field method? "GET"|"POST"|"PUT" default "GET"
 ---@field jitter? number fraction of `every`, 0 to 1 (default 0.1)
+---@field reconnect? collector.Duration first wait before a failed poll is tried again (default "1s")
+---@field reconnect_max? collector.Duration cap of that backoff (default "60s")
+---@field reconnect_attempts? integer failed polls in a row before giving up (default 10; 0: never)
 ---@field format? collector.Format default "json"
 
 ---@class collector.SSEOptions
@@ -104,6 +107,8 @@ function Source:collect() end
 ---@field headers? table<string, string>
 ---@field last_event_id? string sent as Last-Event-ID on the first connection
 ---@field reconnect? collector.Duration wait before reconnecting when the server sent no retry (default "3s")
+---@field reconnect_max? collector.Duration cap of the reconnect backoff (default "60s")
+---@field reconnect_attempts? integer failed reconnections in a row before giving up (default 10; 0: never)
 ---@field max_event_size? collector.Size larger events are dropped (default "1MB")
 ---@field idle_timeout? collector.Duration a connection silent this long is reconnected (default "300s")
 ---@field ca_file? string a CA certificate (PEM) to trust instead of the system's
@@ -115,7 +120,9 @@ function Source:collect() end
 ---@field headers? table<string, string> extra handshake headers
 ---@field subscribe? string a text message sent after every (re)connection
 ---@field max_message_size? collector.Size default "16MB"
----@field reconnect? collector.Duration wait before reconnecting (default "1s")
+---@field reconnect? collector.Duration first wait before reconnecting (default "1s")
+---@field reconnect_max? collector.Duration cap of the reconnect backoff (default "60s")
+---@field reconnect_attempts? integer failed reconnections in a row before giving up (default 10; 0: never)
 ---@field ca_file? string a CA certificate (PEM) to trust instead of the system's
 ---@field verify_tls? boolean default true
 ---@field format? collector.Format of text messages (default "json")

@@ -35,6 +35,10 @@ public actor JSONLinesStorage: StorageBackend {
     private let executor: StorageThreadExecutor
     private var descriptor: Int32 = -1
     private var size: Int = 0
+    /// Whether the path is a regular file. A pipe, a terminal or a device
+    /// (`/dev/stdout`) cannot be forced to disk, cut back or rotated: what
+    /// went out is gone, so it is written once and never synced.
+    private var isRegularFile = true
     private var buffer: [UInt8] = []
 
     public nonisolated var unownedExecutor: UnownedSerialExecutor {
@@ -87,6 +91,13 @@ public actor JSONLinesStorage: StorageBackend {
         try checkConnected("query")
         try StorageErrors.checkPaging(criteria, backend: id)
         try StorageErrors.checkFilters(criteria, backend: id)
+        guard isRegularFile else {
+            // Reading a pipe back would wait for its writer (this backend) forever.
+            throw ErrorInfo(
+                .storage, layer: .storage, operation: "query",
+                message: "\(path) is not a regular file (a pipe or a device): what was written there cannot be read back",
+                details: ["backend_id": .string(id), "path": .string(path)])
+        }
         var records: [DataValue] = []
         for file in existingFiles().reversed() {
             try readRecords(of: file, into: &records)
@@ -140,7 +151,7 @@ public actor JSONLinesStorage: StorageBackend {
             buffer.append(UInt8(ascii: "\n"))
             if options.sync == .everyRecord { ends.append(buffer.count) }
         }
-        if let maxFileSize = options.maxFileSize, size > 0, size + buffer.count > maxFileSize {
+        if isRegularFile, let maxFileSize = options.maxFileSize, size > 0, size + buffer.count > maxFileSize {
             try rotate(operation: operation)
         }
         let start = size
@@ -173,6 +184,12 @@ public actor JSONLinesStorage: StorageBackend {
             return nil
         }
         if let code = failure {
+            guard isRegularFile else {
+                // Nothing can be taken back from a pipe: a retry would repeat what went out.
+                var error = fileError(code, operation: operation, "cannot write to \(path) (\(position - from) bytes of the batch went out)")
+                if position > from { error.isRetryable = false }
+                throw error
+            }
             _ = ftruncate(descriptor, off_t(startSize))
             size = startSize
             throw fileError(code, operation: operation, "cannot write to \(path) (nothing of the batch was kept)")
@@ -183,6 +200,7 @@ public actor JSONLinesStorage: StorageBackend {
     /// Forces the file to the disk; on failure cuts it back to `startSize`:
     /// the error is retryable, and a retry must not find the batch there already.
     private func sync(startSize: Int, operation: String) throws(ErrorInfo) {
+        guard isRegularFile else { return }
         if fsync(descriptor) != 0 {
             let code = errno
             _ = ftruncate(descriptor, off_t(startSize))
@@ -223,7 +241,8 @@ public actor JSONLinesStorage: StorageBackend {
             throw fileError(code, operation: operation, "cannot read the size of \(path)")
         }
         descriptor = fd
-        size = Int(info.st_size)
+        isRegularFile = (info.st_mode & S_IFMT) == S_IFREG
+        size = isRegularFile ? Int(info.st_size) : 0
     }
 
     // MARK: files

@@ -10,12 +10,20 @@ import Foundation
 /// for `wss://`, the opening handshake with `Sec-WebSocket-Accept`
 /// checked) and sends `subscribeMessage` if set. Text and binary messages,
 /// fragmented or not, become items; pings are answered; a close from the
-/// server is answered and recorded (`lastClose`). The source reconnects
-/// (and subscribes again) when the connection ends: after a normal close
-/// (1000/1001) quietly, otherwise after throwing one error that says why;
-/// failures in a row back off exponentially and, past
-/// `maxReconnectAttempts`, the last error is thrown for good.
-public actor WebSocketSource: DataSource {
+/// server is answered and recorded (`lastClose`).
+///
+/// The first connection is `connect()`'s: its failure is thrown as it is
+/// (a pipeline retries it per its connect retry policy, then fails the
+/// source). Once connected, the source reconnects (and subscribes again)
+/// whenever the connection ends, by its `reconnectPolicy`: after a normal
+/// close (1000/1001) quietly, otherwise after throwing one retryable error
+/// that says why, with `reconnect_attempt` and `delay_seconds` in its
+/// details (a `ReconnectingSource`: the next `stream()` or `collect()` waits
+/// out the backoff and reconnects). Failed attempts in a row back off
+/// exponentially with jitter up to `maxReconnectDelay`; a message received
+/// resets the count; after `maxReconnectAttempts` the source gives up with
+/// a non-retryable error that has `reconnect_attempts` in its details.
+public actor WebSocketSource: DataSource, ReconnectingSource {
     public struct Options: Sendable, Hashable {
         public var headers: [String: String]
         /// Sent as a text message after every (re)connection.
@@ -34,6 +42,11 @@ public actor WebSocketSource: DataSource {
         public var tlsVerify: Bool
         public var textFormat: DataFormat
         public var binaryFormat: DataFormat
+
+        /// The reconnect policy these options make (jitter on).
+        public var reconnectPolicy: ReconnectPolicy {
+            ReconnectPolicy(initialDelay: reconnectDelay, maxDelay: maxReconnectDelay, maxAttempts: maxReconnectAttempts)
+        }
 
         public init(
             headers: [String: String] = [:], subscribeMessage: String? = nil, maxMessageSize: Int = 16 << 20,
@@ -71,8 +84,10 @@ public actor WebSocketSource: DataSource {
     public nonisolated let url: URL
     public nonisolated let options: Options
     private var connection: WebSocketConnection?
+    /// Failed connections (or connections that ended badly) in a row.
     private var failures = 0
-    private var reconnecting = false
+    /// The wait before the next reconnection, drawn when the last one ended.
+    private var nextDelay: Duration?
     private let clock = ContinuousClock()
     /// Connections opened so far.
     public private(set) var connections = 0
@@ -91,15 +106,10 @@ public actor WebSocketSource: DataSource {
                 .configuration, layer: .collection, operation: "connect",
                 message: "'\(url.redactedForDisplay)' is not a ws:// or wss:// URL", details: details())
         }
-        if reconnecting || failures > 0 {
-            if let limit = options.maxReconnectAttempts, failures >= limit {
-                throw ErrorInfo(
-                    .connection, layer: .collection, operation: "connect",
-                    message: "gave up on \(url.redactedForDisplay) after \(failures) failures in a row",
-                    details: details(["reconnect_attempts": .integer(Int64(failures))]))
-            }
-            var delay = options.reconnectDelay
-            if failures > 1 { for _ in 1..<failures { delay = min(delay * 2, options.maxReconnectDelay) } }
+        if connections > 0 {
+            // Reconnecting: the policy's wait (a quiet reconnect after a normal close waits the first delay).
+            let delay = nextDelay ?? options.reconnectPolicy.delay(forAttempt: 1)
+            nextDelay = nil
             try await clock.sleep(for: delay)
         }
         let opened: WebSocketConnection
@@ -108,16 +118,16 @@ public actor WebSocketSource: DataSource {
                 target, headers: options.headers, timeout: options.connectTimeout, caFile: options.tlsCAFile,
                 verify: options.tlsVerify, maxMessageSize: options.maxMessageSize)
         } catch WebSocketConnection.OpenError.connect(let reason) {
-            failures += 1
-            throw ErrorInfo(
-                .connection, layer: .collection, operation: "connect", message: reason, details: details(),
-                isRetryable: true)
+            throw failed(
+                ErrorInfo(
+                    .connection, layer: .collection, operation: "connect", message: reason, details: details(),
+                    isRetryable: true))
         } catch WebSocketConnection.OpenError.handshake(let reason) {
-            failures += 1
-            throw ErrorInfo(
-                .connection, layer: .collection, operation: "connect",
-                message: "WebSocket handshake with \(url.redactedForDisplay) failed: \(reason)",
-                details: details(["handshake": .string(reason)]))
+            throw failed(
+                ErrorInfo(
+                    .connection, layer: .collection, operation: "connect",
+                    message: "WebSocket handshake with \(url.redactedForDisplay) failed: \(reason)",
+                    details: details(["handshake": .string(reason)])))
         }
         connections += 1
         connection = opened
@@ -136,7 +146,6 @@ public actor WebSocketSource: DataSource {
     /// Runs the close handshake (code 1000) and closes the socket.
     public func disconnect() async {
         await drop()
-        reconnecting = false
     }
 
     public func collect() async throws -> CollectedData {
@@ -179,27 +188,50 @@ public actor WebSocketSource: DataSource {
                     ])
             case .closed(let code, let reason):
                 self.connection = nil
-                reconnecting = true
                 lastClose = Close(code: code.map(Int.init), reason: reason)
                 if code == nil || code == 1000 || code == 1001 { continue }
-                failures += 1
-                throw ErrorInfo(
-                    .connection, layer: .collection, operation: "collect",
-                    message: "the server closed the WebSocket with code \(code!)" + (reason.isEmpty ? "" : ": \(reason)"),
-                    details: details(["close_code": .integer(Int64(code!)), "close_reason": .string(reason)]),
-                    isRetryable: true)
+                throw failed(
+                    ErrorInfo(
+                        .connection, layer: .collection, operation: "collect",
+                        message: "the server closed the WebSocket with code \(code!)" + (reason.isEmpty ? "" : ": \(reason)"),
+                        details: details(["close_code": .integer(Int64(code!)), "close_reason": .string(reason)]),
+                        isRetryable: true))
             case .failed(let reason, let closeCode, let midFrame):
                 self.connection = nil
-                reconnecting = true
-                failures += 1
                 var extra: DataObject = ["mid_frame": .bool(midFrame)]
                 if let closeCode { extra["close_code"] = .integer(Int64(closeCode)) }
-                throw ErrorInfo(
-                    closeCode == nil ? .connection : .validation, layer: .collection, operation: "collect",
-                    message: closeCode == nil ? reason : "protocol violation by the server: \(reason)",
-                    details: details(extra), isRetryable: true)
+                throw failed(
+                    ErrorInfo(
+                        closeCode == nil ? .connection : .validation, layer: .collection, operation: "collect",
+                        message: closeCode == nil ? reason : "protocol violation by the server: \(reason)",
+                        details: details(extra), isRetryable: true))
             }
         }
+    }
+
+    /// Counts a failure and says what it means. Before the first connection:
+    /// the error as it is (the caller's connect retries decide). After it:
+    /// a retryable report with the attempt and the wait drawn for the next
+    /// one, or, once `maxReconnectAttempts` failed in a row, a final
+    /// non-retryable error.
+    private func failed(_ error: ErrorInfo) -> ErrorInfo {
+        failures += 1
+        guard connections > 0 else { return error }
+        var report = error
+        let policy = options.reconnectPolicy
+        if policy.isExhausted(after: failures) {
+            report.isRetryable = false
+            report.message =
+                "gave up reconnecting to \(url.redactedForDisplay) after \(failures) failed attempts in a row: \(error.message)"
+            report.details["reconnect_attempts"] = .integer(Int64(failures))
+            return report
+        }
+        let delay = policy.delay(forAttempt: failures)
+        nextDelay = delay
+        report.isRetryable = true
+        report.details["reconnect_attempt"] = .integer(Int64(failures))
+        report.details["delay_seconds"] = .double(Double(delay.components.seconds) + Double(delay.components.attoseconds) * 1e-18)
+        return report
     }
 
     private func drop() async {

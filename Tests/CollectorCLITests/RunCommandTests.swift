@@ -24,7 +24,7 @@ struct Collector {
     /// Runs the collector (or `launcher`, given the collector's path and the arguments: `setpriv ...`).
     static func run(
         _ arguments: [String], input: String? = nil, interruptAfter: Duration? = nil,
-        launcher: (executable: URL, arguments: [String])? = nil, directory: URL? = nil
+        secondInterruptAfter: Duration? = nil, launcher: (executable: URL, arguments: [String])? = nil, directory: URL? = nil
     ) throws -> Outcome {
         let process = Process()
         process.executableURL = launcher?.executable ?? executable
@@ -42,6 +42,10 @@ struct Collector {
         if let interruptAfter {
             Thread.sleep(forTimeInterval: Double(interruptAfter.components.seconds) + Double(interruptAfter.components.attoseconds) * 1e-18)
             kill(process.processIdentifier, SIGINT)
+            if let again = secondInterruptAfter {
+                Thread.sleep(forTimeInterval: Double(again.components.seconds) + Double(again.components.attoseconds) * 1e-18)
+                kill(process.processIdentifier, SIGINT)
+            }
         }
         let stdoutData = out.fileHandleForReading.readDataToEndOfFile()
         let stderrData = err.fileHandleForReading.readDataToEndOfFile()

@@ -75,7 +75,7 @@ import Testing
         }
     }
 
-    @Test func invalidUTF8AndOversizeLinesAreSkippedWithAnError() async throws {
+    @Test func invalidUTF8AndOversizeLinesAreRefusedItemsAndReadingGoesOn() async throws {
         try await TestSupport.withTemporaryDirectory { dir in
             let path = dir + "/bad.txt"
             var bytes = Array("good 1\n".utf8)
@@ -85,12 +85,17 @@ import Testing
             let source = FileSource(id: "f", path: path, options: .init(format: .text, maxLineLength: 50))
             try await source.connect()
             #expect(TestSupport.text(try await source.collect()) == "good 1")
-            let invalid = await #expect(throws: ErrorInfo.self) { try await source.collect() }
-            #expect(invalid?.type == .validation)
-            #expect(invalid?.details["line"] == .integer(2))
-            let oversize = await #expect(throws: ErrorInfo.self) { try await source.collect() }
-            #expect(oversize?.type == .validation)
-            #expect(oversize?.details["length"] == .integer(101))
+            let invalid = try await source.collect()
+            #expect(invalid.refusal?.type == .validation)
+            #expect(invalid.refusal?.details["line"] == .integer(2))
+            #expect(invalid.refusal?.details["reason"] == .string("not_utf8"))
+            #expect(invalid.refusal?.details["path"] == .string(path))
+            #expect(invalid.payload == [0xFF, 0xFE, 0x00, 0x80])
+            let oversize = try await source.collect()
+            #expect(oversize.refusal?.type == .validation)
+            #expect(oversize.refusal?.details["length"] == .integer(101))
+            #expect(oversize.refusal?.details["reason"] == .string("too_long"))
+            #expect(oversize.payload == Array(String(repeating: "y", count: 50).utf8))
             let last = try await source.collect()
             #expect(TestSupport.text(last) == "good 2")
             #expect(last.metadata["line"] == .integer(4))

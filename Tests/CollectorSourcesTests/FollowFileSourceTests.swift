@@ -145,13 +145,95 @@ import Testing
             #expect(try await take(2, from: second) == ["3", "4"])
             #expect(await second.offset == 8)
             await second.disconnect()
-            // A position that names another file (rotated while stopped): the new file from its start.
+            // Rotated while stopped, read to its end already: nothing of it again, the new file from its start.
             try FileManager.default.moveItem(atPath: path, toPath: path + ".old")
             try TestSupport.write("fresh\n", to: path)
             let third = follower(path, position: position)
             try await third.connect()
             #expect(try await take(1, from: third) == ["fresh"])
             await third.disconnect()
+        }
+    }
+
+    @Test(arguments: ["app.log.1", "app.log-20250101", "app.1.log"])
+    func aFileRotatedWhileStoppedIsFinishedBeforeTheNewOne(rotatedName: String) async throws {
+        try await TestSupport.withTemporaryDirectory { dir in
+            let (path, position) = try log("1\n2\n", in: dir)
+            let first = follower(path, position: position)
+            try await first.connect()
+            #expect(try await take(2, from: first) == ["1", "2"])
+            await first.disconnect()
+            try TestSupport.append("3\n4-unterminated", to: path)  // written while stopped
+            try FileManager.default.moveItem(atPath: path, toPath: dir + "/" + rotatedName)
+            try TestSupport.write("5\n", to: path)
+            let second = follower(path, position: position)
+            try await second.connect()
+            #expect(try await take(3, from: second) == ["3", "4-unterminated", "5"])
+            try TestSupport.append("6\n", to: path)
+            #expect(try await take(1, from: second) == ["6"])
+            await second.disconnect()
+        }
+    }
+
+    @Test func aFileRotatedAwayWhileStoppedIsReportedLost() async throws {
+        try await TestSupport.withTemporaryDirectory { dir in
+            let (path, position) = try log("1\n2\n", in: dir)
+            let first = follower(path, position: position)
+            try await first.connect()
+            #expect(try await take(2, from: first) == ["1", "2"])
+            await first.disconnect()
+            try TestSupport.append("3\n", to: path)
+            try FileManager.default.createDirectory(atPath: dir + "/archive", withIntermediateDirectories: false)
+            try FileManager.default.moveItem(atPath: path, toPath: dir + "/archive/app.log")
+            try TestSupport.write("new\n", to: path)
+            let second = follower(path, position: position)
+            try await second.connect()
+            let lost = try await TestSupport.guarded { try await second.collect() }
+            #expect(lost.refusal?.type == .notFound)
+            #expect(lost.refusal?.details["reason"] == .string("rotated_file_lost"))
+            #expect(lost.refusal?.details["offset"] == .integer(4))
+            #expect(lost.refusal?.message.contains("was not read") == true)
+            #expect(try await take(1, from: second) == ["new"])
+            await second.disconnect()
+        }
+    }
+
+    /// The same inode with other first bytes (rewritten in place, or a
+    /// reused inode) is another file: not resumed at the old offset.
+    @Test func aFileRewrittenInPlaceIsNotResumedMidway() async throws {
+        try await TestSupport.withTemporaryDirectory { dir in
+            let (path, position) = try log("1\n2\n", in: dir)
+            let first = follower(path, position: position)
+            try await first.connect()
+            #expect(try await take(2, from: first) == ["1", "2"])
+            await first.disconnect()
+            let handle = try #require(FileHandle(forWritingAtPath: path))
+            try handle.truncate(atOffset: 0)
+            try handle.write(contentsOf: Data("abc\ndef\n".utf8))
+            try handle.close()
+            let second = follower(path, position: position)
+            try await second.connect()
+            let lost = try await TestSupport.guarded { try await second.collect() }
+            #expect(lost.refusal?.details["reason"] == .string("rotated_file_lost"))
+            #expect(try await take(2, from: second) == ["abc", "def"])
+            await second.disconnect()
+        }
+    }
+
+    @Test func aRefusedLineIsAnItemAndFollowingGoesOn() async throws {
+        try await TestSupport.withTemporaryDirectory { dir in
+            let path = dir + "/app.log"
+            try TestSupport.write(Array("one\n".utf8) + [0xFF, 0x0A] + Array("two\n".utf8), to: path)
+            let source = follower(path)
+            try await source.connect()
+            #expect(try await take(1, from: source) == ["one"])
+            let refused = try await TestSupport.guarded { try await source.collect() }
+            #expect(refused.refusal?.details["reason"] == .string("not_utf8"))
+            #expect(refused.refusal?.details["line"] == .integer(2))
+            #expect(refused.payload == [0xFF])
+            #expect(refused.checkpoint != nil)  // the position moves past it
+            #expect(try await take(1, from: source) == ["two"])
+            await source.disconnect()
         }
     }
 

@@ -272,4 +272,56 @@ import Testing
             #expect(counts == [1, 2, 3])
         }
     }
+
+    /// The first item of a new `stream()`, or the error it ended with.
+    private func firstOfStream(_ source: HTTPSource) async throws -> Result<CollectedData, ErrorInfo> {
+        try await TestSupport.guarded {
+            do {
+                for try await item in source.stream() { return .success(item) }
+                throw ErrorInfo(.unknown, layer: .collection, operation: "test", message: "the stream ended without an item")
+            } catch let error as ErrorInfo {
+                return .failure(error)
+            }
+        }
+    }
+
+    @Test func aFailedPollIsReportedAndTriedAgainByTheReconnectPolicy() async throws {
+        try await Fixture.with { server in
+            let source = HTTPSource(
+                id: "api", url: server.url("/flaky/503"),
+                options: .init(interval: .seconds(60), reconnect: ReconnectPolicy(initialDelay: .milliseconds(20))))
+            guard case .failure(let report) = try await firstOfStream(source) else {
+                Issue.record("the first poll should fail")
+                return
+            }
+            #expect(report.isRetryable)
+            #expect(report.details["http_status"] == .integer(503))
+            #expect(report.details["reconnect_attempt"] == .integer(1))
+            // Tried again after the backoff (and the server's Retry-After), not a whole interval later.
+            guard case .success(let item) = try await firstOfStream(source) else {
+                Issue.record("the retried poll should succeed")
+                return
+            }
+            #expect(item.metadata["http_status"] == .integer(200))
+            await source.disconnect()
+        }
+    }
+
+    @Test func pollingGivesUpAfterItsAttemptsInARow() async throws {
+        try await Fixture.with { server in
+            let source = HTTPSource(
+                id: "api", url: server.url("/status/500"),
+                options: .init(
+                    interval: .seconds(60),
+                    reconnect: ReconnectPolicy(initialDelay: .milliseconds(10), maxDelay: .milliseconds(20), maxAttempts: 3)))
+            var reports: [ErrorInfo] = []
+            while reports.last?.isRetryable ?? true {
+                if case .failure(let error) = try await firstOfStream(source) { reports.append(error) }
+            }
+            #expect(reports.map { $0.details["reconnect_attempt"] } == [.integer(1), .integer(2), nil])
+            #expect(reports.last?.details["reconnect_attempts"] == .integer(3))
+            #expect(reports.last?.message.hasPrefix("gave up after 3 failed polls in a row: HTTP 500") == true)
+            await source.disconnect()
+        }
+    }
 }

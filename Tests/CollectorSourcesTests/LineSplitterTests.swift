@@ -37,6 +37,44 @@ import Testing
         #expect(split(input, piece: piece, max: 10) == ["ok", "<oversize 31>", "after"])
     }
 
+    @Test(arguments: [1, 5, 64])
+    func anOversizeLastLineWithoutNewlineIsReportedAtTheEnd(piece: Int) {
+        let long = Array(String(repeating: "x", count: 30).utf8)
+        let input = Array("ok\n".utf8) + long
+        var splitter = LineSplitter(maxLineLength: 10, oversizePrefixLimit: 4)
+        var found: [String] = []
+        var index = 0
+        while true {
+            switch splitter.next() {
+            case .line(let range): found.append(String(decoding: splitter.bytes[range], as: UTF8.self))
+            case .oversize(let length): found.append("<oversize \(length)>")
+            case .needMore:
+                guard index < input.count else {
+                    if case .oversize(let length) = splitter.end() {
+                        found.append("<oversize \(length) at the end, starting \(String(decoding: splitter.oversizePrefix, as: UTF8.self))>")
+                    }
+                    #expect(found == ["ok", "<oversize 30 at the end, starting xxxx>"])
+                    #expect(splitter.consumed == Int64(input.count))
+                    #expect(splitter.end() == .needMore)
+                    return
+                }
+                let end = min(input.count, index + piece)
+                splitter.append(Array(input[index..<end]))
+                index = end
+            }
+        }
+    }
+
+    @Test func theEndGivesAnUnterminatedLineWithinTheLimit() {
+        var splitter = LineSplitter(maxLineLength: 10)
+        splitter.append(Array("a\nlast".utf8))
+        guard case .line(let first) = splitter.next() else { return #expect(Bool(false), "no first line") }
+        #expect(String(decoding: splitter.bytes[first], as: UTF8.self) == "a")
+        #expect(splitter.next() == .needMore)
+        guard case .line(let last) = splitter.end() else { return #expect(Bool(false), "no last line") }
+        #expect(String(decoding: splitter.bytes[last], as: UTF8.self) == "last")
+    }
+
     @Test func aLoneCarriageReturnIsData() {
         #expect(split(Array("a\rb\n".utf8), piece: 100) == ["a\rb"])
     }

@@ -101,4 +101,24 @@ import Testing
         #expect(await source.connections == 3)
         withExtendedLifetime(port) {}  // the port stays reserved (refusing) until here
     }
+
+    @Test func reconnectsAndResumesWhenItsServerRestartsMidStream() async throws {
+        let first = try await Fixture.start("http_fixture.py")
+        let source = SSESource(
+            id: "sse", url: first.url("/sse/forever"),
+            options: .init(reconnectDelay: .milliseconds(50), maxReconnectDelay: .milliseconds(200), format: .text))
+        let before = try await take(2, from: source).map(TestSupport.text)
+        #expect(before == ["1", "2"])
+        await first.stop()
+        let second = try await Fixture.start("http_fixture.py", arguments: ["--port", String(first.port)])
+        // Events the first server sent before it went may still come; then the restarted one's, resumed.
+        var after: [Int] = []
+        while await source.connections < 2 || after.count < 2 {
+            after.append(Int(TestSupport.text(try await take(1, from: source)[0])) ?? -1)
+        }
+        #expect(after == Array(3..<(3 + after.count)), "numbered on without a gap or a duplicate: \(after)")
+        #expect(await source.connections >= 2)
+        await source.disconnect()
+        await second.stop()
+    }
 }

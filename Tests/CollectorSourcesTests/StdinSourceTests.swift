@@ -25,15 +25,17 @@ import Testing
         await source.disconnect()
     }
 
-    @Test func invalidUTF8IsSkippedAndReadingGoesOn() async throws {
+    @Test func invalidUTF8IsARefusedItemAndReadingGoesOn() async throws {
         let pipe = Pipe()
         let source = StdinSource(
             id: "in", fileDescriptor: pipe.fileHandleForReading.fileDescriptor, options: .init(format: .text))
         pipe.fileHandleForWriting.write(Data([0x61, 0x0A, 0xC0, 0xAF, 0x0A, 0x62, 0x0A]))
         try pipe.fileHandleForWriting.close()
         #expect(TestSupport.text(try await source.collect()) == "a")
-        let error = await #expect(throws: ErrorInfo.self) { try await source.collect() }
-        #expect(error?.type == .validation)
+        let refused = try await source.collect()
+        #expect(refused.refusal?.type == .validation)
+        #expect(refused.refusal?.details["line"] == .integer(2))
+        #expect(refused.payload == [0xC0, 0xAF])
         let next = try await source.collect()
         #expect(TestSupport.text(next) == "b")
         #expect(next.metadata["line"] == .integer(3))

@@ -43,6 +43,28 @@ struct WSFixture: Sendable {
         }
     }
 
+    /// Starts a fixture server the caller stops (`stop()`), for a server that restarts.
+    static func start(_ script: String, arguments: [String] = []) async throws -> WSFixture {
+        let process = CommandSource(
+            id: "fixture", executable: "python3",
+            arguments: ["-u", fixtures.appendingPathComponent(script).path] + arguments,
+            options: .init(format: .text, terminationGracePeriod: .milliseconds(300)))
+        try await process.connect()
+        do {
+            let first = try await guarded(60) { try await process.collect() }
+            guard let port = Int(String(decoding: first.payload, as: UTF8.self)) else {
+                throw FixtureError(message: "the fixture did not print a port")
+            }
+            return WSFixture(process: process, port: port)
+        } catch {
+            await process.disconnect()
+            throw error
+        }
+    }
+
+    /// Stops the server (its connections drop without a close frame).
+    func stop() async { await process.disconnect() }
+
     /// A throwaway self-signed certificate for 127.0.0.1 in a temporary directory.
     static func withCertificate<T>(_ body: (_ cert: String, _ key: String) async throws -> T) async throws -> T {
         let dir = NSTemporaryDirectory() + "collector-ws-\(UUID().uuidString)"

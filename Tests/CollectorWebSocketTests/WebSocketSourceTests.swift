@@ -140,18 +140,80 @@ import Testing
         }
     }
 
-    @Test func connectionRefusedGivesUpAfterTheLimit() async throws {
+    /// The first connection is the caller's to retry: each failure comes as
+    /// it is, retryable, not counted against the reconnect attempts.
+    @Test func aFirstConnectionRefusedIsThrownAsItIs() async throws {
         let port = try ReservedPort()
         let source = WebSocketSource(
             id: "ws", url: URL(string: "ws://127.0.0.1:\(port.port)/")!,
             options: .init(reconnectDelay: .milliseconds(10), maxReconnectAttempts: 2))
-        let first = await #expect(throws: ErrorInfo.self) { try await source.connect() }
-        #expect(first?.type == .connection)
-        #expect(first?.isRetryable == true)
-        _ = await #expect(throws: ErrorInfo.self) { try await source.connect() }
-        let last = await #expect(throws: ErrorInfo.self) { try await source.connect() }
-        #expect(last?.details["reconnect_attempts"] == .integer(2))
+        for _ in 1...3 {
+            let error = await #expect(throws: ErrorInfo.self) { try await source.connect() }
+            #expect(error?.type == .connection)
+            #expect(error?.isRetryable == true)
+            #expect(error?.details["reconnect_attempt"] == nil)
+        }
         withExtendedLifetime(port) {}  // the port stays reserved (refusing) until here
+    }
+
+    /// The next item, or the error the source threw instead.
+    private func next(_ source: WebSocketSource) async throws -> Result<CollectedData, ErrorInfo> {
+        try await guarded {
+            do { return .success(try await source.collect()) } catch let error as ErrorInfo { return .failure(error) }
+        }
+    }
+
+    @Test func reconnectsWhenItsServerRestartsMidStream() async throws {
+        let first = try await WSFixture.start("ws_feed_fixture.py", arguments: ["0", "1"])
+        let source = WebSocketSource(
+            id: "ws", url: first.url("/"),
+            options: .init(reconnectDelay: .milliseconds(50), maxReconnectDelay: .milliseconds(200), textFormat: .text))
+        try await source.connect()
+        #expect(text(try await take(1, from: source)[0]).contains("\"gen\": \"1\""))
+        await first.stop()
+        // Messages already received come first; then the drop is reported once, as attempt 1.
+        var reports: [ErrorInfo] = []
+        while reports.isEmpty {
+            if case .failure(let error) = try await next(source) { reports.append(error) }
+        }
+        // While the server is down, each failed attempt is reported, numbered, retryable.
+        if case .failure(let error) = try await next(source) { reports.append(error) }
+        let second = try await WSFixture.start("ws_feed_fixture.py", arguments: [String(first.port), "2"])
+        var after: CollectedData?
+        while after == nil {
+            switch try await next(source) {
+            case .success(let item): after = item
+            case .failure(let error): reports.append(error)
+            }
+        }
+        #expect(text(after!).contains("\"gen\": \"2\""), "the restarted server's messages come in")
+        #expect(reports.count >= 2)
+        let allRetryable = reports.allSatisfy { $0.isRetryable }
+        #expect(allRetryable, "\(reports.map(\.message))")
+        #expect(reports.map { $0.details["reconnect_attempt"] } == (1...reports.count).map { .integer(Int64($0)) })
+        let capped = reports.allSatisfy { ($0.details["delay_seconds"]?.numberValue ?? -1) <= 0.2 }
+        #expect(capped, "the cap holds")
+        #expect(await source.connections == 2)
+        await source.disconnect()
+        await second.stop()
+    }
+
+    @Test func givesUpAfterItsReconnectAttemptsWhenTheServerStaysDown() async throws {
+        let server = try await WSFixture.start("ws_feed_fixture.py", arguments: ["0", "1"])
+        let source = WebSocketSource(
+            id: "ws", url: server.url("/"),
+            options: .init(reconnectDelay: .milliseconds(10), maxReconnectDelay: .milliseconds(40), maxReconnectAttempts: 3))
+        try await source.connect()
+        _ = try await take(1, from: source)
+        await server.stop()
+        var reports: [ErrorInfo] = []
+        while reports.last?.isRetryable ?? true {
+            if case .failure(let error) = try await next(source) { reports.append(error) }
+        }
+        #expect(reports.count == 3, "\(reports.map(\.message))")
+        let last = try #require(reports.last)
+        #expect(last.details["reconnect_attempts"] == .integer(3))
+        #expect(last.message.hasPrefix("gave up reconnecting to ws://127.0.0.1:\(server.port)/ after 3 failed attempts in a row"))
     }
 
     @Test func notAWebSocketURLIsAConfigurationError() async throws {

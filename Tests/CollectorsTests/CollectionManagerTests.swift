@@ -161,6 +161,49 @@ struct CollectionManagerTests {
         #expect(await manager.status(of: "sse") == .completed)
     }
 
+    /// The retry budget is for one outage: a stream that delivers between
+    /// its failures is never given up on, however many there are in its life.
+    @Test func aStreamThatProgressesBetweenFailuresGetsAFreshBudget() async throws {
+        let queue = BoundedQueue<CollectedData>(capacity: 20)
+        let manager = CollectionManager(
+            output: queue, retryPolicy: fastRetry, errorHandler: MockErrorHandler(), clock: ImmediateClock())
+        let source = MockDataSource(id: "feed", texts: ["e"], streamFailures: .firstCalls(5, transient))
+        try await manager.register(source, mode: .stream)
+        await manager.run()
+        #expect(await drain(queue).count == 6)
+        #expect(source.calls.filter { $0 == "stream" }.count == 6)
+        #expect(await manager.status(of: "feed") == .completed)
+    }
+
+    @Test func aStreamFailingWithoutProgressFailsForGoodAndSaysWhy() async throws {
+        let manager = CollectionManager(
+            output: BoundedQueue(capacity: 1), retryPolicy: fastRetry, errorHandler: MockErrorHandler(),
+            clock: ImmediateClock())
+        /// A stream that fails at once, every time (a server that is down).
+        final class Down: DataSource {
+            let id = "feed"
+            let streams = Locked(0)
+            func connect() async throws {}
+            func disconnect() async {}
+            func collect() async throws -> CollectedData { throw transient }
+            func stream() -> AsyncThrowingStream<CollectedData, any Error> {
+                streams.withLock { $0 += 1 }
+                return AsyncThrowingStream { $0.finish(throwing: transient) }
+            }
+        }
+        let source = Down()
+        try await manager.register(source, mode: .stream)
+        await manager.run()
+        #expect(source.streams.withLock { $0 } == 3)
+        #expect(await manager.status(of: "feed") == .failed)
+        #expect(await manager.statistics.failed == 1)
+        #expect(await manager.failures["feed"]?.message == "transient")
+        let failure = await manager.sourceFailure
+        #expect(failure?.message == "source 'feed' failed: transient")
+        #expect(failure?.details["source_id"] == .string("feed"))
+        #expect(await manager.readiness.reasons == ["source 'feed' failed: transient"])
+    }
+
     @Test func aSourceThatCannotStreamFailsInStreamMode() async throws {
         struct PollOnly: DataSource {
             let id = "poll_only"

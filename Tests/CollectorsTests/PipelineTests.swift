@@ -32,6 +32,22 @@ struct PipelineTests {
         #expect(emitter.events(of: .pipelineStopped).first?.data["status"] == "completed")
     }
 
+    /// A source that fails for good fails the run, naming it; the other sources' records are still stored.
+    @Test func aSourceThatFailsForGoodFailsTheRun() async throws {
+        let good = MockDataSource(id: "good", texts: ["g1"])
+        let missing = MockDataSource(id: "missing", texts: ["never"], connectFailures: .always(permanent))
+        let backend = MockStorageBackend(id: "db")
+        let pipeline = try Pipeline(
+            sources: [good, missing], backends: [backend], errorHandler: MockErrorHandler(), clock: ImmediateClock())
+        let report = await pipeline.run()
+        #expect(report.status == .failed)
+        #expect(report.error?.message == "source 'missing' failed: permanent")
+        #expect(report.error?.details["source_id"] == .string("missing"))
+        #expect(report.sources == ["good": .completed, "missing": .failed])
+        #expect(report.collection.failed == 1)
+        #expect(backend.records.count == 1)
+    }
+
     @Test func everyEventNamesItsPipeline() async throws {
         let emitter = MockEventEmitter()
         let failing = MockStorageBackend(id: "down", storeFailures: .always())

@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """HTTP and SSE test server for the source tests (loopback only).
 
-usage: http_fixture.py [--tls DIR]   (--tls: https, with a throwaway
-certificate for 127.0.0.1 made by openssl as DIR/cert.pem and DIR/key.pem)
+usage: http_fixture.py [--tls DIR] [--port N]   (--tls: https, with a throwaway
+certificate for 127.0.0.1 made by openssl as DIR/cert.pem and DIR/key.pem;
+--port: listen there, e.g. to stand in for a server that restarted)
 Prints its port on the first line of stdout, then serves until killed.
 
 Routes:
@@ -30,6 +31,7 @@ Routes:
   /cursor?cursor=C    {"items": [...], "meta": {"next": ...}} over three pages
   /sse/basic          a stream of the WHATWG cases, then the connection closes
   /sse/resume         events with ids; honours Last-Event-ID; closes after two
+  /sse/forever        an event every 50 ms, ids numbered on from Last-Event-ID, until closed
   /sse/garbage        garbage lines and a 10 MB event, then a good event
   /sse/chunked        events in a chunked body, split mid-line across chunks
   /requests           how many requests each path has had
@@ -236,6 +238,18 @@ class Handler(BaseHTTPRequestHandler):
             self.emit("retry: 50\ndata:no space\n\n")
             self.emit("data: unfinished at close")
             return
+        if path == "/sse/forever":
+            # An event every 50 ms, numbered on from Last-Event-ID, until the client or the server goes.
+            last = self.headers.get("Last-Event-ID")
+            i = int(last) if last else 0
+            self.sse_start()
+            try:
+                while True:
+                    i += 1
+                    self.emit("id: %d\ndata: %d\n\n" % (i, i))
+                    time.sleep(0.05)
+            except (BrokenPipeError, ConnectionResetError):
+                return
         if path == "/sse/resume":
             last = self.headers.get("Last-Event-ID")
             start = int(last) + 1 if last else 1
@@ -276,10 +290,12 @@ class Server(ThreadingHTTPServer):
 
 
 def main():
-    server = Server(("127.0.0.1", 0), Handler)
-    if len(sys.argv) == 3 and sys.argv[1] == "--tls":
+    args = sys.argv[1:]
+    port = int(args[args.index("--port") + 1]) if "--port" in args else 0
+    server = Server(("127.0.0.1", port), Handler)
+    if "--tls" in args:
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        context.load_cert_chain(*certificate(sys.argv[2]))
+        context.load_cert_chain(*certificate(args[args.index("--tls") + 1]))
         server.socket = context.wrap_socket(server.socket, server_side=True)
     print(server.server_address[1], flush=True)
     server.serve_forever()

@@ -41,6 +41,8 @@ public final class ScriptSource {
             return try await source.collect()
         }
         connected = true
+        // A refused line is an error for the caller (the source has read past it).
+        if let refusal = item.refusal { throw refusal }
         var decoder = RecordDecoder()
         let (records, failures) = decoder.decode(item)
         let data: DataValue
@@ -86,9 +88,9 @@ enum SourceBindings {
             ("follow", ["id", "path", "position_file", "poll", "start", "format"], follow),
             ("stdin", ["id", "format"], stdin),
             ("command", ["id", "command", "format", "cwd", "env"], command),
-            ("http", ["id", "url", "token", "every", "headers", "timeout", "format", "method", "jitter"], http),
-            ("sse", ["id", "url", "token", "headers", "last_event_id", "reconnect", "max_event_size", "idle_timeout", "ca_file", "format"], sse),
-            ("websocket", ["id", "url", "headers", "subscribe", "max_message_size", "reconnect", "ca_file", "verify_tls", "format"], websocket),
+            ("http", ["id", "url", "token", "every", "headers", "timeout", "format", "method", "jitter", "reconnect", "reconnect_max", "reconnect_attempts"], http),
+            ("sse", ["id", "url", "token", "headers", "last_event_id", "reconnect", "reconnect_max", "reconnect_attempts", "max_event_size", "idle_timeout", "ca_file", "format"], sse),
+            ("websocket", ["id", "url", "headers", "subscribe", "max_message_size", "reconnect", "reconnect_max", "reconnect_attempts", "ca_file", "verify_tls", "format"], websocket),
         ]
         for (name, allowed, build) in constructors {
             let function = "source.\(name)"
@@ -170,6 +172,9 @@ enum SourceBindings {
         if let timeout = try options.duration("timeout", atLeast: .milliseconds(1)) { settings.timeout = timeout }
         if let jitter = try options.number("jitter") { settings.jitter = min(max(0, jitter), 1) }
         if let method = try options.choice("method", ["GET", "POST", "PUT"]) { settings.method = .init(rawValue: method) ?? .get }
+        var attempts = settings.reconnect.maxAttempts
+        try reconnect(options, "source.http", &settings.reconnect.initialDelay, &settings.reconnect.maxDelay, &attempts)
+        settings.reconnect.maxAttempts = attempts
         let source = HTTPSource(id: id, url: url, options: settings)
         var summary = "source.http(\(id), \(redacted(url)), every \(Units.describe(settings.interval))"
         if settings.bearerToken != nil { summary += ", token ***" }
@@ -184,7 +189,7 @@ enum SourceBindings {
         settings.bearerToken = try options.string("token")
         if let headers = try options.stringMap("headers") { settings.headers = headers }
         settings.lastEventID = try options.string("last_event_id")
-        if let delay = try options.duration("reconnect") { settings.reconnectDelay = delay }
+        try reconnect(options, "source.sse", &settings.reconnectDelay, &settings.maxReconnectDelay, &settings.maxReconnectAttempts)
         if let size = try options.size("max_event_size", in: 1...Int.max) { settings.maxEventSize = size }
         if let idle = try options.duration("idle_timeout", atLeast: .milliseconds(1)) { settings.idleTimeout = idle }
         settings.tlsCAFile = try options.string("ca_file")
@@ -199,12 +204,32 @@ enum SourceBindings {
         if let headers = try options.stringMap("headers") { settings.headers = headers }
         settings.subscribeMessage = try options.string("subscribe")
         if let size = try options.size("max_message_size", in: 1...Int.max) { settings.maxMessageSize = size }
-        if let delay = try options.duration("reconnect") { settings.reconnectDelay = delay }
+        try reconnect(
+            options, "source.websocket", &settings.reconnectDelay, &settings.maxReconnectDelay, &settings.maxReconnectAttempts)
         settings.tlsCAFile = try options.string("ca_file")
         if let verify = try options.boolean("verify_tls") { settings.tlsVerify = verify }
         settings.textFormat = try format(options, default: .json)
         let summary = "source.websocket(\(id), \(redacted(url)))"
         return ScriptSource(WebSocketSource(id: id, url: url, options: settings), mode: .stream, summary: summary)
+    }
+
+    /// The reconnect options the streaming sources share: `reconnect` (the
+    /// first wait), `reconnect_max` (the cap of the backoff) and
+    /// `reconnect_attempts` (failed attempts in a row before giving up; 0: never).
+    private static func reconnect(
+        _ options: OptionReader, _ function: String, _ delay: inout Duration, _ cap: inout Duration, _ attempts: inout Int?
+    ) throws {
+        if let first = try options.duration("reconnect") { delay = first }
+        if let maximum = try options.duration("reconnect_max") { cap = maximum }
+        if let count = try options.integer("reconnect_attempts") {
+            guard count >= 0 else {
+                throw LuaCallError("\(function): option 'reconnect_attempts' must be 0 (never give up) or more, got \(count)")
+            }
+            attempts = count == 0 ? nil : count
+        }
+        guard cap >= delay else {
+            throw LuaCallError("\(function): option 'reconnect_max' (\(cap)) is shorter than 'reconnect' (\(delay))")
+        }
     }
 
     private static func webURL(_ options: OptionReader, _ function: String, schemes: [String]) throws -> URL {

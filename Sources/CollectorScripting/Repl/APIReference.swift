@@ -27,8 +27,10 @@ enum APIReference {
         `stored`: rows acknowledged by each backend, named by its id. When a backend
         was down, the line goes on with `spooled N, replayed N, N left in the spool
         FILE`, and with `the drain deadline passed` when it did.)
-        A pipeline that cannot start (a backend that does not connect) makes the exit
-        status 1; a mistake in the script (a syntax error, a bad option, an error it
+        A pipeline that cannot start (a backend that does not connect) or whose
+        source failed for good (a missing file, an HTTP 401, a WebSocket whose
+        reconnect attempts ran out; the summary line ends with `error: source 'ID'
+        failed: WHY`) makes the exit status 1; a mistake in the script (a syntax error, a bad option, an error it
         raises) makes it 2; records left in a spool (a backend still down at the
         end) make it 3, and the next run replays them first. `collector check SCRIPT.lua` runs the main chunk and
         builds everything (processor files are loaded, their `init` runs) but starts
@@ -107,12 +109,12 @@ enum APIReference {
         |---|---|
         | `source.generator{}` | `count` (integer, default endless), `seed` (integer, default 20251128), `rate` (records per second, number; default as fast as possible), `batch` (records per collected item; default 100, or 1 with a `rate`) |
         | `source.file{}` | `path` (required), `mode` (`"lines"` default, or `"whole"`), `format` (default `"jsonl"` for lines, `"json"` for whole) |
-        | `source.follow{}` | `path` (required), `position_file` (where the position is kept across runs; saved once the lines before it are stored), `poll` (duration, default `"250ms"`), `start` (`"beginning"` default or `"end"`), `format` (default `"jsonl"`) |
+        | `source.follow{}` | `path` (required), `position_file` (where the position is kept across runs, by file identity; saved once the lines before it are stored; a file rotated while the collector was stopped is finished from its rotated name beside it, `NAME.1`, `NAME-DATE`, first, and a loss is reported as a dead letter, see [sources/follow.md](sources/follow.md)), `poll` (duration, default `"250ms"`), `start` (`"beginning"` default or `"end"`), `format` (default `"jsonl"`) |
         | `source.stdin{}` | `format` (default `"jsonl"`) |
         | `source.command{}` | `command` (required: a list, program then arguments, e.g. `{ "tail", "-n", "5", "log" }`), `cwd`, `env` (a table of strings; default: inherit), `format` (default `"jsonl"`) |
-        | `source.http{}` | `url` (required, http or https), `token` (sent as `Authorization: Bearer ...`), `every` (duration between polls, default `"60s"`), `headers` (a table of strings), `timeout` (duration, default `"30s"`), `method` (`"GET"` default, `"POST"`, `"PUT"`), `jitter` (fraction of `every`, 0–1, default 0.1), `format` (default `"json"`) |
-        | `source.sse{}` | `url` (required, http or https), `token`, `headers`, `last_event_id` (resume after it), `reconnect` (duration, first reconnection delay, default `"3s"`; the server's `retry:` wins), `max_event_size` (size, default `"1MB"`), `idle_timeout` (duration, default `"5m"`), `ca_file` (PEM file to trust), `format` (default `"json"`) |
-        | `source.websocket{}` | `url` (required, ws or wss), `headers`, `subscribe` (a text message sent after each connect), `max_message_size` (size, default `"16MB"`), `reconnect` (duration, default `"1s"`), `ca_file`, `verify_tls` (boolean, default true), `format` of text messages (default `"json"`; binary messages are bytes) |
+        | `source.http{}` | `url` (required, http or https), `token` (sent as `Authorization: Bearer ...`), `every` (duration between polls, default `"60s"`), `headers` (a table of strings), `timeout` (duration, default `"30s"`), `method` (`"GET"` default, `"POST"`, `"PUT"`), `jitter` (fraction of `every`, 0–1, default 0.1), `reconnect` (duration, first wait before a failed poll is tried again, default `"1s"`), `reconnect_max` (duration, cap of that backoff, default `"60s"`), `reconnect_attempts` (failed polls in a row before the source gives up and its pipeline fails, default 10; 0: never), `format` (default `"json"`) |
+        | `source.sse{}` | `url` (required, http or https), `token`, `headers`, `last_event_id` (resume after it), `reconnect` (duration, first reconnection delay, default `"3s"`; the server's `retry:` wins), `reconnect_max` (duration, cap of the backoff, default `"60s"`), `reconnect_attempts` (failed attempts in a row before the source gives up and its pipeline fails, default 10; 0: never), `max_event_size` (size, default `"1MB"`), `idle_timeout` (duration, default `"5m"`), `ca_file` (PEM file to trust), `format` (default `"json"`) |
+        | `source.websocket{}` | `url` (required, ws or wss), `headers`, `subscribe` (a text message sent after each connect), `max_message_size` (size, default `"16MB"`), `reconnect` (duration, first reconnection delay, default `"1s"`), `reconnect_max` (duration, default `"60s"`), `reconnect_attempts` (default 10; 0: never), `ca_file`, `verify_tls` (boolean, default true), `format` of text messages (default `"json"`; binary messages are bytes) |
 
         The generator produces the canonical workload's sensor readings
         (`shared/bench/gen_data.py`), deterministic for a seed. Files end a pipeline

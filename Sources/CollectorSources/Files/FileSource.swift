@@ -15,8 +15,10 @@ import Foundation
 /// Errors: a missing file is `.notFound`, an unreadable one `.authentication`
 /// (permission) or `.configuration` (a directory), neither retryable. A line
 /// over `maxLineLength` or not UTF-8 (when `validateUTF8`; JSON formats are
-/// checked by the JSON reader instead, and such a document fails alone) is a `.validation`
-/// error; it is skipped, so the next `collect()` goes on after it.
+/// checked by the JSON reader instead, and such a document fails alone), the
+/// last one without a newline included, is an item of its own with a
+/// `.validation` `refusal` (file, line number, offset, reason; its bytes, or
+/// the first 64 KiB of an over-long one): a pipeline dead-letters it and reads on.
 public actor FileSource: DataSource {
     public enum Mode: String, Sendable, Hashable {
         case whole
@@ -62,12 +64,16 @@ public actor FileSource: DataSource {
     private var cursor: LineCursor
     private var atEnd = false
     private var chunk: [UInt8]
+    /// A refused line met while gathering a run of lines: the next item.
+    private var refusedNext: CollectedData?
 
     public init(id: String, path: String, options: Options = Options()) {
         self.id = id
         self.path = path
         self.options = options
-        cursor = LineCursor(sourceID: id, maxLineLength: options.maxLineLength, validateUTF8: options.validateUTF8 && !options.format.isJSON)
+        cursor = LineCursor(
+            sourceID: id, maxLineLength: options.maxLineLength,
+            validateUTF8: options.validateUTF8 && !options.format.isJSON, path: path)
         chunk = [UInt8](repeating: 0, count: options.readChunkSize)
     }
 
@@ -82,6 +88,7 @@ public actor FileSource: DataSource {
             fd = try open()
             cursor.reset(offset: 0)
             atEnd = false
+            refusedNext = nil
         }
     }
 
@@ -158,12 +165,18 @@ public actor FileSource: DataSource {
     private func nextLine() throws -> CollectedData? {
         if fd == nil { try openForLines() }
         guard let fd else { return nil }
+        if let refused = refusedNext {
+            refusedNext = nil
+            return refused
+        }
         while true {
-            switch try cursor.next(atEnd: atEnd) {
+            switch cursor.next(atEnd: atEnd) {
             case .line(let payload, let start, let number):
                 return CollectedData(
                     sourceID: id, format: options.format, method: .file, payload: payload,
                     metadata: ["path": .string(path), "line": .integer(number), "offset": .integer(start)])
+            case .refused(let payload, let start, let number, let error):
+                return refusedItem(payload, start: start, number: number, error: error)
             case .needMore:
                 if atEnd { return nil }
                 try readMore(fd)
@@ -175,11 +188,15 @@ public actor FileSource: DataSource {
     private func nextLines() throws -> CollectedData? {
         if fd == nil { try openForLines() }
         guard let fd else { return nil }
+        if let refused = refusedNext {
+            refusedNext = nil
+            return refused
+        }
         var payload: [UInt8] = []
         var first: (offset: Int64, line: Int64)?
         var count = 0
         reading: while count < options.linesPerItem && payload.count < 64 << 10 {
-            switch try cursor.next(atEnd: atEnd) {
+            switch cursor.next(atEnd: atEnd) {
             case .line(let line, let start, let number):
                 if first == nil {
                     first = (start, number)
@@ -188,6 +205,14 @@ public actor FileSource: DataSource {
                 payload += line
                 payload.append(UInt8(ascii: "\n"))
                 count += 1
+            case .refused(let line, let start, let number, let error):
+                let refused = refusedItem(line, start: start, number: number, error: error)
+                // The lines before it go first, in order.
+                guard first == nil else {
+                    refusedNext = refused
+                    break reading
+                }
+                return refused
             case .needMore:
                 if atEnd { break reading }
                 try readMore(fd)
@@ -200,6 +225,12 @@ public actor FileSource: DataSource {
                 "path": .string(path), "line": .integer(first.line), "lines": .integer(Int64(count)),
                 "offset": .integer(first.offset),
             ])
+    }
+
+    private func refusedItem(_ payload: [UInt8], start: Int64, number: Int64, error: ErrorInfo) -> CollectedData {
+        CollectedData(
+            sourceID: id, format: options.format, method: .file, payload: payload,
+            metadata: ["path": .string(path), "line": .integer(number), "offset": .integer(start)], refusal: error)
     }
 
     /// Feeds the next chunk of the file to the line cursor, or notes the end.
@@ -217,6 +248,7 @@ public actor FileSource: DataSource {
         fd = try open()
         cursor.reset(offset: 0)
         atEnd = false
+        refusedNext = nil
     }
 
     private func read(_ fd: Int32) throws(ErrorInfo) -> Int {

@@ -16,14 +16,21 @@ import Foundation
 ///   generation rotated away before it was ever seen at `path` is not read.
 /// - Truncation (the file became shorter than what was read): from the start.
 /// - Deletion: the rest of the file is read, then the source waits for a new one.
-/// - Restart: when the saved device and inode are still the file at `path`
-///   and it is at least as long as the saved offset, reading resumes there;
-///   otherwise the current file is read from its start.
+/// - Restart: the position names its file by device, inode and a
+///   fingerprint of its first bytes. When that is still the file at `path`
+///   (and it is at least as long as the saved offset), reading resumes
+///   there. When the file was rotated while the source was stopped, it is
+///   looked for beside `path` (`RotatedFileFinder`: `app.log.1`,
+///   `app.log-DATE`, `app.1.log`): its rest is read first, then the file
+///   at `path` from its start. When it is not found (removed, compressed),
+///   the loss is reported as a failed item (a `.notFound` `refusal` naming
+///   the file, the offset and the size it had) and the file at `path` is
+///   read from its start.
 ///
 /// Errors: a path that cannot be read (permission, a directory) is thrown,
-/// not waited for; a line over the limit or not UTF-8 is a `.validation`
-/// error after it has been skipped (the stream ends with it; the next
-/// `stream()` or `collect()` goes on after that line).
+/// not waited for. A line over the limit or not UTF-8 is an item of its
+/// own with a `.validation` `refusal` (its bytes, line number, offset,
+/// reason): a pipeline dead-letters it and the source reads on.
 ///
 /// In a `Pipeline` the position is saved only once storage has acknowledged
 /// the lines before it (`CheckpointedSource`): each line carries its
@@ -86,12 +93,21 @@ public actor FollowFileSource: DataSource, CheckpointedSource {
     private var written: FilePosition?
     private let clock = ContinuousClock()
     private var chunk: [UInt8]
+    /// The open file's fingerprint, taken again while the file is shorter than its full length.
+    private var fingerprint: FileFingerprint?
+    /// The path of the open file (`path`, or where a rotated file was found).
+    private var openPath: String
+    /// A loss found on restart (the saved file is gone), handed out as a failed item.
+    private var lossNotice: CollectedData?
 
     public init(id: String, path: String, options: Options = Options()) {
         self.id = id
         self.path = path
         self.options = options
-        cursor = LineCursor(sourceID: id, maxLineLength: options.maxLineLength, validateUTF8: options.validateUTF8 && !options.format.isJSON)
+        openPath = path
+        cursor = LineCursor(
+            sourceID: id, maxLineLength: options.maxLineLength,
+            validateUTF8: options.validateUTF8 && !options.format.isJSON, path: path)
         chunk = [UInt8](repeating: 0, count: options.readChunkSize)
     }
 
@@ -126,7 +142,7 @@ public actor FollowFileSource: DataSource, CheckpointedSource {
         saveIfChanged(force: true)
         if let identity, fd != nil {
             // Kept in memory too, for a reconnect of this source without a position file.
-            savedPosition = FilePosition(device: identity.device, inode: identity.inode, offset: cursor.offset)
+            savedPosition = currentPosition(identity)
             openedBefore = false
         }
         closeFile()
@@ -182,9 +198,19 @@ public actor FollowFileSource: DataSource, CheckpointedSource {
                 try await clock.sleep(for: options.pollInterval)
                 continue
             }
-            if case .line(let payload, let start, _) = try cursor.next() {
+            if let notice = lossNotice {
+                lossNotice = nil
+                return notice
+            }
+            switch cursor.next() {
+            case .line(let payload, let start, _):
                 saveIfChanged(force: false)
                 return item(payload, start: start)
+            case .refused(let payload, let start, _, let error):
+                saveIfChanged(force: false)
+                return item(payload, start: start, refusal: error)
+            case .needMore:
+                break
             }
             let n = try read(fd)
             if n > 0 {
@@ -202,8 +228,10 @@ public actor FollowFileSource: DataSource, CheckpointedSource {
                     readPosition += Int64(late)
                     continue
                 }
-                if case .line(let payload, let start, _) = try cursor.next(atEnd: true) {
-                    return item(payload, start: start)
+                switch cursor.next(atEnd: true) {
+                case .line(let payload, let start, _): return item(payload, start: start)
+                case .refused(let payload, let start, _, let error): return item(payload, start: start, refusal: error)
+                case .needMore: break
                 }
                 closeFile()
                 continue
@@ -219,25 +247,36 @@ public actor FollowFileSource: DataSource, CheckpointedSource {
         }
     }
 
-    private func item(_ payload: [UInt8], start: Int64) -> CollectedData {
+    private func item(_ payload: [UInt8], start: Int64, refusal: ErrorInfo? = nil) -> CollectedData {
         var metadata: DataObject = [
-            "path": .string(path), "offset": .integer(start), "end_offset": .integer(cursor.offset),
+            "path": .string(openPath), "offset": .integer(start), "end_offset": .integer(cursor.offset),
         ]
         var key: String?
         var checkpoint: DataValue?
         if let identity {
             metadata["inode"] = .integer(Int64(bitPattern: identity.inode))
             key = "\(identity.device):\(identity.inode):\(start)"
-            checkpoint = FilePosition(device: identity.device, inode: identity.inode, offset: cursor.offset).checkpoint
+            checkpoint = currentPosition(identity).checkpoint
         }
         return CollectedData(
             sourceID: id, format: options.format, method: .fileTail, payload: payload, metadata: metadata, key: key,
-            checkpoint: checkpoint)
+            checkpoint: checkpoint, refusal: refusal)
+    }
+
+    /// Where the open file is read up to, with its fingerprint (taken again
+    /// while the file was shorter than a fingerprint's full length).
+    private func currentPosition(_ identity: FileIdentity) -> FilePosition {
+        if let fd, fingerprint.map({ $0.length < FileFingerprint.maxLength && Int64($0.length) < cursor.offset }) ?? true {
+            fingerprint = FileFingerprint.of(fd)
+        }
+        let kept = fingerprint.flatMap { $0.length > 0 ? $0 : nil }
+        return FilePosition(device: identity.device, inode: identity.inode, offset: cursor.offset, fingerprint: kept)
     }
 
     /// The open file, opening the one at `path` if none is; `nil` while there is none.
     private func openIfPresent() throws(ErrorInfo) -> Int32? {
         if let fd { return fd }
+        if !openedBefore, let saved = savedPosition, let rotated = openRotated(saved) { return rotated }
         let fd: Int32
         switch POSIXFile.open(path) {
         case .success(let opened): fd = opened
@@ -251,21 +290,68 @@ public actor FollowFileSource: DataSource, CheckpointedSource {
         }
         var start: Int64 = 0
         if !openedBefore {
-            if let saved = savedPosition, saved.device == opened.device, saved.inode == opened.inode,
-                saved.offset <= opened.size
-            {
+            if let saved = savedPosition, saved.isFile(opened, open: fd) {
                 start = saved.offset
-            } else if savedPosition == nil, options.startAt == .end {
+            } else if let saved = savedPosition {
+                lossNotice = loss(saved)
+            } else if options.startAt == .end {
                 start = opened.size
             }
         }
         if start > 0, !POSIXFile.seek(fd, to: start) { start = 0 }
+        use(fd, opened, path: path, from: start)
+        return fd
+    }
+
+    /// On restart, the saved file when it is no longer at `path` but was
+    /// rotated beside it: opened at the saved offset, so its rest is read
+    /// before the file now at `path` (the usual end-of-rotated-file check
+    /// moves on to that one).
+    private func openRotated(_ saved: FilePosition) -> Int32? {
+        if let current = POSIXFile.identity(ofPath: path), case .success(let fd) = POSIXFile.open(path) {
+            let same = saved.isFile(current, open: fd)
+            POSIXFile.close(fd)
+            if same { return nil }
+        }
+        guard let found = RotatedFileFinder.find(saved, beside: path), case .success(let fd) = POSIXFile.open(found)
+        else { return nil }
+        guard let opened = POSIXFile.identity(ofDescriptor: fd), saved.isFile(opened, open: fd),
+            POSIXFile.seek(fd, to: saved.offset)
+        else {
+            POSIXFile.close(fd)
+            return nil
+        }
+        use(fd, opened, path: found, from: saved.offset)
+        return fd
+    }
+
+    private func use(_ fd: Int32, _ opened: FileIdentity, path openedPath: String, from start: Int64) {
         openedBefore = true
         self.fd = fd
         identity = opened
+        openPath = openedPath
+        fingerprint = FileFingerprint.of(fd)
+        cursor.path = openedPath
         cursor.reset(offset: start)
         readPosition = start
-        return fd
+    }
+
+    /// The failed item that reports a saved file that cannot be found any more:
+    /// what it held past the saved offset was never read.
+    private func loss(_ saved: FilePosition) -> CollectedData {
+        let message =
+            "the file followed before the restart (device \(saved.device), inode \(saved.inode)) was rotated, truncated "
+            + "or removed and is neither at '\(path)' nor beside it: whatever it held after byte \(saved.offset) was not read"
+        let error = ErrorInfo(
+            .notFound, layer: .collection, operation: "collect", message: message,
+            details: [
+                "source_id": .string(id), "path": .string(path), "offset": .integer(saved.offset),
+                "device": .integer(Int64(bitPattern: saved.device)), "inode": .integer(Int64(bitPattern: saved.inode)),
+                "reason": .string("rotated_file_lost"),
+            ])
+        return CollectedData(
+            sourceID: id, format: options.format, method: .fileTail, payload: [],
+            metadata: ["path": .string(path), "offset": .integer(saved.offset)], refusal: error)
     }
 
     private func closeFile() {
@@ -286,7 +372,7 @@ public actor FollowFileSource: DataSource, CheckpointedSource {
     /// A failed save is not fatal: the position is kept in memory and saved again later.
     private func saveIfChanged(force: Bool) {
         guard !savesCommitted, let positionFile = options.positionFile, let identity else { return }
-        let position = FilePosition(device: identity.device, inode: identity.inode, offset: cursor.offset)
+        let position = currentPosition(identity)
         guard position != savedPosition else { return }
         if !force, let lastSave, lastSave.duration(to: clock.now) < options.checkpointInterval { return }
         if (try? position.save(to: positionFile)) != nil {

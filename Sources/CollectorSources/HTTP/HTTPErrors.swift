@@ -7,7 +7,8 @@ import Foundation
 /// failure, with the status and a body excerpt in the details.
 ///
 /// Retryable: 5xx, 408, 429, timeouts, refused or dropped connections.
-/// Not retryable: other 4xx (a wrong token stays wrong), DNS failures (a
+/// Not retryable: other 4xx (a wrong token stays wrong: 401 and 403 are
+/// critical too, so that a polling source stops), DNS failures (a
 /// name that does not resolve rarely starts to), TLS failures (a
 /// certificate does not become trusted by itself), oversize bodies.
 /// `package`: the tests check the mapping of failures they cannot cause
@@ -34,9 +35,11 @@ package enum HTTPErrors {
         case 500...599: (type, retryable) = (status == 503 && retryAfter != nil ? .rateLimit : .connection, true)
         default: (type, retryable) = (.validation, false)
         }
+        // A refused credential stays refused: the source stops instead of polling on (critical).
         return ErrorInfo(
             type, layer: .collection, operation: "collect",
-            message: "HTTP \(status) from \(url.redactedForDisplay)", details: details, isRetryable: retryable)
+            message: "HTTP \(status) from \(url.redactedForDisplay)", details: details,
+            isCritical: type == .authentication, isRetryable: retryable)
     }
 
     /// The `ErrorInfo` a request to `url` that failed with `failure` becomes.

@@ -20,7 +20,13 @@ import Foundation
 ///   connections are retryable, other 4xx are not (401/403 are
 ///   `.authentication`). After 429 or 503 with `Retry-After`, the source
 ///   sends nothing before that time has passed (capped by `maxRetryAfter`).
-public actor HTTPSource: DataSource {
+/// - Polling (`stream()`) retries a failed poll by `reconnect`, the policy
+///   the streaming sources share: a retryable failure is thrown once as a
+///   report (`reconnect_attempt`, `delay_seconds`), and the next `stream()`
+///   tries again after the backoff instead of waiting a whole `interval`; a
+///   successful poll resets the count; after `reconnect.maxAttempts` failed
+///   polls in a row the error is final (not retryable).
+public actor HTTPSource: DataSource, ReconnectingSource {
     public enum Method: String, Sendable, Hashable {
         case get = "GET"
         case post = "POST"
@@ -58,6 +64,8 @@ public actor HTTPSource: DataSource {
         public var maxRetryAfter: Duration
         /// A CA certificate file (PEM) to trust for `https://` instead of the system's store.
         public var tlsCAFile: String?
+        /// How `stream()` retries failed polls.
+        public var reconnect: ReconnectPolicy
 
         public init(
             method: Method = .get, headers: [String: String] = [:], bearerToken: String? = nil,
@@ -65,8 +73,9 @@ public actor HTTPSource: DataSource {
             connectTimeout: Duration = .seconds(10), totalTimeout: Duration = .seconds(120), maxResponseSize: Int = 10 << 20, conditional: Bool = true,
             pagination: Pagination = .none, format: DataFormat = .json, validateUTF8: Bool = true,
             interval: Duration = .seconds(60), jitter: Double = 0.1, maxRetryAfter: Duration = .seconds(300),
-            tlsCAFile: String? = nil
+            tlsCAFile: String? = nil, reconnect: ReconnectPolicy = ReconnectPolicy()
         ) {
+            self.reconnect = reconnect
             self.method = method
             self.headers = headers
             self.bearerToken = bearerToken
@@ -103,6 +112,8 @@ public actor HTTPSource: DataSource {
     private var nextPage: (url: URL, number: Int)?
     private var notBefore: ContinuousClock.Instant?
     private var pollDue: ContinuousClock.Instant?
+    /// Polls that failed in a row (`stream()`).
+    private var failedPolls = 0
     private let clock = ContinuousClock()
 
     public init(id: String, url: URL, options: Options = Options()) {
@@ -205,11 +216,35 @@ public actor HTTPSource: DataSource {
             let startingPoll = nextPage == nil
             if startingPoll { pollDue = clock.now.advanced(by: jittered(options.interval)) }
             do {
-                return try await collect()
+                let item = try await collect()
+                failedPolls = 0
+                return item
             } catch let error as ErrorInfo where error.details["not_modified"] == .bool(true) {
+                failedPolls = 0
                 continue
+            } catch let error as ErrorInfo where error.isRetryable {
+                throw failedPoll(error)
             }
         }
+    }
+
+    /// A retryable poll failure: a report with the next attempt scheduled
+    /// by the reconnect policy, or the final error once its attempts ran out.
+    private func failedPoll(_ error: ErrorInfo) -> ErrorInfo {
+        failedPolls += 1
+        nextPage = nil
+        var report = error
+        if options.reconnect.isExhausted(after: failedPolls) {
+            report.isRetryable = false
+            report.message = "gave up after \(failedPolls) failed polls in a row: \(error.message)"
+            report.details["reconnect_attempts"] = .integer(Int64(failedPolls))
+            return report
+        }
+        let delay = options.reconnect.delay(forAttempt: failedPolls)
+        pollDue = clock.now.advanced(by: delay)
+        report.details["reconnect_attempt"] = .integer(Int64(failedPolls))
+        report.details["delay_seconds"] = .double(Double(delay.components.seconds) + Double(delay.components.attoseconds) * 1e-18)
+        return report
     }
 
     private func jittered(_ interval: Duration) -> Duration {

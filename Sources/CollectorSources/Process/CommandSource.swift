@@ -12,8 +12,10 @@ import Foundation
 /// end of its standard error. `disconnect()` terminates a program still running.
 ///
 /// Errors: a program that does not exist (or is not executable) is
-/// `.notFound` at `connect()`; lines over `maxLineLength` or not UTF-8 are
-/// `.validation` errors after they were skipped. None is retryable.
+/// `.notFound` at `connect()`. None is retryable. Lines over
+/// `maxLineLength` or not UTF-8 are items of their own with a `.validation`
+/// `refusal` (line number, reason, their bytes): a pipeline dead-letters
+/// them and reads on.
 public actor CommandSource: DataSource, PullingSource {
     public struct Options: Sendable, Hashable {
         public var format: DataFormat
@@ -143,11 +145,11 @@ public actor CommandSource: DataSource, PullingSource {
         guard let run, !finished else { return nil }
         try lines.checkIdle(id)
         while true {
-            switch try lines.step() {
-            case .line(let payload, let number):
+            switch lines.step() {
+            case .line(let payload, let number, let refusal):
                 return CollectedData(
                     sourceID: id, format: options.format, method: .command, payload: payload,
-                    metadata: ["command": .string(executable), "line": .integer(number)])
+                    metadata: ["command": .string(executable), "line": .integer(number)], refusal: refusal)
             case .end:
                 finished = true
                 try await finish(run)

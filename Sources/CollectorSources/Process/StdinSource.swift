@@ -9,8 +9,10 @@ import Foundation
 /// Reads wait in `poll` on a thread of their own, never on Swift's cooperative
 /// pool, and notice cancellation within 100 ms. One reader at a time: a
 /// second concurrent `collect()` fails with a `.configuration` error.
-/// Errors: a line over `maxLineLength` or not UTF-8 (when `validateUTF8`) is
-/// a `.validation` error after it was skipped; a failed read is typed by its errno.
+/// A line over `maxLineLength` or not UTF-8 (when `validateUTF8`) is an item
+/// of its own with a `.validation` `refusal` (line number, reason, its
+/// bytes): a pipeline dead-letters it and reads on. A failed read is an
+/// error typed by its errno.
 public actor StdinSource: DataSource, PullingSource {
     public struct Options: Sendable, Hashable {
         public var format: DataFormat
@@ -45,11 +47,11 @@ public actor StdinSource: DataSource, PullingSource {
     func next() async throws -> CollectedData? {
         try lines.checkIdle(id)
         while true {
-            switch try lines.step() {
-            case .line(let payload, let number):
+            switch lines.step() {
+            case .line(let payload, let number, let refusal):
                 return CollectedData(
                     sourceID: id, format: options.format, method: .stdin, payload: payload,
-                    metadata: ["line": .integer(number)])
+                    metadata: ["line": .integer(number)], refusal: refusal)
             case .end:
                 return nil
             case .needMore:
@@ -65,7 +67,8 @@ public actor StdinSource: DataSource, PullingSource {
 /// runs the loop: take a buffered line (`step`), else read and `receive`.
 struct LineReading {
     enum Step {
-        case line(payload: [UInt8], number: Int64)
+        /// A line; with a refusal when the cursor refused it (see `LineCursor.Step.refused`).
+        case line(payload: [UInt8], number: Int64, refusal: ErrorInfo?)
         case needMore
         case end
     }
@@ -78,11 +81,15 @@ struct LineReading {
 
     init(cursor: LineCursor) { self.cursor = cursor }
 
-    mutating func step() throws(ErrorInfo) -> Step {
-        if case .line(let payload, _, let number) = try cursor.next(atEnd: atEnd) {
-            return .line(payload: payload, number: number)
+    mutating func step() -> Step {
+        switch cursor.next(atEnd: atEnd) {
+        case .line(let payload, _, let number):
+            return .line(payload: payload, number: number, refusal: nil)
+        case .refused(let payload, _, let number, let error):
+            return .line(payload: payload, number: number, refusal: error)
+        case .needMore:
+            return atEnd ? .end : .needMore
         }
-        return atEnd ? .end : .needMore
     }
 
     /// Bytes read; empty means the end of input.

@@ -10,15 +10,16 @@ import Foundation
 /// `event_id`, `url`, `http_status`, `content_type`). When the connection
 /// ends or fails, the source reconnects with `Last-Event-ID` after the
 /// server's `retry` delay (or `reconnectDelay`); consecutive failures back
-/// off exponentially up to `maxReconnectDelay`, and after
-/// `maxReconnectAttempts` failures in a row the last error is thrown.
+/// off exponentially with jitter up to `maxReconnectDelay` (the shared
+/// `ReconnectPolicy`), and after `maxReconnectAttempts` failures in a row
+/// the last error is thrown, not retryable (the source gave up).
 ///
 /// Errors: a non-2xx answer is typed like `HTTPSource`'s (401 is
 /// `.authentication` and is not retried); a 2xx answer that is not
 /// `text/event-stream` is `.validation`; an event over `maxEventSize` is a
 /// `.validation` error after it was skipped (the connection stays open:
 /// the next `collect()` or `stream()` goes on after it).
-public actor SSESource: DataSource {
+public actor SSESource: DataSource, ReconnectingSource {
     public struct Options: Sendable, Hashable {
         public var headers: [String: String]
         public var bearerToken: String?
@@ -200,21 +201,25 @@ public actor SSESource: DataSource {
     private func failed(_ failure: ErrorInfo) throws {
         failures += 1
         if !failure.isRetryable { throw failure }
-        if let limit = options.maxReconnectAttempts, failures >= limit {
+        if policy.isExhausted(after: failures) {
             var final = failure
+            final.isRetryable = false
+            final.message = "gave up reconnecting after \(failures) failed attempts in a row: \(failure.message)"
             final.details["reconnect_attempts"] = .integer(Int64(failures))
             throw final
         }
         scheduleReconnect()
     }
 
-    /// Backoff: the server's retry (or the default), doubled per failure in a row.
+    /// The reconnect policy: from the server's retry (or the default), doubled per failure in a row.
+    private var policy: ReconnectPolicy {
+        ReconnectPolicy(
+            initialDelay: serverRetry ?? options.reconnectDelay, maxDelay: options.maxReconnectDelay,
+            maxAttempts: options.maxReconnectAttempts)
+    }
+
     private func scheduleReconnect() {
-        var delay = serverRetry ?? options.reconnectDelay
-        if failures > 1 {
-            for _ in 1..<failures { delay = min(delay * 2, options.maxReconnectDelay) }
-        }
-        reconnectDue = clock.now.advanced(by: delay)
+        reconnectDue = clock.now.advanced(by: policy.delay(forAttempt: max(1, failures)))
     }
 
     private func open() async throws {

@@ -5,7 +5,9 @@ import Foundation
 ///
 /// A `\r` before the `\n` is dropped too (CRLF files). A line longer than
 /// `maxLineLength` is not kept in memory: its bytes are dropped as they come
-/// and it is reported once, as `.oversize`, when its end is found. Byte
+/// (all but its first `oversizePrefixLimit`, kept in `oversizePrefix` for
+/// the report) and it is reported once, as `.oversize`, when its end is
+/// found, or at the end of the input (`end()`) when it has no newline. Byte
 /// offsets count every byte consumed, terminators and dropped lines included,
 /// so they are positions in the underlying file.
 public struct LineSplitter: Sendable {
@@ -26,11 +28,20 @@ public struct LineSplitter: Sendable {
     private var discarding = false
     private var discarded = 0
     public let maxLineLength: Int
+    /// How many of an over-long line's first bytes are kept (`oversizePrefix`).
+    public let oversizePrefixLimit: Int
+    /// The first bytes of the over-long line `next()` or `end()` last reported.
+    public private(set) var oversizePrefix: [UInt8] = []
     /// Bytes consumed so far (lines returned and skipped, with their terminators).
     public private(set) var consumed: Int64 = 0
 
-    public init(maxLineLength: Int = 16 << 20) {
+    public init(maxLineLength: Int = 16 << 20, oversizePrefixLimit: Int = 64 << 10) {
         self.maxLineLength = max(1, maxLineLength)
+        self.oversizePrefixLimit = max(0, min(oversizePrefixLimit, self.maxLineLength))
+    }
+
+    private mutating func keepPrefix(from start: Int) {
+        oversizePrefix = Array(bytes[start..<min(bytes.count, start + oversizePrefixLimit)])
     }
 
     /// Bytes buffered that belong to no complete line yet.
@@ -70,6 +81,7 @@ public struct LineSplitter: Sendable {
             if !discarding, count - head > maxLineLength {
                 discarding = true
                 discarded = 0
+                keepPrefix(from: head)
             }
             if discarding {
                 discarded += count - head
@@ -90,12 +102,40 @@ public struct LineSplitter: Sendable {
         }
         var end = newline
         if end > head, bytes[end - 1] == 0x0D { end -= 1 }
-        if end - head > maxLineLength { return .oversize(length: length) }
+        if end - head > maxLineLength {
+            keepPrefix(from: head)
+            return .oversize(length: length)
+        }
         return .line(head..<end)
     }
 
+    /// At the end of the input: the last line if it had no terminator, or
+    /// `.oversize` if that line was over the limit (`.needMore`: nothing left).
+    public mutating func end() -> Next {
+        if discarding {
+            let length = discarded + (bytes.count - head)
+            consumed += Int64(bytes.count - head)
+            head = bytes.count
+            scanFrom = head
+            discarding = false
+            return .oversize(length: length)
+        }
+        guard head < bytes.count else { return .needMore }
+        if bytes.count - head > maxLineLength {
+            keepPrefix(from: head)
+            let length = bytes.count - head
+            consumed += Int64(length)
+            head = bytes.count
+            scanFrom = head
+            return .oversize(length: length)
+        }
+        guard let rest = remainder() else { return .needMore }
+        return .line(rest)
+    }
+
     /// At the end of the input: the last line if it had no terminator
-    /// (`nil` when there is none, or when it was an oversize line being skipped).
+    /// (`nil` when there is none, or when it was an oversize line being
+    /// skipped: `end()` reports that one).
     public mutating func remainder() -> Range<Int>? {
         defer {
             consumed += Int64(bytes.count - head)

@@ -147,6 +147,10 @@ public actor Pipeline {
                 message: "the drain deadline (\(timeout)) passed with \(unstored) records neither stored nor spooled",
                 details: ["count": .integer(Int64(unstored))])
         }
+        if error == nil, let failed = await collection.sourceFailure {
+            // A source that failed for good fails the run: its records were never read.
+            error = failed
+        }
         status = error != nil ? .failed : (cancelled ? .cancelled : .completed)
         let report = await report(error: error)
         emitter?.emit(

@@ -7,7 +7,10 @@ import Foundation
 /// line. `.text`: the payload as one string. Anything else: the payload as
 /// one string if it is valid UTF-8, else as bytes. An item that cannot be
 /// decoded still gets a record (its raw payload), reported as failed with a
-/// `.validation` error, so that it can go to the dead-letter sink.
+/// `.validation` error, so that it can go to the dead-letter sink. An item
+/// the source refused (`CollectedData.refusal`) is one failed record whose
+/// value is `{"base64": ..., "bytes": N}` (plus `length` and `truncated`
+/// when only the start was kept), with the source's error.
 public struct RecordDecoder: Sendable {
     /// A record that could not be decoded, with why.
     public struct Failure: Sendable {
@@ -42,6 +45,14 @@ public struct RecordDecoder: Sendable {
                 failures.append(Failure(record: record, error: error))
             }
         }
+        if let refusal = item.refusal {
+            var error = refusal
+            error.details["source_id"] = .string(item.sourceID)
+            let record = Record(
+                Self.refused(item), sourceID: item.sourceID, sequence: next(item.sourceID), collectedAt: item.timestamp,
+                id: ids.next(item.payload[...], decoder: &self))
+            return ([], [Failure(record: record, error: error)])
+        }
         let firstLine = Self.firstLine(of: item)
         let startOffset = Self.startOffset(of: item, firstLine: firstLine)
         switch item.format {
@@ -62,6 +73,7 @@ public struct RecordDecoder: Sendable {
     /// The JSON documents of a `.json` or `.jsonLines` item, numbered in
     /// order and left undecoded (blank lines skipped); nil for other formats.
     public mutating func documents(_ item: CollectedData) -> [JSONDocument]? {
+        guard item.refusal == nil else { return nil }
         var ids = ItemIDs(item)
         let firstLine = Self.firstLine(of: item)
         let startOffset = Self.startOffset(of: item, firstLine: firstLine)
@@ -155,6 +167,21 @@ public struct RecordDecoder: Sendable {
         let value = (sequences[sourceID] ?? 0) + 1
         sequences[sourceID] = value
         return value
+    }
+
+    /// What a refused item's failed record holds: its bytes as base64 (any
+    /// bytes survive JSON and every backend that way), how many there are,
+    /// and the whole input's length when the source kept only its start.
+    static func refused(_ item: CollectedData) -> DataValue {
+        var value: DataObject = [
+            "base64": .string(Data(item.payload).base64EncodedString()),
+            "bytes": .integer(Int64(item.payload.count)),
+        ]
+        if let length = item.refusal?.details["length"]?.intValue, length > Int64(item.payload.count) {
+            value["length"] = .integer(length)
+            value["truncated"] = .bool(true)
+        }
+        return .object(value)
     }
 
     /// The bytes as a string when they are valid UTF-8, else as bytes.

@@ -42,6 +42,11 @@ public actor CollectionManager: CollectionManaging {
     private var registrations: [Registration] = []
     private var statusByID: [String: CollectionStatus] = [:]
     private var lastDecision: [String: ErrorDecision] = [:]
+    private var failureByID: [String: ErrorInfo] = [:]
+    /// Sources retrying now (a connect, a collection, a reconnect), with why; cleared by their next item.
+    private var retryNote: [String: String] = [:]
+    /// Items each source delivered (a stream's progress between failures).
+    private var deliveredByID: [String: Int] = [:]
     private var stats = Statistics()
     private var runTask: Task<Void, Never>?
     private var stopped = false
@@ -93,6 +98,24 @@ public actor CollectionManager: CollectionManaging {
     public var statuses: [String: CollectionStatus] { statusByID }
     public var statistics: Statistics { stats }
 
+    /// Why each source whose status is `.failed` failed: the error that
+    /// ended it, or, for an interval source, its last failed collection.
+    public var failures: [String: ErrorInfo] {
+        failureByID.filter { statusByID[$0.key] == .failed }
+    }
+
+    /// The first failed source (in registration order) as one error naming it, for a run's report.
+    public var sourceFailure: ErrorInfo? {
+        let failed = failures
+        guard let first = registrations.first(where: { failed[$0.source.id] != nil }) else { return nil }
+        let id = first.source.id
+        var info = failed[id]!
+        info.details["source_id"] = .string(id)
+        info.message = "source '\(id)' failed: \(info.message)"
+        if failed.count > 1 { info.details["failed_sources"] = .integer(Int64(failed.count)) }
+        return info
+    }
+
     /// Ready while every source is connected (or collecting, or done); otherwise
     /// one reason per source that is not yet connected, failed or was disconnected.
     public var readiness: Readiness {
@@ -100,9 +123,12 @@ public actor CollectionManager: CollectionManaging {
         for registration in registrations {
             let id = registration.source.id
             switch statusByID[id] ?? .idle {
-            case .connected, .collecting, .completed: continue
-            case .idle, .connecting: reasons.append("source '\(id)' is not connected yet")
-            case .failed: reasons.append("source '\(id)' failed")
+            case .connected, .collecting, .completed:
+                if let note = retryNote[id] { reasons.append("source '\(id)' is retrying: \(note)") }
+            case .idle, .connecting:
+                reasons.append("source '\(id)' is not connected yet" + (retryNote[id].map { " (retrying: \($0))" } ?? ""))
+            case .failed:
+                reasons.append("source '\(id)' failed" + (failureByID[id].map { ": \($0.message)" } ?? ""))
             case .disconnected: reasons.append("source '\(id)' is disconnected")
             }
         }
@@ -154,6 +180,7 @@ public actor CollectionManager: CollectionManaging {
                 },
                 disconnect: { await source.disconnect() }
             ) {
+                retryNote[id] = nil
                 setStatus(id, .connected)
                 switch registration.mode {
                 case .once:
@@ -161,7 +188,9 @@ public actor CollectionManager: CollectionManaging {
                 case .interval(let every, let count):
                     var done = 0
                     while !Task.isCancelled, count.map({ done < $0 }) ?? true {
-                        if try await !collectOnce(source) { final = .failed }
+                        // The source ends failed when its last collection failed; earlier
+                        // failures it recovered from are counted, not held against the run.
+                        final = try await collectOnce(source) ? .completed : .failed
                         done += 1
                         if count.map({ done < $0 }) ?? true { try await clock.sleep(for: every) }
                     }
@@ -169,18 +198,24 @@ public actor CollectionManager: CollectionManaging {
                     try await stream(source)
                 }
             }
-        } catch is SourceStopped {
+        } catch let stopped as SourceStopped {
             final = .failed
+            failureByID[id] = stopped.error
         } catch {
             let info = ErrorInfo(from: error, layer: .collection, operation: "collect", details: ["source_id": .string(id)])
             if info.type == .cancelled || Task.isCancelled {
                 final = .disconnected
             } else {
                 final = .failed
+                // A connect or a stream that failed for good: counted like a failed collection.
+                stats.failed += 1
+                series[id]?.failures.increment()
+                failureByID[id] = info
                 emitter?.emit(.collectionFailed, source: id, data: info.object)
             }
         }
         if Task.isCancelled && final == .completed { final = .disconnected }
+        retryNote[id] = nil
         setStatus(id, final)
     }
 
@@ -205,6 +240,7 @@ public actor CollectionManager: CollectionManaging {
             series[id]?.failures.increment()
             emitter?.emit(.collectionFailed, source: id, data: info.object)
             if info.isCritical || lastDecision[id] == .stop { throw SourceStopped(error: info) }
+            failureByID[id] = info
             setStatus(id, .connected)
             return false
         }
@@ -217,19 +253,64 @@ public actor CollectionManager: CollectionManaging {
         let id = source.id
         setStatus(id, .collecting)
         emitter?.emit(.collectionStarted, source: id)
-        try await withRetry(
-            retryPolicy, clock: clock, layer: .collection, name: "stream",
-            shouldRetry: { await self.consult($0, sourceID: id) },
-            onRetry: { await self.retrying($0, sourceID: id) }
-        ) {
-            for try await item in source.stream() {
-                try await self.deliver(item, from: id)
+        if source is any ReconnectingSource {
+            try await reconnectingStream(source)
+            return
+        }
+        // The retry policy's attempts and deadline are for one outage, not for
+        // the stream's whole life: a stream that delivered items since it was
+        // (re)started gets a fresh budget when it fails again.
+        while true {
+            let before = deliveredByID[id, default: 0]
+            do {
+                try await withRetry(
+                    retryPolicy, clock: clock, layer: .collection, name: "stream",
+                    shouldRetry: { await self.consult($0, sourceID: id) },
+                    onRetry: { await self.retrying($0, sourceID: id) }
+                ) {
+                    for try await item in source.stream() {
+                        try await self.deliver(item, from: id)
+                    }
+                }
+                return
+            } catch {
+                let info = ErrorInfo(from: error, layer: .collection, operation: "stream")
+                let progressed = deliveredByID[id, default: 0] > before
+                guard progressed, info.isRetryable, lastDecision[id] == .retry, info.type != .cancelled, !Task.isCancelled
+                else { throw error }
+            }
+        }
+    }
+
+    /// A source with a reconnect policy of its own: each retryable failure
+    /// is reported (error handler, `.retry` event, `/ready`) and the stream
+    /// started again; the source waits out its backoff and gives up by itself.
+    /// The pipeline's retry policy is not applied on top: one policy, not two.
+    private func reconnectingStream(_ source: any DataSource) async throws {
+        let id = source.id
+        while true {
+            do {
+                for try await item in source.stream() {
+                    try await deliver(item, from: id)
+                }
+                return
+            } catch {
+                let info = ErrorInfo(from: error, layer: .collection, operation: "stream")
+                if info.type == .cancelled || Task.isCancelled { throw info }
+                guard await consult(info, sourceID: id), info.isRetryable else { throw info }
+                let attempt = info.details["reconnect_attempt"]?.intValue ?? 1
+                let delay = info.details["delay_seconds"]?.numberValue ?? 0
+                retrying(
+                    RetryAttempt(attempt: Int(attempt), error: info, delay: .nanoseconds(Int64(delay * 1e9))),
+                    sourceID: id)
             }
         }
     }
 
     private func deliver(_ item: CollectedData, from id: String) async throws {
+        if !retryNote.isEmpty { retryNote[id] = nil }
         try await output.send(item)
+        deliveredByID[id, default: 0] += 1
         stats.collected += 1
         stats.bytes += item.payload.count
         if let series = series[id] {
@@ -258,6 +339,7 @@ public actor CollectionManager: CollectionManaging {
     }
 
     private func retrying(_ attempt: RetryAttempt, sourceID: String) {
+        retryNote[sourceID] = "attempt \(attempt.attempt) failed: \(attempt.error.message)"
         stats.retries += 1
         series[sourceID]?.retries.increment()
         emitter?.emit(

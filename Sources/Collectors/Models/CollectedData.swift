@@ -21,11 +21,18 @@ public struct CollectedData: Sendable {
     /// A pipeline hands it back to a `CheckpointedSource` once the item's
     /// records, and those of every item before it, are acknowledged.
     public var checkpoint: DataValue?
+    /// Set when the source refused this input (a line that is not UTF-8, or
+    /// over the length limit): the item is then one failed record, whose
+    /// value keeps the bytes (`payload`, as base64) and whose error is this,
+    /// so that it is dead-lettered while the source reads on.
+    public var refusal: ErrorInfo?
 
     public init(
         sourceID: String, timestamp: Date = Date(), format: DataFormat, method: CollectionMethod,
-        payload: [UInt8], metadata: DataObject = DataObject(), key: String? = nil, checkpoint: DataValue? = nil
+        payload: [UInt8], metadata: DataObject = DataObject(), key: String? = nil, checkpoint: DataValue? = nil,
+        refusal: ErrorInfo? = nil
     ) {
+        self.refusal = refusal
         self.sourceID = sourceID
         self.timestamp = timestamp
         self.format = format
