@@ -53,6 +53,12 @@ public struct PipelineDefinition: Sendable {
             line += "; spooled \(spooled), replayed \(replayed), \(left) left in the spool"
             if left > 0, let spoolPath { line += " \(spoolPath)" }
         }
+        let ledger = report.ledger
+        if ledger.created > 0 { line += "; \(ledger.created) created by processors" }
+        let skipped = ledger.backends.values.reduce(0) { $0 + $1.skipped }
+        if skipped > 0 { line += "; \(skipped) skipped as stored already" }
+        if ledger.discarded > 0 { line += "; \(ledger.discarded) failed records discarded (no dead-letter destination)" }
+        if ledger.deadLettersLost > 0 { line += "; \(ledger.deadLettersLost) dead letters lost" }
         if report.cutShort { line += "; the drain deadline passed" }
         if let error = report.error { line += "; error: \(error.message)" }
         return line
