@@ -38,8 +38,10 @@ struct PipelineWatchdogTests {
             backends: [backend], configuration: PipelineConfiguration(batchSize: 1), errorHandler: MockErrorHandler(),
             clock: clock)
         let run = Task { await pipeline.run() }
-        // Bounded: the one record is stored soon; then nothing waits until the next tick.
-        for _ in 0..<2000 where backend.records.isEmpty { try await Task.sleep(for: .milliseconds(5)) }
+        // Bounded: the one record is stored soon (its write has returned); then nothing waits until the next tick.
+        for _ in 0..<2000 where backend.records.isEmpty || pipeline.stall(after: .zero) != nil {
+            try await Task.sleep(for: .milliseconds(5))
+        }
         #expect(backend.records == ["x"])
         clock.advance(by: .seconds(500))
         #expect(pipeline.stall(after: .seconds(60)) == nil)
