@@ -384,7 +384,8 @@ function processor.aggregate(options) end
 ---@field created integer records processors made beyond their input (splits, timers, shutdown)
 ---@field discarded integer failed records that went to no dead-letter destination
 ---@field dead_letters_written integer dead letters the destination wrote
----@field dead_letters_lost integer dead letters the destination could not take (the run fails)
+---@field dead_letters_spooled integer dead letters that went to the spool (their destination was down or full)
+---@field dead_letters_lost integer dead letters neither the destination nor the spool could take (the run fails)
 ---@field backends table<string, collector.BackendReport> backend id -> where its records went
 ---@field error? string
 

@@ -132,4 +132,36 @@ struct PipelineLedgerTests {
         #expect(message.contains("2 dead letters could not be written to the dead-letter destination 'dlq'"), "\(message)")
         #expect(message.contains("no space left on device"), "\(message)")
     }
+
+    @Test func deadLettersWaitInTheSpoolWhileTheirDestinationIsDown() async throws {
+        let texts = ["fail", "fail", "ok"]
+        // Down for its first two writes, back for the third.
+        let destination = MockStorageBackend(id: "dlq", storeFailures: .firstCalls(2, .mockFailure(.connection, retryable: true)))
+        try await destination.connect()
+        let spool = MockSpool()
+        let sink = BackendDeadLetterSink(backend: destination, spool: spool, queue: "dead_letter:p/dlq")
+        let pipeline = try Pipeline(
+            name: "p", sources: [MockDataSource(id: "src", texts: texts)], mode: .interval(.zero, count: texts.count),
+            processors: [picky], backends: [MockStorageBackend(id: "db")],
+            configuration: PipelineConfiguration(batchSize: 10), errorHandler: MockErrorHandler(), deadLetters: sink,
+            spool: spool)
+        let report = await pipeline.run()
+        #expect(report.status == .completed, "\(report.error?.message ?? "")")
+        #expect(report.ledger.mismatches.isEmpty, "\(report.ledger.mismatches)")
+        #expect(report.ledger.deadLettersSpooled == 2 && report.ledger.deadLettersLost == 0)
+        #expect(destination.records.count == 2, "replayed from the spool once the destination was back")
+        #expect(spool.records(in: "dead_letter:p/dlq").isEmpty)
+        #expect(report.spooled.isEmpty, "nothing left for the next run")
+    }
+
+    @Test func deadLettersTheSpoolCannotTakeEitherAreLost() async throws {
+        let destination = MockStorageBackend(id: "dlq", storeFailures: .always(.mockFailure(.storage, message: "disk full")))
+        try await destination.connect()
+        let sink = BackendDeadLetterSink(backend: destination, spool: MockSpool(capacity: 0))
+        await sink.deadLetter(DeadLetter(record: Record("x", sourceID: "s", sequence: 1), error: .mockFailure()))
+        let tally = try #require(sink.tally)
+        #expect(tally.lost == 1 && tally.spooled == 0 && tally.written == 0)
+        #expect(tally.lastError?.message.contains("disk full") == true)
+        #expect(tally.lastError?.message.contains("the spool could not take it either") == true, "\(tally.lastError?.message ?? "")")
+    }
 }

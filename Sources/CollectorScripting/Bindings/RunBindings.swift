@@ -67,7 +67,7 @@ enum RunBindings {
     }
 
     /// The ledger's terms (see docs/operations.md): `read`, `created`,
-    /// `discarded`, `dead_letters_written`, `dead_letters_lost`, and per
+    /// `discarded`, `dead_letters_written`, `dead_letters_spooled`, `dead_letters_lost`, and per
     /// backend `{ routed, stored, skipped, spooled, refused, refused_on_replay }`.
     static func ledgerFields(_ ledger: PipelineLedger) -> [(String, DataValue)] {
         var backends = DataObject()
@@ -82,6 +82,7 @@ enum RunBindings {
             ("read", .integer(Int64(ledger.read))), ("created", .integer(Int64(ledger.created))),
             ("discarded", .integer(Int64(ledger.discarded))),
             ("dead_letters_written", .integer(Int64(ledger.deadLettersWritten))),
+            ("dead_letters_spooled", .integer(Int64(ledger.deadLettersSpooled))),
             ("dead_letters_lost", .integer(Int64(ledger.deadLettersLost))),
             ("backends", .object(backends)),
         ]

@@ -68,6 +68,7 @@ public final class ScriptPipeline {
             ledger.read = pipeline.readSoFar
             let tally = pipeline.deadLetterTally
             ledger.deadLettersWritten = tally?.written ?? ledger.deadLetters
+            ledger.deadLettersSpooled = tally?.spooled ?? 0
             ledger.deadLettersLost = tally?.lost ?? 0
             var table: DataObject = [
                 "status": .string(await pipeline.status.rawValue), "collected": .integer(Int64(collection.collected)),

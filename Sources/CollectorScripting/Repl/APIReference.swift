@@ -360,7 +360,7 @@ enum APIReference {
         -- report.spooled, report.replayed (records into and out of the spool),
         -- report.in_spool (records left in it at the end), and the ledger's other
         -- terms: report.read, report.created, report.discarded,
-        -- report.dead_letters_written, report.dead_letters_lost, and
+        -- report.dead_letters_written, report.dead_letters_spooled, report.dead_letters_lost, and
         -- report.backends[id] = { routed, stored, skipped, spooled, refused, refused_on_replay }
         ```
 

@@ -195,6 +195,16 @@ public actor Pipeline {
             if error == nil { error = info }
         }
         if let lost = deadLetters?.tally?.lost, lost > 0 { series?.deadLettersLost.increment(by: lost) }
+        if let tally = deadLetters?.tally, tally.spooled > 0, tally.lost == 0 {
+            // Not lost, but not where the user looks for them either: say where they are.
+            var message = "\(tally.spooled) dead letters could not be written to the dead-letter destination '\(tally.destination)' and went to the spool"
+            if let reason = tally.lastError?.message { message += ": \(reason)" }
+            _ = await errorHandler.handle(
+                ErrorInfo(
+                    .storage, layer: .storage, operation: "dead_letter", message: message,
+                    details: ["backend_id": .string(tally.destination), "count": .integer(Int64(tally.spooled))],
+                    isRetryable: true))
+        }
         status = error != nil ? .failed : (cancelled ? .cancelled : .completed)
         let report = await report(error: error)
         emitter?.emit(
@@ -246,6 +256,8 @@ public actor Pipeline {
             return info
         }
         await storage.setConnected(true)
+        // Dead letters an earlier run could not write go first.
+        await (deadLetters as? BackendDeadLetterSink)?.replaySpool()
         await storage.startFlushTimer()
         let checkpointed = await collection.checkpointedSources()
         for source in checkpointed.values { await source.useCommittedCheckpoints() }
@@ -259,6 +271,8 @@ public actor Pipeline {
             group.addTask { await self.storeStage() }
         }
         await storage.drainSpool()
+        // Dead letters that waited for their destination: one more try before the end.
+        if let sink = deadLetters as? BackendDeadLetterSink, sink.tally?.spooled ?? 0 > 0 { await sink.replaySpool() }
         await committer?.finish()
         drainClock?.cancel()
         await storage.stopFlushTimer()
@@ -443,6 +457,16 @@ public actor Pipeline {
             details: ["backend_id": .string(tally.destination), "count": .integer(Int64(tally.lost))])
     }
 
+    /// Records left in the spool per backend id, the dead-letter destination's too.
+    private func spoolDepths() async -> [String: Int] {
+        var depths = await storage.spoolDepths
+        if let sink = deadLetters as? BackendDeadLetterSink {
+            let held = await sink.spoolDepth()
+            if held > 0 { depths["\(sink.backend.id) (dead letters)"] = held }
+        }
+        return depths
+    }
+
     private func report(error: ErrorInfo?) async -> PipelineReport {
         PipelineReport(
             status: status,
@@ -452,7 +476,7 @@ public actor Pipeline {
             storage: await storage.statistics,
             acknowledged: await storage.acknowledged,
             sources: await collection.statuses,
-            spooled: await storage.spoolDepths,
+            spooled: await spoolDepths(),
             cutShort: await storage.drainCutShort,
             error: error,
             deadLetters: deadLetters?.tally)

@@ -12,8 +12,8 @@
 /// - `failed + refused (+ refused on replay) == dead_letters + discarded`:
 ///   every failure was handed to the dead-letter sink, or went nowhere
 ///   because none was configured (or the error handler said `log`);
-/// - `dead_letters == written + lost`: the sink wrote each letter, or
-///   counted it lost.
+/// - `dead_letters == written + spooled + lost`: the sink wrote each letter,
+///   put it in the spool (its destination was down or full), or counted it lost.
 ///
 /// A mismatch is a bug in the engine; `Pipeline.run()` reports it as an
 /// error and fails the run.
@@ -52,8 +52,9 @@ public struct PipelineLedger: Sendable, Hashable {
     public var deadLetters = 0
     /// Failures that went to no dead-letter sink.
     public var discarded = 0
-    /// Letters the sink wrote, and those it could not.
+    /// Letters the sink wrote, those waiting in the spool for it, and those it could not take.
     public var deadLettersWritten = 0
+    public var deadLettersSpooled = 0
     public var deadLettersLost = 0
 
     public init() {}
@@ -77,6 +78,7 @@ public struct PipelineLedger: Sendable, Hashable {
         deadLetters = p.deadLettered + s.deadLettered
         discarded = p.discarded + s.discarded
         deadLettersWritten = report.deadLetters?.written ?? deadLetters
+        deadLettersSpooled = report.deadLetters?.spooled ?? 0
         deadLettersLost = report.deadLetters?.lost ?? 0
     }
 
@@ -102,9 +104,10 @@ public struct PipelineLedger: Sendable, Hashable {
             found.append(
                 "failed (\(failed)) + refused (\(refused)) != dead_letters (\(deadLetters)) + discarded (\(discarded))")
         }
-        if deadLetters != deadLettersWritten + deadLettersLost {
+        if deadLetters != deadLettersWritten + deadLettersSpooled + deadLettersLost {
             found.append(
-                "dead_letters (\(deadLetters)) != written (\(deadLettersWritten)) + lost (\(deadLettersLost))")
+                "dead_letters (\(deadLetters)) != written (\(deadLettersWritten)) + spooled (\(deadLettersSpooled)) + lost (\(deadLettersLost))"
+            )
         }
         return found
     }
