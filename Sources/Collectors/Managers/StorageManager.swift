@@ -410,7 +410,10 @@ public actor StorageManager: StorageManaging {
         let clock = self.clock
         let deadline = self.deadline
         let parts = route(batch)
-        for (backend, records) in parts where !records.isEmpty { stats.routed[backend.id, default: 0] += records.count }
+        for (backend, records) in parts where !records.isEmpty {
+            stats.routed[backend.id, default: 0] += records.count
+            series[backend.id]?.routed.increment(by: records.count)
+        }
         let direct = parts.map { !spooling.contains($0.backend.id) }
         let outcomes = await withTaskGroup(of: (String, Outcome).self) { group in
             for ((backend, records), direct) in zip(parts, direct) where !records.isEmpty {

@@ -47,6 +47,7 @@ struct ProcessorSeries: Sendable {
 struct BackendSeries: Sendable {
     let stored: Counter
     let skipped: Counter
+    let routed: Counter
     let failed: Counter
     let retries: Counter
     let duration: Histogram
@@ -55,6 +56,7 @@ struct BackendSeries: Sendable {
     init(_ engine: EngineMetrics, pipeline: String, backend: String) throws(MetricsError) {
         stored = try engine.backendStored.labels(pipeline, backend)
         skipped = try engine.backendSkipped.labels(pipeline, backend)
+        routed = try engine.backendRouted.labels(pipeline, backend)
         failed = try engine.backendFailed.labels(pipeline, backend)
         retries = try engine.backendRetries.labels(pipeline, backend)
         duration = try engine.backendDuration.labels(pipeline, backend)

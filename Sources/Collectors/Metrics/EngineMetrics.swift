@@ -33,6 +33,7 @@ public final class EngineMetrics: Sendable {
     // Backends.
     let backendStored: CounterFamily
     let backendSkipped: CounterFamily
+    let backendRouted: CounterFamily
     let backendFailed: CounterFamily
     let backendRetries: CounterFamily
     let backendDuration: HistogramFamily
@@ -124,6 +125,9 @@ public final class EngineMetrics: Sendable {
         let backend = ["pipeline", "backend"]
         backendStored = try r.counter(
             "collector_backend_records_stored_total", help: "Records a backend stored.", labels: backend)
+        backendRouted = try r.counter(
+            "collector_backend_records_routed_total", help: "Records given to a backend (after routing).",
+            labels: backend)
         backendSkipped = try r.counter(
             "collector_backend_records_skipped_total",
             help: "Records a backend skipped as already stored (same record id).", labels: backend)
