@@ -42,7 +42,8 @@ public final class BackendDeadLetterSink: DeadLetterSink {
                 from: error, type: .storage, layer: .storage, operation: "dead_letter",
                 details: ["backend_id": .string(backend.id)])
         }
-        if let spool {
+        // A letter refused for what it holds would be refused again on every replay.
+        if let spool, failure.type != .validation {
             do {
                 let record = Record(value, sourceID: letter.record.sourceID, sequence: letter.record.sequence)
                 try await spool.append([record], to: queue)
