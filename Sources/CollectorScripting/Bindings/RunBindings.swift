@@ -34,11 +34,17 @@ enum RunBindings {
     /// The report of a pipeline that has not run: status "pending", every count 0.
     static func pendingTable(for definition: PipelineDefinition) -> DataValue {
         var stored = DataObject()
-        for backend in definition.backends { stored[backend.id] = 0 }
-        return [
+        var ledger = PipelineLedger()
+        for backend in definition.backends {
+            stored[backend.id] = 0
+            ledger.backends[backend.id] = PipelineLedger.Backend()
+        }
+        var table: DataObject = [
             "status": "pending", "collected": 0, "input": 0, "output": 0, "dropped": 0, "failed": 0, "dead_letters": 0,
             "stored": .object(stored), "failed_to_store": 0, "spooled": 0, "replayed": 0, "in_spool": 0,
         ]
+        for (key, value) in ledgerFields(ledger) { table[key] = value }
+        return .object(table)
     }
 
     static func table(for outcome: ScriptBindings.Outcome) -> DataValue {
