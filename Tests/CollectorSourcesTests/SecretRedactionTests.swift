@@ -50,6 +50,10 @@ struct SecretRedactionTests {
         redactor.register(headers: ["Authorization": "Basic " + Data("alice:opensesame".utf8).base64EncodedString(), "Accept": "text/plain"])
         let text = "user:hunter22 QueryKey123 page=2 alice:opensesame opensesame text/plain"
         #expect(redactor.redact(text) == "[REDACTED] [REDACTED] page=2 [REDACTED] [REDACTED] text/plain")
+        // As a server echoing the request line shows it; and an excerpt cut inside a secret.
+        redactor.register(url: URL(string: "https://example.test/x?access_token=Tok%2Fen%2B1")!)
+        #expect(redactor.redact("GET /x?access_token=Tok%2Fen%2B1 HTTP/1.1") == "GET /x?access_token=[REDACTED] HTTP/1.1")
+        #expect(redactor.redact("Authorization: Basic YWxpY2U6b3Blbn") == "Authorization: [REDACTED]")
         // Too short to be told from ordinary text: not registered.
         redactor.register("abc")
         #expect(redactor.redact("abc") == "abc")

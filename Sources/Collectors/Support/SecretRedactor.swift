@@ -71,8 +71,10 @@ public final class SecretRedactor: Sendable {
             register(password.removingPercentEncoding ?? password)
             if let user = url.user { register("\(user):\(password)") }
         }
-        guard let items = URLComponents(url: url, resolvingAgainstBaseURL: false)?.queryItems else { return }
-        for item in items where Self.isSecret(name: item.name) {
+        guard let components = URLComponents(url: url, resolvingAgainstBaseURL: false) else { return }
+        // Both forms: a server echoing the request line shows the encoded one.
+        for item in (components.queryItems ?? []) + (components.percentEncodedQueryItems ?? [])
+        where Self.isSecret(name: item.name) {
             if let value = item.value { register(value) }
         }
     }
@@ -88,13 +90,22 @@ public final class SecretRedactor: Sendable {
         return secretHeaders.contains(name) || secretWords.contains { name.contains($0) }
     }
 
-    /// `text` with every known secret replaced by `mask`.
+    /// `text` with every known secret replaced by `mask`, and a secret's
+    /// start at the very end of `text` too (an excerpt cut in the middle of one).
     public func redact(_ text: String) -> String {
         let list = secrets.withLock { $0 }
         guard !list.isEmpty else { return text }
         var text = text
         for secret in list where text.contains(secret) {
             text = text.replacingOccurrences(of: secret, with: Self.mask)
+        }
+        for secret in list where secret.count > Self.minimumLength {
+            for length in stride(from: secret.count - 1, through: Self.minimumLength, by: -1) {
+                let start = secret.prefix(length)
+                guard text.hasSuffix(start) else { continue }
+                text = String(text.dropLast(start.count)) + Self.mask
+                break
+            }
         }
         return text
     }
