@@ -6,7 +6,8 @@
 --     (the readings layout: sensor_id, value, ts and severity are NOT NULL);
 --   * all of these go to the dead-letter file, with why;
 --   * with FLAKY_URL set, an API that fails before it answers is retried.
--- At the end it prints what went where.
+-- At the end it prints what went where. The run ends with exit status 1:
+-- a record the database refused was not stored (it is a dead letter).
 --
 --   collector run examples/error_handling.lua
 --   FLAKY_URL=http://127.0.0.1:PORT/flaky/503 collector run --once examples/error_handling.lua

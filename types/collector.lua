@@ -387,7 +387,23 @@ function processor.aggregate(options) end
 ---@field spooled integer records that went to the spool (a backend was down)
 ---@field replayed integer records that came out of the spool into their backend
 ---@field in_spool? integer records left in the spool at the end (not in `p:stats()`)
+---@field read integer records the sources' items held, undecodable ones included
+---@field created integer records processors made beyond their input (splits, timers, shutdown)
+---@field discarded integer failed records that went to no dead-letter destination
+---@field dead_letters_written integer dead letters the destination wrote
+---@field dead_letters_spooled integer dead letters that went to the spool (their destination was down or full)
+---@field dead_letters_lost integer dead letters neither the destination nor the spool could take (the run fails)
+---@field backends table<string, collector.BackendReport> backend id -> where its records went
 ---@field error? string
+
+---Where one backend's records went (see docs/operations.md, the ledger).
+---@class collector.BackendReport
+---@field routed integer records given to the backend
+---@field stored integer records it wrote
+---@field skipped integer records it held already (same record id)
+---@field spooled integer records that went to the spool
+---@field refused integer records it refused or failed (not spooled)
+---@field refused_on_replay integer records refused when replayed from the spool
 
 ---What `pipeline "name" { ... }` returns.
 ---@class collector.Pipeline

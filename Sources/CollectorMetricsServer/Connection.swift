@@ -10,17 +10,21 @@
 /// Each request must arrive in full within `readTimeout` of the server
 /// starting to wait for it, however slowly its bytes trickle in, and its head
 /// must fit in `maxRequestBytes`; an idle kept-alive connection is closed
-/// after the same time. So a slow or silent client holds only its own thread.
+/// after the same time. So a slow or silent client holds only its own thread,
+/// and while it waits for a request, `slots` may give its place to a new
+/// client (ending this connection). The caller closes `fd` once `serve` returns.
 struct Connection: Sendable {
     let fd: Int32
     let wake: WakeSignal
     let endpoints: Endpoints
     let configuration: MetricsServer.Configuration
+    let slots: ConnectionSlots
+    let slot: UInt64
 
     func serve() {
-        defer { close(fd) }
         var buffer: [UInt8] = []
         while true {
+            guard slots.setWaiting(slot, true) else { return }
             let deadline = ContinuousClock.now.advanced(by: configuration.readTimeout)
             var end = Self.endOfHead(in: buffer)
             while end == nil {
@@ -58,6 +62,8 @@ struct Connection: Sendable {
                 return
             }
             buffer.removeFirst(end + 4)
+            // Answering: its place is no longer one a new client may take.
+            guard slots.setWaiting(slot, false) else { return }
             let response =
                 endpoints.immediateResponse(to: request)
                 ?? waitForTask(timeout: configuration.responseTimeout) { [endpoints] in await endpoints.response(to: request) }

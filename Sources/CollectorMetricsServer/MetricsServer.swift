@@ -5,14 +5,18 @@ import Foundation
 /// A small HTTP/1.1 server for a collector's metrics and health:
 ///
 /// - `GET /metrics`: the registry's text exposition (format 0.0.4), after its scrape hooks ran;
-/// - `GET /health`: 200 `ok` while the process is alive;
+/// - `GET /health`: 200 `ok` while the process is alive and the health closure
+///   (a watchdog, e.g. a pipeline stuck with work waiting) has no reason against; else 503 with them;
 /// - `GET /ready`: 200 `ready` when the readiness closure says so, else 503 with its reasons;
 /// - `HEAD` of each; 405 for another method, 404 for another path, 400 for a malformed request.
 ///
 /// Listens on loopback unless told otherwise. Every connection has a thread
-/// of its own (at most `maxConnections`; beyond that a client gets 503 at
-/// once), with a read timeout and a bound on the request's size, so a slow
-/// or hostile client cannot hold up the others. Connections are kept alive
+/// of its own (at most `maxConnections`), with a deadline for its request
+/// to arrive and a bound on the request's size. When every connection is
+/// taken, a new client takes the place of the one that has waited longest
+/// for its request (`ConnectionSlots`); only when all are answering
+/// requests does a client get 503 at once. So slow or hostile clients,
+/// however many, cannot keep a probe out. Connections are kept alive
 /// unless the client asks to close.
 ///
 /// ```swift
@@ -53,7 +57,6 @@ public final class MetricsServer: Sendable {
 
     private struct State {
         var stopped = false
-        var connections = 0
     }
 
     private let listener: Int32
@@ -63,13 +66,17 @@ public final class MetricsServer: Sendable {
     private let threads = DispatchGroup()
 
     /// Binds and starts serving at once.
-    /// - Parameter readiness: asked on each `/ready`; e.g. `pipeline.readiness()`.
+    /// - Parameters:
+    ///   - readiness: asked on each `/ready`; e.g. `pipeline.readiness()`.
+    ///   - health: asked on each `/health`, on the connection's thread (so quick,
+    ///     and never waiting on the concurrency pool); e.g. a pipeline's `stall(after:)`.
     /// - Throws: `.invalidAddress` if the host does not resolve, `.addressInUse`
     ///   if the port is taken, `.cannotListen` otherwise.
     public init(
         address: ListenAddress = ListenAddress(), registry: MetricsRegistry,
         configuration: Configuration = Configuration(),
-        readiness: @escaping @Sendable () async -> Readiness = { .ready }
+        readiness: @escaping @Sendable () async -> Readiness = { .ready },
+        health: @escaping @Sendable () -> Readiness = { .ready }
     ) throws(MetricsServerError) {
         let listener = try Socket.makeListener(on: address)
         let wake: WakeSignal
@@ -82,12 +89,12 @@ public final class MetricsServer: Sendable {
         self.configuration = configuration
         self.address = ListenAddress(host: address.host, port: Socket.boundPort(listener))
         let endpoints = Endpoints(
-            registry: registry, readiness: readiness, scrapeHookTimeout: configuration.scrapeHookTimeout)
+            registry: registry, readiness: readiness, health: health, scrapeHookTimeout: configuration.scrapeHookTimeout)
         threads.enter()
         // The thread holds what it needs, not the server, so dropping the server stops it.
         let accepting = Acceptor(
             listener: listener, wake: wake, endpoints: endpoints, configuration: configuration, state: state,
-            threads: threads)
+            threads: threads, slots: ConnectionSlots(capacity: configuration.maxConnections))
         Thread {
             accepting.run()
         }.start()
@@ -119,6 +126,7 @@ public final class MetricsServer: Sendable {
         let configuration: Configuration
         let state: Locked<State>
         let threads: DispatchGroup
+        let slots: ConnectionSlots
 
         func run() {
             defer { threads.leave() }
@@ -133,12 +141,8 @@ public final class MetricsServer: Sendable {
                     if case .woken = Socket.wait(wake.readEnd, wake: wake.readEnd, milliseconds: 50) { return }
                     continue
                 }
-                let admitted = state.withLock { s -> Bool in
-                    guard !s.stopped, s.connections < configuration.maxConnections else { return false }
-                    s.connections += 1
-                    return true
-                }
-                guard admitted else {
+                let stopped = state.withLock { $0.stopped }
+                guard !stopped, let slot = slots.admit(fd) else {
                     // Best effort and without waiting: the socket buffer takes this much.
                     _ = Socket.sendAll(
                         fd, HTTPResponse(503, "too many connections\n").serialized(keepAlive: false, includeBody: true),
@@ -147,10 +151,12 @@ public final class MetricsServer: Sendable {
                     continue
                 }
                 threads.enter()
-                let connection = Connection(fd: fd, wake: wake, endpoints: endpoints, configuration: configuration)
-                Thread { [state, threads] in
+                let connection = Connection(
+                    fd: fd, wake: wake, endpoints: endpoints, configuration: configuration, slots: slots, slot: slot)
+                Thread { [slots, threads] in
                     connection.serve()
-                    state.withLock { $0.connections -= 1 }
+                    slots.leave(slot)
+                    close(fd)
                     threads.leave()
                 }.start()
             }

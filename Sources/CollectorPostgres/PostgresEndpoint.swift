@@ -40,6 +40,8 @@ struct PostgresEndpoint: Sendable {
         database = values["dbname"] ?? values["user"] ?? ""
         user = values["user"] ?? ""
         secrets = [values["password"], rawPassword].compactMap { $0 }.filter { !$0.isEmpty }
+        // Whatever else may show it (an event, a log line) scrubs it too.
+        for secret in secrets { SecretRedactor.shared.register(secret) }
         let shownHost = host.hasPrefix("/") ? "[\(host)]" : host
         redacted = "postgresql://\(user.isEmpty ? "" : "\(user)@")\(shownHost):\(port)/\(database)"
     }

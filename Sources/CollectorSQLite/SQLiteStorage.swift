@@ -127,17 +127,21 @@ public actor SQLiteStorage: StorageBackend {
         let (connection, table) = try connected("store")
         if count == 0 { return StoredBatch(backendID: id, count: 0) }
         let now = Self.milliseconds()
+        var skipped = 0
         try withScratch { (scratch) throws(ErrorInfo) in
             try transaction(connection, operation: "store") { () throws(ErrorInfo) in
                 let statement = try connection.prepare(table.insertSQL, operation: "store")
                 for index in 0..<count {
+                    let rowID = recordID(index)
                     _ = try insert(
-                        row(index), id: recordID(index), index: index, createdAt: now, into: table, statement: statement,
+                        row(index), id: rowID, index: index, createdAt: now, into: table, statement: statement,
                         scratch: &scratch)
+                    // No row changed: `ON CONFLICT DO NOTHING` skipped a record stored before.
+                    if rowID != nil, connection.changes == 0 { skipped += 1 }
                 }
             }
         }
-        return StoredBatch(backendID: id, count: count)
+        return StoredBatch(backendID: id, count: count - skipped, skipped: skipped)
     }
 
     /// Runs `body` with the scratch space moved out of the actor, so the rows

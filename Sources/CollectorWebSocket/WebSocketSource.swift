@@ -97,6 +97,9 @@ public actor WebSocketSource: DataSource, ReconnectingSource {
         self.id = id
         self.url = url
         self.options = options
+        // Its secret headers and URL credentials never leave the engine.
+        SecretRedactor.shared.register(headers: options.headers)
+        SecretRedactor.shared.register(url: url)
     }
 
     public func connect() async throws {

@@ -43,9 +43,12 @@ struct RunCommand {
                                (HOST defaults to 127.0.0.1; see docs/operations.md)
           --drain-timeout D    how long pipelines may drain once stopped (default 30s); past
                                it, records still being written go to the spool
+          --stall-timeout D    /health answers 503 once a pipeline has had records waiting
+                               with none moving on for D (default 5m): a stuck collector
           --                   the rest are the script's arguments
 
-        exit status: 0 success, 1 a pipeline failed, 2 usage or script error,
+        exit status: 0 success (every record that left the processors was stored),
+        1 a pipeline failed, records were not stored, or dead letters were lost, 2 usage or script error,
         3 records are left in the spool (a backend was down): the next run replays them
         """
 
@@ -105,9 +108,11 @@ struct RunCommand {
         if let address = options.metricsAddress, !checkOnly {
             do {
                 let probe = ReadinessProbe(bindings: bindings)
-                server = try MetricsServer(address: try ListenAddress(parsing: address), registry: bindings.metrics) {
-                    await probe.bindings.readiness()
-                }
+                let stallTimeout = options.stallTimeout
+                server = try MetricsServer(
+                    address: try ListenAddress(parsing: address), registry: bindings.metrics,
+                    readiness: { await probe.bindings.readiness() },
+                    health: { probe.bindings.health(stallTimeout: stallTimeout) })
             } catch {
                 fail("--metrics \(address): \(error)")
                 return error.kind == .invalidAddress ? 2 : 1
@@ -148,7 +153,7 @@ struct RunCommand {
             print("\(path): ok (\(listed))")
             return 0
         }
-        for outcome in bindings.outcomes { print(outcome.summary) }
+        for outcome in bindings.outcomes { print(SecretRedactor.shared.redact(outcome.summary)) }
         fflush(nil)
         if let status = exit.status { return status }  // os.exit() in a function of the script
         return RunExitStatus.of(bindings.outcomes)
@@ -190,7 +195,7 @@ struct RunCommand {
 }
 
 func fail(_ message: String) {
-    FileHandle.standardError.write(Data("collector: \(message)\n".utf8))
+    FileHandle.standardError.write(Data("collector: \(SecretRedactor.shared.redact(message))\n".utf8))
 }
 
 /// The bindings, for the metrics server's `/ready`.

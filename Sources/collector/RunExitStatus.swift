@@ -6,6 +6,7 @@ import CollectorScripting
 /// lost but a backend still owes records: the next run replays them first.
 enum RunExitStatus {
     static func of(_ outcomes: [ScriptBindings.Outcome]) -> Int32 {
+        reportNotStored(outcomes)
         guard outcomes.allSatisfy(\.succeeded) else { return 1 }
         let left = outcomes.filter { $0.leftInSpool > 0 }
         guard !left.isEmpty else { return 0 }
@@ -15,5 +16,15 @@ enum RunExitStatus {
                     + " (a backend was down, or the drain deadline passed); the next run replays them")
         }
         return 3
+    }
+
+    /// Records a backend did not store fail the run (status 1): exit 0 says every record was stored.
+    private static func reportNotStored(_ outcomes: [ScriptBindings.Outcome]) {
+        for outcome in outcomes where outcome.notStored > 0 {
+            let kept = outcome.report?.deadLetters.flatMap {
+                $0.lost == 0 ? " (the dead-letter destination '\($0.destination)' has them)" : nil
+            } ?? ""
+            fail("pipeline \(outcome.name): \(outcome.notStored) records were not stored: a backend refused or failed them\(kept)")
+        }
     }
 }

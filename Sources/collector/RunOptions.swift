@@ -21,6 +21,9 @@ struct RunOptions {
     /// `--drain-timeout DURATION`: how long a pipeline's drain may take once its sources stopped.
     var drainTimeout: Duration = Self.defaultDrainTimeout
     static let defaultDrainTimeout = Duration.seconds(30)
+    /// `--stall-timeout DURATION`: how long a pipeline may have records waiting
+    /// with none moving on before `/health` says it is stuck.
+    var stallTimeout: Duration = .seconds(300)
     var help = false
 
     struct UsageError: Error, CustomStringConvertible {
@@ -70,6 +73,12 @@ struct RunOptions {
                     throw UsageError(description: "--drain-timeout must be a duration such as 30s, 500ms or 2m, got '\(text)'")
                 }
                 options.drainTimeout = timeout
+            case "--stall-timeout":
+                let text = try value(argument)
+                guard let timeout = ScriptBindings.Settings.duration(parsing: text), timeout > .zero else {
+                    throw UsageError(description: "--stall-timeout must be a duration such as 5m, 90s or 1h, got '\(text)'")
+                }
+                options.stallTimeout = timeout
             case "--log-level":
                 let text = try value(argument)
                 guard let level = LogLevel(name: text) else {

@@ -153,21 +153,22 @@ struct MetricsServerTests {
         #expect(outcome.3)
     }
 
-    @Test func clientsBeyondTheLimitAreTurnedAway() async throws {
+    @Test func aNewClientTakesThePlaceOfTheOneIdleLongest() async throws {
         let (_, server) = try serve(configuration: .init(maxConnections: 2))
         defer { server.stop() }
         let port = server.port
-        let statuses = try await onThread {
+        let outcome = try await onThread {
             let first = try HTTPTestClient(port: port)
             let second = try HTTPTestClient(port: port)
-            // Both connections are being served once each has had an answer.
+            // Both are kept alive, idle, once each has had an answer.
             _ = try first.request("/health")
             _ = try second.request("/health")
             let third = try HTTPTestClient(port: port)
-            return (try third.readResponse().status, try first.request("/health").status)
+            return (try third.request("/health").status, try first.closedByServer(), try second.request("/health").status)
         }
-        #expect(statuses.0 == 503)
-        #expect(statuses.1 == 200)
+        #expect(outcome.0 == 200, "the newcomer is served")
+        #expect(outcome.1, "in place of the connection idle longest")
+        #expect(outcome.2 == 200)
     }
 
     @Test func refusesBadAddressesAndPortsInUse() throws {

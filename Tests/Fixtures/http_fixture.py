@@ -16,7 +16,8 @@ Routes:
   /chunked?pieces=N   a chunked body of N pieces (extensions, a trailer); ?cut=1 closes after the first
   /redirect?to=URL    302 to URL (&status=S for another status); /redirect/loop redirects to itself
   /auth               200 with "Authorization: Bearer secret", else 401 {"error": "bad token"}
-  /echo               the method, path, query, headers and body as JSON (any method)
+  /echo               the method, path, query, headers and body as JSON (any method);
+                      ?status=S answers with that status (a server that echoes the request in its errors)
   /etag               200 with ETag "v<version>" and Last-Modified; 304 (with the length
                       the 200 would have, and no body) when If-None-Match matches
   /etag/bump          changes the version
@@ -151,7 +152,7 @@ class Handler(BaseHTTPRequestHandler):
                 return self.send(200, '{"ok":true}')
             return self.send(401, '{"error":"bad token"}')
         if path == "/echo":
-            return self.send(200, json.dumps({
+            return self.send(int(query.get("status", "200")), json.dumps({
                 "method": self.command, "path": path, "query": query,
                 "headers": {k.lower(): v for k, v in self.headers.items()},
                 "body": request_body.decode("utf-8", "replace"),

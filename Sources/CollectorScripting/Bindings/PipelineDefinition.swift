@@ -25,7 +25,8 @@ public struct PipelineDefinition: Sendable {
         emitter: (any EventEmitter)? = nil, log: LogSink? = nil, metrics: MetricsRegistry? = nil,
         drainTimeout: Duration? = nil
     ) throws -> Pipeline {
-        let sink = deadLetter.map { BackendDeadLetterSink(backend: $0) }
+        // Letters the destination cannot take wait in the pipeline's spool, in a queue of its own.
+        let sink = deadLetter.map { BackendDeadLetterSink(backend: $0, spool: spool, queue: "dead_letter:\(name)/\($0.id)") }
         // The handler's error events carry the pipeline's name, as the pipeline's own do.
         let emitter = emitter.map { PipelineEventEmitter(base: $0, pipeline: name) as any EventEmitter }
         let handler = DefaultErrorHandler(
@@ -53,6 +54,13 @@ public struct PipelineDefinition: Sendable {
             line += "; spooled \(spooled), replayed \(replayed), \(left) left in the spool"
             if left > 0, let spoolPath { line += " \(spoolPath)" }
         }
+        let ledger = report.ledger
+        if ledger.created > 0 { line += "; \(ledger.created) created by processors" }
+        let skipped = ledger.backends.values.reduce(0) { $0 + $1.skipped }
+        if skipped > 0 { line += "; \(skipped) skipped as stored already" }
+        if ledger.discarded > 0 { line += "; \(ledger.discarded) failed records discarded (no dead-letter destination)" }
+        if ledger.deadLettersSpooled > 0 { line += "; \(ledger.deadLettersSpooled) dead letters spooled" }
+        if ledger.deadLettersLost > 0 { line += "; \(ledger.deadLettersLost) dead letters lost" }
         if report.cutShort { line += "; the drain deadline passed" }
         if let error = report.error { line += "; error: \(error.message)" }
         return line

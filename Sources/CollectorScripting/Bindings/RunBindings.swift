@@ -6,7 +6,8 @@ import LuaRuntime
 /// and returns their reports by pipeline name:
 /// `{ status =, collected =, input =, output =, dropped =, failed =,
 /// dead_letters =, stored = { [backend id] = n }, failed_to_store =,
-/// spooled =, replayed =, in_spool = }`.
+/// spooled =, replayed =, in_spool =, read =, created =, discarded =,
+/// dead_letters_written =, dead_letters_lost =, backends = { [backend id] = {...} } }`.
 /// Pipelines still pending when the script ends run then, as before.
 enum RunBindings {
     static func install(in lua: LuaState, bindings: ScriptBindings) throws {
@@ -35,11 +36,17 @@ enum RunBindings {
     /// The report of a pipeline that has not run: status "pending", every count 0.
     static func pendingTable(for definition: PipelineDefinition) -> DataValue {
         var stored = DataObject()
-        for backend in definition.backends { stored[backend.id] = 0 }
-        return [
+        var ledger = PipelineLedger()
+        for backend in definition.backends {
+            stored[backend.id] = 0
+            ledger.backends[backend.id] = PipelineLedger.Backend()
+        }
+        var table: DataObject = [
             "status": "pending", "collected": 0, "input": 0, "output": 0, "dropped": 0, "failed": 0, "dead_letters": 0,
             "stored": .object(stored), "failed_to_store": 0, "spooled": 0, "replayed": 0, "in_spool": 0,
         ]
+        for (key, value) in ledgerFields(ledger) { table[key] = value }
+        return .object(table)
     }
 
     static func table(for outcome: ScriptBindings.Outcome) -> DataValue {
@@ -62,7 +69,30 @@ enum RunBindings {
             "replayed": .integer(Int64(report.storage.replayed.values.reduce(0, +))),
             "in_spool": .integer(Int64(outcome.leftInSpool)),
         ]
-        if let error = report.error { table["error"] = .string(error.message) }
+        for (key, value) in ledgerFields(report.ledger) { table[key] = value }
+        if let error = report.error { table["error"] = .string(SecretRedactor.shared.redact(error.message)) }
         return .object(table)
+    }
+
+    /// The ledger's terms (see docs/operations.md): `read`, `created`,
+    /// `discarded`, `dead_letters_written`, `dead_letters_spooled`, `dead_letters_lost`, and per
+    /// backend `{ routed, stored, skipped, spooled, refused, refused_on_replay }`.
+    static func ledgerFields(_ ledger: PipelineLedger) -> [(String, DataValue)] {
+        var backends = DataObject()
+        for (id, b) in ledger.backends.sorted(by: { $0.key < $1.key }) {
+            backends[id] = [
+                "routed": .integer(Int64(b.routed)), "stored": .integer(Int64(b.stored)),
+                "skipped": .integer(Int64(b.skipped)), "spooled": .integer(Int64(b.spooled)),
+                "refused": .integer(Int64(b.refused)), "refused_on_replay": .integer(Int64(b.refusedOnReplay)),
+            ]
+        }
+        return [
+            ("read", .integer(Int64(ledger.read))), ("created", .integer(Int64(ledger.created))),
+            ("discarded", .integer(Int64(ledger.discarded))),
+            ("dead_letters_written", .integer(Int64(ledger.deadLettersWritten))),
+            ("dead_letters_spooled", .integer(Int64(ledger.deadLettersSpooled))),
+            ("dead_letters_lost", .integer(Int64(ledger.deadLettersLost))),
+            ("backends", .object(backends)),
+        ]
     }
 }

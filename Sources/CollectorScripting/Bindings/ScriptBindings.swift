@@ -150,6 +150,9 @@ public final class ScriptBindings {
         public var leftInSpool: Int { report?.spooled.values.reduce(0, +) ?? 0 }
         /// The spool's file, if the pipeline had one.
         public var spoolPath: String?
+        /// Records that came out of the processors and that a backend did not
+        /// store (refused, or failed with no spool to take them).
+        public var notStored: Int { report?.storage.failed.values.reduce(0, +) ?? 0 }
     }
 
     /// Stops the running pipelines gracefully (from a signal handler).
@@ -181,6 +184,12 @@ public final class ScriptBindings {
         var parts: [Readiness] = []
         for pipeline in pipelines { parts.append(await pipeline.readiness()) }
         return Readiness.all(parts)
+    }
+
+    /// Healthy unless a running pipeline has had records waiting with none
+    /// moving on for `stallTimeout` (for `/health`: a stuck collector is restarted).
+    public func health(stallTimeout: Duration) -> Readiness {
+        Readiness(reasons: live.withLock { $0 }.compactMap { $0.stall(after: stallTimeout) })
     }
 
     /// Whether pipelines are running now (a signal should stop them rather than interrupt Lua).
@@ -276,7 +285,8 @@ public final class ScriptBindings {
         let line = PipelineDefinition.summary(
             name: definition.name, report: report, backendIDs: backendIDs, spoolPath: definition.spoolPath)
         return Outcome(
-            name: definition.name, summary: line, succeeded: report.status != .failed, report: report,
+            name: definition.name, summary: line, succeeded: report.status != .failed && report.storage.failed.values.allSatisfy { $0 == 0 },
+            report: report,
             backendIDs: backendIDs, spoolPath: definition.spoolPath)
     }
 }

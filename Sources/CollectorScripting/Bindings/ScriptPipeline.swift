@@ -60,14 +60,34 @@ public final class ScriptPipeline {
             let collection = await pipeline.collection.statistics
             var stored = DataObject()
             for id in backendIDs { stored[id] = .integer(Int64(storage.stored[id] ?? 0)) }
-            return [
+            // The ledger's terms so far (its equations hold once the run has ended).
+            var ledger = PipelineLedger()
+            ledger.input = processing.input
+            ledger.created = processing.created
+            ledger.discarded = processing.discarded + storage.discarded
+            ledger.deadLetters = processing.deadLettered + storage.deadLettered
+            for id in backendIDs {
+                let replay = storage.failedInReplay[id] ?? 0
+                ledger.backends[id] = .init(
+                    routed: storage.routed[id] ?? 0, stored: storage.stored[id] ?? 0, skipped: storage.skipped[id] ?? 0,
+                    spooled: storage.spooled[id] ?? 0, refused: (storage.failed[id] ?? 0) - replay, refusedOnReplay: replay)
+            }
+            ledger.read = pipeline.readSoFar
+            let tally = pipeline.deadLetterTally
+            ledger.deadLettersWritten = tally?.written ?? ledger.deadLetters
+            ledger.deadLettersSpooled = tally?.spooled ?? 0
+            ledger.deadLettersLost = tally?.lost ?? 0
+            var table: DataObject = [
                 "status": .string(await pipeline.status.rawValue), "collected": .integer(Int64(collection.collected)),
                 "input": .integer(Int64(processing.input)), "output": .integer(Int64(processing.output)),
                 "dropped": .integer(Int64(processing.dropped)), "failed": .integer(Int64(processing.failed)),
                 "dead_letters": .integer(Int64(processing.deadLettered + storage.deadLettered)), "stored": .object(stored),
                 "spooled": .integer(Int64(storage.spooled.values.reduce(0, +))),
                 "replayed": .integer(Int64(storage.replayed.values.reduce(0, +))),
+                "failed_to_store": .integer(Int64(storage.failed.values.reduce(0, +))),
             ]
+            for (key, value) in RunBindings.ledgerFields(ledger) { table[key] = value }
+            return .object(table)
         }
     }
 

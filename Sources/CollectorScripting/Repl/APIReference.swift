@@ -37,7 +37,7 @@ enum APIReference {
         no pipeline: `run()` (and `p:run()`) return reports with status `"pending"`
         and every count 0 there, so that a script that reads its reports checks too. The command-line options
         (`--once`, `--workers N`, `--quiet`, `--set KEY=VALUE`, `--env-file FILE`,
-        `--log-level`, `--log-format`, `--metrics`, `--drain-timeout`) are listed by
+        `--log-level`, `--log-format`, `--metrics`, `--drain-timeout`, `--stall-timeout`) are listed by
         `collector run --help`.
 
         ```lua
@@ -416,8 +416,14 @@ enum APIReference {
         -- also: report.status ("completed", "cancelled", "failed"), report.collected,
         -- report.stored (a table: backend id -> records stored), report.failed_to_store,
         -- report.spooled, report.replayed (records into and out of the spool),
-        -- report.in_spool (records left in it at the end)
+        -- report.in_spool (records left in it at the end), and the ledger's other
+        -- terms: report.read, report.created, report.discarded,
+        -- report.dead_letters_written, report.dead_letters_spooled, report.dead_letters_lost, and
+        -- report.backends[id] = { routed, stored, skipped, spooled, refused, refused_on_replay }
         ```
+
+        The terms and the equations between them are in
+        [operations.md](operations.md#the-ledger-where-every-record-went).
 
         Pipelines still pending when the main chunk returns run then. While
         pipelines run, Ctrl-C and SIGTERM stop them gracefully; otherwise Ctrl-C

@@ -119,6 +119,7 @@ public actor HTTPSource: DataSource, ReconnectingSource {
     public init(id: String, url: URL, options: Options = Options()) {
         self.id = id
         self.options = options
+        Self.registerSecrets(url: url, options: options)
         var url = url
         for (name, value) in options.query.sorted(by: { $0.key < $1.key }) {
             url = PageLinks.setting(name, to: value, in: url)
@@ -304,5 +305,17 @@ public actor HTTPSource: DataSource, ReconnectingSource {
             }
         return CollectedData(
             sourceID: id, format: options.format, method: method, payload: response.body, metadata: metadata)
+    }
+}
+
+extension HTTPSource {
+    /// Its token, secret headers and query parameters never leave the engine
+    /// (an error body that echoes the request included).
+    fileprivate static func registerSecrets(url: URL, options: Options) {
+        let redactor = SecretRedactor.shared
+        if let token = options.bearerToken { redactor.register(bearerToken: token) }
+        redactor.register(headers: options.headers)
+        redactor.register(query: options.query)
+        redactor.register(url: url)
     }
 }

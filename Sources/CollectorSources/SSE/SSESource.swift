@@ -85,6 +85,10 @@ public actor SSESource: DataSource, ReconnectingSource {
         self.id = id
         self.url = url
         self.options = options
+        // Its token and secret headers never leave the engine.
+        if let token = options.bearerToken { SecretRedactor.shared.register(bearerToken: token) }
+        SecretRedactor.shared.register(headers: options.headers)
+        SecretRedactor.shared.register(url: url)
         parser = SSEParser(maxEventSize: options.maxEventSize, lastEventID: options.lastEventID ?? "")
         deliveredEventID = options.lastEventID ?? ""
     }

@@ -71,7 +71,8 @@ public final class DefaultErrorHandler: ErrorHandler {
     public var decisionCounts: [ErrorDecision: Int] { counts.withLock { $0 } }
 
     public static let standardErrorLogger: Logger = { error, decision in
-        FileHandle.standardError.write(Data("[collector] \(error) -> \(decision.rawValue)\n".utf8))
+        let line = SecretRedactor.shared.redact("[collector] \(error) -> \(decision.rawValue)\n")
+        FileHandle.standardError.write(Data(line.utf8))
     }
 
     /// Logs each error to `sink` (an error line, or a warning when the record

@@ -57,6 +57,9 @@ public final class EventBus: EventEmitter {
     }
 
     public func emit(_ event: SystemEvent) {
+        // Events leave the engine (handlers print them): no secret goes with them.
+        var event = event
+        event.data = SecretRedactor.shared.redact(event.data)
         state.withLock { s in
             for subscriber in s.subscribers.values where subscriber.filter == nil || subscriber.filter == event.type {
                 switch subscriber.continuation.yield(event) {

@@ -14,6 +14,11 @@ public final class InMemoryDeadLetterSink: DeadLetterSink {
     }
 
     public func deadLetter(_ letter: DeadLetter) async {
+        keep(letter)
+    }
+
+    /// Keeps a letter (synchronously).
+    func keep(_ letter: DeadLetter) {
         state.withLock { s in
             if s.letters.count == limit {
                 s.letters.removeFirst()

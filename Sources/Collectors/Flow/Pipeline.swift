@@ -35,6 +35,11 @@ public actor Pipeline {
     private let backends: [any StorageBackend]
     private let emitter: (any EventEmitter)?
     private let errorHandler: any ErrorHandler
+    private nonisolated let deadLetters: (any DeadLetterSink)?
+    private nonisolated let series: PipelineMetrics?
+    /// Records the sources' items held, counted as they are decoded (the ledger's `read`).
+    private nonisolated let readCount = Locked(0)
+    private nonisolated let progress: ProgressWatch
     private let collectedQueue: BoundedQueue<CollectedData>
     private let recordQueue: BoundedQueue<Record>
     private let clock: AnyClock
@@ -84,11 +89,14 @@ public actor Pipeline {
         self.backends = backends
         self.emitter = emitter
         self.errorHandler = handler
+        self.deadLetters = deadLetters
         self.clock = AnyClock(clock)
+        progress = ProgressWatch(clock: AnyClock(clock))
         collectedQueue = BoundedQueue(capacity: configuration.itemQueueCapacity)
         // Room for two storage batches: processing goes on while one is written.
         recordQueue = BoundedQueue(capacity: max(configuration.queueCapacity, 2 * configuration.batchSize))
         let series = try metrics.map { try PipelineMetrics(registry: $0, pipeline: name) }
+        self.series = series
         series?.watch(collectedQueue, named: "collected")
         series?.watch(recordQueue, named: "records")
         collection = CollectionManager(
@@ -114,6 +122,28 @@ public actor Pipeline {
             }
         }
         pendingSources = sources.map { ($0, mode) }
+    }
+
+    /// Records read so far (the ledger's `read`).
+    public nonisolated var readSoFar: Int { readCount.withLock { $0 } }
+    /// What the dead-letter sink wrote and lost so far, if it counts.
+    public nonisolated var deadLetterTally: DeadLetterTally? { deadLetters?.tally }
+
+    /// Why the pipeline looks stuck, or `nil`: while it runs, records are
+    /// waiting (in its queues, or a write in flight) and none has moved on
+    /// for `timeout`. An idle pipeline (nothing waiting) is not stuck. For
+    /// a watchdog (`/health`): a stuck collector should be restarted.
+    public nonisolated func stall(after timeout: Duration) -> String? {
+        let idle = progress.idle
+        let forStorage = recordQueue.count, forProcessing = collectedQueue.count
+        if idle.storage >= timeout, forStorage > 0 || idle.writing {
+            let what = idle.writing ? "a write in flight" + (forStorage > 0 ? " and \(forStorage) records waiting" : "") : "\(forStorage) records waiting"
+            return "pipeline '\(name)': storage has made no progress for \(idle.storage.components.seconds)s with \(what)"
+        }
+        if idle.processing >= timeout, forProcessing > 0 {
+            return "pipeline '\(name)': processing has made no progress for \(idle.processing.components.seconds)s with \(forProcessing) items waiting"
+        }
+        return nil
     }
 
     /// Adds a source before `run()`.
@@ -150,6 +180,34 @@ public actor Pipeline {
         if error == nil, let failed = await collection.sourceFailure {
             // A source that failed for good fails the run: its records were never read.
             error = failed
+        }
+        if let tally = deadLetters?.tally, tally.lost > 0 {
+            // Counted as dead letters, they would pass for kept: the run says they are lost.
+            let info = Self.lostDeadLetters(tally)
+            _ = await errorHandler.handle(info)
+            if error == nil { error = info }
+        }
+        let mismatches = await report(error: nil).ledger.mismatches
+        if !mismatches.isEmpty {
+            let info = ErrorInfo(
+                .unknown, layer: .engine, operation: "ledger",
+                message: "pipeline '\(name)': its counts do not add up (a bug in the engine): "
+                    + mismatches.joined(separator: "; "),
+                details: ["mismatches": .array(mismatches.map { .string($0) })])
+            series?.ledgerMismatches.increment(by: mismatches.count)
+            _ = await errorHandler.handle(info)
+            if error == nil { error = info }
+        }
+        if let lost = deadLetters?.tally?.lost, lost > 0 { series?.deadLettersLost.increment(by: lost) }
+        if let tally = deadLetters?.tally, tally.spooled > 0, tally.lost == 0 {
+            // Not lost, but not where the user looks for them either: say where they are.
+            var message = "\(tally.spooled) dead letters could not be written to the dead-letter destination '\(tally.destination)' and went to the spool"
+            if let reason = tally.lastError?.message { message += ": \(reason)" }
+            _ = await errorHandler.handle(
+                ErrorInfo(
+                    .storage, layer: .storage, operation: "dead_letter", message: message,
+                    details: ["backend_id": .string(tally.destination), "count": .integer(Int64(tally.spooled))],
+                    isRetryable: true))
         }
         status = error != nil ? .failed : (cancelled ? .cancelled : .completed)
         let report = await report(error: error)
@@ -202,6 +260,8 @@ public actor Pipeline {
             return info
         }
         await storage.setConnected(true)
+        // Dead letters an earlier run could not write go first.
+        await (deadLetters as? BackendDeadLetterSink)?.replaySpool()
         await storage.startFlushTimer()
         let checkpointed = await collection.checkpointedSources()
         for source in checkpointed.values { await source.useCommittedCheckpoints() }
@@ -215,6 +275,8 @@ public actor Pipeline {
             group.addTask { await self.storeStage() }
         }
         await storage.drainSpool()
+        // Dead letters that waited for their destination: one more try before the end.
+        if let sink = deadLetters as? BackendDeadLetterSink, sink.tally?.spooled ?? 0 > 0 { await sink.replaySpool() }
         await committer?.finish()
         drainClock?.cancel()
         await storage.stopFlushTimer()
@@ -319,6 +381,7 @@ public actor Pipeline {
             // nil: a timer is due (or changed) before any item came.
             guard let items = await processing.receive(upTo: take, from: collectedQueue) else { continue }
             if items.isEmpty { break }
+            progress.progressed(.processing)
             // JSON stays undecoded up to the processing manager, so that a
             // processor that decodes JSON itself (Lua) gets the bytes. Runs
             // of JSON and of other items go in turn, keeping their order.
@@ -349,6 +412,8 @@ public actor Pipeline {
             }
             await begin(documents) { await processing.begin(documents: $0) }
             await begin(records) { await processing.begin(batch: $0) }
+            readCount.withLock { $0 += count }
+            series?.read.increment(by: count)
             recordsPerItem = 0.7 * recordsPerItem + 0.3 * max(1, Double(count) / Double(items.count))
         }
     }
@@ -358,6 +423,7 @@ public actor Pipeline {
     private nonisolated func completeBatches(from staged: BoundedQueue<ProcessingManager.StagedBatch>) async {
         while let batch = await staged.receive() {
             let output = await processing.complete(batch)
+            progress.progressed(.processing)
             if await processing.stopRequested { await collection.stop() }
             do {
                 try await recordQueue.send(contentsOf: output)
@@ -376,22 +442,47 @@ public actor Pipeline {
         while true {
             let records = await recordQueue.receive(upTo: batchSize)
             if records.isEmpty { break }
+            progress.writing(true)
             await storage.submit(records)
+            progress.writing(false)
+            progress.progressed(.storage)
             if await storage.stopRequested { await collection.stop() }
         }
+        progress.writing(true)
         await storage.flush()
+        progress.writing(false)
+    }
+
+    private static func lostDeadLetters(_ tally: DeadLetterTally) -> ErrorInfo {
+        var message = "\(tally.lost) dead letters could not be written to the dead-letter destination '\(tally.destination)' and are lost"
+        if let reason = tally.lastError?.message { message += ": \(reason)" }
+        return ErrorInfo(
+            .storage, layer: .storage, operation: "dead_letter", message: message,
+            details: ["backend_id": .string(tally.destination), "count": .integer(Int64(tally.lost))])
+    }
+
+    /// Records left in the spool per backend id, the dead-letter destination's too.
+    private func spoolDepths() async -> [String: Int] {
+        var depths = await storage.spoolDepths
+        if let sink = deadLetters as? BackendDeadLetterSink {
+            let held = await sink.spoolDepth()
+            if held > 0 { depths["\(sink.backend.id) (dead letters)"] = held }
+        }
+        return depths
     }
 
     private func report(error: ErrorInfo?) async -> PipelineReport {
         PipelineReport(
             status: status,
+            read: readCount.withLock { $0 },
             collection: await collection.statistics,
             processing: await processing.statistics,
             storage: await storage.statistics,
             acknowledged: await storage.acknowledged,
             sources: await collection.statuses,
-            spooled: await storage.spoolDepths,
+            spooled: await spoolDepths(),
             cutShort: await storage.drainCutShort,
-            error: error)
+            error: error,
+            deadLetters: deadLetters?.tally)
     }
 }

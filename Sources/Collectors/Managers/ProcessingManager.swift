@@ -24,7 +24,14 @@ public actor ProcessingManager: ProcessingManaging {
         public var dropped = 0
         /// Records that failed (dead-lettered, or only logged if the handler said so).
         public var failed = 0
+        /// Records processors made beyond their input: the extra records of a
+        /// split, and what timers and shutdown hooks gave (so that
+        /// `input + created == output + dropped + failed`).
+        public var created = 0
+        /// Failed records handed to the dead-letter sink.
         public var deadLettered = 0
+        /// Failed records that went to no dead-letter sink (none, or the handler said `.log`).
+        public var discarded = 0
         public var batches = 0
     }
 
@@ -153,6 +160,7 @@ public actor ProcessingManager: ProcessingManaging {
             for (document, result) in zip(documents, results) {
                 if result.success {
                     if result.recordCount == 0 { staged.dropped += 1 }
+                    if result.recordCount > 1 { countCreated(result.recordCount - 1) }
                     result.appendRecords(to: &staged.records, from: document.id)
                 } else {
                     var error = result.error ?? Self.missingError(first)
@@ -295,6 +303,8 @@ public actor ProcessingManager: ProcessingManaging {
     /// Runs records a processor made outside a batch through `processors`,
     /// counted as output, never as input; `failed` are its failures so far.
     func pass(_ records: [Record], through processors: ArraySlice<any Processor>, failed: Int) async -> [Record] {
+        // No input record stands for these (nor for the failures so far, placeholders of failed hooks).
+        countCreated(records.count + failed)
         var dropped = 0, failed = failed
         let out = await run(processors, records, dropped: &dropped, failed: &failed)
         stats.output += out.count
@@ -341,6 +351,7 @@ public actor ProcessingManager: ProcessingManaging {
             for (record, result) in zip(current, results) {
                 if result.success {
                     if result.recordCount == 0 { dropped += 1 }
+                    if result.recordCount > 1 { countCreated(result.recordCount - 1) }
                     result.appendRecords(to: &next, from: record.id)
                 } else {
                     await fail(record, result.error ?? Self.missingError(processor), processor: processor.name)
@@ -350,6 +361,11 @@ public actor ProcessingManager: ProcessingManaging {
             current = next
         }
         return current
+    }
+
+    private func countCreated(_ count: Int) {
+        stats.created += count
+        metrics?.created.increment(by: count)
     }
 
     private func account(input: Int, output: Int, dropped: Int, failed: Int) {
@@ -404,7 +420,8 @@ public actor ProcessingManager: ProcessingManaging {
         emitter?.emit(.processingFailed, source: processor ?? "processing", data: error.object)
         switch decision {
         case .log:
-            return
+            stats.discarded += 1
+            metrics?.discarded.increment()
         case .stop:
             stopRequested = true
             // Stopping must not lose the record either.
@@ -423,7 +440,11 @@ public actor ProcessingManager: ProcessingManaging {
     }
 
     private func deadLetter(_ record: Record, _ error: ErrorInfo) async {
-        guard let deadLetters else { return }
+        guard let deadLetters else {
+            stats.discarded += 1
+            metrics?.discarded.increment()
+            return
+        }
         stats.deadLettered += 1
         metrics?.processingDeadLetters.increment()
         await deadLetters.deadLetter(DeadLetter(record: record, error: error))

@@ -58,10 +58,17 @@ public actor StorageManager: StorageManaging {
     public struct Statistics: Sendable, Hashable {
         public var received = 0
         public var batches = 0
-        /// Records stored, per backend id.
+        /// Records given to each backend (after routing), per backend id.
+        public var routed: [String: Int] = [:]
+        /// Records stored, per backend id (those skipped as stored already not included).
         public var stored: [String: Int] = [:]
-        /// Records a backend failed to store (after retries) that the spool did not take, per backend id.
+        /// Records a backend skipped as stored already (the same record id), per backend id.
+        public var skipped: [String: Int] = [:]
+        /// Records a backend failed to store (after retries) that the spool did not take, per backend id
+        /// (those refused when replayed from the spool included).
         public var failed: [String: Int] = [:]
+        /// The part of `failed` refused when replayed from the spool, per backend id.
+        public var failedInReplay: [String: Int] = [:]
         /// Connects and writes tried again.
         public var retries = 0
         /// Records the router sent to no backend.
@@ -74,6 +81,8 @@ public actor StorageManager: StorageManaging {
         public var unstoredAtDeadline = 0
         /// Records handed to the dead-letter sink (those that failed to store).
         public var deadLettered = 0
+        /// Records that failed to store and went to no dead-letter sink (there was none).
+        public var discarded = 0
     }
 
     /// Picks the backends (by id) for a record; `nil` means all of them, an empty set none.
@@ -379,13 +388,14 @@ public actor StorageManager: StorageManaging {
 
     /// How one backend's share of a batch ended.
     private enum Outcome: Sendable {
-        case stored
+        /// Written: `stored` new, `skipped` stored before (same record id).
+        case stored(stored: Int, skipped: Int)
         /// In the spool, because of `reason`; `failure` is the backend's, if it failed.
         case spooled(reason: String, failure: ErrorInfo?)
         case failed(ErrorInfo)
         /// The batch was refused for what some of its records hold: stored one
         /// by one, `stored` of them went in and `failures` did not.
-        case split(stored: Int, failures: [(record: Record, error: ErrorInfo)])
+        case split(stored: Int, skipped: Int, failures: [(record: Record, error: ErrorInfo)])
     }
 
     /// Why a batch goes to the spool without being tried.
@@ -400,6 +410,10 @@ public actor StorageManager: StorageManaging {
         let clock = self.clock
         let deadline = self.deadline
         let parts = route(batch)
+        for (backend, records) in parts where !records.isEmpty {
+            stats.routed[backend.id, default: 0] += records.count
+            series[backend.id]?.routed.increment(by: records.count)
+        }
         let direct = parts.map { !spooling.contains($0.backend.id) }
         let outcomes = await withTaskGroup(of: (String, Outcome).self) { group in
             for ((backend, records), direct) in zip(parts, direct) where !records.isEmpty {
@@ -412,24 +426,25 @@ public actor StorageManager: StorageManaging {
                 let measured = series[id]
                 group.addTask {
                     let started: ContinuousClock.Instant? = measured == nil ? nil : .now
-                    let result = await deadline.race { () async -> ErrorInfo? in
+                    let result = await deadline.race { () async -> Result<StoredBatch, ErrorInfo> in
                         do {
-                            _ = try await withRetry(
-                                policy, clock: clock, layer: .storage, name: "store",
-                                shouldRetry: { await self.consult($0, backendID: id, count: records.count) },
-                                onRetry: { await self.retrying($0, backendID: id) }
-                            ) { try await backend.store(records: records) }
-                            return nil
+                            return .success(
+                                try await withRetry(
+                                    policy, clock: clock, layer: .storage, name: "store",
+                                    shouldRetry: { await self.consult($0, backendID: id, count: records.count) },
+                                    onRetry: { await self.retrying($0, backendID: id) }
+                                ) { try await backend.store(records: records) })
                         } catch {
-                            return ErrorInfo(
-                                from: error, type: .storage, layer: .storage, operation: "store",
-                                details: ["backend_id": .string(id), "count": .integer(Int64(records.count))])
+                            return .failure(
+                                ErrorInfo(
+                                    from: error, type: .storage, layer: .storage, operation: "store",
+                                    details: ["backend_id": .string(id), "count": .integer(Int64(records.count))]))
                         }
                     }
                     if let started { measured?.duration.observe(.now - started) }
                     switch result {
-                    case .some(nil): return (id, .stored)
-                    case .some(.some(let error)):
+                    case .some(.success(let written)): return (id, .stored(stored: written.count, skipped: written.skipped))
+                    case .some(.failure(let error)):
                         guard Self.spoolable(error) else {
                             // A record the backend refuses (a value its column cannot hold)
                             // fails alone: the others of its batch are stored.
@@ -450,13 +465,12 @@ public actor StorageManager: StorageManaging {
         for (id, outcome) in outcomes {
             let records = parts.first { $0.backend.id == id }?.records ?? []
             switch outcome {
-            case .stored:
-                stats.stored[id, default: 0] += records.count
-                series[id]?.stored.increment(by: records.count)
+            case .stored(let stored, let skipped):
+                countStored(id, stored: stored, skipped: skipped)
                 failing.remove(id)
                 emitter?.emit(
                     .storageComplete, source: id,
-                    data: ["backend_id": .string(id), "count": .integer(Int64(records.count))])
+                    data: ["backend_id": .string(id), "count": .integer(Int64(stored))])
             case .spooled(let reason, let failure):
                 if let failure { backendFailed(id, error: failure) }
                 stats.spooled[id, default: 0] += records.count
@@ -480,10 +494,9 @@ public actor StorageManager: StorageManaging {
                 series[id]?.failed.increment(by: records.count)
                 if deadline.isExpired { stats.unstoredAtDeadline += records.count }
                 await deadLetter(records, error: error)
-            case .split(let stored, let failures):
+            case .split(let stored, let skipped, let failures):
+                countStored(id, stored: stored, skipped: skipped)
                 if stored > 0 {
-                    stats.stored[id, default: 0] += stored
-                    series[id]?.stored.increment(by: stored)
                     emitter?.emit(
                         .storageComplete, source: id,
                         data: ["backend_id": .string(id), "count": .integer(Int64(stored))])
@@ -513,8 +526,20 @@ public actor StorageManager: StorageManaging {
         if lastDecision[id] == .stop { stopRequested = true }
     }
 
+    private func countStored(_ id: String, stored: Int, skipped: Int) {
+        stats.stored[id, default: 0] += stored
+        series[id]?.stored.increment(by: stored)
+        guard skipped != 0 else { return }
+        stats.skipped[id, default: 0] += skipped
+        series[id]?.skipped.increment(by: skipped)
+    }
+
     private func deadLetter(_ records: [Record], error: ErrorInfo) async {
-        guard let deadLetters else { return }
+        guard let deadLetters else {
+            stats.discarded += records.count
+            metrics?.discarded.increment(by: records.count)
+            return
+        }
         stats.deadLettered += records.count
         metrics?.storageDeadLetters.increment(by: records.count)
         for record in records { await deadLetters.deadLetter(DeadLetter(record: record, error: error)) }
@@ -527,13 +552,14 @@ public actor StorageManager: StorageManaging {
     private static func storeOneByOne(
         _ records: [Record], in backend: any StorageBackend, deadline: DrainDeadline
     ) async -> Outcome {
-        var stored = 0
+        var stored = 0, skipped = 0
         var failures: [(record: Record, error: ErrorInfo)] = []
         for record in records {
             do {
                 guard !deadline.isExpired else { throw cutShortError(backendID: backend.id, count: 1) }
-                _ = try await backend.store(records: [record])
-                stored += 1
+                let written = try await backend.store(records: [record])
+                stored += written.count
+                skipped += written.skipped
             } catch {
                 var info = ErrorInfo(
                     from: error, type: .storage, layer: .storage, operation: "store",
@@ -543,7 +569,7 @@ public actor StorageManager: StorageManaging {
                 failures.append((record, info))
             }
         }
-        return .split(stored: stored, failures: failures)
+        return .split(stored: stored, skipped: skipped, failures: failures)
     }
 
     /// Appends a batch the backend failed to the spool; without one, or when
@@ -677,14 +703,18 @@ public actor StorageManager: StorageManaging {
             // Refused for good: replaying them again would block the queue
             // forever. Stored one by one, only the refused records fail.
             var failures = [(record: Record, error: ErrorInfo)]()
-            if records.count > 1, case .split(let stored, let refused) = await Self.storeOneByOne(records, in: backend, deadline: deadline) {
-                stats.replayed[id, default: 0] += stored
-                spoolSeries[id]?.replayed.increment(by: stored)
+            if records.count > 1,
+                case .split(let stored, let skipped, let refused) = await Self.storeOneByOne(
+                    records, in: backend, deadline: deadline)
+            {
+                stats.replayed[id, default: 0] += stored + skipped
+                spoolSeries[id]?.replayed.increment(by: stored + skipped)
                 failures = refused
             } else {
                 failures = records.map { ($0, error) }
             }
             stats.failed[id, default: 0] += failures.count
+            stats.failedInReplay[id, default: 0] += failures.count
             series[id]?.failed.increment(by: failures.count)
             for failure in failures { await deadLetter([failure.record], error: failure.error) }
         } else {

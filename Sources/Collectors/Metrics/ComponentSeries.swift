@@ -46,6 +46,8 @@ struct ProcessorSeries: Sendable {
 /// A backend's series in one pipeline.
 struct BackendSeries: Sendable {
     let stored: Counter
+    let skipped: Counter
+    let routed: Counter
     let failed: Counter
     let retries: Counter
     let duration: Histogram
@@ -53,6 +55,8 @@ struct BackendSeries: Sendable {
 
     init(_ engine: EngineMetrics, pipeline: String, backend: String) throws(MetricsError) {
         stored = try engine.backendStored.labels(pipeline, backend)
+        skipped = try engine.backendSkipped.labels(pipeline, backend)
+        routed = try engine.backendRouted.labels(pipeline, backend)
         failed = try engine.backendFailed.labels(pipeline, backend)
         retries = try engine.backendRetries.labels(pipeline, backend)
         duration = try engine.backendDuration.labels(pipeline, backend)

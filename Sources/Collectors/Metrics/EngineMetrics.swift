@@ -25,8 +25,15 @@ public final class EngineMetrics: Sendable {
     let pipelineFailed: CounterFamily
     let deadLetters: CounterFamily
     let unrouted: CounterFamily
+    let pipelineRead: CounterFamily
+    let pipelineCreated: CounterFamily
+    let discarded: CounterFamily
+    let deadLettersLost: CounterFamily
+    let ledgerMismatches: CounterFamily
     // Backends.
     let backendStored: CounterFamily
+    let backendSkipped: CounterFamily
+    let backendRouted: CounterFamily
     let backendFailed: CounterFamily
     let backendRetries: CounterFamily
     let backendDuration: HistogramFamily
@@ -96,10 +103,34 @@ public final class EngineMetrics: Sendable {
             labels: ["pipeline", "layer"])
         unrouted = try r.counter(
             "collector_storage_unrouted_records_total", help: "Records the router sent to no backend.", labels: pipeline)
+        pipelineRead = try r.counter(
+            "collector_pipeline_records_read_total",
+            help: "Records the sources' items held (lines, documents, messages), undecodable ones included.",
+            labels: pipeline)
+        pipelineCreated = try r.counter(
+            "collector_pipeline_records_created_total",
+            help: "Records processors made beyond their input (splits, timers, shutdown).", labels: pipeline)
+        discarded = try r.counter(
+            "collector_records_discarded_total",
+            help: "Failed records that went to no dead-letter destination (none configured, or the handler said log).",
+            labels: pipeline)
+        deadLettersLost = try r.counter(
+            "collector_dead_letters_lost_total",
+            help: "Dead letters the dead-letter destination could not take (counted at the end of a run).",
+            labels: pipeline)
+        ledgerMismatches = try r.counter(
+            "collector_ledger_mismatches_total",
+            help: "Ledger equations that did not hold at the end of a run (an engine bug).", labels: pipeline)
 
         let backend = ["pipeline", "backend"]
         backendStored = try r.counter(
             "collector_backend_records_stored_total", help: "Records a backend stored.", labels: backend)
+        backendRouted = try r.counter(
+            "collector_backend_records_routed_total", help: "Records given to a backend (after routing).",
+            labels: backend)
+        backendSkipped = try r.counter(
+            "collector_backend_records_skipped_total",
+            help: "Records a backend skipped as already stored (same record id).", labels: backend)
         backendFailed = try r.counter(
             "collector_backend_records_failed_total", help: "Records a backend failed to store (after retries).",
             labels: backend)

@@ -16,6 +16,11 @@ public final class PipelineMetrics: Sendable {
     let processingDeadLetters: Counter
     let storageDeadLetters: Counter
     let unrouted: Counter
+    let read: Counter
+    let created: Counter
+    let discarded: Counter
+    let deadLettersLost: Counter
+    let ledgerMismatches: Counter
     private let hooks = Locked<[ScrapeHookToken]>([])
 
     /// - Throws: `.conflict` if the registry holds one of the engine's names
@@ -32,6 +37,11 @@ public final class PipelineMetrics: Sendable {
         processingDeadLetters = try engine.deadLetters.labels(pipeline, "processing")
         storageDeadLetters = try engine.deadLetters.labels(pipeline, "storage")
         unrouted = try engine.unrouted.labels(pipeline)
+        read = try engine.pipelineRead.labels(pipeline)
+        created = try engine.pipelineCreated.labels(pipeline)
+        discarded = try engine.discarded.labels(pipeline)
+        deadLettersLost = try engine.deadLettersLost.labels(pipeline)
+        ledgerMismatches = try engine.ledgerMismatches.labels(pipeline)
     }
 
     deinit {

@@ -21,11 +21,16 @@ public struct StorageLocation: Sendable, Hashable {
 /// What a backend confirms for a batch: all of it was stored (one transaction), or the call threw.
 public struct StoredBatch: Sendable, Hashable {
     public var backendID: String
+    /// Records written now.
     public var count: Int
+    /// Records not written because they were stored already (the same
+    /// record id): a replay, a file read again after a restart.
+    public var skipped: Int
 
-    public init(backendID: String, count: Int) {
+    public init(backendID: String, count: Int, skipped: Int = 0) {
         self.backendID = backendID
         self.count = count
+        self.skipped = skipped
     }
 }
 
