@@ -30,10 +30,11 @@ struct FuzzFindingsTests {
     }
 
     /// A table with both spellings of "é" as keys must not become a
-    /// `DataObject` holding the same key twice (which `==`, lookups and the
-    /// JSON writer then treat inconsistently): it converts to distinct
-    /// fields or fails with a conversion error.
-    @Test func aTableWithCanonicallyEquivalentKeysDoesNotBecomeAnObjectWithADuplicateKey() throws {
+    /// `DataObject` at odds with itself: every field it lists is found by
+    /// its own key, with its own value (or the conversion fails with an
+    /// error). Today both fields are kept, and the second spelling finds
+    /// the first field's value.
+    @Test func aTableWithCanonicallyEquivalentKeysBecomesAnObjectWhoseFieldsAreFoundByTheirKeys() throws {
         let make = try lua.load(#"return { ["\u{E9}"] = 1, ["e\u{301}"] = 2 }"#, name: "=keys")
         let table = try #require(try lua.call(make).first)
         let data: DataValue
@@ -45,7 +46,9 @@ struct FuzzFindingsTests {
         }
         let object = try #require(data.objectValue)
         withKnownIssue("Lua table keys are bytes; DataObject keys compare by canonical equivalence") {
-            #expect(Set(object.fieldNames).count == object.count, "fields: \(object.fieldNames)")
+            for (key, value) in object {
+                #expect(object[key] == value, "field \(Array(key.utf8)) is \(value), its key finds \(String(describing: object[key]))")
+            }
         }
     }
 }
