@@ -3,7 +3,9 @@ import CollectorValues
 /// Stops the run with what went wrong and what it was given (libFuzzer
 /// saves the input itself as a crash file).
 func failure(_ message: String, input: [UInt8]) -> Never {
-    fatalError("\(message)\ninput: \(escaped(input))")
+    // Values print whole: a deep one would bury the message.
+    let shown = message.count > 4000 ? message.prefix(4000) + "…" : Substring(message)
+    fatalError("\(shown)\ninput: \(escaped(input))")
 }
 
 func expectIdentical(_ actual: DataValue, _ expected: DataValue, _ what: String, input: [UInt8]) {

@@ -3,14 +3,16 @@ import CollectorValues
 /// Reads a byte string as a recipe for a `DataValue`, so that the fuzzer
 /// reaches values JSON text cannot give: NaN and infinities (any payload),
 /// `-0.0`, byte strings that are not UTF-8, integers at the edges of Int64,
-/// keys with NUL bytes, deep nesting. Every byte string makes some value;
+/// keys with NUL bytes, nesting on both sides of the state's depth limit.
+/// Every byte string makes some value;
 /// when the bytes run out, the rest is `null`.
 struct ValueRecipe {
     private let bytes: [UInt8]
     private var index = 0
-    /// Deeper than this, containers are not opened: the value must stay
-    /// within what the state converts (its `maxDataDepth`, 200).
-    private let deepest = 150
+    /// Deeper than this, containers are not opened: past the state's
+    /// `maxDataDepth` (200), well within `JSONWriter`'s and `JSONReader`'s
+    /// default (512).
+    private let deepest = 260
 
     init(_ bytes: [UInt8]) {
         self.bytes = bytes
