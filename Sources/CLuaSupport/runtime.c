@@ -43,7 +43,7 @@ static void charge_allocation(cl_runtime *rt, size_t grown) {
         stop = rt->instructions_left <= 0;
     }
     if (!stop && grown >= LARGE_ALLOCATION)
-        stop = rt->interrupt_requested || (rt->deadline_ns != 0 && cl_monotonic_ns() >= rt->deadline_ns);
+        stop = __atomic_load_n(&rt->interrupt_requested, __ATOMIC_RELAXED) || (rt->deadline_ns != 0 && cl_monotonic_ns() >= rt->deadline_ns);
     if (stop && rt->main_thread && lua_gethookcount(rt->main_thread) != 1)
         lua_sethook(rt->main_thread, cl_hook, LUA_MASKCOUNT, 1);
 }
@@ -77,7 +77,7 @@ static void *cl_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
 // pcall cannot swallow the stop.
 static int cl_over_budget(lua_State *L, cl_runtime *rt, int64_t cost) {
     if (rt->stop_reason == CL_STOP_NONE || rt->stop_reason == CL_STOP_MEMORY) {
-        if (rt->interrupt_requested) {
+        if (__atomic_load_n(&rt->interrupt_requested, __ATOMIC_RELAXED)) {
             rt->stop_reason = CL_STOP_INTERRUPT;
         } else if (rt->instruction_limit > 0 && (rt->instructions_left -= cost) <= 0) {
             rt->stop_reason = CL_STOP_INSTRUCTIONS;

@@ -57,7 +57,7 @@ struct PipelineLedgerTests {
         let pipeline = try Pipeline(
             sources: [source], mode: .interval(.zero, count: texts.count), processors: [self.picky],
             backends: [picky, down],
-            configuration: PipelineConfiguration(batchSize: 4, retryPolicy: .never, drainTimeout: .milliseconds(200)),
+            configuration: PipelineConfiguration(batchSize: 4, retryPolicy: .never, drainTimeout: .seconds(5)),
             errorHandler: MockErrorHandler(), deadLetters: sink, spool: MockSpool())
         let report = await pipeline.run()
         let ledger = report.ledger
