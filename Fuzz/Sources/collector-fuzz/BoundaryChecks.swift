@@ -24,7 +24,7 @@ struct BoundaryChecks {
             guard let back else { failure("a value passed through Lua came back as nil: \(value)", input: input) }
             expectIdentical(back, value, "a value passed through Lua", input: input)
         } catch {
-            let refusable = depth > boundary.maxDepth || KnownIssues.hasScalarAtDepth(boundary.maxDepth, in: value)
+            let refusable = depth > boundary.maxDepth
             if refusable && error.kind == .conversion {
                 writeAndReread(value, input: input)
                 return
