@@ -50,14 +50,18 @@ struct BoundedQueueTests {
         let total = 50_000
         for capacity in [1, 2] {
             let queue = BoundedQueue<Int>(capacity: capacity)
-            let producer = Task.detached {
-                for i in 0..<total { try await queue.send(i) }
-                queue.finish()
-            }
             var received: [Int] = []
             received.reserveCapacity(total)
-            while let value = await queue.receive() { received.append(value) }
-            try await producer.value
+            // A child task: if the test is cancelled (its time limit), the
+            // producer is too, rather than left waiting on a full queue.
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    for i in 0..<total { try await queue.send(i) }
+                    queue.finish()
+                }
+                while let value = await queue.receive() { received.append(value) }
+                try await group.waitForAll()
+            }
             let firstOutOfOrder = received.indices.first { received[$0] != $0 }
             #expect(firstOutOfOrder == nil, "capacity \(capacity): out of order at \(firstOutOfOrder ?? -1)")
             #expect(received.count == total)
@@ -225,8 +229,11 @@ extension BoundedQueueTests {
             for i in 0..<total { try await queue.send(i) }
             queue.finish()
         }
+        // Cancelled with the test (its time limit), the producer goes too.
+        defer { producer.cancel() }
         var received: [Int] = []
         race: while true {
+            try Task.checkCancellation()
             let outcome: [Int]? = await withTaskGroup(of: [Int]?.self) { group in
                 group.addTask { await queue.receive(upTo: 3) }
                 group.addTask {
