@@ -153,7 +153,8 @@ struct JSONInputRunTests {
             #expect(error["message"] as? String == "invalid UTF-8 byte 0xFF \(where_): the input must be UTF-8")
             // The bytes are kept.
             let record = try #require(letter["record"] as? [String: Any])
-            #expect(record["bytes_base64"] as? String == Data([0x5B, 0x22, 0xFF, 0x22, 0x5D]).base64EncodedString())
+            #expect(record["base64"] as? String == Data([0x5B, 0x22, 0xFF, 0x22, 0x5D]).base64EncodedString())
+            #expect(record["bytes"] as? Int == 5)
         }
     }
 

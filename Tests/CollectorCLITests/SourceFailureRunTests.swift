@@ -78,10 +78,11 @@ struct SourceFailureRunTests {
         input.append(Data("{\"i\":3}\n{\"i\":4}".utf8))
         let path = dir.appendingPathComponent("in.jsonl").path
         try input.write(to: URL(fileURLWithPath: path))
+        // Text: JSON formats leave UTF-8 to the JSON reader (JSONInputRunTests).
         let sources = [
-            "file": "source.file { path = \"in.jsonl\" }",
-            "stdin": "source.stdin {}",
-            "command": "source.command { command = { \"cat\", \"in.jsonl\" } }",
+            "file": "source.file { path = \"in.jsonl\", format = \"text\" }",
+            "stdin": "source.stdin { format = \"text\" }",
+            "command": "source.command { command = { \"cat\", \"in.jsonl\" }, format = \"text\" }",
         ]
         for (name, source) in sources.sorted(by: { $0.key < $1.key }) {
             let script = try PipelineRunTests.write("""
