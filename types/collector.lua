@@ -509,6 +509,7 @@ function env(name) end
 
 ---Log lines on standard error. Arguments are joined like print's; a last
 ---table argument adds key=value fields: `log.warn("slow", { id = r.sensor_id })`.
+---The same line (message and fields) within 5 s is counted: a later line says repeated=N.
 log = {}
 
 ---@param ... any

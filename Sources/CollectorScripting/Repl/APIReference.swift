@@ -479,9 +479,12 @@ enum APIReference {
         error: human-readable on a terminal, logfmt otherwise, or JSON lines
         (`--log-format json`); the level is `--log-level`, else `LOG_LEVEL`, else
         `info` (`DEBUG=1` means `debug`). In processor files the lines carry the
-        processor's name and the record's `source_id` and `sequence`. The same
-        message repeated within 5 s is counted, not repeated: the next line says
-        `repeated=N`.
+        processor's name and the record's `source_id` and `sequence`. The same line
+        (level, message and fields; the record's `source_id` and `sequence` aside)
+        repeated within 5 s is counted, not repeated: the next such line, or one at
+        the end of the run, says `repeated=N` (a field in logfmt and JSON; `… repeated
+        N times` in the human format). Lines whose fields differ (`{ worker = ctx.worker }`)
+        are all written.
 
         ## JSON: `json.*` and `null`
 
