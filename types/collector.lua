@@ -186,11 +186,12 @@ local Storage = {}
 ---@field offset? integer
 
 ---The stored records that match (connecting on first use), for one-off scripts.
+---Under `collector check`: connects nothing and returns an empty list.
 ---@param options? collector.QueryOptions
 ---@return collector.Record[]
 function Storage:query(options) end
 
----How many records the backend holds.
+---How many records the backend holds (0 under `collector check`, which connects nothing).
 ---@return integer
 function Storage:count() end
 

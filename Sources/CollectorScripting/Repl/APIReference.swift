@@ -35,7 +35,9 @@ enum APIReference {
         end) make it 3, and the next run replays them first. `collector check SCRIPT.lua` runs the main chunk and
         builds everything (processor files are loaded, their `init` runs) but starts
         no pipeline: `run()` (and `p:run()`) return reports with status `"pending"`
-        and every count 0 there, so that a script that reads its reports checks too. The command-line options
+        and every count 0 there, and `db:query`/`db:count()` connect nothing (no
+        file is created, no server asked) and find the backend empty, so that a
+        script that reads its reports or its backends checks too, writing nothing. The command-line options
         (`--once`, `--workers N`, `--quiet`, `--set KEY=VALUE`, `--env-file FILE`,
         `--log-level`, `--log-format`, `--metrics`, `--drain-timeout`, `--stall-timeout`) are listed by
         `collector run --help`.
@@ -140,7 +142,8 @@ enum APIReference {
         ends, or a query, never disconnects it under another.
 
         Methods, for one-off scripts (each connects for the call unless a pipeline
-        holds the backend connected, and lets go after):
+        holds the backend connected, and lets go after; under `collector check` they
+        connect nothing and return an empty list and 0):
 
         - `db:query{ filters = { field = value, ... }, sort_by = "field", order = "asc"|"desc", limit = n, offset = n }`
           returns a list of records (equality filters on top-level fields, all of which must match).
