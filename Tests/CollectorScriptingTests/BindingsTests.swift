@@ -142,6 +142,30 @@ struct BindingsTests {
         #expect(Self.error("processor.file('missing.lua')", in: lua).contains("processor.file: cannot read"))
     }
 
+    /// The three documented forms: a path, a path and options, one table of options with `path`.
+    @Test func aProcessorFileIsGivenByPathOrByATableOfOptions() throws {
+        let directory = try Self.temporaryDirectory()
+        let file = directory.appendingPathComponent("p.lua")
+        try "return function(r) return r end".write(to: file, atomically: true, encoding: .utf8)
+        let (lua, _) = try Self.state(base: directory.appendingPathComponent("main.lua").path)
+        let forms = try lua.run("""
+            return tostring(processor.file "p.lua"), tostring(processor.file("p.lua", { parallel = 2 })),
+              tostring(processor.file { path = "p.lua", parallel = 3, name = "named" })
+            """)
+        #expect(forms.first?.stringValue?.hasPrefix("processor.file(p.lua, ") == true)
+        #expect(forms.dropFirst().map(\.stringValue) == ["processor.file(p.lua, 2 states)", "processor.file(p.lua, 3 states)"])
+        // The table form checks its options as the other forms do, and needs its path.
+        #expect(Self.error("processor.file { path = 'p.lua', parallel = 'two' }", in: lua).contains(
+            "option 'parallel' must be an integer"))
+        #expect(Self.error("processor.file { parallel = 1 }", in: lua).contains("'path'"))
+        #expect(Self.error("processor.file { path = 'missing.lua' }", in: lua).contains("processor.file: cannot read"))
+        // Ambiguous or wrong calls say what is expected instead of picking one.
+        #expect(Self.error("processor.file('p.lua', { path = 'other.lua' })", in: lua).contains("the path is given twice"))
+        #expect(Self.error("processor.file({ path = 'p.lua' }, { parallel = 1 })", in: lua).contains("give the options once"))
+        #expect(Self.error("processor.file(42)", in: lua).contains("expected a path"))
+        #expect(Self.error("processor.file()", in: lua).contains("expected a path"))
+    }
+
     @Test func aProcessorFileWithASyntaxErrorNamesTheFileAndLine() throws {
         let directory = try Self.temporaryDirectory()
         try "local x = = 1".write(to: directory.appendingPathComponent("bad.lua"), atomically: true, encoding: .utf8)

@@ -245,7 +245,8 @@ enum APIReference {
           which is why they are files.
 
         - `processor.file "path.lua"`, `processor.file("path.lua", { options })` or
-          `processor.file { path = "path.lua", options }`: a sandboxed Lua processor.
+          `processor.file { path = "path.lua", options }`: a sandboxed Lua processor
+          (the path is given one way: `path` among the options of the second form is an error).
           The file returns a module table with `process(record, emit)` (and optionally
           the other fields of the table below), or a plain function `function(record, emit)`.
           `process` returns the record (kept, possibly changed), a new table, or nil
