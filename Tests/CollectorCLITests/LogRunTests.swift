@@ -56,3 +56,52 @@ struct LogRunTests {
         #expect(!outcome.stderr.contains("repeated"))
     }
 }
+
+/// A batch that a backend refuses for one record is stored again record by
+/// record: the log names the record refused and says the others were stored.
+@Suite("collector run: a refused record in the log")
+struct RefusedRecordLogTests {
+    @Test func theLogLineSaysWhatBecameOfTheBatch() throws {
+        let dir = try PipelineRunTests.directory()
+        _ = try PipelineRunTests.write(
+            "{\"order_id\":1}\n{\"customer\":\"no order id\"}\n{\"order_id\":3}\n", "in.jsonl", in: dir)
+        let script = try PipelineRunTests.write("""
+            local db = storage.sqlite { path = "orders.db", table = "orders",
+              columns = { { "order_id", "integer", required = true }, { "customer", "text" } } }
+            pipeline "load" {
+              from = source.file { path = "in.jsonl" },
+              to = db,
+              dead_letter = storage.jsonl { path = "dead.jsonl" },
+            }
+            local r = run().load
+            print("stored", r.stored[db.id], "dead", r.dead_letters)
+            """, "load.lua", in: dir)
+        let outcome = try Collector.run(["run", "--log-format", "logfmt", script], directory: dir)
+        #expect(outcome.stdout.contains("stored\t2\tdead\t1"), "\(outcome.stdout)\(outcome.stderr)")
+        let refusals = outcome.stderr.split(separator: "\n").filter { $0.contains("decision=dead_letter") }
+        #expect(refusals.count == 1, "\(outcome.stderr)")
+        #expect(refusals.allSatisfy { !$0.contains("nothing of the batch was stored") }, "\(outcome.stderr)")
+        #expect(refusals.allSatisfy { $0.contains("2 of 3 stored") }, "\(outcome.stderr)")
+    }
+}
+
+/// An error line names the record it is about, yet the same error for every
+/// record is still counted rather than written once per record.
+@Suite("collector run: errors in the log")
+struct ErrorLogTests {
+    @Test func theSameErrorForEveryRecordIsCountedAndNamesItsRecord() throws {
+        let script = try Collector.script("""
+            pipeline "p" {
+              from = source.generator { count = 5 },
+              process = { function(r) error("always") end },
+              to = storage.null {},
+            }
+            """)
+        let outcome = try Collector.run(["run", "-q", "--log-format", "logfmt", script])
+        let lines = outcome.stderr.split(separator: "\n").filter { $0.contains("always") && $0.contains("decision=") }
+        #expect(lines.count == 2, "\(outcome.stderr)")
+        #expect(lines.first?.contains("sequence=1") == true, "\(outcome.stderr)")
+        #expect(lines.last?.contains("sequence=5") == true, "\(outcome.stderr)")
+        #expect(lines.last?.hasSuffix(" repeated=4") == true, "\(outcome.stderr)")
+    }
+}
