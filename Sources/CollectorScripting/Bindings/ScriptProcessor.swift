@@ -64,7 +64,7 @@ enum ProcessorBindings {
         }
     }
 
-    static let fileOptions = ["path", "name", "memory", "instructions", "timeout", "parallel", "probation"]
+    static let fileOptions = ["path", "name", "memory", "instructions", "timeout", "parallel", "probation", "config"]
 
     /// Where a processor file's `require` looks: beside the file first (as
     /// `collector test` does), then the script's own templates.
@@ -116,6 +116,9 @@ enum ProcessorBindings {
                 settings.parallelism = parallel
             }
             if let probation = try options.integer("probation", in: 0...Int.max) { settings.reloadPolicy.probationRecords = probation }
+            if let config = options.value("config") {
+                settings.config = try ProcessorConfig.read(config, in: lua, what: "processor.file: option 'config'")
+            }
             let resolved = bindings.resolve(path)
             guard FileManager.default.isReadableFile(atPath: resolved) else {
                 throw LuaCallError("processor.file: cannot read \(resolved)")

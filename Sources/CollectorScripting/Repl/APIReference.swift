@@ -283,7 +283,14 @@ enum APIReference {
             `parallel = true`;
           - `name` (default: the file name without `.lua`);
           - `probation` (integer, default 100): how many records judge a reloaded
-            version (more than half failing rolls it back; `0`: none).
+            version (more than half failing rolls it back; `0`: none);
+          - `config` (a table of plain data: tables, strings, numbers, booleans):
+            what `init(ctx)` (and `migrate`) receive as `ctx.config`, a copy in each
+            state: `processor.file("enrich.lua", { config = { region = "eu", max = 3 } })`.
+            Anything else in it (a function, `json.null`) is an option error naming
+            where (`config.limits.max is json.null`). The module's inline tests run
+            with it too; a test with a `config` field runs `init(ctx)` again with
+            that config first ([testing.md](testing.md)).
 
           A size or count out of range (`memory = "1e30GB"`) is an option error that
           names the option, like any other (a script's `pcall` catches it).
@@ -303,12 +310,12 @@ enum APIReference {
           | field | what it is |
           |---|---|
           | `process(record, emit)` | required: the processing of one record |
-          | `init(ctx)` | runs once in each state before any record; `ctx` has `name`, `worker`, `workers` |
+          | `init(ctx)` | runs once in each state before any record; `ctx` has `name`, `worker`, `workers`, and `config` when the script gave one |
           | `shutdown(emit)` | runs once in each state when the pipeline drains |
           | `every` | how often `on_timer` runs: a duration above zero (`"250ms"`, `"10s"`, `"1m"`, `"1h"`) or a number of seconds |
           | `on_timer(emit, now)` | runs every `every` while the pipeline runs, between two batches (never during one), also while no record comes; `now` is the time it was due, in seconds since the epoch (a float: `math.floor(now)` for an integer, `os.date("!%H:%M", now)` to print it). A tick that could not run on time (a long batch, storage holding the pipeline back) runs once when it can: missed ticks are not made up |
           | `parallel` | `false`: one state only (a module that keeps state across records); `true`: a module with a timer runs in every state, and every state's `on_timer` runs, in worker order |
-          | `tests` | inline tests, `{ { name =, input =, output = }, { input =, dropped = true }, { input =, emits = }, { input =, error = }, { advance = "1m", emits = } }`: run at load, before every reload and by `collector test` ([testing.md](testing.md)) |
+          | `tests` | inline tests, `{ { name =, input =, output = }, { input =, dropped = true }, { input =, emits = }, { input =, error = }, { advance = "1m", emits = }, { config = { ... }, input =, output = } }`: run at load, before every reload and by `collector test` ([testing.md](testing.md)) |
           | `export_state()` | on a reload, in the running version: its state as plain data, for the new version's `migrate` ([hot-reload.md](hot-reload.md)) |
           | `migrate(old_state, ctx)` | on a reload, in the new version: takes the old version's state over; `ctx` adds `from_version` and `states` (every old state's export) |
 
