@@ -186,11 +186,12 @@ local Storage = {}
 ---@field offset? integer
 
 ---The stored records that match (connecting on first use), for one-off scripts.
+---Under `collector check`: connects nothing and returns an empty list.
 ---@param options? collector.QueryOptions
 ---@return collector.Record[]
 function Storage:query(options) end
 
----How many records the backend holds.
+---How many records the backend holds (0 under `collector check`, which connects nothing).
 ---@return integer
 function Storage:count() end
 
@@ -293,6 +294,7 @@ function Processor:result() end
 ---@field name string the processor's name
 ---@field worker integer this Lua state's number, from 1
 ---@field workers integer how many states run the processor
+---@field config? table the `config` option of processor.file (plain data), or a test's `config`
 ---@field from_version? integer in migrate: the number of the version running until now
 ---@field states? any[] in migrate: what every running state exported, in order (null for none)
 
@@ -309,7 +311,7 @@ function Processor:result() end
 ---@field every? collector.Duration how often on_timer runs ("1m", or seconds); goes with on_timer
 ---@field on_timer? fun(emit: collector.Emit, now: number) every `every`, between batches; now: the time it was due, seconds since the epoch (a float)
 ---@field parallel? boolean false: one state only (the module keeps state across records); a module with a timer has one unless true
----@field tests? table[] inline tests: { input =, output = }, { input =, dropped = true }, { input =, emits = }, { input =, error = }, { advance = "1m", emits = }
+---@field tests? table[] inline tests: { input =, output = }, { input =, dropped = true }, { input =, emits = }, { input =, error = }, { advance = "1m", emits = }, { config = {...}, input =, output = }
 ---@field export_state? fun(): any on a reload, in the running version: its state as plain data
 ---@field migrate? fun(old_state: any, ctx: collector.ProcessorContext) on a reload, in the new version: takes the old state over
 
@@ -320,6 +322,8 @@ function Processor:result() end
 ---@field instructions? integer VM instructions one record may take (at least 1, default 1e7)
 ---@field timeout? collector.Duration wall time one record may take (at least "1ms", default "1s")
 ---@field parallel? integer Lua states in parallel, 1 to 1024 (default: one per core)
+---@field probation? integer records that judge a reloaded version (default 100)
+---@field config? table plain data (tables, strings, numbers, booleans) that init(ctx) gets as ctx.config
 
 ---@class collector.ValidateOptions
 ---@field required? string[] fields a record must have
@@ -509,6 +513,7 @@ function env(name) end
 
 ---Log lines on standard error. Arguments are joined like print's; a last
 ---table argument adds key=value fields: `log.warn("slow", { id = r.sensor_id })`.
+---The same line (message and fields) within 5 s is counted: a later line says repeated=N.
 log = {}
 
 ---@param ... any

@@ -95,7 +95,7 @@ public actor SQLiteStorage: StorageBackend {
         let (connection, table) = try connected("store")
         let now = Self.milliseconds()
         let locationID = try withScratch { (scratch) throws(ErrorInfo) -> String in
-            try transaction(connection, operation: "store") { () throws(ErrorInfo) -> String in
+            try transaction(connection, operation: "store", rows: 1) { () throws(ErrorInfo) -> String in
                 let generated = try insert(
                     .value(record), index: 0, createdAt: now, into: table, statement: try connection.prepare(table.insertSQL, operation: "store"),
                     scratch: &scratch)
@@ -129,12 +129,12 @@ public actor SQLiteStorage: StorageBackend {
         let now = Self.milliseconds()
         var skipped = 0
         try withScratch { (scratch) throws(ErrorInfo) in
-            try transaction(connection, operation: "store") { () throws(ErrorInfo) in
+            try transaction(connection, operation: "store", rows: count) { () throws(ErrorInfo) in
                 let statement = try connection.prepare(table.insertSQL, operation: "store")
                 for index in 0..<count {
                     let rowID = recordID(index)
                     _ = try insert(
-                        row(index), id: rowID, index: index, createdAt: now, into: table, statement: statement,
+                        row(index), id: rowID, index: index, of: count, createdAt: now, into: table, statement: statement,
                         scratch: &scratch)
                     // No row changed: `ON CONFLICT DO NOTHING` skipped a record stored before.
                     if rowID != nil, connection.changes == 0 { skipped += 1 }
@@ -231,7 +231,7 @@ public actor SQLiteStorage: StorageBackend {
     /// layout, whose location id is the row id). `statement` is the table's
     /// insert, prepared once for the batch.
     private func insert(
-        _ row: Row, id recordID: RecordID? = nil, index: Int, createdAt: Int64, into table: SQLiteTable,
+        _ row: Row, id recordID: RecordID? = nil, index: Int, of count: Int = 1, createdAt: Int64, into table: SQLiteTable,
         statement: SQLiteStatement, scratch: inout SQLiteTable.BindScratch
     ) throws(ErrorInfo) -> String? {
         defer { statement.reset() }
@@ -266,7 +266,8 @@ public actor SQLiteStorage: StorageBackend {
             while try statement.step(operation: "store") {}
         } catch {
             var error = error
-            error.message += " (record \(index) of the batch; nothing of the batch was stored)"
+            // A record stored alone (as the storage manager retries a refused batch) is no batch.
+            if count > 1 { error.message += " (record \(index) of the batch; nothing of the batch was stored)" }
             error.details["record_index"] = .integer(Int64(index))
             throw error
         }
@@ -281,7 +282,9 @@ public actor SQLiteStorage: StorageBackend {
     /// Runs `body` in `BEGIN IMMEDIATE ... COMMIT`, rolling back on any failure.
     /// IMMEDIATE takes the write lock up front, so a busy database fails (or
     /// waits out the busy timeout) before any row is written.
-    private func transaction<R>(_ connection: SQLiteConnection, operation: String, _ body: () throws(ErrorInfo) -> R) throws(ErrorInfo) -> R {
+    private func transaction<R>(
+        _ connection: SQLiteConnection, operation: String, rows: Int, _ body: () throws(ErrorInfo) -> R
+    ) throws(ErrorInfo) -> R {
         try connection.execute("BEGIN IMMEDIATE", operation: operation)
         do throws(ErrorInfo) {
             let result = try body()
@@ -291,7 +294,7 @@ public actor SQLiteStorage: StorageBackend {
                 // In WAL mode the rows reach the file at COMMIT (unless the page
                 // cache spills before): a full disk usually fails here.
                 var error = error
-                error.message += " (at COMMIT; nothing of the batch was stored)"
+                error.message += rows > 1 ? " (at COMMIT; nothing of the batch was stored)" : " (at COMMIT; the record was not stored)"
                 throw error
             }
             return result

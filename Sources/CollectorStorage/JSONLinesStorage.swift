@@ -144,7 +144,9 @@ public actor JSONLinesStorage: StorageBackend {
             } catch {
                 throw ErrorInfo(
                     .validation, layer: .storage, operation: operation,
-                    message: "record \(index) of the batch cannot be written as JSON: \(error); nothing of the batch was stored",
+                    message: count > 1
+                        ? "record \(index) of the batch cannot be written as JSON: \(error); nothing of the batch was stored"
+                        : "the record cannot be written as JSON: \(error)",
                     details: ["backend_id": .string(id), "path": .string(path), "record_index": .integer(Int64(index))]
                 )
             }

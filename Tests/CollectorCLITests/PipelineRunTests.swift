@@ -232,6 +232,26 @@ struct RunOptionsTests {
         #expect(!FileManager.default.fileExists(atPath: out), "check writes nothing")
     }
 
+    /// A script that reads its backends after `run()` checks without
+    /// creating their files or asking their servers: the reads find them empty.
+    @Test func checkReadsNoBackendAndCreatesNoFile() throws {
+        let dir = try PipelineRunTests.directory()
+        let script = try PipelineRunTests.write("""
+            local db = storage.sqlite { path = "results.db" }
+            local lines = storage.jsonl { path = "out.jsonl" }
+            -- Nothing listens on port 1: connecting would fail.
+            local pg = storage.postgres { url = "postgresql://nobody@127.0.0.1:1/none", connect_timeout = "1s" }
+            pipeline "load" { from = source.generator { count = 10 }, to = { db, lines, pg } }
+            local r = run().load
+            print("read:", r.status, db:count(), #db:query { limit = 5 }, lines:count(), pg:count(), #pg:query {})
+            """, "report.lua", in: dir)
+        let outcome = try Collector.run(["check", script], directory: dir)
+        #expect(outcome.status == 0, "\(outcome.stderr)")
+        #expect(outcome.stdout.contains("read:\tpending\t0\t0\t0\t0\t0"), "\(outcome.stdout)")
+        let files = try FileManager.default.contentsOfDirectory(atPath: dir.path)
+        #expect(files == ["report.lua"], "check wrote \(files)")
+    }
+
     @Test func setAndEnvFileFeedEnvAndRunReturnsReports() throws {
         let dir = try PipelineRunTests.directory()
         let envFile = try PipelineRunTests.write("COUNT=7\nLABEL='from file'\n", "test.env", in: dir)

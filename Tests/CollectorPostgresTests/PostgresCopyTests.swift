@@ -162,8 +162,10 @@ struct PostgresCopyTests {
     func theStorageManagerIsolatesARefusedRecord(_ method: PostgresBatchMethod) async throws {
         let columns = [Column("code", .text, nullable: false, sqlType: "varchar(10)"), Column("n", .integer)]
         let (storage, url, table) = try await makeStorage("iso", layout: .columns(columns), method: method)
+        let reported = Locked([(ErrorInfo, ErrorDecision)]())
+        let handler = DefaultErrorHandler(logger: { error, decision in reported.withLock { $0.append((error, decision)) } })
         let manager = StorageManager(
-            backends: [storage], configuration: .init(batchSize: 50, retryPolicy: .never), errorHandler: DefaultErrorHandler(logger: nil))
+            backends: [storage], configuration: .init(batchSize: 50, retryPolicy: .never), errorHandler: handler)
         let records = (0..<50).map { i in
             Record(["code": .string(i == 17 ? "much-too-long" : "ok-\(i)"), "n": .integer(Int64(i))], sourceID: "iso", sequence: UInt64(i + 1))
         }
@@ -176,6 +178,14 @@ struct PostgresCopyTests {
         #expect(try psqlValue(url, "SELECT count(*) FROM \(table) WHERE n = 17") == "0")
         #expect(try psqlValue(url, "SELECT string_agg(n::text, ',' ORDER BY id) FROM \(table) WHERE n < 20")
             == "0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,18,19")
+        // What is logged is what happened: one record refused and dead-lettered,
+        // not a batch of 50 of which "nothing was stored".
+        let errors = reported.withLock { $0 }
+        #expect(errors.count == 1)
+        #expect(errors.first?.0.details["sequence"] == 18)
+        #expect(errors.first?.1 == .deadLetter)
+        #expect(errors.first.map { !$0.0.message.contains("nothing of the batch was stored") } == true, "\(errors)")
+        #expect(errors.first?.0.message.hasSuffix("after its batch of 50 was refused: 49 of 50 stored)") == true, "\(errors)")
     }
 
     /// A batch stored twice (as a retry after a lost acknowledgement would):

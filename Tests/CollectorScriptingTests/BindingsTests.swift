@@ -142,6 +142,74 @@ struct BindingsTests {
         #expect(Self.error("processor.file('missing.lua')", in: lua).contains("processor.file: cannot read"))
     }
 
+    /// The three documented forms: a path, a path and options, one table of options with `path`.
+    @Test func aProcessorFileIsGivenByPathOrByATableOfOptions() throws {
+        let directory = try Self.temporaryDirectory()
+        let file = directory.appendingPathComponent("p.lua")
+        try "return function(r) return r end".write(to: file, atomically: true, encoding: .utf8)
+        let (lua, _) = try Self.state(base: directory.appendingPathComponent("main.lua").path)
+        let forms = try lua.run("""
+            return tostring(processor.file "p.lua"), tostring(processor.file("p.lua", { parallel = 2 })),
+              tostring(processor.file { path = "p.lua", parallel = 3, name = "named" })
+            """)
+        #expect(forms.first?.stringValue?.hasPrefix("processor.file(p.lua, ") == true)
+        #expect(forms.dropFirst().map(\.stringValue) == ["processor.file(p.lua, 2 states)", "processor.file(p.lua, 3 states)"])
+        // The table form checks its options as the other forms do, and needs its path.
+        #expect(Self.error("processor.file { path = 'p.lua', parallel = 'two' }", in: lua).contains(
+            "option 'parallel' must be an integer"))
+        #expect(Self.error("processor.file { parallel = 1 }", in: lua).contains("'path'"))
+        #expect(Self.error("processor.file { path = 'missing.lua' }", in: lua).contains("processor.file: cannot read"))
+        // Ambiguous or wrong calls say what is expected instead of picking one.
+        #expect(Self.error("processor.file('p.lua', { path = 'other.lua' })", in: lua).contains("the path is given twice"))
+        #expect(Self.error("processor.file({ path = 'p.lua' }, { parallel = 1 })", in: lua).contains("give the options once"))
+        #expect(Self.error("processor.file(42)", in: lua).contains("expected a path"))
+        #expect(Self.error("processor.file()", in: lua).contains("expected a path"))
+    }
+
+    /// `config` reaches `init(ctx)` as `ctx.config` in every state, and in the
+    /// inline tests, one of which may set a config of its own.
+    @Test func aProcessorFileGetsItsConfigInInit() throws {
+        let directory = try Self.temporaryDirectory()
+        try """
+            local M = {}
+            local tag, max
+            function M.init(ctx)
+              tag = ctx.config and ctx.config.tag or "none"
+              max = ctx.config and ctx.config.limits and ctx.config.limits.max or 0
+            end
+            function M.process(r) return { tag = tag, max = max } end
+            M.tests = {
+              { input = { v = 1 }, output = { tag = "site-a", max = 3 } },
+              { config = { tag = "in-test", limits = { max = 9 } }, input = { v = 2 }, output = { tag = "in-test", max = 9 } },
+            }
+            return M
+            """.write(to: directory.appendingPathComponent("cfg.lua"), atomically: true, encoding: .utf8)
+        let (lua, bindings) = try Self.state(base: directory.appendingPathComponent("main.lua").path)
+        _ = try lua.run("""
+            mem = storage.memory {}
+            pipeline "p" {
+              from = source.generator { count = 4 },
+              process = { processor.file("cfg.lua", { parallel = 2, config = { tag = "site-a", limits = { max = 3 }, on = true, ratio = 0.5, list = { "x", "y" } } }) },
+              to = mem,
+            }
+            """)
+        let outcomes = try bindings.runPendingPipelines()
+        #expect(outcomes.allSatisfy { $0.succeeded }, "\(outcomes.map(\.summary))")
+        let values = try lua.run("local rows = mem:query {} return #rows, rows[1].tag, rows[1].max, rows[4].tag")
+        #expect(values[0].integerValue == 4)
+        #expect(values[1].stringValue == "site-a" && values[3].stringValue == "site-a")
+        #expect(values[2].integerValue == 3)
+        // Without the config its first inline test fails: the file does not load.
+        #expect(Self.error("processor.file 'cfg.lua'", in: lua).contains("none"))
+        // Only plain data: the value is copied into each state.
+        #expect(Self.error("processor.file('cfg.lua', { config = 'site-a' })", in: lua).contains(
+            "option 'config' must be a table of plain data, got string"))
+        #expect(Self.error("processor.file('cfg.lua', { config = { f = print } })", in: lua).contains(
+            "option 'config' must be plain data"))
+        #expect(Self.error("processor.file('cfg.lua', { config = { tag = 'a', limits = { max = json.null } } })", in: lua).contains(
+            "config.limits.max is json.null"))
+    }
+
     @Test func aProcessorFileWithASyntaxErrorNamesTheFileAndLine() throws {
         let directory = try Self.temporaryDirectory()
         try "local x = = 1".write(to: directory.appendingPathComponent("bad.lua"), atomically: true, encoding: .utf8)

@@ -117,13 +117,16 @@ struct StorageManagerSpoolTests {
         let earlier = (100..<104).map { Record(.integer(Int64($0)), sourceID: "s", sequence: UInt64($0)) }
         let spool = MockSpool(holding: ["p/db": earlier])
         let sink = InMemoryDeadLetterSink()
+        let handler = MockErrorHandler()
         let manager = StorageManager(
             backends: [RefusingBackend(base: backend, refuse: [101])], configuration: configuration(batchSize: 4),
-            errorHandler: MockErrorHandler(), deadLetters: sink, clock: ImmediateClock(), spool: spool, spoolNamespace: "p")
+            errorHandler: handler, deadLetters: sink, clock: ImmediateClock(), spool: spool, spoolNamespace: "p")
         try await manager.openSpool()
         await manager.drainSpool()
         #expect(backend.records == [100, 102, 103])
         #expect(sink.letters.map(\.record.value) == [101])
+        // Only the refused record is reported, not the batch of four.
+        #expect(handler.errors.map { $0.details["sequence"]?.intValue } == [101])
         let stats = await manager.statistics
         #expect(stats.replayed["db"] == 3)
         #expect(stats.failed["db"] == 1)

@@ -35,8 +35,9 @@ struct StorageManagerTests {
         let picky = RefusingBackend(base: backend, refuse: [2, 5])
         let sink = InMemoryDeadLetterSink()
         let emitter = MockEventEmitter()
+        let handler = MockErrorHandler()
         let manager = StorageManager(
-            backends: [picky], configuration: configuration(batchSize: 4), errorHandler: MockErrorHandler(),
+            backends: [picky], configuration: configuration(batchSize: 4), errorHandler: handler,
             deadLetters: sink, emitter: emitter)
         await manager.submit(records(8))
         await manager.flush()
@@ -46,8 +47,13 @@ struct StorageManagerTests {
         #expect(stats.failed == ["picky": 2])
         #expect(stats.deadLettered == 2)
         #expect(sink.letters.map(\.record.value) == [2, 5])
-        #expect(sink.letters.allSatisfy { $0.error.message == "value refused" && $0.error.details["sequence"] != nil })
+        #expect(sink.letters.allSatisfy { $0.error.message.hasPrefix("value refused") && $0.error.details["sequence"] != nil })
+        #expect(sink.letters.allSatisfy { $0.error.message.hasSuffix("batch of 4 was refused: 3 of 4 stored)") })
         #expect(emitter.events(of: .storageComplete).compactMap { $0.data["count"]?.intValue }.reduce(0, +) == 6)
+        // The handler (and so the log) hears of the two records refused, not of
+        // two batches "not stored": three of each batch's four went in.
+        #expect(handler.errors.map { $0.details["sequence"]?.intValue } == [3, 6])
+        #expect(handler.errors.allSatisfy { $0.details["count"] == 1 })
     }
 
     @Test func fansOutAndOneFailingBackendDoesNotStopTheOthers() async throws {

@@ -15,6 +15,10 @@ final class LogOrigin {
 /// that is a table gives extra `key=value` fields. Lines from a processor
 /// carry its name and the record's source and sequence.
 enum LogLibrary {
+    /// Fields that say which record a line is about: the same line for
+    /// another record is a repeat (the fields the caller gives are not).
+    static let recordFields: Set<String> = ["source_id", "sequence"]
+
     static func install(in lua: LuaState, sink: LogSink, origin: LogOrigin) throws {
         let table = try lua.table(.object([:]))
         guard case .table(let log) = table else { return }
@@ -36,7 +40,7 @@ enum LogLibrary {
                         parts.append(try lua.describe(value))
                     }
                 }
-                sink.log(level, parts.joined(separator: " "), fields: fields)
+                sink.log(level, parts.joined(separator: " "), fields: fields, context: recordFields)
                 return 0
             })
         }

@@ -87,7 +87,7 @@ public final class ScriptBindings {
         modulePaths = ["\(base)/?.lua", "\(base)/?/init.lua"]
         spools = ScriptSpools(scriptPath: scriptPath)
         try lua.register(ScriptSource.luaType(loop: loop))
-        try lua.register(ScriptStorage.luaType(in: lua, loop: loop))
+        try lua.register(ScriptStorage.luaType(in: lua, loop: loop, checkOnly: settings.checkOnly))
         try lua.register(ScriptProcessor.luaType)
         try lua.register(ScriptPipeline.luaType(in: lua))
         try SourceBindings.install(in: lua, bindings: self)

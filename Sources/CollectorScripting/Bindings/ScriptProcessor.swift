@@ -64,7 +64,7 @@ enum ProcessorBindings {
         }
     }
 
-    static let fileOptions = ["path", "name", "memory", "instructions", "timeout", "parallel", "probation"]
+    static let fileOptions = ["path", "name", "memory", "instructions", "timeout", "parallel", "probation", "config"]
 
     /// Where a processor file's `require` looks: beside the file first (as
     /// `collector test` does), then the script's own templates.
@@ -80,11 +80,26 @@ enum ProcessorBindings {
         guard case .table(let processors) = table else { return }
         // processor.file "p.lua", processor.file("p.lua", { ... }) or processor.file{ path = "p.lua", ... }
         try lua.set(processors, "file", try lua.function("processor.file") { [unowned lua] call in
-            var path = try call.optionalArgument(1, as: String.self)
-            let optionsTable = path == nil ? try call.argument(1, as: LuaTable.self) : try call.optionalArgument(2, as: LuaTable.self)
-            let options = try OptionReader("processor.file", table: optionsTable, allowed: fileOptions, in: lua)
-            if path == nil { path = try options.requiredString("path") }
-            guard let path else { return 0 }
+            let path: String
+            let options: OptionReader
+            switch call.value(1) {
+            case .table(let table):
+                guard case .nil = call.value(2) else {
+                    throw LuaCallError("processor.file: give the options once: processor.file { path = \"p.lua\", ... } or processor.file(\"p.lua\", { ... })")
+                }
+                options = try OptionReader("processor.file", table: table, allowed: fileOptions, in: lua)
+                path = try options.requiredString("path")
+            case .string, .bytes:
+                path = try call.argument(1, as: String.self)
+                options = try OptionReader(
+                    "processor.file", table: try call.optionalArgument(2, as: LuaTable.self), allowed: fileOptions, in: lua)
+                if options.value("path") != nil {
+                    throw LuaCallError("processor.file: the path is given twice (as the first argument and as option 'path')")
+                }
+            default:
+                throw LuaCallError(
+                    "processor.file: expected a path (processor.file \"p.lua\") or a table of options with 'path' (processor.file { path = \"p.lua\" }), got \(call.value(1).typeName)")
+            }
             var settings = LuaProcessorOptions(modulePaths: bindings.modulePaths)
             settings.log = bindings.log
             settings.metrics = bindings.metrics
@@ -101,6 +116,9 @@ enum ProcessorBindings {
                 settings.parallelism = parallel
             }
             if let probation = try options.integer("probation", in: 0...Int.max) { settings.reloadPolicy.probationRecords = probation }
+            if let config = options.value("config") {
+                settings.config = try ProcessorConfig.read(config, in: lua, what: "processor.file: option 'config'")
+            }
             let resolved = bindings.resolve(path)
             guard FileManager.default.isReadableFile(atPath: resolved) else {
                 throw LuaCallError("processor.file: cannot read \(resolved)")

@@ -51,7 +51,9 @@ public final class ScriptStorage {
         return try query(QueryCriteria(), in: loop).count
     }
 
-    static func luaType(in lua: LuaState, loop: ScriptLoop) -> LuaObjectType<ScriptStorage> {
+    /// - Parameter checkOnly: `collector check`: the one-off reads connect
+    ///   nothing (no file is created, no server asked) and find the backend empty.
+    static func luaType(in lua: LuaState, loop: ScriptLoop, checkOnly: Bool) -> LuaObjectType<ScriptStorage> {
         LuaObjectType<ScriptStorage>(name: "storage") { [unowned lua] type in
             type.description { $0.summary }
             type.property("id") { .string($0.backend.id) }
@@ -71,12 +73,12 @@ public final class ScriptStorage {
                 if let order = try options.choice("order", ["asc", "desc"]) { criteria.sortDirection = .init(rawValue: order) ?? .ascending }
                 criteria.limit = try options.integer("limit", in: 0...Int.max)
                 criteria.offset = try options.integer("offset", in: 0...Int.max) ?? 0
-                let rows = try object.wrap { try object.query(criteria, in: loop) }
+                let rows = checkOnly ? [] : try object.wrap { try object.query(criteria, in: loop) }
                 try call.push(data: .array(rows))
                 return 1
             }
             type.method("count") { object, call in
-                try call.push(Int64(try object.wrap { try object.count(in: loop) }))
+                try call.push(Int64(checkOnly ? 0 : try object.wrap { try object.count(in: loop) }))
                 return 1
             }
         }

@@ -19,10 +19,13 @@ actor LuaProcessorInstance {
     private var emit: EmitFunction?
     /// Which record `log.*` lines are about.
     private let origin: LogOrigin
+    /// `ctx.config` of `init` and `migrate`.
+    nonisolated let config: DataValue?
 
     init(name: String, scriptHash: String, options: LuaProcessorOptions, worker: Int) throws {
         processorName = name
         self.scriptHash = scriptHash
+        config = options.config
         executor = DedicatedThreadExecutor(name: "processor \(name) #\(worker)")
         lua = try LuaState(options.luaOptions)
         origin = LogOrigin(processor: name)
@@ -47,7 +50,7 @@ actor LuaProcessorInstance {
     /// Runs the module's `init(ctx)`, if it has one.
     func initialize(worker: Int, workers: Int) throws {
         guard let initHook = module?.initHook else { return }
-        try lua.call(initHook, DataValue.object(ProcessorModule.context(name: processorName, worker: worker, workers: workers)))
+        try lua.call(initHook, DataValue.object(ProcessorModule.context(name: processorName, worker: worker, workers: workers, config: config)))
     }
 
     /// Whether the module has inline tests (`tests = { ... }`).

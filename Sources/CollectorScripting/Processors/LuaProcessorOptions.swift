@@ -1,3 +1,4 @@
+import CollectorValues
 import Collectors
 import Foundation
 import LuaRuntime
@@ -23,6 +24,8 @@ public struct LuaProcessorOptions: Sendable {
     public var metrics: MetricsRegistry?
     /// When a reloaded version is rolled back after it was swapped in.
     public var reloadPolicy: ReloadPolicy
+    /// What `init(ctx)` (and `migrate`) receive as `ctx.config`: plain data, nil for none.
+    public var config: DataValue?
 
     public init(
         memoryLimit: Int = 64 << 20, instructionLimit: Int = 10_000_000, timeLimit: Duration = .seconds(1),

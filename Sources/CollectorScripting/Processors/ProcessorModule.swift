@@ -85,7 +85,9 @@ struct ProcessorModule {
     }
 
     /// The `ctx` that `init` (and `migrate`) receive.
-    static func context(name: String, worker: Int, workers: Int) -> DataObject {
-        ["name": .string(name), "worker": .integer(Int64(worker)), "workers": .integer(Int64(workers))]
+    static func context(name: String, worker: Int, workers: Int, config: DataValue?) -> DataObject {
+        var context: DataObject = ["name": .string(name), "worker": .integer(Int64(worker)), "workers": .integer(Int64(workers))]
+        if let config { context["config"] = config }
+        return context
     }
 }

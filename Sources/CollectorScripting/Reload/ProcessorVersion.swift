@@ -111,7 +111,7 @@ final class ProcessorVersion: Sendable {
             var exported: [DataValue?] = []
             for instance in previous.instances { exported.append(try await instance.exportState()) }
             for (index, instance) in instances.enumerated() {
-                var context = ProcessorModule.context(name: name, worker: index + 1, workers: instances.count)
+                var context = ProcessorModule.context(name: name, worker: index + 1, workers: instances.count, config: instance.config)
                 context["from_version"] = .integer(Int64(previous.number))
                 context["states"] = .array(exported.map { $0 ?? .null })
                 try await instance.migrate(index < exported.count ? exported[index] : nil, context: context)

@@ -35,7 +35,9 @@ enum APIReference {
         end) make it 3, and the next run replays them first. `collector check SCRIPT.lua` runs the main chunk and
         builds everything (processor files are loaded, their `init` runs) but starts
         no pipeline: `run()` (and `p:run()`) return reports with status `"pending"`
-        and every count 0 there, so that a script that reads its reports checks too. The command-line options
+        and every count 0 there, and `db:query`/`db:count()` connect nothing (no
+        file is created, no server asked) and find the backend empty, so that a
+        script that reads its reports or its backends checks too, writing nothing. The command-line options
         (`--once`, `--workers N`, `--quiet`, `--set KEY=VALUE`, `--env-file FILE`,
         `--log-level`, `--log-format`, `--metrics`, `--drain-timeout`, `--stall-timeout`) are listed by
         `collector run --help`.
@@ -140,7 +142,8 @@ enum APIReference {
         ends, or a query, never disconnects it under another.
 
         Methods, for one-off scripts (each connects for the call unless a pipeline
-        holds the backend connected, and lets go after):
+        holds the backend connected, and lets go after; under `collector check` they
+        connect nothing and return an empty list and 0):
 
         - `db:query{ filters = { field = value, ... }, sort_by = "field", order = "asc"|"desc", limit = n, offset = n }`
           returns a list of records (equality filters on top-level fields, all of which must match).
@@ -242,7 +245,8 @@ enum APIReference {
           which is why they are files.
 
         - `processor.file "path.lua"`, `processor.file("path.lua", { options })` or
-          `processor.file { path = "path.lua", options }`: a sandboxed Lua processor.
+          `processor.file { path = "path.lua", options }`: a sandboxed Lua processor
+          (the path is given one way: `path` among the options of the second form is an error).
           The file returns a module table with `process(record, emit)` (and optionally
           the other fields of the table below), or a plain function `function(record, emit)`.
           `process` returns the record (kept, possibly changed), a new table, or nil
@@ -279,7 +283,14 @@ enum APIReference {
             `parallel = true`;
           - `name` (default: the file name without `.lua`);
           - `probation` (integer, default 100): how many records judge a reloaded
-            version (more than half failing rolls it back; `0`: none).
+            version (more than half failing rolls it back; `0`: none);
+          - `config` (a table of plain data: tables, strings, numbers, booleans):
+            what `init(ctx)` (and `migrate`) receive as `ctx.config`, a copy in each
+            state: `processor.file("enrich.lua", { config = { region = "eu", max = 3 } })`.
+            Anything else in it (a function, `json.null`) is an option error naming
+            where (`config.limits.max is json.null`). The module's inline tests run
+            with it too; a test with a `config` field runs `init(ctx)` again with
+            that config first ([testing.md](testing.md)).
 
           A size or count out of range (`memory = "1e30GB"`) is an option error that
           names the option, like any other (a script's `pcall` catches it).
@@ -299,12 +310,12 @@ enum APIReference {
           | field | what it is |
           |---|---|
           | `process(record, emit)` | required: the processing of one record |
-          | `init(ctx)` | runs once in each state before any record; `ctx` has `name`, `worker`, `workers` |
+          | `init(ctx)` | runs once in each state before any record; `ctx` has `name`, `worker`, `workers`, and `config` when the script gave one |
           | `shutdown(emit)` | runs once in each state when the pipeline drains |
           | `every` | how often `on_timer` runs: a duration above zero (`"250ms"`, `"10s"`, `"1m"`, `"1h"`) or a number of seconds |
           | `on_timer(emit, now)` | runs every `every` while the pipeline runs, between two batches (never during one), also while no record comes; `now` is the time it was due, in seconds since the epoch (a float: `math.floor(now)` for an integer, `os.date("!%H:%M", now)` to print it). A tick that could not run on time (a long batch, storage holding the pipeline back) runs once when it can: missed ticks are not made up |
           | `parallel` | `false`: one state only (a module that keeps state across records); `true`: a module with a timer runs in every state, and every state's `on_timer` runs, in worker order |
-          | `tests` | inline tests, `{ { name =, input =, output = }, { input =, dropped = true }, { input =, emits = }, { input =, error = }, { advance = "1m", emits = } }`: run at load, before every reload and by `collector test` ([testing.md](testing.md)) |
+          | `tests` | inline tests, `{ { name =, input =, output = }, { input =, dropped = true }, { input =, emits = }, { input =, error = }, { advance = "1m", emits = }, { config = { ... }, input =, output = } }`: run at load, before every reload and by `collector test` ([testing.md](testing.md)) |
           | `export_state()` | on a reload, in the running version: its state as plain data, for the new version's `migrate` ([hot-reload.md](hot-reload.md)) |
           | `migrate(old_state, ctx)` | on a reload, in the new version: takes the old version's state over; `ctx` adds `from_version` and `states` (every old state's export) |
 
@@ -479,9 +490,12 @@ enum APIReference {
         error: human-readable on a terminal, logfmt otherwise, or JSON lines
         (`--log-format json`); the level is `--log-level`, else `LOG_LEVEL`, else
         `info` (`DEBUG=1` means `debug`). In processor files the lines carry the
-        processor's name and the record's `source_id` and `sequence`. The same
-        message repeated within 5 s is counted, not repeated: the next line says
-        `repeated=N`.
+        processor's name and the record's `source_id` and `sequence`. The same line
+        (level, message and fields; the record's `source_id` and `sequence` aside)
+        repeated within 5 s is counted, not repeated: the next such line, or one at
+        the end of the run, says `repeated=N` (a field in logfmt and JSON; `… repeated
+        N times` in the human format). Lines whose fields differ (`{ worker = ctx.worker }`)
+        are all written.
 
         ## JSON: `json.*` and `null`
 

@@ -16,10 +16,10 @@ import LuaRuntime
 /// sees them as a sequence), after `init(ctx)` with worker 1 of 1, on one
 /// simulated clock (see `SimulatedTimer`).
 enum InlineTests {
-    static let fields = ["name", "input", "output", "emits", "dropped", "error", "advance"]
+    static let fields = ["name", "input", "output", "emits", "dropped", "error", "advance", "config"]
 
     /// Loads the module into `lua` (a fresh sandboxed state) and runs its tests.
-    static func run(source: String, chunkName: String, name: String, in lua: LuaState) -> ProcessorTestFile {
+    static func run(source: String, chunkName: String, name: String, config: DataValue? = nil, in lua: LuaState) -> ProcessorTestFile {
         let path = ProcessorModule.displayName(chunkName)
         var file = ProcessorTestFile(path: path, kind: .inline)
         let module: ProcessorModule
@@ -28,7 +28,7 @@ enum InlineTests {
             emit = try EmitFunction(in: lua)
             module = try ProcessorModule.load(source: source, chunkName: chunkName, in: lua)
             if let initHook = module.initHook {
-                try lua.call(initHook, DataValue.object(ProcessorModule.context(name: name, worker: 1, workers: 1)))
+                try lua.call(initHook, DataValue.object(ProcessorModule.context(name: name, worker: 1, workers: 1, config: config)))
             }
         } catch {
             file.loadError = (error as? LuaError)?.message ?? "\(error)"
@@ -39,7 +39,7 @@ enum InlineTests {
             file.loadError = "\(path): the module's 'tests' must be a list of tests, got \(module.tests.typeName)"
             return file
         }
-        var runner = CaseRunner(lua: lua, module: module, emit: emit)
+        var runner = CaseRunner(lua: lua, module: module, emit: emit, name: name)
         for (index, test) in tests.enumerated() {
             var result = runner.run(test, number: index + 1)
             if !result.passed { result.location = line(naming: result.name, in: source).map { "\(path):\($0)" } }
@@ -64,7 +64,8 @@ enum InlineTests {
     static func run(source: String, chunkName: String, name: String, options: LuaProcessorOptions) async -> ProcessorTestFile {
         do {
             let worker = try LuaWorker(options.luaOptions, name: "tests of \(name)")
-            return try await worker.perform { lua in run(source: source, chunkName: chunkName, name: name, in: lua) }
+            let config = options.config
+            return try await worker.perform { lua in run(source: source, chunkName: chunkName, name: name, config: config, in: lua) }
         } catch {
             return ProcessorTestFile(path: ProcessorModule.displayName(chunkName), kind: .inline, loadError: "\(error)")
         }
@@ -89,13 +90,16 @@ private struct CaseRunner {
     let lua: LuaState
     let module: ProcessorModule
     let emit: EmitFunction
+    /// The processor's name, for the `ctx` of a test that sets `config`.
+    let name: String
     /// The module's timer on the tests' simulated clock, which `advance` tests move.
     var clock: SimulatedTimer?
 
-    init(lua: LuaState, module: ProcessorModule, emit: EmitFunction) {
+    init(lua: LuaState, module: ProcessorModule, emit: EmitFunction, name: String) {
         self.lua = lua
         self.module = module
         self.emit = emit
+        self.name = name
         clock = module.timer.map { SimulatedTimer(every: $0.every) }
     }
 
@@ -123,6 +127,20 @@ private struct CaseRunner {
     }
 
     private mutating func check(_ fields: [String: LuaValue]) -> [String] {
+        // A test that sets `config` runs `init(ctx)` again with it first (the state is the tests' own).
+        if let value = fields["config"] {
+            do {
+                let config = try ProcessorConfig.read(value, in: lua, what: "config")
+                if let initHook = module.initHook {
+                    try lua.call(initHook, DataValue.object(ProcessorModule.context(name: name, worker: 1, workers: 1, config: config)))
+                }
+            } catch let error as LuaCallError {
+                return [error.message]
+            } catch {
+                return ["init with this config failed: \((error as? LuaError)?.message ?? "\(error)")"]
+            }
+            if fields["input"] == nil, fields["advance"] == nil { return [] }
+        }
         if let step = fields["advance"] {
             guard fields["input"] == nil else {
                 return ["a test gives either input (a record for process) or advance (time for on_timer), not both"]

@@ -84,13 +84,14 @@ public final class DefaultErrorHandler: ErrorHandler {
             var fields: [(String, String)] = [
                 ("type", error.type.rawValue), ("layer", error.layer.rawValue), ("operation", error.operation),
             ]
-            for key in ["processor", "source_id", "backend_id", "chunk", "line"] {
+            for key in ["processor", "source_id", "sequence", "backend_id", "chunk", "line"] {
                 if let value = error.details[key] {
                     fields.append((key, value.stringValue ?? value.intValue.map(String.init) ?? "\(value)"))
                 }
             }
             fields.append(("decision", decision.rawValue))
-            sink.log(level, error.message, fields: fields)
+            // The record an error is about does not make it another error: one hit by every record is counted.
+            sink.log(level, error.message, fields: fields, context: ["sequence"])
         }
     }
 }

@@ -4,10 +4,12 @@ import Foundation
 /// Where the engine and scripts log: levels, three formats, and a limit on
 /// repeats, so that an error hit by every record does not flood the log.
 ///
-/// A line whose level and message were already written in the last
-/// `repeatWindow` is counted instead of written; the next time that message
-/// gets through (after the window), or at `flush()`, a line says how many
-/// were held back: `… repeated 1,234 times`.
+/// A line whose level, message and fields were all written in the last
+/// `repeatWindow` is counted instead of written (fields named in `context`,
+/// such as the record a line is about, do not make a line different); the
+/// next time that line gets through (after the window), or at `flush()`, it
+/// says how many were held back: `repeated=N` in logfmt and JSON, `… repeated
+/// N times` in the human format.
 public final class LogSink: Sendable {
     public struct Configuration: Sendable {
         public var level: LogLevel
@@ -24,15 +26,28 @@ public final class LogSink: Sendable {
         }
     }
 
+    /// What makes two lines the same line.
+    private struct Identity: Hashable {
+        var level: LogLevel
+        var message: String
+        var fields: [String]
+    }
+
     private struct Held {
         var lastWritten: ContinuousClock.Instant
         var suppressed: Int
+        /// The fields of the last line held back (its context may differ from the first's).
         var fields: [(String, String)]
     }
 
     private struct State {
-        var held: [String: Held] = [:]
+        var held: [Identity: Held] = [:]
+        /// When the lines were last swept of those past the window.
+        var lastSweep = ContinuousClock.now
     }
+
+    /// Distinct lines remembered at most; past this, held counts are written and forgotten.
+    private static let heldLimit = 1024
 
     public let configuration: Configuration
     private let write: @Sendable (String) -> Void
@@ -49,46 +64,78 @@ public final class LogSink: Sendable {
     /// Whether a line of `level` would be written.
     public func enabled(_ level: LogLevel) -> Bool { level >= configuration.level }
 
-    /// Writes one line (or counts it, if it repeats). `fields` are written in order after the message.
-    public func log(_ level: LogLevel, _ message: String, fields: [(String, String)] = []) {
+    /// Writes one line (or counts it, if the same line was written within the
+    /// repeat window). `fields` are written in order after the message; those
+    /// whose names are in `context` are written but do not tell lines apart.
+    public func log(_ level: LogLevel, _ message: String, fields: [(String, String)] = [], context: Set<String> = []) {
         guard enabled(level) else { return }
-        let key = "\(level.rawValue)\u{0}\(message)"
+        var identityFields: [String] = []
+        for (key, value) in fields where !context.contains(key) {
+            identityFields.append(key)
+            identityFields.append(value)
+        }
+        let identity = Identity(level: level, message: message, fields: identityFields)
         let now = ContinuousClock.now
+        let window = configuration.repeatWindow
+        var overflow: [(Identity, Held)] = []
         let repeats: Int? = state.withLock { s in
-            if var held = s.held[key], now - held.lastWritten < configuration.repeatWindow {
+            if var held = s.held[identity], now - held.lastWritten < window {
                 held.suppressed += 1
                 held.fields = fields
-                s.held[key] = held
+                s.held[identity] = held
                 return nil
             }
-            let suppressed = s.held[key]?.suppressed ?? 0
-            s.held[key] = Held(lastWritten: now, suppressed: 0, fields: fields)
-            if s.held.count > 1024 { s.held = s.held.filter { now - $0.value.lastWritten < configuration.repeatWindow } }
+            let suppressed = s.held[identity]?.suppressed ?? 0
+            s.held[identity] = Held(lastWritten: now, suppressed: 0, fields: fields)
+            if s.held.count > Self.heldLimit, now - s.lastSweep >= window {
+                // Lines past the window are no longer repeats; their counts are written, not lost.
+                s.lastSweep = now
+                overflow = s.held.filter { now - $0.value.lastWritten >= window }.map { ($0.key, $0.value) }
+                for (key, _) in overflow { s.held[key] = nil }
+            }
+            if s.held.count > Self.heldLimit {
+                overflow += s.held.filter { $0.key != identity }.map { ($0.key, $0.value) }
+                s.held = s.held.filter { $0.key == identity }
+            }
             return suppressed
         }
+        writeCounts(overflow)
         guard let repeats else { return }
-        var all = fields
-        if repeats > 0 { all.append(("repeated", String(repeats))) }
-        write(format(level, message, all))
+        write(format(level, message, fields, repeated: repeats))
     }
 
-    /// Writes the count of every message still held back.
+    /// Writes the count of every line still held back.
     public func flush() {
-        let pending = state.withLock { s -> [(String, Held)] in
-            let pending = s.held.filter { $0.value.suppressed > 0 }.map { ($0.key, $0.value) }
+        let pending = state.withLock { s -> [(Identity, Held)] in
+            let pending = s.held.map { ($0.key, $0.value) }
             s.held = [:]
             return pending
         }
-        for (key, held) in pending.sorted(by: { $0.0 < $1.0 }) {
-            let parts = key.split(separator: "\u{0}", maxSplits: 1, omittingEmptySubsequences: false)
-            let level = LogLevel(rawValue: Int(parts[0]) ?? 1) ?? .info
-            let message = parts.count > 1 ? String(parts[1]) : ""
-            let count = held.suppressed.formatted(.number.grouping(.automatic))
-            write(format(level, "\(message) … repeated \(count) times", held.fields))
+        writeCounts(pending)
+    }
+
+    private func writeCounts(_ lines: [(Identity, Held)]) {
+        let counted = lines.filter { $0.1.suppressed > 0 }.sorted { ($0.0.level.rawValue, $0.0.message) < ($1.0.level.rawValue, $1.0.message) }
+        for (identity, held) in counted {
+            write(format(identity.level, identity.message, held.fields, repeated: held.suppressed))
         }
     }
 
-    func format(_ level: LogLevel, _ message: String, _ fields: [(String, String)]) -> String {
+    /// A line; `repeated`: how many of it were held back before it (0: none).
+    func format(_ level: LogLevel, _ message: String, _ fields: [(String, String)], repeated: Int) -> String {
+        guard repeated > 0 else { return format(level, message, fields) }
+        switch configuration.format {
+        case .human:
+            let count = repeated.formatted(.number.grouping(.automatic))
+            return format(level, "\(message) … repeated \(count) times", fields)
+        case .logfmt:
+            return format(level, message, fields + [("repeated", String(repeated))])
+        case .json:
+            return format(level, message, fields, extra: [("repeated", .integer(Int64(repeated)))])
+        }
+    }
+
+    func format(_ level: LogLevel, _ message: String, _ fields: [(String, String)], extra: [(String, DataValue)] = []) -> String {
         let date = Date()
         switch configuration.format {
         case .human:
@@ -116,6 +163,7 @@ public final class LogSink: Sendable {
             object["level"] = .string(level.description)
             object["msg"] = .string(message)
             for (key, value) in fields where object[key] == nil { object[key] = .string(value) }
+            for (key, value) in extra { object[key] = value }
             let text = (try? JSONWriter().string(.object(object))) ?? "{}"
             return text + "\n"
         }

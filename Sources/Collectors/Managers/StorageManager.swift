@@ -362,6 +362,10 @@ public actor StorageManager: StorageManaging {
         error.type != .validation
     }
 
+    /// Whether a batch of several records that failed with `error` is stored
+    /// again one record at a time (the backend refused what a record holds).
+    private static func splits(_ error: ErrorInfo) -> Bool { !spoolable(error) }
+
     // MARK: - Writing
 
     /// Chains a write after the previous one, so batches reach backends in order.
@@ -495,6 +499,7 @@ public actor StorageManager: StorageManaging {
                 if deadline.isExpired { stats.unstoredAtDeadline += records.count }
                 await deadLetter(records, error: error)
             case .split(let stored, let skipped, let failures):
+                for failure in failures { _ = await consult(failure.error, backendID: id, count: 1) }
                 countStored(id, stored: stored, skipped: skipped)
                 if stored > 0 {
                     emitter?.emit(
@@ -569,6 +574,9 @@ public actor StorageManager: StorageManaging {
                 failures.append((record, info))
             }
         }
+        // Each refused record's error says what became of the rest of its batch.
+        let note = " (stored record by record after its batch of \(records.count) was refused: \(stored + skipped) of \(records.count) stored)"
+        for index in failures.indices { failures[index].error.message += note }
         return .split(stored: stored, skipped: skipped, failures: failures)
     }
 
@@ -694,7 +702,8 @@ public actor StorageManager: StorageManaging {
         }
         guard let outcome else { return .failed }
         if let error = outcome {
-            _ = await errorHandler.handle(error)
+            // A refused batch of several records is split below: its refused records are reported then.
+            if records.count == 1 || !Self.splits(error) { _ = await errorHandler.handle(error) }
             guard !Self.spoolable(error) else {
                 backendFailed(id, error: error)
                 updateUp(id)
@@ -710,6 +719,7 @@ public actor StorageManager: StorageManaging {
                 stats.replayed[id, default: 0] += stored + skipped
                 spoolSeries[id]?.replayed.increment(by: stored + skipped)
                 failures = refused
+                for failure in refused { _ = await errorHandler.handle(failure.error) }
             } else {
                 failures = records.map { ($0, error) }
             }
@@ -767,6 +777,10 @@ public actor StorageManager: StorageManaging {
     /// Hands a failure to the error handler; `true` when it asks for a retry.
     /// `count`: the records of the write that failed (`nil` for a connect).
     private func consult(_ error: ErrorInfo, backendID: String, count: Int? = nil) async -> Bool {
+        // A batch refused for what a record holds is stored again record by
+        // record: the handler hears of each record refused then, not of the
+        // batch (nothing of it stored, dead-lettered), which is not what happens.
+        if let count, count > 1, Self.splits(error) { return false }
         var error = error
         if error.details["backend_id"] == nil { error.details["backend_id"] = .string(backendID) }
         if let count, error.details["count"] == nil { error.details["count"] = .integer(Int64(count)) }
