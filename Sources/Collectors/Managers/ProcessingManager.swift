@@ -198,7 +198,8 @@ public actor ProcessingManager: ProcessingManaging {
     public func complete(_ staged: StagedBatch) async -> [Record] {
         if let ticks = staged.ticks { return await completeTimers(staged, ticks) }
         var dropped = staged.dropped, failed = staged.failed
-        let output = await run(staged.rest, staged.records, dropped: &dropped, failed: &failed)
+        // The first half already fed the taps of the stage these records are at.
+        let output = await run(staged.rest, staged.records, dropped: &dropped, failed: &failed, tapEntry: false)
         account(input: staged.input, output: output.count, dropped: dropped, failed: failed)
         return output
     }
@@ -320,11 +321,13 @@ public actor ProcessingManager: ProcessingManaging {
 
     /// Runs `records` through `processors` in turn.
     private func run(
-        _ processors: ArraySlice<any Processor>, _ records: [Record], dropped: inout Int, failed: inout Int
+        _ processors: ArraySlice<any Processor>, _ records: [Record], dropped: inout Int, failed: inout Int,
+        tapEntry: Bool = true
     ) async -> [Record] {
         var current = records
         // ArraySlice indices are the processors' places in the pipeline: stage k+1 is what processor k gave.
-        if !taps.isEmpty { feedTaps(stage: processors.startIndex, current) }
+        // `tapEntry` false: these records were seen at their stage already (a batch's second half).
+        if tapEntry, !taps.isEmpty { feedTaps(stage: processors.startIndex, current) }
         for (index, processor) in zip(processors.indices, processors) where !current.isEmpty {
             defer { if !taps.isEmpty { feedTaps(stage: index + 1, current) } }
             let measured = metrics == nil ? nil : series(for: processor.name)
