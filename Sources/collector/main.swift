@@ -23,7 +23,7 @@ let usage = """
 
 var arguments = Array(CommandLine.arguments.dropFirst())
 guard let command = arguments.first else {
-    FileHandle.standardError.write(Data(usage.utf8))
+    FileHandle.standardError.write(Data("collector: no command given (collector --help for help)\n".utf8))
     exit(2)
 }
 arguments.removeFirst()
@@ -42,6 +42,6 @@ case "help", "-h", "--help":
 case "--version", "version":
     print("collector \(version)")
 default:
-    FileHandle.standardError.write(Data("collector: unknown command '\(command)'\n\n\(usage)".utf8))
+    FileHandle.standardError.write(Data("collector: unknown command '\(command)' (collector --help for help)\n".utf8))
     exit(2)
 }
