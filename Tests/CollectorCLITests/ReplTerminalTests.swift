@@ -40,9 +40,10 @@ struct ReplTerminalTests {
         try terminal.expect("> ")
         terminal.type("p = pipeline \"c\" { from = source.generator { count = 1 }, to = db }\n")
         try terminal.expect("> ")
-        terminal.type("p:ta\t")
-        try terminal.expect("p:tap")
-        terminal.type("\u{15}")  // Ctrl-U: drop the line
+        terminal.type("type(p.ta\t")
+        terminal.type(")\n")
+        try terminal.expect("\"function\"", timeout: 10)  // p.tap, not p.ta (nil)
+        try terminal.expect("> ")
         Thread.sleep(forTimeInterval: 0.3)
         terminal.type("\u{4}")
         #expect(terminal.waitForExit() == 0)
@@ -87,5 +88,42 @@ struct ReplTerminalTests {
         let lines = Self.history(in: home).split(separator: "\n").map(String.init)
         #expect(lines.first == "old line")
         #expect(lines.contains("from_first = 1") && lines.contains("from_second = 1"), "\(lines)")
+    }
+
+    @Test func theEditorFollowsAResizedTerminal() throws {
+        let terminal = try PseudoTerminal(Collector.executable, ["repl"], home: try Self.home())
+        defer { terminal.close() }
+        try terminal.expect("> ")
+        // The terminal shrinks to 40 columns (the kernel tells the REPL with SIGWINCH).
+        terminal.type("os.execute('stty cols 40 rows 30')\n")
+        try terminal.expect("true\t\"exit\"\t0")
+        try terminal.expect("> ")
+        let long = "long_name_" + String(repeating: "x", count: 58) + " = 1"
+        terminal.type(long)
+        try terminal.expect("= 1")
+        terminal.type("\u{1}")  // Ctrl-A: to the start of the line, a row up once it wrapped at 40
+        try terminal.expect("\u{1B}[A")
+        terminal.type("\u{15}")
+        Thread.sleep(forTimeInterval: 0.3)
+        terminal.type("\u{4}")
+        #expect(terminal.waitForExit() == 0)
+    }
+
+    @Test func aBackgroundLogLineIsPrintedAboveTheLineBeingTyped() throws {
+        let terminal = try PseudoTerminal(Collector.executable, ["repl"], home: try Self.home())
+        defer { terminal.close() }
+        try terminal.expect("> ")
+        terminal.type(#"p = pipeline "w" { from = source.generator { count = 3, rate = 2 }, process = { function(r) n = (n or 0) + 1 log.warn("background " .. n) return r end }, to = storage.null {} }"# + "\n")
+        try terminal.expect("> ")
+        terminal.type("p:start()\n")
+        try terminal.expect("(running)")
+        try terminal.expect("background 1")
+        terminal.type("half typed")
+        // The warning clears the row, and the prompt with the half-typed line comes back below it.
+        try terminal.expect("background 3\r\n> half typed")
+        terminal.type("\u{15}")
+        Thread.sleep(forTimeInterval: 0.3)
+        terminal.type("\u{4}")
+        #expect(terminal.waitForExit() == 0)
     }
 }
