@@ -29,7 +29,10 @@ struct ReplInputTests {
             let outcome = try Collector.run(["repl"], input: "\(command)\n1 + 1\n")
             #expect(outcome.status == 1, "\(command): \(outcome.stderr)")
             #expect(outcome.stdout.hasSuffix("2\n"), "the session goes on after \(command)")
+            #expect(!outcome.stderr.isEmpty, "\(command) says what failed")
         }
+        let doc = try Collector.run(["repl"], input: ":doc nothing_of_the_kind\n")
+        #expect(doc.stderr.contains(":doc: nothing on 'nothing_of_the_kind'"))
         let fine = try Collector.run(["repl"], input: ":help\n1 + 1\n")
         #expect(fine.status == 0)
     }

@@ -30,4 +30,5 @@ struct TapRunTests {
         let taps = outcome.stdout.split(separator: "\n").filter { $0.hasPrefix("TAP ") }
         #expect(taps == ["TAP input 6 6", "TAP after clean 6 6", "TAP 2 6 6", "TAP output 6 6"], "\(outcome.stdout)")
     }
+
 }
