@@ -16,7 +16,7 @@ struct HistoryFile {
     /// The last `limit` entries, oldest first. Trims the file when it has
     /// grown past twice the limit, and turns libedit's format into ours.
     func load() -> [[UInt8]] {
-        let descriptor = open(path, O_RDWR | O_CLOEXEC)
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)  // for the lock: a read-only history is still read
         guard descriptor >= 0 else { return [] }
         defer { close(descriptor) }
         flock(descriptor, LOCK_EX)

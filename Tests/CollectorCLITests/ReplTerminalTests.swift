@@ -126,4 +126,38 @@ struct ReplTerminalTests {
         terminal.type("\u{4}")
         #expect(terminal.waitForExit() == 0)
     }
+
+    @Test func tablesFitTheTerminalsWidth() throws {
+        let terminal = try PseudoTerminal(Collector.executable, ["repl"], home: try Self.home())
+        defer { terminal.close() }
+        try terminal.expect("> ")
+        terminal.type("os.execute('stty cols 160 rows 30')\n")
+        try terminal.expect("> ")
+        terminal.type("t = {} for i = 1, 20 do t[i] = i * 1000 end\n")
+        try terminal.expect("> ")
+        terminal.type("t\n")
+        // 127 characters: one line at 160 columns (at 80 it would be one entry a line).
+        try terminal.expect("{ 1000, 2000, 3000, 4000, 5000, 6000, 7000, 8000, 9000, 10000, 11000, 12000, 13000, 14000, 15000, 16000, 17000, 18000, 19000, 20000 }")
+        Thread.sleep(forTimeInterval: 0.3)
+        terminal.type("\u{4}")
+        #expect(terminal.waitForExit() == 0)
+    }
+
+    @Test func aLongHistoryIsTrimmedToItsLastThousandLines() throws {
+        let home = try Self.home()
+        let old = (1...2500).map { "line_\($0) = 1\n" }.joined()
+        try old.write(toFile: home + "/.collector_history", atomically: true, encoding: .utf8)
+        let terminal = try PseudoTerminal(Collector.executable, ["repl"], home: home)
+        defer { terminal.close() }
+        try terminal.expect("> ")
+        terminal.type("\u{1B}[A")  // up: the newest line of the file
+        try terminal.expect("line_2500 = 1")
+        terminal.type("\u{15}")
+        Thread.sleep(forTimeInterval: 0.3)
+        terminal.type("\u{4}")
+        #expect(terminal.waitForExit() == 0)
+        let lines = Self.history(in: home).split(separator: "\n")
+        #expect(lines.count == 1000)
+        #expect(lines.first == "line_1501 = 1" && lines.last == "line_2500 = 1")
+    }
 }
