@@ -52,7 +52,7 @@ final class LineEditor {
         LineEditorCallbacks.lineInterrupted = false
         // Background pipelines' log lines print above the line being typed, which is then drawn again.
         let request = redrawRequest
-        if request >= 0 {
+        if request >= 0, isatty(2) != 0 {  // standard error elsewhere (a file) gets plain lines
             StandardError.setLineEditor { [request] in
                 var byte: UInt8 = 1
                 _ = Foundation.write(request, &byte, 1)
