@@ -9,7 +9,8 @@ let usage = """
     commands:
       run SCRIPT.lua [ARGS...]   run a pipeline script (see `collector run --help`)
       check SCRIPT.lua           load a script and build its pipelines without running them
-      repl [SCRIPT.lua]          an interactive Lua session (reads stdin when it is not a terminal)
+      repl [SCRIPT.lua]          an interactive Lua session (reads stdin when it is not a terminal;
+                                 see `collector repl --help`)
       test PATH...               run processors' inline tests and *_test.lua files
       help                       show this help
 
