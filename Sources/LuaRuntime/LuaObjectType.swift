@@ -55,6 +55,16 @@ public final class LuaObjectType<Object: AnyObject> {
             }
             lua_setfield(L, methodTable, methodName)
         }
+        // What the object answers, for tools that list it (the REPL's completion):
+        // `__index` may be a function, which cannot be listed.
+        lua_pushvalue(L, methodTable)
+        lua_setfield(L, metatable, "__methods")
+        lua_createtable(L, 0, Int32(properties.count))
+        for propertyName in properties.keys {
+            lua_pushboolean(L, 1)
+            lua_setfield(L, -2, propertyName)
+        }
+        lua_setfield(L, metatable, "__properties")
         if properties.isEmpty {
             lua_pushvalue(L, methodTable)
         } else {

@@ -80,17 +80,30 @@ public final class LuaState {
     /// `name` appears in error messages and tracebacks: a file name, or
     /// `"=label"` for a label shown as is.
     public func load(_ source: String, name: String) throws(LuaError) -> LuaFunction {
+        var source = source
+        let result = source.withUTF8 { utf8 in Result { () throws(LuaError) in try load(bytes: utf8, name: name) } }
+        return try result.get()
+    }
+
+    /// Compiles source given as bytes: a Lua string literal in it keeps bytes
+    /// that are not UTF-8 (a `String` would have replaced them).
+    public func load(bytes source: UnsafeBufferPointer<UInt8>, name: String) throws(LuaError) -> LuaFunction {
         try checkOpen()
         let top = lua_gettop(L)
         defer { lua_settop(L, top) }
-        var source = source
-        let status = source.withUTF8 { utf8 in
-            utf8.withMemoryRebound(to: CChar.self) { chars in
-                cl_load(L, chars.baseAddress, chars.count, name)
-            }
+        let status = source.withMemoryRebound(to: CChar.self) { chars in
+            cl_load(L, chars.baseAddress, chars.count, name)
         }
         guard status == LUA_OK else { throw invocation.error(status: status) }
         return LuaFunction(ref: stack.ref(at: -1))
+    }
+
+    /// Compiles source given as bytes (see `load(bytes:name:)`).
+    public func load(bytes source: [UInt8], name: String) throws(LuaError) -> LuaFunction {
+        let result = source.withUnsafeBufferPointer { buffer in
+            Result { () throws(LuaError) in try load(bytes: buffer, name: name) }
+        }
+        return try result.get()
     }
 
     /// Compiles and runs `source`; returns what the chunk returns.

@@ -1,3 +1,4 @@
+import CEditLine
 import Collectors
 import Dispatch
 import Foundation
@@ -8,7 +9,7 @@ import Foundation
 /// SIGTERM ends a wait) rather than in a read it cannot leave. Nothing is
 /// read ahead: a line that reads standard input itself gets what follows it.
 final class PipedLines: Sendable {
-    private let lines = Mailbox<String?>()
+    private let lines = Mailbox<[UInt8]?>()
     private let wanted = DispatchSemaphore(value: 0)
 
     init() {
@@ -17,7 +18,7 @@ final class PipedLines: Sendable {
         let reader = Thread {
             while true {
                 wanted.wait()
-                let line = readLine(strippingNewline: true)
+                let line = Self.readLine()
                 lines.push(line)
                 if line == nil { return }
             }
@@ -27,8 +28,23 @@ final class PipedLines: Sendable {
     }
 
     /// The next line; `.some(nil)` at the end of the input; nil when the waiting task is cancelled.
-    func next() async -> String?? {
+    func next() async -> [UInt8]?? {
         wanted.signal()
         return await lines.next()
+    }
+
+    /// One line of standard input as its bytes, without its line end: Lua
+    /// strings are bytes, so nothing is decoded (`readLine` would replace
+    /// what is not UTF-8). Read through C's `stdin`, as Lua's `io.read` is.
+    private static func readLine() -> [UInt8]? {
+        var buffer: UnsafeMutablePointer<CChar>?
+        var capacity = 0
+        defer { free(buffer) }
+        let count = getline(&buffer, &capacity, cel_stdin())
+        guard count >= 0, let buffer else { return nil }
+        var line = Array(UnsafeRawBufferPointer(start: buffer, count: count))
+        if line.last == UInt8(ascii: "\n") { line.removeLast() }
+        if line.last == UInt8(ascii: "\r") { line.removeLast() }
+        return line
     }
 }

@@ -19,27 +19,35 @@ struct ReplCommand {
     }
 
     static let help = """
-        usage: collector repl [SCRIPT.lua]
+        usage: collector repl [options] [SCRIPT.lua]
 
         An interactive Lua 5.4 session (full standard library). SCRIPT, if
         given, runs first and its globals stay in scope. Type :help inside.
+
+        options:
+          --log-level LEVEL    debug, info, warn or error (default: LOG_LEVEL, else info)
+          --log-format FORMAT  human, logfmt or json (default: human on a terminal, else logfmt)
         """
 
     func execute() -> Int32 {
-        if arguments.first == "-h" || arguments.first == "--help" {
+        let options: ReplOptions
+        do {
+            options = try ReplOptions.parse(arguments)
+        } catch {
+            fail("repl: \(error) (collector repl --help for help)")
+            return 2
+        }
+        if options.help {
             print(Self.help)
             return 0
-        }
-        guard arguments.count <= 1 else {
-            fail("repl: too many arguments\n\n\(Self.help)")
-            return 2
         }
         let lua: LuaState
         let bindings: ScriptBindings
         do {
             lua = try LuaState(LuaOptions(libraries: .full, modulePaths: ["./?.lua", "./?/init.lua"]))
             // The whole engine, as in `collector run`: sources, storage, processors, pipelines.
-            bindings = try ScriptBindings(installingIn: lua, scriptPath: arguments.first ?? "./repl.lua")
+            bindings = try ScriptBindings(
+                installingIn: lua, scriptPath: options.script ?? "./repl.lua", log: options.logSink())
         } catch {
             fail("cannot start Lua: \(error)")
             return 1
@@ -70,7 +78,7 @@ struct ReplCommand {
         let leaving = Leaving(exit: exit, termination: termination)
 
         var failures = 0
-        if let script = arguments.first {
+        if let script = options.script {
             lastLoaded = script
             let outcome = watcher.evaluating { session.load(file: script) }
             if !leaving.now, !output.show(outcome, in: lua) { failures += 1 }
@@ -105,11 +113,11 @@ struct ReplCommand {
                 session.discardPending()
             case .line(let line):
                 editor.remember(line)
-                if !session.isContinuing, let command = ReplMetaCommand(line: line) {
-                    if !run(command, session, output: output, watcher: watcher) { return }
+                if !session.isContinuing, let command = ReplMetaCommand(line: String(decoding: line, as: UTF8.self)) {
+                    if run(command, session, output: output, watcher: watcher) == .leave { return }
                     continue
                 }
-                let outcome = watcher.evaluating { session.submit(line) }
+                let outcome = watcher.evaluating { session.submit(bytes: line) }
                 if leaving.now { break }
                 output.show(outcome, in: session.lua)
             }
@@ -125,11 +133,16 @@ struct ReplCommand {
         while !leaving.now {
             // Waiting for input in the loop: background pipelines' functions run meanwhile, and SIGTERM ends the wait.
             guard let next = try? loop.run({ await input.next() }), let line = next ?? nil else { break }
-            if !session.isContinuing, let command = ReplMetaCommand(line: line) {
-                if !run(command, session, output: output, watcher: watcher) { return failures }
+            if !session.isContinuing, let command = ReplMetaCommand(line: String(decoding: line, as: UTF8.self)) {
+                // A command that fails counts as any failed line does (the exit status says so).
+                switch run(command, session, output: output, watcher: watcher) {
+                case .leave: return failures
+                case .failed: failures += 1
+                case .done: break
+                }
                 continue
             }
-            let outcome = watcher.evaluating { session.submit(line) }
+            let outcome = watcher.evaluating { session.submit(bytes: line) }
             if leaving.now { return failures }
             if !output.show(outcome, in: session.lua) { failures += 1 }
             LineEditorCallbacks.idle?()
@@ -146,37 +159,51 @@ struct ReplCommand {
         for outcome in bindings.drainStarted() { print(outcome.summary) }
     }
 
-    /// Runs a meta-command; false means leave.
-    private func run(_ command: ReplMetaCommand, _ session: ReplSession, output: ReplOutput, watcher: InterruptWatcher) -> Bool {
+    private enum CommandResult { case done, failed, leave }
+
+    /// Runs a meta-command.
+    private func run(
+        _ command: ReplMetaCommand, _ session: ReplSession, output: ReplOutput, watcher: InterruptWatcher
+    ) -> CommandResult {
         switch command {
         case .help: print(ReplMetaCommand.helpText)
-        case .quit: return false
+        case .quit: return .leave
         case .load(let path):
             lastLoaded = path
-            output.show(watcher.evaluating { session.load(file: path) }, in: session.lua)
+            return output.show(watcher.evaluating { session.load(file: path) }, in: session.lua) ? .done : .failed
         case .reload:
             guard let path = lastLoaded else {
                 output.error(":reload: nothing loaded yet (:load FILE, or start the REPL with a script)")
-                break
+                return .failed
             }
-            output.show(watcher.evaluating { session.load(file: path) }, in: session.lua)
+            return output.show(watcher.evaluating { session.load(file: path) }, in: session.lua) ? .done : .failed
         case .doc(let name):
             if let text = APIDocumentation.lookup(name) {
                 print(text)
             } else {
                 let close = APIDocumentation.names.filter { $0.contains(name) || name.contains($0) }.prefix(8)
                 output.error(":doc: nothing on '\(name)'" + (close.isEmpty ? "" : " (try: \(close.joined(separator: ", ")))"))
+                return .failed
             }
-        case .unknown(let message): output.error(message)
+        case .unknown(let message):
+            output.error(message)
+            return .failed
         }
-        return true
+        return .done
     }
 }
 
 /// Prints results and errors.
 struct ReplOutput {
     let colors: Bool
-    let printer = ValuePrinter()
+
+    /// Tables fit the terminal's width as it is now (it may have been resized); 80 without one.
+    private var printer: ValuePrinter {
+        var printer = ValuePrinter()
+        var size = winsize()
+        if ioctl(1, UInt(TIOCGWINSZ), &size) == 0, size.ws_col >= 20 { printer.lineWidth = Int(size.ws_col) }
+        return printer
+    }
 
     /// Shows an outcome; false when it was a failure.
     @discardableResult

@@ -52,12 +52,17 @@ struct RunCommand {
         3 records are left in the spool (a backend was down): the next run replays them
         """
 
+    /// Where a usage error points: one line, not the whole help.
+    static func helpHint(_ checkOnly: Bool) -> String {
+        "collector \(checkOnly ? "check" : "run") --help for help"
+    }
+
     func execute() -> Int32 {
         let options: RunOptions
         do {
             options = try RunOptions.parse(arguments)
         } catch {
-            fail("\(checkOnly ? "check" : "run"): \(error)\n\n\(Self.help)")
+            fail("\(checkOnly ? "check" : "run"): \(error) (\(Self.helpHint(checkOnly)))")
             return 2
         }
         if options.help {
@@ -65,7 +70,7 @@ struct RunCommand {
             return 0
         }
         guard let path = options.script else {
-            fail("\(checkOnly ? "check" : "run"): missing script\n\n\(Self.help)")
+            fail("\(checkOnly ? "check" : "run"): missing script (\(Self.helpHint(checkOnly)))")
             return 2
         }
         let source: String

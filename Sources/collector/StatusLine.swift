@@ -1,4 +1,5 @@
 import CollectorScripting
+import Collectors
 import Foundation
 
 /// On a terminal, one line on standard error while pipelines run — records
@@ -7,17 +8,20 @@ import Foundation
 final class StatusLine: @unchecked Sendable {
     // @unchecked: `task` is set once on the main thread and cancelled from it.
     private var task: Task<Void, Never>?
+    /// Once stopped, the refreshing task draws nothing more (it may be mid-round when stopped).
+    private let stopped = Locked(false)
 
     init(bindings: ScriptBindings, enabled: Bool) {
         guard enabled else { return }
         let probe = BindingsProbe(bindings: bindings)
-        task = Task.detached {
+        task = Task.detached { [stopped] in
+            func show(_ line: String?) { stopped.withLock { if !$0 { StandardError.setStatus(line) } } }
             var last: (time: ContinuousClock.Instant, input: Int)?
             var shown = false
             while !Task.isCancelled {
                 try? await Task.sleep(for: .milliseconds(250))
                 guard probe.bindings.isRunningPipelines else {
-                    if shown { Self.write("\r\u{1B}[K") }
+                    if shown { show(nil) }
                     shown = false
                     last = nil
                     continue
@@ -30,11 +34,11 @@ final class StatusLine: @unchecked Sendable {
                     rate = Double(totals.input - last.input) / seconds
                 }
                 last = (now, totals.input)
-                Self.write(
-                    "\r\u{1B}[K\(totals.input) in, \(totals.output) out, \(totals.dropped) dropped, \(totals.failed) failed, \(Int(rate.rounded()))/s")
+                show(
+                    "\(totals.input) in, \(totals.output) out, \(totals.dropped) dropped, \(totals.failed) failed, \(Int(rate.rounded()))/s")
                 shown = true
             }
-            if shown { Self.write("\r\u{1B}[K") }
+            if shown { show(nil) }
         }
     }
 
@@ -42,10 +46,10 @@ final class StatusLine: @unchecked Sendable {
     func stop() {
         task?.cancel()
         task = nil
-    }
-
-    private static func write(_ text: String) {
-        FileHandle.standardError.write(Data(text.utf8))
+        stopped.withLock { stopped in
+            stopped = true
+            StandardError.setStatus(nil)
+        }
     }
 }
 

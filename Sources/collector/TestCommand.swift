@@ -24,11 +24,11 @@ struct TestCommand {
             return 0
         }
         guard !arguments.isEmpty else {
-            fail("test: no file or directory given\n\n\(Self.help)")
+            fail("test: no file or directory given (usage: collector test PATH...; collector test --help for help)")
             return 2
         }
         if let option = arguments.first(where: { $0.hasPrefix("-") }) {
-            fail("test: unknown option '\(option)'\n\n\(Self.help)")
+            fail("test: unknown option '\(option)' (collector test --help for help)")
             return 2
         }
         do {

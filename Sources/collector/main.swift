@@ -9,7 +9,8 @@ let usage = """
     commands:
       run SCRIPT.lua [ARGS...]   run a pipeline script (see `collector run --help`)
       check SCRIPT.lua           load a script and build its pipelines without running them
-      repl [SCRIPT.lua]          an interactive Lua session (reads stdin when it is not a terminal)
+      repl [SCRIPT.lua]          an interactive Lua session (reads stdin when it is not a terminal;
+                                 see `collector repl --help`)
       test PATH...               run processors' inline tests and *_test.lua files
       help                       show this help
 
@@ -23,7 +24,7 @@ let usage = """
 
 var arguments = Array(CommandLine.arguments.dropFirst())
 guard let command = arguments.first else {
-    FileHandle.standardError.write(Data(usage.utf8))
+    FileHandle.standardError.write(Data("collector: no command given (collector --help for help)\n".utf8))
     exit(2)
 }
 arguments.removeFirst()
@@ -42,6 +43,6 @@ case "help", "-h", "--help":
 case "--version", "version":
     print("collector \(version)")
 default:
-    FileHandle.standardError.write(Data("collector: unknown command '\(command)'\n\n\(usage)".utf8))
+    FileHandle.standardError.write(Data("collector: unknown command '\(command)' (collector --help for help)\n".utf8))
     exit(2)
 }

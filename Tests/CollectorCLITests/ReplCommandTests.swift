@@ -56,7 +56,6 @@ struct ReplCommandTests {
             r = p:wait()
             r.status, r.input == r.output + r.dropped + r.failed
             :doc source.generator
-            :doc nothing_of_the_kind
             """
         let outcome = try Collector.run(["repl"], input: input + "\n")
         let lines = outcome.stdout.split(separator: "\n").map(String.init)
@@ -67,7 +66,6 @@ struct ReplCommandTests {
         #expect(lines.contains("\"running\"\ttrue"))
         #expect(lines.contains("\"cancelled\"\ttrue"), "stopped gracefully, every record accounted for: \(outcome.stdout)")
         #expect(outcome.stdout.contains("| `source.generator{}` | `count`"), "\(outcome.stdout)")
-        #expect(outcome.stderr.contains(":doc: nothing on 'nothing_of_the_kind'"))
         #expect(outcome.status == 0, "\(outcome.stderr)")
     }
 

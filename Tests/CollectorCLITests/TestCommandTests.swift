@@ -53,6 +53,33 @@ struct TestCommandTests {
             """)
     }
 
+    @Test func aProcessorUsingLogJSONAndMetricsIsTestedAsItRuns() throws {
+        let folder = try Self.folder()
+        let module = try Self.write("""
+            local M = {}
+            local seen
+            function M.init(ctx) seen = metrics.counter("uses_libraries_seen", "records seen") end
+            function M.process(r)
+              log.debug("processing", { id = r.id })
+              seen:inc()
+              r.copy = json.decode(json.encode({ id = r.id }))
+              return r
+            end
+            M.tests = { { name = "copies", input = { id = 1 }, output = { id = 1, copy = { id = 1 } } } }
+            return M
+            """, "processors/uses_libraries.lua", in: folder)
+        let outcome = try Collector.run(["test", module])
+        #expect(outcome.status == 0, "\(outcome.stdout)\(outcome.stderr)")
+        #expect(outcome.stdout.contains("ok    copies"))
+        // Inline tests run when a pipeline loads the processor too.
+        let script = try Self.write("""
+            pipeline "p" { from = source.generator { count = 2 }, process = { processor.file "processors/uses_libraries.lua" }, to = storage.null {} }
+            """, "main.lua", in: folder)
+        let run = try Collector.run(["run", "-q", script])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stdout.contains("2 in, 2 out"), "\(run.stdout)")
+    }
+
     @Test func aFailingTestShowsWhatDifferedAndExitsWithOne() throws {
         let folder = try Self.folder()
         let module = try Self.write(

@@ -107,6 +107,11 @@ struct WatchRunTests {
         }
         try Self.save("return function(r) r.v = 3 return r", to: processor)
         try Self.waitUntil("the broken version is refused") { running.stderr.contains("reload of version 3 failed (compile)") }
+        // Back to what runs: nothing to reload, and a line says the save was seen.
+        try Self.save(Self.stamp(2), to: processor)
+        try Self.waitUntil("the unchanged save is logged") {
+            running.stderr.contains("processor stamp: unchanged: version 2 keeps running")
+        }
         try append(10)
         let outcome = running.stop()
         #expect(outcome.status == 0, "\(outcome.stderr)")

@@ -46,7 +46,11 @@ public final class ReloadMonitor: Sendable {
     }
 
     func record(_ outcome: ReloadOutcome) {
-        guard outcome.kind != .unchanged else { return }
+        // `unchanged` is a log line only: it confirms the save was seen, and counts as nothing.
+        guard outcome.kind != .unchanged else {
+            state.withLock { $0.log }?(outcome.description)
+            return
+        }
         let (emitter, log) = state.withLock { s in
             switch outcome.kind {
             case .reloaded: s.statistics.reloaded += 1
@@ -73,6 +77,6 @@ public final class ReloadMonitor: Sendable {
     }
 
     private static let standardError: @Sendable (String) -> Void = { line in
-        FileHandle.standardError.write(Data("collector: \(line)\n".utf8))
+        StandardError.write("collector: \(line)\n")
     }
 }

@@ -3,7 +3,8 @@ import LuaRuntime
 extension ReplSession {
     /// Completions for the word before the cursor: globals, or the fields of
     /// the table the dotted path names (`string.fo` → `string.format`,
-    /// `s:co` → `s:collect` through the metatable's `__index` table).
+    /// `t:me` through the metatable's `__index` table), and the methods and
+    /// properties of engine objects (`db:qu` → `db:query`).
     public func completions(for word: String) -> [String] {
         var separatorIndex: String.Index?
         for index in word.indices where word[index] == "." || word[index] == ":" { separatorIndex = index }
@@ -17,29 +18,31 @@ extension ReplSession {
             guard case .table(let table)? = value else { return [] }
             value = try? lua.get(table, name)
         }
-        return names(in: value, prefix: partial, fullPrefix: String(word[...separator]))
+        return names(in: value, prefix: partial, fullPrefix: String(word[...separator]), methodsOnly: word[separator] == ":")
     }
 
-    private func names(in container: LuaValue?, prefix: String, fullPrefix: String) -> [String] {
+    /// `methodsOnly` (after `:`): an engine object's properties are left out.
+    private func names(in container: LuaValue?, prefix: String, fullPrefix: String, methodsOnly: Bool = false) -> [String] {
         var keys = Set<String>()
         var current = container
-        // Follow __index tables a few levels (objects, classes, string methods).
+        // Follow __index tables a few levels (objects, classes, string methods);
+        // an engine object's __index is a function, and its metatable lists what it answers.
         for _ in 0..<4 {
             guard let value = current else { break }
-            if case .table(let table) = value, let entries = try? lua.entries(of: table) {
-                for entry in entries { if case .string(let key) = entry.key { keys.insert(key) } }
+            if case .table(let table) = value { insertKeys(of: table, into: &keys) }
+            guard let metatable = lua.metatable(of: value) else { break }
+            for listing in methodsOnly ? ["__methods"] : ["__methods", "__properties"] {
+                if case .table(let table)? = try? lua.get(metatable, listing) { insertKeys(of: table, into: &keys) }
             }
-            current = indexTable(of: value)
+            guard let index = try? lua.get(metatable, "__index"), case .table = index else { break }
+            current = index
         }
         return keys.filter { $0.hasPrefix(prefix) && isCompletable($0) }.sorted().map { fullPrefix + $0 }
     }
 
-    private func indexTable(of value: LuaValue) -> LuaValue? {
-        guard case .function(let getmetatable) = try? lua.global("getmetatable"),
-            let metatable = try? lua.call(getmetatable, value).first, case .table(let table) = metatable,
-            let index = try? lua.get(table, "__index"), case .table = index
-        else { return nil }
-        return index
+    private func insertKeys(of table: LuaTable, into keys: inout Set<String>) {
+        guard let entries = try? lua.entries(of: table) else { return }
+        for entry in entries { if case .string(let key) = entry.key { keys.insert(key) } }
     }
 
     private func isCompletable(_ name: String) -> Bool {

@@ -54,14 +54,16 @@ public enum ReplMetaCommand: Equatable {
 extension ReplSession {
     /// Runs a Lua file in the session, as `dofile` would, with its path in messages.
     public func load(file path: String) -> Outcome {
-        let source: String
+        var source: [UInt8]
         do {
-            source = try String(contentsOfFile: path, encoding: .utf8)
+            // Bytes, as `dofile` reads them: a string literal may hold some that are not UTF-8.
+            source = Array(try Data(contentsOf: URL(fileURLWithPath: path)))
         } catch {
             return .failed(LuaError(.runtime, "cannot read \(path): \(error.localizedDescription)"))
         }
+        if source.first == UInt8(ascii: "#") { source = Array("--".utf8) + source }
         do {
-            let chunk = try lua.load(source.hasPrefix("#") ? "--" + source : source, name: "@\(path)")
+            let chunk = try lua.load(bytes: source, name: "@\(path)")
             return .values(try lua.call(chunk))
         } catch {
             return .failed(error)

@@ -3,9 +3,10 @@ import LuaRuntime
 /// The evaluator behind `collector repl`, apart from any terminal: it takes
 /// lines and answers what to show, the way Lua's own interpreter does.
 ///
-/// A first line is tried as `return <line>` (so `1 + 1` prints 2); if that
-/// does not compile it runs as a statement. Input whose syntax error is at
-/// `<eof>` is incomplete: the session keeps it and asks for another line.
+/// Input is tried as `return <input>` (so `1 + 1` prints 2, and so does an
+/// expression spread over lines); if that does not compile it runs as a
+/// statement. Input whose syntax error is at `<eof>` is incomplete: the
+/// session keeps it and asks for another line.
 public final class ReplSession {
     public enum Outcome {
         /// The input ran; these are its results (possibly none).
@@ -17,7 +18,8 @@ public final class ReplSession {
     }
 
     public let lua: LuaState
-    private var pending: [String] = []
+    /// Lines as bytes: Lua strings are bytes, and a line may hold some that are not UTF-8.
+    private var pending: [[UInt8]] = []
 
     public init(lua: LuaState) {
         self.lua = lua
@@ -30,15 +32,21 @@ public final class ReplSession {
     public func discardPending() { pending.removeAll() }
 
     public func submit(_ line: String) -> Outcome {
+        submit(bytes: Array(line.utf8))
+    }
+
+    /// Takes one line of input, byte for byte.
+    public func submit(bytes line: [UInt8]) -> Outcome {
         pending.append(line)
-        let source = pending.joined(separator: "\n")
+        let source = Array(pending.joined(separator: [UInt8(ascii: "\n")]))
         let name = "=stdin"
-        if pending.count == 1, let expression = try? lua.load("return " + source, name: name) {
+        // Every time, not only for a first line: an expression over several lines prints too.
+        if let expression = try? lua.load(bytes: Array("return ".utf8) + source, name: name) {
             pending.removeAll()
             return run(expression)
         }
         do {
-            let chunk = try lua.load(source, name: name)
+            let chunk = try lua.load(bytes: source, name: name)
             pending.removeAll()
             return run(chunk)
         } catch where error.isIncompleteInput {

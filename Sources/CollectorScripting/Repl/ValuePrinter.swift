@@ -3,7 +3,7 @@ import LuaRuntime
 
 /// Formats Lua values for people: nested tables indented, keys sorted,
 /// depth and width limited, cycles marked, `null` and empty arrays shown as
-/// such, engine objects by their `__tostring` summary.
+/// such, engine objects and tables with a `__tostring` by what it gives.
 public struct ValuePrinter {
     /// Tables nested deeper than this print as `{...}`.
     public var maxDepth = 6
@@ -35,9 +35,25 @@ public struct ValuePrinter {
         case .number(let d): return formatFloat(d)
         case .string(let s): return quote(Array(s.utf8))
         case .bytes(let b): return quote(b)
-        case .table(let table): return renderTable(table, value, in: lua, depth: depth, open: &open, indent: indent)
+        case .table(let table):
+            // An object that says what it is (`__tostring`) prints as that, as `print` shows it.
+            if let text = customText(of: value, in: lua) { return text }
+            return renderTable(table, value, in: lua, depth: depth, open: &open, indent: indent)
         case .function, .userdata, .thread, .lightUserdata:
             return (try? lua.describe(value)) ?? value.typeName
+        }
+    }
+
+    /// What the value's `__tostring` gives; nil without one, or when it fails or gives no string.
+    private func customText(of value: LuaValue, in lua: LuaState) -> String? {
+        guard let metatable = lua.metatable(of: value),
+            case .function(let tostring)? = try? lua.get(metatable, "__tostring"),
+            let result = try? lua.call(tostring, value).first
+        else { return nil }
+        switch result {
+        case .string(let text): return text
+        case .bytes(let bytes): return String(decoding: bytes, as: UTF8.self)
+        default: return nil
         }
     }
 

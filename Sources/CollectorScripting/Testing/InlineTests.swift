@@ -1,3 +1,4 @@
+import Collectors
 import CollectorValues
 import LuaRuntime
 
@@ -19,12 +20,16 @@ enum InlineTests {
     static let fields = ["name", "input", "output", "emits", "dropped", "error", "advance", "config"]
 
     /// Loads the module into `lua` (a fresh sandboxed state) and runs its tests.
-    static func run(source: String, chunkName: String, name: String, config: DataValue? = nil, in lua: LuaState) -> ProcessorTestFile {
+    static func run(
+        source: String, chunkName: String, name: String, config: DataValue? = nil, log: LogSink?, in lua: LuaState
+    ) -> ProcessorTestFile {
         let path = ProcessorModule.displayName(chunkName)
         var file = ProcessorTestFile(path: path, kind: .inline)
         let module: ProcessorModule
         let emit: EmitFunction
         do {
+            // Exactly as in a pipeline: a module may use json, log and metrics at load and in its tests.
+            try TestStateLibraries.install(in: lua, processor: name, log: log)
             emit = try EmitFunction(in: lua)
             module = try ProcessorModule.load(source: source, chunkName: chunkName, in: lua)
             if let initHook = module.initHook {
@@ -65,7 +70,9 @@ enum InlineTests {
         do {
             let worker = try LuaWorker(options.luaOptions, name: "tests of \(name)")
             let config = options.config
-            return try await worker.perform { lua in run(source: source, chunkName: chunkName, name: name, config: config, in: lua) }
+            return try await worker.perform { lua in
+                run(source: source, chunkName: chunkName, name: name, config: config, log: options.log, in: lua)
+            }
         } catch {
             return ProcessorTestFile(path: ProcessorModule.displayName(chunkName), kind: .inline, loadError: "\(error)")
         }

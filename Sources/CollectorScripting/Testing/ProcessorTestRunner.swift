@@ -70,7 +70,7 @@ public struct ProcessorTestRunner: Sendable {
         defer { lua.close() }
         if !isTestFile {
             let name = ((path as NSString).lastPathComponent as NSString).deletingPathExtension
-            return InlineTests.run(source: source, chunkName: "@\(path)", name: name, in: lua)
+            return InlineTests.run(source: source, chunkName: "@\(path)", name: name, log: options.log, in: lua)
         }
         return runTestFile(path: path, source: source, in: lua)
     }
@@ -79,6 +79,7 @@ public struct ProcessorTestRunner: Sendable {
         var file = ProcessorTestFile(path: path, kind: .testFile)
         let registered: [(name: String, body: LuaFunction)]
         do {
+            try TestStateLibraries.install(in: lua, processor: nil, log: options.log)
             let list = try TestLibrary.install(in: lua)
             try lua.call(try lua.load(source, name: "@\(path)"))
             registered = try lua.entries(of: list)

@@ -72,7 +72,7 @@ public final class DefaultErrorHandler: ErrorHandler {
 
     public static let standardErrorLogger: Logger = { error, decision in
         let line = SecretRedactor.shared.redact("[collector] \(error) -> \(decision.rawValue)\n")
-        FileHandle.standardError.write(Data(line.utf8))
+        StandardError.write(line)
     }
 
     /// Logs each error to `sink` (an error line, or a warning when the record

@@ -56,7 +56,7 @@ public final class LogSink: Sendable {
     /// - Parameter write: receives each line with its newline; the default writes to standard error.
     public init(_ configuration: Configuration = Configuration(), write: (@Sendable (String) -> Void)? = nil) {
         self.configuration = configuration
-        let write = write ?? { line in FileHandle.standardError.write(Data(line.utf8)) }
+        let write = write ?? { line in StandardError.write(line) }
         // Every line leaves through here: no secret goes with it.
         self.write = { line in write(SecretRedactor.shared.redact(line)) }
     }

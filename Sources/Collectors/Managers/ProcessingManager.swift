@@ -117,6 +117,8 @@ public actor ProcessingManager: ProcessingManaging {
         /// Set for a batch of timers (`beginTimers()`): `records` is what the
         /// first processor's tick gave; these are the later processors' ticks.
         var ticks: [DueTick]?
+        /// Whether the taps of the stage `records` are at were fed already (by the first half).
+        var tapped = false
     }
 
     /// The first half of `process(batch:)`: the first processor.
@@ -125,6 +127,7 @@ public actor ProcessingManager: ProcessingManaging {
         stats.batches += 1
         var staged = StagedBatch(records: [], rest: processors.dropFirst(), input: records.count)
         staged.records = await run(processors.prefix(1), records, dropped: &staged.dropped, failed: &staged.failed)
+        staged.tapped = true
         return staged
     }
 
@@ -137,6 +140,7 @@ public actor ProcessingManager: ProcessingManaging {
         staged.records.reserveCapacity(documents.count)
         if let first = processors.first as? any JSONDocumentProcessor {
             staged.rest = processors.dropFirst()
+            staged.tapped = true
             if !taps.isEmpty { feedTaps(stage: 0, documents.map { $0.record() }) }
             defer { if !taps.isEmpty { feedTaps(stage: 1, staged.records) } }
             let measured = metrics == nil ? nil : series(for: first.name)
@@ -198,7 +202,8 @@ public actor ProcessingManager: ProcessingManaging {
     public func complete(_ staged: StagedBatch) async -> [Record] {
         if let ticks = staged.ticks { return await completeTimers(staged, ticks) }
         var dropped = staged.dropped, failed = staged.failed
-        let output = await run(staged.rest, staged.records, dropped: &dropped, failed: &failed)
+        // Records the first half showed to their stage's taps are not shown again.
+        let output = await run(staged.rest, staged.records, dropped: &dropped, failed: &failed, tapEntry: !staged.tapped)
         account(input: staged.input, output: output.count, dropped: dropped, failed: failed)
         return output
     }
@@ -320,11 +325,13 @@ public actor ProcessingManager: ProcessingManaging {
 
     /// Runs `records` through `processors` in turn.
     private func run(
-        _ processors: ArraySlice<any Processor>, _ records: [Record], dropped: inout Int, failed: inout Int
+        _ processors: ArraySlice<any Processor>, _ records: [Record], dropped: inout Int, failed: inout Int,
+        tapEntry: Bool = true
     ) async -> [Record] {
         var current = records
         // ArraySlice indices are the processors' places in the pipeline: stage k+1 is what processor k gave.
-        if !taps.isEmpty { feedTaps(stage: processors.startIndex, current) }
+        // `tapEntry` false: these records were shown at their stage already (by a batch's first half).
+        if tapEntry, !taps.isEmpty { feedTaps(stage: processors.startIndex, current) }
         for (index, processor) in zip(processors.indices, processors) where !current.isEmpty {
             defer { if !taps.isEmpty { feedTaps(stage: index + 1, current) } }
             let measured = metrics == nil ? nil : series(for: processor.name)

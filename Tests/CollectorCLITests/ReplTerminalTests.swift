@@ -1,0 +1,163 @@
+import Foundation
+import Testing
+
+/// `collector repl` on a terminal: what is typed, completed and remembered.
+@Suite("collector repl on a terminal")
+struct ReplTerminalTests {
+    static func home() throws -> String {
+        try PipelineRunTests.directory().path
+    }
+
+    static func history(in home: String) -> String {
+        (try? String(contentsOfFile: home + "/.collector_history", encoding: .utf8)) ?? ""
+    }
+
+    @Test func nonASCIITextIsTypedIntact() throws {
+        // No locale in the environment (the C locale): the editor still takes UTF-8.
+        let terminal = try PseudoTerminal(Collector.executable, ["repl"], home: try Self.home())
+        defer { terminal.close() }
+        try terminal.expect("> ")
+        terminal.type("x = \"naïve\"\n")
+        try terminal.expect("> ")
+        terminal.type("y = \"°C\"\n")
+        try terminal.expect("> ")
+        terminal.type("#x, x == \"na\\195\\175ve\", #y, y\n")
+        try terminal.expect("6\ttrue\t3\t\"°C\"")
+        Thread.sleep(forTimeInterval: 0.3)
+        terminal.type("\u{4}")
+        #expect(terminal.waitForExit() == 0)
+    }
+
+    @Test func engineObjectsMethodsComplete() throws {
+        let terminal = try PseudoTerminal(Collector.executable, ["repl"], home: try Self.home())
+        defer { terminal.close() }
+        try terminal.expect("> ")
+        terminal.type("db = storage.memory {}\n")
+        try terminal.expect("> ")
+        terminal.type("db:qu\t")
+        try terminal.expect("ery")
+        terminal.type("('SELECT 1')\n")
+        try terminal.expect("> ")
+        terminal.type("p = pipeline \"c\" { from = source.generator { count = 1 }, to = db }\n")
+        try terminal.expect("> ")
+        terminal.type("type(p.ta\t")
+        terminal.type(")\n")
+        try terminal.expect("\"function\"", timeout: 10)  // p.tap, not p.ta (nil)
+        try terminal.expect("> ")
+        Thread.sleep(forTimeInterval: 0.3)
+        terminal.type("\u{4}")
+        #expect(terminal.waitForExit() == 0)
+    }
+
+    @Test func eachLineIsInTheHistoryFileAsSoonAsItIsEntered() throws {
+        let home = try Self.home()
+        let terminal = try PseudoTerminal(Collector.executable, ["repl"], home: home)
+        defer { terminal.close() }
+        try terminal.expect("> ")
+        terminal.type("from_exit = 1\n")
+        try terminal.expect("> ")
+        #expect(Self.history(in: home).contains("from_exit = 1\n"), "written before the session ends")
+        terminal.type("os.exit(3)\n")
+        #expect(terminal.waitForExit() == 3)
+        #expect(Self.history(in: home) == "from_exit = 1\nos.exit(3)\n")
+    }
+
+    @Test func sessionsAtOnceKeepEachOthersLines() throws {
+        let home = try Self.home()
+        // A history written by libedit's own format, as older versions left it.
+        try "_HiStOrY_V2_\nold\\040line\n".write(toFile: home + "/.collector_history", atomically: true, encoding: .utf8)
+        let first = try PseudoTerminal(Collector.executable, ["repl"], home: home)
+        defer { first.close() }
+        let second = try PseudoTerminal(Collector.executable, ["repl"], home: home)
+        defer { second.close() }
+        try first.expect("> ")
+        try second.expect("> ")
+        first.type("from_first = 1\n")
+        try first.expect("> ")
+        second.type("from_second = 1\n")
+        try second.expect("> ")
+        Thread.sleep(forTimeInterval: 0.3)
+        first.type("\u{4}")
+        #expect(first.waitForExit() == 0)
+        second.type("\u{1B}[A\u{1B}[A")  // up twice: the line loaded from the old file
+        try second.expect("old line")
+        second.type("\u{15}")
+        Thread.sleep(forTimeInterval: 0.3)
+        second.type("\u{4}")
+        #expect(second.waitForExit() == 0)
+        let lines = Self.history(in: home).split(separator: "\n").map(String.init)
+        #expect(lines.first == "old line")
+        #expect(lines.contains("from_first = 1") && lines.contains("from_second = 1"), "\(lines)")
+    }
+
+    @Test func theEditorFollowsAResizedTerminal() throws {
+        let terminal = try PseudoTerminal(Collector.executable, ["repl"], home: try Self.home())
+        defer { terminal.close() }
+        try terminal.expect("> ")
+        // The terminal shrinks to 40 columns (the kernel tells the REPL with SIGWINCH).
+        terminal.type("os.execute('stty cols 40 rows 30')\n")
+        try terminal.expect("true\t\"exit\"\t0")
+        try terminal.expect("> ")
+        let long = "long_name_" + String(repeating: "x", count: 58) + " = 1"
+        terminal.type(long)
+        try terminal.expect("= 1")
+        terminal.type("\u{1}")  // Ctrl-A: to the start of the line, a row up once it wrapped at 40
+        try terminal.expect("\u{1B}[A")
+        terminal.type("\u{15}")
+        Thread.sleep(forTimeInterval: 0.3)
+        terminal.type("\u{4}")
+        #expect(terminal.waitForExit() == 0)
+    }
+
+    @Test func aBackgroundLogLineIsPrintedAboveTheLineBeingTyped() throws {
+        let terminal = try PseudoTerminal(Collector.executable, ["repl"], home: try Self.home())
+        defer { terminal.close() }
+        try terminal.expect("> ")
+        terminal.type(#"p = pipeline "w" { from = source.generator { count = 3, rate = 2 }, process = { function(r) n = (n or 0) + 1 log.warn("background " .. n) return r end }, to = storage.null {} }"# + "\n")
+        try terminal.expect("> ")
+        terminal.type("p:start()\n")
+        try terminal.expect("(running)")
+        try terminal.expect("background 1")
+        terminal.type("half typed")
+        // The warning clears the row, and the prompt with the half-typed line comes back below it.
+        try terminal.expect("background 3\r\n> half typed")
+        terminal.type("\u{15}")
+        Thread.sleep(forTimeInterval: 0.3)
+        terminal.type("\u{4}")
+        #expect(terminal.waitForExit() == 0)
+    }
+
+    @Test func tablesFitTheTerminalsWidth() throws {
+        let terminal = try PseudoTerminal(Collector.executable, ["repl"], home: try Self.home())
+        defer { terminal.close() }
+        try terminal.expect("> ")
+        terminal.type("os.execute('stty cols 160 rows 30')\n")
+        try terminal.expect("> ")
+        terminal.type("t = {} for i = 1, 20 do t[i] = i * 1000 end\n")
+        try terminal.expect("> ")
+        terminal.type("t\n")
+        // 127 characters: one line at 160 columns (at 80 it would be one entry a line).
+        try terminal.expect("{ 1000, 2000, 3000, 4000, 5000, 6000, 7000, 8000, 9000, 10000, 11000, 12000, 13000, 14000, 15000, 16000, 17000, 18000, 19000, 20000 }")
+        Thread.sleep(forTimeInterval: 0.3)
+        terminal.type("\u{4}")
+        #expect(terminal.waitForExit() == 0)
+    }
+
+    @Test func aLongHistoryIsTrimmedToItsLastThousandLines() throws {
+        let home = try Self.home()
+        let old = (1...2500).map { "line_\($0) = 1\n" }.joined()
+        try old.write(toFile: home + "/.collector_history", atomically: true, encoding: .utf8)
+        let terminal = try PseudoTerminal(Collector.executable, ["repl"], home: home)
+        defer { terminal.close() }
+        try terminal.expect("> ")
+        terminal.type("\u{1B}[A")  // up: the newest line of the file
+        try terminal.expect("line_2500 = 1")
+        terminal.type("\u{15}")
+        Thread.sleep(forTimeInterval: 0.3)
+        terminal.type("\u{4}")
+        #expect(terminal.waitForExit() == 0)
+        let lines = Self.history(in: home).split(separator: "\n")
+        #expect(lines.count == 1000)
+        #expect(lines.first == "line_1501 = 1" && lines.last == "line_2500 = 1")
+    }
+}
