@@ -356,7 +356,7 @@ enum APIReference {
         - `dead_letter`: a backend receiving failed records as
           `{ record =, source_id =, sequence =, error = { message =, details = { processor =, script_hash =, traceback =, ... } } }`;
           without one, failed records are counted and dropped. A record that is
-          not UTF-8 is kept as `{ base64 = ..., bytes = N }`; a table raised with
+          not UTF-8 is kept as `{ base64 = ... }`; a table raised with
           `error(t)` is in `details.error_value`, and its message is its
           `__tostring` or its contents; messages are cut at 4 KB;
         - `batch_size` (integer from 1 to 100,000, default 500): records per processing call and per storage write.

@@ -23,11 +23,11 @@ public struct DeadLetter: Sendable, Hashable {
     }
 
     /// A record that is bytes, not UTF-8 text (a document that is not
-    /// UTF-8), as `{ "base64": ..., "bytes": N }`, the form of a line a
-    /// source refused: JSON and text columns cannot hold the bytes
-    /// themselves, and the letter must keep them.
+    /// UTF-8), as `{ "base64": ... }`, as `portableValue` keeps bytes: JSON
+    /// and text columns cannot hold the bytes themselves, and the letter
+    /// must keep them.
     static func writable(_ value: DataValue) -> DataValue {
         guard case .bytes(let bytes) = value else { return value }
-        return ["base64": .string(Data(bytes).base64EncodedString()), "bytes": .integer(Int64(bytes.count))]
+        return ["base64": .string(Data(bytes).base64EncodedString())]
     }
 }
