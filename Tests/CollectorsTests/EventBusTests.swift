@@ -152,3 +152,24 @@ extension EventBusTests {
         await bus.close()
     }
 }
+
+extension EventBusTests {
+    private final class Token: Sendable {}
+
+    /// A bus dropped without `close()` (a script state released as it was)
+    /// ends its delivery tasks, so their handlers and what they hold go too.
+    @Test func aBusDroppedWithoutClosingReleasesItsHandlers() async throws {
+        weak var held: Token?
+        do {
+            let bus = EventBus()
+            let token = Token()
+            held = token
+            bus.subscribeAll { _ in _ = token }
+            bus.emit(event(.pipelineStarted, 1))
+            await bus.drain()
+        }
+        // The delivery task ends on its own thread of the pool: wait for it, bounded.
+        for _ in 0..<2000 where held != nil { try await Task.sleep(for: .milliseconds(5)) }
+        #expect(held == nil, "the handler outlived its bus")
+    }
+}

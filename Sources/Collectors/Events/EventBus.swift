@@ -39,6 +39,15 @@ public final class EventBus: EventEmitter {
         self.bufferSize = max(1, bufferSize)
     }
 
+    deinit {
+        // A bus dropped without `close()`: each delivery task would wait on its
+        // stream for ever, keeping its handler (and what that holds) alive.
+        for subscriber in state.withLock({ Array($0.subscribers.values) }) {
+            subscriber.continuation.finish()
+            subscriber.task.cancel()
+        }
+    }
+
     @discardableResult
     public func subscribe(to type: EventType, _ handler: @escaping EventHandler) -> SubscriptionToken {
         add(filter: type, handler)
