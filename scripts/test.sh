@@ -51,6 +51,10 @@ run_tests() {
 run_tests .build/test-output.txt --skip CollectorCLITests
 run_tests .build/test-output-cli.txt --filter CollectorCLITests
 
+echo "test: fault injection (scripts/chaos.sh --quick: 3 seeds; a failure names its seed)"
+# Kills and restarts the PostgreSQL cluster above, so it runs after the tests that use it.
+COLLECTOR="$(pwd)/.build/debug/collector" scripts/chaos.sh --quick
+
 echo "test: running the examples (in a temporary directory: they leave no files in the repository)"
 root=$(pwd)
 examples_dir=$(mktemp -d)

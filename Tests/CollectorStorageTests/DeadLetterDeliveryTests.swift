@@ -47,6 +47,34 @@ struct DeadLetterDeliveryTests {
         #expect(lines.allSatisfy { $0.contains(#""message":"refused""#) }, "each keeps why it failed")
     }
 
+    /// A record read again after a crash fails again: its letter, written
+    /// again, must not be a second letter. Letters carry ids derived from
+    /// their record's, one per record and failing place.
+    @Test func aLetterWrittenAgainIsStoredOnce() async throws {
+        let memory = MemoryStorage(id: "dead")
+        try await memory.connect()
+        let sink = BackendDeadLetterSink(backend: memory)
+        let id = RecordID.unique()
+        func failed(_ sequence: UInt64, _ error: ErrorInfo) -> DeadLetter {
+            DeadLetter(record: Record(["n": 1], sourceID: "src", sequence: sequence, id: id), error: error)
+        }
+        let processing = ErrorInfo(.processing, layer: .processing, operation: "process", message: "refused")
+        // The first run, then the next one that read the same line again (another sequence, the same id).
+        await sink.deadLetter(failed(7, processing))
+        await sink.deadLetter(failed(3, processing))
+        #expect(await memory.count == 1, "one letter for one failed record")
+        // Refused by two backends: a letter from each.
+        for backend in ["a", "b", "a"] {
+            await sink.deadLetter(failed(7, ErrorInfo(
+                .validation, layer: .storage, operation: "store", message: "refused", details: ["backend_id": .string(backend)])))
+        }
+        #expect(await memory.count == 3, "one letter per backend that refused it")
+        #expect(sink.tally?.lost == 0)
+        // Another record that fails the same way has a letter of its own.
+        await sink.deadLetter(DeadLetter(record: Record(["n": 1], sourceID: "src", sequence: 7), error: processing))
+        #expect(await memory.count == 4)
+    }
+
     @Test func aDestinationThatCannotBeWrittenCountsItsLettersLost() async throws {
         // /dev/full: every write fails with ENOSPC, like a full disk.
         let full = JSONLinesStorage(id: "full", path: "/dev/full")

@@ -31,10 +31,13 @@ public final class BackendDeadLetterSink: DeadLetterSink {
     }
 
     public func deadLetter(_ letter: DeadLetter) async {
-        let value = SecretRedactor.shared.redact(letter.portableValue)
+        // Stored under the letter's own id, so that writing it again adds nothing.
+        let record = Record(
+            SecretRedactor.shared.redact(letter.portableValue), sourceID: letter.record.sourceID,
+            sequence: letter.record.sequence, id: letter.id)
         let failure: ErrorInfo
         do {
-            _ = try await backend.store(value)
+            _ = try await backend.store(records: [record])
             counts.withLock { $0.written += 1 }
             return
         } catch {
@@ -45,7 +48,6 @@ public final class BackendDeadLetterSink: DeadLetterSink {
         // A letter refused for what it holds would be refused again on every replay.
         if let spool, failure.type != .validation {
             do {
-                let record = Record(value, sourceID: letter.record.sourceID, sequence: letter.record.sequence)
                 try await spool.append([record], to: queue)
                 counts.withLock {
                     $0.spooled += 1
@@ -78,7 +80,7 @@ public final class BackendDeadLetterSink: DeadLetterSink {
         while true {
             guard let batch = try? await spool.oldest(in: queue, limit: batchSize), !batch.records.isEmpty else { break }
             do {
-                _ = try await backend.store(batch: batch.records.map(\.value))
+                _ = try await backend.store(records: batch.records)
                 try await spool.remove(through: batch.mark, from: queue)
             } catch {
                 break

@@ -12,6 +12,14 @@ public struct DeadLetter: Sendable, Hashable {
         self.error = error
     }
 
+    /// The letter's own id, derived from its record's (see `RecordID.deadLetter(for:)`):
+    /// one letter per record and failing place, however often it is written.
+    public var id: RecordID {
+        var place = error.layer.rawValue
+        if case .string(let backend)? = error.details["backend_id"] { place += "\u{0}" + backend }
+        return record.id.deadLetter(for: place)
+    }
+
     /// The letter as a record value, for sinks that store it in a backend.
     public var value: DataValue {
         [

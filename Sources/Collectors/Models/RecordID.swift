@@ -54,6 +54,16 @@ public struct RecordID: Sendable, Hashable, Comparable, CustomStringConvertible 
         return RecordID(high: high, low: low)
     }
 
+    /// The id of the dead letter of this record written for `place` (the
+    /// layer, and the backend that refused it): the same in every run, so a
+    /// letter written again (its record read again after a crash, a replay
+    /// from the spool) is stored once, and a record refused by two backends
+    /// has two letters.
+    public func deadLetter(for place: String) -> RecordID {
+        let (high, low) = Hash128.hash("dead_letter\u{0}" + place, seed: (self.high, self.low))
+        return RecordID(high: high, low: low)
+    }
+
     /// An id no other record has. Ids made one after another increase (a
     /// random base plus a counter), so a database index takes them at its
     /// end, its cheapest place.
