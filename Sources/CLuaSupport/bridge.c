@@ -26,8 +26,8 @@ static const char box_marker_key = 0;
 // The slot of the userdata at `idx` if it is a Swift box: a full userdata
 // of exactly a slot's size whose metatable carries our marker. Anything
 // else (a FILE handle, a light userdata, a table) is NULL.
-// `kind` is BOX_FUNCTION, BOX_OBJECT or BOX_ANY.
-enum { BOX_ANY = 0, BOX_FUNCTION = 1, BOX_OBJECT = 2 };
+// `kind` is BOX_FUNCTION, BOX_OBJECT, BOX_ERROR or BOX_ANY.
+enum { BOX_ANY = 0, BOX_FUNCTION = 1, BOX_OBJECT = 2, BOX_ERROR = 3 };
 
 static cl_box_slot *box_slot(lua_State *L, int idx, int kind) {
     if (lua_type(L, idx) != LUA_TUSERDATA || lua_islightuserdata(L, idx)
@@ -152,4 +152,75 @@ void cl_invalidate_swift_object(lua_State *L, int idx) {
     lua_pushcfunction(L, cl_release_box);
     lua_pushvalue(L, idx);
     lua_call(L, 1, 0);  // cl_release_box cannot raise
+}
+
+// Host errors: a Swift error thrown by a Swift function travels through Lua
+// as a userdata holding it, so that it comes back out of lua_pcall as the
+// same Swift error (its type intact). Its message is the user value; it
+// reads as that string to scripts: tostring, .., and string methods (e:find).
+static const char host_error_key = 0;
+
+static int host_error_tostring(lua_State *L) {
+    if (cl_to_host_error(L, 1) == NULL) return luaL_tolstring(L, 1, NULL), 1;
+    lua_getiuservalue(L, 1, 1);
+    return 1;
+}
+
+static int host_error_concat(lua_State *L) {
+    luaL_tolstring(L, 1, NULL);
+    luaL_tolstring(L, 2, NULL);
+    lua_concat(L, 2);
+    return 1;
+}
+
+// A string method called on the error: runs on its message instead.
+static int host_error_method(lua_State *L) {
+    if (cl_to_host_error(L, 1) != NULL) {
+        lua_getiuservalue(L, 1, 1);
+        lua_replace(L, 1);
+    }
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    lua_call(L, lua_gettop(L) - 1, LUA_MULTRET);
+    return lua_gettop(L);
+}
+
+static int host_error_index(lua_State *L) {
+    lua_pushliteral(L, "");
+    if (luaL_getmetafield(L, -1, "__index") != LUA_TTABLE) return 0;
+    lua_pushvalue(L, 2);
+    if (lua_rawget(L, -2) != LUA_TFUNCTION) return 0;
+    lua_pushcclosure(L, host_error_method, 1);
+    return 1;
+}
+
+void cl_push_host_error(lua_State *L, void *box) {
+    cl_box_slot *slot = lua_newuserdatauv(L, sizeof(cl_box_slot), 1);
+    slot->box = box;
+    lua_rotate(L, -2, 1);  // the message on top
+    lua_setiuservalue(L, -2, 1);
+    if (lua_rawgetp(L, LUA_REGISTRYINDEX, &host_error_key) != LUA_TTABLE) {
+        lua_pop(L, 1);
+        lua_createtable(L, 0, 6);
+        lua_pushcfunction(L, cl_release_box);
+        lua_setfield(L, -2, "__gc");
+        lua_pushliteral(L, "error");
+        lua_setfield(L, -2, "__name");
+        lua_pushcfunction(L, host_error_tostring);
+        lua_setfield(L, -2, "__tostring");
+        lua_pushcfunction(L, host_error_concat);
+        lua_setfield(L, -2, "__concat");
+        lua_pushcfunction(L, host_error_index);
+        lua_setfield(L, -2, "__index");
+        cl_hide_metatable(L, "error");
+        mark_box_metatable(L, BOX_ERROR);
+        lua_pushvalue(L, -1);
+        lua_rawsetp(L, LUA_REGISTRYINDEX, &host_error_key);
+    }
+    lua_setmetatable(L, -2);
+}
+
+void *cl_to_host_error(lua_State *L, int idx) {
+    cl_box_slot *slot = box_slot(L, idx, BOX_ERROR);
+    return slot ? slot->box : NULL;
 }

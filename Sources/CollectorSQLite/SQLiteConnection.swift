@@ -5,7 +5,9 @@ import Collectors
 ///
 /// Not `Sendable`: it lives inside `SQLiteStorage`'s actor and is only ever
 /// touched on that actor's thread. Statements are prepared once per SQL text
-/// and reused (reset between uses) until the connection closes.
+/// and reused (reset between uses); they are lent only for the length of a
+/// closure (`withStatement`), so the bounded cache never finalizes one that
+/// is in use.
 final class SQLiteConnection {
     let path: String
     let backend: String
@@ -53,14 +55,45 @@ final class SQLiteConnection {
 
     /// Runs SQL text without parameters (schema, pragmas, transactions); rows are ignored.
     func execute(_ sql: String, operation: String) throws(ErrorInfo) {
-        let statement = try prepare(sql, operation: operation)
-        defer { statement.reset() }
-        while try statement.step(operation: operation) {}
+        try withStatement(sql, operation: operation) { (statement) throws(ErrorInfo) in
+            while try statement.step(operation: operation) {}
+        }
     }
 
-    /// The cached statement for `sql`, prepared on first use; reset, with no bindings.
-    func prepare(_ sql: String, operation: String) throws(ErrorInfo) -> SQLiteStatement {
-        if let cached = statements[sql] { return cached }
+    /// How many statements the cache keeps; statements in use are never evicted
+    /// (while they all are, it holds more until they are given back).
+    static let statementCacheSize = 64
+
+    /// Lends the statement for `sql` (cached, prepared on first use) to `body`,
+    /// then resets it and clears its bindings. While `body` runs, the statement
+    /// cannot be finalized by the cache; a nested use of the same SQL gets a
+    /// statement of its own.
+    func withStatement<R>(
+        _ sql: String, operation: String, _ body: (SQLiteStatement) throws(ErrorInfo) -> R
+    ) throws(ErrorInfo) -> R {
+        let statement: SQLiteStatement
+        var cached = true
+        if let existing = statements[sql], !existing.isInUse {
+            statement = existing
+        } else {
+            statement = try prepareNew(sql, operation: operation)
+            if statements[sql] == nil {
+                evictIfFull()
+                statements[sql] = statement
+            } else {
+                cached = false
+            }
+        }
+        statement.isInUse = true
+        defer {
+            statement.isInUse = false
+            statement.reset()
+            if !cached { statement.finalize() }
+        }
+        return try body(statement)
+    }
+
+    private func prepareNew(_ sql: String, operation: String) throws(ErrorInfo) -> SQLiteStatement {
         guard let handle else {
             throw SQLiteErrors.make(code: SQLITE_MISUSE, message: "the connection is closed", path: path, backend: backend, operation: operation)
         }
@@ -69,18 +102,21 @@ final class SQLiteConnection {
         guard code == SQLITE_OK, let raw else {
             throw error(code, operation: operation)
         }
-        let statement = SQLiteStatement(raw, connection: self)
-        // Query texts vary with the criteria; keep the cache bounded.
-        if statements.count >= 64 {
-            for (key, old) in statements where key != sql {
-                old.finalize()
-                statements[key] = nil
-                break
-            }
-        }
-        statements[sql] = statement
-        return statement
+        return SQLiteStatement(raw, connection: self)
     }
+
+    /// Query texts vary with the criteria: keep the cache bounded, evicting
+    /// only a statement nobody holds.
+    private func evictIfFull() {
+        guard statements.count >= Self.statementCacheSize,
+            let (key, old) = statements.first(where: { !$0.value.isInUse })
+        else { return }
+        old.finalize()
+        statements[key] = nil
+    }
+
+    /// How many statements are cached now.
+    var cachedStatementCount: Int { statements.count }
 
     /// The `ErrorInfo` for a failed call, with the connection's current message.
     func error(_ code: Int32, operation: String, context: String? = nil) -> ErrorInfo {

@@ -68,24 +68,26 @@ public actor SQLiteSpool: Spool {
 
     private func appendNow(_ records: [Record], to queue: String) throws(ErrorInfo) {
         guard !records.isEmpty, let connection = try open(creating: true) else { return }
-        let insert = try connection.prepare(
-            """
-            INSERT INTO collector_spool (queue, record_id, source_id, sequence, collected_at, value) \
-            VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-            """, operation: "spool")
         try connection.execute("BEGIN IMMEDIATE", operation: "spool")
         do throws(ErrorInfo) {
-            for record in records {
-                buffer.removeAll(keepingCapacity: true)
-                BinaryCodec.encode(record.value, into: &buffer)
-                defer { insert.reset() }
-                try insert.bind(queue, at: 1)
-                try insert.bind(record.id, at: 2)
-                try insert.bind(record.sourceID, at: 3)
-                try insert.bind(Int64(bitPattern: record.sequence), at: 4)
-                try insert.bind(record.collectedAt.timeIntervalSince1970, at: 5)
-                try insert.bind(bytes: buffer, asText: false, at: 6)
-                while try insert.step(operation: "spool") {}
+            try connection.withStatement(
+                """
+                INSERT INTO collector_spool (queue, record_id, source_id, sequence, collected_at, value) \
+                VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                """, operation: "spool"
+            ) { (insert) throws(ErrorInfo) in
+                for record in records {
+                    buffer.removeAll(keepingCapacity: true)
+                    BinaryCodec.encode(record.value, into: &buffer)
+                    defer { insert.reset() }
+                    try insert.bind(queue, at: 1)
+                    try insert.bind(record.id, at: 2)
+                    try insert.bind(record.sourceID, at: 3)
+                    try insert.bind(Int64(bitPattern: record.sequence), at: 4)
+                    try insert.bind(record.collectedAt.timeIntervalSince1970, at: 5)
+                    try insert.bind(bytes: buffer, asText: false, at: 6)
+                    while try insert.step(operation: "spool") {}
+                }
             }
             try connection.execute("COMMIT", operation: "spool")
         } catch {
@@ -106,33 +108,34 @@ public actor SQLiteSpool: Spool {
 
     private func oldestNow(in queue: String, limit: Int) throws(ErrorInfo) -> SpooledBatch {
         guard let connection = try open(creating: false) else { return SpooledBatch(records: [], mark: 0) }
-        let select = try connection.prepare(
+        return try connection.withStatement(
             """
             SELECT seq, record_id, source_id, sequence, collected_at, value FROM collector_spool \
             WHERE queue = ?1 ORDER BY seq LIMIT ?2
-            """, operation: "spool")
-        defer { select.reset() }
-        try select.bind(queue, at: 1)
-        try select.bind(Int64(max(1, limit)), at: 2)
-        var records: [Record] = []
-        var mark: Int64 = 0
-        while try select.step(operation: "spool") {
-            mark = select.int64(0)
-            guard let id = select.withBytes(1, { RecordID(bytes: $0) }) else { throw damaged("row \(mark) has no valid record id") }
-            let decoded = select.withBytes(5) { bytes -> Result<DataValue, BinaryCodec.DecodingError> in
-                Result { () throws(BinaryCodec.DecodingError) in try BinaryCodec.decode(UnsafeRawBufferPointer(bytes)) }
+            """, operation: "spool"
+        ) { (select) throws(ErrorInfo) -> SpooledBatch in
+            try select.bind(queue, at: 1)
+            try select.bind(Int64(max(1, limit)), at: 2)
+            var records: [Record] = []
+            var mark: Int64 = 0
+            while try select.step(operation: "spool") {
+                mark = select.int64(0)
+                guard let id = select.withBytes(1, { RecordID(bytes: $0) }) else { throw damaged("row \(mark) has no valid record id") }
+                let decoded = select.withBytes(5) { bytes -> Result<DataValue, BinaryCodec.DecodingError> in
+                    Result { () throws(BinaryCodec.DecodingError) in try BinaryCodec.decode(UnsafeRawBufferPointer(bytes)) }
+                }
+                let value: DataValue
+                switch decoded {
+                case .success(let decodedValue): value = decodedValue
+                case .failure(let error): throw damaged("row \(mark) holds a value that cannot be read (\(error))")
+                }
+                records.append(
+                    Record(
+                        value, sourceID: select.string(2), sequence: UInt64(bitPattern: select.int64(3)),
+                        collectedAt: Date(timeIntervalSince1970: select.double(4)), id: id))
             }
-            let value: DataValue
-            switch decoded {
-            case .success(let decodedValue): value = decodedValue
-            case .failure(let error): throw damaged("row \(mark) holds a value that cannot be read (\(error))")
-            }
-            records.append(
-                Record(
-                    value, sourceID: select.string(2), sequence: UInt64(bitPattern: select.int64(3)),
-                    collectedAt: Date(timeIntervalSince1970: select.double(4)), id: id))
+            return SpooledBatch(records: records, mark: mark)
         }
-        return SpooledBatch(records: records, mark: mark)
     }
 
     public func remove(through mark: Int64, from queue: String) async throws {
@@ -141,18 +144,17 @@ public actor SQLiteSpool: Spool {
 
     private func removeNow(through mark: Int64, from queue: String) throws(ErrorInfo) {
         guard let connection = try open(creating: false) else { return }
-        let delete = try connection.prepare("DELETE FROM collector_spool WHERE queue = ?1 AND seq <= ?2", operation: "spool")
-        defer { delete.reset() }
-        try delete.bind(queue, at: 1)
-        try delete.bind(mark, at: 2)
-        while try delete.step(operation: "spool") {}
-        // Empty: give the freed pages back to the file system.
-        let any = try connection.prepare("SELECT 1 FROM collector_spool LIMIT 1", operation: "spool")
-        defer { any.reset() }
-        if try !any.step(operation: "spool") {
-            any.reset()
-            try connection.execute("PRAGMA incremental_vacuum", operation: "spool")
+        try connection.withStatement("DELETE FROM collector_spool WHERE queue = ?1 AND seq <= ?2", operation: "spool") {
+            (delete) throws(ErrorInfo) in
+            try delete.bind(queue, at: 1)
+            try delete.bind(mark, at: 2)
+            while try delete.step(operation: "spool") {}
         }
+        // Empty: give the freed pages back to the file system.
+        let empty = try connection.withStatement("SELECT 1 FROM collector_spool LIMIT 1", operation: "spool") {
+            (any) throws(ErrorInfo) -> Bool in try !any.step(operation: "spool")
+        }
+        if empty { try connection.execute("PRAGMA incremental_vacuum", operation: "spool") }
     }
 
     public func depths() async throws -> [String: Int] {
@@ -161,11 +163,12 @@ public actor SQLiteSpool: Spool {
 
     private func depthsNow() throws(ErrorInfo) -> [String: Int] {
         guard let connection = try open(creating: false) else { return [:] }
-        let count = try connection.prepare("SELECT queue, count(*) FROM collector_spool GROUP BY queue", operation: "spool")
-        defer { count.reset() }
-        var depths: [String: Int] = [:]
-        while try count.step(operation: "spool") { depths[count.string(0)] = Int(count.int64(1)) }
-        return depths
+        return try connection.withStatement("SELECT queue, count(*) FROM collector_spool GROUP BY queue", operation: "spool") {
+            (count) throws(ErrorInfo) -> [String: Int] in
+            var depths: [String: Int] = [:]
+            while try count.step(operation: "spool") { depths[count.string(0)] = Int(count.int64(1)) }
+            return depths
+        }
     }
 
     public func close() async {
@@ -211,9 +214,9 @@ public actor SQLiteSpool: Spool {
     }
 
     private static func integer(_ connection: SQLiteConnection, _ sql: String) throws(ErrorInfo) -> Int? {
-        let statement = try connection.prepare(sql, operation: "spool")
-        defer { statement.reset() }
-        return try statement.step(operation: "spool") ? Int(statement.int64(0)) : nil
+        try connection.withStatement(sql, operation: "spool") { (statement) throws(ErrorInfo) -> Int? in
+            try statement.step(operation: "spool") ? Int(statement.int64(0)) : nil
+        }
     }
 
     /// Runs `body`; a file that is not a database, or a damaged one, makes an

@@ -5,10 +5,13 @@ import CollectorValues
 /// A prepared statement: bind, step, read columns, reset.
 ///
 /// Owned by its `SQLiteConnection` (finalized when the connection closes),
-/// so it shares the connection's confinement.
+/// so it shares the connection's confinement. Reached only inside
+/// `SQLiteConnection.withStatement`, which marks it in use meanwhile.
 final class SQLiteStatement {
     private var handle: OpaquePointer?
     private unowned let connection: SQLiteConnection
+    /// Lent to a caller now: the cache must not finalize it.
+    var isInUse = false
 
     init(_ handle: OpaquePointer, connection: SQLiteConnection) {
         self.handle = handle

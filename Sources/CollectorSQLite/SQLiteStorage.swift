@@ -96,9 +96,9 @@ public actor SQLiteStorage: StorageBackend {
         let now = Self.milliseconds()
         let locationID = try withScratch { (scratch) throws(ErrorInfo) -> String in
             try transaction(connection, operation: "store", rows: 1) { () throws(ErrorInfo) -> String in
-                let generated = try insert(
-                    .value(record), index: 0, createdAt: now, into: table, statement: try connection.prepare(table.insertSQL, operation: "store"),
-                    scratch: &scratch)
+                let generated = try connection.withStatement(table.insertSQL, operation: "store") { (statement) throws(ErrorInfo) in
+                    try insert(.value(record), index: 0, createdAt: now, into: table, statement: statement, scratch: &scratch)
+                }
                 return generated ?? String(connection.lastInsertRowID)
             }
         }
@@ -130,14 +130,15 @@ public actor SQLiteStorage: StorageBackend {
         var skipped = 0
         try withScratch { (scratch) throws(ErrorInfo) in
             try transaction(connection, operation: "store", rows: count) { () throws(ErrorInfo) in
-                let statement = try connection.prepare(table.insertSQL, operation: "store")
-                for index in 0..<count {
-                    let rowID = recordID(index)
-                    _ = try insert(
-                        row(index), id: rowID, index: index, of: count, createdAt: now, into: table, statement: statement,
-                        scratch: &scratch)
-                    // No row changed: `ON CONFLICT DO NOTHING` skipped a record stored before.
-                    if rowID != nil, connection.changes == 0 { skipped += 1 }
+                try connection.withStatement(table.insertSQL, operation: "store") { (statement) throws(ErrorInfo) in
+                    for index in 0..<count {
+                        let rowID = recordID(index)
+                        _ = try insert(
+                            row(index), id: rowID, index: index, of: count, createdAt: now, into: table, statement: statement,
+                            scratch: &scratch)
+                        // No row changed: `ON CONFLICT DO NOTHING` skipped a record stored before.
+                        if rowID != nil, connection.changes == 0 { skipped += 1 }
+                    }
                 }
             }
         }
@@ -158,38 +159,38 @@ public actor SQLiteStorage: StorageBackend {
         try StorageErrors.checkPaging(criteria, backend: id)
         try StorageErrors.checkFilters(criteria, backend: id)
         guard let (sql, parameters) = try table.select(criteria, backend: id) else { return [] }
-        let statement = try connection.prepare(sql, operation: "query")
-        defer { statement.reset() }
-        for (position, value) in parameters.enumerated() {
-            let index = Int32(position + 1)
-            switch value {
-            case .integer(let i): try statement.bind(i, at: index)
-            case .double(let d): try statement.bind(d, at: index)
-            case .string(let s): try statement.bind(s, at: index)
-            case .bytes(let b): try statement.bind(bytes: b, asText: false, at: index)
-            default: try statement.bindNull(index)
+        return try connection.withStatement(sql, operation: "query") { (statement) throws(ErrorInfo) -> [DataValue] in
+            for (position, value) in parameters.enumerated() {
+                let index = Int32(position + 1)
+                switch value {
+                case .integer(let i): try statement.bind(i, at: index)
+                case .double(let d): try statement.bind(d, at: index)
+                case .string(let s): try statement.bind(s, at: index)
+                case .bytes(let b): try statement.bind(bytes: b, asText: false, at: index)
+                default: try statement.bindNull(index)
+                }
             }
+            var records: [DataValue] = []
+            while try statement.step(operation: "query") {
+                records.append(try table.record(from: statement, backend: id, path: path))
+            }
+            return records
         }
-        var records: [DataValue] = []
-        while try statement.step(operation: "query") {
-            records.append(try table.record(from: statement, backend: id, path: path))
-        }
-        return records
     }
 
     public func delete(locationID: String) async throws {
         let (connection, table) = try connected("delete")
-        let statement = try connection.prepare(table.deleteSQL, operation: "delete")
-        defer { statement.reset() }
-        if table.isDocument {
-            try statement.bind(locationID, at: 1)
-        } else {
-            guard let rowid = Int64(locationID) else {
-                throw StorageErrors.notFound(backend: id, operation: "delete", locationID: locationID)
+        try connection.withStatement(table.deleteSQL, operation: "delete") { (statement) throws(ErrorInfo) in
+            if table.isDocument {
+                try statement.bind(locationID, at: 1)
+            } else {
+                guard let rowid = Int64(locationID) else {
+                    throw StorageErrors.notFound(backend: id, operation: "delete", locationID: locationID)
+                }
+                try statement.bind(rowid, at: 1)
             }
-            try statement.bind(rowid, at: 1)
+            while try statement.step(operation: "delete") {}
         }
-        while try statement.step(operation: "delete") {}
         if connection.changes == 0 {
             throw StorageErrors.notFound(backend: id, operation: "delete", locationID: locationID)
         }
@@ -206,12 +207,14 @@ public actor SQLiteStorage: StorageBackend {
 
     /// A typed table made before record ids gets their column (its rows keep NULL there).
     private func addRecordIDColumnIfMissing(_ connection: SQLiteConnection, table: SQLiteTable) throws(ErrorInfo) {
-        let info = try connection.prepare("SELECT name FROM pragma_table_info(?1)", operation: "connect")
-        defer { info.reset() }
-        try info.bind(options.table, at: 1)
-        var found = false
-        while try info.step(operation: "connect") {
-            if info.string(0) == SQLiteTable.recordIDColumn { found = true }
+        let found = try connection.withStatement("SELECT name FROM pragma_table_info(?1)", operation: "connect") {
+            (info) throws(ErrorInfo) -> Bool in
+            try info.bind(options.table, at: 1)
+            var found = false
+            while try info.step(operation: "connect") {
+                if info.string(0) == SQLiteTable.recordIDColumn { found = true }
+            }
+            return found
         }
         if !found {
             try connection.execute(

@@ -127,6 +127,8 @@ extension LuaStack {
             return try table(at: index, depth: depth, ancestors: &ancestors)
         case LUA_TLIGHTUSERDATA where lua_touserdata(L, index) == cl_null_sentinel():
             return .null
+        case LUA_TUSERDATA where hostError(at: index) != nil:
+            return .string(hostError(at: index)!.message)
         default:
             throw ConversionFailure("cannot convert a \(typeName(at: index)) to data")
         }

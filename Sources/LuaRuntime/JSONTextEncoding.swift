@@ -47,6 +47,9 @@ extension LuaStack {
         case LUA_TLIGHTUSERDATA where lua_touserdata(L, index) == cl_null_sentinel():
             buffer.appendNull()
             return true
+        case LUA_TUSERDATA where hostError(at: index) != nil:
+            var message = hostError(at: index)!.message
+            return message.withUTF8 { buffer.append(string: $0) }
         default:
             return false
         }

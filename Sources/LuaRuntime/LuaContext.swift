@@ -6,9 +6,6 @@ final class LuaContext {
     let options: LuaOptions
     let refs = LuaRefOwner()
     let runtime: LuaRuntimeMemory
-    /// The last error a Swift function threw into Lua, so that a call that
-    /// fails with it reports `.callback` and the original error.
-    var lastCallbackError: (message: String, error: any Error & Sendable)?
     /// Tables being converted to data, outermost first (reused between conversions).
     var ancestorScratch: [UnsafeRawPointer] = []
     /// How many protected calls are running (nested through Swift functions).

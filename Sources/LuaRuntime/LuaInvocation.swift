@@ -14,7 +14,6 @@ struct LuaInvocation {
     func protectedCall(argumentCount: Int32, resultCount: Int32) throws(LuaError) {
         if context.callDepth == 0 {
             context.refs.drain(L)
-            context.lastCallbackError = nil
             let limits = context.callLimits ?? (context.options.instructionLimit, context.options.timeLimit)
             cl_begin_call(L, Int64(limits.instructions ?? 0), limits.time.map(Self.nanoseconds) ?? 0)
         }
@@ -57,7 +56,10 @@ struct LuaInvocation {
         let stopReason = context.runtime.pointer.pointee.stop_reason
         var value: DataValue?
         let message: String
+        let host = stack.hostError(at: -1)
         switch lua_type(L, -1) {
+        case LUA_TUSERDATA where host != nil:
+            message = host!.message
         case LUA_TSTRING:
             message = stack.string(at: -1) ?? String(decoding: stack.bytes(at: -1) ?? [], as: UTF8.self)
         case LUA_TNIL:
@@ -84,9 +86,9 @@ struct LuaInvocation {
             case CL_STOP_INSTRUCTIONS, CL_STOP_DEADLINE: kind = .limit
             case CL_STOP_MEMORY: kind = .memory
             default:
-                if let last = context.lastCallbackError, last.message == message {
+                if let host {
                     kind = .callback
-                    underlying = last.error
+                    underlying = host.error
                 } else {
                     kind = .runtime
                 }

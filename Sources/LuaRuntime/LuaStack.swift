@@ -83,6 +83,7 @@ public struct LuaStack {
 
     func string(at index: Int32) -> String? {
         var length = 0
+        if lua_type(L, index) == LUA_TUSERDATA, let host = hostError(at: index) { return host.message }
         guard lua_type(L, index) == LUA_TSTRING, let pointer = lua_tolstring(L, index, &length) else { return nil }
         let buffer = UnsafeRawBufferPointer(start: pointer, count: length)
         return UTF8Validation.string(buffer.bindMemory(to: UInt8.self))
@@ -115,7 +116,9 @@ public struct LuaStack {
             return .bytes(bytes(at: index) ?? [])
         case LUA_TTABLE: return .table(LuaTable(ref: ref(at: index)))
         case LUA_TFUNCTION: return .function(LuaFunction(ref: ref(at: index)))
-        case LUA_TUSERDATA: return .userdata(ref(at: index))
+        case LUA_TUSERDATA:
+            if let host = hostError(at: index) { return .string(host.message) }
+            return .userdata(ref(at: index))
         case LUA_TTHREAD: return .thread(ref(at: index))
         default:
             let pointer = lua_touserdata(L, index)

@@ -42,6 +42,11 @@ final class SwiftFunctionBox {
         } catch let error as LuaError {
             // An error from Lua code this function called: pass it on unchanged.
             lua_settop(L, base)
+            // A Swift error that crossed that Lua code goes on as itself.
+            if error.kind == .callback, let underlying = error.underlyingError {
+                stack.push(hostError: underlying, message: error.message)
+                return Int32(CL_RAISE_VALUE)
+            }
             // A table raised as the error goes on as a table (a copy of its data).
             switch error.value {
             case .array?, .object?:
@@ -57,8 +62,7 @@ final class SwiftFunctionBox {
             luaL_where(L, 1)
             let whereText = stack.string(at: -1) ?? ""
             lua_settop(L, base)
-            context.lastCallbackError = (whereText + message, SendableError(error))
-            stack.push(string: whereText + message)
+            stack.push(hostError: error, message: whereText + message)
             return Int32(CL_RAISE_VALUE)
         }
     }
@@ -66,16 +70,6 @@ final class SwiftFunctionBox {
     private func raise(_ stack: LuaStack, _ message: String) -> Int32 {
         stack.push(string: message)
         return Int32(CL_RAISE_WHERE)
-    }
-}
-
-/// Carries a thrown error that may not be Sendable across to the caller as its description.
-struct SendableError: Error, Sendable, CustomStringConvertible {
-    let description: String
-    let typeName: String
-    init(_ error: any Error) {
-        description = String(describing: error)
-        typeName = String(reflecting: type(of: error))
     }
 }
 

@@ -91,6 +91,8 @@ struct RunCommand {
             return 2
         }
         let log = options.logSink()
+        // A script's own error reads as Lua wrote it, unless a log format was asked for.
+        let scriptProblem: (String) -> Void = options.logFormat == nil ? { fail($0) } : { log.log(.error, $0) }
 
         let lua: LuaState
         let bindings: ScriptBindings
@@ -119,7 +121,7 @@ struct RunCommand {
                     readiness: { await probe.bindings.readiness() },
                     health: { probe.bindings.health(stallTimeout: stallTimeout) })
             } catch {
-                fail("--metrics \(address): \(error)")
+                scriptProblem("--metrics \(address): \(error)")
                 return error.kind == .invalidAddress ? 2 : 1
             }
         }
@@ -136,7 +138,7 @@ struct RunCommand {
         } catch let error as LuaError {
             fflush(nil)  // Lua prints through C stdio
             status.stop()
-            if exit.status == nil { fail(error.description) }
+            if exit.status == nil { scriptProblem(error.description) }
             // Pipelines the script started still store what they collected.
             for outcome in bindings.drainStarted() { print(outcome.summary) }
             fflush(nil)
@@ -144,7 +146,7 @@ struct RunCommand {
         } catch {
             fflush(nil)
             status.stop()
-            fail("\(error)")
+            scriptProblem("\(error)")
             for outcome in bindings.drainStarted() { print(outcome.summary) }
             fflush(nil)
             return 1
@@ -161,7 +163,7 @@ struct RunCommand {
         for outcome in bindings.outcomes { print(SecretRedactor.shared.redact(outcome.summary)) }
         fflush(nil)
         if let status = exit.status { return status }  // os.exit() in a function of the script
-        return RunExitStatus.of(bindings.outcomes)
+        return RunExitStatus.of(bindings.outcomes, log: log)
     }
 
     /// A mistake in the script (syntax, a bad option, an error it raised) is 2;

@@ -183,7 +183,7 @@ struct DurabilityRunTests {
 
     @Test func pastTheDrainDeadlineRecordsWaitInTheSpoolAndTheNextRunStoresThem() throws {
         let (dir, script, _, db) = try Self.setUp()
-        let first = try BackgroundCollector(["run", script, "--quiet", "--drain-timeout", "1s"], in: dir)
+        let first = try BackgroundCollector(["run", script, "--quiet", "--drain-timeout", "1s", "--log-format", "json"], in: dir)
         #expect(waitUntil { Self.rows(db) > 5_000 })
         // Another program takes the database's write lock: the collector's writes hang in SQLite's busy wait.
         let lock = try SQLiteWriteLock(db)
@@ -191,7 +191,11 @@ struct DurabilityRunTests {
         let status = first.waitForExit()
         lock.release()
         #expect(status == 3, "records left in the spool: \(first.stderr)")
-        #expect(first.stderr.contains("records are in the spool \(dir.path)/spool.db"), "\(first.stderr)")
+        // The line that explains status 3 is a log line in the chosen format, like every other.
+        let spoolLine = first.stderr.split(separator: "\n").lazy
+            .compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+            .first { ($0["msg"] as? String)?.contains("records are in the spool \(dir.path)/spool.db") == true }
+        #expect(spoolLine?["level"] as? String == "warn", "\(first.stderr)")
         #expect(first.stdout.contains("the drain deadline passed"), "\(first.stdout)")
         let spooled = Int(sqliteValue(dir.appendingPathComponent("spool.db").path, "SELECT count(*) FROM collector_spool")) ?? 0
         #expect(spooled > 0)

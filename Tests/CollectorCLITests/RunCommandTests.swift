@@ -79,6 +79,27 @@ struct RunCommandTests {
         #expect(outcome.stderr.contains("stack traceback:"))
     }
 
+    @Test func anEngineFailureRaisedThroughTheScriptExitsWithOne() throws {
+        let data = FileManager.default.temporaryDirectory.appendingPathComponent("collector-gone-\(UUID().uuidString).jsonl").path
+        _ = FileManager.default.createFile(atPath: data, contents: Data("{}\n".utf8))
+        // The source's failure crosses a Lua function and a pcall that raises it again.
+        let path = try Collector.script("""
+            local s = source.file { path = "\(data)" }
+            os.remove("\(data)")
+            local function read() return s:collect() end
+            local ok, e = pcall(read)
+            print("caught: " .. tostring(e))
+            error(e, 0)
+            """)
+        let outcome = try Collector.run(["run", path])
+        #expect(outcome.status == 1, "the engine failed at what the script asked: \(outcome.stderr)")
+        #expect(outcome.stdout.contains("caught: ") && outcome.stdout.contains(data), "\(outcome.stdout)")
+        #expect(outcome.stderr.contains(data), "\(outcome.stderr)")
+        // The script's own mistake is still 2.
+        let mistake = try Collector.run(["run", try Collector.script("local ok, e = pcall(error, 'bad input') error(e, 0)")])
+        #expect(mistake.status == 2, "\(mistake.stderr)")
+    }
+
     @Test func aSyntaxErrorExitsWithTwo() throws {
         let path = try Collector.script("x = = 1")
         let outcome = try Collector.run(["run", path])

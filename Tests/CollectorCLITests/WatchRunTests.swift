@@ -128,6 +128,42 @@ struct WatchRunTests {
         #expect(outcome.stdout.contains("EVENT reload_failed stamp\n"), "\(outcome.stdout)")
     }
 
+    @Test func reloadLinesAreInTheChosenLogFormat() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("cwatch-\(UUID().uuidString.prefix(8))").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let data = folder + "/in.jsonl"
+        let output = folder + "/out.jsonl"
+        let processor = folder + "/stamp.lua"
+        _ = FileManager.default.createFile(atPath: data, contents: Data("{\"i\":0}\n".utf8))
+        try Self.save(Self.stamp(1), to: processor)
+        let script = folder + "/main.lua"
+        try """
+            pipeline "watched" {
+              from = { source.follow { path = "\(data)", poll = "10ms" } },
+              process = { processor.file "stamp.lua" },
+              to = { storage.jsonl { path = "\(output)", sync = "record" } },
+            }
+            """.write(toFile: script, atomically: true, encoding: .utf8)
+        let running = try Background(["run", "--watch", "--log-format", "json", script])
+        try Self.waitUntil("the first record is stored") { try Self.stored(output).count == 1 }
+        try Self.save(Self.stamp(2), to: processor)
+        try Self.waitUntil("the reload is logged") { running.stderr.contains("reloaded: version 2") }
+        try Self.save("return function(r) r.v = 3 return r", to: processor)
+        try Self.waitUntil("the broken version is refused") { running.stderr.contains("reload of version 3 failed") }
+        let outcome = running.stop()
+        #expect(outcome.status == 0, "\(outcome.stderr)")
+        var lines: [[String: Any]] = []
+        for line in outcome.stderr.split(separator: "\n") {
+            let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+            #expect(object != nil, "not a JSON object: \(line)")
+            if let object { lines.append(object) }
+        }
+        let reloaded = lines.first { ($0["msg"] as? String)?.contains("processor stamp: reloaded: version 2") == true }
+        #expect(reloaded?["level"] as? String == "info", "\(outcome.stderr)")
+        let refused = lines.first { ($0["msg"] as? String)?.contains("reload of version 3 failed (compile)") == true }
+        #expect(refused?["level"] as? String == "error", "\(outcome.stderr)")
+    }
+
     static func stored(_ path: String) throws -> [[String: Any]] {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return [] }
         return try text.split(separator: "\n").map {

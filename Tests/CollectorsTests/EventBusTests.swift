@@ -151,6 +151,36 @@ extension EventBusTests {
         await bus.drain()
         await bus.close()
     }
+
+    /// A drain is woken when the last queued event has been handled, not before.
+    @Test func aDrainReturnsOnceTheHandlerFinishesTheQueuedEvents() async throws {
+        let bus = EventBus()
+        let gate = TestGate()
+        let seen = Collector<Int>()
+        bus.subscribeAll { event in
+            try await gate.wait()
+            seen.append(Int(event.data["n"]?.intValue ?? -1))
+        }
+        for n in 1...3 { bus.emit(event(.pipelineStarted, n)) }
+        await gate.waitForArrivals(1)
+        let draining = Task { await bus.drain(); return seen.values }
+        gate.open()
+        #expect(await draining.value == [1, 2, 3], "every event emitted before the drain was handled when it returned")
+        await bus.close()
+    }
+
+    /// A subscriber removed with events still queued does not hold a drain up.
+    @Test func anUnsubscribedHandlerDoesNotHoldUpADrain() async throws {
+        let bus = EventBus()
+        let gate = TestGate()
+        let token = bus.subscribeAll { _ in try await gate.wait() }
+        for n in 1...3 { bus.emit(event(.pipelineStarted, n)) }
+        await gate.waitForArrivals(1)
+        bus.unsubscribe(token)
+        await bus.drain()
+        gate.open()
+        await bus.close()
+    }
 }
 
 extension EventBusTests {

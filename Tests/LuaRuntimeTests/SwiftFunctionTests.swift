@@ -72,7 +72,7 @@ struct SwiftFunctionTests {
         // Uncaught, it reaches Swift as a callback error carrying the original.
         let error = try #require(throws: LuaError.self) { try lua.run("failing()", name: "@s.lua") }
         #expect(error.kind == .callback)
-        #expect((error.underlyingError as? SendableError)?.typeName.hasSuffix("StoreFull") == true)
+        #expect(error.underlyingError is StoreFull)
     }
 
     @Test func nestedLuaSwiftLuaCallsPropagateErrorsWithTracebacks() throws {

@@ -125,6 +125,12 @@ void cl_invalidate_swift_object(lua_State *L, int idx);
 void cl_new_object_metatable(lua_State *L, const void *type_key, const char *type_name);
 /// The C function used as `__gc` for Swift boxes (also usable as `__close`).
 int cl_release_box(lua_State *L);
+/// Pushes a host error: a userdata carrying `box` (a Swift error, released
+/// with the userdata) whose message is the string on top of the stack (popped).
+/// Scripts see it as its message: `tostring`, `..` and string methods work on it.
+void cl_push_host_error(lua_State *L, void *box);
+/// The box of the host error at `idx`, else NULL.
+void *cl_to_host_error(lua_State *L, int idx);
 
 /// Opens the standard libraries: all of them, or the sandboxed subset.
 /// Returns a Lua status; on error the message is on top.

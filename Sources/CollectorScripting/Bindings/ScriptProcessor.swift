@@ -137,6 +137,7 @@ enum ProcessorBindings {
             watchMemory(of: processor, in: bindings.metrics)
             // Its reloads (`--watch`, and any later one) reach the script's `on(...)` handlers.
             processor.reloads.report(to: bindings.events)
+            processor.reloads.log(to: bindings.log)
             let states = processor.stateCount
             try call.push(LuaObject(ScriptProcessor(
                 processor, summary: "processor.file(\(path), \(states) state\(states == 1 ? "" : "s"))")))

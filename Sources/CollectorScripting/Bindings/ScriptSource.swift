@@ -69,8 +69,11 @@ public final class ScriptSource {
                 try call.push(data: try object.collectOne(in: loop))
             } catch let error as LuaError {
                 throw error
+            } catch let error as LuaCallError {
+                throw LuaCallError("collect: \(error.message)")
             } catch {
-                throw LuaCallError("collect: \(ErrorInfo(from: error, layer: .collection, operation: "collect").message)")
+                // As itself: the run's exit status tells an engine failure from a script's mistake by it.
+                throw ErrorInfo(from: error, layer: .collection, operation: "collect")
             }
             return 1
         }

@@ -88,7 +88,10 @@ public final class ScriptStorage {
         do { return try body() } catch let error as LuaError { throw error } catch let error as LuaCallError {
             throw error
         } catch {
-            throw LuaCallError("\(backend.id): \(ErrorInfo(from: error, layer: .storage, operation: "query").message)")
+            var info = ErrorInfo(from: error, layer: .storage, operation: "query")
+            if info.details["backend_id"] == nil { info.details["backend_id"] = .string(backend.id) }
+            if !info.message.contains(backend.id) { info.message = "\(backend.id): \(info.message)" }
+            throw info
         }
     }
 }

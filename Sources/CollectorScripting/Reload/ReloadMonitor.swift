@@ -3,7 +3,8 @@ import Foundation
 
 /// The reloads of one Lua processor as the outside sees them: counters, the
 /// latest outcomes, an event for each (`reload_succeeded`, `reload_failed`,
-/// `reload_rolled_back`) and a log line on stderr.
+/// `reload_rolled_back`) and a log line, through a `LogSink` (so that it has
+/// the format the rest of the log has) or a handler of plain lines.
 public final class ReloadMonitor: Sendable {
     /// Counters since the processor was loaded.
     public struct Statistics: Sendable, Hashable {
@@ -22,7 +23,7 @@ public final class ReloadMonitor: Sendable {
         var statistics = Statistics()
         var history: [ReloadOutcome] = []
         var emitter: (any EventEmitter)?
-        var log: (@Sendable (String) -> Void)? = ReloadMonitor.standardError
+        var log: (@Sendable (LogLevel, String) -> Void)? = ReloadMonitor.standardError
     }
 
     private let state = Locked(State())
@@ -42,7 +43,19 @@ public final class ReloadMonitor: Sendable {
 
     /// Where log lines go: stderr until this is called; `nil` for nowhere.
     public func log(to handler: (@Sendable (String) -> Void)?) {
-        state.withLock { $0.log = handler }
+        let leveled: (@Sendable (LogLevel, String) -> Void)?
+        if let handler {
+            leveled = { _, line in handler(line) }
+        } else {
+            leveled = nil
+        }
+        state.withLock { $0.log = leveled }
+    }
+
+    /// Log lines go to `sink`, in its format: a version swapped in is `info`,
+    /// a refused one `error`, a rollback `warn`.
+    public func log(to sink: LogSink) {
+        state.withLock { $0.log = { level, line in sink.log(level, line) } }
     }
 
     func record(_ outcome: ReloadOutcome) {
@@ -62,7 +75,12 @@ public final class ReloadMonitor: Sendable {
             if s.history.count > Self.historySize { s.history.removeFirst(s.history.count - Self.historySize) }
             return (s.emitter, s.log)
         }
-        log?(outcome.description)
+        let level: LogLevel = switch outcome.kind {
+        case .reloaded, .unchanged: .info
+        case .rolledBack: .warn
+        case .failed: .error
+        }
+        log?(level, outcome.description)
         let type: EventType = switch outcome.kind {
         case .reloaded: .reloadSucceeded
         case .rolledBack: .reloadRolledBack
@@ -73,10 +91,10 @@ public final class ReloadMonitor: Sendable {
 
     /// A note that is not an outcome (a version replaced before its verdict).
     func note(_ line: String) {
-        state.withLock { $0.log }?(line)
+        state.withLock { $0.log }?(.info, line)
     }
 
-    private static let standardError: @Sendable (String) -> Void = { line in
+    private static let standardError: @Sendable (LogLevel, String) -> Void = { _, line in
         StandardError.write("collector: \(line)\n")
     }
 }

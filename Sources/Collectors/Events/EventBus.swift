@@ -21,7 +21,7 @@ public final class EventBus: EventEmitter {
         var task: Task<Void, Never>
         var statistics: Locked<Statistics>
         /// Events queued or being handled.
-        var pending: Locked<Int>
+        var pending: PendingCount
     }
 
     private struct State {
@@ -72,7 +72,7 @@ public final class EventBus: EventEmitter {
         state.withLock { s in
             for subscriber in s.subscribers.values where subscriber.filter == nil || subscriber.filter == event.type {
                 switch subscriber.continuation.yield(event) {
-                case .enqueued: subscriber.pending.withLock { $0 += 1 }
+                case .enqueued: subscriber.pending.increment()
                 case .dropped: subscriber.statistics.withLock { $0.dropped += 1 }  // one in, one out
                 case .terminated: break
                 @unknown default: break
@@ -105,18 +105,15 @@ public final class EventBus: EventEmitter {
     public func drain() async {
         let subscribers = state.withLock { Array($0.subscribers.values) }
         for subscriber in subscribers {
-            // Delivery is the subscriber's own task; this polls its queue,
-            // which happens only at the end of a run.
-            while subscriber.pending.withLock({ $0 }) > 0 && !subscriber.task.isCancelled && !Task.isCancelled {
-                try? await Task.sleep(for: .milliseconds(1))
-            }
+            // Woken by the subscriber's delivery task when its queue empties or it ends.
+            await subscriber.pending.waitUntilIdle()
         }
     }
 
     private func add(filter: EventType?, _ handler: @escaping EventHandler) -> SubscriptionToken {
         let (stream, continuation) = AsyncStream<SystemEvent>.makeStream(bufferingPolicy: .bufferingNewest(bufferSize))
         let statistics = Locked(Statistics())
-        let pending = Locked(0)
+        let pending = PendingCount()
         let task = Task {
             for await event in stream {
                 do {
@@ -125,8 +122,9 @@ public final class EventBus: EventEmitter {
                 } catch {
                     statistics.withLock { $0.failed += 1 }
                 }
-                pending.withLock { $0 -= 1 }
+                pending.decrement()
             }
+            pending.end()
         }
         let id = state.withLock { s -> UInt64 in
             s.nextID += 1

@@ -5,8 +5,10 @@ import Foundation
 /// places where an actor hop would cost more than the work.
 ///
 /// `@unchecked Sendable`: every access to `state` goes through `withLock`,
-/// which holds `lock`; that is what guards it.
-public final class Locked<State>: @unchecked Sendable {
+/// which holds `lock`; that is what guards it. `State` must be `Sendable`
+/// itself: the lock orders accesses, it cannot make a value that is not
+/// safe to share (a class with unguarded state) safe to hand between threads.
+public final class Locked<State: Sendable>: @unchecked Sendable {
     private let lock = NSLock()
     private var state: State
 
