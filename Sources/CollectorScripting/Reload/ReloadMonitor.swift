@@ -61,7 +61,7 @@ public final class ReloadMonitor: Sendable {
     func record(_ outcome: ReloadOutcome) {
         // `unchanged` is a log line only: it confirms the save was seen, and counts as nothing.
         guard outcome.kind != .unchanged else {
-            state.withLock { $0.log }?(outcome.description)
+            state.withLock { $0.log }?(.info, outcome.description)
             return
         }
         let (emitter, log) = state.withLock { s in
