@@ -89,27 +89,14 @@ public final class ParkingLot<State>: @unchecked Sendable {
         unpark: @escaping @Sendable (inout State, UInt64) -> Waiter<Value>?
     ) async -> Value {
         // Served now (or cancelled) without a continuation.
-        let first: FirstTry<Value> = update { state, wakeups in
-            if let value = attempt(&state, &wakeups) { return .done(value) }
-            if Task.isCancelled { return .done(cancelled) }
-            nextID += 1
-            return .park(nextID)
-        }
         let id: UInt64
-        switch first {
+        switch firstTry(orCancelled: cancelled, attempt: attempt) {
         case .done(let value): return value
         case .park(let parked): id = parked
         }
         return await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Value, Never>) in
-                let ready: Value? = update { state, wakeups in
-                    if let value = attempt(&state, &wakeups) { return value }
-                    // Cancelled before parking: the handler found nothing to unpark.
-                    if Task.isCancelled { return cancelled }
-                    park(&state, Waiter(id: id, continuation: continuation), &wakeups)
-                    return nil
-                }
-                if let ready { continuation.resume(returning: ready) }
+                parkUnlessServed(id, continuation, orCancelled: cancelled, attempt: attempt, park: park)
             }
         } onCancel: {
             let waiter = withLock { state in unpark(&state, id) }
@@ -124,23 +111,42 @@ public final class ParkingLot<State>: @unchecked Sendable {
         attempt: (inout State, inout Wakeups) -> Value?,
         park: (inout State, Waiter<Value>, inout Wakeups) -> Void
     ) async -> Value {
-        let first: FirstTry<Value> = update { state, wakeups in
-            if let value = attempt(&state, &wakeups) { return .done(value) }
-            nextID += 1
-            return .park(nextID)
-        }
         let id: UInt64
-        switch first {
+        switch firstTry(orCancelled: nil, attempt: attempt) {
         case .done(let value): return value
         case .park(let parked): id = parked
         }
         return await withCheckedContinuation { (continuation: CheckedContinuation<Value, Never>) in
-            let ready: Value? = update { state, wakeups in
-                if let value = attempt(&state, &wakeups) { return value }
-                park(&state, Waiter(id: id, continuation: continuation), &wakeups)
-                return nil
-            }
-            if let ready { continuation.resume(returning: ready) }
+            parkUnlessServed(id, continuation, orCancelled: nil, attempt: attempt, park: park)
         }
+    }
+
+    /// The try before a continuation exists: served, cancelled (when
+    /// `cancelled` is given), or the id to park under.
+    private func firstTry<Value: Sendable>(
+        orCancelled cancelled: Value?, attempt: (inout State, inout Wakeups) -> Value?
+    ) -> FirstTry<Value> {
+        update { state, wakeups in
+            if let value = attempt(&state, &wakeups) { return .done(value) }
+            if let cancelled, Task.isCancelled { return .done(cancelled) }
+            nextID += 1
+            return .park(nextID)
+        }
+    }
+
+    /// The try just before parking, so that no change since the first is
+    /// missed; parks the waiter when it still must wait.
+    private func parkUnlessServed<Value: Sendable>(
+        _ id: UInt64, _ continuation: CheckedContinuation<Value, Never>, orCancelled cancelled: Value?,
+        attempt: (inout State, inout Wakeups) -> Value?, park: (inout State, Waiter<Value>, inout Wakeups) -> Void
+    ) {
+        let ready: Value? = update { state, wakeups in
+            if let value = attempt(&state, &wakeups) { return value }
+            // Cancelled before parking: the handler found nothing to unpark.
+            if let cancelled, Task.isCancelled { return cancelled }
+            park(&state, Waiter(id: id, continuation: continuation), &wakeups)
+            return nil
+        }
+        if let ready { continuation.resume(returning: ready) }
     }
 }
