@@ -21,6 +21,7 @@ let package = Package(
         .library(name: "CollectorSQLite", targets: ["CollectorSQLite"]),
         .library(name: "CollectorPostgres", targets: ["CollectorPostgres"]),
         .library(name: "CollectorMocks", targets: ["CollectorMocks"]),
+        .library(name: "CollectorConformance", targets: ["CollectorConformance"]),
         .library(name: "CollectorMetricsServer", targets: ["CollectorMetricsServer"]),
         .executable(name: "collector", targets: ["collector"]),
         .executable(name: "collector-bench", targets: ["collector-bench"]),
@@ -50,6 +51,9 @@ let package = Package(
         // MARK: core targets (Collectors, CollectorMocks)
         // Mocks and test clocks of the core's protocols, for users' tests and ours.
         .target(name: "CollectorMocks", dependencies: ["Collectors", "CollectorValues"], swiftSettings: strict),
+        // The conformance kit: the checks every source and backend passes, as named results
+        // an embedder's tests assert on (XCTest or Swift Testing alike).
+        .target(name: "CollectorConformance", dependencies: ["Collectors", "CollectorValues"], swiftSettings: strict),
 
         // The HTTP endpoint of the metrics and health: /metrics, /health, /ready, over POSIX sockets.
         .target(
@@ -188,6 +192,15 @@ let package = Package(
         .testTarget(
             name: "CollectorsTests",
             dependencies: ["Collectors", "CollectorMocks", "CollectorValues"],
+            swiftSettings: strict
+        ),
+        // The conformance kit run against every source and backend the package ships, and the mocks.
+        .testTarget(
+            name: "CollectorConformanceTests",
+            dependencies: [
+                "CollectorConformance", "Collectors", "CollectorValues", "CollectorMocks", "CollectorSources",
+                "CollectorWebSocket", "CollectorStorage", "CollectorSQLite", "CollectorPostgres",
+            ],
             swiftSettings: strict
         ),
         .testTarget(
