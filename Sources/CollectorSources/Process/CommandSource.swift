@@ -48,6 +48,7 @@ public actor CommandSource: DataSource, PullingSource {
     private struct Run {
         var process: Process
         var stdout: Pipe
+        var stderr: Pipe
         var reader: PipeReader
         var stderrTail: Task<[UInt8], Never>
         var exit: ExitWaiter
@@ -116,7 +117,7 @@ public actor CommandSource: DataSource, PullingSource {
             return kept
         }
         run = Run(
-            process: process, stdout: stdout, reader: PipeReader(fd: stdout.fileHandleForReading.fileDescriptor),
+            process: process, stdout: stdout, stderr: stderr, reader: PipeReader(fd: stdout.fileHandleForReading.fileDescriptor),
             stderrTail: tail, exit: exit)
         lines = LineReading(cursor: Self.cursor(id, options))
         finished = false
@@ -137,6 +138,12 @@ public actor CommandSource: DataSource, PullingSource {
         _ = await run.exit.status()
         run.stderrTail.cancel()
         _ = await run.stderrTail.value
+        // Closed here, not when the pipes are freed: Foundation's `Process`
+        // keeps them (and their descriptors) alive after the run.
+        for pipe in [run.stdout, run.stderr] {
+            try? pipe.fileHandleForReading.close()
+            try? pipe.fileHandleForWriting.close()
+        }
         self.run = nil
     }
 
