@@ -144,6 +144,7 @@ public actor FileSource: DataSource {
         defer { POSIXFile.close(fd) }
         var bytes: [UInt8] = []
         while true {
+            try Task.checkCancellation()
             let n = try read(fd)
             if n == 0 { break }
             if bytes.count + n > options.maxFileSize {
@@ -234,7 +235,10 @@ public actor FileSource: DataSource {
     }
 
     /// Feeds the next chunk of the file to the line cursor, or notes the end.
+    /// A line without end (a file of no newlines) is read chunk after chunk
+    /// without a suspension point: a cancelled read stops between two chunks.
     private func readMore(_ fd: Int32) throws {
+        try Task.checkCancellation()
         let n = try read(fd)
         if n == 0 {
             atEnd = true
