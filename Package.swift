@@ -199,7 +199,7 @@ let package = Package(
             name: "CollectorConformanceTests",
             dependencies: [
                 "CollectorConformance", "Collectors", "CollectorValues", "CollectorMocks", "CollectorSources",
-                "CollectorWebSocket", "CollectorStorage", "CollectorSQLite", "CollectorPostgres",
+                "CollectorWebSocket", "CollectorStorage", "CollectorSQLite", "CSQLite", "CollectorPostgres",
             ],
             swiftSettings: strict
         ),

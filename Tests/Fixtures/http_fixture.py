@@ -8,6 +8,7 @@ Prints its port on the first line of stdout, then serves until killed.
 
 Routes:
   /ok                 200 JSON {"n": <request count>}
+  /bad-then-good      a body that is not JSON on the first request, then {"n": <request count>}
   /conn               {"connection": <connection number>, "request": <request number on it>};
                       ?close=1 answers with Connection: close
   /conn/close         as /conn, then closes the connection without saying so (an idle timeout)
@@ -35,6 +36,7 @@ Routes:
   /sse/forever        an event every 50 ms, ids numbered on from Last-Event-ID, until closed
   /sse/garbage        garbage lines and a 10 MB event, then a good event
   /sse/chunked        events in a chunked body, split mid-line across chunks
+  /sse/bad-then-good  an event whose data is not JSON, then {"n": i} every 50 ms until closed
   /requests           how many requests each path has had
 """
 import json
@@ -132,6 +134,8 @@ class Handler(BaseHTTPRequestHandler):
             return self.hang_up()
         if path == "/ok":
             return self.send(200, json.dumps({"n": n}))
+        if path == "/bad-then-good":
+            return self.send(200, "{not json" if n == 1 else json.dumps({"n": n}))
         if path.startswith("/conn"):
             answer = json.dumps({"connection": self.connection_number, "request": self.served})
             closing = [("Connection", "close")] if query.get("close") == "1" else []
@@ -248,6 +252,17 @@ class Handler(BaseHTTPRequestHandler):
                 while True:
                     i += 1
                     self.emit("id: %d\ndata: %d\n\n" % (i, i))
+                    time.sleep(0.05)
+            except (BrokenPipeError, ConnectionResetError):
+                return
+        if path == "/sse/bad-then-good":
+            self.sse_start()
+            try:
+                self.emit("data: {not json\n\n")
+                i = 0
+                while True:
+                    i += 1
+                    self.emit("data: %s\n\n" % json.dumps({"n": i}))
                     time.sleep(0.05)
             except (BrokenPipeError, ConnectionResetError):
                 return

@@ -11,6 +11,8 @@ Paths:
   /normal   sends "n<connection number>" and closes normally (1000)
   /echo     echoes every message
   /big      sends a text message of ?size bytes
+  /bad-then-good  sends a text message that is not JSON, then {"n": i} every 50 ms until closed
+  /silent   sends nothing; waits until the client goes
   /flood    sends ?count canonical-workload lines as fast as it can, then
             closes normally (for collector-sources-bench websocket)
 """
@@ -20,6 +22,7 @@ import sys
 from urllib.parse import parse_qs, urlparse
 
 from websockets.asyncio.server import serve
+from websockets.exceptions import ConnectionClosed
 
 connections = {"normal": 0}
 
@@ -49,6 +52,18 @@ async def handler(ws):
         for _ in range(count):
             await ws.send(line)
         await ws.close(1000, "done")
+    elif path == "/bad-then-good":
+        await ws.send("{not json")
+        i = 0
+        try:
+            while True:
+                i += 1
+                await ws.send('{"n": %d}' % i)
+                await asyncio.sleep(0.05)
+        except ConnectionClosed:
+            pass
+    elif path == "/silent":
+        await ws.wait_closed()
     elif path == "/big":
         size = int(parse_qs(url.query).get("size", ["1000"])[0])
         await ws.send("z" * size)
