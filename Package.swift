@@ -158,6 +158,14 @@ let package = Package(
             path: "examples/embedding",
             swiftSettings: strict
         ),
+        // The embedder's tests docs/embedding.md shows: the conformance kit run against
+        // the example's own source and backend.
+        .testTarget(
+            name: "EmbeddingExampleTests",
+            dependencies: ["embedding-example", "CollectorConformance", "Collectors"],
+            path: "examples/embedding-tests",
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "collector-bench",
             dependencies: [

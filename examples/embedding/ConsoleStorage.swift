@@ -7,14 +7,15 @@ actor ConsoleStorage: StorageBackend {
     nonisolated let id: String
     let prefix: String
     private var printed = 0
+    private var connected = false
 
     init(id: String, prefix: String) {
         self.id = id
         self.prefix = prefix
     }
 
-    func connect() async throws {}
-    func disconnect() async {}
+    func connect() async throws { connected = true }
+    func disconnect() async { connected = false }
 
     func store(_ record: DataValue) async throws -> StorageLocation {
         _ = try await store(batch: [record])
@@ -23,6 +24,10 @@ actor ConsoleStorage: StorageBackend {
 
     /// A batch is all or nothing: every line is encoded before any is printed.
     func store(batch records: [DataValue]) async throws -> StoredBatch {
+        // After disconnect() a store must fail, or its records would count as stored.
+        guard connected else {
+            throw ErrorInfo(.connection, layer: .storage, operation: "store", message: "\(id) is not connected")
+        }
         let writer = JSONWriter(sortedKeys: true)
         var lines = ""
         for record in records { lines += prefix + (try writer.string(record)) + "\n" }
