@@ -10,6 +10,17 @@ import Testing
 /// The conformance kit against every source the package ships, and the mock.
 extension ConformanceRuns {
     @Suite struct SourceConformanceTests {
+        /// The HTTP fixture on the same port once restarted, telling its starts apart.
+        static let httpArguments: @Sendable (Int, Int) -> [String] = { port, generation in
+            ["--port", String(port), "--generation", String(generation)]
+        }
+
+        /// Whether an item comes from a start of the fixture after its first.
+        static let fromRestartedServer: @Sendable (CollectedData) -> Bool = { item in
+            guard case .integer(let generation)? = try? JSONReader().read(item.payload)["generation"] else { return false }
+            return generation > 1
+        }
+
         private func expectConformance(_ kit: SourceConformance, skipping allowed: Set<String> = []) async {
             let report = await kit.run()
             #expect(report.failures.isEmpty, "\(report)")
@@ -85,7 +96,7 @@ extension ConformanceRuns {
         }
 
         @Test func http() async throws {
-            try await FixtureServer.with("http_fixture.py", arguments: { port, _ in port == 0 ? [] : ["--port", String(port)] }) { server in
+            try await FixtureServer.with("http_fixture.py", arguments: Self.httpArguments) { server in
                 let port = await server.port
                 var options = HTTPSource.Options()
                 options.reconnect = ReconnectPolicy(initialDelay: .milliseconds(50), maxDelay: .milliseconds(200))
@@ -94,7 +105,9 @@ extension ConformanceRuns {
                     SourceConformance(
                         name: "http", mode: .interval(.milliseconds(20)), make: make,
                         idle: { [options] in HTTPSource(id: "http", url: server.url("http", port, "/stall"), options: options) },
-                        restart: .init(make: make, restartServer: { try await server.restart() }),
+                        restart: .init(
+                            make: { [options] in HTTPSource(id: "http", url: server.url("http", port, "/generation"), options: options) },
+                            restartServer: { try await server.restart() }, isFromRestartedServer: Self.fromRestartedServer),
                         badInput: .init(goodRecords: 2) { [options] in
                             HTTPSource(id: "http", url: server.url("http", port, "/bad-then-good"), options: options)
                         }),
@@ -103,7 +116,7 @@ extension ConformanceRuns {
         }
 
         @Test func sse() async throws {
-            try await FixtureServer.with("http_fixture.py", arguments: { port, _ in port == 0 ? [] : ["--port", String(port)] }) { server in
+            try await FixtureServer.with("http_fixture.py", arguments: Self.httpArguments) { server in
                 let port = await server.port
                 var options = SSESource.Options()
                 options.reconnectDelay = .milliseconds(50)
@@ -113,7 +126,9 @@ extension ConformanceRuns {
                     SourceConformance(
                         name: "sse", make: make,
                         idle: { [options] in SSESource(id: "sse", url: server.url("http", port, "/stall"), options: options) },
-                        restart: .init(make: make, restartServer: { try await server.restart() }),
+                        restart: .init(
+                            make: { [options] in SSESource(id: "sse", url: server.url("http", port, "/sse/generation"), options: options) },
+                            restartServer: { try await server.restart() }, isFromRestartedServer: Self.fromRestartedServer),
                         badInput: .init(goodRecords: 2) { [options] in
                             SSESource(id: "sse", url: server.url("http", port, "/sse/bad-then-good"), options: options)
                         }),

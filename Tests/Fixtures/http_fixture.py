@@ -1,14 +1,16 @@
 #!/usr/bin/env python3
 """HTTP and SSE test server for the source tests (loopback only).
 
-usage: http_fixture.py [--tls DIR] [--port N]   (--tls: https, with a throwaway
-certificate for 127.0.0.1 made by openssl as DIR/cert.pem and DIR/key.pem;
---port: listen there, e.g. to stand in for a server that restarted)
+usage: http_fixture.py [--tls DIR] [--port N] [--generation G]   (--tls: https, with a
+throwaway certificate for 127.0.0.1 made by openssl as DIR/cert.pem and DIR/key.pem;
+--port: listen there, e.g. to stand in for a server that restarted; --generation:
+a name for this start, which /generation tells, default 1)
 Prints its port on the first line of stdout, then serves until killed.
 
 Routes:
   /ok                 200 JSON {"n": <request count>}
   /bad-then-good      a body that is not JSON on the first request, then {"n": <request count>}
+  /generation         {"generation": G, "n": <request count>}
   /conn               {"connection": <connection number>, "request": <request number on it>};
                       ?close=1 answers with Connection: close
   /conn/close         as /conn, then closes the connection without saying so (an idle timeout)
@@ -37,6 +39,7 @@ Routes:
   /sse/garbage        garbage lines and a 10 MB event, then a good event
   /sse/chunked        events in a chunked body, split mid-line across chunks
   /sse/bad-then-good  an event whose data is not JSON, then {"n": i} every 50 ms until closed
+  /sse/generation     {"generation": G, "n": i} every 50 ms until closed
   /requests           how many requests each path has had
 """
 import json
@@ -134,6 +137,8 @@ class Handler(BaseHTTPRequestHandler):
             return self.hang_up()
         if path == "/ok":
             return self.send(200, json.dumps({"n": n}))
+        if path == "/generation":
+            return self.send(200, json.dumps({"generation": state["generation"], "n": n}))
         if path == "/bad-then-good":
             return self.send(200, "{not json" if n == 1 else json.dumps({"n": n}))
         if path.startswith("/conn"):
@@ -255,6 +260,16 @@ class Handler(BaseHTTPRequestHandler):
                     time.sleep(0.05)
             except (BrokenPipeError, ConnectionResetError):
                 return
+        if path == "/sse/generation":
+            self.sse_start()
+            try:
+                i = 0
+                while True:
+                    i += 1
+                    self.emit("data: %s\n\n" % json.dumps({"generation": state["generation"], "n": i}))
+                    time.sleep(0.05)
+            except (BrokenPipeError, ConnectionResetError):
+                return
         if path == "/sse/bad-then-good":
             self.sse_start()
             try:
@@ -308,6 +323,7 @@ class Server(ThreadingHTTPServer):
 def main():
     args = sys.argv[1:]
     port = int(args[args.index("--port") + 1]) if "--port" in args else 0
+    state["generation"] = int(args[args.index("--generation") + 1]) if "--generation" in args else 1
     server = Server(("127.0.0.1", port), Handler)
     if "--tls" in args:
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
