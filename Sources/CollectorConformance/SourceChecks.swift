@@ -27,10 +27,16 @@ extension SourceConformance {
         if let message { throw CheckFailure(message) }
     }
 
+    /// Both ways of reading a source a pipeline collects as a stream, else the kit's.
     func cancellationEndsARead() async throws {
+        let readings: [Reading] = mode == .stream ? [.collect, .stream] : [reading]
+        for reading in readings { try await cancellationEnds(reading) }
+    }
+
+    private func cancellationEnds(_ reading: Reading) async throws {
+        let call = reading == .collect ? "collect()" : "stream()"
         let source = try await (idle ?? make)()
-        try await step("connect()") { try await source.connect() }
-        let reading = reading
+        try await step("connect() (before a cancelled \(call))") { try await source.connect() }
         let ended = Locked(false)
         let task = Task<Void, any Error> {
             defer { ended.withLock { $0 = true } }
@@ -54,16 +60,16 @@ extension SourceConformance {
             case .failure(let error): how = "failed (\(error))"
             }
             throw CheckFailure(
-                "the read \(how) before it was cancelled: give `idle` a source with nothing to read, whose read waits")
+                "\(call) \(how) before it was cancelled: give `idle` a source with nothing to read, whose read waits")
         }
         task.cancel()
         guard await result(of: task, within: cancellationLimit) != nil else {
             // Not waited for: a read that ignores cancellation may hold the source's actor too.
             Task { await source.disconnect() }
             throw CheckFailure(
-                "a \(reading == .collect ? "collect()" : "stream()") waiting for data was still running \(cancellationLimit.seconds) s after its task was cancelled")
+                "a \(call) waiting for data was still running \(cancellationLimit.seconds) s after its task was cancelled")
         }
-        try await step("disconnect() after the cancelled read") { await source.disconnect() }
+        try await step("disconnect() after a cancelled \(call)") { await source.disconnect() }
     }
 
     func savesOnlyAcknowledgedPositions() async throws {

@@ -164,7 +164,8 @@ extension ConformanceRuns {
         @Test func mockDataSource() async {
             await expectConformance(
                 SourceConformance(
-                    name: "mock", make: { MockDataSource(id: "mock", values: [["n": 1], ["n": 2]]) },
+                    // Collected on an interval: its stream() is a fixed list that ends.
+                    name: "mock", mode: .interval(.milliseconds(10)), make: { MockDataSource(id: "mock", values: [["n": 1], ["n": 2]]) },
                     idle: { MockDataSource(id: "mock", values: [["n": 1]], collectDelay: .gate(TestGate())) },
                     badInput: .init(goodRecords: 1) {
                         MockDataSource(id: "mock", payloads: [Array("{not json".utf8), Array("{\"n\":1}".utf8)], format: .json)
