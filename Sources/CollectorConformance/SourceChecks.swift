@@ -27,9 +27,10 @@ extension SourceConformance {
         if let message { throw CheckFailure(message) }
     }
 
-    /// Both ways of reading a source a pipeline collects as a stream, else the kit's.
+    /// The kit's way of reading the source, and `stream()` too for a source a pipeline streams.
     func cancellationEndsARead() async throws {
-        let readings: [Reading] = mode == .stream ? [.collect, .stream] : [reading]
+        var readings = [reading]
+        if mode == .stream, reading != .stream { readings.append(.stream) }
         for reading in readings { try await cancellationEnds(reading) }
     }
 

@@ -12,7 +12,7 @@ import Collectors
 /// |---|---|---|
 /// | `source.connect-idempotent` | `make` | `disconnect()` before `connect()`, `connect()` twice, `disconnect()` twice, `connect()` again: no error, and an item can be read while connected |
 /// | `source.no-fd-leak` | `make` | connect/read/disconnect cycles leave no file descriptor open (`/proc/self/fd`) |
-/// | `source.cancellation` | `idle` (else `make`) | a read blocked waiting for data ends within `cancellationLimit` of its task being cancelled: `collect()` and, for a source a pipeline streams (`mode` `.stream`), `stream()` |
+/// | `source.cancellation` | `idle` (else `make`) | a read blocked waiting for data ends within `cancellationLimit` of its task being cancelled: as the kit reads it (`reading`) and, for a source a pipeline streams (`mode` `.stream`), `stream()` |
 /// | `source.acknowledgement` | `checkpointed` | positions are saved only by `commit`: what was read and not acknowledged is read again, by a new source after a clean stop or a crash |
 /// | `source.reconnect` | `restart` | after the server restarts, items come again (from the new server) |
 /// | `source.bad-input` | `badInput` | in a `Pipeline`, the payload that cannot be decoded fails alone (dead-lettered) and the good records after it are stored |

@@ -161,6 +161,24 @@ extension ConformanceRuns {
             }
         }
 
+        @Test func mockFeedSource() async {
+            await expectConformance(
+                SourceConformance(
+                    name: "feed", reading: .stream,
+                    make: {
+                        let feed = MockFeedSource(id: "feed")
+                        for n in 1...40 { feed.send("{\"n\":\(n)}") }
+                        return feed
+                    },
+                    idle: { MockFeedSource(id: "feed") },
+                    badInput: .init(goodRecords: 2) {
+                        let feed = MockFeedSource(id: "feed")
+                        feed.send("{not json", "{\"n\":1}", "{\"n\":2}")
+                        return feed
+                    }),
+                skipping: [SourceConformance.Check.acknowledgement, SourceConformance.Check.reconnect])
+        }
+
         @Test func mockDataSource() async {
             await expectConformance(
                 SourceConformance(
