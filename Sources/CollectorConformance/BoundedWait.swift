@@ -34,17 +34,6 @@ func within<T: Sendable>(
     return try outcome.get()
 }
 
-/// Polls `condition` every 20 ms until it holds or `limit` has passed; whether it held.
-func eventually(_ limit: Duration, _ condition: @Sendable () async -> Bool) async -> Bool {
-    let clock = ContinuousClock()
-    let deadline = clock.now + limit
-    while clock.now < deadline {
-        if await condition() { return true }
-        try? await Task.sleep(for: .milliseconds(20))
-    }
-    return await condition()
-}
-
 extension Duration {
     /// Whole seconds, for messages.
     var seconds: Int64 { components.seconds }
