@@ -12,6 +12,7 @@ let usage = """
       repl [SCRIPT.lua]          an interactive Lua session (reads stdin when it is not a terminal;
                                  see `collector repl --help`)
       test PATH...               run processors' inline tests and *_test.lua files
+      docs [--update DIR]        the sources' and backends' option tables (from their schemas)
       help                       show this help
 
     options:
@@ -38,6 +39,8 @@ case "repl":
     exit(ReplCommand(arguments: arguments).execute())
 case "test":
     exit(TestCommand(arguments: arguments).execute())
+case "docs":
+    exit(DocsCommand(arguments: arguments).execute())
 case "help", "-h", "--help":
     print(usage)
 case "--version", "version":

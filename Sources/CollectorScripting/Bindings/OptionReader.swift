@@ -7,7 +7,7 @@ import LuaRuntime
 /// (with a "did you mean" suggestion), a mistyped one says what was expected.
 struct OptionReader {
     let function: String
-    private let lua: LuaState
+    let lua: LuaState
     private var values: [String: LuaValue] = [:]
 
     /// - Parameters:

@@ -31,6 +31,8 @@ public final class ScriptBindings {
     /// The `source` and `storage` tables, where `addSource` and `addStorage` put constructors.
     var sourceConstructors: ConstructorTable?
     var storageConstructors: ConstructorTable?
+    /// The connectors added so far (the engine's own, then an embedder's), in order.
+    public internal(set) var connectors: [ConnectorDescription] = []
     private var counters: [String: Int] = [:]
     private var usedIDs = Set<String>()
     /// The pipelines' spools (the `spool` option).
@@ -90,8 +92,9 @@ public final class ScriptBindings {
         try lua.register(ScriptStorage.luaType(in: lua, loop: loop, checkOnly: settings.checkOnly))
         try lua.register(ScriptProcessor.luaType)
         try lua.register(ScriptPipeline.luaType(in: lua))
-        try SourceBindings.install(in: lua, bindings: self)
-        try StorageBindings.install(in: lua, bindings: self)
+        sourceConstructors = try ConstructorTable("source", in: lua)
+        storageConstructors = try ConstructorTable("storage", in: lua)
+        for connector in BuiltinConnectors.all { try add(connector) }
         try ProcessorBindings.install(in: lua, bindings: self)
         try PipelineBindings.install(in: lua, bindings: self)
         try JSONLibrary.install(in: lua)
