@@ -244,6 +244,11 @@ function Storage:count() end
 ---@class collector.StorageNullOptions
 ---@field id? string the backend's id: the summary's and the report's name for it (default "null-1", ...)
 
+---@class collector.StorageConsoleOptions
+---@field id? string the backend's id: the summary's and the report's name for it (default "console-1", ...)
+---@field format? "json"|"pretty"|"logfmt" `"json"`: a line of compact JSON per record; `"pretty"`: indented JSON; `"logfmt"`: a line of `key=value` pairs (default "json")
+---@field stream? "stdout"|"stderr" where the records go (default "stdout")
+
 ---The native backends. An unknown type or option is an error naming it.
 storage = {}
 
@@ -271,6 +276,11 @@ function storage.postgres(options) end
 ---@param options? collector.StorageNullOptions
 ---@return collector.Storage
 function storage.null(options) end
+
+---Records to standard output (or standard error) as JSON lines, pretty JSON or logfmt; never synced, for a pipe or a terminal (see [storage/console.md](storage/console.md)).
+---@param options? collector.StorageConsoleOptions
+---@return collector.Storage
+function storage.console(options) end
 -- END GENERATED storage connectors
 
 -- ---------------------------------------------------------------------------

@@ -23,6 +23,17 @@ let usage = """
     3 records left in the spool (replayed by the next run)
     """
 
+// A reader that has gone (`collector run x.lua | head`) makes writes to
+// standard output fail with EPIPE, which the engine reports, instead of
+// ending the process with SIGPIPE. Blocked, not ignored: threads started
+// from here inherit the mask, while programs the collector starts
+// (`source.command`) are spawned with an empty mask and the default
+// disposition, as a shell would start them.
+var blockedSignals = sigset_t()
+sigemptyset(&blockedSignals)
+sigaddset(&blockedSignals, SIGPIPE)
+pthread_sigmask(SIG_BLOCK, &blockedSignals, nil)
+
 var arguments = Array(CommandLine.arguments.dropFirst())
 guard let command = arguments.first else {
     FileHandle.standardError.write(Data("collector: no command given (collector --help for help)\n".utf8))

@@ -51,6 +51,7 @@ extension ScriptBindings {
                     try call.push(LuaObject(object))
                 case .storage(let build):
                     let built = try build(options)
+                    if (built.value as? any StandardOutputWriter)?.writesStandardOutput == true { self.standardOutputTaken = true }
                     let object = ScriptStorage(
                         built.value, summary: built.description ?? "\(connector.qualifiedName)(\(built.value.id))")
                     try call.push(LuaObject(object))

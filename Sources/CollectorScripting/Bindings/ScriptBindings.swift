@@ -31,6 +31,9 @@ public final class ScriptBindings {
     /// The `source` and `storage` tables, where `addSource` and `addStorage` put constructors.
     var sourceConstructors: ConstructorTable?
     var storageConstructors: ConstructorTable?
+    /// A backend the script made writes records to standard output
+    /// (`StandardOutputWriter`): the program's own lines belong elsewhere.
+    public internal(set) var standardOutputTaken = false
     /// The connectors added so far (the engine's own, then an embedder's), in order.
     public internal(set) var connectors: [ConnectorDescription] = []
     private var counters: [String: Int] = [:]
