@@ -36,7 +36,7 @@ struct StorageLayout {
     /// The `columns` option of an SQL backend.
     static var columnsOption: ConnectorOption {
         ConnectorOption(
-            "columns", .list, annotation: "collector.Column[]",
+            "columns", .list(of: "columns ({ \(shape), ... })"), annotation: "collector.Column[]",
             "a typed table of the script's own, one column per entry, in order: `{ { \"name\", \"kind\", required = true, field = \"...\", sql_type = \"...\" }, ... }`; not with `layout` (see [Typed tables](#typed-tables-columns))"
         )
     }

@@ -46,11 +46,12 @@ public enum OptionType: Sendable {
     case stringMap
     /// A list of strings (`{ "a", "b" }`).
     case strings
-    /// A list whose entries the connector checks itself.
-    case list
+    /// A list whose entries the connector checks itself; `of` names what
+    /// the entries are, for the error a value that is not a table gets.
+    case list(of: String? = nil)
     /// One of these strings.
     case choice([String])
-    /// Any table (checked by the connector).
+    /// Any table (its contents checked by the connector).
     case table
     /// Any value (for constructors added by name only; the connector checks it).
     case any

@@ -33,9 +33,16 @@ extension OptionReader {
         case .stringMap: _ = try stringMap(name)
         case .strings: _ = try strings(name)
         case .choice(let values): _ = try choice(name, values)
-        case .list, .table:
-            // The connector reads the entries, and says what a wrong value should have been.
-            break
+        case .list(let entries):
+            // The entries are the connector's to check.
+            guard let value = value(name), case .table = value else {
+                let what = entries.map { "a list of \($0)" } ?? "a list"
+                throw LuaCallError("\(function): option '\(name)' must be \(what), got \(value(name)?.typeDescription ?? "nil")")
+            }
+        case .table:
+            guard let value = value(name), case .table = value else {
+                throw LuaCallError("\(function): option '\(name)' must be a table, got \(value(name)?.typeDescription ?? "nil")")
+            }
         case .any: break
         }
     }
