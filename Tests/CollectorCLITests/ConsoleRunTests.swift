@@ -64,6 +64,8 @@ struct ConsoleRunTests {
         let process = Process()
         process.executableURL = Collector.executable
         process.arguments = ["run", "--drain-timeout", "1s", script]
+        // The spool (SCRIPT.spool.db in the working directory) goes with the test's folder.
+        process.currentDirectoryURL = directory
         let out = Pipe()
         let err = Pipe()
         process.standardOutput = out
