@@ -1,4 +1,3 @@
-import CollectorSQLite
 import CollectorValues
 import Collectors
 import Foundation
@@ -90,7 +89,7 @@ public final class ScriptBindings {
         }
         baseDirectory = base
         modulePaths = ["\(base)/?.lua", "\(base)/?/init.lua"]
-        spools = ScriptSpools(scriptPath: scriptPath)
+        spools = ScriptSpools(scriptPath: scriptPath, connector: BuiltinConnectors.sqliteSpool)
         try lua.register(ScriptSource.luaType(loop: loop))
         try lua.register(ScriptStorage.luaType(in: lua, loop: loop, checkOnly: settings.checkOnly))
         try lua.register(ScriptProcessor.luaType)
@@ -133,7 +132,7 @@ public final class ScriptBindings {
     }
 
     /// The spool of a pipeline's `spool` option (see `ScriptSpools`).
-    func spool(for value: LuaValue?, what: String, in lua: LuaState) throws -> (spool: SQLiteSpool, path: String)? {
+    func spool(for value: LuaValue?, what: String, in lua: LuaState) throws -> (spool: any Spool, path: String)? {
         try spools.spool(for: value, what: what, in: lua)
     }
 
