@@ -32,10 +32,12 @@ extension ScriptBindings {
         }
         guard let table, let lua = table.state else { throw LuaError(.misuse, "the Lua state is closed") }
         try Self.checkIdentifier(connector)
-        let function = try lua.function(connector.qualifiedName) { [unowned lua, unowned self] call in
+        let function = try lua.function(connector.qualifiedName) { [unowned lua, weak self] call in
+            // The state may outlive the bindings an embedder dropped: an error then, not a crash.
+            guard let self else { throw LuaCallError("\(connector.qualifiedName): the engine's bindings are gone") }
             let reader = try OptionReader(connector, table: try call.optionalArgument(1, as: LuaTable.self), in: lua)
             let environment = self.environment.process.merging(self.environment.overrides) { $1 }
-            let options = ScriptOptions(reader, environment: environment) { options in
+            let options = ScriptOptions(reader, environment: environment) { [unowned self] options in
                 if let explicit = try? options.string("id") { return explicit }
                 if let base = connector.idBase, let text = try? base(options) { return self.uniqueID(text) }
                 return self.nextID(connector.name)
