@@ -30,6 +30,25 @@ struct ConsoleRunTests {
         #expect(outcome.stderr.contains("pipeline show: 1 in, 1 out, 0 dropped, 0 failed, 0 dead letters; stored console-1=1"))
     }
 
+    /// Records that are not objects, odd keys, control characters, deep and
+    /// empty values, and strings that would read back as another type.
+    @Test func logfmtEdgeCases() throws {
+        let lines = [
+            #"5"#, #"[1,"a b"]"#, #"{}"#, #"{"":1,"k y":2}"#, #"{"a":"\u0001x"}"#,
+            #"{"a":{"b":{"c":null}},"e":[]}"#,
+            #"{"u":"ünï","x":"a=b","bs":"c:\\d","t":"true","n":"-1.5e3","s":"plain-text_ok"}"#,
+        ]
+        let script = try Collector.script(#"pipeline "edge" { from = source.stdin {}, to = storage.console { format = "logfmt" } }"#)
+        let outcome = try Collector.run(["run", script], input: lines.joined(separator: "\n") + "\n")
+        #expect(outcome.status == 0, "\(outcome.stderr)")
+        let expected = [
+            #"value=5"#, #"value="[1,\"a b\"]""#, #"value="{}""#, #"_=1 k_y=2"#, #"a="\u0001x""#,
+            #"a.b.c=null e="[]""#,
+            #"u=ünï x="a=b" bs="c:\\d" t="true" n="-1.5e3" s=plain-text_ok"#,
+        ]
+        #expect(outcome.stdout.split(separator: "\n").map(String.init) == expected, "\(outcome.stdout)")
+    }
+
     @Test func jsonIsOneCompactLinePerRecordAsItCame() throws {
         let outcome = try Self.run(format: "json")
         #expect(outcome.status == 0, "\(outcome.stderr)")
