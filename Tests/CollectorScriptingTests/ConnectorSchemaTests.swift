@@ -59,6 +59,12 @@ struct ConnectorSchemaTests {
             == "script.lua:1: source.http: option 'jitter' must be a number from 0.0 to 1.0, got 2.0")
         #expect(BindingsTests.error("source.sse { url = 'http://127.0.0.1/', reconnect_attempts = -1 }", in: lua)
             == "script.lua:1: source.sse: option 'reconnect_attempts' must be an integer at least 0, got -1")
+        #expect(BindingsTests.error("source.command { command = {} }", in: lua)
+            == #"script.lua:1: source.command: option 'command' must name a program: { "program", "argument", ... }, got an empty list"#)
+        #expect(BindingsTests.error("source.command { command = { 'echo', 5 } }", in: lua)
+            == "script.lua:1: source.command: option 'command' must be a list of strings, got an integer in it")
+        #expect(BindingsTests.error("source.command { command = { program = 'echo' } }", in: lua)
+            == "script.lua:1: source.command: option 'command' must be a list of strings, got a table with named keys")
         #expect(BindingsTests.error("storage.jsonl { path = 'x', sync = 'sometimes' }", in: lua)
             == #"script.lua:1: storage.jsonl: option 'sync' must be one of "batch", "record", "never", got "sometimes""#)
     }

@@ -17,7 +17,7 @@ extension BuiltinConnectors {
             ]
         ) { options in
             guard let command = try options.strings("command"), let executable = command.first else {
-                throw options.problem("option 'command' is required (a list: program and arguments)")
+                throw options.problem("option 'command' must name a program: { \"program\", \"argument\", ... }, got an empty list")
             }
             let settings = CommandSource.Options(
                 format: try SourceOptionKit.format(options, default: .jsonLines), environment: try options.stringMap("env"),
