@@ -7,8 +7,10 @@
 --
 -- INPUT      the JSON-lines file to read (required)
 -- PROCESSOR  the processor file (default processors/readings.lua beside this script)
--- SINK       "null" (encode each record to JSON and count it; the default) or "sqlite"
+-- SINK       "null" (encode each record to JSON and count it; the default), "sqlite",
+--            "jsonl" (a file, never synced) or "console" (standard output, as JSON lines)
 -- DB         the SQLite file for SINK=sqlite (default canonical.db; replaced)
+-- OUT        the file for SINK=jsonl (default canonical.jsonl; replaced)
 --
 -- It ends with one line: n_in=N ok=N dropped=N high=N sum_value=S
 local input = env("INPUT") or error("set INPUT to a JSON-lines file of readings")
@@ -27,8 +29,14 @@ elseif sink_kind == "sqlite" then
   -- docs/performance.md), and no spool below (a replay into a file that the
   -- next run replaces would be worth nothing).
   sink = storage.sqlite { path = db, table = "readings", record_ids = false }
+elseif sink_kind == "jsonl" then
+  local out = env("OUT", "canonical.jsonl")
+  os.remove(out)
+  sink = storage.jsonl { path = out, sync = "never" }
+elseif sink_kind == "console" then
+  sink = storage.console {}
 else
-  error(("SINK must be null or sqlite, got %q"):format(sink_kind))
+  error(("SINK must be null, sqlite, jsonl or console, got %q"):format(sink_kind))
 end
 
 -- The tally: how many records are "high", and the sum of the output values

@@ -54,121 +54,123 @@ local Source = {}
 ---@return collector.Collected
 function Source:collect() end
 
----@class collector.GeneratorOptions
----@field id? string default "generator-1", ...
----@field count? integer records in all (default: endless)
----@field seed? integer default 20251128: the same seed gives the same readings
----@field rate? number records per second (default: as fast as possible)
----@field batch? integer records per collected item (default 100, or 1 with a rate)
+-- BEGIN GENERATED source connectors: from the connectors' schemas by scripts/gen-api-reference.sh; do not edit
+---@class collector.SourceGeneratorOptions
+---@field id? string the source's id, unique in a pipeline (default "generator-1", ...)
+---@field count? integer records in all (default endless)
+---@field seed? integer the same seed gives the same readings (default 20251128)
+---@field rate? number records per second (default as fast as possible)
+---@field batch? integer records per collected item (default 100, or 1 with a `rate`)
 
----@class collector.FileOptions
----@field id? string
+---@class collector.SourceFileOptions
+---@field id? string the source's id, unique in a pipeline (default "file-1", ...)
 ---@field path string the file to read (relative to the working directory)
----@field mode? "lines"|"whole" default "lines"
----@field format? collector.Format default "jsonl" for lines, "json" for whole
+---@field mode? "lines"|"whole" an item per line, or the whole file as one (default "lines")
+---@field format? collector.Format how items are decoded (default `"json"` with `mode = "whole"`) (default "jsonl")
 
----@class collector.FollowOptions
----@field id? string
----@field path string the file to follow as it grows
----@field position_file? string where the read position is kept across runs (saved once the lines before it are stored)
----@field poll? collector.Duration default "250ms"
----@field start? "beginning"|"end" default "beginning"
----@field format? collector.Format default "jsonl"
+---@class collector.SourceFollowOptions
+---@field id? string the source's id, unique in a pipeline (default "follow-1", ...)
+---@field path string the file to follow
+---@field position_file? string where the position is kept across runs, by file identity; saved once the lines before it are stored; a file rotated while the collector was stopped is finished from its rotated name beside it (`NAME.1`, `NAME-DATE`) first, and a loss is reported as a dead letter (see [sources/follow.md](sources/follow.md))
+---@field poll? collector.Duration how often the file is looked at (default "250ms")
+---@field start? "beginning"|"end" where a file without a saved position is read from (default "beginning")
+---@field format? collector.Format how the payload is decoded (default "jsonl")
 
----@class collector.StdinOptions
----@field id? string
----@field format? collector.Format default "jsonl"
+---@class collector.SourceStdinOptions
+---@field id? string the source's id, unique in a pipeline (default "stdin-1", ...)
+---@field format? collector.Format how the payload is decoded (default "jsonl")
 
----@class collector.CommandOptions
----@field id? string
----@field command string[] the program, then its arguments: { "tail", "-n", "5", "log" }
----@field cwd? string
----@field env? table<string, string> the program's environment (default: inherited)
----@field format? collector.Format default "jsonl"
+---@class collector.SourceCommandOptions
+---@field id? string the source's id, unique in a pipeline (default "command-1", ...)
+---@field command string[] the program, then its arguments, e.g. `{ "tail", "-n", "5", "log" }`
+---@field cwd? string the program's working directory
+---@field env? table<string, string> the program's environment (default inherited)
+---@field format? collector.Format how the payload is decoded (default "jsonl")
 
----@class collector.HTTPOptions
----@field id? string
----@field url string http or https
----@field token? string sent as "Authorization: Bearer ..."
----@field every? collector.Duration time between polls (default "60s"; once with --once)
----@field headers? table<string, string>
----@field timeout? collector.Duration default "30s"
----@field method? "GET"|"POST"|"PUT" default "GET"
----@field jitter? number fraction of `every`, 0 to 1 (default 0.1)
----@field reconnect? collector.Duration first wait before a failed poll is tried again (default "1s")
----@field reconnect_max? collector.Duration cap of that backoff (default "60s")
----@field reconnect_attempts? integer failed polls in a row before giving up (default 10; 0: never)
----@field format? collector.Format default "json"
+---@class collector.SourceHttpOptions
+---@field id? string the source's id, unique in a pipeline (default "http-1", ...)
+---@field url string http or https URL
+---@field token? string sent as `Authorization: Bearer ...`
+---@field every? collector.Duration time between polls (once with --once) (default "60s")
+---@field headers? table<string, string> request headers
+---@field timeout? collector.Duration how long one request may take (default "30s")
+---@field method? "GET"|"POST"|"PUT" the request method (default "GET")
+---@field jitter? number a random part of `every` added to each wait, as a fraction of it (default 0.1)
+---@field reconnect? collector.Duration the first wait before a failed poll is tried again (default "1s")
+---@field reconnect_max? collector.Duration the cap of that backoff (default "60s")
+---@field reconnect_attempts? integer failed attempts in a row before the source gives up and its pipeline fails; 0: never (default 10)
+---@field format? collector.Format how the payload is decoded (default "json")
 
----@class collector.SSEOptions
----@field id? string
----@field url string http or https: a text/event-stream
----@field token? string sent as "Authorization: Bearer ..."
----@field headers? table<string, string>
----@field last_event_id? string sent as Last-Event-ID on the first connection
----@field reconnect? collector.Duration wait before reconnecting when the server sent no retry (default "3s")
----@field reconnect_max? collector.Duration cap of the reconnect backoff (default "60s")
----@field reconnect_attempts? integer failed reconnections in a row before giving up (default 10; 0: never)
+---@class collector.SourceSseOptions
+---@field id? string the source's id, unique in a pipeline (default "sse-1", ...)
+---@field url string http or https URL of a text/event-stream
+---@field token? string sent as `Authorization: Bearer ...`
+---@field headers? table<string, string> request headers
+---@field last_event_id? string sent as Last-Event-ID on the first connection (resume after it)
+---@field reconnect? collector.Duration the first wait before reconnecting (the server's `retry:` wins) (default "3s")
+---@field reconnect_max? collector.Duration the cap of that backoff (default "60s")
+---@field reconnect_attempts? integer failed attempts in a row before the source gives up and its pipeline fails; 0: never (default 10)
 ---@field max_event_size? collector.Size larger events are dropped (default "1MB")
----@field idle_timeout? collector.Duration a connection silent this long is reconnected (default "300s")
+---@field idle_timeout? collector.Duration a connection silent this long is reconnected (default "5m")
 ---@field ca_file? string a CA certificate (PEM) to trust instead of the system's
----@field format? collector.Format default "json"
+---@field format? collector.Format how the payload is decoded (default "json")
 
----@class collector.WebSocketOptions
----@field id? string
----@field url string ws or wss
+---@class collector.SourceWebsocketOptions
+---@field id? string the source's id, unique in a pipeline (default "websocket-1", ...)
+---@field url string ws or wss URL
 ---@field headers? table<string, string> extra handshake headers
----@field subscribe? string a text message sent after every (re)connection
----@field max_message_size? collector.Size default "16MB"
----@field reconnect? collector.Duration first wait before reconnecting (default "1s")
----@field reconnect_max? collector.Duration cap of the reconnect backoff (default "60s")
----@field reconnect_attempts? integer failed reconnections in a row before giving up (default 10; 0: never)
+---@field subscribe? string a text message sent after each (re)connection
+---@field max_message_size? collector.Size larger messages close the connection (default "16MB")
+---@field reconnect? collector.Duration the first wait before reconnecting (default "1s")
+---@field reconnect_max? collector.Duration the cap of that backoff (default "60s")
+---@field reconnect_attempts? integer failed attempts in a row before the source gives up and its pipeline fails; 0: never (default 10)
 ---@field ca_file? string a CA certificate (PEM) to trust instead of the system's
----@field verify_tls? boolean default true
----@field format? collector.Format of text messages (default "json")
+---@field verify_tls? boolean check the server's certificate (default true)
+---@field format? collector.Format how text messages are decoded (binary messages are bytes) (default "json")
 
 ---The native sources. An unknown type or option is an error naming it.
 source = {}
 
----Generated sensor readings (the canonical workload's), deterministic for a seed.
----@param options collector.GeneratorOptions
+---The canonical workload's sensor readings, deterministic for a seed.
+---@param options? collector.SourceGeneratorOptions
 ---@return collector.Source
 function source.generator(options) end
 
----A file, read once to the end.
----@param options collector.FileOptions
+---A file, read once to its end (by lines or whole).
+---@param options collector.SourceFileOptions
 ---@return collector.Source
 function source.file(options) end
 
----A file followed as it grows (like tail -F), until stopped.
----@param options collector.FollowOptions
+---A file followed as it grows (like tail -F), across rotations and restarts.
+---@param options collector.SourceFollowOptions
 ---@return collector.Source
 function source.follow(options) end
 
----Standard input, until its end.
----@param options? collector.StdinOptions
+---The collector's standard input, until it ends.
+---@param options? collector.SourceStdinOptions
 ---@return collector.Source
 function source.stdin(options) end
 
 ---A program's standard output, until it exits.
----@param options collector.CommandOptions
+---@param options collector.SourceCommandOptions
 ---@return collector.Source
 function source.command(options) end
 
----An HTTP API polled every `every`, until stopped.
----@param options collector.HTTPOptions
+---An HTTP API, polled on an interval.
+---@param options collector.SourceHttpOptions
 ---@return collector.Source
 function source.http(options) end
 
----Server-sent events, reconnecting, until stopped.
----@param options collector.SSEOptions
+---A server-sent events stream (text/event-stream), reconnected with Last-Event-ID.
+---@param options collector.SourceSseOptions
 ---@return collector.Source
 function source.sse(options) end
 
----WebSocket messages, reconnecting, until stopped.
----@param options collector.WebSocketOptions
+---The messages of a WebSocket (RFC 6455), reconnected when lost.
+---@param options collector.SourceWebsocketOptions
 ---@return collector.Source
 function source.websocket(options) end
+-- END GENERATED source connectors
 
 -- ---------------------------------------------------------------------------
 -- Storage: storage.*
@@ -209,59 +211,77 @@ function Storage:count() end
 ---@field field? string the record field that feeds the column (default: the column's name)
 ---@field sql_type? string the SQL type to declare instead of the kind's, e.g. "VARCHAR(40)"
 
----@class collector.SQLiteOptions
----@field id? string default "sqlite:PATH"
+-- BEGIN GENERATED storage connectors: from the connectors' schemas by scripts/gen-api-reference.sh; do not edit
+---@class collector.StorageSqliteOptions
+---@field id? string the backend's id: the summary's and the report's name for it (default "sqlite:PATH")
 ---@field path string the database file
----@field table? string default "records"
----@field layout? "document"|"readings" default "readings" for table = "readings", else "document" (one JSON document per row)
----@field columns? collector.Column[] a typed table of the script's own, one column per entry, in order (not with layout)
+---@field table? string the table (default "records")
+---@field layout? "document"|"readings" `"document"`: one JSON document per row; `"readings"`: the typed columns of the canonical workload's `readings` table; default `"readings"` when `table = "readings"`, else `"document"`
+---@field columns? collector.Column[] a typed table of the script's own, one column per entry, in order: `{ { "name", "kind", required = true, field = "...", sql_type = "..." }, ... }`; not with `layout` (see [Typed tables](#typed-tables-columns))
 ---@field max_size? collector.Size a cap on the file's size
----@field record_ids? boolean store a record once however often it comes (default true); false: no record_id column, for bulk loads never replayed
+---@field record_ids? boolean a record is stored once however often it comes (replayed from the spool, a followed file's line read again after a crash; see [operations.md](operations.md#storing-a-record-once-record-ids)). In a typed table they cost a 16-byte column and a unique index (see [performance.md](performance.md#what-record-ids-cost)); `false` leaves them out, for a load into a fresh file that is never replayed (with a spool, the script logs a warning) (default true)
 
----@class collector.JSONLinesOptions
----@field id? string default "jsonl:PATH"
----@field path string the file records are appended to, one JSON document per line
+---@class collector.StorageJsonlOptions
+---@field id? string the backend's id: the summary's and the report's name for it (default "jsonl:PATH")
+---@field path string the file
 ---@field sync? "batch"|"record"|"never" when to fsync (default "batch")
 ---@field max_file_size? collector.Size rotate past this size
----@field max_files? integer rotated files kept (0 to 100000)
+---@field max_files? integer rotated files kept
 
----@class collector.PostgresOptions
----@field id? string default "postgres-1", ...
----@field url? string postgresql://... (default: the DATABASE_URL variable); the password never shows
----@field table? string default "records"
----@field layout? "document"|"readings" as for SQLite
----@field columns? collector.Column[] a typed table of the script's own, as for SQLite (not with layout)
----@field connect_timeout? collector.Duration
----@field batch_method? "copy"|"insert" `"copy"` (default): COPY into a temporary table, then INSERT ... SELECT; `"insert"`: multi-row INSERTs
----@field rows_per_statement? integer
+---@class collector.StorageMemoryOptions
+---@field id? string the backend's id: the summary's and the report's name for it (default "memory-1", ...)
 
----@class collector.IdOptions
----@field id? string
+---@class collector.StoragePostgresOptions
+---@field id? string the backend's id: the summary's and the report's name for it (default "postgres-1", ...)
+---@field url? string `postgresql://user:password@host:port/db`; the password never shows in `tostring`, errors or logs (default `DATABASE_URL`)
+---@field table? string the table (default "records")
+---@field layout? "document"|"readings" `"document"`: a `jsonb` column; `"readings"`: typed columns, as for SQLite
+---@field columns? collector.Column[] a typed table of the script's own, one column per entry, in order: `{ { "name", "kind", required = true, field = "...", sql_type = "..." }, ... }`; not with `layout` (see [Typed tables](#typed-tables-columns))
+---@field connect_timeout? collector.Duration how long connecting may take (default "10s")
+---@field batch_method? "copy"|"insert" `"copy"`: `COPY` into a temporary table, then `INSERT ... SELECT`; `"insert"`: multi-row `INSERT`s (default "copy")
+---@field rows_per_statement? integer rows per `INSERT` with `"insert"` (default 1000)
+
+---@class collector.StorageNullOptions
+---@field id? string the backend's id: the summary's and the report's name for it (default "null-1", ...)
+
+---@class collector.StorageConsoleOptions
+---@field id? string the backend's id: the summary's and the report's name for it (default "console-1", ...)
+---@field format? "json"|"pretty"|"logfmt" `"json"`: a line of compact JSON per record; `"pretty"`: indented JSON; `"logfmt"`: a line of `key=value` pairs (default "json")
+---@field stream? "stdout"|"stderr" where the records go (default "stdout")
 
 ---The native backends. An unknown type or option is an error naming it.
 storage = {}
 
----@param options collector.SQLiteOptions
+---A table in an SQLite file: JSON documents or typed columns.
+---@param options collector.StorageSqliteOptions
 ---@return collector.Storage
 function storage.sqlite(options) end
 
----@param options collector.JSONLinesOptions
+---A file records are appended to, one JSON document per line, with rotation.
+---@param options collector.StorageJsonlOptions
 ---@return collector.Storage
 function storage.jsonl(options) end
 
----@param options collector.PostgresOptions
----@return collector.Storage
-function storage.postgres(options) end
-
----Records kept in memory (queryable while the script runs).
----@param options? collector.IdOptions
+---Records kept in memory, for tests and one-off scripts.
+---@param options? collector.StorageMemoryOptions
 ---@return collector.Storage
 function storage.memory(options) end
 
----Keeps nothing: each record is encoded to JSON and counted. For benchmarks and dry runs.
----@param options? collector.IdOptions
+---A table in PostgreSQL (libpq): jsonb documents or typed columns; writes are idempotent.
+---@param options? collector.StoragePostgresOptions
+---@return collector.Storage
+function storage.postgres(options) end
+
+---Keeps nothing: each record is encoded to JSON (one that cannot be fails here) and counted; for benchmarks and dry runs.
+---@param options? collector.StorageNullOptions
 ---@return collector.Storage
 function storage.null(options) end
+
+---Records to standard output (or standard error) as JSON lines, pretty JSON or logfmt; never synced, for a pipe or a terminal (see [storage/console.md](storage/console.md)).
+---@param options? collector.StorageConsoleOptions
+---@return collector.Storage
+function storage.console(options) end
+-- END GENERATED storage connectors
 
 -- ---------------------------------------------------------------------------
 -- Processors: processor.* and the contract of processor files

@@ -11,6 +11,10 @@ static inline void cel_set_hooks(int (*getc_function)(FILE *), rl_completion_fun
     rl_completion_append_character = 0;
     rl_catch_signals = 0;  // our SIGINT handler decides; libedit would re-raise it to the process group
 }
+// The line being edited (for completion that depends on what precedes the word).
+static inline const char *cel_line_buffer(void) {
+    return rl_line_buffer;
+}
 // The C library's stdin, which Lua's io library reads too: the REPL's piped
 // input shares its buffer, so a line that reads stdin gets what follows it.
 static inline FILE *cel_stdin(void) {

@@ -304,3 +304,15 @@ public actor PostgresStorage: StorageBackend {
         throw lastError
     }
 }
+
+extension PostgresStorage: CountingBackend {
+    /// `SELECT count(*)`: the rows are not read.
+    public func storedCount() async throws -> Int {
+        let (_, table) = try connected("count")
+        return try withReconnect(operation: "count") { connection throws(ErrorInfo) -> Int in
+            let result = try connection.execute("SELECT count(*) FROM \(table.name.quoted)", operation: "count")
+            guard result.rowCount == 1 else { return 0 }
+            return Int(result.string(row: 0, column: 0)) ?? 0
+        }
+    }
+}

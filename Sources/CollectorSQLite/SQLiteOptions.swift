@@ -47,15 +47,7 @@ public struct SQLiteOptions: Sendable, Hashable {
     public static var readings: SQLiteOptions {
         SQLiteOptions(
             table: "readings",
-            layout: .columns([
-                Column("sensor_id", .text, nullable: false),
-                Column("value", .real, nullable: false),
-                Column("unit", .text),
-                Column("ts", .integer, nullable: false),
-                Column("site", .text),
-                Column("severity", .text, nullable: false),
-                Column("tags", .json),
-            ])
+            layout: .readings
         )
     }
 }

@@ -352,3 +352,18 @@ public actor SQLiteStorage: StorageBackend {
         return error
     }
 }
+
+extension SQLiteStorage: CountingBackend, RecordIDKeeping, FileWritingBackend {
+    public nonisolated var keepsRecordIDs: Bool { options.recordIDs }
+    public nonisolated var writtenPath: String { path }
+
+    /// `SELECT count(*)`: the rows are not read.
+    public func storedCount() async throws -> Int {
+        let (connection, table) = try connected("count")
+        return try connection.withStatement("SELECT count(*) FROM \(table.name.quoted)", operation: "count") {
+            (statement) throws(ErrorInfo) -> Int in
+            guard try statement.step(operation: "count") else { return 0 }
+            return Int(statement.int64(0))
+        }
+    }
+}

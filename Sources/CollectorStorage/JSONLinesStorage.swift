@@ -321,3 +321,7 @@ public actor JSONLinesStorage: StorageBackend {
         )
     }
 }
+
+extension JSONLinesStorage: FileWritingBackend {
+    public nonisolated var writtenPath: String { path }
+}

@@ -84,3 +84,7 @@ public actor MemoryStorage: StorageBackend {
         }
     }
 }
+
+extension MemoryStorage: CountingBackend {
+    public func storedCount() async throws -> Int { count }
+}

@@ -79,3 +79,7 @@ public actor NullStorage: StorageBackend {
         }
     }
 }
+
+extension NullStorage: CountingBackend {
+    public func storedCount() async throws -> Int { count }
+}

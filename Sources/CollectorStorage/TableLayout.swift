@@ -9,3 +9,18 @@ public enum TableLayout: Sendable, Hashable {
     /// benchmark's `readings` table, or any table with these columns.
     case columns([Column])
 }
+
+extension TableLayout {
+    /// The typed columns of the benchmark's `readings` table (see `shared/bench/README.md`).
+    public static var readings: TableLayout {
+        .columns([
+            Column("sensor_id", .text, nullable: false),
+            Column("value", .real, nullable: false),
+            Column("unit", .text),
+            Column("ts", .integer, nullable: false),
+            Column("site", .text),
+            Column("severity", .text, nullable: false),
+            Column("tags", .json),
+        ])
+    }
+}

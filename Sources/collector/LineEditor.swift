@@ -22,7 +22,7 @@ final class LineEditor {
     /// Written to when a log line was printed over the prompt (see `StandardError`); -1 for none.
     private var redrawRequest: Int32 = -1
 
-    init(historyPath: String, historySize: Int32 = 1000, completer: @escaping (String) -> [String]) {
+    init(historyPath: String, historySize: Int32 = 1000, completer: @escaping (String, String) -> [String]) {
         history = HistoryFile(path: historyPath, limit: Int(historySize))
         LineEditorCallbacks.completer = completer
         // libedit encodes and measures characters by the locale's rules: without
@@ -93,7 +93,7 @@ final class LineEditor {
 /// What libedit's C callbacks reach: they cannot capture, so it is global,
 /// touched only by the thread that runs the REPL.
 enum LineEditorCallbacks {
-    nonisolated(unsafe) static var completer: (String) -> [String] = { _ in [] }
+    nonisolated(unsafe) static var completer: (String, String) -> [String] = { _, _ in [] }
     nonisolated(unsafe) static var candidates: [String] = []
     nonisolated(unsafe) static var lineInterrupted = false
     /// Readable when the line is to be drawn again; -1 for none.
@@ -169,9 +169,15 @@ enum LineEditorCallbacks {
     }
 
     static let complete: @convention(c) (UnsafePointer<CChar>?, Int32, Int32) -> UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = {
-        text, _, _ in
+        text, start, _ in
         guard let text else { return nil }
-        candidates = completer(String(cString: text))
+        // The line up to the word: inside `source.http { ... }` the completions are its options.
+        var before = ""
+        if let line = cel_line_buffer(), start > 0 {
+            let bytes = UnsafeBufferPointer(start: UnsafeRawPointer(line).assumingMemoryBound(to: UInt8.self), count: strlen(line))
+            before = String(decoding: bytes.prefix(Int(start)), as: UTF8.self)
+        }
+        candidates = completer(String(cString: text), before)
         guard !candidates.isEmpty else { return nil }
         return rl_completion_matches(text, generate)
     }

@@ -66,7 +66,7 @@ struct ReplCommand {
             fail("cannot start Lua: \(error)")
             return 1
         }
-        let session = ReplSession(lua: lua)
+        let session = ReplSession(lua: lua, connectors: bindings.connectors)
         let interactive = isatty(0) != 0 && isatty(1) != 0
         let output = ReplOutput(colors: interactive && ProcessInfo.processInfo.environment["NO_COLOR"] == nil)
         let watcher = InterruptWatcher(lua.interruptHandle, loop: bindings.loop)
@@ -103,7 +103,7 @@ struct ReplCommand {
     private func runInteractive(_ session: ReplSession, output: ReplOutput, watcher: InterruptWatcher, leaving: Leaving) {
         print("DataCollector REPL on \(LuaVersion.string). :help for help, Ctrl-D to leave.")
         let home = ProcessInfo.processInfo.environment["HOME"] ?? NSTemporaryDirectory()
-        let editor = LineEditor(historyPath: home + "/.collector_history") { session.completions(for: $0) }
+        let editor = LineEditor(historyPath: home + "/.collector_history") { session.completions(for: $0, before: $1) }
         while !leaving.now {
             switch editor.read(prompt: session.isContinuing ? ">> " : "> ") {
             case .endOfInput:
@@ -178,7 +178,7 @@ struct ReplCommand {
             }
             return output.show(watcher.evaluating { session.load(file: path) }, in: session.lua) ? .done : .failed
         case .doc(let name):
-            if let text = APIDocumentation.lookup(name) {
+            if let text = session.connectorDocumentation(name) ?? APIDocumentation.lookup(name) {
                 print(text)
             } else {
                 let close = APIDocumentation.names.filter { $0.contains(name) || name.contains($0) }.prefix(8)

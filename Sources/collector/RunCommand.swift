@@ -140,14 +140,14 @@ struct RunCommand {
             status.stop()
             if exit.status == nil { scriptProblem(error.description) }
             // Pipelines the script started still store what they collected.
-            for outcome in bindings.drainStarted() { print(outcome.summary) }
+            for outcome in bindings.drainStarted() { Self.summary(outcome.summary, bindings) }
             fflush(nil)
             return exit.status ?? Self.exitStatus(for: error)
         } catch {
             fflush(nil)
             status.stop()
             scriptProblem("\(error)")
-            for outcome in bindings.drainStarted() { print(outcome.summary) }
+            for outcome in bindings.drainStarted() { Self.summary(outcome.summary, bindings) }
             fflush(nil)
             return 1
         }
@@ -160,10 +160,21 @@ struct RunCommand {
             print("\(path): ok (\(listed))")
             return 0
         }
-        for outcome in bindings.outcomes { print(SecretRedactor.shared.redact(outcome.summary)) }
+        for outcome in bindings.outcomes { Self.summary(SecretRedactor.shared.redact(outcome.summary), bindings) }
         fflush(nil)
         if let status = exit.status { return status }  // os.exit() in a function of the script
         return RunExitStatus.of(bindings.outcomes, log: log)
+    }
+
+    /// A pipeline's summary line: on standard output, or on standard error
+    /// when a backend writes records to standard output (`storage.console`).
+    private static func summary(_ line: String, _ bindings: ScriptBindings) {
+        if bindings.standardOutputTaken {
+            fflush(nil)  // what the script printed first
+            FileHandle.standardError.write(Data((line + "\n").utf8))
+        } else {
+            print(line)
+        }
     }
 
     /// A mistake in the script (syntax, a bad option, an error it raised) is 2;

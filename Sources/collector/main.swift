@@ -12,6 +12,7 @@ let usage = """
       repl [SCRIPT.lua]          an interactive Lua session (reads stdin when it is not a terminal;
                                  see `collector repl --help`)
       test PATH...               run processors' inline tests and *_test.lua files
+      docs [--update DIR]        the sources' and backends' option tables (from their schemas)
       help                       show this help
 
     options:
@@ -21,6 +22,17 @@ let usage = """
     exit codes: 0 success, 1 runtime failure, 2 usage or script error,
     3 records left in the spool (replayed by the next run)
     """
+
+// A reader that has gone (`collector run x.lua | head`) makes writes to
+// standard output fail with EPIPE, which the engine reports, instead of
+// ending the process with SIGPIPE. Blocked, not ignored: threads started
+// from here inherit the mask, while programs the collector starts
+// (`source.command`) are spawned with an empty mask and the default
+// disposition, as a shell would start them.
+var blockedSignals = sigset_t()
+sigemptyset(&blockedSignals)
+sigaddset(&blockedSignals, SIGPIPE)
+pthread_sigmask(SIG_BLOCK, &blockedSignals, nil)
 
 var arguments = Array(CommandLine.arguments.dropFirst())
 guard let command = arguments.first else {
@@ -38,6 +50,8 @@ case "repl":
     exit(ReplCommand(arguments: arguments).execute())
 case "test":
     exit(TestCommand(arguments: arguments).execute())
+case "docs":
+    exit(DocsCommand(arguments: arguments).execute())
 case "help", "-h", "--help":
     print(usage)
 case "--version", "version":

@@ -49,6 +49,25 @@ struct ReplTerminalTests {
         #expect(terminal.waitForExit() == 0)
     }
 
+    /// Inside a connector's options table, Tab completes the options its schema lists.
+    @Test func optionsOfAConnectorComplete() throws {
+        let terminal = try PseudoTerminal(Collector.executable, ["repl"], home: try Self.home())
+        defer { terminal.close() }
+        try terminal.expect("> ")
+        terminal.type("g = source.generator { cou\t")
+        try terminal.expect("nt")
+        terminal.type(" = 2, se\t")
+        try terminal.expect("ed")
+        terminal.type(" = 7 }\n")
+        try terminal.expect("> ")
+        terminal.type("g:collect().data[1] ~= nil\n")
+        try terminal.expect("true", timeout: 10)
+        try terminal.expect("> ")
+        Thread.sleep(forTimeInterval: 0.3)
+        terminal.type("\u{4}")
+        #expect(terminal.waitForExit() == 0)
+    }
+
     @Test func eachLineIsInTheHistoryFileAsSoonAsItIsEntered() throws {
         let home = try Self.home()
         let terminal = try PseudoTerminal(Collector.executable, ["repl"], home: home)

@@ -35,6 +35,18 @@ struct PostgresDocumentTests {
         #expect(garbage?.type == .notFound)
     }
 
+    /// `storedCount()` is `SELECT count(*)`: the rows are not read.
+    @Test func countsWithoutReadingTheRows() async throws {
+        let (storage, url, table) = try await makeStorage("count")
+        #expect(try await storage.storedCount() == 0)
+        _ = try await storage.store(batch: (0..<120).map { ["i": .integer(Int64($0))] })
+        #expect(try await storage.storedCount() == 120)
+        #expect(try psqlValue(url, "SELECT count(*) FROM \(table)") == "120")
+        await storage.disconnect()
+        let error = await #expect(throws: ErrorInfo.self) { _ = try await storage.storedCount() }
+        #expect(error?.message.contains("not connected") == true, "\(String(describing: error?.message))")
+    }
+
     @Test(arguments: PostgresBatchMethod.allCases)
     func integerAndFloatStayApart(_ method: PostgresBatchMethod) async throws {
         let (storage, _, _) = try await makeStorage(method: method)

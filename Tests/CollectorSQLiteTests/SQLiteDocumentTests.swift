@@ -24,6 +24,21 @@ struct SQLiteDocumentTests {
         #expect(error?.type == .notFound)
     }
 
+    /// `storedCount()` is `SELECT count(*)`, in both layouts.
+    @Test(arguments: [TableLayout.document, .readings])
+    func countsWithoutReadingTheRows(layout: TableLayout) async throws {
+        let dir = try TemporaryDirectory()
+        let storage = SQLiteStorage(path: dir.file("count.db"), options: SQLiteOptions(table: "t", layout: layout))
+        try await storage.connect()
+        #expect(try await storage.storedCount() == 0)
+        let reading: DataValue = ["sensor_id": "s-1", "value": 1.5, "ts": 1, "severity": "low"]
+        _ = try await storage.store(batch: Array(repeating: reading, count: 75))
+        #expect(try await storage.storedCount() == 75)
+        await storage.disconnect()
+        let error = await #expect(throws: ErrorInfo.self) { _ = try await storage.storedCount() }
+        #expect(error?.message.contains("not connected") == true)
+    }
+
     @Test func theFileHasWALAndTheDocumentTable() async throws {
         let dir = try TemporaryDirectory()
         let path = dir.file("wal.db")

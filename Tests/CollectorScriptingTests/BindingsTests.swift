@@ -82,7 +82,8 @@ struct BindingsTests {
 
     @Test func aRequiredOptionIsChecked() throws {
         let (lua, _) = try Self.state()
-        #expect(Self.error("source.file {}", in: lua) == "script.lua:1: source.file: option 'path' is required")
+        #expect(Self.error("source.file {}", in: lua)
+            == "script.lua:1: source.file: option 'path' is required (the file to read (relative to the working directory))")
         #expect(Self.error("source.http { url = 'ftp://x' }", in: lua).contains("must be an http or https URL"))
     }
 

@@ -2,7 +2,7 @@
 // and a backend of its own to the Lua API, and runs a pipeline script.
 //
 //   swift run embedding-example               the script below
-//   swift run embedding-example SCRIPT.lua    a script of yours (it can use source.ticker and storage.console)
+//   swift run embedding-example SCRIPT.lua    a script of yours (it can use source.ticker and storage.printer)
 import CollectorScripting
 import Foundation
 import LuaRuntime
@@ -11,7 +11,7 @@ let defaultScript = """
     pipeline "ticks" {
       from = source.ticker { count = 5, every = "10ms" },
       process = { function(r) r.even = r.tick % 2 == 0 return r end },
-      to = storage.console { prefix = "stored " },
+      to = storage.printer { prefix = "stored " },
     }
     """
 
@@ -25,16 +25,27 @@ func main() -> Int32 {
         let lua = try LuaState(LuaOptions(libraries: .full))
         let bindings = try ScriptBindings(installingIn: lua, scriptPath: path)
 
-        // source.ticker { count =, every = }: the options are checked as the engine's own are.
-        try bindings.addSource(named: "ticker", options: ["count", "every"]) { options in
-            let count = try options.integer("count") ?? 10
-            guard count >= 0 else { throw options.problem("option 'count' must not be negative") }
-            return TickerSource(id: options.id, count: count, interval: try options.duration("every") ?? .seconds(1))
-        }
-        // storage.console { prefix = }
-        try bindings.addStorage(named: "console", options: ["prefix"]) { options in
-            ConsoleStorage(id: options.id, prefix: try options.string("prefix") ?? "")
-        }
+        // source.ticker { count =, every = }: its schema says what the options are;
+        // they are checked (names, types, ranges) before the source is built,
+        // and documented by it (`:doc source.ticker` in the REPL).
+        try bindings.add(
+            .source(
+                "ticker", summary: "Counts up, a record per tick.",
+                options: [
+                    ConnectorOption("count", .integer(0...Int.max), default: "10", "ticks in all"),
+                    ConnectorOption("every", .duration(), default: "\"1s\"", "time between ticks"),
+                ]
+            ) { options in
+                TickerSource(id: options.id, count: try options.integer("count") ?? 10, interval: try options.duration("every") ?? .seconds(1))
+            })
+        // storage.printer { prefix = }
+        try bindings.add(
+            .storage(
+                "printer", summary: "Prints each record as a line of JSON.",
+                options: [ConnectorOption("prefix", .string, default: "\"\"", "put before each line")]
+            ) { options in
+                PrinterStorage(id: options.id, prefix: try options.string("prefix") ?? "")
+            })
 
         // Run the main chunk (it registers pipelines), then the pipelines until their sources end.
         try lua.call(try lua.load(script, name: "@\(path)"))

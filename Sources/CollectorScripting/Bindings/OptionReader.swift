@@ -7,7 +7,7 @@ import LuaRuntime
 /// (with a "did you mean" suggestion), a mistyped one says what was expected.
 struct OptionReader {
     let function: String
-    private let lua: LuaState
+    let lua: LuaState
     private var values: [String: LuaValue] = [:]
 
     /// - Parameters:
@@ -168,12 +168,18 @@ struct OptionReader {
     /// A list of strings (`{ "a", "b" }`).
     func strings(_ name: String) throws -> [String]? {
         guard let value = values[name] else { return nil }
-        guard case .table = value, case .array(let items) = try lua.data(value, root: name) else {
-            throw wrongType(name, "a list of strings", value)
+        guard case .table = value else { throw wrongType(name, "a list of strings", value) }
+        let data = try lua.data(value, root: name)
+        // `{}` is an empty list here, whatever Lua's empty table converts to.
+        if case .object(let object) = data, object.isEmpty { return [] }
+        guard case .array(let items) = data else {
+            throw LuaCallError("\(function): option '\(name)' must be a list of strings, got a table with named keys")
         }
         return try items.map { item in
             guard case .string(let s) = item else {
-                throw LuaCallError("\(function): option '\(name)' must be a list of strings, got a \(item.typeDescription) in it")
+                let kind = item.typeDescription
+                let article = kind.first.map { "aeiou".contains($0) } == true ? "an" : "a"
+                throw LuaCallError("\(function): option '\(name)' must be a list of strings, got \(article) \(kind) in it")
             }
             return s
         }

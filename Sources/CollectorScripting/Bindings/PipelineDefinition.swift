@@ -1,4 +1,3 @@
-import CollectorSQLite
 import CollectorValues
 import Collectors
 import Foundation
@@ -129,16 +128,16 @@ enum PipelineBindings {
 
     /// A spool replays batches, and a replay may bring records the backend
     /// already stored (a write the drain deadline cut short that completed
-    /// after all, a crash between a write and the spool's removal): without
-    /// record ids an SQLite table stores them again. Allowed (some bulk loads
+    /// after all, a crash between a write and the spool's removal): a
+    /// backend that keeps record ids but has them turned off stores them again. Allowed (some bulk loads
     /// accept it), but said, not left for the user to find out.
     private static func warnOfBackendsWithoutIDs(_ what: String, backends: [ScriptStorage], spoolPath: String, log: LogSink) {
         for backend in backends {
-            guard let sqlite = backend.backend as? SQLiteStorage, !sqlite.options.recordIDs else { continue }
+            guard let keeping = backend.backend as? any RecordIDKeeping, !keeping.keepsRecordIDs else { continue }
             log.log(
                 .warn,
-                "\(what): \(sqlite.id) has record_ids = false, so records replayed from the spool \(spoolPath) may be stored twice (at least once, not once); set spool = false or keep record ids",
-                fields: [("backend_id", sqlite.id)])
+                "\(what): \(keeping.id) has record_ids = false, so records replayed from the spool \(spoolPath) may be stored twice (at least once, not once); set spool = false or keep record ids",
+                fields: [("backend_id", keeping.id)])
         }
     }
 

@@ -1,85 +1,117 @@
 import Collectors
 import LuaRuntime
 
-/// Constructors an embedder adds to the script API: a Swift program that
-/// embeds the engine exposes its own sources and backends to Lua as
-/// `source.NAME { ... }` and `storage.NAME { ... }`, with the same option
-/// checks, ids and error messages as the engine's own.
+/// Connectors in the script API: `source.NAME { ... }` and
+/// `storage.NAME { ... }`. The engine's own sources and backends are added
+/// here as an embedder's are: a Swift program that embeds the engine adds
+/// its own with the same option checks, ids, error messages, docs and REPL
+/// completion.
 ///
-///     try bindings.addSource(named: "ticker", options: ["count"]) { options in
+///     try bindings.add(.source("ticker", summary: "Counts up.", options: [
+///         ConnectorOption("count", .integer(1...1_000), default: "10", "how many ticks"),
+///     ]) { options in
 ///         TickerSource(id: options.id, count: try options.integer("count") ?? 10)
-///     }
+///     })
 ///
 /// Add them after `init` and before the script runs.
 extension ScriptBindings {
-    /// Adds `source.NAME { ... }`.
+    /// Adds a connector: `source.NAME { ... }` or `storage.NAME { ... }`.
     ///
-    /// - Parameters:
-    ///   - name: the constructor's name in the `source` table (a Lua identifier, not taken yet).
-    ///   - options: the options the script may give; `id` is always allowed. Any
-    ///     other option is refused with a "did you mean" before `make` runs.
-    ///   - mode: how pipelines collect the source: `.stream` (its `stream()`,
-    ///     the engine's own sources do this), `.interval(every)` (its
-    ///     `collect()` on that interval; once with `--once`), or `.once`.
-    ///   - make: builds the source from the checked options; what it throws
-    ///     becomes a Lua error at the script's line, prefixed `source.NAME:`.
-    public func addSource(
-        named name: String, options: [String], mode: CollectionMode = .stream,
-        _ make: @escaping (ScriptOptions) throws -> any DataSource
-    ) throws {
-        guard let table = sourceConstructors, let lua = table.state else { throw LuaError(.misuse, "the Lua state is closed") }
-        let function = try constructor(kind: "source", name: name, options: options, in: lua) { options in
-            let source = try make(options)
-            let object = ScriptSource(source, mode: mode, summary: "source.\(name)(\(source.id))")
-            if case .interval = mode { object.isPolling = true }
-            return LuaObject(object)
+    /// Its options are checked against its schema before its build runs
+    /// (an unknown one is refused with a "did you mean", a missing required
+    /// one named, a mistyped or out-of-range one said); what the build
+    /// throws becomes a Lua error at the script's line, prefixed with the
+    /// connector's name. A backend is connected when a pipeline starts (or
+    /// when the script first calls its `query` or `count`), and disconnected
+    /// when it ends.
+    public func add(_ connector: ConnectorDescription) throws {
+        let table: ConstructorTable?
+        switch connector.kind {
+        case .source: table = sourceConstructors
+        case .storage: table = storageConstructors
         }
-        try table.add(name, function)
-    }
-
-    /// Adds `storage.NAME { ... }`; the options are checked as for `addSource`.
-    /// The backend is connected when a pipeline starts (or when the script
-    /// first calls its `query` or `count`), and disconnected when it ends.
-    public func addStorage(
-        named name: String, options: [String], _ make: @escaping (ScriptOptions) throws -> any StorageBackend
-    ) throws {
-        guard let table = storageConstructors, let lua = table.state else { throw LuaError(.misuse, "the Lua state is closed") }
-        let function = try constructor(kind: "storage", name: name, options: options, in: lua) { options in
-            let backend = try make(options)
-            return LuaObject(ScriptStorage(backend, summary: "storage.\(name)(\(backend.id))"))
-        }
-        try table.add(name, function)
-    }
-
-    private func constructor<Object: AnyObject>(
-        kind: String, name: String, options: [String], in lua: LuaState,
-        _ build: @escaping (ScriptOptions) throws -> LuaObject<Object>
-    ) throws -> LuaFunction {
-        // A Lua identifier, so that scripts can write `source.NAME { ... }`.
-        let letters = name.unicodeScalars.map { $0.isASCII && ($0 == "_" || $0.properties.isAlphabetic) }
-        let digits = name.unicodeScalars.map { ("0"..."9").contains($0) }
-        guard letters.first == true, zip(letters, digits).allSatisfy({ $0 || $1 }) else {
-            throw LuaError(.misuse, "\(kind) constructor name '\(name)' is not a Lua identifier")
-        }
-        let function = "\(kind).\(name)"
-        let allowed = options.contains("id") ? options : ["id"] + options
-        return try lua.function(function) { [unowned lua] call in
-            let reader = try OptionReader(function, table: try call.optionalArgument(1, as: LuaTable.self), allowed: allowed, in: lua)
-            let id = try reader.string("id") ?? self.nextID(name)
-            let object: LuaObject<Object>
+        guard let table, let lua = table.state else { throw LuaError(.misuse, "the Lua state is closed") }
+        try Self.checkIdentifier(connector)
+        let function = try lua.function(connector.qualifiedName) { [unowned lua, weak self] call in
+            // The state may outlive the bindings an embedder dropped: an error then, not a crash.
+            guard let self else { throw LuaCallError("\(connector.qualifiedName): the engine's bindings are gone") }
+            let reader = try OptionReader(connector, table: try call.optionalArgument(1, as: LuaTable.self), in: lua)
+            let environment = self.environment.process.merging(self.environment.overrides) { $1 }
+            let options = ScriptOptions(reader, environment: environment) { [unowned self] options in
+                if let explicit = try? options.string("id") { return explicit }
+                if let base = connector.idBase, let text = try? base(options) { return self.uniqueID(text) }
+                return self.nextID(connector.name)
+            }
             do {
-                object = try build(ScriptOptions(reader, id: id))
+                switch connector.build {
+                case .source(let build):
+                    let built = try build(options)
+                    let collection = connector.collection ?? .stream
+                    let object = ScriptSource(
+                        built.value, mode: collection.mode,
+                        summary: built.description ?? "\(connector.qualifiedName)(\(built.value.id))", polls: collection.polls)
+                    try call.push(LuaObject(object))
+                case .storage(let build):
+                    let built = try build(options)
+                    if (built.value as? any StandardOutputWriter)?.writesStandardOutput == true { self.standardOutputTaken = true }
+                    let object = ScriptStorage(
+                        built.value, summary: built.description ?? "\(connector.qualifiedName)(\(built.value.id))")
+                    try call.push(LuaObject(object))
+                }
             } catch let error as LuaCallError {
                 throw error
             } catch let error as LuaError {
                 throw error
             } catch let error as ErrorInfo {
-                throw LuaCallError("\(function): \(error.message)")
+                throw LuaCallError("\(connector.qualifiedName): \(error.message)")
             } catch {
-                throw LuaCallError("\(function): \(error)")
+                throw LuaCallError("\(connector.qualifiedName): \(error)")
             }
-            try call.push(object)
             return 1
+        }
+        try table.add(connector.name, function)
+        connectors.append(connector)
+    }
+
+    /// Adds `source.NAME { ... }` whose options are named but not typed (each
+    /// is read and checked by `make`). `add(_:)` with a schema documents them too.
+    ///
+    /// - Parameters:
+    ///   - options: the options the script may give; `id` is always allowed.
+    ///   - mode: how pipelines collect the source: `.stream` (its `stream()`),
+    ///     `.interval(every)` (its `collect()` on that interval; once with
+    ///     `--once`), or `.once`.
+    public func addSource(
+        named name: String, options: [String], mode: CollectionMode = .stream,
+        _ make: @escaping (ScriptOptions) throws -> any DataSource
+    ) throws {
+        let collection: ConnectorDescription.Collection =
+            switch mode {
+            case .stream: .stream
+            case .interval(let every, let count): .interval(every, count: count)
+            case .once: .once
+            }
+        try add(.source(name, summary: "", collection: collection, options: Self.untyped(options), build: make))
+    }
+
+    /// Adds `storage.NAME { ... }`; the options are checked as for `addSource`.
+    public func addStorage(
+        named name: String, options: [String], _ make: @escaping (ScriptOptions) throws -> any StorageBackend
+    ) throws {
+        try add(.storage(name, summary: "", options: Self.untyped(options), build: make))
+    }
+
+    private static func untyped(_ names: [String]) -> [ConnectorOption] {
+        names.map { ConnectorOption($0, $0 == "id" ? .string : .any, "") }
+    }
+
+    /// A Lua identifier, so that scripts can write `source.NAME { ... }`.
+    private static func checkIdentifier(_ connector: ConnectorDescription) throws {
+        let name = connector.name
+        let letters = name.unicodeScalars.map { $0.isASCII && ($0 == "_" || $0.properties.isAlphabetic) }
+        let digits = name.unicodeScalars.map { ("0"..."9").contains($0) }
+        guard letters.first == true, zip(letters, digits).allSatisfy({ $0 || $1 }) else {
+            throw LuaError(.misuse, "\(connector.kind.rawValue) constructor name '\(name)' is not a Lua identifier")
         }
     }
 }

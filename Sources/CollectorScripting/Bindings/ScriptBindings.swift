@@ -1,4 +1,3 @@
-import CollectorSQLite
 import CollectorValues
 import Collectors
 import Foundation
@@ -31,6 +30,11 @@ public final class ScriptBindings {
     /// The `source` and `storage` tables, where `addSource` and `addStorage` put constructors.
     var sourceConstructors: ConstructorTable?
     var storageConstructors: ConstructorTable?
+    /// A backend the script made writes records to standard output
+    /// (`StandardOutputWriter`): the program's own lines belong elsewhere.
+    public internal(set) var standardOutputTaken = false
+    /// The connectors added so far (the engine's own, then an embedder's), in order.
+    public internal(set) var connectors: [ConnectorDescription] = []
     private var counters: [String: Int] = [:]
     private var usedIDs = Set<String>()
     /// The pipelines' spools (the `spool` option).
@@ -85,13 +89,14 @@ public final class ScriptBindings {
         }
         baseDirectory = base
         modulePaths = ["\(base)/?.lua", "\(base)/?/init.lua"]
-        spools = ScriptSpools(scriptPath: scriptPath)
+        spools = ScriptSpools(scriptPath: scriptPath, connector: BuiltinConnectors.sqliteSpool)
         try lua.register(ScriptSource.luaType(loop: loop))
         try lua.register(ScriptStorage.luaType(in: lua, loop: loop, checkOnly: settings.checkOnly))
         try lua.register(ScriptProcessor.luaType)
         try lua.register(ScriptPipeline.luaType(in: lua))
-        try SourceBindings.install(in: lua, bindings: self)
-        try StorageBindings.install(in: lua, bindings: self)
+        sourceConstructors = try ConstructorTable("source", in: lua)
+        storageConstructors = try ConstructorTable("storage", in: lua)
+        for connector in BuiltinConnectors.all { try add(connector) }
         try ProcessorBindings.install(in: lua, bindings: self)
         try PipelineBindings.install(in: lua, bindings: self)
         try JSONLibrary.install(in: lua)
@@ -127,7 +132,7 @@ public final class ScriptBindings {
     }
 
     /// The spool of a pipeline's `spool` option (see `ScriptSpools`).
-    func spool(for value: LuaValue?, what: String, in lua: LuaState) throws -> (spool: SQLiteSpool, path: String)? {
+    func spool(for value: LuaValue?, what: String, in lua: LuaState) throws -> (spool: any Spool, path: String)? {
         try spools.spool(for: value, what: what, in: lua)
     }
 

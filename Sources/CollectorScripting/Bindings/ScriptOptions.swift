@@ -13,12 +13,21 @@ import LuaRuntime
 ///     guard count > 0 else { throw options.problem("option 'count' must be positive") }
 public struct ScriptOptions {
     let reader: OptionReader
-    /// The object's id: the script's `id` option, else `NAME-1`, `NAME-2`, ...
-    public let id: String
+    private let idSource: DefaultID
 
-    init(_ reader: OptionReader, id: String) {
+    /// The object's id: the script's `id` option, else the connector's
+    /// default (`NAME-1`, `NAME-2`, ..., or one made from its options, such
+    /// as `sqlite:PATH`), allocated when first asked for.
+    public var id: String { idSource.value(for: self) }
+
+    /// The environment the script sees (what its `env(...)` reads): the
+    /// process's, with `--set`/`--env-file` values over it.
+    public let environment: [String: String]
+
+    init(_ reader: OptionReader, environment: [String: String], id: @escaping (ScriptOptions) -> String) {
         self.reader = reader
-        self.id = id
+        self.environment = environment
+        idSource = DefaultID(id)
     }
 
     /// `source.NAME` or `storage.NAME`: how errors name the constructor.
@@ -59,4 +68,22 @@ public struct ScriptOptions {
 
     /// Any value, as data (a table becomes an object or an array).
     public func data(_ name: String) throws -> DataValue? { try reader.data(name) }
+}
+
+/// An id worked out once, when first asked for (so that a connector that
+/// never asks takes no number from the sequence).
+private final class DefaultID {
+    private let make: (ScriptOptions) -> String
+    private var made: String?
+
+    init(_ make: @escaping (ScriptOptions) -> String) {
+        self.make = make
+    }
+
+    func value(for options: ScriptOptions) -> String {
+        if let made { return made }
+        let id = make(options)
+        made = id
+        return id
+    }
 }

@@ -1,5 +1,3 @@
-import CollectorSources
-import CollectorWebSocket
 import CollectorValues
 import Collectors
 import Foundation
@@ -13,17 +11,18 @@ public final class ScriptSource {
     /// What `tostring` says (never a token).
     public let summary: String
     /// The file it reads, for finding a pipeline that would read what it writes.
-    public internal(set) var filePath: String?
+    public var filePath: String? { (source as? any FileReadingSource)?.readPath }
     /// It polls on an interval (`--once` makes it collect once).
-    public internal(set) var isPolling = false
+    public let isPolling: Bool
     /// The pipeline it feeds: a source feeds one pipeline (its items are taken, not copied).
     var pipeline: String?
     private var connected = false
 
-    init(_ source: any DataSource, mode: CollectionMode, summary: String) {
+    init(_ source: any DataSource, mode: CollectionMode, summary: String, polls: Bool) {
         self.source = source
         self.mode = mode
         self.summary = summary
+        isPolling = polls
     }
 
     /// `source:collect()`: one item, as `{ source_id, format, data, metadata }`.
@@ -78,183 +77,4 @@ public final class ScriptSource {
             return 1
         }
     } }
-}
-
-/// The `source` table: one constructor per native source.
-enum SourceBindings {
-    static func install(in lua: LuaState, bindings: ScriptBindings) throws {
-        let sources = try ConstructorTable("source", in: lua)
-        bindings.sourceConstructors = sources
-        let constructors: [(String, [String], (OptionReader, String) throws -> ScriptSource)] = [
-            ("generator", ["id", "count", "seed", "rate", "batch"], generator),
-            ("file", ["id", "path", "mode", "format"], file),
-            ("follow", ["id", "path", "position_file", "poll", "start", "format"], follow),
-            ("stdin", ["id", "format"], stdin),
-            ("command", ["id", "command", "format", "cwd", "env"], command),
-            ("http", ["id", "url", "token", "every", "headers", "timeout", "format", "method", "jitter", "reconnect", "reconnect_max", "reconnect_attempts"], http),
-            ("sse", ["id", "url", "token", "headers", "last_event_id", "reconnect", "reconnect_max", "reconnect_attempts", "max_event_size", "idle_timeout", "ca_file", "format"], sse),
-            ("websocket", ["id", "url", "headers", "subscribe", "max_message_size", "reconnect", "reconnect_max", "reconnect_attempts", "ca_file", "verify_tls", "format"], websocket),
-        ]
-        for (name, allowed, build) in constructors {
-            let function = "source.\(name)"
-            try sources.add(name, try lua.function(function) { [unowned lua] call in
-                let options = try OptionReader(function, table: try call.optionalArgument(1, as: LuaTable.self), allowed: allowed, in: lua)
-                let id = try options.string("id") ?? bindings.nextID(name)
-                try call.push(LuaObject(try build(options, id)))
-                return 1
-            })
-        }
-    }
-
-    static func format(_ options: OptionReader, default value: DataFormat) throws -> DataFormat {
-        guard let name = try options.choice("format", ["json", "jsonl", "text", "csv", "binary"]) else { return value }
-        return DataFormat(rawValue: name)
-    }
-
-    static func generator(_ options: OptionReader, id: String) throws -> ScriptSource {
-        let count = try options.integer("count")
-        let seed = try options.integer("seed").map(Int64.init) ?? 20_251_128
-        let rate = try options.number("rate", in: 0.001...1e9)
-        let batch = try options.integer("batch", in: 1...1_000_000) ?? (rate == nil ? 100 : 1)
-        if let count, count < 0 { throw LuaCallError("source.generator: option 'count' must not be negative") }
-        let source = GeneratorSource(
-            id: id, options: .init(seed: seed, count: count, rate: rate, recordsPerItem: max(1, batch)))
-        var summary = "source.generator(\(id), seed \(seed)"
-        summary += count.map { ", \($0) records" } ?? ", endless"
-        if let rate { summary += ", \(rate)/s" }
-        return ScriptSource(source, mode: .stream, summary: summary + ")")
-    }
-
-    static func file(_ options: OptionReader, id: String) throws -> ScriptSource {
-        let path = try options.requiredString("path")
-        let mode = FileSource.Mode(rawValue: try options.choice("mode", ["lines", "whole"]) ?? "lines") ?? .lines
-        let format = try format(options, default: mode == .lines ? .jsonLines : .json)
-        let source = FileSource(id: id, path: path, options: .init(mode: mode, format: format))
-        let object = ScriptSource(source, mode: .stream, summary: "source.file(\(id), \(path), \(mode.rawValue), \(format))")
-        object.filePath = path
-        return object
-    }
-
-    static func follow(_ options: OptionReader, id: String) throws -> ScriptSource {
-        let path = try options.requiredString("path")
-        var settings = FollowFileSource.Options(format: try format(options, default: .jsonLines))
-        settings.positionFile = try options.string("position_file")
-        if let poll = try options.duration("poll", atLeast: .milliseconds(1)) { settings.pollInterval = poll }
-        if let start = try options.choice("start", ["beginning", "end"]) { settings.startAt = .init(rawValue: start) ?? .beginning }
-        let source = FollowFileSource(id: id, path: path, options: settings)
-        let object = ScriptSource(source, mode: .stream, summary: "source.follow(\(id), \(path))")
-        object.filePath = path
-        return object
-    }
-
-    static func stdin(_ options: OptionReader, id: String) throws -> ScriptSource {
-        let source = StdinSource(id: id, options: .init(format: try format(options, default: .jsonLines)))
-        return ScriptSource(source, mode: .stream, summary: "source.stdin(\(id))")
-    }
-
-    static func command(_ options: OptionReader, id: String) throws -> ScriptSource {
-        guard let command = try options.strings("command"), let executable = command.first else {
-            throw LuaCallError("source.command: option 'command' is required (a list: program and arguments)")
-        }
-        let settings = CommandSource.Options(
-            format: try format(options, default: .jsonLines), environment: try options.stringMap("env"),
-            workingDirectory: try options.string("cwd"))
-        let source = CommandSource(id: id, executable: executable, arguments: Array(command.dropFirst()), options: settings)
-        return ScriptSource(source, mode: .stream, summary: "source.command(\(id), \(command.joined(separator: " ")))")
-    }
-
-    static func http(_ options: OptionReader, id: String) throws -> ScriptSource {
-        let text = try options.requiredString("url")
-        guard let url = URL(string: text), let scheme = url.scheme, ["http", "https"].contains(scheme.lowercased()) else {
-            throw LuaCallError("source.http: option 'url' must be an http or https URL, got \"\(text)\"")
-        }
-        var settings = HTTPSource.Options(format: try format(options, default: .json))
-        settings.bearerToken = try options.string("token")
-        if let headers = try options.stringMap("headers") { settings.headers = headers }
-        if let every = try options.duration("every", atLeast: .milliseconds(1)) { settings.interval = every }
-        if let timeout = try options.duration("timeout", atLeast: .milliseconds(1)) { settings.timeout = timeout }
-        if let jitter = try options.number("jitter") { settings.jitter = min(max(0, jitter), 1) }
-        if let method = try options.choice("method", ["GET", "POST", "PUT"]) { settings.method = .init(rawValue: method) ?? .get }
-        var attempts = settings.reconnect.maxAttempts
-        try reconnect(options, "source.http", &settings.reconnect.initialDelay, &settings.reconnect.maxDelay, &attempts)
-        settings.reconnect.maxAttempts = attempts
-        let source = HTTPSource(id: id, url: url, options: settings)
-        var summary = "source.http(\(id), \(redacted(url)), every \(Units.describe(settings.interval))"
-        if settings.bearerToken != nil { summary += ", token ***" }
-        let object = ScriptSource(source, mode: .stream, summary: summary + ")")
-        object.isPolling = true
-        return object
-    }
-
-    static func sse(_ options: OptionReader, id: String) throws -> ScriptSource {
-        let url = try webURL(options, "source.sse", schemes: ["http", "https"])
-        var settings = SSESource.Options(format: try format(options, default: .json))
-        settings.bearerToken = try options.string("token")
-        if let headers = try options.stringMap("headers") { settings.headers = headers }
-        settings.lastEventID = try options.string("last_event_id")
-        try reconnect(options, "source.sse", &settings.reconnectDelay, &settings.maxReconnectDelay, &settings.maxReconnectAttempts)
-        if let size = try options.size("max_event_size", in: 1...Int.max) { settings.maxEventSize = size }
-        if let idle = try options.duration("idle_timeout", atLeast: .milliseconds(1)) { settings.idleTimeout = idle }
-        settings.tlsCAFile = try options.string("ca_file")
-        var summary = "source.sse(\(id), \(redacted(url))"
-        if settings.bearerToken != nil { summary += ", token ***" }
-        return ScriptSource(SSESource(id: id, url: url, options: settings), mode: .stream, summary: summary + ")")
-    }
-
-    static func websocket(_ options: OptionReader, id: String) throws -> ScriptSource {
-        let url = try webURL(options, "source.websocket", schemes: ["ws", "wss"])
-        var settings = WebSocketSource.Options()
-        if let headers = try options.stringMap("headers") { settings.headers = headers }
-        settings.subscribeMessage = try options.string("subscribe")
-        if let size = try options.size("max_message_size", in: 1...Int.max) { settings.maxMessageSize = size }
-        try reconnect(
-            options, "source.websocket", &settings.reconnectDelay, &settings.maxReconnectDelay, &settings.maxReconnectAttempts)
-        settings.tlsCAFile = try options.string("ca_file")
-        if let verify = try options.boolean("verify_tls") { settings.tlsVerify = verify }
-        settings.textFormat = try format(options, default: .json)
-        let summary = "source.websocket(\(id), \(redacted(url)))"
-        return ScriptSource(WebSocketSource(id: id, url: url, options: settings), mode: .stream, summary: summary)
-    }
-
-    /// The reconnect options the streaming sources share: `reconnect` (the
-    /// first wait), `reconnect_max` (the cap of the backoff) and
-    /// `reconnect_attempts` (failed attempts in a row before giving up; 0: never).
-    private static func reconnect(
-        _ options: OptionReader, _ function: String, _ delay: inout Duration, _ cap: inout Duration, _ attempts: inout Int?
-    ) throws {
-        if let first = try options.duration("reconnect") { delay = first }
-        if let maximum = try options.duration("reconnect_max") { cap = maximum }
-        if let count = try options.integer("reconnect_attempts") {
-            guard count >= 0 else {
-                throw LuaCallError("\(function): option 'reconnect_attempts' must be 0 (never give up) or more, got \(count)")
-            }
-            attempts = count == 0 ? nil : count
-        }
-        guard cap >= delay else {
-            throw LuaCallError("\(function): option 'reconnect_max' (\(cap)) is shorter than 'reconnect' (\(delay))")
-        }
-    }
-
-    private static func webURL(_ options: OptionReader, _ function: String, schemes: [String]) throws -> URL {
-        let text = try options.requiredString("url")
-        guard let url = URL(string: text), let scheme = url.scheme, schemes.contains(scheme.lowercased()), url.host != nil else {
-            let list = schemes.map { "\($0)://" }.joined(separator: " or ")
-            throw LuaCallError("\(function): option 'url' must be a \(list) URL, got \"\(redactedText(text))\"")
-        }
-        return url
-    }
-
-    /// A URL given as text, for an error message: without what could be a password or a key.
-    static func redactedText(_ text: String) -> String {
-        guard let url = URL(string: text), url.scheme != nil else { return text.count > 80 ? String(text.prefix(80)) + "…" : text }
-        return redacted(url)
-    }
-
-    /// The URL without credentials or query (which may carry keys).
-    static func redacted(_ url: URL) -> String {
-        guard var parts = URLComponents(url: url, resolvingAgainstBaseURL: false) else { return "?" }
-        if parts.password != nil || parts.user != nil { parts.user = "***"; parts.password = nil }
-        if parts.query != nil { parts.query = "..." }
-        return parts.string ?? "?"
-    }
 }

@@ -1,11 +1,10 @@
-import CollectorSQLite
 import Collectors
 import Foundation
 import LuaRuntime
 
 /// The spools of a script's pipelines: the `spool` option of `pipeline`,
-/// one `SQLiteSpool` per file however many pipelines share it (their queues
-/// are named after them).
+/// one spool per file however many pipelines share it (their queues are
+/// named after them), made by the bindings' `SpoolConnector`.
 ///
 /// Without the option a pipeline uses the script's default spool,
 /// `SCRIPT.spool.db` in the working directory (where the other data files
@@ -15,9 +14,12 @@ import LuaRuntime
 final class ScriptSpools {
     /// The spool a pipeline gets when it does not say.
     let defaultPath: String
-    private var spools: [String: SQLiteSpool] = [:]
+    private let connector: SpoolConnector
+    /// Each file's spool, and the cap it was made with.
+    private var spools: [String: (spool: any Spool, maxSize: Int?)] = [:]
 
-    init(scriptPath: String) {
+    init(scriptPath: String, connector: SpoolConnector) {
+        self.connector = connector
         var name = URL(fileURLWithPath: scriptPath).deletingPathExtension().lastPathComponent
         if name.isEmpty || name == "-" { name = "collector" }
         defaultPath = "\(name).spool.db"
@@ -25,33 +27,32 @@ final class ScriptSpools {
 
     /// The spool for a pipeline's `spool` option: absent (the default file),
     /// `false` (none), a path, or `{ path =, max_size = }`.
-    func spool(for value: LuaValue?, what: String, in lua: LuaState) throws -> (spool: SQLiteSpool, path: String)? {
+    func spool(for value: LuaValue?, what: String, in lua: LuaState) throws -> (spool: any Spool, path: String)? {
         let option = "\(what): option 'spool'"
         switch value {
-        case nil: return (spool(at: defaultPath, options: SQLiteSpool.Options()), defaultPath)
+        case nil: return (spool(at: defaultPath, maxSize: nil), defaultPath)
         case .boolean(false): return nil
-        case .boolean(true): return (spool(at: defaultPath, options: SQLiteSpool.Options()), defaultPath)
+        case .boolean(true): return (spool(at: defaultPath, maxSize: nil), defaultPath)
         case .string(let path):
             guard !path.isEmpty else { throw LuaCallError("\(option) must not be an empty path") }
-            return (spool(at: path, options: SQLiteSpool.Options()), path)
+            return (spool(at: path, maxSize: nil), path)
         case .table(let table):
             let options = try OptionReader("\(what) spool", table: table, allowed: ["path", "max_size"], in: lua)
             let path = try options.string("path") ?? defaultPath
-            var settings = SQLiteSpool.Options()
-            if let maxSize = try options.size("max_size", in: 4096...Int.max) { settings = SQLiteSpool.Options(maxSize: maxSize) }
-            if let known = spools[path], known.options != settings {
+            let maxSize = try options.size("max_size", in: connector.minimumSize...Int.max)
+            if let known = spools[path], known.maxSize != maxSize {
                 throw LuaCallError("\(option): \(path) is already a spool with other options")
             }
-            return (spool(at: path, options: settings), path)
+            return (spool(at: path, maxSize: maxSize), path)
         case .some(let other):
             throw LuaCallError("\(option) must be a path, a table { path =, max_size = } or false, got \(other.typeName)")
         }
     }
 
-    private func spool(at path: String, options: SQLiteSpool.Options) -> SQLiteSpool {
-        if let known = spools[path] { return known }
-        let spool = SQLiteSpool(path: path, options: options)
-        spools[path] = spool
+    private func spool(at path: String, maxSize: Int?) -> any Spool {
+        if let known = spools[path] { return known.spool }
+        let spool = connector.make(path, maxSize)
+        spools[path] = (spool, maxSize)
         return spool
     }
 }

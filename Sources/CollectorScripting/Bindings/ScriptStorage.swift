@@ -1,6 +1,3 @@
-import CollectorPostgres
-import CollectorSQLite
-import CollectorStorage
 import CollectorValues
 import Collectors
 import LuaRuntime
@@ -14,7 +11,7 @@ public final class ScriptStorage {
     public let backend: any StorageBackend
     public let summary: String
     /// The file it writes, for finding a pipeline that would read what it writes.
-    public internal(set) var filePath: String?
+    public var filePath: String? { (backend as? any FileWritingBackend)?.writtenPath }
     /// The connection its users share.
     let shared: SharedBackend
 
@@ -45,10 +42,22 @@ public final class ScriptStorage {
         }
     }
 
+    /// How many records the backend holds: asked of a backend that can count
+    /// (`CountingBackend`, without reading the records), else by reading them.
     func count(in loop: ScriptLoop) throws -> Int {
-        if let memory = backend as? MemoryStorage { return try loop.run { await memory.count } }
-        if let null = backend as? NullStorage { return try loop.run { await null.count } }
-        return try query(QueryCriteria(), in: loop).count
+        guard let counting = backend as? any CountingBackend else { return try query(QueryCriteria(), in: loop).count }
+        let lease = self.lease()
+        return try loop.run {
+            try await lease.connect()
+            do {
+                let count = try await counting.storedCount()
+                await lease.disconnect()
+                return count
+            } catch {
+                await lease.disconnect()
+                throw error
+            }
+        }
     }
 
     /// - Parameter checkOnly: `collector check`: the one-off reads connect
@@ -93,93 +102,5 @@ public final class ScriptStorage {
             if !info.message.contains(backend.id) { info.message = "\(backend.id): \(info.message)" }
             throw info
         }
-    }
-}
-
-/// The `storage` table: one constructor per native backend.
-enum StorageBindings {
-    static func install(in lua: LuaState, bindings: ScriptBindings) throws {
-        let storage = try ConstructorTable("storage", in: lua)
-        bindings.storageConstructors = storage
-        try storage.add("sqlite", try lua.function("storage.sqlite") { [unowned lua] call in
-            let options = try OptionReader(
-                "storage.sqlite", table: try call.optionalArgument(1, as: LuaTable.self),
-                allowed: ["id", "path", "table", "layout", "columns", "max_size", "record_ids"], in: lua)
-            let path = try options.requiredString("path")
-            let tableName = try options.string("table") ?? "records"
-            let layout = try StorageLayout(options, table: tableName, in: lua)
-            var settings = SQLiteOptions(table: tableName, layout: layout.layout)
-            if let maxSize = try options.size("max_size", in: 4096...Int.max) { settings.maxPageCount = maxSize / 4096 }
-            if let recordIDs = try options.boolean("record_ids") { settings.recordIDs = recordIDs }
-            try layout.check(options.function) { () throws(ErrorInfo) in try settings.validate() }
-            let id = try options.string("id") ?? bindings.uniqueID("sqlite:\(path)")
-            let object = ScriptStorage(
-                SQLiteStorage(id: id, path: path, options: settings),
-                summary: "storage.sqlite(\(path), table \(tableName), \(layout.description))")
-            object.filePath = path
-            try call.push(LuaObject(object))
-            return 1
-        })
-        try storage.add("jsonl", try lua.function("storage.jsonl") { [unowned lua] call in
-            let options = try OptionReader(
-                "storage.jsonl", table: try call.optionalArgument(1, as: LuaTable.self),
-                allowed: ["id", "path", "sync", "max_file_size", "max_files"], in: lua)
-            let path = try options.requiredString("path")
-            var settings = JSONLinesOptions()
-            if let sync = try options.choice("sync", ["never", "batch", "record"]) {
-                settings.sync = sync == "never" ? .never : (sync == "record" ? .everyRecord : .everyBatch)
-            }
-            settings.maxFileSize = try options.size("max_file_size", in: 1...Int.max)
-            settings.maxRotatedFiles = try options.integer("max_files", in: 0...100_000)
-            let id = try options.string("id") ?? bindings.uniqueID("jsonl:\(path)")
-            let object = ScriptStorage(JSONLinesStorage(id: id, path: path, options: settings), summary: "storage.jsonl(\(path))")
-            object.filePath = path
-            try call.push(LuaObject(object))
-            return 1
-        })
-        try storage.add("memory", try lua.function("storage.memory") { [unowned lua] call in
-            let options = try OptionReader(
-                "storage.memory", table: try call.optionalArgument(1, as: LuaTable.self), allowed: ["id"], in: lua)
-            let id = try options.string("id") ?? bindings.nextID("memory")
-            try call.push(LuaObject(ScriptStorage(MemoryStorage(id: id), summary: "storage.memory(\(id))")))
-            return 1
-        })
-        try storage.add("postgres", try lua.function("storage.postgres") { [unowned lua] call in
-            let options = try OptionReader(
-                "storage.postgres", table: try call.optionalArgument(1, as: LuaTable.self),
-                allowed: ["id", "url", "table", "layout", "columns", "connect_timeout", "batch_method", "rows_per_statement"], in: lua)
-            let tableName = try options.string("table") ?? "records"
-            let layout = try StorageLayout(options, table: tableName, in: lua)
-            var settings = PostgresOptions(table: tableName, layout: layout.layout)
-            try layout.check(options.function) { () throws(ErrorInfo) in try settings.validate() }
-            if let timeout = try options.duration("connect_timeout") {
-                settings.connectTimeoutSeconds = max(1, Int(timeout.components.seconds))
-            }
-            if let method = try options.choice("batch_method", PostgresBatchMethod.allCases.map(\.rawValue)) {
-                settings.batchMethod = PostgresBatchMethod(rawValue: method) ?? settings.batchMethod
-            }
-            if let rows = try options.integer("rows_per_statement", in: 1...Int.max) { settings.rowsPerStatement = rows }
-            let id = try options.string("id") ?? bindings.nextID("postgres")
-            // The URL may come from the script (env("DATABASE_URL")) or, when absent, DATABASE_URL;
-            // its password never shows in tostring, errors or logs.
-            let backend: PostgresStorage
-            do {
-                backend = try PostgresStorage(
-                    id: id, url: try options.string("url"), options: settings,
-                    environment: bindings.environment.process.merging(bindings.environment.overrides) { $1 })
-            } catch {
-                throw LuaCallError("storage.postgres: \(ErrorInfo(from: error, layer: .storage, operation: "configure").message)")
-            }
-            try call.push(LuaObject(ScriptStorage(
-                backend, summary: "storage.postgres(\(backend.redactedURL), table \(tableName), \(layout.description))")))
-            return 1
-        })
-        try storage.add("null", try lua.function("storage.null") { [unowned lua] call in
-            let options = try OptionReader(
-                "storage.null", table: try call.optionalArgument(1, as: LuaTable.self), allowed: ["id"], in: lua)
-            let id = try options.string("id") ?? bindings.nextID("null")
-            try call.push(LuaObject(ScriptStorage(NullStorage(id: id), summary: "storage.null(\(id))")))
-            return 1
-        })
     }
 }

@@ -1,4 +1,3 @@
-import CollectorSQLite
 import CollectorStorage
 import Collectors
 import LuaRuntime
@@ -28,6 +27,19 @@ struct StorageLayout {
     let isScriptColumns: Bool
 
     static let kinds = Column.Kind.allCases.map(\.rawValue)
+
+    /// The `layout` option of an SQL backend.
+    static func layoutOption(_ doc: String) -> ConnectorOption {
+        ConnectorOption("layout", .choice(["document", "readings"]), doc)
+    }
+
+    /// The `columns` option of an SQL backend.
+    static var columnsOption: ConnectorOption {
+        ConnectorOption(
+            "columns", .list(of: "columns ({ \(shape), ... })"), annotation: "collector.Column[]",
+            "a typed table of the script's own, one column per entry, in order: `{ { \"name\", \"kind\", required = true, field = \"...\", sql_type = \"...\" }, ... }`; not with `layout` (see [Typed tables](#typed-tables-columns))"
+        )
+    }
     static let keys = ["name", "kind", "required", "field", "sql_type"]
     private static let shape = #"{ "name", "kind", required = true, field = "...", sql_type = "..." }"#
 
@@ -50,12 +62,12 @@ struct StorageLayout {
             return
         }
         let name = choice ?? (table == "readings" ? "readings" : "document")
-        layout = name == "readings" ? SQLiteOptions.readings.layout : .document
+        layout = name == "readings" ? .readings : .document
         description = "\(name) layout"
         isScriptColumns = false
     }
 
-    /// Runs a backend's own checks of its options (`SQLiteOptions.validate`)
+    /// Runs a backend's own checks of its options (such as `SQLiteOptions.validate`)
     /// now, so that a bad name or type is an error at the script's line
     /// rather than when the pipeline connects.
     func check(_ function: String, _ validate: () throws(ErrorInfo) -> Void) throws {

@@ -4,8 +4,11 @@ extension ReplSession {
     /// Completions for the word before the cursor: globals, or the fields of
     /// the table the dotted path names (`string.fo` → `string.format`,
     /// `t:me` through the metatable's `__index` table), and the methods and
-    /// properties of engine objects (`db:qu` → `db:query`).
-    public func completions(for word: String) -> [String] {
+    /// properties of engine objects (`db:qu` → `db:query`), and inside a
+    /// connector's options table (`before` is the line up to the word) the
+    /// options it takes (`source.http { ur` → `url`).
+    public func completions(for word: String, before: String = "") -> [String] {
+        if let options = optionCompletions(for: word, before: before) { return options }
         var separatorIndex: String.Index?
         for index in word.indices where word[index] == "." || word[index] == ":" { separatorIndex = index }
         guard let separator = separatorIndex else {

@@ -18,11 +18,15 @@ public final class ReplSession {
     }
 
     public let lua: LuaState
+    /// The connectors of the session's `source` and `storage` tables, for
+    /// `:doc source.NAME` and the completion of their options.
+    public let connectors: [ConnectorDescription]
     /// Lines as bytes: Lua strings are bytes, and a line may hold some that are not UTF-8.
     private var pending: [[UInt8]] = []
 
-    public init(lua: LuaState) {
+    public init(lua: LuaState, connectors: [ConnectorDescription] = []) {
         self.lua = lua
+        self.connectors = connectors
     }
 
     /// Whether earlier lines wait for the rest of a statement.

@@ -263,3 +263,7 @@ public actor FileSource: DataSource {
         }
     }
 }
+
+extension FileSource: FileReadingSource {
+    public nonisolated var readPath: String { path }
+}

@@ -381,3 +381,7 @@ public actor FollowFileSource: DataSource, CheckpointedSource {
         }
     }
 }
+
+extension FollowFileSource: FileReadingSource {
+    public nonisolated var readPath: String { path }
+}

@@ -2,8 +2,8 @@ import Collectors
 import CollectorValues
 
 /// A backend of the program's own: prints each record as one line of JSON
-/// and keeps nothing. Scripts create it as `storage.console { ... }`.
-actor ConsoleStorage: StorageBackend {
+/// and keeps nothing. Scripts create it as `storage.printer { ... }`.
+actor PrinterStorage: StorageBackend {
     nonisolated let id: String
     let prefix: String
     private var printed = 0
@@ -19,7 +19,7 @@ actor ConsoleStorage: StorageBackend {
 
     func store(_ record: DataValue) async throws -> StorageLocation {
         _ = try await store(batch: [record])
-        return StorageLocation(backendID: id, locationID: String(printed), path: "console://\(id)/\(printed)")
+        return StorageLocation(backendID: id, locationID: String(printed), path: "printer://\(id)/\(printed)")
     }
 
     /// A batch is all or nothing: every line is encoded before any is printed.

@@ -1,0 +1,30 @@
+import CollectorSources
+import Collectors
+
+extension BuiltinConnectors {
+    /// `source.follow`: a file followed as it grows, across rotations.
+    static var follow: ConnectorDescription {
+        .source(
+            "follow",
+            summary: "A file followed as it grows (like tail -F), across rotations and restarts.",
+            options: [
+                ConnectorOption("path", .string, required: true, "the file to follow"),
+                ConnectorOption(
+                    "position_file", .string,
+                    "where the position is kept across runs, by file identity; saved once the lines before it are stored; a file rotated while the collector was stopped is finished from its rotated name beside it (`NAME.1`, `NAME-DATE`) first, and a loss is reported as a dead letter (see [sources/follow.md](sources/follow.md))"
+                ),
+                ConnectorOption("poll", .duration(atLeast: .milliseconds(1)), default: "\"250ms\"", "how often the file is looked at"),
+                ConnectorOption("start", .choice(["beginning", "end"]), default: "\"beginning\"", "where a file without a saved position is read from"),
+                SourceOptionKit.formatOption(default: "jsonl"),
+            ]
+        ) { options in
+            let path = try options.requiredString("path")
+            var settings = FollowFileSource.Options(format: try SourceOptionKit.format(options, default: .jsonLines))
+            settings.positionFile = try options.string("position_file")
+            if let poll = try options.duration("poll") { settings.pollInterval = poll }
+            if let start = try options.choice("start", ["beginning", "end"]) { settings.startAt = .init(rawValue: start) ?? .beginning }
+            let id = options.id
+            return ConnectorInstance(FollowFileSource(id: id, path: path, options: settings), description: "source.follow(\(id), \(path))")
+        }
+    }
+}

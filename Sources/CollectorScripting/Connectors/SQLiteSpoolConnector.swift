@@ -1,0 +1,11 @@
+import CollectorSQLite
+import Collectors
+
+extension BuiltinConnectors {
+    /// The pipelines' spool: an SQLite file (a page is 4 KiB, the smallest cap).
+    public static var sqliteSpool: SpoolConnector {
+        SpoolConnector(minimumSize: 4096) { path, maxSize in
+            SQLiteSpool(path: path, options: maxSize.map { SQLiteSpool.Options(maxSize: $0) } ?? SQLiteSpool.Options())
+        }
+    }
+}

@@ -1,0 +1,17 @@
+import CollectorSources
+import Collectors
+
+extension BuiltinConnectors {
+    /// `source.stdin`: the collector's standard input.
+    static var stdin: ConnectorDescription {
+        .source(
+            "stdin",
+            summary: "The collector's standard input, until it ends.",
+            options: [SourceOptionKit.formatOption(default: "jsonl")]
+        ) { options in
+            let id = options.id
+            let source = StdinSource(id: id, options: .init(format: try SourceOptionKit.format(options, default: .jsonLines)))
+            return ConnectorInstance(source, description: "source.stdin(\(id))")
+        }
+    }
+}
