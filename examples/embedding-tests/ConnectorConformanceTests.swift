@@ -22,8 +22,8 @@ import Testing
             "\(report)")
     }
 
-    @Test func consoleStorage() async {
-        let kit = BackendConformance(name: "console", make: { ConsoleStorage(id: "console", prefix: "conformance: ") })
+    @Test func printerStorage() async {
+        let kit = BackendConformance(name: "printer", make: { PrinterStorage(id: "printer", prefix: "conformance: ") })
         let report = await kit.run()
         #expect(report.passed, "\(report)")
         // It keeps nothing to read back, and refuses no record JSON can hold.
