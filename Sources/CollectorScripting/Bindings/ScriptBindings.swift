@@ -283,7 +283,8 @@ public final class ScriptBindings {
         // Closed once the pipeline ended (a pipeline sharing the file opens it again on its next use).
         await definition.spool?.close()
         let line = PipelineDefinition.summary(
-            name: definition.name, report: report, backendIDs: backendIDs, spoolPath: definition.spoolPath)
+            name: definition.name, report: report, backendIDs: backendIDs, outputs: definition.routing?.outputs ?? [],
+            spoolPath: definition.spoolPath)
         return Outcome(
             name: definition.name, summary: line, succeeded: report.status != .failed && report.storage.failed.values.allSatisfy { $0 == 0 },
             report: report,

@@ -8,6 +8,7 @@ import CollectorValues
 ///   pass (a refused connection, a timeout) is retried per the retry policy,
 ///   one that will not (configuration, authentication) fails at once.
 /// - Routing and fan-out: every record goes to every backend, or to those
+///   of the outputs its `Record.route` names (with `outputs`), or to those
 ///   the `router` picks; the backends of a batch are written concurrently.
 /// - Batching: a batch is written when `batchSize` records are waiting, or
 ///   when the oldest waiting record is `maxBatchAge` old (the flush timer,
@@ -90,6 +91,8 @@ public actor StorageManager: StorageManaging {
 
     public let configuration: Configuration
     private let router: Router?
+    /// The output name of each backend, in order, when the pipeline names them.
+    private let outputs: [String]?
     private let backends: [any StorageBackend]
     private let errorHandler: any ErrorHandler
     private let deadLetters: (any DeadLetterSink)?
@@ -121,6 +124,8 @@ public actor StorageManager: StorageManaging {
     public private(set) var stopRequested = false
 
     /// - Parameters:
+    ///   - outputs: the output name of each backend, in order: a record whose
+    ///     `route` is set goes to the backends of the outputs it names.
     ///   - spool: where a batch goes that a backend could not take; `nil` for the dead-letter sink.
     ///   - spoolNamespace: the start of this manager's queue names in the spool
     ///     (`NAMESPACE/BACKEND`), so that pipelines can share one; a `Pipeline` gives its name.
@@ -132,12 +137,14 @@ public actor StorageManager: StorageManaging {
         emitter: (any EventEmitter)? = nil,
         clock: some Clock<Duration> = ContinuousClock(),
         router: Router? = nil,
+        outputs: [String]? = nil,
         metrics: PipelineMetrics? = nil,
         spool: (any Spool)? = nil,
         spoolNamespace: String = ""
     ) {
         self.backends = backends
         self.router = router
+        self.outputs = outputs.flatMap { $0.count == backends.count ? $0 : nil }
         self.configuration = configuration
         self.errorHandler = errorHandler
         self.deadLetters = deadLetters
@@ -184,6 +191,9 @@ public actor StorageManager: StorageManaging {
     /// The ids of the backends `record` goes to, in backend order: all of
     /// them, or those the router picks (none when it picks an empty set).
     public func backendIDs(for record: Record) -> [String] {
+        if let outputs, let names = record.route {
+            return zip(backends, outputs).filter { names.contains($0.1) }.map(\.0.id)
+        }
         guard let targets = router?(record) else { return backendIDs }
         return backendIDs.filter(targets.contains)
     }
@@ -759,12 +769,18 @@ public actor StorageManager: StorageManaging {
 
     /// The records each backend gets, in batch order.
     private func route(_ batch: [Record]) -> [(backend: any StorageBackend, records: [Record])] {
-        guard let router else { return backends.map { ($0, batch) } }
+        // Without routing, or a batch none of whose records was routed, every backend takes it all.
+        let byOutput = outputs != nil && batch.contains { $0.route != nil }
+        guard router != nil || byOutput else { return backends.map { ($0, batch) } }
         let unroutedBefore = stats.unrouted
         defer { metrics?.unrouted.increment(by: stats.unrouted - unroutedBefore) }
         var parts = backends.map { (backend: $0, records: [Record]()) }
         for record in batch {
-            guard let targets = router(record) else {
+            if byOutput, let outputs, let names = record.route {
+                for i in parts.indices where names.contains(outputs[i]) { parts[i].records.append(record) }
+                continue
+            }
+            guard let targets = router?(record) else {
                 for i in parts.indices { parts[i].records.append(record) }
                 continue
             }

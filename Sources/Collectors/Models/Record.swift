@@ -25,6 +25,11 @@ public struct Record: Sendable {
     public var collectedAt: Date
     /// What makes storing the record idempotent (see `RecordID`).
     public var id: RecordID
+    /// The named outputs of its pipeline the record goes to (see
+    /// `RecordRouting`): set by a processor (`emit(record, "alerts")`), or by
+    /// the pipeline's route once processing is done. `nil`: not chosen, which
+    /// after routing means every output. Later processors keep it.
+    public var route: [String]?
 
     /// - Parameter id: `nil` for a new one (`RecordID.unique()`).
     public init(_ value: DataValue, sourceID: String, sequence: UInt64, collectedAt: Date = Date(), id: RecordID? = nil) {
