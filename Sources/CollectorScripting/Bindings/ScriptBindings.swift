@@ -5,12 +5,12 @@ import Foundation
 import LuaRuntime
 
 /// The engine's Lua API in one state: `source.*`, `storage.*`, `processor.*`
-/// and `pipeline`. A script registers pipelines; `runPipelines()` runs them.
+/// and `pipeline`. A script registers pipelines; `runPendingPipelines()` runs them.
 ///
 ///     let lua = try LuaState(LuaOptions(libraries: .full))
 ///     let bindings = try ScriptBindings(installingIn: lua, scriptPath: "main.lua")
 ///     try lua.call(try lua.load(source, name: "@main.lua"))
-///     let reports = bindings.runPipelines()
+///     let outcomes = try bindings.runPendingPipelines()
 public final class ScriptBindings {
     /// The pipelines registered so far, in order.
     public private(set) var pipelines: [PipelineDefinition] = []
