@@ -112,3 +112,29 @@ struct RecordRoutingTests {
         #expect(sink.letters.first?.error.message.contains("'mian', which does not exist") == true)
     }
 }
+
+@Suite("Record route")
+struct RecordRouteTests {
+    @Test func aRouteStaysThroughChangesOfTheValueAndTheText() {
+        var routed = record(.object(["n": 1]))
+        #expect(routed.route == nil)
+        routed.route = ["alerts"]
+        let changed = routed.with(value: .object(["n": 2]))
+        #expect(changed.route == ["alerts"] && changed.value == .object(["n": 2]))
+        let text = changed.with(jsonText: Array(#"{"n":3}"#.utf8)[...])
+        #expect(text.route == ["alerts"] && text.jsonText.map { Array($0) } == Array(#"{"n":3}"#.utf8))
+        #expect(text.fields(JSONFieldPicker(["n"])) == [.integer(3)])
+        var set = text
+        set.value = "plain"
+        #expect(set.route == ["alerts"] && set.value == "plain")
+        set.route = nil
+        #expect(set.route == nil && set.value == "plain")
+    }
+
+    @Test func operationsAreMatchedByName() {
+        var error = ErrorInfo(.validation, layer: .processing, operation: "decode", message: "bad JSON")
+        #expect(error.failedOperation == .decode)
+        error.failedOperation = "store"
+        #expect(error.operation == "store" && error.failedOperation != .decode)
+    }
+}
