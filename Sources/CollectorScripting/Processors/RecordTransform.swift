@@ -66,7 +66,7 @@ struct RecordTransform {
                     // The input did not fit the state (its memory cap, the Lua
                     // stack): a failure to decode it, of that record alone.
                     var info = errorInfo(error, record)
-                    info.operation = "decode"
+                    info.failedOperation = .decode
                     return .failure(info, time: time)
                 }
             }

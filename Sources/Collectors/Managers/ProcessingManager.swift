@@ -180,7 +180,7 @@ public actor ProcessingManager: ProcessingManaging {
                     result.appendRecords(to: &staged.records, from: document.id)
                 } else {
                     var error = result.error ?? Self.missingError(first)
-                    let decoding = error.operation == "decode"
+                    let decoding = error.failedOperation == .decode
                     if decoding {
                         metrics?.undecodable(source: document.sourceID)?.increment()
                         error = document.locating(error)
