@@ -123,13 +123,14 @@ struct RoutingRunTests {
         #expect(outcome.stderr.contains("names the output 'alerts', which is not one of its outputs (main)"), "\(outcome.stderr)")
     }
 
-    @Test func aRouteFunctionThatFailsOrAnswersBadlyFailsThatRecordOnly() throws {
+    @Test func aRouteFunctionOrEmitThatFailsOrAnswersBadlyFailsThatRecordOnly() throws {
         let dir = try PipelineRunTests.directory()
         let input = try PipelineRunTests.write(Self.levels, "in.jsonl", in: dir)
         let (dead, main) = (dir.appendingPathComponent("dead.jsonl").path, dir.appendingPathComponent("main.jsonl").path)
         let script = try PipelineRunTests.write("""
             pipeline "logs" {
               from = source.file { path = "\(input)" },
+              process = { function(r, emit) if r.n == 3 then emit(r, 5) return nil end return r end },
               to = { main = storage.jsonl { path = "\(main)" } },
               route = function(r)
                 if r.n == 1 then error("cannot route one") end
@@ -141,8 +142,10 @@ struct RoutingRunTests {
             """, "main.lua", in: dir)
         let outcome = try Collector.run(["run", script, "--quiet"], directory: dir)
         #expect(outcome.status == 0, "\(outcome.stdout) \(outcome.stderr)")
-        #expect(try numbers(main) == [3, 4, 5])
+        #expect(try numbers(main) == [4, 5])
         let letters = try PipelineRunTests.lines(dead)
+        #expect(letters.count == 3, "\(letters)")
+        #expect(letters.contains { $0.contains("output name or list of names expected, got an integer") }, "\(letters)")
         #expect(letters.contains { $0.contains("cannot route one") }, "\(letters)")
         #expect(letters.contains { $0.contains("logs.route returned an integer; it must return an output name") }, "\(letters)")
     }
