@@ -1,6 +1,7 @@
-// swift-tools-version: 6.0
+// swift-tools-version: 6.2
 // DataCollector: a Swift engine for data-collection pipelines scripted in Lua 5.4.
 // No package dependencies: the toolchain and Debian's C libraries only.
+// Tools 6.2: the sources use `nonisolated(nonsending)` (SE-0461), which 6.0 and 6.1 do not have.
 import PackageDescription
 
 let strict: [SwiftSetting] = [
@@ -147,7 +148,9 @@ let package = Package(
 
         .executableTarget(
             name: "collector",
-            dependencies: ["LuaRuntime", "CollectorValues", "CollectorScripting", "CollectorMetricsServer", "CEditLine"],
+            dependencies: [
+                "LuaRuntime", "CollectorValues", "Collectors", "CollectorScripting", "CollectorMetricsServer", "CEditLine",
+            ],
             swiftSettings: strict
         ),
         // The program docs/embedding.md shows: the engine embedded in a Swift program

@@ -49,7 +49,7 @@ for package in "${packages[@]}"; do
 done
 
 if ! command -v swift >/dev/null 2>&1; then
-    echo "setup: the Swift toolchain (6.0 or later) is not on PATH; install it from swift.org first." >&2
+    echo "setup: the Swift toolchain (6.2 or later) is not on PATH; install it from swift.org first." >&2
     exit 1
 fi
 

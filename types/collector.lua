@@ -301,8 +301,9 @@ local Processor = {}
 ---@return collector.AggregateResult
 function Processor:result() end
 
----`emit(t)` sends one more record on from the current call.
----@alias collector.Emit fun(record: collector.Record)
+---`emit(t)` sends one more record on from the current call; `emit(t, "alerts")`
+---(or a list of names) sends it to those named outputs of the pipeline.
+---@alias collector.Emit fun(record: collector.Record, outputs?: string|string[])
 
 ---A processor as a function of the script, or as a processor file's function:
 ---return the record (kept, possibly changed), a new table, or nil (dropped).
@@ -381,10 +382,20 @@ function processor.aggregate(options) end
 ---@class collector.PipelineSpec
 ---@field from collector.Source|collector.Source[] required
 ---@field process? collector.Processor|collector.ProcessorFunction|(collector.Processor|collector.ProcessorFunction)[] applied in order
----@field to collector.Storage|collector.Storage[] required: each record goes to all
+---@field to collector.Storage|collector.Storage[]|table<string, collector.Storage> required: a list (each record goes to all) or named outputs
+---@field route? collector.RouteFunction|collector.FieldRoute how each record chooses among the named outputs
 ---@field dead_letter? collector.Storage receives failed records, with why (see collector.DeadLetter)
 ---@field batch_size? integer records per processing call and per storage write (1 to 100000, default 500)
 ---@field spool? string|collector.SpoolOptions|false where a down backend's batches wait (default "SCRIPT.spool.db" in the working directory); false: none
+
+---A pipeline's route: the output name(s) of a record, or nil for none (then unrouted).
+---@alias collector.RouteFunction fun(record: collector.Record): string|string[]|nil
+
+---A route by the value of a top-level field, without Lua per record.
+---@class collector.FieldRoute
+---@field field string the field whose value chooses
+---@field outputs table<string|integer|boolean, string|string[]> value -> output name(s)
+---@field default? string the output of records no value matched (without it: unrouted)
 
 ---@class collector.SpoolOptions
 ---@field path? string the spool's SQLite file (default "SCRIPT.spool.db")
@@ -413,6 +424,7 @@ function processor.aggregate(options) end
 ---@field in_spool? integer records left in the spool at the end (not in `p:stats()`)
 ---@field read integer records the sources' items held, undecodable ones included
 ---@field created integer records processors made beyond their input (splits, timers, shutdown)
+---@field unrouted integer records routed to no output (no route chose one, no default)
 ---@field discarded integer failed records that went to no dead-letter destination
 ---@field dead_letters_written integer dead letters the destination wrote
 ---@field dead_letters_spooled integer dead letters that went to the spool (their destination was down or full)

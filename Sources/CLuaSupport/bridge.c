@@ -142,11 +142,6 @@ int cl_check_swift_object(lua_State *L, int idx, const void *type_key, void **bo
     return slot->box ? 1 : 2;
 }
 
-void *cl_to_any_swift_object(lua_State *L, int idx) {
-    cl_box_slot *slot = box_slot(L, idx, BOX_OBJECT);
-    return slot ? slot->box : NULL;
-}
-
 void cl_invalidate_swift_object(lua_State *L, int idx) {
     if (box_slot(L, idx, BOX_OBJECT) == NULL) return;
     lua_pushcfunction(L, cl_release_box);

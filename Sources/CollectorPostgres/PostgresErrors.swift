@@ -38,18 +38,20 @@ enum PostgresErrors {
         let message = endpoint.scrub(text.trimmingTrailingNewlines)
         let type: ErrorType
         var retryable = false
-        let state = sqlState ?? ""
-        if connectionLost || state.hasPrefix("08") {
+        let state = sqlState.map(PostgresSQLState.init(rawValue:))
+        switch (state, state?.errorClass) {
+        case _ where connectionLost, (_, .connectionException?):
             (type, retryable) = (.connection, true)
-        } else if state.hasPrefix("28") {
+        case (_, .invalidAuthorization?):
             type = .authentication
-        } else if state.hasPrefix("22") || state.hasPrefix("23") {
+        case (_, .dataException?), (_, .integrityConstraintViolation?):
             type = .validation
-        } else if state.hasPrefix("40") || state.hasPrefix("53") || ["57P01", "57P02", "57P03"].contains(state) {
+        case (_, .transactionRollback?), (_, .insufficientResources?),
+            (.adminShutdown?, _), (.crashShutdown?, _), (.cannotConnectNow?, _):
             (type, retryable) = (.storage, true)
-        } else if state == "57014" {
+        case (.queryCanceled?, _):
             type = .cancelled
-        } else {
+        default:
             type = .storage
         }
         var text = "PostgreSQL \(operation) failed on \(endpoint.redacted): "

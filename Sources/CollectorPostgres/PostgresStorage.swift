@@ -183,7 +183,7 @@ public actor PostgresStorage: StorageBackend {
                 do throws(ErrorInfo) {
                     try connection.endCopy(operation: operation, context: context)
                 } catch {
-                    guard error.details["sqlstate"] == "23505", connection.isAlive else { throw error }
+                    guard error.sqlState == .uniqueViolation, connection.isAlive else { throw error }
                     try connection.executeScript(table.mergeAgainScript, operation: operation, context: context)
                 }
             } catch {

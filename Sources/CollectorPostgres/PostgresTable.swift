@@ -224,72 +224,10 @@ struct PostgresTable {
     /// A `SELECT` for the criteria and its parameters; `nil` when a filter can
     /// never match (a value of another type than its column).
     func select(_ criteria: QueryCriteria, backend: String) throws(ErrorInfo) -> (sql: String, parameters: PostgresParameters)? {
-        var conditions: [String] = []
-        var parameters = PostgresParameters()
-        func placeholder() -> String { "$\(parameters.count)" }
-        for (field, value) in criteria.filters {
-            if isDocument {
-                // jsonb equality: numbers compare as numbers (1 = 1.0), never equal to strings; null only to null.
-                _ = parameters.append(field)
-                let key = placeholder()
-                do { try parameters.appendJSON(value) } catch {
-                    throw StorageErrors.invalid(backend: backend, operation: "query", "the filter on '\(field)' cannot be written as JSON: \(error)")
-                }
-                conditions.append("data -> \(key)::text = \(placeholder())::jsonb")
-            } else {
-                let typed = try column(forField: field, backend: backend)
-                let quoted = typed.identifier.quoted
-                switch (typed.column.kind, value) {
-                case (_, .null): conditions.append("\(quoted) IS NULL")
-                case (.text, .string(let s)):
-                    guard parameters.append(s) else { return nil }
-                    conditions.append("\(quoted) = \(placeholder())")
-                case (.integer, .integer(let i)), (.real, .integer(let i)):
-                    parameters.append(i)
-                    conditions.append("\(quoted) = \(placeholder())")
-                case (.integer, .double(let d)), (.real, .double(let d)):
-                    guard d.isFinite || typed.column.kind == .real else { return nil }
-                    parameters.append(d)
-                    conditions.append("\(quoted) = \(placeholder())::double precision")
-                case (.boolean, .bool(let b)):
-                    _ = parameters.append(b ? "t" : "f")
-                    conditions.append("\(quoted) = \(placeholder())")
-                case (.json, _):
-                    throw StorageErrors.invalid(
-                        backend: backend, operation: "query", "field '\(field)' is stored as JSON: filters on JSON columns are not supported",
-                        details: ["field": .string(field)])
-                default: return nil
-                }
-            }
-        }
-        let selection = isDocument ? "data" : columns.map(\.identifier.quoted).joined(separator: ", ")
-        var sql = "SELECT \(selection) FROM \(name.quoted)"
-        if !conditions.isEmpty { sql += " WHERE " + conditions.joined(separator: " AND ") }
-        // Missing values first when ascending, last when descending: as the memory backend sorts.
-        let direction = criteria.sortDirection == .descending ? "DESC NULLS LAST" : "ASC NULLS FIRST"
-        if let sortBy = criteria.sortBy {
-            if isDocument {
-                _ = parameters.append(sortBy)
-                sql += " ORDER BY data -> \(placeholder())::text \(direction), id"
-            } else {
-                sql += " ORDER BY \(try column(forField: sortBy, backend: backend).identifier.quoted) \(direction), id"
-            }
-        } else {
-            sql += " ORDER BY id"
-        }
-        if let limit = criteria.limit { parameters.append(Int64(limit)) } else { parameters.appendNull() }
-        sql += " LIMIT \(placeholder())::bigint"
-        parameters.append(Int64(criteria.offset))
-        sql += " OFFSET \(placeholder())::bigint"
-        return (sql, parameters)
-    }
-
-    private func column(forField field: String, backend: String) throws(ErrorInfo) -> TypedColumn {
-        guard let typed = columns.first(where: { $0.column.field == field }) else {
-            throw StorageErrors.invalid(
-                backend: backend, operation: "query", "table \(name.quoted) has no column for field '\(field)'",
-                details: ["field": .string(field)])
-        }
-        return typed
+        var dialect = PostgresSelectDialect()
+        let typed = isDocument ? [] : columns.map { (column: $0.column, identifier: $0.identifier) }
+        guard let sql = try SQLSelect.build(criteria, table: name, columns: typed, backend: backend, dialect: &dialect)
+        else { return nil }
+        return (sql, dialect.parameters)
     }
 }

@@ -12,7 +12,7 @@ enum SQLiteErrors {
     static func make(
         code: Int32, message: String?, path: String, backend: String, operation: String, context: String? = nil
     ) -> ErrorInfo {
-        let primary = code & 0xFF
+        let primary = SQLiteResultCode(rawValue: code).primary
         let generic = String(cString: sqlite3_errstr(code))
         var text = "SQLite \(operation) failed on \(path): "
         if let context { text += "\(context): " }
@@ -20,19 +20,19 @@ enum SQLiteErrors {
         if let message, message != generic { text += " (\(generic))" }
         let type: ErrorType
         switch primary {
-        case SQLITE_CONSTRAINT, SQLITE_MISMATCH, SQLITE_TOOBIG, SQLITE_RANGE: type = .validation
-        case SQLITE_INTERRUPT: type = .cancelled
+        case .constraint, .mismatch, .tooBig, .range: type = .validation
+        case .interrupt: type = .cancelled
         default: type = .storage
         }
         let details: DataObject = [
             "backend_id": .string(backend),
             "path": .string(path),
-            "sqlite_code": .integer(Int64(primary)),
+            "sqlite_code": .integer(Int64(primary.rawValue)),
             "sqlite_extended_code": .integer(Int64(code)),
         ]
         return ErrorInfo(
             type, layer: .storage, operation: operation, message: text, details: details,
-            isRetryable: primary == SQLITE_BUSY || primary == SQLITE_LOCKED
+            isRetryable: primary == .busy || primary == .locked
         )
     }
 }

@@ -92,7 +92,7 @@ public actor SQLiteSpool: Spool {
             try connection.execute("COMMIT", operation: "spool")
         } catch {
             try? connection.execute("ROLLBACK", operation: "spool")
-            if error.details["sqlite_code"]?.intValue == Int64(SQLITE_FULL) {
+            if error.sqliteCode == .full {
                 throw ErrorInfo(
                     .limit, layer: .storage, operation: "spool",
                     message: "the spool \(path) is full (max size \(options.maxSize) bytes, or the disk): \(records.count) records for \(queue) were not kept",
@@ -225,9 +225,7 @@ public actor SQLiteSpool: Spool {
         do {
             return try body()
         } catch {
-            guard let code = error.details["sqlite_code"]?.intValue,
-                code == Int64(SQLITE_NOTADB) || code == Int64(SQLITE_CORRUPT)
-            else { throw error }
+            guard error.sqliteCode == .notADatabase || error.sqliteCode == .corrupt else { throw error }
             var clear = error
             clear.message =
                 "the spool \(path) is not an SQLite database or is damaged (\(error.message)); move it away to start with an empty spool"

@@ -65,7 +65,7 @@ public actor SQLiteStorage: StorageBackend {
                     throw ErrorInfo(
                         .storage, layer: .storage, operation: "connect",
                         message: "SQLite connect failed on \(path): the file is read-only (open it with readOnly: true to query it)",
-                        details: ["backend_id": .string(id), "path": .string(path), "sqlite_code": .integer(Int64(SQLITE_READONLY))])
+                        details: ["backend_id": .string(id), "path": .string(path), "sqlite_code": .integer(Int64(SQLiteResultCode.readOnly.rawValue))])
                 }
                 try connection.execute("PRAGMA journal_mode=WAL", operation: "connect")
                 try connection.execute("PRAGMA synchronous=NORMAL", operation: "connect")
@@ -339,7 +339,7 @@ public actor SQLiteStorage: StorageBackend {
     /// way: the same batch stores once space is freed (a file removed, rows
     /// deleted).
     private func explainingFull(_ error: ErrorInfo) -> ErrorInfo {
-        guard error.details["sqlite_code"] == .integer(Int64(SQLITE_FULL)) else { return error }
+        guard error.sqliteCode == .full else { return error }
         var error = error
         if let pages = options.maxPageCount { error.message += "; maxPageCount caps the database at \(max(pages, 1)) pages" }
         var info = statvfs()

@@ -277,63 +277,11 @@ struct SQLiteTable {
     /// A `SELECT` for the criteria and the values to bind, in parameter order;
     /// `nil` when a filter can never match (a value of another type than its column).
     func select(_ criteria: QueryCriteria, backend: String) throws(ErrorInfo) -> (sql: String, parameters: [DataValue])? {
-        var conditions: [String] = []
-        var parameters: [DataValue] = []
-        func parameter(_ value: DataValue) -> String {
-            parameters.append(value)
-            return "?\(parameters.count)"
-        }
-        for (field, value) in criteria.filters {
-            if isDocument {
-                let path = parameter(.string(Self.jsonPath(field)))
-                switch value {
-                case .null: conditions.append("json_type(data, \(path)) = 'null'")
-                case .bool(let b): conditions.append("json_type(data, \(path)) = '\(b ? "true" : "false")'")
-                case .integer, .double:
-                    conditions.append("json_type(data, \(path)) IN ('integer', 'real') AND json_extract(data, \(path)) = \(parameter(value))")
-                default:
-                    conditions.append("json_type(data, \(path)) = 'text' AND json_extract(data, \(path)) = \(parameter(value))")
-                }
-            } else {
-                let typed = try column(forField: field, backend: backend)
-                let quoted = typed.identifier.quoted
-                switch (typed.column.kind, value) {
-                case (_, .null): conditions.append("\(quoted) IS NULL")
-                case (.text, .string), (.text, .bytes), (.integer, .integer), (.integer, .double), (.real, .integer), (.real, .double):
-                    conditions.append("\(quoted) = \(parameter(value))")
-                case (.boolean, .bool(let b)): conditions.append("\(quoted) = \(parameter(.integer(b ? 1 : 0)))")
-                case (.json, _):
-                    throw StorageErrors.invalid(
-                        backend: backend, operation: "query", "field '\(field)' is stored as JSON text: filters on JSON columns are not supported",
-                        details: ["field": .string(field)])
-                default: return nil
-                }
-            }
-        }
-        let selection = isDocument ? "data" : columns.map(\.identifier.quoted).joined(separator: ", ")
-        var sql = "SELECT \(selection) FROM \(name.quoted)"
-        if !conditions.isEmpty { sql += " WHERE " + conditions.joined(separator: " AND ") }
-        let direction = criteria.sortDirection == .descending ? "DESC" : "ASC"
-        if let sortBy = criteria.sortBy {
-            if isDocument {
-                sql += " ORDER BY json_extract(data, \(parameter(.string(Self.jsonPath(sortBy))))) \(direction), rowid"
-            } else {
-                sql += " ORDER BY \(try column(forField: sortBy, backend: backend).identifier.quoted) \(direction), rowid"
-            }
-        } else {
-            sql += " ORDER BY rowid"
-        }
-        sql += " LIMIT \(parameter(.integer(Int64(criteria.limit ?? -1)))) OFFSET \(parameter(.integer(Int64(criteria.offset))))"
-        return (sql, parameters)
-    }
-
-    private func column(forField field: String, backend: String) throws(ErrorInfo) -> TypedColumn {
-        guard let typed = columns.first(where: { $0.column.field == field }) else {
-            throw StorageErrors.invalid(
-                backend: backend, operation: "query", "table \(name.quoted) has no column for field '\(field)'",
-                details: ["field": .string(field)])
-        }
-        return typed
+        var dialect = SQLiteSelectDialect()
+        let typed = isDocument ? [] : columns.map { (column: $0.column, identifier: $0.identifier) }
+        guard let sql = try SQLSelect.build(criteria, table: name, columns: typed, backend: backend, dialect: &dialect)
+        else { return nil }
+        return (sql, dialect.parameters)
     }
 
     /// `$."field"`: the field name was validated (no quotes, no backslashes), so quoting it is enough.

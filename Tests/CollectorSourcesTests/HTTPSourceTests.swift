@@ -96,9 +96,12 @@ import Testing
             let first = try await source.collect()
             #expect(try json(first)["version"] == 1)
             #expect(first.metadata["etag"] == .string("\"v1\""))
-            let unchanged = await failure(source)
-            #expect(unchanged?.details["not_modified"] == .bool(true))
-            #expect(unchanged?.isRetryable == false)
+            // A 304 is no failure: the source says it has nothing new.
+            let unchanged = await #expect(throws: SourceUnchanged.self) {
+                _ = try await TestSupport.guarded { try await source.collect() }
+            }
+            #expect(unchanged?.sourceID == "api")
+            #expect(unchanged?.reason.contains("has not changed") == true)
             _ = try await HTTPSource(id: "bump", url: server.url("/etag/bump")).collect()
             let got3 = try json(try await source.collect())["version"]
             #expect(got3 == 2)

@@ -116,8 +116,6 @@ void cl_push_swift_object(lua_State *L, void *box, const void *type_key);
 /// Whether the value at `idx` is a Swift object of the type of `type_key`:
 /// 1 and `*box` set if it is, 2 if it is one whose object was released, 0 if not.
 int cl_check_swift_object(lua_State *L, int idx, const void *type_key, void **box);
-/// The box of any Swift object userdata at `idx` (any type), else NULL.
-void *cl_to_any_swift_object(lua_State *L, int idx);
 /// Drops the userdata's box (releasing it) so later use is an error, not a crash.
 void cl_invalidate_swift_object(lua_State *L, int idx);
 /// Creates (in the registry under `type_key`) the metatable of a Swift object type:

@@ -9,6 +9,8 @@ public struct PipelineDefinition: Sendable {
     public var sources: [(source: any DataSource, mode: CollectionMode)]
     public var processors: [any Processor]
     public var backends: [any StorageBackend]
+    /// The backends' output names and how records choose among them (`to = { name = backend }`, `route`).
+    public var routing: RecordRouting?
     public var deadLetter: (any StorageBackend)?
     public var batchSize: Int
     /// How long one connect of a source or a backend may take (`connect_timeout`).
@@ -35,13 +37,22 @@ public struct PipelineDefinition: Sendable {
             configuration: PipelineConfiguration(
                 batchSize: batchSize, drainTimeout: drainTimeout, connectTimeout: connectTimeout),
             errorHandler: handler,
-            deadLetters: sink, emitter: emitter, metrics: metrics, spool: spool)
+            deadLetters: sink, emitter: emitter, routing: routing, metrics: metrics, spool: spool)
     }
 
-    /// One line: records in, out, dropped, failed, dead letters, stored per backend, and the spool's part.
-    public static func summary(name: String, report: PipelineReport, backendIDs: [String], spoolPath: String? = nil) -> String {
+    /// One line: records in, out, dropped, failed, dead letters, routed per
+    /// named output (and unrouted), stored per backend, and the spool's part.
+    /// - Parameter outputs: the output name of each backend (in `backendIDs`' order), when they are named.
+    public static func summary(
+        name: String, report: PipelineReport, backendIDs: [String], outputs: [String] = [], spoolPath: String? = nil
+    ) -> String {
         let p = report.processing
         var line = "pipeline \(name): \(p.input) in, \(p.output) out, \(p.dropped) dropped, \(p.failed) failed, \(p.deadLettered + report.storage.deadLettered) dead letters"
+        if outputs.count == backendIDs.count, !outputs.isEmpty {
+            let routed = zip(outputs, backendIDs).map { "\($0)=\(report.storage.routed[$1] ?? 0)" }
+            line += "; routed " + routed.joined(separator: ", ")
+        }
+        if p.unrouted > 0 { line += "; \(p.unrouted) unrouted" }
         let stored = backendIDs.map { "\($0)=\(report.storage.stored[$0] ?? 0)" }
         line += "; stored " + stored.joined(separator: ", ")
         let failed = report.storage.failed.values.reduce(0, +)
@@ -67,7 +78,7 @@ public struct PipelineDefinition: Sendable {
 }
 
 enum PipelineBindings {
-    static let specOptions = ["from", "process", "to", "dead_letter", "batch_size", "connect_timeout", "spool"]
+    static let specOptions = ["from", "process", "to", "route", "dead_letter", "batch_size", "connect_timeout", "spool"]
 
     static func install(in lua: LuaState, bindings: ScriptBindings) throws {
         try lua.register("pipeline") { [unowned lua] call in
@@ -80,8 +91,11 @@ enum PipelineBindings {
                 let sources: [ScriptSource] = try objects(options.value("from"), "from", what, "source", lua)
                 guard !sources.isEmpty else { throw LuaCallError("\(what): no source (from = { source.generator{...}, ... })") }
                 let processors = try processorList(options.value("process"), pipeline: name, bindings: bindings, lua)
-                let backends: [ScriptStorage] = try objects(options.value("to"), "to", what, "storage backend", lua)
+                let outputs = try PipelineOutputs(to: options.value("to"), what: what, in: lua)
+                let backends = outputs.backends
                 guard !backends.isEmpty else { throw LuaCallError("\(what): no storage backend (to = { storage.sqlite{...}, ... })") }
+                let routing = try outputs.routing(
+                    options.value("route"), pipeline: name, what: what, loop: bindings.loop, in: lua)
                 var deadLetter: ScriptStorage?
                 if let value = options.value("dead_letter") {
                     guard let backend = try lua.object(value, as: ScriptStorage.self) else {
@@ -115,7 +129,7 @@ enum PipelineBindings {
                     PipelineDefinition(
                         name: name, sources: sources.map { ($0.source, once && $0.isPolling ? .once : $0.mode) },
                         processors: processors,
-                        backends: backends.map { $0.lease() }, deadLetter: deadLetter?.lease(), batchSize: batchSize,
+                        backends: backends.map { $0.lease() }, routing: routing, deadLetter: deadLetter?.lease(), batchSize: batchSize,
                         connectTimeout: connectTimeout,
                         spool: spool?.spool, spoolPath: spool?.path))
                 try call.push(LuaObject(handle))

@@ -6,7 +6,7 @@ import LuaRuntime
 /// and returns their reports by pipeline name:
 /// `{ status =, collected =, input =, output =, dropped =, failed =,
 /// dead_letters =, stored = { [backend id] = n }, failed_to_store =,
-/// spooled =, replayed =, in_spool =, read =, created =, discarded =,
+/// spooled =, replayed =, in_spool =, read =, created =, unrouted =, discarded =,
 /// dead_letters_written =, dead_letters_lost =, backends = { [backend id] = {...} } }`.
 /// Pipelines still pending when the script ends run then, as before.
 enum RunBindings {
@@ -75,7 +75,7 @@ enum RunBindings {
     }
 
     /// The ledger's terms (see docs/operations.md): `read`, `created`,
-    /// `discarded`, `dead_letters_written`, `dead_letters_spooled`, `dead_letters_lost`, and per
+    /// `unrouted`, `discarded`, `dead_letters_written`, `dead_letters_spooled`, `dead_letters_lost`, and per
     /// backend `{ routed, stored, skipped, spooled, refused, refused_on_replay }`.
     static func ledgerFields(_ ledger: PipelineLedger) -> [(String, DataValue)] {
         var backends = DataObject()
@@ -88,6 +88,7 @@ enum RunBindings {
         }
         return [
             ("read", .integer(Int64(ledger.read))), ("created", .integer(Int64(ledger.created))),
+            ("unrouted", .integer(Int64(ledger.unrouted))),
             ("discarded", .integer(Int64(ledger.discarded))),
             ("dead_letters_written", .integer(Int64(ledger.deadLettersWritten))),
             ("dead_letters_spooled", .integer(Int64(ledger.deadLettersSpooled))),

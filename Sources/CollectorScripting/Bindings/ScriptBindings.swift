@@ -4,12 +4,12 @@ import Foundation
 import LuaRuntime
 
 /// The engine's Lua API in one state: `source.*`, `storage.*`, `processor.*`
-/// and `pipeline`. A script registers pipelines; `runPipelines()` runs them.
+/// and `pipeline`. A script registers pipelines; `runPendingPipelines()` runs them.
 ///
 ///     let lua = try LuaState(LuaOptions(libraries: .full))
 ///     let bindings = try ScriptBindings(installingIn: lua, scriptPath: "main.lua")
 ///     try lua.call(try lua.load(source, name: "@main.lua"))
-///     let reports = bindings.runPipelines()
+///     let outcomes = try bindings.runPendingPipelines()
 public final class ScriptBindings {
     /// The pipelines registered so far, in order.
     public private(set) var pipelines: [PipelineDefinition] = []
@@ -288,7 +288,8 @@ public final class ScriptBindings {
         // Closed once the pipeline ended (a pipeline sharing the file opens it again on its next use).
         await definition.spool?.close()
         let line = PipelineDefinition.summary(
-            name: definition.name, report: report, backendIDs: backendIDs, spoolPath: definition.spoolPath)
+            name: definition.name, report: report, backendIDs: backendIDs, outputs: definition.routing?.outputs ?? [],
+            spoolPath: definition.spoolPath)
         return Outcome(
             name: definition.name, summary: line, succeeded: report.status != .failed && report.storage.failed.values.allSatisfy { $0 == 0 },
             report: report,

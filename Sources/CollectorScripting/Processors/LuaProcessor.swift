@@ -336,7 +336,7 @@ public final class LuaProcessor: JSONDocumentProcessor {
     }
 
     /// What the states' hooks emitted, as records of this processor, numbered on from the last.
-    private func records(_ results: [Result<[DataValue], ErrorInfo>], at time: Date = Date()) -> [ProcessingResult] {
+    private func records(_ results: [Result<[EmittedRecord], ErrorInfo>], at time: Date = Date()) -> [ProcessingResult] {
         results.map { result in
             switch result {
             case .success(let values):
@@ -344,8 +344,10 @@ public final class LuaProcessor: JSONDocumentProcessor {
                     defer { last += UInt64(values.count) }
                     return last + 1
                 }
-                return .success(values.enumerated().map { index, value in
-                    Record(value, sourceID: name, sequence: first + UInt64(index), collectedAt: time)
+                return .success(values.enumerated().map { index, emitted in
+                    var record = Record(emitted.value, sourceID: name, sequence: first + UInt64(index), collectedAt: time)
+                    record.route = emitted.route
+                    return record
                 })
             case .failure(let error):
                 return .failure(error)
@@ -358,13 +360,18 @@ public final class LuaProcessor: JSONDocumentProcessor {
     /// Each state's `shutdown(emit)`: what it emitted, as records of this
     /// processor (source id: its name), or the error of a hook that failed.
     public func finish() async -> [ProcessingResult] {
-        records(await shutdown())
+        records(await shutdownEmitted())
     }
 
     /// Runs each state's `shutdown(emit)` hook; returns what they emitted, in
     /// state order. A version still on probation released no results, so it
     /// is dropped and the last good version's hooks run.
     public func shutdown() async -> [Result<[DataValue], ErrorInfo>] {
+        await shutdownEmitted().map { $0.map { $0.map(\.value) } }
+    }
+
+    /// `shutdown()`, with the outputs each emitted record was sent to.
+    func shutdownEmitted() async -> [Result<[EmittedRecord], ErrorInfo>] {
         await batches.lock()
         defer { batches.unlock() }
         let (current, abandoned) = slot.withLock { s in
@@ -375,7 +382,7 @@ public final class LuaProcessor: JSONDocumentProcessor {
         if let abandoned {
             reloads.note("processor \(name): version \(abandoned.number) was still on probation when the pipeline ended; version \(current.number) finishes")
         }
-        var results: [Result<[DataValue], ErrorInfo>] = []
+        var results: [Result<[EmittedRecord], ErrorInfo>] = []
         for instance in current.instances { results.append(await instance.shutdown()) }
         return results
     }

@@ -124,13 +124,13 @@ actor LuaProcessorInstance {
     }
 
     /// Runs `shutdown(emit)`; returns what it emitted.
-    func shutdown() -> Result<[DataValue], ErrorInfo> {
+    func shutdown() -> Result<[EmittedRecord], ErrorInfo> {
         guard let shutdownHook = module?.shutdownHook, let emit else { return .success([]) }
         module?.shutdownHook = nil  // runs once
         emit.reset()
         do {
             try lua.call(shutdownHook, emit.function)
-            return .success(emit.values)
+            return .success(emit.records)
         } catch {
             return .failure(errorInfo(error, record: nil))
         }
@@ -139,12 +139,12 @@ actor LuaProcessorInstance {
     /// Runs `on_timer(emit, now)` (`now` in seconds since the epoch), under
     /// the processor's limits; returns what it emitted. What a failing call
     /// emitted before it failed is dropped, as for a failing record.
-    func tick(now: Double) -> Result<[DataValue], ErrorInfo> {
+    func tick(now: Double) -> Result<[EmittedRecord], ErrorInfo> {
         guard let onTimer = module?.timer?.onTimer, let emit else { return .success([]) }
         emit.reset()
         do {
             try lua.call(onTimer, emit.function, now)
-            return .success(emit.values)
+            return .success(emit.records)
         } catch {
             var info = errorInfo(error, record: nil)
             info.operation = "on_timer"

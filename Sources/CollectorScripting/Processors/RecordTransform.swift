@@ -51,7 +51,8 @@ struct RecordTransform {
                 }
             }
             start = .now
-            return .success(record, emitted: emit.values, kept: returned, time: start - began)
+            let routes = emit.hasRoutes ? emit.values.indices.map { emit.route(at: $0) } : nil
+            return .success(record, emitted: emit.values, routes: routes, kept: returned, time: start - began)
         } catch {
             start = .now
             let time = start - began
@@ -65,7 +66,7 @@ struct RecordTransform {
                     // The input did not fit the state (its memory cap, the Lua
                     // stack): a failure to decode it, of that record alone.
                     var info = errorInfo(error, record)
-                    info.operation = "decode"
+                    info.failedOperation = .decode
                     return .failure(info, time: time)
                 }
             }
@@ -75,14 +76,15 @@ struct RecordTransform {
 
     /// What one call gave, before the batch's text is complete.
     private enum Outcome {
-        case success(Record, emitted: [DataValue], kept: TransformResult, time: Duration)
+        /// `routes`: the outputs each emitted record was sent to, when `emit` was given any.
+        case success(Record, emitted: [DataValue], routes: [[String]?]?, kept: TransformResult, time: Duration)
         case failure(ErrorInfo, time: Duration)
 
         func result(text: ArraySlice<UInt8>) -> ProcessingResult {
             switch self {
             case .failure(let error, let time):
                 return .failure(error, processingTime: time)
-            case .success(let record, let emitted, let kept, let time):
+            case .success(let record, let emitted, let routes, let kept, let time):
                 let keptRecord: Record? = switch kept {
                 case .none: nil
                 case .text(let range): record.with(jsonText: text[range])
@@ -90,6 +92,9 @@ struct RecordTransform {
                 }
                 if emitted.isEmpty, let keptRecord { return .success(keptRecord, processingTime: time) }
                 var outputs = emitted.map { record.with(value: $0) }
+                if let routes {
+                    for (index, route) in routes.enumerated() where route != nil { outputs[index].route = route }
+                }
                 if let keptRecord { outputs.append(keptRecord) }
                 return .success(outputs, processingTime: time)
             }

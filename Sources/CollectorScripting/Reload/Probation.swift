@@ -30,7 +30,7 @@ struct Probation {
         if policy.probationRecords - tolerated <= 0 { return .accepted }
         for result in results {
             // A line that is not JSON fails under any version: it says nothing of this one.
-            if !result.success, result.error?.operation == "decode" { continue }
+            if !result.success, result.error?.failedOperation == .decode { continue }
             if result.success {
                 successes += 1
             } else {

@@ -74,8 +74,8 @@ final class ProcessorVersion: Sendable {
     }
 
     /// Each state's `on_timer(emit, now)`, in worker order: what it emitted, or its error.
-    func tick(now: Double) async -> [Result<[DataValue], ErrorInfo>] {
-        var results: [Result<[DataValue], ErrorInfo>] = []
+    func tick(now: Double) async -> [Result<[EmittedRecord], ErrorInfo>] {
+        var results: [Result<[EmittedRecord], ErrorInfo>] = []
         for instance in instances { results.append(await instance.tick(now: now)) }
         return results
     }

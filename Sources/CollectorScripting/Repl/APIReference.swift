@@ -256,7 +256,10 @@ enum APIReference {
           The file returns a module table with `process(record, emit)` (and optionally
           the other fields of the table below), or a plain function `function(record, emit)`.
           `process` returns the record (kept, possibly changed), a new table, or nil
-          (dropped); `emit(t)` sends more records. `shutdown(emit)` runs once per
+          (dropped); `emit(t)` sends more records, and `emit(t, "alerts")` (or
+          `emit(t, { "alerts", "main" })`) sends one to those named outputs of the
+          pipeline (see [Routing](#routing-named-outputs-and-route)); a processor can
+          route the record it got by emitting it and returning nil. `shutdown(emit)` runs once per
           state when the pipeline drains; what it emits goes through the processors
           after this one and is stored like any record (source id: the processor's
           name). A module with `every = "1m"` has `on_timer(emit, now)` called that
@@ -358,7 +361,13 @@ enum APIReference {
         - `from` (required): a source, or a list of sources (ids unique);
         - `process`: a list of processors (`processor.*` objects, or functions of
           the script), applied in order;
-        - `to` (required): a backend, or a list of backends (each record goes to all);
+        - `to` (required): a backend, a list of backends (each record goes to
+          all), or backends by name, `{ main = db, alerts = alerts_db }`: named
+          outputs, which records choose among (see
+          [Routing](#routing-named-outputs-and-route)). A list and names do not
+          mix; a backend has one name;
+        - `route`: how each record chooses among the named outputs, a function or
+          a field's values (see [Routing](#routing-named-outputs-and-route));
         - `dead_letter`: a backend receiving failed records as
           `{ record =, source_id =, sequence =, error = { message =, details = { processor =, script_hash =, traceback =, ... } } }`;
           without one, failed records are counted and dropped. A record that is
@@ -383,6 +392,46 @@ enum APIReference {
           [operations.md](operations.md#durable-delivery-the-spool).
         - A pipeline whose backend writes the file one of its sources reads is
           rejected: it would read its own output.
+
+        ### Routing: named outputs and `route`
+
+        ```lua
+        pipeline "logs" {
+          from = source.file { path = "app.jsonl" },
+          to = { main = storage.sqlite { path = "logs.db" }, alerts = storage.jsonl { path = "alerts.jsonl" } },
+          -- natively, by a field's value (no Lua runs per record):
+          route = { field = "level", outputs = { error = "alerts", warn = { "alerts", "main" } }, default = "main" },
+          -- or in Lua: a name, a list of names, or nil for none
+          -- route = function(r) return r.level == "error" and "alerts" or "main" end,
+        }
+        ```
+
+        After the last processor, each record goes to:
+
+        1. the outputs a processor named for it with `emit(record, name)` (that
+           choice stands, through later processors and over `route`);
+        2. otherwise, those `route` names: `field` is a top-level field, `outputs`
+           maps its values (strings, integers — `500` matches `500.0` —, booleans)
+           to an output name or a list of names; a function gets the record and
+           returns a name, a list of names, or nil;
+        3. a record no choice sent anywhere (nil, an empty list, a value not in
+           `outputs`, a missing field) goes to `default` when the table gives one;
+           otherwise it is **unrouted**: counted (`report.unrouted`, the summary's
+           "N unrouted", `collector_storage_unrouted_records_total`), not stored and
+           not failed;
+        4. without `route`, a record no processor routed goes to every output.
+
+        A route that names an output the pipeline does not have is a failed record:
+        it is dead-lettered with a message naming who chose it and the outputs there
+        are (`pipeline "logs": its route sent the record to the output 'alrets',
+        which does not exist (its outputs are alerts, main)`). A `route` table that
+        names such an output (in `outputs` or `default`), and a `route` without named
+        outputs, are errors at the script's `pipeline` line. The route function runs
+        like a function in `process` (the script's state and thread, a budget per
+        record): an error in it, or an answer that is not names, fails that record
+        only (named `PIPELINE.route`). The summary line shows what each output got
+        (`routed alerts=3, main=2`). A backend's `routed` in the report counts the
+        records it was given.
 
         ## A pipeline's handle
 
@@ -434,7 +483,7 @@ enum APIReference {
         -- report.stored (a table: backend id -> records stored), report.failed_to_store,
         -- report.spooled, report.replayed (records into and out of the spool),
         -- report.in_spool (records left in it at the end), and the ledger's other
-        -- terms: report.read, report.created, report.discarded,
+        -- terms: report.read, report.created, report.unrouted, report.discarded,
         -- report.dead_letters_written, report.dead_letters_spooled, report.dead_letters_lost, and
         -- report.backends[id] = { routed, stored, skipped, spooled, refused, refused_on_replay }
         ```

@@ -9,9 +9,9 @@ import Foundation
 ///
 /// - Conditional requests: with `conditional`, the last `ETag` and
 ///   `Last-Modified` of each URL are sent back (`If-None-Match`,
-///   `If-Modified-Since`); a `304` is not collected: `collect()` throws a
-///   non-retryable `.notFound` error with `not_modified` in its details,
-///   and `stream()` skips it.
+///   `If-Modified-Since`); a `304` is not collected and is no failure:
+///   `collect()` throws `SourceUnchanged` (the collection manager counts it
+///   as `unchanged` and goes on), and `stream()` skips it.
 /// - Pagination: after a page with a next link (or cursor), the next
 ///   `collect()` fetches the next page, up to `maxPages` per poll; `stream()`
 ///   fetches all pages of a poll, then waits for the next poll.
@@ -163,14 +163,9 @@ public actor HTTPSource: DataSource, ReconnectingSource {
         }
         let latency = start.duration(to: clock.now)
 
-        if response.status == 304 {
-            throw ErrorInfo(
-                .notFound, layer: .collection, operation: "collect",
-                message: "\(target.redactedForDisplay) has not changed since it was last collected",
-                details: [
-                    "source_id": .string(id), "url": .string(target.redactedForDisplay), "http_status": 304,
-                    "not_modified": true,
-                ])
+        if response.status == 304 {  // Not Modified
+            throw SourceUnchanged(
+                sourceID: id, reason: "\(target.redactedForDisplay) has not changed since it was last collected")
         }
         guard (200...299).contains(response.status) else {
             var retryAfter: Double?
@@ -220,7 +215,7 @@ public actor HTTPSource: DataSource, ReconnectingSource {
                 let item = try await collect()
                 failedPolls = 0
                 return item
-            } catch let error as ErrorInfo where error.details["not_modified"] == .bool(true) {
+            } catch is SourceUnchanged {
                 failedPolls = 0
                 continue
             } catch let error as ErrorInfo where error.isRetryable {

@@ -62,6 +62,8 @@ public actor Pipeline {
     ///   - emitter: where the pipeline's events go, each with the pipeline's name in its data (`pipeline`).
     ///   - clock: for retry delays, intervals, the batch-age timer and the processors' timers.
     ///   - router: which backends get a record (see `StorageManager.Router`); `nil` for all.
+    ///   - routing: names the backends (as outputs, in order) and routes each record
+    ///     among them after processing (see `RecordRouting`); `nil`: no routing.
     ///   - metrics: where the pipeline's series go (labelled with `name`); `nil` for none, at no cost.
     ///   - spool: where batches wait that a backend could not take (queues `NAME/BACKEND`);
     ///     `nil` to dead-letter them. Pipelines may share one; the pipeline does not close it.
@@ -79,6 +81,7 @@ public actor Pipeline {
         emitter: (any EventEmitter)? = nil,
         clock: some Clock<Duration> = ContinuousClock(),
         router: StorageManager.Router? = nil,
+        routing: RecordRouting? = nil,
         metrics: MetricsRegistry? = nil,
         spool: (any Spool)? = nil
     ) throws {
@@ -104,15 +107,20 @@ public actor Pipeline {
             retryPolicy: configuration.retryPolicy, connectTimeout: configuration.connectTimeout,
             errorHandler: handler, emitter: emitter, clock: clock, metrics: series)
         processing = ProcessingManager(
-            processors: processors, errorHandler: handler, deadLetters: deadLetters, emitter: emitter,
-            metrics: series, clock: clock)
+            processors: processors, routing: routing, errorHandler: handler, deadLetters: deadLetters,
+            emitter: emitter, metrics: series, clock: clock)
         storage = StorageManager(
             backends: backends,
             configuration: .init(
                 batchSize: configuration.batchSize, maxBatchAge: configuration.maxBatchAge,
                 retryPolicy: configuration.retryPolicy, connectTimeout: configuration.connectTimeout),
             errorHandler: handler, deadLetters: deadLetters, emitter: emitter, clock: clock, router: router,
-            metrics: series, spool: spool, spoolNamespace: name)
+            outputs: routing?.outputs, metrics: series, spool: spool, spoolNamespace: name)
+        if let routing, !routing.outputs.isEmpty, routing.outputs.count != backends.count {
+            throw ErrorInfo(
+                .configuration, layer: .engine, operation: "pipeline",
+                message: "the routing names \(routing.outputs.count) outputs for \(backends.count) backends")
+        }
         var seen = Set<String>()
         for source in sources {
             guard seen.insert(source.id).inserted else {

@@ -3,8 +3,10 @@
 ///
 /// - `read == in`: every record the sources' items held (undecodable ones
 ///   included) entered processing;
-/// - `in + created == out + dropped + failed`: processing accounted for each
-///   (`created`: what splits, timers and shutdown hooks added);
+/// - `in + created == out + dropped + failed + unrouted`: processing
+///   accounted for each (`created`: what splits, timers and shutdown hooks
+///   added; `unrouted`: records the pipeline's route sent to no output, with
+///   no default output to take them);
 /// - `out == received`: storage got every record that came out;
 /// - per backend, `routed == stored + skipped + spooled + refused`
 ///   (`refused`: failed to store and not spooled; `skipped`: stored before,
@@ -45,6 +47,8 @@ public struct PipelineLedger: Sendable, Hashable {
     public var output = 0
     public var dropped = 0
     public var failed = 0
+    /// Records routed to no output (see `RecordRouting`): not stored, not failed.
+    public var unrouted = 0
     /// Records the storage manager received.
     public var received = 0
     public var backends: [String: Backend] = [:]
@@ -67,6 +71,7 @@ public struct PipelineLedger: Sendable, Hashable {
         output = p.output
         dropped = p.dropped
         failed = p.failed
+        unrouted = p.unrouted
         received = s.received
         for id in Set(s.routed.keys).union(s.stored.keys).union(s.failed.keys).union(s.spooled.keys) {
             let replayRefused = s.failedInReplay[id] ?? 0
@@ -89,9 +94,9 @@ public struct PipelineLedger: Sendable, Hashable {
     public var mismatches: [String] {
         var found: [String] = []
         if read != input { found.append("read (\(read)) != in (\(input))") }
-        if input + created != output + dropped + failed {
+        if input + created != output + dropped + failed + unrouted {
             found.append(
-                "in (\(input)) + created (\(created)) != out (\(output)) + dropped (\(dropped)) + failed (\(failed))")
+                "in (\(input)) + created (\(created)) != out (\(output)) + dropped (\(dropped)) + failed (\(failed)) + unrouted (\(unrouted))")
         }
         if output != received { found.append("out (\(output)) != received by storage (\(received))") }
         for (id, b) in backends.sorted(by: { $0.key < $1.key })

@@ -27,6 +27,6 @@ extension ErrorInfo {
         if let offset = error.offset { details["offset"] = .integer(Int64(offset)) }
         if let line = error.line { details["line"] = .integer(Int64(line)) }
         if let column = error.column { details["column"] = .integer(Int64(column)) }
-        return ErrorInfo(.validation, layer: .processing, operation: "decode", message: error.description, details: details)
+        return ErrorInfo(.validation, layer: .processing, operation: ErrorOperation.decode.rawValue, message: error.description, details: details)
     }
 }

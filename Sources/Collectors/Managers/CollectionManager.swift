@@ -20,6 +20,8 @@ public actor CollectionManager: CollectionManaging {
         public var collected = 0
         /// Collections that failed for good (after retries).
         public var failed = 0
+        /// Collections that found nothing new (`SourceUnchanged`: an HTTP 304): not failures.
+        public var unchanged = 0
         public var retries = 0
         public var bytes = 0
     }
@@ -226,13 +228,19 @@ public actor CollectionManager: CollectionManaging {
         setStatus(id, .collecting)
         emitter?.emit(.collectionStarted, source: id)
         lastDecision[id] = nil
-        let item: CollectedData
+        let item: CollectedData?
         do {
             item = try await withRetry(
                 retryPolicy, clock: clock, layer: .collection, name: "collect",
                 shouldRetry: { await self.consult($0, sourceID: id) },
                 onRetry: { await self.retrying($0, sourceID: id) }
-            ) { [limiter] in try await limiter.withPermit { try await source.collect() } }
+            ) { [limiter] () async throws -> CollectedData? in
+                do {
+                    return try await limiter.withPermit { try await source.collect() }
+                } catch is SourceUnchanged {
+                    return nil
+                }
+            }
         } catch {
             let info = ErrorInfo(from: error, layer: .collection, operation: "collect", details: ["source_id": .string(id)])
             if info.type == .cancelled { throw info }
@@ -244,7 +252,11 @@ public actor CollectionManager: CollectionManaging {
             setStatus(id, .connected)
             return false
         }
-        try await deliver(item, from: id)
+        if let item {
+            try await deliver(item, from: id)
+        } else {
+            stats.unchanged += 1
+        }
         setStatus(id, .connected)
         return true
     }

@@ -10,6 +10,11 @@ import CollectorValues
 /// processor list (replaceable between batches, for hot reload) and the
 /// counters are its state.
 ///
+/// With a `routing`, what comes out of the last processor is routed among
+/// the pipeline's named outputs (see `RecordRouting`): a record routed
+/// nowhere is counted as unrouted, one routed to an output that does not
+/// exist fails (dead-lettered) like a record a processor failed.
+///
 /// Processors with a timer (`Processor.timerInterval`) are ticked by the
 /// pipeline between batches (`beginTimers()`, then `complete(_:)`); what a
 /// tick gives goes through the processors after the one that ticked.
@@ -26,8 +31,10 @@ public actor ProcessingManager: ProcessingManaging {
         public var failed = 0
         /// Records processors made beyond their input: the extra records of a
         /// split, and what timers and shutdown hooks gave (so that
-        /// `input + created == output + dropped + failed`).
+        /// `input + created == output + dropped + failed + unrouted`).
         public var created = 0
+        /// Records the routing sent to no output (no route chose one, and there is no default).
+        public var unrouted = 0
         /// Failed records handed to the dead-letter sink.
         public var deadLettered = 0
         /// Failed records that went to no dead-letter sink (none, or the handler said `.log`).
@@ -36,6 +43,7 @@ public actor ProcessingManager: ProcessingManaging {
     }
 
     private var processors: [any Processor]
+    private let routing: RecordRouting?
     private let errorHandler: any ErrorHandler
     private let deadLetters: (any DeadLetterSink)?
     private let emitter: (any EventEmitter)?
@@ -51,9 +59,12 @@ public actor ProcessingManager: ProcessingManaging {
     /// stage waiting for items takes the new interval at once.
     nonisolated let timerChanges = Mailbox<Void>()
 
-    /// - Parameter clock: for the processors' timers (`Processor.timerInterval`).
+    /// - Parameters:
+    ///   - clock: for the processors' timers (`Processor.timerInterval`).
+    ///   - routing: routes what comes out among named outputs; `nil`: every record goes to every backend.
     public init(
         processors: [any Processor],
+        routing: RecordRouting? = nil,
         errorHandler: any ErrorHandler = DefaultErrorHandler(),
         deadLetters: (any DeadLetterSink)? = nil,
         emitter: (any EventEmitter)? = nil,
@@ -61,6 +72,7 @@ public actor ProcessingManager: ProcessingManaging {
         clock: some Clock<Duration> = ContinuousClock()
     ) {
         self.processors = processors
+        self.routing = routing
         self.errorHandler = errorHandler
         self.deadLetters = deadLetters
         self.emitter = emitter
@@ -168,7 +180,7 @@ public actor ProcessingManager: ProcessingManaging {
                     result.appendRecords(to: &staged.records, from: document.id)
                 } else {
                     var error = result.error ?? Self.missingError(first)
-                    let decoding = error.operation == "decode"
+                    let decoding = error.failedOperation == .decode
                     if decoding {
                         metrics?.undecodable(source: document.sourceID)?.increment()
                         error = document.locating(error)
@@ -203,8 +215,10 @@ public actor ProcessingManager: ProcessingManaging {
         if let ticks = staged.ticks { return await completeTimers(staged, ticks) }
         var dropped = staged.dropped, failed = staged.failed
         // Records the first half showed to their stage's taps are not shown again.
-        let output = await run(staged.rest, staged.records, dropped: &dropped, failed: &failed, tapEntry: !staged.tapped)
-        account(input: staged.input, output: output.count, dropped: dropped, failed: failed)
+        var output = await run(staged.rest, staged.records, dropped: &dropped, failed: &failed, tapEntry: !staged.tapped)
+        var unrouted = 0
+        if let routing { output = await route(output, with: routing, failed: &failed, unrouted: &unrouted) }
+        account(input: staged.input, output: output.count, dropped: dropped, failed: failed, unrouted: unrouted)
         return output
     }
 
@@ -310,15 +324,18 @@ public actor ProcessingManager: ProcessingManaging {
     func pass(_ records: [Record], through processors: ArraySlice<any Processor>, failed: Int) async -> [Record] {
         // No input record stands for these (nor for the failures so far, placeholders of failed hooks).
         countCreated(records.count + failed)
-        var dropped = 0, failed = failed
-        let out = await run(processors, records, dropped: &dropped, failed: &failed)
+        var dropped = 0, failed = failed, unrouted = 0
+        var out = await run(processors, records, dropped: &dropped, failed: &failed)
+        if let routing { out = await route(out, with: routing, failed: &failed, unrouted: &unrouted) }
         stats.output += out.count
         stats.dropped += dropped
         stats.failed += failed
+        stats.unrouted += unrouted
         if let metrics {
             metrics.recordsOut.increment(by: out.count)
             metrics.dropped.increment(by: dropped)
             metrics.failed.increment(by: failed)
+            metrics.unrouted.increment(by: unrouted)
         }
         return out
     }
@@ -375,15 +392,29 @@ public actor ProcessingManager: ProcessingManaging {
         metrics?.created.increment(by: count)
     }
 
-    private func account(input: Int, output: Int, dropped: Int, failed: Int) {
+    /// Routes what came out of the last processor; records whose route is wrong fail here.
+    private func route(_ records: [Record], with routing: RecordRouting, failed: inout Int, unrouted: inout Int) async
+        -> [Record]
+    {
+        guard !records.isEmpty else { return records }
+        let outcome = await routing.route(records)
+        unrouted += outcome.unrouted
+        failed += outcome.failures.count
+        for (record, error) in outcome.failures { await fail(record, error, processor: nil) }
+        return outcome.routed
+    }
+
+    private func account(input: Int, output: Int, dropped: Int, failed: Int, unrouted: Int = 0) {
         stats.output += output
         stats.dropped += dropped
         stats.failed += failed
+        stats.unrouted += unrouted
         if let metrics {
             metrics.recordsIn.increment(by: input)
             metrics.recordsOut.increment(by: output)
             metrics.dropped.increment(by: dropped)
             metrics.failed.increment(by: failed)
+            metrics.unrouted.increment(by: unrouted)
         }
         emitter?.emit(
             .processingComplete, source: "processing",

@@ -102,7 +102,7 @@ public final class EngineMetrics: Sendable {
             "collector_dead_letters_total", help: "Records sent to the dead-letter sink, by layer (processing, storage).",
             labels: ["pipeline", "layer"])
         unrouted = try r.counter(
-            "collector_storage_unrouted_records_total", help: "Records the router sent to no backend.", labels: pipeline)
+            "collector_storage_unrouted_records_total", help: "Records routed to no output (no route chose one and there is no default).", labels: pipeline)
         pipelineRead = try r.counter(
             "collector_pipeline_records_read_total",
             help: "Records the sources' items held (lines, documents, messages), undecodable ones included.",

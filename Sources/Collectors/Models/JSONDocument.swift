@@ -34,7 +34,7 @@ public struct JSONDocument: Sendable {
     /// source (the document is read again: failures are rare). Details the
     /// failure had beyond the reader's keep their values.
     public func locating(_ failure: ErrorInfo) -> ErrorInfo {
-        guard line != nil || offset != nil, failure.operation == "decode", failure.type == .validation,
+        guard line != nil || offset != nil, failure.failedOperation == .decode, failure.type == .validation,
             case .failure(let located) = RecordDecoder.json(bytes, firstLine: line, startOffset: offset)
         else { return failure }
         var error = located

@@ -17,6 +17,16 @@ public struct Record: Sendable {
     private enum Payload: Sendable {
         case value(DataValue)
         case json(ArraySlice<UInt8>)
+        /// A record with a route (see `route`). Out of line: a route is rare,
+        /// and a field of its own would make every record larger and every
+        /// copy of one retain and release it, on the engine's hottest path.
+        indirect case routed(Payload, route: [String])
+
+        /// The value or text, without the route.
+        var content: Payload {
+            if case .routed(let inner, _) = self { return inner.content }
+            return self
+        }
     }
 
     private var payload: Payload
@@ -25,6 +35,20 @@ public struct Record: Sendable {
     public var collectedAt: Date
     /// What makes storing the record idempotent (see `RecordID`).
     public var id: RecordID
+    /// The named outputs of its pipeline the record goes to (see
+    /// `RecordRouting`): set by a processor (`emit(record, "alerts")`), or by
+    /// the pipeline's route once processing is done. `nil`: not chosen, which
+    /// after routing means every output. Later processors keep it.
+    public var route: [String]? {
+        get {
+            if case .routed(_, let route) = payload { return route }
+            return nil
+        }
+        set {
+            let content = payload.content
+            payload = newValue.map { .routed(content, route: $0) } ?? content
+        }
+    }
 
     /// - Parameter id: `nil` for a new one (`RecordID.unique()`).
     public init(_ value: DataValue, sourceID: String, sequence: UInt64, collectedAt: Date = Date(), id: RecordID? = nil) {
@@ -55,21 +79,48 @@ public struct Record: Sendable {
             switch payload {
             case .value(let value): return value
             case .json(let text): return Self.decode(text)
+            case .routed(let inner, _): return Record.content(inner)
             }
         }
-        set { payload = .value(newValue) }
+        set { replaceContent(with: .value(newValue)) }
     }
 
     /// The compact JSON text of the record, when it travels as text.
     public var jsonText: ArraySlice<UInt8>? {
-        if case .json(let text) = payload { return text }
-        return nil
+        switch payload {
+        case .json(let text): return text
+        case .value: return nil
+        case .routed(let inner, _):
+            if case .json(let text) = inner.content { return text }
+            return nil
+        }
+    }
+
+    private static func content(_ payload: Payload) -> DataValue {
+        switch payload {
+        case .value(let value): return value
+        case .json(let text): return decode(text)
+        case .routed(let inner, _): return content(inner)
+        }
+    }
+
+    /// Sets the value or text, keeping the route.
+    private mutating func replaceContent(with content: Payload) {
+        if case .routed(_, let route) = payload {
+            payload = .routed(content, route: route)
+        } else {
+            payload = content
+        }
     }
 
     /// The values of the picker's top-level fields (nil where missing, or
     /// all nil when the record is not an object); from a text record, only
     /// those fields are decoded.
     public func fields(_ picker: JSONFieldPicker) -> [DataValue?] {
+        Self.fields(picker, of: payload)
+    }
+
+    private static func fields(_ picker: JSONFieldPicker, of payload: Payload) -> [DataValue?] {
         switch payload {
         case .json(let text):
             return picker.pick(fromCompact: text)
@@ -77,20 +128,22 @@ public struct Record: Sendable {
             return picker.names.map { object[$0] }
         case .value:
             return picker.names.map { _ in nil }
+        case .routed(let inner, _):
+            return fields(picker, of: inner)
         }
     }
 
     /// The same metadata with another value: what a processor returns for a transformed record.
     public func with(value: DataValue) -> Record {
         var copy = self
-        copy.payload = .value(value)
+        copy.replaceContent(with: .value(value))
         return copy
     }
 
     /// The same metadata with the record as JSON text (see `init(jsonText:...)`).
     public func with(jsonText text: ArraySlice<UInt8>) -> Record {
         var copy = self
-        copy.payload = .json(text)
+        copy.replaceContent(with: .json(text))
         return copy
     }
 
