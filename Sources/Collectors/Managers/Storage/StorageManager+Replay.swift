@@ -9,6 +9,9 @@ extension StorageManager {
         /// The backend's queue is empty.
         case empty
         case failed
+        /// The backend is gone for good (a critical error, e.g. a closed
+        /// pipe): trying again cannot help, what is spooled stays for the next run.
+        case gone
     }
 
     func startReplayer(_ id: String) {
@@ -25,6 +28,7 @@ extension StorageManager {
         var failures = 0
         while !deadline.isExpired {
             let probe = await replayStep(backend)
+            if case .gone = probe { break }
             if case .failed = probe {
                 failures += 1
                 let delay = configuration.retryPolicy.delay(forRetry: min(failures, 30))
@@ -36,7 +40,7 @@ extension StorageManager {
                 while true {
                     switch await self.replayStep(backend) {
                     case .progressed: continue
-                    case .failed: return false
+                    case .failed, .gone: return false
                     case .empty:
                         await self.stopSpooling(id)
                         return true
@@ -84,7 +88,7 @@ extension StorageManager {
             guard !Self.spoolable(error) else {
                 backendFailed(id, error: error)
                 updateUp(id)
-                return .failed
+                return error.isCritical ? .gone : .failed
             }
             // Refused for good: replaying them again would block the queue
             // forever. Stored one by one, only the refused records fail.
