@@ -12,11 +12,11 @@ let usage = """
       repl [SCRIPT.lua]          an interactive Lua session (reads stdin when it is not a terminal;
                                  see `collector repl --help`)
       test PATH...               run processors' inline tests and *_test.lua files
-      help                       show this help
+      help [COMMAND]             show this help, or COMMAND's (`collector help run`)
 
     options:
       -h, --help                 show help
-      --version                  print the version
+      -V, --version              print the version
 
     exit codes: 0 success, 1 runtime failure, 2 usage or script error,
     3 records left in the spool (replayed by the next run)
@@ -39,10 +39,33 @@ case "repl":
 case "test":
     exit(TestCommand(arguments: arguments).execute())
 case "help", "-h", "--help":
-    print(usage)
-case "--version", "version":
+    exit(showHelp(of: arguments))
+case "--version", "-V", "version":
     print("collector \(version)")
 default:
     FileHandle.standardError.write(Data("collector: unknown command '\(command)' (collector --help for help)\n".utf8))
     exit(2)
+}
+
+/// `collector help [COMMAND]`: a command's own help, as `collector COMMAND --help` prints it.
+@MainActor
+func showHelp(of arguments: [String]) -> Int32 {
+    guard let topic = arguments.first else {
+        print(usage)
+        return 0
+    }
+    guard arguments.count == 1 else {
+        fail("help: one command at most, got \(arguments.map { "'\($0)'" }.joined(separator: " ")) (collector --help for help)")
+        return 2
+    }
+    switch topic {
+    case "run", "check": print(RunCommand.help)
+    case "repl": print(ReplCommand.help)
+    case "test": print(TestCommand.help)
+    case "help", "-h", "--help": print(usage)
+    default:
+        fail("help: unknown command '\(topic)' (commands: run, check, repl, test; collector --help for help)")
+        return 2
+    }
+    return 0
 }
