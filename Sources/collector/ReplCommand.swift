@@ -130,9 +130,11 @@ struct ReplCommand {
     ) -> Int {
         var failures = 0
         let input = PipedLines()
+        var lineNumber = 0
         while !leaving.now {
             // Waiting for input in the loop: background pipelines' functions run meanwhile, and SIGTERM ends the wait.
             guard let next = try? loop.run({ await input.next() }), let line = next ?? nil else { break }
+            lineNumber += 1
             if !session.isContinuing, let command = ReplMetaCommand(line: String(decoding: line, as: UTF8.self)) {
                 // A command that fails counts as any failed line does (the exit status says so).
                 switch run(command, session, output: output, watcher: watcher) {
@@ -142,13 +144,13 @@ struct ReplCommand {
                 }
                 continue
             }
-            let outcome = watcher.evaluating { session.submit(bytes: line) }
+            let outcome = watcher.evaluating { session.submit(bytes: line, lineNumber: lineNumber) }
             if leaving.now { return failures }
             if !output.show(outcome, in: session.lua) { failures += 1 }
             LineEditorCallbacks.idle?()
         }
-        if session.isContinuing, !leaving.now {
-            output.error("stdin: unexpected end of input (an unfinished statement)")
+        if let first = session.pendingFirstLine, !leaving.now {
+            output.error("stdin:\(lineNumber): unexpected end of input (the statement begun on line \(first) is unfinished)")
             failures += 1
         }
         return failures

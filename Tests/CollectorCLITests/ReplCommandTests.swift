@@ -19,7 +19,7 @@ struct ReplCommandTests {
         #expect(outcome.stdout.hasPrefix("42\n8\t{ 1, { a = null } }\nType Lua"), "\(outcome.stdout)")
         #expect(outcome.stdout.hasSuffix("\"still here\"\n"))
         #expect(!outcome.stdout.contains("> "))
-        #expect(outcome.stderr.contains("stdin:1: boom"))
+        #expect(outcome.stderr.contains("stdin:8: boom"), "the line of the input: \(outcome.stderr)")
         #expect(!outcome.stderr.contains("\u{1B}["))  // no colours without a terminal
         #expect(outcome.status == 1)  // something failed
     }
@@ -73,6 +73,8 @@ struct ReplCommandTests {
         let outcome = try Collector.run(["repl"], input: "for i = 1, 2 do\n")
         #expect(outcome.status == 1)
         #expect(outcome.stderr.contains("unexpected end of input"))
+        let later = try Collector.run(["repl"], input: "x = 1\n\nif x then\n  print(x)\n")
+        #expect(later.stderr.contains("stdin:4: unexpected end of input (the statement begun on line 3 is unfinished)"), "\(later.stderr)")
     }
 
     @Test func onATerminalItPromptsEditsAndSurvivesCtrlC() throws {

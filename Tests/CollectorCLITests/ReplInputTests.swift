@@ -37,6 +37,35 @@ struct ReplInputTests {
         #expect(fine.status == 0)
     }
 
+    @Test func errorsNameTheLineOfThePipedInput() throws {
+        let input = """
+            x = 1
+            :help
+
+            function half(v)
+              if v % 2 == 1 then error("odd: " .. v) end
+              return v // 2
+            end
+            print(half(3))
+            y = = 2
+            for i = 1, 2 do
+              local t = nil
+              print(t.field)
+            end
+            nil + 1
+
+            """
+        let outcome = try Self.piped(Array(input.utf8))
+        #expect(outcome.status == 1)
+        let errors = outcome.stderr
+        #expect(errors.contains("stdin:5: odd: 3"), "raised in the function defined on lines 4-7: \(errors)")
+        #expect(errors.contains("stdin:8:"), "the traceback names the calling line: \(errors)")
+        #expect(errors.contains("stdin:9: unexpected symbol near '='"), "\(errors)")
+        #expect(errors.contains("stdin:12: attempt to index a nil value (local 't')"), "\(errors)")
+        #expect(errors.contains("stdin:14: attempt to perform arithmetic on a nil value"), "\(errors)")
+        #expect(!errors.contains("stdin:1:"), "\(errors)")
+    }
+
     @Test func anUnknownOptionIsAUsageError() throws {
         let outcome = try Collector.run(["repl", "--frob"], input: "")
         #expect(outcome.status == 2)
