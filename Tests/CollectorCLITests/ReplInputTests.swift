@@ -66,6 +66,29 @@ struct ReplInputTests {
         #expect(!errors.contains("stdin:1:"), "\(errors)")
     }
 
+    @Test func loadTakesQuotedPathsAndTheHomeDirectory() throws {
+        let home = try PipelineRunTests.directory()
+        let spaced = home.appendingPathComponent("my scripts")
+        try FileManager.default.createDirectory(at: spaced, withIntermediateDirectories: true)
+        _ = try PipelineRunTests.write("greeting = 'hello from a spaced name'\n", "first file.lua", in: spaced)
+        _ = try PipelineRunTests.write("answer = 42\n", "it's.lua", in: home)
+        let input = """
+            :load "~/my scripts/first file.lua"
+            greeting
+            :load ~/it's.lua
+            answer
+            :load '\(spaced.path)/first file.lua'
+            :load "~/my scripts/missing.lua"
+            :load "unclosed.lua
+
+            """
+        let outcome = try Self.piped(Array(input.utf8), environment: ["HOME=\(home.path)"])
+        #expect(outcome.stdout == "\"hello from a spaced name\"\n42\n", "\(outcome.stdout) \(outcome.stderr)")
+        #expect(outcome.stderr.contains("cannot read \(home.path)/my scripts/missing.lua"), "\(outcome.stderr)")
+        #expect(outcome.stderr.contains(":load: no closing \""), "\(outcome.stderr)")
+        #expect(outcome.status == 1)
+    }
+
     @Test func anUnknownOptionIsAUsageError() throws {
         let outcome = try Collector.run(["repl", "--frob"], input: "")
         #expect(outcome.status == 2)

@@ -31,7 +31,10 @@ public enum ReplMetaCommand: Equatable {
                 self = .unknown(":load needs a file: :load FILE.lua")
                 return
             }
-            self = .load(path: words[1].trimmingCharacters(in: .whitespaces))
+            switch ReplPath.parse(words[1]) {
+            case .success(let path): self = .load(path: path)
+            case .failure(let error): self = .unknown(":load: \(error) (:load FILE.lua, or :load \"my file.lua\")")
+            }
         default: self = .unknown("unknown command \(trimmed) (:help lists the commands)")
         }
     }
@@ -41,7 +44,8 @@ public enum ReplMetaCommand: Equatable {
         An unfinished statement continues on the next line.
         Commands:
           :help          this help
-          :load FILE     run a Lua file in this session (its globals stay)
+          :load FILE     run a Lua file in this session (its globals stay);
+                         "my file.lua" or 'my file.lua' quoted, ~/ for the home directory
           :reload        run the last loaded file again (after editing it)
           :doc NAME      the reference of NAME (source.http, p:tap, json, metrics ...)
           :quit          leave (or Ctrl-D)
