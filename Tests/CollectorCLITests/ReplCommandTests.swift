@@ -69,6 +69,33 @@ struct ReplCommandTests {
         #expect(outcome.status == 0, "\(outcome.stderr)")
     }
 
+    @Test func codePastedFromAFileKeepsItsLocals() throws {
+        let input = """
+            local json_lines = {}
+            local function add(line)
+              json_lines[#json_lines + 1] = line
+              return #json_lines
+            end
+            local limit <const> = 2
+            add("a"), add("b")
+            #json_lines <= limit
+            =json_lines[2]
+            _ .. "!"
+            limit = 3
+            exit
+            print("after exit")
+
+            """
+        let outcome = try Collector.run(["repl"], input: input)
+        #expect(outcome.stdout == "1\t2\ntrue\n\"b\"\n\"b!\"\n", "\(outcome.stdout) \(outcome.stderr)")
+        #expect(outcome.stderr.contains("stdin:11: attempt to assign to const variable 'limit'"), "\(outcome.stderr)")
+        #expect(!outcome.stdout.contains("after exit"))
+        #expect(outcome.status == 1, "the assignment to a constant failed")
+        let quit = try Collector.run(["repl"], input: "x = 1\nquit\nerror('not reached')\n")
+        #expect(quit.status == 0, "\(quit.stderr)")
+        #expect(quit.stderr.isEmpty)
+    }
+
     @Test func unfinishedInputAtTheEndIsAnError() throws {
         let outcome = try Collector.run(["repl"], input: "for i = 1, 2 do\n")
         #expect(outcome.status == 1)
