@@ -27,6 +27,8 @@ struct ReplCommand {
         options:
           --log-level LEVEL    debug, info, warn or error (default: LOG_LEVEL, else info)
           --log-format FORMAT  human, logfmt or json (default: human on a terminal, else logfmt)
+          --memory SIZE        what the session's Lua may allocate in all (default 1GB); past it
+                               a line fails with "not enough memory" and the session goes on
         """
 
     func execute() -> Int32 {
@@ -44,7 +46,8 @@ struct ReplCommand {
         let lua: LuaState
         let bindings: ScriptBindings
         do {
-            lua = try LuaState(LuaOptions(libraries: .full, modulePaths: ["./?.lua", "./?/init.lua"]))
+            lua = try LuaState(
+                LuaOptions(libraries: .full, memoryLimit: options.memoryLimit, modulePaths: ["./?.lua", "./?/init.lua"]))
             // The whole engine, as in `collector run`: sources, storage, processors, pipelines.
             bindings = try ScriptBindings(
                 installingIn: lua, scriptPath: options.script ?? "./repl.lua", log: options.logSink())
@@ -68,7 +71,8 @@ struct ReplCommand {
         }
         let session = ReplSession(lua: lua)
         let interactive = isatty(0) != 0 && isatty(1) != 0
-        let output = ReplOutput(colors: interactive && ProcessInfo.processInfo.environment["NO_COLOR"] == nil)
+        let output = ReplOutput(
+            colors: interactive && ProcessInfo.processInfo.environment["NO_COLOR"] == nil, memoryLimit: options.memoryLimit)
         let watcher = InterruptWatcher(lua.interruptHandle, loop: bindings.loop)
         ReplSignals.install()
         defer { watcher.stop() }
@@ -198,6 +202,8 @@ struct ReplCommand {
 /// Prints results and errors.
 struct ReplOutput {
     let colors: Bool
+    /// The session's cap, named when a line reaches it.
+    var memoryLimit: Int?
 
     /// Tables fit the terminal's width as it is now (it may have been resized); 80 without one.
     private var printer: ValuePrinter {
@@ -219,9 +225,23 @@ struct ReplOutput {
             return true
         case .failed(let error):
             fflush(nil)
-            self.error(error.description)
+            var text = error.description
+            if error.kind == .memory, let memoryLimit {
+                // Say which limit, and how to have another: Lua's own message names neither.
+                text = error.message
+                    + " (the session's memory limit of \(Self.sizeText(memoryLimit)) was reached; collector repl --memory SIZE sets another)"
+                    + error.description.dropFirst(error.message.count)
+            }
+            self.error(text)
             return false
         }
+    }
+
+    private static func sizeText(_ bytes: Int) -> String {
+        for (suffix, factor) in [("GB", 1 << 30), ("MB", 1 << 20), ("KB", 1 << 10)] where bytes >= factor && bytes % factor == 0 {
+            return "\(bytes / factor)\(suffix)"
+        }
+        return "\(bytes) bytes"
     }
 
     func error(_ message: String) {

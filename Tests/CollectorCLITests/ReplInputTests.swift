@@ -89,6 +89,31 @@ struct ReplInputTests {
         #expect(outcome.status == 1)
     }
 
+    @Test func aMemoryBombIsAnErrorAndTheSessionGoesOn() throws {
+        let input = """
+            kept = "before"
+            t = {} for i = 1, 1e10 do t[i] = i end
+            t = nil
+            collectgarbage()
+            kept .. " and after"
+            do local s = string.rep("x", 1 << 20) for i = 1, 100 do s = s .. s end end
+            #kept
+
+            """
+        let outcome = try Self.piped(Array(input.utf8), ["--memory", "32MB"])
+        #expect(outcome.stdout == "0\n\"before and after\"\n6\n", "\(outcome.stdout) \(outcome.stderr)")
+        let limitErrors = outcome.stderr.components(separatedBy: "the session's memory limit of 32MB was reached").count - 1
+        #expect(limitErrors == 2, "\(outcome.stderr)")
+        #expect(outcome.stderr.contains("not enough memory"))
+        #expect(outcome.status == 1)
+        let bad = try Self.piped([], ["--memory", "12 parsecs"])
+        #expect(bad.status == 2)
+        #expect(bad.stderr.contains("--memory must be a size"), "\(bad.stderr)")
+        let small = try Self.piped([], ["--memory=1MB"])
+        #expect(small.status == 2)
+        #expect(small.stderr.contains("at least 16MB"), "\(small.stderr)")
+    }
+
     @Test func anUnknownOptionIsAUsageError() throws {
         let outcome = try Collector.run(["repl", "--frob"], input: "")
         #expect(outcome.status == 2)
