@@ -63,8 +63,9 @@ func showHelp(of arguments: [String]) -> Int32 {
     case "repl": print(ReplCommand.help)
     case "test": print(TestCommand.help)
     case "help", "-h", "--help": print(usage)
+    case "version", "--version", "-V": print("usage: collector -V (or --version, version)\n\nPrints the version.")
     default:
-        fail("help: unknown command '\(topic)' (commands: run, check, repl, test; collector --help for help)")
+        fail("help: unknown command '\(topic)' (commands: run, check, repl, test, version; collector --help for help)")
         return 2
     }
     return 0

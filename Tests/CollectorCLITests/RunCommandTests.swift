@@ -138,6 +138,7 @@ struct RunCommandTests {
             #expect(outcome.stdout.hasPrefix(first), "help \(topic): \(outcome.stdout)")
             #expect(outcome.stdout == (try Collector.run([topic == "check" ? "run" : topic, "--help"])).stdout)
         }
+        #expect(try Collector.run(["help", "-V"]).stdout.contains("Prints the version"))
         let unknown = try Collector.run(["help", "frob"])
         #expect(unknown.status == 2)
         #expect(unknown.stdout.isEmpty)
