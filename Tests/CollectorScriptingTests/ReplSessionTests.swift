@@ -117,6 +117,7 @@ struct ReplSessionTests {
         #expect(ReplMetaCommand(line: ":load x.lua") == .load(path: "x.lua"))
         #expect(ReplMetaCommand(line: "x = 1") == nil)
         #expect(ReplMetaCommand(line: ":load my file.lua") == .load(path: "my file.lua"))
+        #expect(ReplMetaCommand(line: ":load\tx.lua") == .load(path: "x.lua"))
         #expect(ReplMetaCommand(line: "exit") == .quit)
         #expect(ReplMetaCommand(line: "  quit ") == .quit)
         #expect(ReplMetaCommand(line: "exit()") == nil)

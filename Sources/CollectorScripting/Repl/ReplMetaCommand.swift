@@ -20,7 +20,7 @@ public enum ReplMetaCommand: Equatable {
             return
         }
         guard trimmed.hasPrefix(":") else { return nil }
-        let words = trimmed.dropFirst().split(separator: " ", maxSplits: 1).map(String.init)
+        let words = trimmed.dropFirst().split(maxSplits: 1, whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
         switch words.first ?? "" {
         case "help", "h", "?": self = .help
         case "quit", "q", "exit": self = .quit
