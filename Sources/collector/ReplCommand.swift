@@ -27,6 +27,8 @@ struct ReplCommand {
         options:
           --log-level LEVEL    debug, info, warn or error (default: LOG_LEVEL, else info)
           --log-format FORMAT  human, logfmt or json (default: human on a terminal, else logfmt)
+          --memory SIZE        what the session's Lua may allocate in all (default 1GB); past it
+                               a line fails with "not enough memory" and the session goes on
         """
 
     func execute() -> Int32 {
@@ -44,7 +46,8 @@ struct ReplCommand {
         let lua: LuaState
         let bindings: ScriptBindings
         do {
-            lua = try LuaState(LuaOptions(libraries: .full, modulePaths: ["./?.lua", "./?/init.lua"]))
+            lua = try LuaState(
+                LuaOptions(libraries: .full, memoryLimit: options.memoryLimit, modulePaths: ["./?.lua", "./?/init.lua"]))
             // The whole engine, as in `collector run`: sources, storage, processors, pipelines.
             bindings = try ScriptBindings(
                 installingIn: lua, scriptPath: options.script ?? "./repl.lua", log: options.logSink())
@@ -68,7 +71,8 @@ struct ReplCommand {
         }
         let session = ReplSession(lua: lua, connectors: bindings.connectors)
         let interactive = isatty(0) != 0 && isatty(1) != 0
-        let output = ReplOutput(colors: interactive && ProcessInfo.processInfo.environment["NO_COLOR"] == nil)
+        let output = ReplOutput(
+            colors: interactive && ProcessInfo.processInfo.environment["NO_COLOR"] == nil, memoryLimit: options.memoryLimit)
         let watcher = InterruptWatcher(lua.interruptHandle, loop: bindings.loop)
         ReplSignals.install()
         defer { watcher.stop() }
@@ -130,9 +134,11 @@ struct ReplCommand {
     ) -> Int {
         var failures = 0
         let input = PipedLines()
+        var lineNumber = 0
         while !leaving.now {
             // Waiting for input in the loop: background pipelines' functions run meanwhile, and SIGTERM ends the wait.
             guard let next = try? loop.run({ await input.next() }), let line = next ?? nil else { break }
+            lineNumber += 1
             if !session.isContinuing, let command = ReplMetaCommand(line: String(decoding: line, as: UTF8.self)) {
                 // A command that fails counts as any failed line does (the exit status says so).
                 switch run(command, session, output: output, watcher: watcher) {
@@ -142,13 +148,13 @@ struct ReplCommand {
                 }
                 continue
             }
-            let outcome = watcher.evaluating { session.submit(bytes: line) }
+            let outcome = watcher.evaluating { session.submit(bytes: line, lineNumber: lineNumber) }
             if leaving.now { return failures }
             if !output.show(outcome, in: session.lua) { failures += 1 }
             LineEditorCallbacks.idle?()
         }
-        if session.isContinuing, !leaving.now {
-            output.error("stdin: unexpected end of input (an unfinished statement)")
+        if let first = session.pendingFirstLine, !leaving.now {
+            output.error("stdin:\(lineNumber): unexpected end of input (the statement begun on line \(first) is unfinished)")
             failures += 1
         }
         return failures
@@ -196,6 +202,8 @@ struct ReplCommand {
 /// Prints results and errors.
 struct ReplOutput {
     let colors: Bool
+    /// The session's cap, named when a line reaches it.
+    var memoryLimit: Int?
 
     /// Tables fit the terminal's width as it is now (it may have been resized); 80 without one.
     private var printer: ValuePrinter {
@@ -217,9 +225,23 @@ struct ReplOutput {
             return true
         case .failed(let error):
             fflush(nil)
-            self.error(error.description)
+            var text = error.description
+            if error.kind == .memory, let memoryLimit {
+                // Say which limit, and how to have another: Lua's own message names neither.
+                text = error.message
+                    + " (the session's memory limit of \(Self.sizeText(memoryLimit)) was reached; collector repl --memory SIZE sets another)"
+                    + error.description.dropFirst(error.message.count)
+            }
+            self.error(text)
             return false
         }
+    }
+
+    private static func sizeText(_ bytes: Int) -> String {
+        for (suffix, factor) in [("GB", 1 << 30), ("MB", 1 << 20), ("KB", 1 << 10)] where bytes >= factor && bytes % factor == 0 {
+            return "\(bytes / factor)\(suffix)"
+        }
+        return "\(bytes) bytes"
     }
 
     func error(_ message: String) {

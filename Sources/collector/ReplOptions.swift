@@ -1,3 +1,4 @@
+import CollectorScripting
 import Collectors
 import Foundation
 
@@ -6,6 +7,11 @@ struct ReplOptions {
     var script: String?
     var logLevel: LogLevel?
     var logFormat: LogFormat?
+    /// `--memory SIZE`: what the session's Lua state may allocate in all.
+    var memoryLimit = Self.defaultMemoryLimit
+    static let defaultMemoryLimit = 1 << 30
+    /// Below this the engine's own tables leave too little to work with.
+    static let smallestMemoryLimit = 16 << 20
     var help = false
 
     /// An option that is not ours is a usage error, never a file name;
@@ -39,6 +45,12 @@ struct ReplOptions {
                     throw RunOptions.UsageError(description: "--log-level must be debug, info, warn or error, got '\(text)'")
                 }
                 options.logLevel = level
+            case "--memory":
+                let text = try optionValue()
+                guard let size = ScriptBindings.Settings.size(parsing: text), size >= Self.smallestMemoryLimit else {
+                    throw RunOptions.UsageError(description: "--memory must be a size of at least 16MB, such as 512MB or 2GB, got '\(text)'")
+                }
+                options.memoryLimit = size
             case "--log-format":
                 let text = try optionValue()
                 guard let format = LogFormat(rawValue: text) else {

@@ -13,11 +13,11 @@ let usage = """
                                  see `collector repl --help`)
       test PATH...               run processors' inline tests and *_test.lua files
       docs [--update DIR]        the sources' and backends' option tables (from their schemas)
-      help                       show this help
+      help [COMMAND]             show this help, or COMMAND's (`collector help run`)
 
     options:
       -h, --help                 show help
-      --version                  print the version
+      -V, --version              print the version
 
     exit codes: 0 success, 1 runtime failure, 2 usage or script error,
     3 records left in the spool (replayed by the next run)
@@ -53,10 +53,35 @@ case "test":
 case "docs":
     exit(DocsCommand(arguments: arguments).execute())
 case "help", "-h", "--help":
-    print(usage)
-case "--version", "version":
+    exit(showHelp(of: arguments))
+case "--version", "-V", "version":
     print("collector \(version)")
 default:
     FileHandle.standardError.write(Data("collector: unknown command '\(command)' (collector --help for help)\n".utf8))
     exit(2)
+}
+
+/// `collector help [COMMAND]`: a command's own help, as `collector COMMAND --help` prints it.
+@MainActor
+func showHelp(of arguments: [String]) -> Int32 {
+    guard let topic = arguments.first else {
+        print(usage)
+        return 0
+    }
+    guard arguments.count == 1 else {
+        fail("help: one command at most, got \(arguments.map { "'\($0)'" }.joined(separator: " ")) (collector --help for help)")
+        return 2
+    }
+    switch topic {
+    case "run", "check": print(RunCommand.help)
+    case "repl": print(ReplCommand.help)
+    case "test": print(TestCommand.help)
+    case "docs": print(DocsCommand.usage)
+    case "help", "-h", "--help": print(usage)
+    case "version", "--version", "-V": print("usage: collector -V (or --version, version)\n\nPrints the version.")
+    default:
+        fail("help: unknown command '\(topic)' (commands: run, check, repl, test, docs, version; collector --help for help)")
+        return 2
+    }
+    return 0
 }

@@ -19,7 +19,7 @@ struct ReplCommandTests {
         #expect(outcome.stdout.hasPrefix("42\n8\t{ 1, { a = null } }\nType Lua"), "\(outcome.stdout)")
         #expect(outcome.stdout.hasSuffix("\"still here\"\n"))
         #expect(!outcome.stdout.contains("> "))
-        #expect(outcome.stderr.contains("stdin:1: boom"))
+        #expect(outcome.stderr.contains("stdin:8: boom"), "the line of the input: \(outcome.stderr)")
         #expect(!outcome.stderr.contains("\u{1B}["))  // no colours without a terminal
         #expect(outcome.status == 1)  // something failed
     }
@@ -71,10 +71,39 @@ struct ReplCommandTests {
         #expect(outcome.status == 0, "\(outcome.stderr)")
     }
 
+    @Test func codePastedFromAFileKeepsItsLocals() throws {
+        let input = """
+            local json_lines = {}
+            local function add(line)
+              json_lines[#json_lines + 1] = line
+              return #json_lines
+            end
+            local limit <const> = 2
+            add("a"), add("b")
+            #json_lines <= limit
+            =json_lines[2]
+            _ .. "!"
+            limit = 3
+            exit
+            print("after exit")
+
+            """
+        let outcome = try Collector.run(["repl"], input: input)
+        #expect(outcome.stdout == "1\t2\ntrue\n\"b\"\n\"b!\"\n", "\(outcome.stdout) \(outcome.stderr)")
+        #expect(outcome.stderr.contains("stdin:11: attempt to assign to const variable 'limit'"), "\(outcome.stderr)")
+        #expect(!outcome.stdout.contains("after exit"))
+        #expect(outcome.status == 1, "the assignment to a constant failed")
+        let quit = try Collector.run(["repl"], input: "x = 1\nquit\nerror('not reached')\n")
+        #expect(quit.status == 0, "\(quit.stderr)")
+        #expect(quit.stderr.isEmpty)
+    }
+
     @Test func unfinishedInputAtTheEndIsAnError() throws {
         let outcome = try Collector.run(["repl"], input: "for i = 1, 2 do\n")
         #expect(outcome.status == 1)
         #expect(outcome.stderr.contains("unexpected end of input"))
+        let later = try Collector.run(["repl"], input: "x = 1\n\nif x then\n  print(x)\n")
+        #expect(later.stderr.contains("stdin:4: unexpected end of input (the statement begun on line 3 is unfinished)"), "\(later.stderr)")
     }
 
     @Test func onATerminalItPromptsEditsAndSurvivesCtrlC() throws {

@@ -37,6 +37,83 @@ struct ReplInputTests {
         #expect(fine.status == 0)
     }
 
+    @Test func errorsNameTheLineOfThePipedInput() throws {
+        let input = """
+            x = 1
+            :help
+
+            function half(v)
+              if v % 2 == 1 then error("odd: " .. v) end
+              return v // 2
+            end
+            print(half(3))
+            y = = 2
+            for i = 1, 2 do
+              local t = nil
+              print(t.field)
+            end
+            nil + 1
+
+            """
+        let outcome = try Self.piped(Array(input.utf8))
+        #expect(outcome.status == 1)
+        let errors = outcome.stderr
+        #expect(errors.contains("stdin:5: odd: 3"), "raised in the function defined on lines 4-7: \(errors)")
+        #expect(errors.contains("stdin:8:"), "the traceback names the calling line: \(errors)")
+        #expect(errors.contains("stdin:9: unexpected symbol near '='"), "\(errors)")
+        #expect(errors.contains("stdin:12: attempt to index a nil value (local 't')"), "\(errors)")
+        #expect(errors.contains("stdin:14: attempt to perform arithmetic on a nil value"), "\(errors)")
+        #expect(!errors.contains("stdin:1:"), "\(errors)")
+    }
+
+    @Test func loadTakesQuotedPathsAndTheHomeDirectory() throws {
+        let home = try PipelineRunTests.directory()
+        let spaced = home.appendingPathComponent("my scripts")
+        try FileManager.default.createDirectory(at: spaced, withIntermediateDirectories: true)
+        _ = try PipelineRunTests.write("greeting = 'hello from a spaced name'\n", "first file.lua", in: spaced)
+        _ = try PipelineRunTests.write("answer = 42\n", "it's.lua", in: home)
+        let input = """
+            :load "~/my scripts/first file.lua"
+            greeting
+            :load ~/it's.lua
+            answer
+            :load '\(spaced.path)/first file.lua'
+            :load "~/my scripts/missing.lua"
+            :load "unclosed.lua
+
+            """
+        let outcome = try Self.piped(Array(input.utf8), environment: ["HOME=\(home.path)"])
+        #expect(outcome.stdout == "\"hello from a spaced name\"\n42\n", "\(outcome.stdout) \(outcome.stderr)")
+        #expect(outcome.stderr.contains("cannot read \(home.path)/my scripts/missing.lua"), "\(outcome.stderr)")
+        #expect(outcome.stderr.contains(":load: no closing \""), "\(outcome.stderr)")
+        #expect(outcome.status == 1)
+    }
+
+    @Test func aMemoryBombIsAnErrorAndTheSessionGoesOn() throws {
+        let input = """
+            kept = "before"
+            t = {} for i = 1, 1e10 do t[i] = i end
+            t = nil
+            collectgarbage()
+            kept .. " and after"
+            do local s = string.rep("x", 1 << 20) for i = 1, 100 do s = s .. s end end
+            #kept
+
+            """
+        let outcome = try Self.piped(Array(input.utf8), ["--memory", "32MB"])
+        #expect(outcome.stdout == "0\n\"before and after\"\n6\n", "\(outcome.stdout) \(outcome.stderr)")
+        let limitErrors = outcome.stderr.components(separatedBy: "the session's memory limit of 32MB was reached").count - 1
+        #expect(limitErrors == 2, "\(outcome.stderr)")
+        #expect(outcome.stderr.contains("not enough memory"))
+        #expect(outcome.status == 1)
+        let bad = try Self.piped([], ["--memory", "12 parsecs"])
+        #expect(bad.status == 2)
+        #expect(bad.stderr.contains("--memory must be a size"), "\(bad.stderr)")
+        let small = try Self.piped([], ["--memory=1MB"])
+        #expect(small.status == 2)
+        #expect(small.stderr.contains("at least 16MB"), "\(small.stderr)")
+    }
+
     @Test func anUnknownOptionIsAUsageError() throws {
         let outcome = try Collector.run(["repl", "--frob"], input: "")
         #expect(outcome.status == 2)

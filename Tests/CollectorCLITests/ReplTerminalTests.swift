@@ -28,6 +28,25 @@ struct ReplTerminalTests {
         #expect(terminal.waitForExit() == 0)
     }
 
+    @Test func localsStayAndABareExitLeaves() throws {
+        let home = try Self.home()
+        let terminal = try PseudoTerminal(Collector.executable, ["repl"], home: home)
+        defer { terminal.close() }
+        try terminal.expect("> ")
+        terminal.type("local base = 40\n")
+        try terminal.expect("> ")
+        terminal.type("local function plus(v) return base + v end\n")
+        try terminal.expect("> ")
+        terminal.type("=plus(2)\n")
+        try terminal.expect("42")
+        terminal.type("_ * 10\n")
+        try terminal.expect("420")
+        try terminal.expect("> ")
+        terminal.type("exit\n")
+        #expect(terminal.waitForExit() == 0)
+        #expect(Self.history(in: home).contains("exit\n"))
+    }
+
     @Test func engineObjectsMethodsComplete() throws {
         let terminal = try PseudoTerminal(Collector.executable, ["repl"], home: try Self.home())
         defer { terminal.close() }

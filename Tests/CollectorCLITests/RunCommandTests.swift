@@ -128,6 +128,31 @@ struct RunCommandTests {
         #expect(try Collector.run(["--version"]).stdout.hasPrefix("collector "))
     }
 
+    @Test func helpOfACommandIsThatCommandsHelp() throws {
+        for (topic, first) in [
+            ("run", "usage: collector run"), ("check", "usage: collector run"), ("repl", "usage: collector repl"),
+            ("test", "usage: collector test"), ("docs", "usage: collector docs"), ("help", "usage: collector <command>"),
+        ] {
+            let outcome = try Collector.run(["help", topic])
+            #expect(outcome.status == 0, "help \(topic): \(outcome.stderr)")
+            #expect(outcome.stdout.hasPrefix(first), "help \(topic): \(outcome.stdout)")
+            #expect(outcome.stdout == (try Collector.run([topic == "check" ? "run" : topic, "--help"])).stdout)
+        }
+        #expect(try Collector.run(["help", "-V"]).stdout.contains("Prints the version"))
+        let unknown = try Collector.run(["help", "frob"])
+        #expect(unknown.status == 2)
+        #expect(unknown.stdout.isEmpty)
+        #expect(unknown.stderr.contains("unknown command 'frob'"), "\(unknown.stderr)")
+        #expect(unknown.stderr.split(separator: "\n").count == 1, "one line, not the whole help")
+    }
+
+    @Test func shortVersionFlagIsTheLongOne() throws {
+        let short = try Collector.run(["-V"])
+        #expect(short.status == 0)
+        #expect(short.stdout.hasPrefix("collector "))
+        #expect(short.stdout == (try Collector.run(["--version"])).stdout)
+    }
+
     @Test func readsTheScriptFromStandardInput() throws {
         let outcome = try Collector.run(["run", "-"], input: "print(6 * 7)")
         #expect(outcome.status == 0)

@@ -116,6 +116,44 @@ struct ReplSessionTests {
         #expect(ReplMetaCommand(line: " :q") == .quit)
         #expect(ReplMetaCommand(line: ":load x.lua") == .load(path: "x.lua"))
         #expect(ReplMetaCommand(line: "x = 1") == nil)
+        #expect(ReplMetaCommand(line: ":load my file.lua") == .load(path: "my file.lua"))
+        #expect(ReplMetaCommand(line: ":load\tx.lua") == .load(path: "x.lua"))
+        #expect(ReplMetaCommand(line: "exit") == .quit)
+        #expect(ReplMetaCommand(line: "  quit ") == .quit)
+        #expect(ReplMetaCommand(line: "exit()") == nil)
+        #expect(ReplMetaCommand(line: "quit = 1") == nil)
+    }
+
+    @Test func loadPathsMayBeQuotedAndStartAtHome() {
+        func parse(_ text: String) -> String {
+            switch ReplPath.parse(text, home: "/home/ann") {
+            case .success(let path): return path
+            case .failure(let error): return "error: \(error)"
+            }
+        }
+        #expect(parse(" \"my file.lua\" ") == "my file.lua")
+        #expect(parse("'it''s.lua'").hasPrefix("error: one file only"))
+        #expect(parse("'a \"b\".lua'") == "a \"b\".lua")
+        #expect(parse(#""say \"hi\".lua""#) == #"say "hi".lua"#)
+        #expect(parse(#""back\\slash.lua""#) == #"back\slash.lua"#)
+        #expect(parse("~/x.lua") == "/home/ann/x.lua")
+        #expect(parse("\"~/my dir/x.lua\"") == "/home/ann/my dir/x.lua")
+        #expect(parse("~") == "/home/ann")
+        #expect(parse("~bob/x.lua") == "~bob/x.lua", "another user's home is not looked up")
+        #expect(parse("dir/~/x.lua") == "dir/~/x.lua")
+        #expect(parse("\"unclosed.lua").hasPrefix("error: no closing \""))
+        #expect(parse("''") == "error: the file name is empty")
+        #expect(parse("\"a.lua\" \"b.lua\"").hasPrefix("error: one file only"))
+        if case .failure(let error) = ReplPath.parse("~/x.lua", home: nil) {
+            #expect(error.description.contains("HOME"))
+        } else {
+            Issue.record("no home, no expansion")
+        }
+        if case .unknown(let message)? = ReplMetaCommand(line: ":load \"open.lua") {
+            #expect(message.hasPrefix(":load: no closing"))
+        } else {
+            Issue.record("an unclosed quote must say so")
+        }
         if case .unknown(let message)? = ReplMetaCommand(line: ":frob") {
             #expect(message.contains(":help"))
         } else {

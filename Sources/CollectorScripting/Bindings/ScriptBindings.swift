@@ -71,6 +71,11 @@ public final class ScriptBindings {
         public static func duration(parsing text: String) -> Duration? {
             Units.duration(text)
         }
+
+        /// A size as scripts write them (`"64KB"`, `"5MB"`, `"1GB"`, or bytes); nil if it is not one.
+        public static func size(parsing text: String) -> Int? {
+            if case .valid(let size) = Units.parseSize(text) { size } else { nil }
+        }
     }
 
     public let settings: Settings

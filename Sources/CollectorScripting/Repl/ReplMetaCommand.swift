@@ -14,8 +14,13 @@ public enum ReplMetaCommand: Equatable {
     /// Parses a line that starts with `:`; nil for ordinary Lua input.
     public init?(line: String) {
         let trimmed = line.trimmingCharacters(in: .whitespaces)
+        // A bare `exit` or `quit` leaves, as in Python's and Node's REPLs (as Lua, neither is a statement).
+        if trimmed == "exit" || trimmed == "quit" {
+            self = .quit
+            return
+        }
         guard trimmed.hasPrefix(":") else { return nil }
-        let words = trimmed.dropFirst().split(separator: " ", maxSplits: 1).map(String.init)
+        let words = trimmed.dropFirst().split(maxSplits: 1, whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
         switch words.first ?? "" {
         case "help", "h", "?": self = .help
         case "quit", "q", "exit": self = .quit
@@ -31,20 +36,25 @@ public enum ReplMetaCommand: Equatable {
                 self = .unknown(":load needs a file: :load FILE.lua")
                 return
             }
-            self = .load(path: words[1].trimmingCharacters(in: .whitespaces))
+            switch ReplPath.parse(words[1]) {
+            case .success(let path): self = .load(path: path)
+            case .failure(let error): self = .unknown(":load: \(error) (:load FILE.lua, or :load \"my file.lua\")")
+            }
         default: self = .unknown("unknown command \(trimmed) (:help lists the commands)")
         }
     }
 
     public static let helpText = """
-        Type Lua: an expression prints its value (`1 + 1`), a statement runs (`x = 5`).
-        An unfinished statement continues on the next line.
+        Type Lua: an expression prints its value (`1 + 1`, or `=1 + 1`), a statement runs (`x = 5`).
+        An unfinished statement continues on the next line. A top-level `local` stays
+        for the next lines; `_` is the last result.
         Commands:
           :help          this help
-          :load FILE     run a Lua file in this session (its globals stay)
+          :load FILE     run a Lua file in this session (its globals stay);
+                         "my file.lua" or 'my file.lua' quoted, ~/ for the home directory
           :reload        run the last loaded file again (after editing it)
           :doc NAME      the reference of NAME (source.http, p:tap, json, metrics ...)
-          :quit          leave (or Ctrl-D)
+          :quit          leave (or exit, quit, Ctrl-D)
         Ctrl-C stops running Lua, or clears the line being typed.
         The engine is here: p = pipeline "x" { ... } then p:start(), p:stats(),
         p:tap("output", 5), p:replace(1, processor.file "new.lua"), p:stop().
