@@ -92,12 +92,29 @@ function Source:collect() end
 ---@field token? string sent as "Authorization: Bearer ..."
 ---@field every? collector.Duration time between polls (default "60s"; once with --once)
 ---@field headers? table<string, string>
----@field timeout? collector.Duration default "30s"
+---@field timeout? collector.Duration each wait for the server (default "30s")
+---@field connect_timeout? collector.Duration DNS, TCP and TLS together (default "10s")
+---@field total_timeout? collector.Duration the whole request, redirects included (default "120s")
 ---@field method? "GET"|"POST"|"PUT" default "GET"
+---@field body? string|table POST/PUT body: a string as is, a table as JSON (with Content-Type application/json)
+---@field query? table<string, string|number|boolean> added to the URL's query, percent-encoded
 ---@field jitter? number fraction of `every`, 0 to 1 (default 0.1)
 ---@field reconnect? collector.Duration first wait before a failed poll is tried again (default "1s")
 ---@field reconnect_max? collector.Duration cap of that backoff (default "60s")
 ---@field reconnect_attempts? integer failed polls in a row before giving up (default 10; 0: never)
+---@field ca_file? string a CA certificate (PEM) to trust instead of the system's
+---@field verify_tls? boolean default true
+---@field max_response_size? collector.Size larger bodies fail (default "10MB")
+---@field conditional? boolean send If-None-Match / If-Modified-Since, skip unchanged data (default true)
+---@field validate_utf8? boolean text bodies must be UTF-8 (default true)
+---@field max_retry_after? collector.Duration the longest Retry-After obeyed (default "300s")
+---@field pagination? "none"|"link"|"cursor"|"page" how the next page is found (default "none")
+---@field cursor_field? string with "cursor": dotted path of the next cursor in the JSON body
+---@field cursor_param? string with "cursor": the query parameter it is sent as (default "cursor")
+---@field page_param? string with "page": the page number's query parameter (default "page")
+---@field page_start? integer with "page": the first page's number (default 1)
+---@field page_items? string with "page": dotted path of the item array (default: the body); empty ends it
+---@field max_pages? integer pages per poll (default 100)
 ---@field format? collector.Format default "json"
 
 ---@class collector.SSEOptions
@@ -117,6 +134,7 @@ function Source:collect() end
 ---@class collector.WebSocketOptions
 ---@field id? string
 ---@field url string ws or wss
+---@field token? string sent as "Authorization: Bearer ..." with the handshake
 ---@field headers? table<string, string> extra handshake headers
 ---@field subscribe? string a text message sent after every (re)connection
 ---@field max_message_size? collector.Size default "16MB"

@@ -59,6 +59,18 @@ import Testing
         }
     }
 
+    @Test func aTokenIsSentAsABearerAuthorizationAndNeverShown() async throws {
+        try await WSFixture.with("ws_fixture.py") { server in
+            let source = WebSocketSource(
+                id: "ws", url: server.url("/auth"),
+                options: .init(headers: ["Authorization": "Basic overridden"], bearerToken: "WsTokenMarker_42"))
+            let items = try await take(1, from: source)
+            #expect(text(items[0]) == "Bearer WsTokenMarker_42")
+            #expect(!SecretRedactor.shared.redact("echo: Bearer WsTokenMarker_42").contains("WsTokenMarker_42"))
+            await source.disconnect()
+        }
+    }
+
     @Test func reconnectsAfterANormalClose() async throws {
         try await WSFixture.with("ws_fixture.py") { server in
             let source = WebSocketSource(

@@ -11,6 +11,7 @@ Paths:
   /normal   sends "n<connection number>" and closes normally (1000)
   /echo     echoes every message
   /big      sends a text message of ?size bytes
+  /auth     sends the handshake's Authorization header (or "none") and closes normally
   /flood    sends ?count canonical-workload lines as fast as it can, then
             closes normally (for collector-sources-bench websocket)
 """
@@ -48,6 +49,9 @@ async def handler(ws):
                 '"site":"plant-8","tags":{"line":"c","shift":1}}')
         for _ in range(count):
             await ws.send(line)
+        await ws.close(1000, "done")
+    elif path == "/auth":
+        await ws.send(ws.request.headers.get("Authorization", "none"))
         await ws.close(1000, "done")
     elif path == "/big":
         size = int(parse_qs(url.query).get("size", ["1000"])[0])

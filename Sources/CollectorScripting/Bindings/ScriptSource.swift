@@ -91,9 +91,9 @@ enum SourceBindings {
             ("follow", ["id", "path", "position_file", "poll", "start", "format"], follow),
             ("stdin", ["id", "format"], stdin),
             ("command", ["id", "command", "format", "cwd", "env"], command),
-            ("http", ["id", "url", "token", "every", "headers", "timeout", "format", "method", "jitter", "reconnect", "reconnect_max", "reconnect_attempts"], http),
+            ("http", httpOptionNames, { try http($0, id: $1, once: bindings.settings.once) }),
             ("sse", ["id", "url", "token", "headers", "last_event_id", "reconnect", "reconnect_max", "reconnect_attempts", "max_event_size", "idle_timeout", "ca_file", "format"], sse),
-            ("websocket", ["id", "url", "headers", "subscribe", "max_message_size", "reconnect", "reconnect_max", "reconnect_attempts", "ca_file", "verify_tls", "format"], websocket),
+            ("websocket", ["id", "url", "token", "headers", "subscribe", "max_message_size", "reconnect", "reconnect_max", "reconnect_attempts", "ca_file", "verify_tls", "format"], websocket),
         ]
         for (name, allowed, build) in constructors {
             let function = "source.\(name)"
@@ -163,26 +163,16 @@ enum SourceBindings {
         return ScriptSource(source, mode: .stream, summary: "source.command(\(id), \(command.joined(separator: " ")))")
     }
 
-    static func http(_ options: OptionReader, id: String) throws -> ScriptSource {
-        let text = try options.requiredString("url")
-        guard let url = URL(string: text), let scheme = url.scheme, ["http", "https"].contains(scheme.lowercased()) else {
-            throw LuaCallError("source.http: option 'url' must be an http or https URL, got \"\(text)\"")
-        }
-        var settings = HTTPSource.Options(format: try format(options, default: .json))
-        settings.bearerToken = try options.string("token")
-        if let headers = try options.stringMap("headers") { settings.headers = headers }
-        if let every = try options.duration("every", atLeast: .milliseconds(1)) { settings.interval = every }
-        if let timeout = try options.duration("timeout", atLeast: .milliseconds(1)) { settings.timeout = timeout }
-        if let jitter = try options.number("jitter") { settings.jitter = min(max(0, jitter), 1) }
-        if let method = try options.choice("method", ["GET", "POST", "PUT"]) { settings.method = .init(rawValue: method) ?? .get }
-        var attempts = settings.reconnect.maxAttempts
-        try reconnect(options, "source.http", &settings.reconnect.initialDelay, &settings.reconnect.maxDelay, &attempts)
-        settings.reconnect.maxAttempts = attempts
+    /// - Parameter once: `--once`: one poll, with every page of it.
+    static func http(_ options: OptionReader, id: String, once: Bool) throws -> ScriptSource {
+        let (url, parsed) = try httpOptions(options)
+        var settings = parsed
+        if once { settings.maxPolls = 1 }
         let source = HTTPSource(id: id, url: url, options: settings)
         var summary = "source.http(\(id), \(redacted(url)), every \(Units.describe(settings.interval))"
         if settings.bearerToken != nil { summary += ", token ***" }
         let object = ScriptSource(source, mode: .stream, summary: summary + ")")
-        object.isPolling = true
+        object.isPolling = !once
         return object
     }
 
@@ -204,6 +194,7 @@ enum SourceBindings {
     static func websocket(_ options: OptionReader, id: String) throws -> ScriptSource {
         let url = try webURL(options, "source.websocket", schemes: ["ws", "wss"])
         var settings = WebSocketSource.Options()
+        settings.bearerToken = try options.string("token")
         if let headers = try options.stringMap("headers") { settings.headers = headers }
         settings.subscribeMessage = try options.string("subscribe")
         if let size = try options.size("max_message_size", in: 1...Int.max) { settings.maxMessageSize = size }
@@ -212,14 +203,15 @@ enum SourceBindings {
         settings.tlsCAFile = try options.string("ca_file")
         if let verify = try options.boolean("verify_tls") { settings.tlsVerify = verify }
         settings.textFormat = try format(options, default: .json)
-        let summary = "source.websocket(\(id), \(redacted(url)))"
-        return ScriptSource(WebSocketSource(id: id, url: url, options: settings), mode: .stream, summary: summary)
+        var summary = "source.websocket(\(id), \(redacted(url))"
+        if settings.bearerToken != nil { summary += ", token ***" }
+        return ScriptSource(WebSocketSource(id: id, url: url, options: settings), mode: .stream, summary: summary + ")")
     }
 
     /// The reconnect options the streaming sources share: `reconnect` (the
     /// first wait), `reconnect_max` (the cap of the backoff) and
     /// `reconnect_attempts` (failed attempts in a row before giving up; 0: never).
-    private static func reconnect(
+    static func reconnect(
         _ options: OptionReader, _ function: String, _ delay: inout Duration, _ cap: inout Duration, _ attempts: inout Int?
     ) throws {
         if let first = try options.duration("reconnect") { delay = first }
