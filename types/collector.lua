@@ -271,6 +271,33 @@ function storage.jsonl(options) end
 ---@return collector.Storage
 function storage.postgres(options) end
 
+---@class collector.BasicAuth
+---@field user string
+---@field password string
+
+---@class collector.HTTPStorageOptions
+---@field id? string
+---@field url string http or https: each batch is one POST
+---@field format? "ndjson"|"json" NDJSON lines (default) or a JSON array
+---@field gzip? boolean Content-Encoding: gzip (default false)
+---@field token? string sent as "Authorization: Bearer ..."
+---@field basic? collector.BasicAuth sent as "Authorization: Basic ..." (not with token)
+---@field headers? table<string, string>
+---@field ca_file? string a CA certificate (PEM) to trust instead of the system's
+---@field verify_tls? boolean default true
+---@field timeout? collector.Duration one POST, answer included (default "30s")
+---@field connect_timeout? collector.Duration default "10s"
+---@field retries? integer attempts after the first before the engine's retries and spool (default 3)
+---@field retry_delay? collector.Duration first backoff (default "500ms")
+---@field max_retry_delay? collector.Duration cap of the backoff (default "30s")
+---@field max_retry_after? collector.Duration the longest Retry-After obeyed (default "300s")
+---@field idempotency_header? string|false header of the batch's key (default "Idempotency-Key")
+
+---Records POSTed to an HTTP endpoint, one POST per batch. Cannot be queried.
+---@param options collector.HTTPStorageOptions
+---@return collector.Storage
+function storage.http(options) end
+
 ---Records kept in memory (queryable while the script runs).
 ---@param options? collector.IdOptions
 ---@return collector.Storage

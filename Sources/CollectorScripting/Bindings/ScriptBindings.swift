@@ -92,6 +92,7 @@ public final class ScriptBindings {
         try lua.register(ScriptPipeline.luaType(in: lua))
         try SourceBindings.install(in: lua, bindings: self)
         try StorageBindings.install(in: lua, bindings: self)
+        try HTTPStorageConstructor.register(in: self)
         try ProcessorBindings.install(in: lua, bindings: self)
         try PipelineBindings.install(in: lua, bindings: self)
         try JSONLibrary.install(in: lua)
