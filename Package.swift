@@ -150,7 +150,7 @@ let package = Package(
             name: "CollectorScripting",
             dependencies: [
                 "LuaRuntime", "Collectors", "CollectorValues", "CollectorSources", "CollectorStorage", "CollectorSQLite",
-                "CollectorPostgres", "CollectorWebSocket", "CollectorHTTPOutput",
+                "CollectorPostgres", "CollectorWebSocket", "CollectorHTTPOutput", "CollectorNetwork",
             ],
             swiftSettings: strict
         ),

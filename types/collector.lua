@@ -115,6 +115,7 @@ function Source:collect() end
 ---@field page_start? integer with "page": the first page's number (default 1)
 ---@field page_items? string with "page": dotted path of the item array (default: the body); empty ends it
 ---@field max_pages? integer pages per poll (default 100)
+---@field proxy? string|false "http://host:port", or false for none (default: the environment's, never for loopback)
 ---@field format? collector.Format default "json"
 
 ---@class collector.SSEOptions
@@ -126,6 +127,7 @@ function Source:collect() end
 ---@field reconnect? collector.Duration wait before reconnecting when the server sent no retry (default "3s")
 ---@field reconnect_max? collector.Duration cap of the reconnect backoff (default "60s")
 ---@field reconnect_attempts? integer failed reconnections in a row before giving up (default 10; 0: never)
+---@field proxy? string|false "http://host:port", or false for none (default: the environment's)
 ---@field max_event_size? collector.Size larger events are dropped (default "1MB")
 ---@field idle_timeout? collector.Duration a connection silent this long is reconnected (default "300s")
 ---@field ca_file? string a CA certificate (PEM) to trust instead of the system's
@@ -143,6 +145,7 @@ function Source:collect() end
 ---@field reconnect_attempts? integer failed reconnections in a row before giving up (default 10; 0: never)
 ---@field ca_file? string a CA certificate (PEM) to trust instead of the system's
 ---@field verify_tls? boolean default true
+---@field proxy? string|false "http://host:port", or false for none (default: the environment's)
 ---@field format? collector.Format of text messages (default "json")
 
 ---The native sources. An unknown type or option is an error naming it.
@@ -292,6 +295,7 @@ function storage.postgres(options) end
 ---@field max_retry_delay? collector.Duration cap of the backoff (default "30s")
 ---@field max_retry_after? collector.Duration the longest Retry-After obeyed (default "300s")
 ---@field idempotency_header? string|false header of the batch's key (default "Idempotency-Key")
+---@field proxy? string|false "http://host:port", or false for none (default: the environment's)
 
 ---Records POSTed to an HTTP endpoint, one POST per batch. Cannot be queried.
 ---@param options collector.HTTPStorageOptions

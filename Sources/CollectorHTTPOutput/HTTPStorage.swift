@@ -61,6 +61,8 @@ public actor HTTPStorage: StorageBackend {
         public var idempotencyHeader: String?
         /// Largest answer body read (the rest of a larger one is not).
         public var maxResponseSize: Int
+        /// Which proxy requests go through.
+        public var proxy: ProxyConfiguration
 
         public init(
             format: Format = .ndjson, gzip: Bool = false, bearerToken: String? = nil, basicUser: String? = nil,
@@ -68,8 +70,9 @@ public actor HTTPStorage: StorageBackend {
             timeout: Duration = .seconds(30), connectTimeout: Duration = .seconds(10), retries: Int = 3,
             retryDelay: Duration = .milliseconds(500), maxRetryDelay: Duration = .seconds(30),
             maxRetryAfter: Duration = .seconds(300), idempotencyHeader: String? = "Idempotency-Key",
-            maxResponseSize: Int = 1 << 20
+            maxResponseSize: Int = 1 << 20, proxy: ProxyConfiguration = .environment
         ) {
+            self.proxy = proxy
             self.format = format
             self.gzip = gzip
             self.bearerToken = bearerToken
@@ -146,7 +149,8 @@ public actor HTTPStorage: StorageBackend {
         HTTPClient(
             options: .init(
                 connectTimeout: min(options.connectTimeout, options.timeout), timeout: options.timeout,
-                totalTimeout: options.timeout, tls: TLSOptions(caFile: options.tlsCAFile, verify: options.tlsVerify)))
+                totalTimeout: options.timeout, tls: TLSOptions(caFile: options.tlsCAFile, verify: options.tlsVerify),
+                proxy: ProxySettings(options.proxy)))
     }
 
     public func store(_ record: DataValue) async throws -> StorageLocation {
@@ -257,6 +261,7 @@ public actor HTTPStorage: StorageBackend {
             switch failure.kind {
             case .timedOut: (.timeout, true)
             case .connectionRefused, .unreachable, .connectionLost, .bodyCutOff, .badResponse: (.connection, true)
+            case .proxyRefused(let status): (.connection, status >= 500)
             case .cancelled: (.cancelled, false)
             case .invalidRequest: (.configuration, false)
             case .hostNotFound, .tlsFailed, .tooManyRedirects, .responseTooLarge: (.connection, false)

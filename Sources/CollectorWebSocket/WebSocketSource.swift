@@ -43,6 +43,8 @@ public actor WebSocketSource: DataSource, ReconnectingSource {
         /// Verify the server's certificate and host name (leave on outside tests).
         public var tlsVerify: Bool
         public var textFormat: DataFormat
+        /// Which proxy the connection goes through (a `CONNECT` tunnel, for `ws://` too).
+        public var proxy: ProxyConfiguration
         public var binaryFormat: DataFormat
 
         /// The reconnect policy these options make (jitter on).
@@ -55,8 +57,9 @@ public actor WebSocketSource: DataSource, ReconnectingSource {
             connectTimeout: Duration = .seconds(10), reconnectDelay: Duration = .seconds(1),
             maxReconnectDelay: Duration = .seconds(60), maxReconnectAttempts: Int? = 10, tlsCAFile: String? = nil,
             tlsVerify: Bool = true, textFormat: DataFormat = .json, binaryFormat: DataFormat = .binary,
-            bearerToken: String? = nil
+            bearerToken: String? = nil, proxy: ProxyConfiguration = .environment
         ) {
+            self.proxy = proxy
             self.headers = headers
             self.bearerToken = bearerToken
             self.subscribeMessage = subscribeMessage
@@ -124,7 +127,7 @@ public actor WebSocketSource: DataSource, ReconnectingSource {
         do {
             opened = try await WebSocketConnection.open(
                 target, headers: handshakeHeaders, timeout: options.connectTimeout, caFile: options.tlsCAFile,
-                verify: options.tlsVerify, maxMessageSize: options.maxMessageSize)
+                verify: options.tlsVerify, proxy: options.proxy, maxMessageSize: options.maxMessageSize)
         } catch WebSocketConnection.OpenError.connect(let reason) {
             throw failed(
                 ErrorInfo(

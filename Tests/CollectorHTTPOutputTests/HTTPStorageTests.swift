@@ -187,6 +187,30 @@ struct HTTPStorageTests {
         await storage.disconnect()
     }
 
+    @Test func itPostsThroughAGivenProxyAndNotThroughOneItWasToldToIgnore() async throws {
+        let server = try SinkServer()
+        let log = FileManager.default.temporaryDirectory.appendingPathComponent("proxy-\(UUID().uuidString).jsonl")
+        defer { try? FileManager.default.removeItem(at: log) }
+        let proxy = try SinkServer(script: "proxy_fixture.py", log: log)
+        let url = URL(string: "http://sink.example.invalid:\(server.port)/ingest")!
+        var options = fast()
+        options.proxy = .url("http://127.0.0.1:\(proxy.port)")
+        let storage = HTTPStorage(id: "out", url: url, options: options)
+        _ = try await storage.store(records: records(values))
+        await storage.disconnect()
+        #expect(server.posts().first?.records.count == 2)
+        let carried = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
+        #expect(carried.contains("\"target\": \"http://sink.example.invalid:\(server.port)/ingest\""))
+        // proxy = false: no proxy, whatever the environment says.
+        var direct = fast()
+        direct.proxy = .direct
+        let local = HTTPStorage(id: "direct", url: server.url("/ingest"), options: direct)
+        _ = try await local.store(records: records([values[0]]))
+        await local.disconnect()
+        #expect(server.posts().count == 2)
+        #expect(((try? String(contentsOf: log, encoding: .utf8)) ?? "").split(separator: "\n").count == 1)
+    }
+
     @Test func itCannotBeQueried() async throws {
         let storage = HTTPStorage(id: "out", url: URL(string: "http://127.0.0.1:9/ingest")!)
         let error = await #expect(throws: ErrorInfo.self) { _ = try await storage.query(QueryCriteria()) }

@@ -18,14 +18,15 @@ final class SinkServer: @unchecked Sendable {
     let log: URL
     private let output: URL
 
-    init() throws {
+    /// - Parameters: script: another fixture of Tests/Fixtures that takes a log path (the proxy).
+    init(script: String = "http_sink_fixture.py", log: URL? = nil) throws {
         let tests = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         let directory = FileManager.default.temporaryDirectory
-        log = directory.appendingPathComponent("sink-\(UUID().uuidString).jsonl")
+        self.log = log ?? directory.appendingPathComponent("sink-\(UUID().uuidString).jsonl")
         output = directory.appendingPathComponent("sink-\(UUID().uuidString).out")
         _ = FileManager.default.createFile(atPath: output.path, contents: nil)
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-u", tests.appendingPathComponent("Fixtures/http_sink_fixture.py").path, log.path]
+        process.arguments = ["python3", "-u", tests.appendingPathComponent("Fixtures/\(script)").path, self.log.path]
         process.standardOutput = try FileHandle(forWritingTo: output)
         process.standardError = FileHandle.nullDevice
         try process.run()

@@ -10,7 +10,7 @@ extension SourceBindings {
         "id", "url", "token", "every", "headers", "timeout", "connect_timeout", "total_timeout", "format", "method",
         "body", "query", "jitter", "reconnect", "reconnect_max", "reconnect_attempts", "ca_file", "verify_tls",
         "max_response_size", "conditional", "validate_utf8", "max_retry_after", "pagination", "cursor_field",
-        "cursor_param", "page_param", "page_start", "page_items", "max_pages",
+        "cursor_param", "page_param", "page_start", "page_items", "max_pages", "proxy",
     ]
 
     /// The URL and the source's options from a script's table; an error names the option.
@@ -61,6 +61,7 @@ extension SourceBindings {
         if let validate = try options.boolean("validate_utf8") { settings.validateUTF8 = validate }
         if let longest = try options.duration("max_retry_after") { settings.maxRetryAfter = longest }
         settings.pagination = try pagination(options, function)
+        settings.proxy = try ProxyOption.read(options)
         var attempts = settings.reconnect.maxAttempts
         try reconnect(options, function, &settings.reconnect.initialDelay, &settings.reconnect.maxDelay, &attempts)
         settings.reconnect.maxAttempts = attempts

@@ -8,7 +8,7 @@ import LuaRuntime
 enum HTTPStorageConstructor {
     static let optionNames = [
         "url", "format", "gzip", "token", "basic", "headers", "ca_file", "verify_tls", "timeout", "connect_timeout",
-        "retries", "retry_delay", "max_retry_delay", "max_retry_after", "idempotency_header",
+        "retries", "retry_delay", "max_retry_delay", "max_retry_after", "idempotency_header", "proxy",
     ]
 
     static func register(in bindings: ScriptBindings) throws {
@@ -60,6 +60,7 @@ enum HTTPStorageConstructor {
         default:
             throw options.problem("option 'idempotency_header' must be a header name or false")
         }
+        settings.proxy = try ProxyOption.read(reader)
         return (url, settings)
     }
 }

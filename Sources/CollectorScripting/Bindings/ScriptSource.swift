@@ -92,8 +92,8 @@ enum SourceBindings {
             ("stdin", ["id", "format"], stdin),
             ("command", ["id", "command", "format", "cwd", "env"], command),
             ("http", httpOptionNames, { try http($0, id: $1, once: bindings.settings.once) }),
-            ("sse", ["id", "url", "token", "headers", "last_event_id", "reconnect", "reconnect_max", "reconnect_attempts", "max_event_size", "idle_timeout", "ca_file", "format"], sse),
-            ("websocket", ["id", "url", "token", "headers", "subscribe", "max_message_size", "reconnect", "reconnect_max", "reconnect_attempts", "ca_file", "verify_tls", "format"], websocket),
+            ("sse", ["id", "url", "token", "headers", "last_event_id", "reconnect", "reconnect_max", "reconnect_attempts", "max_event_size", "idle_timeout", "ca_file", "format", "proxy"], sse),
+            ("websocket", ["id", "url", "token", "headers", "subscribe", "max_message_size", "reconnect", "reconnect_max", "reconnect_attempts", "ca_file", "verify_tls", "format", "proxy"], websocket),
         ]
         for (name, allowed, build) in constructors {
             let function = "source.\(name)"
@@ -186,6 +186,7 @@ enum SourceBindings {
         if let size = try options.size("max_event_size", in: 1...Int.max) { settings.maxEventSize = size }
         if let idle = try options.duration("idle_timeout", atLeast: .milliseconds(1)) { settings.idleTimeout = idle }
         settings.tlsCAFile = try options.string("ca_file")
+        settings.proxy = try ProxyOption.read(options)
         var summary = "source.sse(\(id), \(redacted(url))"
         if settings.bearerToken != nil { summary += ", token ***" }
         return ScriptSource(SSESource(id: id, url: url, options: settings), mode: .stream, summary: summary + ")")
@@ -203,6 +204,7 @@ enum SourceBindings {
         settings.tlsCAFile = try options.string("ca_file")
         if let verify = try options.boolean("verify_tls") { settings.tlsVerify = verify }
         settings.textFormat = try format(options, default: .json)
+        settings.proxy = try ProxyOption.read(options)
         var summary = "source.websocket(\(id), \(redacted(url))"
         if settings.bearerToken != nil { summary += ", token ***" }
         return ScriptSource(WebSocketSource(id: id, url: url, options: settings), mode: .stream, summary: summary + ")")

@@ -70,6 +70,8 @@ package enum HTTPErrors {
         case .bodyCutOff: (.connection, true, "body cut off")
         case .badResponse: (.connection, true, "bad response")
         case .tooManyRedirects: (.connection, true, "too many redirects")
+        // 407 (credentials) and 403 stay as they are; a 5xx proxy may recover.
+        case .proxyRefused(let status): (.connection, status >= 500, "proxy refused")
         case .tlsFailed: (.connection, false, "TLS failed")
         case .invalidRequest: (.configuration, false, "invalid request")
         case .cancelled: (.cancelled, false, "cancelled")

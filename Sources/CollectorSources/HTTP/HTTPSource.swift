@@ -58,7 +58,10 @@ public actor HTTPSource: DataSource, ReconnectingSource {
         public var validateUTF8: Bool
         /// Time between polls in `stream()`.
         public var interval: Duration
-        /// `stream()` ends after this many polls, each with all its pages (`nil`: it polls on).
+        /// Which proxy requests go through.
+        public var proxy: ProxyConfiguration
+        /// `stream()` ends after this many polls, each with all its pages (`nil`: it polls on);
+        /// then a poll that fails is tried 3 times in a row at most (by `reconnect`'s delays).
         public var maxPolls: Int?
         /// Polls are spread by up to this fraction of `interval` either way (0.1: ±10 %).
         public var jitter: Double
@@ -78,8 +81,9 @@ public actor HTTPSource: DataSource, ReconnectingSource {
             pagination: Pagination = .none, format: DataFormat = .json, validateUTF8: Bool = true,
             interval: Duration = .seconds(60), jitter: Double = 0.1, maxRetryAfter: Duration = .seconds(300),
             tlsCAFile: String? = nil, tlsVerify: Bool = true, reconnect: ReconnectPolicy = ReconnectPolicy(),
-            maxPolls: Int? = nil
+            maxPolls: Int? = nil, proxy: ProxyConfiguration = .environment
         ) {
+            self.proxy = proxy
             self.maxPolls = maxPolls
             self.tlsVerify = tlsVerify
             self.reconnect = reconnect
@@ -121,6 +125,8 @@ public actor HTTPSource: DataSource, ReconnectingSource {
     private var pollDue: ContinuousClock.Instant?
     /// Polls that failed in a row (`stream()`).
     private var failedPolls = 0
+    /// Attempts at one poll when `maxPolls` bounds the run.
+    static let boundedPollAttempts = 3
     /// Polls whose last page was read (`stream()`).
     private var completedPolls = 0
     private let clock = ContinuousClock()
@@ -156,7 +162,8 @@ public actor HTTPSource: DataSource, ReconnectingSource {
         HTTPClient(
             options: .init(
                 connectTimeout: min(options.connectTimeout, options.timeout), timeout: options.timeout,
-                totalTimeout: options.totalTimeout, tls: TLSOptions(caFile: options.tlsCAFile, verify: options.tlsVerify)))
+                totalTimeout: options.totalTimeout, tls: TLSOptions(caFile: options.tlsCAFile, verify: options.tlsVerify),
+                proxy: ProxySettings(options.proxy)))
     }
 
     public func collect() async throws -> CollectedData {
@@ -250,7 +257,9 @@ public actor HTTPSource: DataSource, ReconnectingSource {
         failedPolls += 1
         nextPage = nil
         var report = error
-        if options.reconnect.isExhausted(after: failedPolls) {
+        // A bounded run (`maxPolls`) tries a failed poll a few times, not for the policy's whole patience.
+        let bounded = options.maxPolls != nil && failedPolls >= Self.boundedPollAttempts
+        if options.reconnect.isExhausted(after: failedPolls) || bounded {
             report.isRetryable = false
             report.message = "gave up after \(failedPolls) failed polls in a row: \(error.message)"
             report.details["reconnect_attempts"] = .integer(Int64(failedPolls))
