@@ -228,7 +228,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CollectorHTTPOutputTests",
-            dependencies: ["CollectorHTTPOutput", "CZlib", "Collectors", "CollectorValues"],
+            dependencies: ["CollectorHTTPOutput", "Collectors", "CollectorValues"],
             swiftSettings: strict
         ),
         .testTarget(
