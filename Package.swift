@@ -18,6 +18,7 @@ let package = Package(
         // MARK: products
         .library(name: "CollectorSources", targets: ["CollectorSources"]),
         .library(name: "CollectorWebSocket", targets: ["CollectorWebSocket"]),
+        .library(name: "CollectorHTTPOutput", targets: ["CollectorHTTPOutput"]),
         .library(name: "CollectorStorage", targets: ["CollectorStorage"]),
         .library(name: "CollectorSQLite", targets: ["CollectorSQLite"]),
         .library(name: "CollectorPostgres", targets: ["CollectorPostgres"]),
@@ -89,6 +90,19 @@ let package = Package(
             dependencies: ["CollectorNetwork", "COpenSSL", "Collectors", "CollectorValues"],
             swiftSettings: strict
         ),
+        // C: the system zlib, for gzip request bodies.
+        .systemLibrary(
+            name: "CZlib",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]
+        ),
+        // The HTTP output backend (storage.http): batches POSTed over the sources'
+        // network layer; a target of its own so that only its users link zlib.
+        .target(
+            name: "CollectorHTTPOutput",
+            dependencies: ["CollectorNetwork", "CZlib", "Collectors", "CollectorValues"],
+            swiftSettings: strict
+        ),
         // Benchmarks of the sources (file line splitting, generator, WebSocket messages/s).
         .executableTarget(
             name: "collector-sources-bench",
@@ -141,7 +155,7 @@ let package = Package(
             name: "CollectorScripting",
             dependencies: [
                 "LuaRuntime", "Collectors", "CollectorValues", "CollectorSources", "CollectorStorage", "CollectorSQLite",
-                "CollectorPostgres", "CollectorWebSocket",
+                "CollectorPostgres", "CollectorWebSocket", "CollectorHTTPOutput", "CollectorNetwork",
             ],
             swiftSettings: strict
         ),
@@ -234,6 +248,11 @@ let package = Package(
         .testTarget(
             name: "CollectorSourcesTests",
             dependencies: ["CollectorSources", "CollectorNetwork", "Collectors", "CollectorValues"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "CollectorHTTPOutputTests",
+            dependencies: ["CollectorHTTPOutput", "Collectors", "CollectorValues"],
             swiftSettings: strict
         ),
         .testTarget(

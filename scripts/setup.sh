@@ -13,6 +13,8 @@ packages=(pkg-config liblua5.4-dev libedit-dev)
 packages+=(libsqlite3-dev libpq-dev)
 # The WebSocket source links the system OpenSSL (wss://, the handshake's SHA-1).
 packages+=(libssl-dev)
+# storage.http gzips its bodies with the system zlib.
+packages+=(zlib1g-dev)
 if [[ "${1:-}" == "--test" ]]; then
     # Storage tests: SQLite files, and a throwaway PostgreSQL cluster (scripts/postgres-test-cluster.sh).
     packages+=(sqlite3 postgresql)

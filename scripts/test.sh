@@ -16,9 +16,11 @@ echo "test: starting a throwaway PostgreSQL cluster for the storage tests"
 # What this script starts is stopped (and its files removed) on every exit,
 # failures and Ctrl-C included.
 fixture_pid=
+sink_pid=
 examples_dir=
 cleanup() {
     if [[ -n $fixture_pid ]]; then kill "$fixture_pid" 2>/dev/null || true; fi
+    if [[ -n $sink_pid ]]; then kill "$sink_pid" 2>/dev/null || true; fi
     if [[ -n $examples_dir ]]; then rm -rf "$examples_dir"; fi
     scripts/postgres-test-cluster.sh stop >/dev/null 2>&1 || true
 }
@@ -75,6 +77,14 @@ if ! read -r -t 30 -u "$fixture_out" port || [[ ! $port =~ ^[0-9]+$ ]]; then
     exit 1
 fi
 api="http://127.0.0.1:$port"
+# http_output.lua posts to the suite's HTTP receiver, started the same way.
+exec {sink_out}< <(exec python3 -u Tests/Fixtures/http_sink_fixture.py "$examples_dir/received.jsonl" 2>"$examples_dir/sink.err")
+sink_pid=$!
+if ! read -r -t 30 -u "$sink_out" sink_port || [[ ! $sink_port =~ ^[0-9]+$ ]]; then
+    cat "$examples_dir/sink.err" >&2
+    echo "test: the HTTP receiver did not start" >&2
+    exit 1
+fi
 # Each example runs with --once (polling sources collect once), bounded in
 # time; its output is shown only when it fails.
 # EXPECTED_STATUS (default 0): the status the example must end with.
@@ -86,6 +96,7 @@ run_example() {
     (cd "$examples_dir" && timeout 120 env \
             DB="$examples_dir/quickstart.db" INPUT="$examples_dir/readings-100000.jsonl" \
             API_URL="$api/ok" API_URLS="$api/ok,$api/echo" FLAKY_URL="$api/flaky/503" \
+            HTTP_SINK_URL="http://127.0.0.1:$sink_port/ingest" \
             "$@" >"$examples_dir/output.txt" 2>&1) || status=$?
     if [[ $status -ne ${EXPECTED_STATUS:-0} ]]; then
         cat "$examples_dir/output.txt" >&2

@@ -91,14 +91,32 @@ function Source:collect() end
 ---@field id? string the source's id, unique in a pipeline (default "http-1", ...)
 ---@field url string http or https URL
 ---@field token? string sent as `Authorization: Bearer ...`
----@field every? collector.Duration time between polls (once with --once) (default "60s")
+---@field every? collector.Duration time between polls (one poll with --once) (default "60s")
 ---@field headers? table<string, string> request headers
----@field timeout? collector.Duration how long one request may take (default "30s")
 ---@field method? "GET"|"POST"|"PUT" the request method (default "GET")
+---@field body? string|table POST/PUT only: a string sent as it is, or a table sent as JSON with `Content-Type: application/json` unless `headers` set one
+---@field query? table<string, string|number|boolean> strings, numbers or booleans added to the URL's query, percent-encoded
+---@field timeout? collector.Duration each wait for the server (default "30s")
+---@field connect_timeout? collector.Duration how long connecting may take (default "10s")
+---@field total_timeout? collector.Duration the whole request (default "120s")
+---@field ca_file? string a CA certificate (PEM) to trust instead of the system's
+---@field verify_tls? boolean check the server's certificate (default true)
+---@field max_response_size? collector.Size a larger response is an error (default "10MB")
+---@field conditional? boolean ETag/Last-Modified: unchanged data is not collected twice (default true)
+---@field validate_utf8? boolean a body that is not UTF-8 is a failed record (default true)
+---@field max_retry_after? collector.Duration the longest `Retry-After` waited for (default "300s")
+---@field pagination? "none"|"link"|"cursor"|"page" `"link"`: follow `Link: <...>; rel="next"`; `"cursor"`: the next cursor at `cursor_field`; `"page"`: page numbers until a page whose items are empty (see [sources/http.md](sources/http.md)) (default "none")
+---@field cursor_field? string with `"cursor"` (required): the dotted path of the next cursor in the JSON body
+---@field cursor_param? string with `"cursor"`: the query parameter the cursor is sent as (default "cursor")
+---@field page_param? string with `"page"`: the query parameter of the page number (default "page")
+---@field page_start? integer with `"page"`: the first page's number (default 1)
+---@field page_items? string with `"page"`: the dotted path of a page's item array (default: the body)
+---@field max_pages? integer pages read per poll (default 100)
 ---@field jitter? number a random part of `every` added to each wait, as a fraction of it (default 0.1)
 ---@field reconnect? collector.Duration the first wait before a failed poll is tried again (default "1s")
 ---@field reconnect_max? collector.Duration the cap of that backoff (default "60s")
 ---@field reconnect_attempts? integer failed attempts in a row before the source gives up and its pipeline fails; 0: never (default 10)
+---@field proxy? string|false `"http://[user:password@]host:port"`, or `false`: none; default: `http_proxy`/`https_proxy`/`no_proxy` as curl reads them, never for loopback (see [Proxies](sources/http.md#proxies))
 ---@field format? collector.Format how the payload is decoded (default "json")
 
 ---@class collector.SourceSseOptions
@@ -113,11 +131,13 @@ function Source:collect() end
 ---@field max_event_size? collector.Size larger events are dropped (default "1MB")
 ---@field idle_timeout? collector.Duration a connection silent this long is reconnected (default "5m")
 ---@field ca_file? string a CA certificate (PEM) to trust instead of the system's
+---@field proxy? string|false `"http://[user:password@]host:port"`, or `false`: none; default: `http_proxy`/`https_proxy`/`no_proxy` as curl reads them, never for loopback (see [Proxies](sources/http.md#proxies))
 ---@field format? collector.Format how the payload is decoded (default "json")
 
 ---@class collector.SourceWebsocketOptions
 ---@field id? string the source's id, unique in a pipeline (default "websocket-1", ...)
 ---@field url string ws or wss URL
+---@field token? string sent as `Authorization: Bearer ...` with the handshake; never shown
 ---@field headers? table<string, string> extra handshake headers
 ---@field subscribe? string a text message sent after each (re)connection
 ---@field max_message_size? collector.Size larger messages close the connection (default "16MB")
@@ -126,6 +146,7 @@ function Source:collect() end
 ---@field reconnect_attempts? integer failed attempts in a row before the source gives up and its pipeline fails; 0: never (default 10)
 ---@field ca_file? string a CA certificate (PEM) to trust instead of the system's
 ---@field verify_tls? boolean check the server's certificate (default true)
+---@field proxy? string|false `"http://[user:password@]host:port"`, or `false`: none; default: `http_proxy`/`https_proxy`/`no_proxy` as curl reads them, never for loopback (see [Proxies](sources/http.md#proxies))
 ---@field format? collector.Format how text messages are decoded (binary messages are bytes) (default "json")
 
 ---The native sources. An unknown type or option is an error naming it.
@@ -156,7 +177,7 @@ function source.stdin(options) end
 ---@return collector.Source
 function source.command(options) end
 
----An HTTP API, polled on an interval.
+---An HTTP API, polled on an interval, with pagination; with --once, one poll, every page of it (see [sources/http.md](sources/http.md)).
 ---@param options collector.SourceHttpOptions
 ---@return collector.Source
 function source.http(options) end
@@ -249,6 +270,25 @@ function Storage:count() end
 ---@field format? "json"|"pretty"|"logfmt" `"json"`: a line of compact JSON per record; `"pretty"`: indented JSON; `"logfmt"`: a line of `key=value` pairs (default "json")
 ---@field stream? "stdout"|"stderr" where the records go (default "stdout")
 
+---@class collector.StorageHttpOptions
+---@field id? string the backend's id: the summary's and the report's name for it (default "http-1", ...)
+---@field url string http or https URL
+---@field format? "ndjson"|"json" the body: one JSON line per record, or a JSON array (default "ndjson")
+---@field gzip? boolean compress the body (`Content-Encoding: gzip`) (default false)
+---@field token? string sent as `Authorization: Bearer ...`
+---@field basic? { user: string, password: string } `{ user =, password = }`: basic authentication (not with `token`)
+---@field headers? table<string, string> request headers
+---@field ca_file? string a CA certificate (PEM) to trust instead of the system's
+---@field verify_tls? boolean check the server's certificate (default true)
+---@field timeout? collector.Duration one POST (default "30s")
+---@field connect_timeout? collector.Duration how long connecting may take (default "10s")
+---@field retries? integer tries again of a batch that failed in a way that may pass, before the spool (default 3)
+---@field retry_delay? collector.Duration the first wait before a retry (default "500ms")
+---@field max_retry_delay? collector.Duration the cap of that backoff (default "30s")
+---@field max_retry_after? collector.Duration the longest `Retry-After` (429, 503) waited for (default "300s")
+---@field idempotency_header? string|false the header carrying a key made from the batch's record ids (the same on every retry); `false`: none (default "Idempotency-Key")
+---@field proxy? string|false `"http://[user:password@]host:port"`, or `false`: none; default: `http_proxy`/`https_proxy`/`no_proxy` as curl reads them, never for loopback (see [Proxies](sources/http.md#proxies))
+
 ---The native backends. An unknown type or option is an error naming it.
 storage = {}
 
@@ -281,6 +321,11 @@ function storage.null(options) end
 ---@param options? collector.StorageConsoleOptions
 ---@return collector.Storage
 function storage.console(options) end
+
+---Records POSTed to an HTTP endpoint, a batch per request (NDJSON or a JSON array): 429/503 wait out `Retry-After`, 5xx and connection failures are retried then spooled, other 4xx dead-letter the refused records; never queried (see [storage/http.md](storage/http.md)).
+---@param options collector.StorageHttpOptions
+---@return collector.Storage
+function storage.http(options) end
 -- END GENERATED storage connectors
 
 -- ---------------------------------------------------------------------------

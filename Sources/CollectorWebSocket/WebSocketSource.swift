@@ -26,6 +26,8 @@ import Foundation
 public actor WebSocketSource: DataSource, ReconnectingSource {
     public struct Options: Sendable, Hashable {
         public var headers: [String: String]
+        /// Sent as `Authorization: Bearer …` with the opening handshake.
+        public var bearerToken: String?
         /// Sent as a text message after every (re)connection.
         public var subscribeMessage: String?
         /// Largest message accepted; a larger one closes the connection with 1009.
@@ -41,6 +43,8 @@ public actor WebSocketSource: DataSource, ReconnectingSource {
         /// Verify the server's certificate and host name (leave on outside tests).
         public var tlsVerify: Bool
         public var textFormat: DataFormat
+        /// Which proxy the connection goes through (a `CONNECT` tunnel, for `ws://` too).
+        public var proxy: ProxyConfiguration
         public var binaryFormat: DataFormat
 
         /// The reconnect policy these options make (jitter on).
@@ -52,9 +56,12 @@ public actor WebSocketSource: DataSource, ReconnectingSource {
             headers: [String: String] = [:], subscribeMessage: String? = nil, maxMessageSize: Int = 16 << 20,
             connectTimeout: Duration = .seconds(10), reconnectDelay: Duration = .seconds(1),
             maxReconnectDelay: Duration = .seconds(60), maxReconnectAttempts: Int? = 10, tlsCAFile: String? = nil,
-            tlsVerify: Bool = true, textFormat: DataFormat = .json, binaryFormat: DataFormat = .binary
+            tlsVerify: Bool = true, textFormat: DataFormat = .json, binaryFormat: DataFormat = .binary,
+            bearerToken: String? = nil, proxy: ProxyConfiguration = .environment
         ) {
+            self.proxy = proxy
             self.headers = headers
+            self.bearerToken = bearerToken
             self.subscribeMessage = subscribeMessage
             self.maxMessageSize = maxMessageSize
             self.connectTimeout = connectTimeout
@@ -97,7 +104,8 @@ public actor WebSocketSource: DataSource, ReconnectingSource {
         self.id = id
         self.url = url
         self.options = options
-        // Its secret headers and URL credentials never leave the engine.
+        // Its token, secret headers and URL credentials never leave the engine.
+        if let token = options.bearerToken { SecretRedactor.shared.register(bearerToken: token) }
         SecretRedactor.shared.register(headers: options.headers)
         SecretRedactor.shared.register(url: url)
     }
@@ -118,8 +126,8 @@ public actor WebSocketSource: DataSource, ReconnectingSource {
         let opened: WebSocketConnection
         do {
             opened = try await WebSocketConnection.open(
-                target, headers: options.headers, timeout: options.connectTimeout, caFile: options.tlsCAFile,
-                verify: options.tlsVerify, maxMessageSize: options.maxMessageSize)
+                target, headers: handshakeHeaders, timeout: options.connectTimeout, caFile: options.tlsCAFile,
+                verify: options.tlsVerify, proxy: options.proxy, maxMessageSize: options.maxMessageSize)
         } catch WebSocketConnection.OpenError.connect(let reason) {
             throw failed(
                 ErrorInfo(
@@ -241,6 +249,14 @@ public actor WebSocketSource: DataSource, ReconnectingSource {
         guard let connection else { return }
         self.connection = nil
         await connection.close()
+    }
+
+    /// The caller's headers, and the token as `Authorization` (which it wins over).
+    private var handshakeHeaders: [String: String] {
+        guard let token = options.bearerToken else { return options.headers }
+        var headers = options.headers.filter { $0.key.lowercased() != "authorization" }
+        headers["Authorization"] = "Bearer \(token)"
+        return headers
     }
 
     private func details(_ extra: DataObject = [:]) -> DataObject {

@@ -21,15 +21,25 @@ struct Collector {
         var stderr: String
     }
 
-    /// Runs the collector (or `launcher`, given the collector's path and the arguments: `setpriv ...`).
+    /// The proxy variables, which the tests' environment may hold: they
+    /// are not passed on, so that a proxy set on the machine cannot take
+    /// the tests' loopback traffic (a test sets them itself where it needs them).
+    static let proxyVariables = ["http_proxy", "https_proxy", "all_proxy", "no_proxy"].flatMap { [$0, $0.uppercased()] }
+
+    /// Runs the collector (or `launcher`, given the collector's path and the arguments: `setpriv ...`),
+    /// in this process's environment without proxy variables, plus `environment`.
     static func run(
         _ arguments: [String], input: String? = nil, interruptAfter: Duration? = nil,
-        secondInterruptAfter: Duration? = nil, launcher: (executable: URL, arguments: [String])? = nil, directory: URL? = nil
+        secondInterruptAfter: Duration? = nil, launcher: (executable: URL, arguments: [String])? = nil, directory: URL? = nil,
+        environment: [String: String] = [:]
     ) throws -> Outcome {
         let process = Process()
         process.executableURL = launcher?.executable ?? executable
         process.arguments = launcher.map { $0.arguments + [executable.path] + arguments } ?? arguments
         if let directory { process.currentDirectoryURL = directory }
+        var inherited = ProcessInfo.processInfo.environment
+        for name in proxyVariables { inherited[name] = nil }
+        process.environment = inherited.merging(environment) { $1 }
         let out = Pipe()
         let err = Pipe()
         process.standardOutput = out

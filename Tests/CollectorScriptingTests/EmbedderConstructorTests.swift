@@ -71,7 +71,7 @@ extension BindingsTests {
             #expect(source.hasSuffix("source types are: generator, file, follow, stdin, command, http, sse, websocket, numbers"))
             let storage = BindingsTests.error("storage.postgress {}", in: lua)
             #expect(storage.hasPrefix("script.lua:1: unknown storage type 'storage.postgress' (did you mean 'storage.postgres'?)"), "\(storage)")
-            #expect(storage.hasSuffix("storage types are: sqlite, jsonl, memory, postgres, null, console, collect"))
+            #expect(storage.hasSuffix("storage types are: sqlite, jsonl, memory, postgres, null, console, http, collect"))
         }
 
         @Test func namesMustBeNewIdentifiers() throws {

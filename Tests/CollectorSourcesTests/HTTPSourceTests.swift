@@ -276,6 +276,25 @@ import Testing
         }
     }
 
+    @Test func aStreamOfOnePollEndsAfterItsLastPageWithoutWaitingTheInterval() async throws {
+        try await Fixture.with { server in
+            let source = HTTPSource(
+                id: "api", url: server.url("/numbered"),
+                options: .init(
+                    pagination: .pageNumber(parameter: "page", start: 2, itemsField: "data"), interval: .seconds(3600),
+                    maxPolls: 1))
+            // Bounded wait: a stream that waited for the next poll would never end here.
+            let pages = try await TestSupport.guarded {
+                var pages: [Int] = []
+                for try await item in source.stream() { pages.append(Int(item.metadata["page"]?.intValue ?? 0)) }
+                return pages
+            }
+            // From page 2: pages 2 and 3 hold items, page 4 is empty and ends the poll.
+            #expect(pages == [1, 2, 3])
+            #expect(source.url.query == "page=2")
+        }
+    }
+
     /// The first item of a new `stream()`, or the error it ended with.
     private func firstOfStream(_ source: HTTPSource) async throws -> Result<CollectedData, ErrorInfo> {
         try await TestSupport.guarded {

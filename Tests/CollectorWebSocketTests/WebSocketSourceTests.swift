@@ -59,6 +59,18 @@ import Testing
         }
     }
 
+    @Test func aTokenIsSentAsABearerAuthorizationAndNeverShown() async throws {
+        try await WSFixture.with("ws_fixture.py") { server in
+            let source = WebSocketSource(
+                id: "ws", url: server.url("/auth"),
+                options: .init(headers: ["Authorization": "Basic overridden"], bearerToken: "WsTokenMarker_42"))
+            let items = try await take(1, from: source)
+            #expect(text(items[0]) == "Bearer WsTokenMarker_42")
+            #expect(!SecretRedactor.shared.redact("echo: Bearer WsTokenMarker_42").contains("WsTokenMarker_42"))
+            await source.disconnect()
+        }
+    }
+
     @Test func reconnectsAfterANormalClose() async throws {
         try await WSFixture.with("ws_fixture.py") { server in
             let source = WebSocketSource(
@@ -220,5 +232,26 @@ import Testing
         let source = WebSocketSource(id: "ws", url: URL(string: "http://127.0.0.1/")!)
         let error = await #expect(throws: ErrorInfo.self) { try await source.connect() }
         #expect(error?.type == .configuration)
+    }
+}
+
+/// A WebSocket through an HTTP proxy: a CONNECT tunnel, for ws:// too.
+@Suite struct WebSocketProxyTests {
+    @Test func wsGoesThroughACONNECTTunnel() async throws {
+        let log = FileManager.default.temporaryDirectory.appendingPathComponent("ws-proxy-\(UUID().uuidString).jsonl").path
+        defer { try? FileManager.default.removeItem(atPath: log) }
+        try await WSFixture.with("ws_fixture.py") { server in
+            try await WSFixture.with("proxy_fixture.py", arguments: [log]) { proxy in
+                let source = WebSocketSource(
+                    id: "ws", url: server.url("/auth"),
+                    options: .init(bearerToken: "WsProxied_1", proxy: .url("http://127.0.0.1:\(proxy.port)")))
+                let item = try await guarded { try await source.collect() }
+                #expect(String(decoding: item.payload, as: UTF8.self) == "Bearer WsProxied_1")
+                await source.disconnect()
+                let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+                #expect(text.contains("\"kind\": \"connect\""))
+                #expect(text.contains("\"target\": \"127.0.0.1:\(server.port)\""))
+            }
+        }
     }
 }

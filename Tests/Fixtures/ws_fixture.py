@@ -13,6 +13,7 @@ Paths:
   /big      sends a text message of ?size bytes
   /bad-then-good  sends a text message that is not JSON, then {"n": i} every 50 ms until closed
   /silent   sends nothing; waits until the client goes
+  /auth     sends the handshake's Authorization header (or "none") and closes normally
   /flood    sends ?count canonical-workload lines as fast as it can, then
             closes normally (for collector-sources-bench websocket)
 """
@@ -64,6 +65,9 @@ async def handler(ws):
             pass
     elif path == "/silent":
         await ws.wait_closed()
+    elif path == "/auth":
+        await ws.send(ws.request.headers.get("Authorization", "none"))
+        await ws.close(1000, "done")
     elif path == "/big":
         size = int(parse_qs(url.query).get("size", ["1000"])[0])
         await ws.send("z" * size)

@@ -28,12 +28,15 @@ package final class HTTPClient {
         package var maxRedirects: Int
         /// Idle connections kept for later requests.
         package var maxIdleConnections: Int
+        /// Which proxy connections go through (by default, as the environment says).
+        package var proxy: ProxySettings
 
         package init(
             connectTimeout: Duration = .seconds(10), timeout: Duration = .seconds(30),
             totalTimeout: Duration? = .seconds(120), tls: TLSOptions = TLSOptions(), maxRedirects: Int = 20,
-            maxIdleConnections: Int = 4
+            maxIdleConnections: Int = 4, proxy: ProxySettings = .environment()
         ) {
+            self.proxy = proxy
             self.connectTimeout = connectTimeout
             self.timeout = timeout
             self.totalTimeout = totalTimeout
@@ -115,7 +118,7 @@ package final class HTTPClient {
             }
         }
         let connection = try await HTTPConnection.open(
-            request.endpoint, tls: options.tls, deadline: deadline.capped(at: options.connectTimeout))
+            request.endpoint, tls: options.tls, proxy: options.proxy, deadline: deadline.capped(at: options.connectTimeout))
         connectionsOpened += 1
         guard started == generation else {
             connection.close()

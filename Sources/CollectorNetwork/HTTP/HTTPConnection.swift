@@ -24,20 +24,30 @@ package final class HTTPConnection {
     package private(set) var sent = 0
     /// The last response was read to its end and the server keeps the connection open.
     package private(set) var isReusable = false
+    /// The proxy requests go to in absolute form (plain `http://` through a proxy).
+    package let forwardProxy: ProxyServer?
 
     private static let bufferSize = 16 << 10
     private static let maxHead = 64 << 10
 
-    package init(endpoint: Endpoint, channel: any ByteChannel) {
+    package init(endpoint: Endpoint, channel: any ByteChannel, forwardProxy: ProxyServer? = nil) {
         self.endpoint = endpoint
         self.channel = channel
+        self.forwardProxy = forwardProxy
         buffer = [UInt8](repeating: 0, count: Self.bufferSize)
     }
 
+    /// A connection to `endpoint`, through the proxy `proxy` picks for it:
+    /// plain HTTP forwarded in absolute form (`use: .forward`), anything
+    /// else through a `CONNECT` tunnel.
     package nonisolated(nonsending) static func open(
-        _ endpoint: Endpoint, tls: TLSOptions, deadline: Deadline
+        _ endpoint: Endpoint, tls: TLSOptions, proxy: ProxySettings = .direct, use: Connector.ProxyUse = .forward,
+        deadline: Deadline
     ) async throws(NetworkError) -> HTTPConnection {
-        HTTPConnection(endpoint: endpoint, channel: try await Connector.open(endpoint, tls: tls, deadline: deadline))
+        let server = try proxy.server(for: endpoint)
+        let channel = try await Connector.open(endpoint, tls: tls, deadline: deadline, via: server, use: use)
+        let forward = server != nil && !endpoint.secure && use == .forward ? server : nil
+        return HTTPConnection(endpoint: endpoint, channel: channel, forwardProxy: forward)
     }
 
     /// Whether an idle connection can no longer carry a request: the server
@@ -68,7 +78,7 @@ package final class HTTPConnection {
         received = 0
         sent = 0
         isReusable = false
-        let bytes = try request.serialized()
+        let bytes = try request.serialized(via: forwardProxy)
         while sent < bytes.count {
             let offset = sent
             sent += try await channel.perform(

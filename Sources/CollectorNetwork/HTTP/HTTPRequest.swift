@@ -39,14 +39,21 @@ package struct HTTPRequest: Sendable {
 
     /// The bytes on the wire: request line, `Host`, the caller's headers
     /// (framing headers are the client's own), defaults, then the body.
-    package func serialized() throws(NetworkError) -> [UInt8] {
+    /// Through a forwarding `proxy` (plain `http://`), the request line has
+    /// the absolute URL, and the proxy's credentials go along.
+    package func serialized(via proxy: ProxyServer? = nil) throws(NetworkError) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(256 + (body?.count ?? 0))
         func line(_ parts: String...) {
             for part in parts { out.append(contentsOf: part.utf8) }
             out.append(contentsOf: [0x0D, 0x0A])
         }
-        line(method, " ", target, " HTTP/1.1")
+        if let proxy {
+            line(method, " http://", endpoint.authority, target, " HTTP/1.1")
+            if let authorization = proxy.authorization { line("Proxy-Authorization: ", authorization) }
+        } else {
+            line(method, " ", target, " HTTP/1.1")
+        }
         if !headers.contains("Host") { line("Host: ", endpoint.authority) }
         for (name, value) in headers {
             guard Self.isToken(name), !value.utf8.contains(where: { $0 == 0x0D || $0 == 0x0A || $0 == 0 }) else {

@@ -2,14 +2,50 @@ import Foundation
 
 /// Opens connections: resolves the host, connects to its addresses in
 /// turn (non-blocking, waiting in the poll loop), then runs the TLS
-/// handshake for a secure endpoint.
+/// handshake for a secure endpoint. Through a proxy: connects to the proxy
+/// instead, and unless the caller speaks to the proxy itself (plain HTTP in
+/// absolute form) opens a `CONNECT` tunnel to the endpoint first.
 package enum Connector {
+    /// How a connection through a proxy carries requests.
+    package enum ProxyUse: Sendable {
+        /// Plain `http://` requests go to the proxy in absolute form; TLS is tunnelled.
+        case forward
+        /// Always a tunnel (a WebSocket upgrade, even for `ws://`).
+        case tunnel
+    }
+
     package nonisolated(nonsending) static func open(
-        _ endpoint: Endpoint, tls: TLSOptions, deadline: Deadline
+        _ endpoint: Endpoint, tls: TLSOptions, deadline: Deadline, via proxy: ProxyServer? = nil, use: ProxyUse = .forward
     ) async throws(NetworkError) -> any ByteChannel {
+        let fd: Int32
+        if let proxy {
+            let addresses: [SocketAddress]
+            do {
+                addresses = try await Resolver.resolve(proxy.endpoint.host, port: proxy.endpoint.port, deadline: deadline)
+                fd = try await connect(to: addresses, endpoint: proxy.endpoint, deadline: deadline)
+            } catch {
+                throw NetworkError(error.kind, "cannot reach the proxy \(proxy): \(error.message)")
+            }
+            if !endpoint.secure, use == .forward { return PlainChannel(fd: fd) }
+            let tunnel = PlainChannel(fd: fd)
+            try await ProxyTunnel.open(tunnel, to: endpoint, via: proxy, deadline: deadline)
+            guard endpoint.secure else { return tunnel }
+            // TLS over the tunnel's socket, which the TLS channel takes over.
+            let duplicate = dup(fd)
+            guard duplicate >= 0 else { throw socketError(errno, "cannot take over the tunnel to \(endpoint)") }
+            _ = fcntl(duplicate, F_SETFD, FD_CLOEXEC)
+            return try await secure(duplicate, endpoint: endpoint, tls: tls, deadline: deadline)
+        }
         let addresses = try await Resolver.resolve(endpoint.host, port: endpoint.port, deadline: deadline)
-        let fd = try await connect(to: addresses, endpoint: endpoint, deadline: deadline)
+        fd = try await connect(to: addresses, endpoint: endpoint, deadline: deadline)
         guard endpoint.secure else { return PlainChannel(fd: fd) }
+        return try await secure(fd, endpoint: endpoint, tls: tls, deadline: deadline)
+    }
+
+    /// TLS on a connected socket (which the channel then owns).
+    private nonisolated(nonsending) static func secure(
+        _ fd: Int32, endpoint: Endpoint, tls: TLSOptions, deadline: Deadline
+    ) async throws(NetworkError) -> any ByteChannel {
         let context: TLSContext
         do {
             context = try TLSContext.client(tls)
@@ -21,7 +57,6 @@ package enum Connector {
         try await channel.handshake(deadline: deadline)
         return channel
     }
-
     /// A connected non-blocking socket to the first address that accepts.
     private nonisolated(nonsending) static func connect(
         to addresses: [SocketAddress], endpoint: Endpoint, deadline: Deadline

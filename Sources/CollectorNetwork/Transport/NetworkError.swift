@@ -20,6 +20,8 @@ package struct NetworkError: Error, CustomStringConvertible, Sendable {
         case responseTooLarge(limit: Int, status: Int)
         /// The peer's answer is not HTTP/1.x as it must be.
         case badResponse
+        /// The proxy answered `CONNECT` with this status instead of opening a tunnel.
+        case proxyRefused(status: Int)
         /// More redirects in a row than allowed.
         case tooManyRedirects
         /// The request cannot be sent as asked: a URL that is not http(s), a header with a line break.

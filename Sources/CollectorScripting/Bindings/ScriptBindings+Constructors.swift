@@ -37,7 +37,8 @@ extension ScriptBindings {
             guard let self else { throw LuaCallError("\(connector.qualifiedName): the engine's bindings are gone") }
             let reader = try OptionReader(connector, table: try call.optionalArgument(1, as: LuaTable.self), in: lua)
             let environment = self.environment.process.merging(self.environment.overrides) { $1 }
-            let options = ScriptOptions(reader, environment: environment) { [unowned self] options in
+            let options = ScriptOptions(reader, environment: environment, collectsOnce: self.settings.once) {
+                [unowned self] options in
                 if let explicit = try? options.string("id") { return explicit }
                 if let base = connector.idBase, let text = try? base(options) { return self.uniqueID(text) }
                 return self.nextID(connector.name)

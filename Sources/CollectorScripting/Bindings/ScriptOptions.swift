@@ -24,9 +24,17 @@ public struct ScriptOptions {
     /// process's, with `--set`/`--env-file` values over it.
     public let environment: [String: String]
 
-    init(_ reader: OptionReader, environment: [String: String], id: @escaping (ScriptOptions) -> String) {
+    /// The run collects once (`collector run --once`): a source that polls on
+    /// a schedule of its own (`.polling`) is built to end after one poll.
+    public let collectsOnce: Bool
+
+    init(
+        _ reader: OptionReader, environment: [String: String], collectsOnce: Bool = false,
+        id: @escaping (ScriptOptions) -> String
+    ) {
         self.reader = reader
         self.environment = environment
+        self.collectsOnce = collectsOnce
         idSource = DefaultID(id)
     }
 

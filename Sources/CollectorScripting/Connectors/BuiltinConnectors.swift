@@ -2,6 +2,6 @@
 /// to every script's bindings in this order (the order of the docs' tables).
 public enum BuiltinConnectors {
     public static var all: [ConnectorDescription] {
-        [generator, file, follow, stdin, command, http, sse, websocket, sqlite, jsonl, memory, postgres, null, console]
+        [generator, file, follow, stdin, command, http, sse, websocket, sqlite, jsonl, memory, postgres, null, console, httpStorage]
     }
 }

@@ -25,7 +25,9 @@ public struct ConnectorDescription {
     public enum Collection: Sendable {
         /// Its `stream()`, until it ends or is stopped.
         case stream
-        /// Its `stream()`, which polls on a schedule of its own; `--once` collects once instead.
+        /// Its `stream()`, which polls on a schedule of its own. Under `--once`
+        /// the build sees `ScriptOptions.collectsOnce` and makes a source whose
+        /// stream ends after one poll (an HTTP poll reads every page of it).
         case polling
         /// Its `collect()` on this interval (`count` times, or until stopped); `--once` collects once instead.
         case interval(Duration, count: Int? = nil)
@@ -42,8 +44,8 @@ public struct ConnectorDescription {
 
         var polls: Bool {
             switch self {
-            case .polling, .interval: true
-            case .stream, .once: false
+            case .interval: true
+            case .stream, .polling, .once: false
             }
         }
 

@@ -17,6 +17,7 @@ extension BuiltinConnectors {
                 ConnectorOption(
                     "idle_timeout", .duration(atLeast: .milliseconds(1)), default: "\"5m\"", "a connection silent this long is reconnected"),
                 ConnectorOption("ca_file", .string, "a CA certificate (PEM) to trust instead of the system's"),
+                ProxyOption.option,
                 SourceOptionKit.formatOption(default: "json"),
             ]
         ) { options in
@@ -29,6 +30,7 @@ extension BuiltinConnectors {
             if let size = try options.size("max_event_size") { settings.maxEventSize = size }
             if let idle = try options.duration("idle_timeout") { settings.idleTimeout = idle }
             settings.tlsCAFile = try options.string("ca_file")
+            settings.proxy = try ProxyOption.read(options.reader)
             let id = options.id
             var summary = "source.sse(\(id), \(SourceOptionKit.redacted(url))"
             if settings.bearerToken != nil { summary += ", token ***" }

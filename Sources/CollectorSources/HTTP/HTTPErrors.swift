@@ -70,6 +70,8 @@ package enum HTTPErrors {
         case .bodyCutOff: (.connection, true, "body cut off")
         case .badResponse: (.connection, true, "bad response")
         case .tooManyRedirects: (.connection, true, "too many redirects")
+        // 407 (credentials) and 403 stay as they are; a 5xx proxy may recover.
+        case .proxyRefused(let status): (.connection, status >= 500, "proxy refused")
         case .tlsFailed: (.connection, false, "TLS failed")
         case .invalidRequest: (.configuration, false, "invalid request")
         case .cancelled: (.cancelled, false, "cancelled")
@@ -84,13 +86,6 @@ package enum HTTPErrors {
 
     /// `Retry-After` as seconds: a number of seconds or an HTTP date.
     static func retryAfter(_ value: String?, now: Date = Date()) -> Double? {
-        guard let value = value?.trimmingCharacters(in: .whitespaces), !value.isEmpty else { return nil }
-        if let seconds = Double(value), seconds >= 0 { return seconds }
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "GMT")
-        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
-        guard let date = formatter.date(from: value) else { return nil }
-        return max(0, date.timeIntervalSince(now))
+        RetryAfter.seconds(value, now: now)
     }
 }

@@ -4,7 +4,7 @@ import Collectors
 import Foundation
 
 /// Polls an HTTP API: one request per `collect()`, or on an interval with
-/// jitter through `stream()`, over this package's HTTP/1.1 client (one
+/// jitter through `stream()` (for ever, or `maxPolls` times), over this package's HTTP/1.1 client (one
 /// kept-alive connection per source, reopened when the server closed it).
 ///
 /// - Conditional requests: with `conditional`, the last `ETag` and
@@ -58,12 +58,19 @@ public actor HTTPSource: DataSource, ReconnectingSource {
         public var validateUTF8: Bool
         /// Time between polls in `stream()`.
         public var interval: Duration
+        /// Which proxy requests go through.
+        public var proxy: ProxyConfiguration
+        /// `stream()` ends after this many polls, each with all its pages (`nil`: it polls on);
+        /// then a poll that fails is tried 3 times in a row at most (by `reconnect`'s delays).
+        public var maxPolls: Int?
         /// Polls are spread by up to this fraction of `interval` either way (0.1: ±10 %).
         public var jitter: Double
         /// The longest `Retry-After` obeyed.
         public var maxRetryAfter: Duration
         /// A CA certificate file (PEM) to trust for `https://` instead of the system's store.
         public var tlsCAFile: String?
+        /// Verify the server's certificate and host name (leave on outside tests).
+        public var tlsVerify: Bool
         /// How `stream()` retries failed polls.
         public var reconnect: ReconnectPolicy
 
@@ -73,8 +80,12 @@ public actor HTTPSource: DataSource, ReconnectingSource {
             connectTimeout: Duration = .seconds(10), totalTimeout: Duration = .seconds(120), maxResponseSize: Int = 10 << 20, conditional: Bool = true,
             pagination: Pagination = .none, format: DataFormat = .json, validateUTF8: Bool = true,
             interval: Duration = .seconds(60), jitter: Double = 0.1, maxRetryAfter: Duration = .seconds(300),
-            tlsCAFile: String? = nil, reconnect: ReconnectPolicy = ReconnectPolicy()
+            tlsCAFile: String? = nil, tlsVerify: Bool = true, reconnect: ReconnectPolicy = ReconnectPolicy(),
+            maxPolls: Int? = nil, proxy: ProxyConfiguration = .environment
         ) {
+            self.proxy = proxy
+            self.maxPolls = maxPolls
+            self.tlsVerify = tlsVerify
             self.reconnect = reconnect
             self.method = method
             self.headers = headers
@@ -114,6 +125,10 @@ public actor HTTPSource: DataSource, ReconnectingSource {
     private var pollDue: ContinuousClock.Instant?
     /// Polls that failed in a row (`stream()`).
     private var failedPolls = 0
+    /// Attempts at one poll when `maxPolls` bounds the run.
+    static let boundedPollAttempts = 3
+    /// Polls whose last page was read (`stream()`).
+    private var completedPolls = 0
     private let clock = ContinuousClock()
 
     public init(id: String, url: URL, options: Options = Options()) {
@@ -123,6 +138,9 @@ public actor HTTPSource: DataSource, ReconnectingSource {
         var url = url
         for (name, value) in options.query.sorted(by: { $0.key < $1.key }) {
             url = PageLinks.setting(name, to: value, in: url)
+        }
+        if case .pageNumber(let parameter, let start, _, _) = options.pagination {
+            url = PageLinks.setting(parameter, to: String(start), in: url)
         }
         self.url = url
     }
@@ -144,7 +162,8 @@ public actor HTTPSource: DataSource, ReconnectingSource {
         HTTPClient(
             options: .init(
                 connectTimeout: min(options.connectTimeout, options.timeout), timeout: options.timeout,
-                totalTimeout: options.totalTimeout, tls: TLSOptions(caFile: options.tlsCAFile)))
+                totalTimeout: options.totalTimeout, tls: TLSOptions(caFile: options.tlsCAFile, verify: options.tlsVerify),
+                proxy: ProxySettings(options.proxy)))
     }
 
     public func collect() async throws -> CollectedData {
@@ -194,7 +213,7 @@ public actor HTTPSource: DataSource, ReconnectingSource {
         if options.conditional {
             validators[target] = Validators(etag: response.header("ETag"), lastModified: response.header("Last-Modified"))
         }
-        if number < options.pagination.maxPages, let next = nextURL(after: response, at: target) {
+        if number < options.pagination.maxPages, let next = nextURL(after: response, page: number) {
             nextPage = (next, number + 1)
         }
         return item(response, url: target, page: number, latency: latency)
@@ -207,16 +226,19 @@ public actor HTTPSource: DataSource, ReconnectingSource {
 
     private func nextPolled() async throws -> CollectedData? {
         while true {
-            if nextPage == nil, let due = pollDue, due > clock.now { try await clock.sleep(until: due, tolerance: nil) }
-            try Task.checkCancellation()
             let startingPoll = nextPage == nil
+            if startingPoll, let maxPolls = options.maxPolls, completedPolls >= maxPolls { return nil }
+            if startingPoll, let due = pollDue, due > clock.now { try await clock.sleep(until: due, tolerance: nil) }
+            try Task.checkCancellation()
             if startingPoll { pollDue = clock.now.advanced(by: jittered(options.interval)) }
             do {
                 let item = try await collect()
                 failedPolls = 0
+                if nextPage == nil { completedPolls += 1 }
                 return item
             } catch is SourceUnchanged {
                 failedPolls = 0
+                completedPolls += 1
                 continue
             } catch let error as ErrorInfo where error.isRetryable {
                 throw failedPoll(error)
@@ -230,7 +252,9 @@ public actor HTTPSource: DataSource, ReconnectingSource {
         failedPolls += 1
         nextPage = nil
         var report = error
-        if options.reconnect.isExhausted(after: failedPolls) {
+        // A bounded run (`maxPolls`) tries a failed poll a few times, not for the policy's whole patience.
+        let bounded = options.maxPolls != nil && failedPolls >= Self.boundedPollAttempts
+        if options.reconnect.isExhausted(after: failedPolls) || bounded {
             report.isRetryable = false
             report.message = "gave up after \(failedPolls) failed polls in a row: \(error.message)"
             report.details["reconnect_attempts"] = .integer(Int64(failedPolls))
@@ -273,13 +297,17 @@ public actor HTTPSource: DataSource, ReconnectingSource {
         return request
     }
 
-    private func nextURL(after response: HTTPResponse, at target: URL) -> URL? {
+    private func nextURL(after response: HTTPResponse, page number: Int) -> URL? {
         switch options.pagination {
         case .none: return nil
-        case .linkHeader: return PageLinks.next(linkHeader: response.header("Link"), base: target)
+        case .linkHeader: return PageLinks.next(linkHeader: response.header("Link"), base: response.url)
         case .cursor(let field, let parameter, _):
             guard let cursor = PageLinks.cursor(in: response.body, field: field) else { return nil }
             return PageLinks.setting(parameter, to: cursor, in: url)
+        case .pageNumber(let parameter, let start, let field, _):
+            guard PageLinks.hasItems(response.body, field: field) else { return nil }
+            // Page `number` of this poll was `start + number - 1`.
+            return PageLinks.setting(parameter, to: String(start + number), in: url)
         }
     }
 

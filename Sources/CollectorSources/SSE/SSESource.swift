@@ -38,13 +38,17 @@ public actor SSESource: DataSource, ReconnectingSource {
         public var format: DataFormat
         /// A CA certificate file (PEM) to trust for `https://` instead of the system's store.
         public var tlsCAFile: String?
+        /// Which proxy the connection goes through.
+        public var proxy: ProxyConfiguration
 
         public init(
             headers: [String: String] = [:], bearerToken: String? = nil, lastEventID: String? = nil,
             reconnectDelay: Duration = .seconds(3), maxReconnectDelay: Duration = .seconds(60),
             maxReconnectAttempts: Int? = 10, idleTimeout: Duration = .seconds(300), connectTimeout: Duration = .seconds(10),
-            maxEventSize: Int = 1 << 20, format: DataFormat = .json, tlsCAFile: String? = nil
+            maxEventSize: Int = 1 << 20, format: DataFormat = .json, tlsCAFile: String? = nil,
+            proxy: ProxyConfiguration = .environment
         ) {
+            self.proxy = proxy
             self.headers = headers
             self.bearerToken = bearerToken
             self.lastEventID = lastEventID
@@ -105,7 +109,7 @@ public actor SSESource: DataSource, ReconnectingSource {
             client = HTTPClient(
                 options: .init(
                     connectTimeout: options.connectTimeout, timeout: options.idleTimeout, totalTimeout: nil,
-                    tls: TLSOptions(caFile: options.tlsCAFile)))
+                    tls: TLSOptions(caFile: options.tlsCAFile), proxy: ProxySettings(options.proxy)))
         }
     }
 

@@ -51,13 +51,14 @@ final class WebSocketConnection: Sendable {
     /// starts the reader thread. Waiting happens in the poll loop.
     static func open(
         _ target: Target, headers: [String: String], timeout: Duration, caFile: String?, verify: Bool,
-        maxMessageSize: Int
+        proxy: ProxyConfiguration, maxMessageSize: Int
     ) async throws(OpenError) -> WebSocketConnection {
         let deadline = Deadline.after(timeout)
         let http: HTTPConnection
         do {
             http = try await HTTPConnection.open(
-                target.endpoint, tls: TLSOptions(caFile: caFile, verify: verify), deadline: deadline)
+                target.endpoint, tls: TLSOptions(caFile: caFile, verify: verify), proxy: ProxySettings(proxy), use: .tunnel,
+                deadline: deadline)
         } catch {
             throw .connect(error.message)
         }
