@@ -104,6 +104,9 @@ public actor CommandSource: DataSource, PullingSource {
                 details: ["source_id": .string(id), "command": .string(path)])
         }
         let limit = options.stderrExcerptLimit
+        // Ours alone (the child has its own ends): reads go first and wait only when empty.
+        PipeReader.makeNonBlocking(stdout.fileHandleForReading.fileDescriptor)
+        PipeReader.makeNonBlocking(stderr.fileHandleForReading.fileDescriptor)
         let stderrReader = PipeReader(fd: stderr.fileHandleForReading.fileDescriptor)
         // Drained all along, so a chatty program never blocks on a full stderr pipe.
         let tail = Task<[UInt8], Never> {
