@@ -3,6 +3,8 @@ import Collectors
 import Foundation
 
 /// Reads a file: the whole file per `collect()`, or its lines one by one.
+/// Reads block on a thread of the source's own (`FileIOThread`), never on
+/// Swift's cooperative pool.
 ///
 /// - `.whole`: every `collect()` reads the file anew (so an interval
 ///   collection sees its current contents); `stream()` yields it once.
@@ -63,7 +65,11 @@ public actor FileSource: DataSource {
     private var fd: Int32?
     private var cursor: LineCursor
     private var atEnd = false
-    private var chunk: [UInt8]
+    /// Where reads block, instead of the cooperative pool.
+    private let io = FileIOThread(name: "file-read")
+    /// Set while a read is awaited: actors are reentrant, and two readers
+    /// interleaving their chunks would scramble lines.
+    private var reading = false
     /// A refused line met while gathering a run of lines: the next item.
     private var refusedNext: CollectedData?
 
@@ -74,7 +80,6 @@ public actor FileSource: DataSource {
         cursor = LineCursor(
             sourceID: id, maxLineLength: options.maxLineLength,
             validateUTF8: options.validateUTF8 && !options.format.isJSON, path: path)
-        chunk = [UInt8](repeating: 0, count: options.readChunkSize)
     }
 
     /// Opens the file in `.lines` mode; checks that it is readable in `.whole` mode.
@@ -93,7 +98,8 @@ public actor FileSource: DataSource {
     }
 
     public func disconnect() async {
-        if let fd { POSIXFile.close(fd) }
+        // After any read of it still under way: its number must not be reused meanwhile.
+        if let fd { io.close(fd) }
         fd = nil
     }
 
@@ -116,14 +122,27 @@ public actor FileSource: DataSource {
     /// What `stream()` yields next: a run of lines for JSON lines, else as `collect()`.
     private func nextForStream() async throws -> CollectedData? {
         guard options.mode == .lines, options.format == .jsonLines, options.linesPerItem > 1 else { return try await next() }
-        return try nextLines()
+        try beginReading()
+        defer { reading = false }
+        return try await nextLines()
     }
 
     private func next() async throws -> CollectedData? {
+        try beginReading()
+        defer { reading = false }
         switch options.mode {
-        case .whole: return try readWhole()
-        case .lines: return try nextLine()
+        case .whole: return try await readWhole()
+        case .lines: return try await nextLine()
         }
+    }
+
+    private func beginReading() throws(ErrorInfo) {
+        guard !reading else {
+            throw ErrorInfo(
+                .configuration, layer: .collection, operation: "collect",
+                message: "source '\(id)' is already being read by another caller", details: ["source_id": .string(id)])
+        }
+        reading = true
     }
 
     private func open() throws(ErrorInfo) -> Int32 {
@@ -139,19 +158,19 @@ public actor FileSource: DataSource {
         }
     }
 
-    private func readWhole() throws -> CollectedData {
+    private func readWhole() async throws -> CollectedData {
         let fd = try open()
-        defer { POSIXFile.close(fd) }
+        defer { io.close(fd) }
         var bytes: [UInt8] = []
         while true {
-            let n = try read(fd)
-            if n == 0 { break }
-            if bytes.count + n > options.maxFileSize {
+            let read = try await read(fd)
+            if read.isEmpty { break }
+            if bytes.count + read.count > options.maxFileSize {
                 throw SourceErrors.invalidInput(
                     id, message: "'\(path)' is larger than the limit of \(options.maxFileSize) bytes",
                     details: ["path": .string(path), "max_file_size": .integer(Int64(options.maxFileSize))])
             }
-            bytes.append(contentsOf: chunk[0..<n])
+            bytes.append(contentsOf: read)
         }
         if options.validateUTF8, !options.format.isJSON, !bytes.withUnsafeBufferPointer({ UTF8Validation.isValid($0) }) {
             throw SourceErrors.invalidInput(
@@ -162,7 +181,7 @@ public actor FileSource: DataSource {
             metadata: ["path": .string(path), "size": .integer(Int64(bytes.count))])
     }
 
-    private func nextLine() throws -> CollectedData? {
+    private func nextLine() async throws -> CollectedData? {
         if fd == nil { try openForLines() }
         guard let fd else { return nil }
         if let refused = refusedNext {
@@ -179,13 +198,13 @@ public actor FileSource: DataSource {
                 return refusedItem(payload, start: start, number: number, error: error)
             case .needMore:
                 if atEnd { return nil }
-                try readMore(fd)
+                try await readMore(fd)
             }
         }
     }
 
     /// Up to `linesPerItem` lines (about 64 KB at most, below the allocator's mmap threshold) as one JSON-lines item.
-    private func nextLines() throws -> CollectedData? {
+    private func nextLines() async throws -> CollectedData? {
         if fd == nil { try openForLines() }
         guard let fd else { return nil }
         if let refused = refusedNext {
@@ -215,7 +234,7 @@ public actor FileSource: DataSource {
                 return refused
             case .needMore:
                 if atEnd { break reading }
-                try readMore(fd)
+                try await readMore(fd)
             }
         }
         guard let first else { return nil }
@@ -234,12 +253,12 @@ public actor FileSource: DataSource {
     }
 
     /// Feeds the next chunk of the file to the line cursor, or notes the end.
-    private func readMore(_ fd: Int32) throws {
-        let n = try read(fd)
-        if n == 0 {
+    private func readMore(_ fd: Int32) async throws {
+        let bytes = try await read(fd)
+        if bytes.isEmpty {
             atEnd = true
         } else {
-            chunk.withUnsafeBytes { cursor.append(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
+            cursor.append(bytes)
         }
     }
 
@@ -251,10 +270,10 @@ public actor FileSource: DataSource {
         refusedNext = nil
     }
 
-    private func read(_ fd: Int32) throws(ErrorInfo) -> Int {
-        let outcome = chunk.withUnsafeMutableBytes { POSIXFile.read(fd, into: $0) }
-        switch outcome {
-        case .success(let n): return n
+    /// The next chunk of `fd` (empty at its end), read on the source's I/O thread.
+    private func read(_ fd: Int32) async throws(ErrorInfo) -> [UInt8] {
+        switch await io.read(fd, upTo: options.readChunkSize) {
+        case .success(let bytes): return bytes
         case .failure(let code): throw SourceErrors.system(id, operation: "collect", call: "read", errno: code.code, path: path)
         }
     }
