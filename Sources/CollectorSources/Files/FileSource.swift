@@ -15,7 +15,9 @@ import Foundation
 ///   resume after a restart, use `FollowFileSource`.
 ///
 /// Errors: a missing file is `.notFound`, an unreadable one `.authentication`
-/// (permission) or `.configuration` (a directory), neither retryable. A line
+/// (permission) or `.configuration` (a directory), neither retryable. A
+/// whole file over `maxFileSize` or not UTF-8 is an item with a `.validation`
+/// `refusal` (its bytes, or the first 64 KiB), dead-lettered by a pipeline. A line
 /// over `maxLineLength` or not UTF-8 (when `validateUTF8`; JSON formats are
 /// checked by the JSON reader instead, and such a document fails alone), the
 /// last one without a newline included, is an item of its own with a
@@ -158,6 +160,10 @@ public actor FileSource: DataSource {
         }
     }
 
+    /// The file as one item; a file over `maxFileSize` or not UTF-8 (a text
+    /// format) is an item with a refusal instead (its bytes, or the first
+    /// 64 KiB of one too large), so that it is dead-lettered and the next
+    /// collection reads the file anew.
     private func readWhole() async throws -> CollectedData {
         let fd = try open()
         defer { io.close(fd) }
@@ -166,19 +172,34 @@ public actor FileSource: DataSource {
             let read = try await read(fd)
             if read.isEmpty { break }
             if bytes.count + read.count > options.maxFileSize {
-                throw SourceErrors.invalidInput(
-                    id, message: "'\(path)' is larger than the limit of \(options.maxFileSize) bytes",
-                    details: ["path": .string(path), "max_file_size": .integer(Int64(options.maxFileSize))])
+                // Read no further than the limit: what is kept is its start.
+                let kept = Array((bytes + read).prefix(Self.refusedPrefix))
+                let refusal = SourceErrors.invalidInput(
+                    id, message: "'\(path)' is larger than the limit of \(options.maxFileSize) bytes; skipped",
+                    details: [
+                        "path": .string(path), "max_file_size": .integer(Int64(options.maxFileSize)),
+                        "reason": .string("too_large"),
+                    ])
+                return wholeItem(kept, size: bytes.count + read.count, refusal: refusal)
             }
             bytes.append(contentsOf: read)
         }
         if options.validateUTF8, !options.format.isJSON, !bytes.withUnsafeBufferPointer({ UTF8Validation.isValid($0) }) {
-            throw SourceErrors.invalidInput(
-                id, message: "'\(path)' is not valid UTF-8", details: ["path": .string(path)])
+            let refusal = SourceErrors.invalidInput(
+                id, message: "'\(path)' is not valid UTF-8; skipped",
+                details: ["path": .string(path), "length": .integer(Int64(bytes.count)), "reason": .string("not_utf8")])
+            return wholeItem(bytes, size: bytes.count, refusal: refusal)
         }
-        return CollectedData(
+        return wholeItem(bytes, size: bytes.count, refusal: nil)
+    }
+
+    /// How much of a file too large a refused item keeps (as of an over-long line).
+    private static let refusedPrefix = 64 << 10
+
+    private func wholeItem(_ bytes: [UInt8], size: Int, refusal: ErrorInfo?) -> CollectedData {
+        CollectedData(
             sourceID: id, format: options.format, method: .file, payload: bytes,
-            metadata: ["path": .string(path), "size": .integer(Int64(bytes.count))])
+            metadata: ["path": .string(path), "size": .integer(Int64(size))], refusal: refusal)
     }
 
     private func nextLine() async throws -> CollectedData? {
