@@ -44,4 +44,44 @@ import Testing
             for source in sources { await source.disconnect() }
         }
     }
+
+    /// A disconnect while a read is under way closes the file after that
+    /// read, and the reader reads no further from a descriptor whose number
+    /// may already name another file: it ends with a `.cancelled` error.
+    @Test func aDisconnectDuringAReadEndsTheReaderCleanly() async throws {
+        try await TestSupport.withTemporaryDirectory { dir in
+            let path = "\(dir)/fifo"
+            #expect(mkfifo(path, 0o600) == 0)
+            let writer = open(path, O_RDWR)
+            #expect(writer >= 0)
+            defer { close(writer) }
+            // Looks at the FIFO's buffer without reading it.
+            let observer = open(path, O_RDONLY | O_NONBLOCK)
+            #expect(observer >= 0)
+            defer { close(observer) }
+            let source = FileSource(id: "fifo", path: path, options: .init(mode: .lines, format: .text))
+            try await source.connect()
+            let start = Array("a line with".utf8)
+            #expect(write(writer, start, start.count) == start.count)
+            let read = Task { try await source.collect() }
+            // Its first read took those bytes: it is in (or about to start) the read for the rest.
+            try await TestSupport.guarded {
+                while true {
+                    var pfd = pollfd(fd: observer, events: Int16(POLLIN), revents: 0)
+                    if poll(&pfd, 1, 0) == 0 { return }
+                    try await Task.sleep(for: .milliseconds(1))
+                }
+            }
+            await source.disconnect()
+            let rest = Array("out an end".utf8)
+            #expect(write(writer, rest, rest.count) == rest.count)
+            let outcome = try await TestSupport.guarded { await read.result }
+            switch outcome {
+            case .success(let item):
+                Issue.record("a line from a disconnected source: \(TestSupport.text(item))")
+            case .failure(let error):
+                #expect((error as? ErrorInfo)?.type == .cancelled, "\(error)")
+            }
+        }
+    }
 }

@@ -275,6 +275,8 @@ public actor FileSource: DataSource {
 
     /// Feeds the next chunk of the file to the line cursor, or notes the end.
     private func readMore(_ fd: Int32) async throws {
+        // Closed by a disconnect while this reader was suspended: the number may name another file now.
+        guard self.fd == fd else { throw SourceErrors.disconnected(id) }
         let bytes = try await read(fd)
         if bytes.isEmpty {
             atEnd = true

@@ -379,6 +379,8 @@ public actor FollowFileSource: DataSource, CheckpointedSource {
 
     /// The next chunk of the open file (empty at its end), read on the source's I/O thread.
     private func read(_ fd: Int32) async throws(ErrorInfo) -> [UInt8] {
+        // Closed by a disconnect while this reader was suspended: the number may name another file now.
+        guard self.fd == fd else { throw SourceErrors.disconnected(id) }
         switch await io.read(fd, upTo: options.readChunkSize) {
         case .success(let bytes): return bytes
         case .failure(let code):
