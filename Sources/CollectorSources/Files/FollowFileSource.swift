@@ -124,10 +124,10 @@ public actor FollowFileSource: DataSource, CheckpointedSource {
     /// - Throws: when the path exists but cannot be read (permission, a directory).
     public func connect() async throws {
         guard fd == nil else { return }
-        if let positionFile = options.positionFile, let loaded = FilePosition.load(from: positionFile) {
+        if let positionFile = options.positionFile, let loaded = await io.run({ FilePosition.load(from: positionFile) }) {
             savedPosition = loaded
         }
-        _ = try openIfPresent()
+        _ = try await openIfPresent()
     }
 
     /// Saves the position and closes the file; a later `connect()` (of this
@@ -209,7 +209,7 @@ public actor FollowFileSource: DataSource, CheckpointedSource {
         defer { reading = false }
         while true {
             try Task.checkCancellation()
-            guard let fd = try openIfPresent() else {
+            guard let fd = try await openIfPresent() else {
                 await saveIfChanged(force: false)
                 try await clock.sleep(for: options.pollInterval)
                 continue
@@ -235,7 +235,7 @@ public actor FollowFileSource: DataSource, CheckpointedSource {
                 continue
             }
             // At the end of the open file: has it been replaced, removed or cut short?
-            let current = POSIXFile.identity(ofPath: path)
+            let (current, size) = try await look(at: fd)
             if let identity, current.map({ !$0.isSameFile(as: identity) }) ?? true {
                 // A writer may have appended between our read and the rename.
                 let late = try await read(fd)
@@ -252,7 +252,7 @@ public actor FollowFileSource: DataSource, CheckpointedSource {
                 closeFile()
                 continue
             }
-            if let size = POSIXFile.identity(ofDescriptor: fd)?.size, size < readPosition {
+            if let size, size < readPosition {
                 _ = POSIXFile.seek(fd, to: 0)
                 cursor.reset(offset: 0)
                 readPosition = 0
@@ -289,67 +289,29 @@ public actor FollowFileSource: DataSource, CheckpointedSource {
         return FilePosition(device: identity.device, inode: identity.inode, offset: cursor.offset, fingerprint: kept)
     }
 
-    /// The open file, opening the one at `path` if none is; `nil` while there is none.
-    private func openIfPresent() throws(ErrorInfo) -> Int32? {
+    /// The open file, opening the one at `path` if none is (on the I/O
+    /// thread); `nil` while there is none.
+    private func openIfPresent() async throws(ErrorInfo) -> Int32? {
         if let fd { return fd }
-        if !openedBefore, let saved = savedPosition, let rotated = openRotated(saved) { return rotated }
-        let fd: Int32
-        switch POSIXFile.open(path) {
-        case .success(let opened): fd = opened
-        case .failure(let code):
-            if code.code == ENOENT { return nil }
-            throw SourceErrors.system(id, operation: "collect", call: "open", errno: code.code, path: path)
+        let opening = FollowedFileOpening(
+            sourceID: id, path: path, saved: openedBefore ? nil : savedPosition, first: !openedBefore,
+            startAtEnd: options.startAt == .end)
+        guard let opened = try await io.run({ opening.open() }).get() else { return nil }
+        if let fd {
+            // Opened meanwhile by another caller (connect() racing a read): keep that one.
+            io.close(opened.fd)
+            return fd
         }
-        guard let opened = POSIXFile.identity(ofDescriptor: fd), !opened.isDirectory else {
-            POSIXFile.close(fd)
-            throw SourceErrors.system(id, operation: "collect", call: "open", errno: EISDIR, path: path)
-        }
-        var start: Int64 = 0
-        if !openedBefore {
-            if let saved = savedPosition, saved.isFile(opened, open: fd) {
-                start = saved.offset
-            } else if let saved = savedPosition {
-                lossNotice = loss(saved)
-            } else if options.startAt == .end {
-                start = opened.size
-            }
-        }
-        if start > 0, !POSIXFile.seek(fd, to: start) { start = 0 }
-        use(fd, opened, path: path, from: start)
-        return fd
-    }
-
-    /// On restart, the saved file when it is no longer at `path` but was
-    /// rotated beside it: opened at the saved offset, so its rest is read
-    /// before the file now at `path` (the usual end-of-rotated-file check
-    /// moves on to that one).
-    private func openRotated(_ saved: FilePosition) -> Int32? {
-        if let current = POSIXFile.identity(ofPath: path), case .success(let fd) = POSIXFile.open(path) {
-            let same = saved.isFile(current, open: fd)
-            POSIXFile.close(fd)
-            if same { return nil }
-        }
-        guard let found = RotatedFileFinder.find(saved, beside: path), case .success(let fd) = POSIXFile.open(found)
-        else { return nil }
-        guard let opened = POSIXFile.identity(ofDescriptor: fd), saved.isFile(opened, open: fd),
-            POSIXFile.seek(fd, to: saved.offset)
-        else {
-            POSIXFile.close(fd)
-            return nil
-        }
-        use(fd, opened, path: found, from: saved.offset)
-        return fd
-    }
-
-    private func use(_ fd: Int32, _ opened: FileIdentity, path openedPath: String, from start: Int64) {
+        if let lost = opened.lost { lossNotice = loss(lost) }
         openedBefore = true
-        self.fd = fd
-        identity = opened
-        openPath = openedPath
-        fingerprint = FileFingerprint.of(fd)
-        cursor.path = openedPath
-        cursor.reset(offset: start)
-        readPosition = start
+        fd = opened.fd
+        identity = opened.identity
+        openPath = opened.path
+        fingerprint = opened.fingerprint
+        cursor.path = opened.path
+        cursor.reset(offset: opened.start)
+        readPosition = opened.start
+        return opened.fd
     }
 
     /// The failed item that reports a saved file that cannot be found any more:
@@ -375,6 +337,13 @@ public actor FollowFileSource: DataSource, CheckpointedSource {
     private func closeFile() {
         if let fd { io.close(fd) }
         fd = nil
+    }
+
+    /// At the end of the open file: what is at `path` now, and the open file's size (stat calls, on the I/O thread).
+    private func look(at fd: Int32) async throws(ErrorInfo) -> (atPath: FileIdentity?, size: Int64?) {
+        guard self.fd == fd else { throw SourceErrors.disconnected(id) }
+        let path = self.path
+        return await io.run { (POSIXFile.identity(ofPath: path), POSIXFile.identity(ofDescriptor: fd)?.size) }
     }
 
     /// The next chunk of the open file (empty at its end), read on the source's I/O thread.
