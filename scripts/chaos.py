@@ -475,6 +475,11 @@ def report_soak(samples):
     early, late = sum(ys[:third]) / third, sum(ys[-third:]) / third
     print(f"soak: RSS after the first minute: mean {mean / 1024:.1f} MiB, min {min(ys) / 1024:.1f}, "
           f"max {max(ys) / 1024:.1f}; last third vs first third {(late - early) / early * 100:+.1f} %")
+    marks = [samples[0], samples[len(samples) // 2], samples[-1]]
+    print("soak: RSS at start, middle, end: " + ", ".join(f"{s[1] / 1024:.1f} MiB at {s[0]} s" for s in marks))
+    if len(samples) > 1:
+        (t0, _, b0), (t1, _, b1) = samples[0], samples[-1]
+        print(f"soak: input read at {(b1 - b0) / (t1 - t0) / 1e6:.2f} MB/s between the first and last samples")
     return abs(late - early) / early <= 0.05
 
 
@@ -513,6 +518,13 @@ def main():
             print(str(error))
             return 1
         print(f"chaos: soak seed {seed}: {len(run.ids)} ids stored or dead-lettered exactly once")
+        # Each run's end (signal, exit status, summary line): what the docs quote.
+        for line in run.log_lines:
+            if line.lstrip().startswith("run "):
+                print(f"soak:{line}")
+        locks = sum(1 for line in run.log_lines if "fault: SQLite" in line)
+        kills = sum(1 for line in run.log_lines if "fault: PostgreSQL" in line)
+        print(f"soak: outages: SQLite locked {locks} times, PostgreSQL killed {kills} times")
         flat = report_soak(samples)
         print("soak: RSS flat within 5 %" if flat else "soak: RSS NOT flat within 5 %")
         if not args.keep:

@@ -189,10 +189,43 @@ enum LineEditorCallbacks {
     }
 }
 
-/// SIGINT for the REPL: the handler only sets a flag (that is all a signal
-/// handler may safely do); the line editor and the interrupt watcher read it.
+/// SIGINT for the REPL: the handler only sets a flag and writes a byte to a
+/// pipe (all a signal handler may safely do); the line editor reads the
+/// flag, and the interrupt watcher, blocked on the pipe, wakes to read it.
 enum ReplSignals {
     static let interrupted = Atomic<Bool>(false)
+    /// The pipe's write end, for the handler; -1 until the pipe exists.
+    private static let wakeWrite = Atomic<Int32>(-1)
+    /// The pipe's read end, where the interrupt watcher waits (created on first use).
+    static let wakeRead: Int32 = {
+        var ends: [Int32] = [-1, -1]
+        guard pipe(&ends) == 0 else {
+            fatalError("the REPL cannot create its interrupt pipe: \(String(cString: strerror(errno)))")
+        }
+        for end in ends {
+            _ = fcntl(end, F_SETFL, fcntl(end, F_GETFL) | O_NONBLOCK)
+            _ = fcntl(end, F_SETFD, FD_CLOEXEC)
+        }
+        wakeWrite.store(ends[1], ordering: .releasing)
+        return ends[0]
+    }()
+
+    /// Flags an interrupt and wakes the watcher. Async-signal-safe: an atomic
+    /// store and a write(2), with errno kept for the code the signal interrupted.
+    static func raise() {
+        interrupted.store(true, ordering: .releasing)
+        wake()
+    }
+
+    /// Wakes the watcher without flagging anything.
+    static func wake() {
+        let fd = wakeWrite.load(ordering: .acquiring)
+        guard fd >= 0 else { return }
+        let saved = errno
+        var byte: UInt8 = 1
+        _ = write(fd, &byte, 1)  // a full pipe already holds a wake-up
+        errno = saved
+    }
 
     @discardableResult
     static func takeInterrupt() -> Bool {
@@ -201,9 +234,11 @@ enum ReplSignals {
 
     /// Installs the handler without SA_RESTART, so a blocked read returns EINTR.
     static func install() {
-        _ = interrupted.load(ordering: .relaxed)  // initialize before the handler can run
+        // Initialized before the handler can run.
+        _ = interrupted.load(ordering: .relaxed)
+        _ = wakeRead
         var action = sigaction()
-        action.__sigaction_handler.sa_handler = { _ in ReplSignals.interrupted.store(true, ordering: .releasing) }
+        action.__sigaction_handler.sa_handler = { _ in ReplSignals.raise() }
         sigemptyset(&action.sa_mask)
         action.sa_flags = 0
         sigaction(SIGINT, &action, nil)

@@ -251,11 +251,12 @@ struct ReplOutput {
 }
 
 /// Forwards Ctrl-C to what the line runs: the signal handler only sets a
-/// flag, and this thread turns it, while an evaluation runs, into the end of
-/// the blocking call the line waits in (`p:wait()`, `p:tap()`,
-/// `src:collect()`), or else an interrupt of its Lua code. Never into an
-/// interrupt of Lua while the line waits: the functions of other pipelines
-/// that run on this thread meanwhile would fail instead.
+/// flag and wakes this thread (through `ReplSignals`' pipe), and this thread
+/// turns it, while an evaluation runs, into the end of the blocking call the
+/// line waits in (`p:wait()`, `p:tap()`, `src:collect()`), or else an
+/// interrupt of its Lua code. Never into an interrupt of Lua while the line
+/// waits: the functions of other pipelines that run on this thread
+/// meanwhile would fail instead.
 final class InterruptWatcher: @unchecked Sendable {
     // @unchecked: `running` and `stopped` are guarded by `lock`.
     private let handle: LuaInterruptHandle
@@ -267,7 +268,8 @@ final class InterruptWatcher: @unchecked Sendable {
     init(_ handle: LuaInterruptHandle, loop: ScriptLoop) {
         self.handle = handle
         self.loop = loop
-        let thread = Thread { [self] in watch() }
+        let wakeRead = ReplSignals.wakeRead
+        let thread = Thread { [self] in watch(wakeRead) }
         thread.name = "repl interrupts"
         thread.start()
     }
@@ -276,14 +278,24 @@ final class InterruptWatcher: @unchecked Sendable {
         ReplSignals.takeInterrupt()
         lock.withLock { running = true }
         defer { lock.withLock { running = false } }
+        // A Ctrl-C between the two lines above woke the watcher too early: again.
+        if ReplSignals.interrupted.load(ordering: .acquiring) { ReplSignals.wake() }
         return body()
     }
 
-    func stop() { lock.withLock { stopped = true } }
+    func stop() {
+        lock.withLock { stopped = true }
+        ReplSignals.wake()
+    }
 
-    private func watch() {
-        while !lock.withLock({ stopped }) {
-            Thread.sleep(forTimeInterval: 0.01)
+    /// Sleeps in `poll` on the wake-up pipe: no timer, a wake-up per signal.
+    private func watch(_ wakeRead: Int32) {
+        var bytes = [UInt8](repeating: 0, count: 64)
+        while true {
+            var pfd = pollfd(fd: wakeRead, events: Int16(POLLIN), revents: 0)
+            if poll(&pfd, 1, -1) < 0, errno != EINTR { return }
+            while read(wakeRead, &bytes, bytes.count) > 0 {}
+            if lock.withLock({ stopped }) { return }
             if lock.withLock({ running }), ReplSignals.takeInterrupt(), !loop.interrupt() { handle.interrupt() }
         }
     }

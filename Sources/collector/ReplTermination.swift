@@ -30,7 +30,7 @@ final class ReplTermination: @unchecked Sendable {
             // Otherwise seen as a Ctrl-C: by the interrupt watcher while a line
             // runs, by the line editor (woken through the loop's pipe and a
             // signal to the REPL's thread) at the prompt.
-            ReplSignals.interrupted.store(true, ordering: .releasing)
+            ReplSignals.raise()
             loop.wakeHost()
             pthread_kill(replThread, SIGINT)
         }

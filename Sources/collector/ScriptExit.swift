@@ -29,7 +29,7 @@ final class ScriptExit {
             // Called from a function the engine runs (at the prompt, or during a
             // wait), it must still end the session: seen as a Ctrl-C, it ends the
             // wait or the prompt's read, and the REPL then sees the status.
-            ReplSignals.interrupted.store(true, ordering: .releasing)
+            ReplSignals.raise()
             // Unwinds the line; the REPL then leaves instead of showing it.
             throw LuaCallError("os.exit: ending once the running pipelines have drained")
         }

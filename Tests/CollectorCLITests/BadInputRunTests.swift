@@ -113,4 +113,37 @@ struct BadInputRunTests {
         }
         #expect(try PipelineRunTests.lines(file) == [#"{"a":1}"#], "nothing ran")
     }
+
+    /// A whole file that is not UTF-8 (or over the size limit) is a dead
+    /// letter holding its bytes, not the end of its source or of the run.
+    @Test func aWholeFileThatIsNotUTF8IsADeadLetterAndTheRunGoesOn() throws {
+        let dir = try PipelineRunTests.directory()
+        let bad = dir.appendingPathComponent("bad.txt").path
+        try Data([0x63, 0x61, 0x66, 0xE9, 0x0A]).write(to: URL(fileURLWithPath: bad))
+        let good = try PipelineRunTests.write("fine\n", "good.txt", in: dir)
+        let out = dir.appendingPathComponent("out.jsonl").path
+        let dead = dir.appendingPathComponent("dead.jsonl").path
+        let script = try PipelineRunTests.write("""
+            pipeline "whole" {
+              from = {
+                source.file { path = "\(bad)", mode = "whole", format = "text" },
+                source.file { path = "\(good)", mode = "whole", format = "text" },
+              },
+              to = storage.jsonl { path = "\(out)" },
+              dead_letter = storage.jsonl { path = "\(dead)" },
+            }
+            """, "main.lua", in: dir)
+        let outcome = try Collector.run(["run", script])
+        #expect(outcome.status == 0, "a refused file is a failed record, not a failed source: \(outcome.stderr)")
+        #expect(outcome.stdout.contains("2 in, 1 out, 0 dropped, 1 failed, 1 dead letters"), "\(outcome.stdout)")
+        #expect(try PipelineRunTests.lines(out) == [#""fine\n""#])
+        let letters = try PipelineRunTests.lines(dead)
+        #expect(letters.count == 1)
+        let letter = try #require(try JSONSerialization.jsonObject(with: Data(letters[0].utf8)) as? [String: Any])
+        let record = try #require(letter["record"] as? [String: Any])
+        #expect(record["base64"] as? String == Data([0x63, 0x61, 0x66, 0xE9, 0x0A]).base64EncodedString())
+        let error = try #require(letter["error"] as? [String: Any])
+        #expect((error["message"] as? String)?.contains("is not valid UTF-8") == true, "\(error)")
+        #expect((error["details"] as? [String: Any])?["reason"] as? String == "not_utf8")
+    }
 }

@@ -171,6 +171,47 @@ struct SourceFailureRunTests {
         #expect(outcome.stderr.contains("source_id=ws"), "each failed attempt is logged: \(outcome.stderr)")
     }
 
+    /// An SSE source's reconnections are as visible as a WebSocket
+    /// source's: each failed connection is logged, counted in
+    /// `collector_source_retries_total` and shown by `/ready` while it lasts,
+    /// and the stream resumes after the last event stored.
+    @Test func anSSESourceReportsEachReconnectionAndResumes() throws {
+        let first = try Server("http_fixture.py")
+        let port = first.port
+        let metricsPort = try RunMetricsTests.freePort()
+        let dir = try PipelineRunTests.directory()
+        let out = dir.appendingPathComponent("out.jsonl").path
+        let script = try PipelineRunTests.write("""
+            pipeline "events" {
+              from = source.sse { id = "sse", url = "http://127.0.0.1:\(port)/sse/forever", reconnect = "100ms", reconnect_max = "400ms" },
+              to = storage.jsonl { path = "\(out)", sync = "record" },
+            }
+            """, "main.lua", in: dir)
+        let running = try WatchRunTests.Background(["run", "-q", "--metrics", "127.0.0.1:\(metricsPort)", script])
+        func stored() throws -> [Int] {
+            guard FileManager.default.fileExists(atPath: out) else { return [] }
+            return try PipelineRunTests.lines(out).compactMap { Int($0) }
+        }
+        try WatchRunTests.waitUntil("the first server's events are stored") { try stored().count >= 2 }
+        first.stop()
+        try WatchRunTests.waitUntil("/ready reports the reconnecting source") {
+            let (status, body) = try RunMetricsTests.get("http://127.0.0.1:\(metricsPort)/ready")
+            return status == 503 && body.contains("source 'sse' is retrying: attempt")
+        }
+        let (_, metrics) = try RunMetricsTests.get("http://127.0.0.1:\(metricsPort)/metrics")
+        let retries = metrics.split(separator: "\n").first { $0.hasPrefix("collector_source_retries_total{") && $0.contains("\"sse\"") }
+        #expect(retries.map { !$0.hasSuffix(" 0") } == true, "reconnections are counted: \(retries.map(String.init) ?? metrics)")
+        let before = try stored().count
+        let second = try Server("http_fixture.py", ["--port", String(port)])
+        try WatchRunTests.waitUntil("the restarted server's events are stored") { try stored().count >= before + 2 }
+        let outcome = running.stop()
+        second.stop()
+        #expect(outcome.status == 0, "\(outcome.stderr)")
+        #expect(outcome.stderr.contains("source_id=sse"), "each failed connection is logged: \(outcome.stderr)")
+        let events = try stored()
+        #expect(events == Array(1...events.count), "resumed after the last event, none twice: \(events)")
+    }
+
     @Test func aSecondInterruptExits130() throws {
         let dir = try PipelineRunTests.directory()
         let fifo = dir.appendingPathComponent("sink.fifo").path

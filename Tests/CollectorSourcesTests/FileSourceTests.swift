@@ -110,19 +110,32 @@ import Testing
             try TestSupport.write(bytes, to: path)
             let whole = FileSource(id: "w", path: path, options: .init(mode: .whole, format: .binary, validateUTF8: false))
             #expect(try await whole.collect().payload == bytes)
+            // Not a failure of the source: an item with a refusal, its bytes kept for the dead letter.
             let checked = FileSource(id: "c", path: path, options: .init(mode: .whole, format: .text))
-            let error = await #expect(throws: ErrorInfo.self) { try await checked.collect() }
-            #expect(error?.type == .validation)
+            let refused = try await checked.collect()
+            #expect(refused.refusal?.type == .validation)
+            #expect(refused.refusal?.details["reason"] == .string("not_utf8"))
+            #expect(refused.refusal?.details["path"] == .string(path))
+            #expect(refused.payload == bytes)
+            // The next collection reads the file anew: fixed, it is data.
+            try TestSupport.write("fine", to: path)
+            let fixed = try await checked.collect()
+            #expect(fixed.refusal == nil)
+            #expect(TestSupport.text(fixed) == "fine")
         }
     }
 
-    @Test func aFileOverTheSizeLimitIsRefused() async throws {
+    @Test func aFileOverTheSizeLimitIsARefusedItemHoldingItsStart() async throws {
         try await TestSupport.withTemporaryDirectory { dir in
             let path = dir + "/big.txt"
-            try TestSupport.write(String(repeating: "z", count: 10_000), to: path)
-            let source = FileSource(id: "f", path: path, options: .init(mode: .whole, maxFileSize: 4096))
-            let error = await #expect(throws: ErrorInfo.self) { try await source.collect() }
-            #expect(error?.type == .validation)
+            try TestSupport.write(String(repeating: "z", count: 100_000), to: path)
+            let source = FileSource(id: "f", path: path, options: .init(mode: .whole, maxFileSize: 4096, readChunkSize: 4096))
+            let item = try await source.collect()
+            #expect(item.refusal?.type == .validation)
+            #expect(item.refusal?.details["reason"] == .string("too_large"))
+            #expect(item.refusal?.details["max_file_size"] == .integer(4096))
+            // Reading stopped past the limit; the start is kept.
+            #expect(item.payload == Array(repeating: UInt8(ascii: "z"), count: 8192))
         }
     }
 

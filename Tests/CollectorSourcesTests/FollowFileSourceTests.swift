@@ -313,14 +313,19 @@ import Testing
             try TestSupport.write("only\n", to: path)
             let source = follower(path)
             try await source.connect()
+            let (firstLine, seen) = AsyncStream.makeStream(of: Void.self)
             let consumer = Task {
                 var lines: [String] = []
                 do {
-                    for try await item in source.stream() { lines.append(TestSupport.text(item)) }
+                    for try await item in source.stream() {
+                        lines.append(TestSupport.text(item))
+                        seen.yield()
+                    }
                 } catch {}
                 return lines
             }
-            try await Task.sleep(for: .milliseconds(150))
+            // Cancelled while it waits for a line that never comes.
+            for await _ in firstLine { break }
             consumer.cancel()
             let lines = try await TestSupport.guarded { await consumer.value }
             #expect(lines == ["only"])

@@ -121,4 +121,43 @@ import Testing
         await source.disconnect()
         await second.stop()
     }
+
+    /// `stream()` reports each failed connection (a retryable error with the
+    /// attempt and the delay) where `collect()` reconnects quietly; the next
+    /// `stream()` reconnects and resumes after the last event.
+    @Test func theStreamReportsAFailedConnectionAndTheNextOneResumes() async throws {
+        let first = try await Fixture.start("http_fixture.py")
+        let source = SSESource(
+            id: "sse", url: first.url("/sse/forever"),
+            options: .init(reconnectDelay: .milliseconds(50), maxReconnectDelay: .milliseconds(200), format: .text))
+        let (numbers, report) = try await TestSupport.guarded { () -> ([Int], ErrorInfo?) in
+            var numbers: [Int] = []
+            do {
+                for try await item in source.stream() {
+                    numbers.append(Int(TestSupport.text(item)) ?? -1)
+                    if numbers.count == 2 { await first.stop() }
+                }
+                return (numbers, nil)
+            } catch let error as ErrorInfo {
+                return (numbers, error)
+            }
+        }
+        #expect(report?.isRetryable == true, "\(String(describing: report))")
+        #expect(report?.details["reconnect_attempt"]?.intValue ?? 0 >= 1)
+        #expect(report?.details["delay_seconds"] != nil)
+        let second = try await Fixture.start("http_fixture.py", arguments: ["--port", String(first.port)])
+        let next = try await TestSupport.guarded { () -> Int in
+            // Connections refused until the server is back are reported too; then the events go on.
+            while true {
+                do {
+                    for try await item in source.stream() { return Int(TestSupport.text(item)) ?? -1 }
+                } catch let error as ErrorInfo where error.isRetryable {
+                    continue
+                }
+            }
+        }
+        #expect(next == (numbers.last ?? 0) + 1, "resumed after \(numbers)")
+        await source.disconnect()
+        await second.stop()
+    }
 }

@@ -3,6 +3,8 @@ import Collectors
 import Foundation
 
 /// Reads a file: the whole file per `collect()`, or its lines one by one.
+/// Reads block on a thread of the source's own (`FileIOThread`), never on
+/// Swift's cooperative pool.
 ///
 /// - `.whole`: every `collect()` reads the file anew (so an interval
 ///   collection sees its current contents); `stream()` yields it once.
@@ -13,7 +15,9 @@ import Foundation
 ///   resume after a restart, use `FollowFileSource`.
 ///
 /// Errors: a missing file is `.notFound`, an unreadable one `.authentication`
-/// (permission) or `.configuration` (a directory), neither retryable. A line
+/// (permission) or `.configuration` (a directory), neither retryable. A
+/// whole file over `maxFileSize` or not UTF-8 is an item with a `.validation`
+/// `refusal` (its bytes, or the first 64 KiB), dead-lettered by a pipeline. A line
 /// over `maxLineLength` or not UTF-8 (when `validateUTF8`; JSON formats are
 /// checked by the JSON reader instead, and such a document fails alone), the
 /// last one without a newline included, is an item of its own with a
@@ -63,7 +67,11 @@ public actor FileSource: DataSource {
     private var fd: Int32?
     private var cursor: LineCursor
     private var atEnd = false
-    private var chunk: [UInt8]
+    /// Where reads block, instead of the cooperative pool.
+    private let io = FileIOThread(name: "file-read")
+    /// Set while a read is awaited: actors are reentrant, and two readers
+    /// interleaving their chunks would scramble lines.
+    private var reading = false
     /// A refused line met while gathering a run of lines: the next item.
     private var refusedNext: CollectedData?
 
@@ -74,7 +82,6 @@ public actor FileSource: DataSource {
         cursor = LineCursor(
             sourceID: id, maxLineLength: options.maxLineLength,
             validateUTF8: options.validateUTF8 && !options.format.isJSON, path: path)
-        chunk = [UInt8](repeating: 0, count: options.readChunkSize)
     }
 
     /// Opens the file in `.lines` mode; checks that it is readable in `.whole` mode.
@@ -93,7 +100,8 @@ public actor FileSource: DataSource {
     }
 
     public func disconnect() async {
-        if let fd { POSIXFile.close(fd) }
+        // After any read of it still under way: its number must not be reused meanwhile.
+        if let fd { io.close(fd) }
         fd = nil
     }
 
@@ -116,14 +124,27 @@ public actor FileSource: DataSource {
     /// What `stream()` yields next: a run of lines for JSON lines, else as `collect()`.
     private func nextForStream() async throws -> CollectedData? {
         guard options.mode == .lines, options.format == .jsonLines, options.linesPerItem > 1 else { return try await next() }
-        return try nextLines()
+        try beginReading()
+        defer { reading = false }
+        return try await nextLines()
     }
 
     private func next() async throws -> CollectedData? {
+        try beginReading()
+        defer { reading = false }
         switch options.mode {
-        case .whole: return try readWhole()
-        case .lines: return try nextLine()
+        case .whole: return try await readWhole()
+        case .lines: return try await nextLine()
         }
+    }
+
+    private func beginReading() throws(ErrorInfo) {
+        guard !reading else {
+            throw ErrorInfo(
+                .configuration, layer: .collection, operation: "collect",
+                message: "source '\(id)' is already being read by another caller", details: ["source_id": .string(id)])
+        }
+        reading = true
     }
 
     private func open() throws(ErrorInfo) -> Int32 {
@@ -139,31 +160,50 @@ public actor FileSource: DataSource {
         }
     }
 
-    private func readWhole() throws -> CollectedData {
+    /// The file as one item; a file over `maxFileSize` or not UTF-8 (a text
+    /// format) is an item with a refusal instead (its bytes, or the first
+    /// 64 KiB of one too large), so that it is dead-lettered and the next
+    /// collection reads the file anew.
+    private func readWhole() async throws -> CollectedData {
         let fd = try open()
-        defer { POSIXFile.close(fd) }
+        defer { io.close(fd) }
         var bytes: [UInt8] = []
         while true {
             try Task.checkCancellation()
-            let n = try read(fd)
-            if n == 0 { break }
-            if bytes.count + n > options.maxFileSize {
-                throw SourceErrors.invalidInput(
-                    id, message: "'\(path)' is larger than the limit of \(options.maxFileSize) bytes",
-                    details: ["path": .string(path), "max_file_size": .integer(Int64(options.maxFileSize))])
+            let read = try await read(fd)
+            if read.isEmpty { break }
+            if bytes.count + read.count > options.maxFileSize {
+                // Read no further than the limit: what is kept is its start.
+                let kept = Array((bytes + read).prefix(Self.refusedPrefix))
+                let refusal = SourceErrors.invalidInput(
+                    id, message: "'\(path)' is larger than the limit of \(options.maxFileSize) bytes; skipped",
+                    details: [
+                        "path": .string(path), "max_file_size": .integer(Int64(options.maxFileSize)),
+                        "reason": .string("too_large"),
+                    ])
+                return wholeItem(kept, size: bytes.count + read.count, refusal: refusal)
             }
-            bytes.append(contentsOf: chunk[0..<n])
+            bytes.append(contentsOf: read)
         }
         if options.validateUTF8, !options.format.isJSON, !bytes.withUnsafeBufferPointer({ UTF8Validation.isValid($0) }) {
-            throw SourceErrors.invalidInput(
-                id, message: "'\(path)' is not valid UTF-8", details: ["path": .string(path)])
+            let refusal = SourceErrors.invalidInput(
+                id, message: "'\(path)' is not valid UTF-8; skipped",
+                details: ["path": .string(path), "length": .integer(Int64(bytes.count)), "reason": .string("not_utf8")])
+            return wholeItem(bytes, size: bytes.count, refusal: refusal)
         }
-        return CollectedData(
-            sourceID: id, format: options.format, method: .file, payload: bytes,
-            metadata: ["path": .string(path), "size": .integer(Int64(bytes.count))])
+        return wholeItem(bytes, size: bytes.count, refusal: nil)
     }
 
-    private func nextLine() throws -> CollectedData? {
+    /// How much of a file too large a refused item keeps (as of an over-long line).
+    private static let refusedPrefix = 64 << 10
+
+    private func wholeItem(_ bytes: [UInt8], size: Int, refusal: ErrorInfo?) -> CollectedData {
+        CollectedData(
+            sourceID: id, format: options.format, method: .file, payload: bytes,
+            metadata: ["path": .string(path), "size": .integer(Int64(size))], refusal: refusal)
+    }
+
+    private func nextLine() async throws -> CollectedData? {
         if fd == nil { try openForLines() }
         guard let fd else { return nil }
         if let refused = refusedNext {
@@ -180,13 +220,13 @@ public actor FileSource: DataSource {
                 return refusedItem(payload, start: start, number: number, error: error)
             case .needMore:
                 if atEnd { return nil }
-                try readMore(fd)
+                try await readMore(fd)
             }
         }
     }
 
     /// Up to `linesPerItem` lines (about 64 KB at most, below the allocator's mmap threshold) as one JSON-lines item.
-    private func nextLines() throws -> CollectedData? {
+    private func nextLines() async throws -> CollectedData? {
         if fd == nil { try openForLines() }
         guard let fd else { return nil }
         if let refused = refusedNext {
@@ -216,7 +256,7 @@ public actor FileSource: DataSource {
                 return refused
             case .needMore:
                 if atEnd { break reading }
-                try readMore(fd)
+                try await readMore(fd)
             }
         }
         guard let first else { return nil }
@@ -235,15 +275,17 @@ public actor FileSource: DataSource {
     }
 
     /// Feeds the next chunk of the file to the line cursor, or notes the end.
-    /// A line without end (a file of no newlines) is read chunk after chunk
-    /// without a suspension point: a cancelled read stops between two chunks.
-    private func readMore(_ fd: Int32) throws {
+    /// A cancelled read stops between two chunks (a line without end, a file
+    /// of no newlines, is read chunk after chunk).
+    private func readMore(_ fd: Int32) async throws {
         try Task.checkCancellation()
-        let n = try read(fd)
-        if n == 0 {
+        // Closed by a disconnect while this reader was suspended: the number may name another file now.
+        guard self.fd == fd else { throw SourceErrors.disconnected(id) }
+        let bytes = try await read(fd)
+        if bytes.isEmpty {
             atEnd = true
         } else {
-            chunk.withUnsafeBytes { cursor.append(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
+            cursor.append(bytes)
         }
     }
 
@@ -255,10 +297,10 @@ public actor FileSource: DataSource {
         refusedNext = nil
     }
 
-    private func read(_ fd: Int32) throws(ErrorInfo) -> Int {
-        let outcome = chunk.withUnsafeMutableBytes { POSIXFile.read(fd, into: $0) }
-        switch outcome {
-        case .success(let n): return n
+    /// The next chunk of `fd` (empty at its end), read on the source's I/O thread.
+    private func read(_ fd: Int32) async throws(ErrorInfo) -> [UInt8] {
+        switch await io.read(fd, upTo: options.readChunkSize) {
+        case .success(let bytes): return bytes
         case .failure(let code): throw SourceErrors.system(id, operation: "collect", call: "read", errno: code.code, path: path)
         }
     }

@@ -92,7 +92,11 @@ public actor FollowFileSource: DataSource, CheckpointedSource {
     private var committed: FilePosition?
     private var written: FilePosition?
     private let clock = ContinuousClock()
-    private var chunk: [UInt8]
+    /// Where reads and position saves block, instead of the cooperative pool.
+    private let io: FileIOThread
+    /// Set while a read is awaited: actors are reentrant, and two readers
+    /// interleaving their chunks would scramble lines.
+    private var reading = false
     /// The open file's fingerprint, taken again while the file is shorter than its full length.
     private var fingerprint: FileFingerprint?
     /// The path of the open file (`path`, or where a rotated file was found).
@@ -108,7 +112,7 @@ public actor FollowFileSource: DataSource, CheckpointedSource {
         cursor = LineCursor(
             sourceID: id, maxLineLength: options.maxLineLength,
             validateUTF8: options.validateUTF8 && !options.format.isJSON, path: path)
-        chunk = [UInt8](repeating: 0, count: options.readChunkSize)
+        io = FileIOThread(name: "file-follow")
     }
 
     /// The offset just past the last line handed out, in the file being read.
@@ -120,17 +124,17 @@ public actor FollowFileSource: DataSource, CheckpointedSource {
     /// - Throws: when the path exists but cannot be read (permission, a directory).
     public func connect() async throws {
         guard fd == nil else { return }
-        if let positionFile = options.positionFile, let loaded = FilePosition.load(from: positionFile) {
+        if let positionFile = options.positionFile, let loaded = await io.run({ FilePosition.load(from: positionFile) }) {
             savedPosition = loaded
         }
-        _ = try openIfPresent()
+        _ = try await openIfPresent()
     }
 
     /// Saves the position and closes the file; a later `connect()` (of this
     /// source, or of a new one with the same `positionFile`) resumes there.
     public func disconnect() async {
         if savesCommitted {
-            if let committed { saveCommitted(committed, force: true) }
+            if let committed { await saveCommitted(committed, force: true) }
             if fd != nil {
                 // A reconnect reads again what was not acknowledged.
                 savedPosition = committed ?? savedPosition
@@ -139,7 +143,7 @@ public actor FollowFileSource: DataSource, CheckpointedSource {
             closeFile()
             return
         }
-        saveIfChanged(force: true)
+        await saveIfChanged(force: true)
         if let identity, fd != nil {
             // Kept in memory too, for a reconnect of this source without a position file.
             savedPosition = currentPosition(identity)
@@ -156,19 +160,24 @@ public actor FollowFileSource: DataSource, CheckpointedSource {
     /// Saves the position of a checkpoint this source made (every
     /// `checkpointInterval` at most, unless `force`); works connected or not,
     /// since a pipeline's last commit comes after its sources have stopped.
-    public func commit(_ checkpoint: DataValue, force: Bool) {
+    public func commit(_ checkpoint: DataValue, force: Bool) async {
         guard let position = FilePosition(checkpoint: checkpoint) else { return }
         committed = position
-        saveCommitted(position, force: force)
+        await saveCommitted(position, force: force)
     }
 
-    private func saveCommitted(_ position: FilePosition, force: Bool) {
+    private func saveCommitted(_ position: FilePosition, force: Bool) async {
         guard let positionFile = options.positionFile, position != written else { return }
         if !force, let lastSave, lastSave.duration(to: clock.now) < options.checkpointInterval { return }
-        if (try? position.save(to: positionFile)) != nil {
+        if await save(position, to: positionFile) {
             written = position
             lastSave = clock.now
         }
+    }
+
+    /// Writes the position file on the source's I/O thread; whether it was written.
+    private func save(_ position: FilePosition, to positionFile: String) async -> Bool {
+        await io.run { (try? position.save(to: positionFile)) != nil }
     }
 
     public func collect() async throws -> CollectedData {
@@ -182,19 +191,26 @@ public actor FollowFileSource: DataSource, CheckpointedSource {
 
     /// Saves the position now (it is saved on its own on disconnect and when
     /// caught up); in a pipeline, the last committed one.
-    public func checkpoint() {
+    public func checkpoint() async {
         if savesCommitted {
-            if let committed { saveCommitted(committed, force: true) }
+            if let committed { await saveCommitted(committed, force: true) }
         } else {
-            saveIfChanged(force: true)
+            await saveIfChanged(force: true)
         }
     }
 
     private func nextLine() async throws -> CollectedData {
+        guard !reading else {
+            throw ErrorInfo(
+                .configuration, layer: .collection, operation: "collect",
+                message: "source '\(id)' is already being read by another caller", details: ["source_id": .string(id)])
+        }
+        reading = true
+        defer { reading = false }
         while true {
             try Task.checkCancellation()
-            guard let fd = try openIfPresent() else {
-                saveIfChanged(force: false)
+            guard let fd = try await openIfPresent() else {
+                await saveIfChanged(force: false)
                 try await clock.sleep(for: options.pollInterval)
                 continue
             }
@@ -204,28 +220,28 @@ public actor FollowFileSource: DataSource, CheckpointedSource {
             }
             switch cursor.next() {
             case .line(let payload, let start, _):
-                saveIfChanged(force: false)
+                await saveIfChanged(force: false)
                 return item(payload, start: start)
             case .refused(let payload, let start, _, let error):
-                saveIfChanged(force: false)
+                await saveIfChanged(force: false)
                 return item(payload, start: start, refusal: error)
             case .needMore:
                 break
             }
-            let n = try read(fd)
-            if n > 0 {
-                chunk.withUnsafeBytes { cursor.append(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
-                readPosition += Int64(n)
+            let bytes = try await read(fd)
+            if !bytes.isEmpty {
+                cursor.append(bytes)
+                readPosition += Int64(bytes.count)
                 continue
             }
             // At the end of the open file: has it been replaced, removed or cut short?
-            let current = POSIXFile.identity(ofPath: path)
+            let (current, size) = try await look(at: fd)
             if let identity, current.map({ !$0.isSameFile(as: identity) }) ?? true {
                 // A writer may have appended between our read and the rename.
-                let late = try read(fd)
-                if late > 0 {
-                    chunk.withUnsafeBytes { cursor.append(UnsafeRawBufferPointer(rebasing: $0[0..<late])) }
-                    readPosition += Int64(late)
+                let late = try await read(fd)
+                if !late.isEmpty {
+                    cursor.append(late)
+                    readPosition += Int64(late.count)
                     continue
                 }
                 switch cursor.next(atEnd: true) {
@@ -236,13 +252,13 @@ public actor FollowFileSource: DataSource, CheckpointedSource {
                 closeFile()
                 continue
             }
-            if let size = POSIXFile.identity(ofDescriptor: fd)?.size, size < readPosition {
+            if let size, size < readPosition {
                 _ = POSIXFile.seek(fd, to: 0)
                 cursor.reset(offset: 0)
                 readPosition = 0
                 continue
             }
-            saveIfChanged(force: true)
+            await saveIfChanged(force: true)
             try await clock.sleep(for: options.pollInterval)
         }
     }
@@ -273,67 +289,29 @@ public actor FollowFileSource: DataSource, CheckpointedSource {
         return FilePosition(device: identity.device, inode: identity.inode, offset: cursor.offset, fingerprint: kept)
     }
 
-    /// The open file, opening the one at `path` if none is; `nil` while there is none.
-    private func openIfPresent() throws(ErrorInfo) -> Int32? {
+    /// The open file, opening the one at `path` if none is (on the I/O
+    /// thread); `nil` while there is none.
+    private func openIfPresent() async throws(ErrorInfo) -> Int32? {
         if let fd { return fd }
-        if !openedBefore, let saved = savedPosition, let rotated = openRotated(saved) { return rotated }
-        let fd: Int32
-        switch POSIXFile.open(path) {
-        case .success(let opened): fd = opened
-        case .failure(let code):
-            if code.code == ENOENT { return nil }
-            throw SourceErrors.system(id, operation: "collect", call: "open", errno: code.code, path: path)
+        let opening = FollowedFileOpening(
+            sourceID: id, path: path, saved: openedBefore ? nil : savedPosition, first: !openedBefore,
+            startAtEnd: options.startAt == .end)
+        guard let opened = try await io.run({ opening.open() }).get() else { return nil }
+        if let fd {
+            // Opened meanwhile by another caller (connect() racing a read): keep that one.
+            io.close(opened.fd)
+            return fd
         }
-        guard let opened = POSIXFile.identity(ofDescriptor: fd), !opened.isDirectory else {
-            POSIXFile.close(fd)
-            throw SourceErrors.system(id, operation: "collect", call: "open", errno: EISDIR, path: path)
-        }
-        var start: Int64 = 0
-        if !openedBefore {
-            if let saved = savedPosition, saved.isFile(opened, open: fd) {
-                start = saved.offset
-            } else if let saved = savedPosition {
-                lossNotice = loss(saved)
-            } else if options.startAt == .end {
-                start = opened.size
-            }
-        }
-        if start > 0, !POSIXFile.seek(fd, to: start) { start = 0 }
-        use(fd, opened, path: path, from: start)
-        return fd
-    }
-
-    /// On restart, the saved file when it is no longer at `path` but was
-    /// rotated beside it: opened at the saved offset, so its rest is read
-    /// before the file now at `path` (the usual end-of-rotated-file check
-    /// moves on to that one).
-    private func openRotated(_ saved: FilePosition) -> Int32? {
-        if let current = POSIXFile.identity(ofPath: path), case .success(let fd) = POSIXFile.open(path) {
-            let same = saved.isFile(current, open: fd)
-            POSIXFile.close(fd)
-            if same { return nil }
-        }
-        guard let found = RotatedFileFinder.find(saved, beside: path), case .success(let fd) = POSIXFile.open(found)
-        else { return nil }
-        guard let opened = POSIXFile.identity(ofDescriptor: fd), saved.isFile(opened, open: fd),
-            POSIXFile.seek(fd, to: saved.offset)
-        else {
-            POSIXFile.close(fd)
-            return nil
-        }
-        use(fd, opened, path: found, from: saved.offset)
-        return fd
-    }
-
-    private func use(_ fd: Int32, _ opened: FileIdentity, path openedPath: String, from start: Int64) {
+        if let lost = opened.lost { lossNotice = loss(lost) }
         openedBefore = true
-        self.fd = fd
-        identity = opened
-        openPath = openedPath
-        fingerprint = FileFingerprint.of(fd)
-        cursor.path = openedPath
-        cursor.reset(offset: start)
-        readPosition = start
+        fd = opened.fd
+        identity = opened.identity
+        openPath = opened.path
+        fingerprint = opened.fingerprint
+        cursor.path = opened.path
+        cursor.reset(offset: opened.start)
+        readPosition = opened.start
+        return opened.fd
     }
 
     /// The failed item that reports a saved file that cannot be found any more:
@@ -354,15 +332,26 @@ public actor FollowFileSource: DataSource, CheckpointedSource {
             metadata: ["path": .string(path), "offset": .integer(saved.offset)], refusal: error)
     }
 
+    /// Closes on the I/O thread, after any read of it still under way: its
+    /// number must not be reused while that read runs.
     private func closeFile() {
-        if let fd { POSIXFile.close(fd) }
+        if let fd { io.close(fd) }
         fd = nil
     }
 
-    private func read(_ fd: Int32) throws(ErrorInfo) -> Int {
-        let outcome = chunk.withUnsafeMutableBytes { POSIXFile.read(fd, into: $0) }
-        switch outcome {
-        case .success(let n): return n
+    /// At the end of the open file: what is at `path` now, and the open file's size (stat calls, on the I/O thread).
+    private func look(at fd: Int32) async throws(ErrorInfo) -> (atPath: FileIdentity?, size: Int64?) {
+        guard self.fd == fd else { throw SourceErrors.disconnected(id) }
+        let path = self.path
+        return await io.run { (POSIXFile.identity(ofPath: path), POSIXFile.identity(ofDescriptor: fd)?.size) }
+    }
+
+    /// The next chunk of the open file (empty at its end), read on the source's I/O thread.
+    private func read(_ fd: Int32) async throws(ErrorInfo) -> [UInt8] {
+        // Closed by a disconnect while this reader was suspended: the number may name another file now.
+        guard self.fd == fd else { throw SourceErrors.disconnected(id) }
+        switch await io.read(fd, upTo: options.readChunkSize) {
+        case .success(let bytes): return bytes
         case .failure(let code):
             throw SourceErrors.system(id, operation: "collect", call: "read", errno: code.code, path: path)
         }
@@ -370,12 +359,12 @@ public actor FollowFileSource: DataSource, CheckpointedSource {
 
     /// Saves the position when it changed and, unless forced, when the last save is old enough.
     /// A failed save is not fatal: the position is kept in memory and saved again later.
-    private func saveIfChanged(force: Bool) {
+    private func saveIfChanged(force: Bool) async {
         guard !savesCommitted, let positionFile = options.positionFile, let identity else { return }
         let position = currentPosition(identity)
         guard position != savedPosition else { return }
         if !force, let lastSave, lastSave.duration(to: clock.now) < options.checkpointInterval { return }
-        if (try? position.save(to: positionFile)) != nil {
+        if await save(position, to: positionFile) {
             savedPosition = position
             lastSave = clock.now
         }

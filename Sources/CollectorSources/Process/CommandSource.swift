@@ -105,6 +105,9 @@ public actor CommandSource: DataSource, PullingSource {
                 details: ["source_id": .string(id), "command": .string(path)])
         }
         let limit = options.stderrExcerptLimit
+        // Ours alone (the child has its own ends): reads go first and wait only when empty.
+        PipeReader.makeNonBlocking(stdout.fileHandleForReading.fileDescriptor)
+        PipeReader.makeNonBlocking(stderr.fileHandleForReading.fileDescriptor)
         let stderrReader = PipeReader(fd: stderr.fileHandleForReading.fileDescriptor)
         // Drained all along, so a chatty program never blocks on a full stderr pipe.
         let tail = Task<[UInt8], Never> {
@@ -192,7 +195,8 @@ public actor CommandSource: DataSource, PullingSource {
     }
 }
 
-/// The exit of a child process, awaited by any number of callers.
+/// The exit of a child process, awaited by any number of callers; set by
+/// `Process`'s termination handler, so waiting wakes on the exit itself.
 final class ExitWaiter: Sendable {
     struct Status: Sendable {
         /// The exit status, or minus the signal that killed the process.
@@ -200,44 +204,22 @@ final class ExitWaiter: Sendable {
         var signaled: Bool
     }
 
-    private struct State {
-        var status: Status?
-        var waiters: [CheckedContinuation<Status, Never>] = []
-    }
-
-    private let state = Locked(State())
+    private let exit = OneShot<Status>()
 
     /// Called by `Process`'s termination handler.
     func finished(_ process: Process) {
         let signaled = process.terminationReason == .uncaughtSignal
-        let status = Status(code: signaled ? -process.terminationStatus : process.terminationStatus, signaled: signaled)
-        let waiters = state.withLock { state in
-            state.status = status
-            defer { state.waiters = [] }
-            return state.waiters
-        }
-        for waiter in waiters { waiter.resume(returning: status) }
+        exit.set(Status(code: signaled ? -process.terminationStatus : process.terminationStatus, signaled: signaled))
     }
 
     /// The status if the process exits within `limit`, else `nil`.
     func status(within limit: Duration) async -> Status? {
-        let clock = ContinuousClock()
-        let deadline = clock.now.advanced(by: limit)
-        while clock.now < deadline {
-            if let status = state.withLock({ $0.status }) { return status }
-            try? await clock.sleep(for: .milliseconds(10))
-        }
-        return state.withLock { $0.status }
+        await exit.value(within: limit)
     }
 
+    /// The status once the process has exited. Not cut short by
+    /// cancellation: a child is always reaped.
     func status() async -> Status {
-        await withCheckedContinuation { continuation in
-            let known: Status? = state.withLock { state in
-                if let status = state.status { return status }
-                state.waiters.append(continuation)
-                return nil
-            }
-            if let known { continuation.resume(returning: known) }
-        }
+        await exit.valueIgnoringCancellation()
     }
 }

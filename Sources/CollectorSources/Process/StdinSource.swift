@@ -6,8 +6,9 @@ import Foundation
 /// `collect()` returns the next line and fails with an end-of-data error at
 /// the end of input; `stream()` yields the lines and ends there.
 ///
-/// Reads wait in `poll` on a thread of their own, never on Swift's cooperative
-/// pool, and notice cancellation within 100 ms. One reader at a time: a
+/// Reads wait in the shared poll loop, never on a thread of Swift's
+/// cooperative pool nor on one of their own, and a cancelled read ends at
+/// once. One reader at a time: a
 /// second concurrent `collect()` fails with a `.configuration` error.
 /// A line over `maxLineLength` or not UTF-8 (when `validateUTF8`) is an item
 /// of its own with a `.validation` `refusal` (line number, reason, its

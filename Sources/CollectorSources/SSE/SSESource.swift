@@ -120,16 +120,23 @@ public actor SSESource: DataSource, ReconnectingSource {
         client = nil
     }
 
-    /// The next event, connecting or reconnecting as needed.
+    /// The next event, connecting or reconnecting as needed (quietly: only
+    /// the error that ends the source is thrown).
     public func collect() async throws -> CollectedData {
-        try await nextEvent()
+        try await nextEvent(reporting: false)
     }
 
+    /// The events. A failed connection ends the stream with a retryable
+    /// report (`reconnect_attempt`, `delay_seconds`), as a
+    /// `ReconnectingSource`'s does, so that a pipeline logs and counts each
+    /// reconnection; the next `stream()` waits out the delay and reconnects.
     public nonisolated func stream() -> AsyncThrowingStream<CollectedData, any Error> {
-        pullStream { try await self.nextEvent() }
+        pullStream { try await self.nextEvent(reporting: true) }
     }
 
-    private func nextEvent() async throws -> CollectedData {
+    /// - Parameter reporting: throw a retryable report for each failed
+    ///   connection (`stream()`), rather than reconnecting quietly (`collect()`).
+    private func nextEvent(reporting: Bool) async throws -> CollectedData {
         while true {
             try Task.checkCancellation()
             if let error = pendingError {
@@ -142,7 +149,7 @@ public actor SSESource: DataSource, ReconnectingSource {
                 return item
             }
             guard let response = connection?.response else {
-                try await open()
+                try await open(reporting: reporting)
                 continue
             }
             let bytes: [UInt8]?
@@ -152,11 +159,11 @@ public actor SSESource: DataSource, ReconnectingSource {
                 drop()
                 throw CancellationError()
             } catch {
-                try ended(error)
+                try ended(error, reporting: reporting)
                 continue
             }
             guard let bytes else {
-                try ended(nil)
+                try ended(nil, reporting: reporting)
                 continue
             }
             receive(bytes)
@@ -197,16 +204,20 @@ public actor SSESource: DataSource, ReconnectingSource {
     /// The stream ended: cleanly (`failure` nil) or not. Either way the
     /// source will reconnect; a failure before any event counts towards
     /// `maxReconnectAttempts`.
-    private func ended(_ failure: NetworkError?) throws {
+    private func ended(_ failure: NetworkError?, reporting: Bool) throws {
         let receivedEvent = connection?.receivedEvent == true
         drop()
-        guard let failure, !receivedEvent else { return scheduleReconnect() }
-        try failed(HTTPErrors.transport(failure, sourceID: id, url: url))
+        guard let failure else { return scheduleReconnect() }
+        let error = HTTPErrors.transport(failure, sourceID: id, url: url)
+        guard receivedEvent else { return try failed(error, reporting: reporting) }
+        // A drop after events: reported, not counted towards giving up.
+        scheduleReconnect()
+        if reporting { throw reconnecting(after: error) }
     }
 
     /// A connection failed: counted, thrown if it is final, else the
-    /// reconnection is scheduled.
-    private func failed(_ failure: ErrorInfo) throws {
+    /// reconnection is scheduled (and reported when `reporting`).
+    private func failed(_ failure: ErrorInfo, reporting: Bool) throws {
         failures += 1
         if !failure.isRetryable { throw failure }
         if policy.isExhausted(after: failures) {
@@ -217,6 +228,19 @@ public actor SSESource: DataSource, ReconnectingSource {
             throw final
         }
         scheduleReconnect()
+        if reporting { throw reconnecting(after: failure) }
+    }
+
+    /// The retryable report of a failed connection: which attempt comes next and when.
+    private func reconnecting(after failure: ErrorInfo) -> ErrorInfo {
+        var report = failure
+        report.isRetryable = true
+        let attempt = max(1, failures)
+        let delay = reconnectDue.map { clock.now.duration(to: $0) } ?? .zero
+        report.details["reconnect_attempt"] = .integer(Int64(attempt))
+        report.details["delay_seconds"] =
+            .double(max(0, Double(delay.components.seconds) + Double(delay.components.attoseconds) * 1e-18))
+        return report
     }
 
     /// The reconnect policy: from the server's retry (or the default), doubled per failure in a row.
@@ -230,7 +254,7 @@ public actor SSESource: DataSource, ReconnectingSource {
         reconnectDue = clock.now.advanced(by: policy.delay(forAttempt: max(1, failures)))
     }
 
-    private func open() async throws {
+    private func open(reporting: Bool) async throws {
         if let due = reconnectDue, due > clock.now { try await clock.sleep(until: due, tolerance: nil) }
         reconnectDue = nil
         if client == nil { try await connect() }
@@ -248,7 +272,7 @@ public actor SSESource: DataSource, ReconnectingSource {
         } catch where error.kind == .cancelled {
             throw CancellationError()
         } catch {
-            return try failed(HTTPErrors.transport(error, sourceID: id, url: url))
+            return try failed(HTTPErrors.transport(error, sourceID: id, url: url), reporting: reporting)
         }
         let status = response.head.status
         guard (200...299).contains(status) else {
@@ -256,7 +280,8 @@ public actor SSESource: DataSource, ReconnectingSource {
             var body: [UInt8] = []
             while body.count < HTTPErrors.excerptLimit, let piece = try? await response.next() { body += piece }
             response.close()
-            return try failed(HTTPErrors.status(status, body: body, sourceID: id, url: url, retryAfter: nil))
+            return try failed(
+                HTTPErrors.status(status, body: body, sourceID: id, url: url, retryAfter: nil), reporting: reporting)
         }
         let contentType = response.head.headers["Content-Type"] ?? ""
         guard contentType.lowercased().hasPrefix("text/event-stream") else {

@@ -14,6 +14,13 @@ enum SourceErrors {
             details: ["source_id": .string(id), "end_of_data": .bool(true)])
     }
 
+    /// A read cut short because the source was disconnected meanwhile.
+    static func disconnected(_ id: String) -> ErrorInfo {
+        ErrorInfo(
+            .cancelled, layer: .collection, operation: "collect",
+            message: "source '\(id)' was disconnected while it was being read", details: ["source_id": .string(id)])
+    }
+
     /// A failed system call, typed by its errno.
     static func system(
         _ id: String, operation: String, call: String, errno code: Int32, path: String? = nil

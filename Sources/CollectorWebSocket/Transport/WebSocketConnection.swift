@@ -44,6 +44,8 @@ final class WebSocketConnection: Sendable {
     let channel: any ByteChannel
     let events = Mailbox<Event>()
     private let state = Locked(State())
+    /// Set when the reader thread has stopped: the socket is done with.
+    private let readerEnded = OneShot<Void>()
 
     private init(channel: any ByteChannel) { self.channel = channel }
 
@@ -97,21 +99,21 @@ final class WebSocketConnection: Sendable {
         }
         if send {
             try? channel.write(FrameEncoder.close(code: 1000))
-            let clock = ContinuousClock()
-            let deadline = clock.now.advanced(by: grace)
-            while clock.now < deadline, !state.withLock({ $0.finished }) {
-                try? await Task.sleep(for: .milliseconds(10))
-            }
+            // The reader ends when the server's close arrives (or the socket drops).
+            _ = await readerEnded.value(within: grace)
         }
         channel.close()
     }
 
+    /// The reader thread: blocks in `poll` until bytes arrive or the socket
+    /// is shut down (`close()`), with no timeout to look again.
     private func readLoop(initial: [UInt8], maxMessageSize: Int) {
+        defer { readerEnded.set(()) }
         var decoder = FrameDecoder(maxMessageSize: maxMessageSize)
         var buffer = [UInt8](repeating: 0, count: 64 << 10)
         if !initial.isEmpty, handle(decoder.feed(initial[...])) { return }
         while true {
-            let outcome = buffer.withUnsafeMutableBytes { channel.read(into: $0, timeoutMS: 100) }
+            let outcome = buffer.withUnsafeMutableBytes { channel.read(into: $0, timeoutMS: -1) }
             switch outcome {
             case .idle:
                 if state.withLock({ $0.finished }) { return }
