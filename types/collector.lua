@@ -67,6 +67,10 @@ function Source:collect() end
 ---@field path string the file to read (relative to the working directory)
 ---@field mode? "lines"|"whole" an item per line, or the whole file as one (default "lines")
 ---@field format? collector.Format how items are decoded (default `"json"` with `mode = "whole"`) (default "jsonl")
+---@field delimiter? string with `format = "csv"`: the one character between fields (default ",")
+---@field columns? string[] with `format = "csv"`: the column names, when the data has no header row (default: the first row names them)
+---@field csv_types? boolean with `format = "csv"`: unquoted numbers and `true`/`false` become numbers and booleans, empty fields null (else all are strings) (default false)
+---@field split? string|boolean with `format = "json"`: one record per element of the array at this dotted path (`"data.items"`), or of the payload itself with `true`
 
 ---@class collector.SourceFollowOptions
 ---@field id? string the source's id, unique in a pipeline (default "follow-1", ...)
@@ -75,10 +79,16 @@ function Source:collect() end
 ---@field poll? collector.Duration how often the file is looked at (default "250ms")
 ---@field start? "beginning"|"end" where a file without a saved position is read from (default "beginning")
 ---@field format? collector.Format how the payload is decoded (default "jsonl")
+---@field delimiter? string with `format = "csv"`: the one character between fields (default ",")
+---@field columns? string[] with `format = "csv"`: the column names, when the data has no header row (default: the first row names them)
+---@field csv_types? boolean with `format = "csv"`: unquoted numbers and `true`/`false` become numbers and booleans, empty fields null (else all are strings) (default false)
 
 ---@class collector.SourceStdinOptions
 ---@field id? string the source's id, unique in a pipeline (default "stdin-1", ...)
 ---@field format? collector.Format how the payload is decoded (default "jsonl")
+---@field delimiter? string with `format = "csv"`: the one character between fields (default ",")
+---@field columns? string[] with `format = "csv"`: the column names, when the data has no header row (default: the first row names them)
+---@field csv_types? boolean with `format = "csv"`: unquoted numbers and `true`/`false` become numbers and booleans, empty fields null (else all are strings) (default false)
 
 ---@class collector.SourceCommandOptions
 ---@field id? string the source's id, unique in a pipeline (default "command-1", ...)
@@ -86,6 +96,9 @@ function Source:collect() end
 ---@field cwd? string the program's working directory
 ---@field env? table<string, string> the program's environment (default inherited)
 ---@field format? collector.Format how the payload is decoded (default "jsonl")
+---@field delimiter? string with `format = "csv"`: the one character between fields (default ",")
+---@field columns? string[] with `format = "csv"`: the column names, when the data has no header row (default: the first row names them)
+---@field csv_types? boolean with `format = "csv"`: unquoted numbers and `true`/`false` become numbers and booleans, empty fields null (else all are strings) (default false)
 
 ---@class collector.SourceHttpOptions
 ---@field id? string the source's id, unique in a pipeline (default "http-1", ...)
@@ -118,6 +131,10 @@ function Source:collect() end
 ---@field reconnect_attempts? integer failed attempts in a row before the source gives up and its pipeline fails; 0: never (default 10)
 ---@field proxy? string|false `"http://[user:password@]host:port"`, or `false`: none; default: `http_proxy`/`https_proxy`/`no_proxy` as curl reads them, never for loopback (see [Proxies](sources/http.md#proxies))
 ---@field format? collector.Format how the payload is decoded (default "json")
+---@field delimiter? string with `format = "csv"`: the one character between fields (default ",")
+---@field columns? string[] with `format = "csv"`: the column names, when the data has no header row (default: the first row names them)
+---@field csv_types? boolean with `format = "csv"`: unquoted numbers and `true`/`false` become numbers and booleans, empty fields null (else all are strings) (default false)
+---@field split? string|boolean with `format = "json"`: one record per element of the array at this dotted path (`"data.items"`), or of the payload itself with `true`
 
 ---@class collector.SourceSseOptions
 ---@field id? string the source's id, unique in a pipeline (default "sse-1", ...)
@@ -133,6 +150,10 @@ function Source:collect() end
 ---@field ca_file? string a CA certificate (PEM) to trust instead of the system's
 ---@field proxy? string|false `"http://[user:password@]host:port"`, or `false`: none; default: `http_proxy`/`https_proxy`/`no_proxy` as curl reads them, never for loopback (see [Proxies](sources/http.md#proxies))
 ---@field format? collector.Format how the payload is decoded (default "json")
+---@field delimiter? string with `format = "csv"`: the one character between fields (default ",")
+---@field columns? string[] with `format = "csv"`: the column names, when the data has no header row (default: the first row names them)
+---@field csv_types? boolean with `format = "csv"`: unquoted numbers and `true`/`false` become numbers and booleans, empty fields null (else all are strings) (default false)
+---@field split? string|boolean with `format = "json"`: one record per element of the array at this dotted path (`"data.items"`), or of the payload itself with `true`
 
 ---@class collector.SourceWebsocketOptions
 ---@field id? string the source's id, unique in a pipeline (default "websocket-1", ...)
@@ -148,6 +169,10 @@ function Source:collect() end
 ---@field verify_tls? boolean check the server's certificate (default true)
 ---@field proxy? string|false `"http://[user:password@]host:port"`, or `false`: none; default: `http_proxy`/`https_proxy`/`no_proxy` as curl reads them, never for loopback (see [Proxies](sources/http.md#proxies))
 ---@field format? collector.Format how text messages are decoded (binary messages are bytes) (default "json")
+---@field delimiter? string with `format = "csv"`: the one character between fields (default ",")
+---@field columns? string[] with `format = "csv"`: the column names, when the data has no header row (default: the first row names them)
+---@field csv_types? boolean with `format = "csv"`: unquoted numbers and `true`/`false` become numbers and booleans, empty fields null (else all are strings) (default false)
+---@field split? string|boolean with `format = "json"`: one record per element of the array at this dotted path (`"data.items"`), or of the payload itself with `true`
 
 ---The native sources. An unknown type or option is an error naming it.
 source = {}

@@ -34,6 +34,7 @@ Routes:
   /pages?page=N       pages 1..3, Link: rel="next" until the last
   /cursor?cursor=C    {"items": [...], "meta": {"next": ...}} over three pages
   /numbered?page=N    {"data": [...]} with two items on pages 1..3, none after
+  /array              a top-level JSON array of three objects
   /sse/basic          a stream of the WHATWG cases, then the connection closes
   /sse/resume         events with ids; honours Last-Event-ID; closes after two
   /sse/forever        an event every 50 ms, ids numbered on from Last-Event-ID, until closed
@@ -218,6 +219,8 @@ class Handler(BaseHTTPRequestHandler):
             cursor = query.get("cursor", "")
             following = {"": "c2", "c2": "c3", "c3": None}[cursor]
             return self.send(200, json.dumps({"items": [cursor or "c1"], "meta": {"next": following}}))
+        if path == "/array":
+            return self.send(200, json.dumps([{"n": i} for i in (1, 2, 3)]))
         if path == "/numbered":
             page = int(query.get("page", "0"))
             items = [{"page": page, "item": i} for i in (1, 2)] if 1 <= page <= 3 else []

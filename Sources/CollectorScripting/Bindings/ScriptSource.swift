@@ -17,6 +17,8 @@ public final class ScriptSource {
     /// The pipeline it feeds: a source feeds one pipeline (its items are taken, not copied).
     var pipeline: String?
     private var connected = false
+    /// One decoder for all the items collected here: a CSV header read once applies to the next lines.
+    private var decoder = RecordDecoder()
 
     init(_ source: any DataSource, mode: CollectionMode, summary: String, polls: Bool) {
         self.source = source
@@ -42,12 +44,11 @@ public final class ScriptSource {
         connected = true
         // A refused line is an error for the caller (the source has read past it).
         if let refusal = item.refusal { throw refusal }
-        var decoder = RecordDecoder()
         let (records, failures) = decoder.decode(item)
         let data: DataValue
         if !failures.isEmpty {
             data = .string(String(decoding: item.payload, as: UTF8.self))
-        } else if item.format == .jsonLines, records.count != 1 {
+        } else if item.format == .jsonLines || item.format == .csv || item.format.split != nil, records.count != 1 {
             data = .array(records.map(\.value))
         } else {
             data = records.first?.value ?? .null

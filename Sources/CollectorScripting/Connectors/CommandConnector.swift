@@ -14,13 +14,13 @@ extension BuiltinConnectors {
                 ConnectorOption("cwd", .string, "the program's working directory"),
                 ConnectorOption("env", .stringMap, default: "inherited", "the program's environment"),
                 SourceOptionKit.formatOption(default: "jsonl"),
-            ]
+            ] + SourceOptionKit.csvOptions
         ) { options in
             guard let command = try options.strings("command"), let executable = command.first else {
                 throw options.problem("option 'command' must name a program: { \"program\", \"argument\", ... }, got an empty list")
             }
             let settings = CommandSource.Options(
-                format: try SourceOptionKit.format(options, default: .jsonLines), environment: try options.stringMap("env"),
+                format: try SourceOptionKit.format(options, default: .jsonLines, streamed: true), environment: try options.stringMap("env"),
                 workingDirectory: try options.string("cwd"))
             let id = options.id
             let source = CommandSource(id: id, executable: executable, arguments: Array(command.dropFirst()), options: settings)

@@ -16,10 +16,10 @@ extension BuiltinConnectors {
                 ConnectorOption("poll", .duration(atLeast: .milliseconds(1)), default: "\"250ms\"", "how often the file is looked at"),
                 ConnectorOption("start", .choice(["beginning", "end"]), default: "\"beginning\"", "where a file without a saved position is read from"),
                 SourceOptionKit.formatOption(default: "jsonl"),
-            ]
+            ] + SourceOptionKit.csvOptions
         ) { options in
             let path = try options.requiredString("path")
-            var settings = FollowFileSource.Options(format: try SourceOptionKit.format(options, default: .jsonLines))
+            var settings = FollowFileSource.Options(format: try SourceOptionKit.format(options, default: .jsonLines, streamed: true))
             settings.positionFile = try options.string("position_file")
             if let poll = try options.duration("poll") { settings.pollInterval = poll }
             if let start = try options.choice("start", ["beginning", "end"]) { settings.startAt = .init(rawValue: start) ?? .beginning }

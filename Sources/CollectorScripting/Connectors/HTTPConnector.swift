@@ -45,7 +45,7 @@ extension BuiltinConnectors {
             ] + SourceOptionKit.reconnectOptions(first: "1s", "the first wait before a failed poll is tried again") + [
                 ProxyOption.option,
                 SourceOptionKit.formatOption(default: "json"),
-            ]
+            ] + SourceOptionKit.csvOptions + [SourceOptionKit.splitOption]
         ) { options in
             let (url, parsed) = try HTTPSourceOptions.read(options)
             var settings = parsed

@@ -17,7 +17,7 @@ enum HTTPSourceOptions {
         else {
             throw LuaCallError("\(function): option 'url' must be an http or https URL, got \"\(SourceOptionKit.redactedText(text))\"")
         }
-        var settings = HTTPSource.Options(format: try SourceOptionKit.format(script, default: .json))
+        var settings = HTTPSource.Options(format: try SourceOptionKit.format(script, default: .json, streamed: false, splits: true))
         settings.bearerToken = try options.string("token")
         if let headers = try options.stringMap("headers") { settings.headers = headers }
         if let every = try options.duration("every", atLeast: .milliseconds(1)) { settings.interval = every }

@@ -19,10 +19,10 @@ extension BuiltinConnectors {
                 ConnectorOption("ca_file", .string, "a CA certificate (PEM) to trust instead of the system's"),
                 ProxyOption.option,
                 SourceOptionKit.formatOption(default: "json"),
-            ]
+            ] + SourceOptionKit.csvOptions + [SourceOptionKit.splitOption]
         ) { options in
             let url = try SourceOptionKit.webURL(options, schemes: ["http", "https"])
-            var settings = SSESource.Options(format: try SourceOptionKit.format(options, default: .json))
+            var settings = SSESource.Options(format: try SourceOptionKit.format(options, default: .json, streamed: false, splits: true))
             settings.bearerToken = try options.string("token")
             if let headers = try options.stringMap("headers") { settings.headers = headers }
             settings.lastEventID = try options.string("last_event_id")

@@ -11,9 +11,63 @@ enum SourceOptionKit {
         ConnectorOption("format", .choice(formats), default: "\"\(value)\"", annotation: "collector.Format", doc)
     }
 
-    static func format(_ options: ScriptOptions, default value: DataFormat) throws -> DataFormat {
-        guard let name = try options.choice("format", formats) else { return value }
-        return DataFormat(rawValue: name)
+    /// The CSV options: `delimiter`, `columns`, `csv_types`.
+    static let csvOptions = [
+        ConnectorOption("delimiter", .string, default: "\",\"", "with `format = \"csv\"`: the one character between fields"),
+        ConnectorOption(
+            "columns", .strings, "with `format = \"csv\"`: the column names, when the data has no header row (default: the first row names them)"),
+        ConnectorOption(
+            "csv_types", .boolean, default: "false",
+            "with `format = \"csv\"`: unquoted numbers and `true`/`false` become numbers and booleans, empty fields null (else all are strings)"),
+    ]
+
+    /// `split`: a JSON payload's array as one record per element.
+    static let splitOption = ConnectorOption(
+        "split", .any, annotation: "string|boolean",
+        "with `format = \"json\"`: one record per element of the array at this dotted path (`\"data.items\"`), or of the payload itself with `true`")
+
+    /// The format and its options. `streamed`: the items are a stream's
+    /// lines (a CSV header is read once, a quoted field may span items);
+    /// `splits`: the source takes `split`.
+    static func format(_ options: ScriptOptions, default value: DataFormat, streamed: Bool, splits: Bool = false) throws -> DataFormat {
+        var format = try options.choice("format", formats).map(DataFormat.init(rawValue:)) ?? value
+        for name in ["delimiter", "columns", "csv_types"] where options.has(name) && format != .csv {
+            throw options.problem("option '\(name)' needs format = \"csv\" (the format is \"\(format)\")")
+        }
+        if format == .csv {
+            var csv = CSVOptions(streamed: streamed)
+            if let delimiter = try options.string("delimiter") {
+                guard delimiter.utf8.count == 1, let byte = delimiter.utf8.first, byte != UInt8(ascii: "\""),
+                    byte != UInt8(ascii: "\n"), byte != UInt8(ascii: "\r")
+                else {
+                    throw options.problem("option 'delimiter' must be one ASCII character other than a quote or a line end, got \"\(delimiter)\"")
+                }
+                csv.delimiter = byte
+            }
+            if let columns = try options.strings("columns") {
+                guard !columns.isEmpty else { throw options.problem("option 'columns' is empty (leave it out to read a header row)") }
+                if let repeated = Dictionary(grouping: columns, by: { $0 }).first(where: { $0.value.count > 1 })?.key {
+                    throw options.problem("option 'columns' names \"\(repeated)\" twice")
+                }
+                csv.columns = columns
+            }
+            csv.types = try options.boolean("csv_types") ?? false
+            format.csv = csv
+        }
+        if splits, options.has("split") {
+            let path: String
+            switch try options.data("split") {
+            case .bool(true)?: path = ""
+            case .string(let text)? where !text.isEmpty && !text.split(separator: ".", omittingEmptySubsequences: false).contains(where: \.isEmpty):
+                path = text
+            default:
+                throw options.problem("option 'split' must be a dotted path (\"data.items\") or true (the payload is the array)")
+            }
+            guard format == .json else { throw options.problem("option 'split' needs format = \"json\" (the format is \"\(format)\")") }
+            guard !streamed else { throw options.problem("option 'split' needs mode = \"whole\" (a line is a record already)") }
+            format.split = JSONSplit(dotted: path)
+        }
+        return format
     }
 
     /// `reconnect`, `reconnect_max`, `reconnect_attempts`.

@@ -7,10 +7,10 @@ extension BuiltinConnectors {
         .source(
             "stdin",
             summary: "The collector's standard input, until it ends.",
-            options: [SourceOptionKit.formatOption(default: "jsonl")]
+            options: [SourceOptionKit.formatOption(default: "jsonl")] + SourceOptionKit.csvOptions
         ) { options in
             let id = options.id
-            let source = StdinSource(id: id, options: .init(format: try SourceOptionKit.format(options, default: .jsonLines)))
+            let source = StdinSource(id: id, options: .init(format: try SourceOptionKit.format(options, default: .jsonLines, streamed: true)))
             return ConnectorInstance(source, description: "source.stdin(\(id))")
         }
     }

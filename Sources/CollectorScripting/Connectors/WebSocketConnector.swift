@@ -18,7 +18,7 @@ extension BuiltinConnectors {
                 ConnectorOption("verify_tls", .boolean, default: "true", "check the server's certificate"),
                 ProxyOption.option,
                 SourceOptionKit.formatOption(default: "json", "how text messages are decoded (binary messages are bytes)"),
-            ]
+            ] + SourceOptionKit.csvOptions + [SourceOptionKit.splitOption]
         ) { options in
             let url = try SourceOptionKit.webURL(options, schemes: ["ws", "wss"])
             var settings = WebSocketSource.Options()
@@ -30,7 +30,7 @@ extension BuiltinConnectors {
             settings.tlsCAFile = try options.string("ca_file")
             if let verify = try options.boolean("verify_tls") { settings.tlsVerify = verify }
             settings.proxy = try ProxyOption.read(options.reader)
-            settings.textFormat = try SourceOptionKit.format(options, default: .json)
+            settings.textFormat = try SourceOptionKit.format(options, default: .json, streamed: false, splits: true)
             let id = options.id
             var summary = "source.websocket(\(id), \(SourceOptionKit.redacted(url))"
             if settings.bearerToken != nil { summary += ", token ***" }

@@ -388,7 +388,13 @@ public actor Pipeline {
             let take = max(1, min(batchSize, Int((Double(batchSize) / recordsPerItem).rounded(.up))))
             // nil: a timer is due (or changed) before any item came.
             guard let items = await processing.receive(upTo: take, from: collectedQueue) else { continue }
-            if items.isEmpty { break }
+            if items.isEmpty {
+                let failures = decoder.finish()
+                for failure in failures { await processing.reportFailure(failure.record, error: failure.error) }
+                readCount.withLock { $0 += failures.count }
+                series?.read.increment(by: failures.count)
+                break
+            }
             progress.progressed(.processing)
             // JSON stays undecoded up to the processing manager, so that a
             // processor that decodes JSON itself (Lua) gets the bytes. Runs

@@ -19,6 +19,9 @@ public struct RecordDecoder: Sendable {
     }
 
     private var sequences: [String: UInt64] = [:]
+    /// The CSV reader of each streamed CSV source (its header and any row
+    /// going on into the next item), and how many lines it has read.
+    var csvStreams: [String: (reader: CSVReader, lines: Int)] = [:]
     /// Ids of records from items without a key: a random base and a counter.
     private let idBase = RecordID.base()
     private var idCount: UInt64 = 0
@@ -57,7 +60,22 @@ public struct RecordDecoder: Sendable {
         let startOffset = Self.startOffset(of: item, firstLine: firstLine)
         switch item.format {
         case .json:
-            emit(Self.json(item.payload[...], firstLine: firstLine, startOffset: startOffset), raw: item.payload[...])
+            if let split = item.format.split {
+                for element in Self.split(Self.json(item.payload[...], firstLine: firstLine, startOffset: startOffset), at: split) {
+                    emit(element, raw: item.payload[...])
+                }
+            } else {
+                emit(Self.json(item.payload[...], firstLine: firstLine, startOffset: startOffset), raw: item.payload[...])
+            }
+        case .csv:
+            for row in csvRows(item, firstLine: firstLine) {
+                switch row {
+                case .record(let object, _):
+                    emit(.success(.object(object)), raw: item.payload[...])
+                case .bad(let reason, let line, let text):
+                    emit(.failure(Self.csvError(reason, line: line, item: item)), raw: text[...])
+                }
+            }
         case .jsonLines:
             forEachLine(of: item.payload) { line, index in
                 emit(
@@ -79,6 +97,8 @@ public struct RecordDecoder: Sendable {
         let startOffset = Self.startOffset(of: item, firstLine: firstLine)
         switch item.format {
         case .json:
+            // A split payload is decoded here, into its elements' records.
+            if item.format.split != nil { return nil }
             let bytes = item.payload[...]
             var document = JSONDocument(
                 bytes, sourceID: item.sourceID, sequence: next(item.sourceID), collectedAt: item.timestamp,
@@ -161,6 +181,14 @@ public struct RecordDecoder: Sendable {
             }
             return bytes.withUnsafeBytes { RecordID(item: seed, index: index, bytes: $0) }
         }
+    }
+
+    /// The next sequence number of a source, and a new record id, for a
+    /// record that comes from no item (a row left open at the end).
+    mutating func nextSequence(_ sourceID: String) -> UInt64 { next(sourceID) }
+    mutating func nextID() -> RecordID {
+        idCount += 1
+        return idBase.offset(by: idCount)
     }
 
     private mutating func next(_ sourceID: String) -> UInt64 {

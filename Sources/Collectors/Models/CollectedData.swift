@@ -47,8 +47,17 @@ public struct CollectedData: Sendable {
 /// How the payload is encoded. Extensible: sources may name their own.
 public struct DataFormat: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
     public var rawValue: String
+    /// How `csv` items are read (nil: the defaults, a header row and commas).
+    public var csv: CSVOptions?
+    /// For `json`: split the payload's array at this path into one record per element.
+    public var split: JSONSplit?
     public init(rawValue: String) { self.rawValue = rawValue }
     public var description: String { rawValue }
+
+    /// Formats are the same format whatever their options: `.json` matches
+    /// a split JSON format too.
+    public static func == (lhs: DataFormat, rhs: DataFormat) -> Bool { lhs.rawValue == rhs.rawValue }
+    public func hash(into hasher: inout Hasher) { hasher.combine(rawValue) }
 
     public static let json = DataFormat(rawValue: "json")
     /// One JSON value per line.
