@@ -44,6 +44,25 @@ struct DecodingRunTests {
         ])
     }
 
+    @Test func aQuoteStillOpenAtTheEndOfTheFileIsADeadLetterNotALoss() throws {
+        let dir = try PipelineRunTests.directory()
+        let input = try PipelineRunTests.write("a,b\n1,2\n3,\"open\n4,5\n", "in.csv", in: dir)
+        let out = dir.appendingPathComponent("out.jsonl").path
+        let dead = dir.appendingPathComponent("dead.jsonl").path
+        let script = try PipelineRunTests.write("""
+            pipeline "p" {
+              from = source.file { path = "\(input)", format = "csv" },
+              to = storage.jsonl { path = "\(out)" },
+              dead_letter = storage.jsonl { path = "\(dead)" },
+            }
+            """, "main.lua", in: dir)
+        let outcome = try Collector.run(["run", script])
+        #expect(outcome.status == 0, "\(outcome.stderr)")
+        #expect(outcome.stdout.contains("pipeline p: 2 in, 1 out, 0 dropped, 1 failed, 1 dead letters"), "\(outcome.stdout)")
+        #expect(try PipelineRunTests.lines(out) == [#"{"a":"1","b":"2"}"#])
+        #expect(try BadInputRunTests.letters(dead).map(\.1) == ["CSV line 3: quoted field 2 is not closed before the end of the input"])
+    }
+
     @Test func givenColumnsAndADelimiterReadStdinWithoutAHeader() throws {
         let dir = try PipelineRunTests.directory()
         let out = dir.appendingPathComponent("out.jsonl").path
