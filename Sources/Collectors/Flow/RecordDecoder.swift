@@ -3,8 +3,11 @@ import Foundation
 
 /// Turns collected items into records and numbers them per source.
 ///
-/// `.json`: one document, one record. `.jsonLines`: one record per non-empty
-/// line. `.text`: the payload as one string. Anything else: the payload as
+/// `.json`: one document, one record (with `split`, one per element of the
+/// array at the path). `.jsonLines`: one record per non-empty line. `.csv`:
+/// one record per row (see `CSVReader`; a streamed source's rows may span
+/// items, and `finish()` reports one left open at the end). `.text`: the
+/// payload as one string. Anything else: the payload as
 /// one string if it is valid UTF-8, else as bytes. An item that cannot be
 /// decoded still gets a record (its raw payload), reported as failed with a
 /// `.validation` error, so that it can go to the dead-letter sink. An item
