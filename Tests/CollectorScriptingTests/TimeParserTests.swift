@@ -41,6 +41,10 @@ struct TimeParserTests {
         ("2000-02-29", 951_782_400),
         ("2024-02-29T00:00:00Z", 1_709_164_800),
         ("2016-12-31T23:59:60Z", 1_483_228_800),
+        ("20240301", 1_709_251_200),
+        ("20240301T123000Z", 1_709_296_200),
+        ("20240301T1330+0100", 1_709_296_200),
+        ("20240301t123000.5z", 1_709_296_200.5),
     ])
     func readsRFC3339(text: String, expected: Double) throws {
         #expect(try Self.seconds(text) == expected)
@@ -85,6 +89,10 @@ struct TimeParserTests {
         ("", "expected the year (4 digits), found the end of the text", 1),
         ("not a date", "expected the year (4 digits), found 'n'", 1),
         ("2024-01-01\n", "found '\\xA'", 11),
+        ("20241301", "month 13 out of range", 5),
+        ("20240301T2500Z", "hour 25 out of range", 10),
+        ("20240301T123000Q", "expected a UTC offset (Z or +hh:mm), found 'Q'", 16),
+        ("202403011", "the year has more than 4 digits", 1),
     ])
     func refusesWhatIsNotRFC3339(text: String, problem: String, position: Int) throws {
         let error = try #require(Self.failure(text))
@@ -122,6 +130,8 @@ struct TimeParserTests {
         ("-0.25", "%s.%f", -0.25),
         ("100% at 12:30", "100%% at %H:%M", 45_000),
         ("  2024-03-01", " %F", 1_709_251_200),
+        ("Mon 12:30", "%a %H:%M", 45_000),
+        ("-62167219200", "%s", -62_167_219_200),
         ("2024-03-01", "%F ", 1_709_251_200),
     ])
     func readsFormats(text: String, format: String, expected: Double) throws {
@@ -145,6 +155,7 @@ struct TimeParserTests {
         ("2024x01", "%Y-%m", "expected '-', found 'x'", 5, false),
         ("99999999999999", "%s", "seconds since the epoch out of range (years 0000-9999)", 1, false),
         ("253402300800", "%s", "seconds 253402300800 out of range (years 0000-9999)", 1, false),
+        ("-62167219200.5", "%s.%f", "seconds -62167219200 out of range (years 0000-9999)", 1, false),
     ])
     func refusesTextThatDoesNotMatchTheFormat(text: String, format: String, problem: String, position: Int, inFormat: Bool) throws {
         let error = try #require(Self.failure(text, format))

@@ -595,7 +595,8 @@ enum APIReference {
           (`2024-03-01`, midnight UTC) or a date and time (`2024-03-01T12:30`,
           `…T12:30:00`, `…T12:30:00.250`), `T` or `t` or a space between them, a
           fraction after `.` or `,` (nanoseconds are kept, further digits dropped), and
-          `Z`, `z`, `±hh:mm`, `±hhmm` or `±hh` for the offset (none means UTC). A
+          `Z`, `z`, `±hh:mm`, `±hhmm` or `±hh` for the offset (none means UTC); and
+          ISO 8601's basic form (`20240301`, `20240301T123000Z`, `20240301T1230+0100`). A
           second of 60 (a leap second) is read as the next minute's first. It returns an
           integer when the text has no fraction (or only zeros), else a float: the
           nearest one to the decimal written, so `time.parse(time.format(t)) == t` for
@@ -630,7 +631,7 @@ enum APIReference {
         | `%M` | minute | `%S` | second (00-60) |
         | `%f` | fraction digits; writing: `%f` 6, `%3f` 3, `%9f` 9 | `%s` | seconds since the epoch (reading: a sign, and `%s.%f`) |
         | `%b`, `%h` | `Jan` (reading: name or abbreviation) | `%B` | `January` (idem) |
-        | `%a` | `Mon` (reading: checked against the date) | `%A` | `Monday` (idem) |
+        | `%a` | `Mon` (reading: checked against the date, if the text gives one) | `%A` | `Monday` (idem) |
         | `%z` | `+0100` (reading: also `Z`, `+01:00`, `+01`); `%:z` writes `+01:00` | `%Z` | `UTC` (reading: `UTC`, `GMT` or `Z` only; writing: `UTC`, or the `±hh:mm` offset) |
         | `%F` | `%Y-%m-%d` | `%T` | `%H:%M:%S` |
         | `%R` | `%H:%M` | `%%` | `%` |

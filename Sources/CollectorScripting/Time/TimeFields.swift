@@ -23,14 +23,14 @@ struct TimeFields {
 
     func resolve() throws(TimeTextError) -> ParsedTime {
         if let epoch {
-            guard epoch.value >= CivilDate.firstSecond, epoch.value <= CivilDate.lastSecond else {
+            // `-1.5` is 1.5 seconds before the epoch: whole seconds -2, fraction .5.
+            let time = epochNegative && nanoseconds > 0
+                ? ParsedTime(seconds: epoch.value - 1, nanoseconds: 1_000_000_000 - nanoseconds)
+                : ParsedTime(seconds: epoch.value, nanoseconds: nanoseconds)
+            guard time.seconds >= CivilDate.firstSecond, time.seconds <= CivilDate.lastSecond else {
                 throw TimeTextError(problem: "seconds \(epoch.value) out of range (years 0000-9999)", position: epoch.at)
             }
-            // `-1.5` is 1.5 seconds before the epoch: whole seconds -2, fraction .5.
-            if epochNegative, nanoseconds > 0 {
-                return ParsedTime(seconds: epoch.value - 1, nanoseconds: 1_000_000_000 - nanoseconds)
-            }
-            return ParsedTime(seconds: epoch.value, nanoseconds: nanoseconds)
+            return time
         }
         let year = year?.value ?? 1970
         if let field = self.year, field.value > 9999 {
@@ -55,7 +55,9 @@ struct TimeFields {
             guard (1...last).contains(dayOfYear.value) else { throw Self.range("day of the year", dayOfYear, "001-\(last)") }
             days += dayOfYear.value - 1
         }
-        if let weekday, CivilDate.weekday(daysSinceEpoch: days) != Int(weekday.value) {
+        // A weekday is checked against a date the text gave (alone, it says nothing to check).
+        let dated = self.year != nil || month != nil || day != nil || dayOfYear != nil
+        if let weekday, dated, CivilDate.weekday(daysSinceEpoch: days) != Int(weekday.value) {
             let actual = CivilDate.weekdayNames[CivilDate.weekday(daysSinceEpoch: days)]
             throw TimeTextError(
                 problem: "the weekday \(CivilDate.weekdayNames[Int(weekday.value)]) does not match the date (a \(actual))",

@@ -23,10 +23,16 @@ enum TimeParser {
     }
 
     /// `2024-03-01`, `2024-03-01T12:30:00Z`, `2024-03-01 12:30:00.25+01:00`,
-    /// `2024-03-01t12:30z`; no offset is UTC.
+    /// `2024-03-01t12:30z`; no offset is UTC. ISO 8601's basic form too:
+    /// `20240301`, `20240301T123000Z`, `20240301T1230+0100`.
     static func rfc3339(_ bytes: UnsafeBufferPointer<UInt8>) throws(TimeTextError) -> ParsedTime {
         var scanner = TimeScanner(bytes)
         var fields = TimeFields()
+        var run = 0
+        while run < bytes.count, TimeScanner.digit(bytes[run]) != nil { run += 1 }
+        if run == 8, run == bytes.count || [UInt8(ascii: "T"), UInt8(ascii: "t"), UInt8(ascii: " ")].contains(bytes[run]) {
+            return try basic(&scanner, &fields)
+        }
         fields.year = (try scanner.number("year", minimum: 4, maximum: 4), 1)
         try scanner.expect(UInt8(ascii: "-"), "'-' after the year")
         fields.month = (try scanner.number("month", minimum: 2, maximum: 2), scanner.index - 1)
@@ -42,6 +48,28 @@ enum TimeParser {
             fields.minute = (try scanner.number("minute", minimum: 2, maximum: 2), scanner.index - 1)
             if scanner.current == UInt8(ascii: ":") {
                 scanner.index += 1
+                fields.second = (try scanner.number("second", minimum: 2, maximum: 2), scanner.index - 1)
+                if scanner.current == UInt8(ascii: ".") || scanner.current == UInt8(ascii: ",") {
+                    scanner.index += 1
+                    fields.nanoseconds = try scanner.fraction()
+                }
+            }
+            if !scanner.atEnd { fields.offset = try scanner.offset() }
+            if !scanner.atEnd { throw scanner.error("unexpected \(scanner.found) after the time") }
+        }
+        return try fields.resolve()
+    }
+
+    /// ISO 8601's basic form: `YYYYMMDD[Thhmm[ss[.fff]]][Z|±hh[mm]]`.
+    private static func basic(_ scanner: inout TimeScanner, _ fields: inout TimeFields) throws(TimeTextError) -> ParsedTime {
+        fields.year = (try scanner.number("year", minimum: 4, maximum: 4, more: true), 1)
+        fields.month = (try scanner.number("month", minimum: 2, maximum: 2, more: true), 5)
+        fields.day = (try scanner.number("day", minimum: 2, maximum: 2), 7)
+        if !scanner.atEnd {
+            scanner.index += 1
+            fields.hour = (try scanner.number("hour", minimum: 2, maximum: 2, more: true), scanner.index - 1)
+            fields.minute = (try scanner.number("minute", minimum: 2, maximum: 2, more: true), scanner.index - 1)
+            if let byte = scanner.current, TimeScanner.digit(byte) != nil {
                 fields.second = (try scanner.number("second", minimum: 2, maximum: 2), scanner.index - 1)
                 if scanner.current == UInt8(ascii: ".") || scanner.current == UInt8(ascii: ",") {
                     scanner.index += 1
