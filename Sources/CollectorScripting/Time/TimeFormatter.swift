@@ -188,14 +188,21 @@ enum TimeFormatter {
 
     /// `value` (not negative) in at least `width` digits.
     static func pad(_ value: Int64, _ width: Int, _ out: inout [UInt8]) {
-        var digits: [UInt8] = []
-        var rest = value
-        repeat {
-            digits.append(UInt8(ascii: "0") + UInt8(rest % 10))
+        var count = 1
+        var rest = value / 10
+        while rest > 0 {
+            count += 1
             rest /= 10
-        } while rest > 0
-        for _ in digits.count..<max(width, digits.count) { out.append(UInt8(ascii: "0")) }
-        out += digits.reversed()
+        }
+        // Digits written in place, last first: no temporary array per field.
+        out.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: max(width, count)))
+        var index = out.count - 1
+        rest = value
+        for _ in 0..<count {
+            out[index] = UInt8(ascii: "0") + UInt8(rest % 10)
+            rest /= 10
+            index -= 1
+        }
     }
 
     static func floorDivide(_ a: Int64, _ b: Int64) -> Int64 {
