@@ -77,6 +77,13 @@ struct TimeLibraryTests {
         #expect(got?.contains(message) == true, "\(got ?? "no error")")
     }
 
+    @Test func theREPLDocumentsEachFunction() {
+        #expect(APIDocumentation.lookup("time.parse")?.contains("RFC 3339 / ISO 8601 by default") == true)
+        #expect(APIDocumentation.lookup("time.format")?.contains("seconds east of UTC") == true)
+        #expect(APIDocumentation.lookup("time.now")?.contains("simulated clock") == true)
+        #expect(APIDocumentation.names.contains("time.parse"))
+    }
+
     @Test func nowIsTheRealClockOrTheSimulatedOne() throws {
         let before = Date().timeIntervalSince1970
         let real = try Self.state().run("return time.now()").first?.numberValue ?? 0
