@@ -16,13 +16,20 @@ enum TimeLibrary {
         let table = try lua.table(.object([:]))
         guard case .table(let time) = table else { return }
         try lua.set(time, "parse", try lua.function("time.parse") { call in
-            let text = try textArgument(call, 1, "time.parse")
+            let text = call.value(1)
             let format = try formatArgument(call, 2, "time.parse")
             let parsed: ParsedTime
             do {
-                parsed = try TimeParser.parse(text, format: format)
+                switch text {
+                case .string(let string): parsed = try TimeParser.parse(string, format: format)
+                case .bytes(let raw): parsed = try TimeParser.parse(bytes: raw, format: format)
+                default:
+                    throw LuaArgumentError(position: 1, function: "time.parse", problem: "string expected, got \(text.typeName)")
+                }
             } catch let error as TimeTextError {
-                throw LuaCallError("time.parse: \(quote(text)): \(error.message)")
+                var shown = text.stringValue ?? ""
+                if case .bytes(let raw) = text { shown = String(decoding: raw, as: UTF8.self) }
+                throw LuaCallError("time.parse: \(quote(shown)): \(error.message)")
             }
             if let whole = parsed.integerValue { try call.push(whole) } else { try call.push(parsed.doubleValue) }
             return 1
@@ -60,19 +67,12 @@ enum TimeLibrary {
         return Double(spec.tv_sec) + Double(spec.tv_nsec) / 1e9
     }
 
-    private static func textArgument(_ call: LuaCall, _ position: Int, _ function: String) throws -> String {
-        switch call.value(position) {
-        case .string(let text): return text
-        case .bytes(let raw): return String(decoding: raw, as: UTF8.self)
-        case let other:
-            throw LuaArgumentError(position: position, function: function, problem: "string expected, got \(other.typeName)")
-        }
-    }
-
     private static func formatArgument(_ call: LuaCall, _ position: Int, _ function: String) throws -> String? {
         switch call.value(position) {
         case .nil: return nil
         case .string(let format): return format
+        case .bytes:
+            throw LuaArgumentError(position: position, function: function, problem: "the format is not valid UTF-8")
         case let other:
             throw LuaArgumentError(position: position, function: function, problem: "format string expected, got \(other.typeName)")
         }
@@ -100,6 +100,8 @@ enum TimeLibrary {
             }
             guard let read else { throw LuaArgumentError(position: position, function: "time.format", problem: problem + quote(text)) }
             return read
+        case .bytes:
+            throw LuaArgumentError(position: position, function: "time.format", problem: "the offset is not valid UTF-8")
         case let other:
             throw LuaArgumentError(position: position, function: "time.format", problem: problem + other.typeName)
         }

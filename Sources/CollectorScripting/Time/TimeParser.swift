@@ -4,22 +4,28 @@
 enum TimeParser {
     static func parse(_ text: String, format: String? = nil) throws(TimeTextError) -> ParsedTime {
         var text = text
-        // `withUTF8` rethrows untyped: the outcome crosses it as a Result.
-        let result = text.withUTF8 { bytes -> Result<ParsedTime, TimeTextError> in
-            guard var format else { return Result { () throws(TimeTextError) in try rfc3339(bytes) } }
-            return format.withUTF8 { pattern in
-                Result { () throws(TimeTextError) in
-                    var scanner = TimeScanner(bytes)
-                    var fields = TimeFields()
-                    try read(pattern, &scanner, &fields)
-                    if !scanner.atEnd {
-                        throw scanner.error("unexpected \(scanner.found) (the format ends here)")
-                    }
-                    return try fields.resolve()
+        return try text.withUTF8 { bytes in parse(bytes, format: format) }.get()
+    }
+
+    /// Text that is not UTF-8 (a Lua string may be any bytes) is read as it is.
+    static func parse(bytes: [UInt8], format: String? = nil) throws(TimeTextError) -> ParsedTime {
+        try bytes.withUnsafeBufferPointer { parse($0, format: format) }.get()
+    }
+
+    // `withUTF8` rethrows untyped: the outcome crosses it as a Result.
+    private static func parse(_ bytes: UnsafeBufferPointer<UInt8>, format: String?) -> Result<ParsedTime, TimeTextError> {
+        guard var format else { return Result { () throws(TimeTextError) in try rfc3339(bytes) } }
+        return format.withUTF8 { pattern in
+            Result { () throws(TimeTextError) in
+                var scanner = TimeScanner(bytes)
+                var fields = TimeFields()
+                try read(pattern, &scanner, &fields)
+                if !scanner.atEnd {
+                    throw scanner.error("unexpected \(scanner.found) (the format ends here)")
                 }
+                return try fields.resolve()
             }
         }
-        return try result.get()
     }
 
     /// `2024-03-01`, `2024-03-01T12:30:00Z`, `2024-03-01 12:30:00.25+01:00`,
