@@ -6,15 +6,15 @@ max_line_length = 120
 -- What the engine defines in a pipeline script (docs/lua-api.md). Read-only:
 -- a script that assigns one of them has made a mistake.
 read_globals = {
-  "source", "storage", "processor", "pipeline", "run", "on", "env", "log", "json", "metrics", "null",
+  "source", "storage", "processor", "pipeline", "run", "on", "env", "log", "json", "time", "metrics", "null",
 }
 
--- Processor files run sandboxed: json, log, metrics and null but none of the
+-- Processor files run sandboxed: json, time, log, metrics and null but none of the
 -- script's API (`run` is left out of the list below: test files in the same
 -- folder use the test runner's `run`); no io, no debug, no dofile or loadfile; of os only clock,
 -- time and date (docs/architecture.md, "Library profiles").
 files["examples/processors"] = {
-  read_globals = { "log", "json", "metrics", "null" },
+  read_globals = { "log", "json", "time", "metrics", "null" },
   not_globals = {
     "source", "storage", "processor", "pipeline", "on", "env",
     "io", "debug", "dofile", "loadfile",
@@ -25,5 +25,5 @@ files["examples/processors"] = {
 
 -- Processor test files (`collector test`, docs/testing.md): the runner's globals.
 files["**/*_test.lua"] = {
-  read_globals = { "test", "run", "advance", "expect", "array", "json", "null" },
+  read_globals = { "test", "run", "advance", "expect", "array", "json", "time", "null" },
 }

@@ -29,6 +29,6 @@ pipeline "windows" {
 local report = run().windows
 print(("windows: %d readings in, %d summaries stored"):format(report.input, report.stored[db.id]))
 for _, summary in ipairs(db:query { sort_by = "window_end", limit = 3 }) do
-  print("windows: " .. json.encode(summary, { sort_keys = true }))
+  print("windows: until " .. time.format(summary.window_end) .. ": " .. json.encode(summary, { sort_keys = true }))
 end
 print("windows: look at them with: sqlite3 windows.db 'SELECT * FROM summaries'")

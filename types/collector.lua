@@ -8,7 +8,7 @@
 -- "workspace.library" in your .luarc.json.
 --
 -- Pipeline scripts see every global below. Processor files (processor.file)
--- run sandboxed and see only json, log, metrics and null, besides the
+-- run sandboxed and see only json, time, log, metrics and null, besides the
 -- standard library without io, debug, dofile and loadfile, and with
 -- os.clock, os.time and os.date only.
 
@@ -661,6 +661,30 @@ function json.array(t) end
 ---@param t T
 ---@return T
 function json.object(t) end
+
+---Times as seconds since 1970-01-01T00:00:00Z (years 0000-9999), in UTC or at fixed offsets.
+time = {}
+
+---Reads a time: RFC 3339 / ISO 8601 by default ("2024-03-01", "2024-03-01T12:30:00.5+01:00"),
+---or as a strftime-style format says ("%d/%b/%Y:%H:%M:%S %z"). An integer when there is no
+---fraction, else a float. Raises an error naming the position for text that does not match
+---or a field out of range.
+---@param text string
+---@param format? string
+---@return number seconds
+function time.parse(text, format) end
+
+---Writes a time: RFC 3339 by default ("2024-03-01T12:30:00Z", milliseconds when there is a
+---fraction), or as a strftime-style format says; `offset` is seconds east of UTC or "+hh:mm".
+---@param seconds number
+---@param format? string
+---@param offset? integer|string
+---@return string
+function time.format(seconds, format, offset) end
+
+---The current time with its fraction; under `collector test`, the tests' simulated clock.
+---@return number seconds
+function time.now() end
 
 ---Label values by label name.
 ---@alias collector.Labels table<string, string|number>

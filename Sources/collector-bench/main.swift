@@ -7,6 +7,7 @@
 //   sqlite FILE  SQLite insert of FILE's processed rows vs the sqlite3 shell's .import
 //   spool [N]    the spool's write and replay rates (N records, default 500000), what ids cost SQLite
 //   postgres [URL] [N]  PostgreSQL store of N rows (default 100000) by COPY and INSERT vs psql's \copy (URL or DATABASE_URL)
+//   time         time.parse and time.format calls/s (RFC 3339, a strftime format)
 //   reload [S]   hot reload under full load: save-to-swap time, throughput with 1 reload/s vs none (S seconds a round)
 import Foundation
 
@@ -43,10 +44,12 @@ do {
             exit(2)
         }
         try await runPostgresBenchmark(url: url, count: count)
+    case "time":
+        try runTimeBenchmark()
     case "reload":
         try await runReloadBenchmark(seconds: arguments.count > 1 ? max(1, Int(arguments[1]) ?? 10) : 10)
     default:
-        print("usage: collector-bench [lua | json FILE.jsonl | sqlite FILE.jsonl | spool [N] | postgres [URL] [N] | reload [SECONDS]]")
+        print("usage: collector-bench [lua | json FILE.jsonl | sqlite FILE.jsonl | spool [N] | postgres [URL] [N] | time | reload [SECONDS]]")
         exit(2)
     }
 } catch {

@@ -56,7 +56,8 @@ end
 -- now: the time the tick was due, in seconds since the epoch (a float).
 function M.on_timer(emit, now) close(emit, floor(now)) end
 
-function M.shutdown(emit) close(emit, os.time()) end
+-- time.now(): the real clock in a pipeline, the simulated one under `collector test`.
+function M.shutdown(emit) close(emit, floor(time.now())) end
 
 function M.export_state() return window end
 

@@ -105,6 +105,7 @@ public final class ScriptBindings {
         try ProcessorBindings.install(in: lua, bindings: self)
         try PipelineBindings.install(in: lua, bindings: self)
         try JSONLibrary.install(in: lua)
+        try TimeLibrary.install(in: lua)
         try LogLibrary.install(in: lua, sink: log, origin: LogOrigin(processor: nil))
         try EnvironmentBindings.install(in: lua, environment: environment)
         try EventBindings.install(in: lua, bindings: self)

@@ -30,6 +30,7 @@ actor LuaProcessorInstance {
         lua = try LuaState(options.luaOptions)
         origin = LogOrigin(processor: name)
         try JSONLibrary.install(in: lua)
+        try TimeLibrary.install(in: lua)
         try LogLibrary.install(in: lua, sink: options.log ?? LogSink(), origin: origin)
         if let metrics = options.metrics { try MetricsLibrary.install(in: lua, registry: metrics) }
     }

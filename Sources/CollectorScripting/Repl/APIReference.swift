@@ -580,6 +580,75 @@ enum APIReference {
         says so: `bad argument #1 to 'metrics.counter' (string is not valid UTF-8:
         invalid UTF-8 byte 0xFF at byte 4)`.
 
+        ## Time: `time.*`
+
+        In scripts and processor files (pure functions, no I/O, so in the sandbox
+        too); Lua's `os` has no way to read a date back or to work in UTC. Times are
+        seconds since 1970-01-01T00:00:00Z, as numbers, in the years 0000 to 9999;
+        there is no time zone database: offsets are fixed (`+01:00`), and the only
+        zone names read are `UTC` and `GMT`.
+
+        ```lua
+        local at = time.parse("2024-03-01T13:30:00.5+01:00")      -- 1709296200.5
+        time.parse("2024-03-01")                                 -- 1709251200 (an integer: no fraction)
+        time.parse("01/Mar/2024:12:30:00 +0000", "%d/%b/%Y:%H:%M:%S %z")
+        time.format(at)                                          -- "2024-03-01T12:30:00.500Z"
+        time.format(at, "%d/%m/%Y %H:%M", "+01:00")              -- "01/03/2024 13:30"
+        local ok, err = pcall(time.parse, "2024-02-30")
+        -- err: time.parse: "2024-02-30": day 30 out of range (01-29 of February 2024) at position 9
+        ```
+
+        - `time.parse(text [, format])` reads RFC 3339 / ISO 8601 by default: a date
+          (`2024-03-01`, midnight UTC) or a date and time (`2024-03-01T12:30`,
+          `…T12:30:00`, `…T12:30:00.250`), `T` or `t` or a space between them, a
+          fraction after `.` or `,` (nanoseconds are kept, further digits dropped), and
+          `Z`, `z`, `±hh:mm`, `±hhmm` or `±hh` for the offset (none means UTC); and
+          ISO 8601's basic form (`20240301`, `20240301T123000Z`, `20240301T1230+0100`). A
+          second of 60 (a leap second) is read as the next minute's first. It returns an
+          integer when the text has no fraction (or only zeros), else a float: the
+          nearest one to the decimal written, so `time.parse(time.format(t)) == t` for
+          any `t` in milliseconds. Text that does not match, a field out of range
+          (month 13, February 30, hour 24, a year of five digits) or a time outside the
+          years 0000-9999 raises an error that quotes the text and names the byte
+          position where it goes wrong; a bad argument raises `bad argument #n`. Use
+          `pcall` to keep going.
+
+        - `time.format(seconds [, format [, offset]])` writes RFC 3339 by default:
+          `2024-03-01T12:30:00Z`, with milliseconds when the time has a fraction at
+          that precision (`…00.250Z`), and the offset instead of `Z` when one is given.
+          `offset` is seconds east of UTC (`3600`, whole minutes, under a day) or text
+          (`"+01:00"`, `"-0530"`, `"Z"`, `"UTC"`). A number that is not finite or is
+          outside the years 0000-9999 raises an error. Without `%f` seconds are
+          truncated; with it, the time is rounded at the finest fraction the format
+          writes.
+
+        - `time.now()` is the current time with its fraction (the real clock). Under
+          `collector test` it is the tests' simulated clock: 0 (the epoch) until a test
+          advances time, then the time it was advanced to (inside `on_timer`, the same
+          as its `now`), so records stamped with it are testable.
+
+        Formats (the same directives read and write; reading ignores case in names):
+
+        | directive | meaning | directive | meaning |
+        |---|---|---|---|
+        | `%Y` | year, 4 digits (reading 1-4) | `%y` | year in 2 digits (reading: 69-99 are 19xx, 00-68 are 20xx) |
+        | `%m` | month 01-12 | `%d` | day 01-31 |
+        | `%e` | day, space-padded | `%j` | day of the year 001-366 |
+        | `%H` | hour 00-23 | `%I`, `%p` | hour 01-12, `AM`/`PM` |
+        | `%M` | minute | `%S` | second (00-60) |
+        | `%f` | fraction digits; writing: `%f` 6, `%3f` 3, `%9f` 9 | `%s` | seconds since the epoch (reading: a sign, and `%s.%f`) |
+        | `%b`, `%h` | `Jan` (reading: name or abbreviation) | `%B` | `January` (idem) |
+        | `%a` | `Mon` (reading: checked against the date, if the text gives one) | `%A` | `Monday` (idem) |
+        | `%z` | `+0100` (reading: also `Z`, `+01:00`, `+01`); `%:z` writes `+01:00` | `%Z` | `UTC` (reading: `UTC`, `GMT` or `Z` only; writing: `UTC`, or the `±hh:mm` offset) |
+        | `%F` | `%Y-%m-%d` | `%T` | `%H:%M:%S` |
+        | `%R` | `%H:%M` | `%%` | `%` |
+        | `%n`, `%t` | newline, tab (reading: any white space) | `%u`, `%w`, `%C` | writing only: weekday 1-7 (Monday 1), 0-6 (Sunday 0), century |
+
+        A space in a format reads any amount of white space (none too); other
+        characters must be there as written. Fields a format leaves out are those of
+        1970-01-01T00:00:00 UTC. An unknown directive is an error naming its position
+        in the format.
+
         ## Metrics: `metrics.*`
 
         In scripts and processor files (one registry: a counter a processor bumps in

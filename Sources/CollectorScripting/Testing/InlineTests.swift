@@ -27,9 +27,10 @@ enum InlineTests {
         var file = ProcessorTestFile(path: path, kind: .inline)
         let module: ProcessorModule
         let emit: EmitFunction
+        let now: SimulatedNow
         do {
             // Exactly as in a pipeline: a module may use json, log and metrics at load and in its tests.
-            try TestStateLibraries.install(in: lua, processor: name, log: log)
+            now = try TestStateLibraries.install(in: lua, processor: name, log: log)
             emit = try EmitFunction(in: lua)
             module = try ProcessorModule.load(source: source, chunkName: chunkName, in: lua)
             if let initHook = module.initHook {
@@ -44,7 +45,7 @@ enum InlineTests {
             file.loadError = "\(path): the module's 'tests' must be a list of tests, got \(module.tests.typeName)"
             return file
         }
-        var runner = CaseRunner(lua: lua, module: module, emit: emit, name: name)
+        var runner = CaseRunner(lua: lua, module: module, emit: emit, name: name, now: now)
         for (index, test) in tests.enumerated() {
             var result = runner.run(test, number: index + 1)
             if !result.passed { result.location = line(naming: result.name, in: source).map { "\(path):\($0)" } }
@@ -101,8 +102,11 @@ private struct CaseRunner {
     let name: String
     /// The module's timer on the tests' simulated clock, which `advance` tests move.
     var clock: SimulatedTimer?
+    /// What `time.now()` reads: the simulated clock's time.
+    let now: SimulatedNow
 
-    init(lua: LuaState, module: ProcessorModule, emit: EmitFunction, name: String) {
+    init(lua: LuaState, module: ProcessorModule, emit: EmitFunction, name: String, now: SimulatedNow) {
+        self.now = now
         self.lua = lua
         self.module = module
         self.emit = emit
@@ -226,13 +230,15 @@ private struct CaseRunner {
         case .failure(let tooMany): return ["advance: \(tooMany.message)"]
         }
         self.clock = clock
+        defer { now.seconds = Self.seconds(clock.elapsed) }
         // Each call on its own, as in a pipeline: a failing call's records are dropped, the next call runs.
         var emitted: [DataValue] = []
         var thrown: String?
-        for now in times {
+        for due in times {
             emit.reset()
+            now.seconds = due
             do {
-                try lua.call(timer.onTimer, emit.function, now)
+                try lua.call(timer.onTimer, emit.function, due)
                 emitted += emit.values
             } catch {
                 thrown = thrown ?? error.message
@@ -244,6 +250,11 @@ private struct CaseRunner {
         }
         if let thrown { return ["on_timer failed: \(thrown)"] }
         return fields["emits"].map { expectEmits($0, got: emitted) } ?? []
+    }
+
+    static func seconds(_ duration: Duration) -> Double {
+        let (seconds, attoseconds) = duration.components
+        return Double(seconds) + Double(attoseconds) / 1e18
     }
 
     /// `error = pattern`: the call must have failed with a matching message.

@@ -79,8 +79,8 @@ public struct ProcessorTestRunner: Sendable {
         var file = ProcessorTestFile(path: path, kind: .testFile)
         let registered: [(name: String, body: LuaFunction)]
         do {
-            try TestStateLibraries.install(in: lua, processor: nil, log: options.log)
-            let list = try TestLibrary.install(in: lua)
+            let now = try TestStateLibraries.install(in: lua, processor: nil, log: options.log)
+            let list = try TestLibrary.install(in: lua, now: now)
             try lua.call(try lua.load(source, name: "@\(path)"))
             registered = try lua.entries(of: list)
                 .compactMap { entry -> (Int64, String, LuaFunction)? in

@@ -9,7 +9,7 @@ import LuaRuntime
 /// failure names the line of the assertion that failed.
 enum TestLibrary {
     /// Installs the globals in `lua`; returns the list `test` fills, in order.
-    static func install(in lua: LuaState) throws -> LuaTable {
+    static func install(in lua: LuaState, now: SimulatedNow) throws -> LuaTable {
         // diff(got, want): nil when equal, else the differences, one per line.
         let compare = try lua.function("diff") { [unowned lua] call in
             let got = try data(call.value(1), "got", in: lua)
@@ -57,7 +57,7 @@ enum TestLibrary {
             return 1
         }
         let prelude = try lua.load(source, name: "=expect")
-        let returned = try lua.call(prelude, compare, describe, run, markArray, try TimerLibrary.advance(in: lua))
+        let returned = try lua.call(prelude, compare, describe, run, markArray, try TimerLibrary.advance(in: lua, now: now))
         guard case .table(let tests)? = returned.first else { throw LuaError(.misuse, "the test library did not load") }
         return tests
     }

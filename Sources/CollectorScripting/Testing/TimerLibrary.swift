@@ -9,7 +9,9 @@ import LuaRuntime
 /// advanced, kept for the whole file: `require` gives every test the same
 /// module, with the state it keeps, so its time goes on too.
 enum TimerLibrary {
-    static func advance(in lua: LuaState) throws -> LuaFunction {
+    /// `now`: what `time.now()` reads, set to each due time as `on_timer`
+    /// runs, then to the module's time after the step.
+    static func advance(in lua: LuaState, now: SimulatedNow) throws -> LuaFunction {
         let clocks = Clocks(rawequal: try lua.global("rawequal").functionValue)
         return try lua.function("advance") { [unowned lua] call in
             let target = call.value(1)
@@ -37,11 +39,13 @@ enum TimerLibrary {
             }
             // Time has passed even if a call fails below, as it would have in a pipeline.
             try clocks.set(clock.elapsed, of: target, in: lua)
+            defer { now.seconds = Double(clock.elapsed.components.seconds) + Double(clock.elapsed.components.attoseconds) / 1e18 }
             let emit = try EmitFunction(in: lua)
             var emitted: [DataValue] = []
-            for now in times {
+            for due in times {
                 emit.reset()
-                try lua.call(timer.onTimer, emit.function, now)
+                now.seconds = due
+                try lua.call(timer.onTimer, emit.function, due)
                 emitted += emit.values
             }
             try call.push(data: .array(emitted))
