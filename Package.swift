@@ -181,8 +181,7 @@ let package = Package(
         .executableTarget(
             name: "collector",
             dependencies: [
-                "LuaRuntime", "CollectorValues", "Collectors", "CollectorScripting", "CollectorConnectors",
-                "CollectorMetricsServer", "CEditLine",
+                "LuaRuntime", "Collectors", "CollectorScripting", "CollectorConnectors", "CollectorMetricsServer", "CEditLine",
             ],
             swiftSettings: strict
         ),
@@ -228,9 +227,17 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // The engine's Lua side embedded with the core and the C-free connectors
+        // only; CollectorCLITests checks with ldd that it links no connector's C library.
+        .executableTarget(
+            name: "lua-processors-only",
+            dependencies: ["CollectorScripting", "CollectorCoreConnectors", "Collectors", "LuaRuntime"],
+            path: "Tests/LuaProcessorsOnly",
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "CollectorCLITests",
-            dependencies: ["collector"],
+            dependencies: ["collector", "lua-processors-only"],
             swiftSettings: strict
         ),
         // MARK: core test targets
