@@ -15,6 +15,8 @@ let package = Package(
         .library(name: "LuaRuntime", targets: ["LuaRuntime"]),
         .library(name: "Collectors", targets: ["Collectors"]),
         .library(name: "CollectorScripting", targets: ["CollectorScripting"]),
+        .library(name: "CollectorCoreConnectors", targets: ["CollectorCoreConnectors"]),
+        .library(name: "CollectorConnectors", targets: ["CollectorConnectors"]),
         // MARK: products
         .library(name: "CollectorSources", targets: ["CollectorSources"]),
         .library(name: "CollectorWebSocket", targets: ["CollectorWebSocket"]),
@@ -150,12 +152,28 @@ let package = Package(
             pkgConfig: "libedit",
             providers: [.apt(["libedit-dev"])]
         ),
-        // The Lua API of the engine: Lua processors, bindings, script runner.
+        // The Lua API of the engine: Lua processors, bindings, reload, the test
+        // runner, the REPL's evaluator and the connector seam. Lua and the core
+        // only: the connectors a program installs bring their own C libraries.
         .target(
             name: "CollectorScripting",
+            dependencies: ["LuaRuntime", "Collectors", "CollectorValues"],
+            swiftSettings: strict
+        ),
+        // The C-free backends as connectors: storage.memory, jsonl, null, console.
+        .target(
+            name: "CollectorCoreConnectors",
+            dependencies: ["CollectorScripting", "CollectorStorage", "Collectors"],
+            swiftSettings: strict
+        ),
+        // Every built-in connector (`BuiltinConnectors`) and the SQLite spool:
+        // links libsqlite3, libpq, OpenSSL and zlib through the connector targets.
+        .target(
+            name: "CollectorConnectors",
             dependencies: [
-                "LuaRuntime", "Collectors", "CollectorValues", "CollectorSources", "CollectorStorage", "CollectorSQLite",
-                "CollectorPostgres", "CollectorWebSocket", "CollectorHTTPOutput", "CollectorNetwork",
+                "CollectorScripting", "CollectorCoreConnectors", "LuaRuntime", "Collectors", "CollectorValues",
+                "CollectorSources", "CollectorStorage", "CollectorSQLite", "CollectorPostgres", "CollectorWebSocket",
+                "CollectorHTTPOutput", "CollectorNetwork",
             ],
             swiftSettings: strict
         ),
@@ -163,7 +181,7 @@ let package = Package(
         .executableTarget(
             name: "collector",
             dependencies: [
-                "LuaRuntime", "CollectorValues", "Collectors", "CollectorScripting", "CollectorMetricsServer", "CEditLine",
+                "LuaRuntime", "Collectors", "CollectorScripting", "CollectorConnectors", "CollectorMetricsServer", "CEditLine",
             ],
             swiftSettings: strict
         ),
@@ -204,13 +222,22 @@ let package = Package(
         .testTarget(
             name: "CollectorScriptingTests",
             dependencies: [
-                "CollectorScripting", "LuaRuntime", "Collectors", "CollectorValues", "CollectorSQLite", "CollectorMocks",
+                "CollectorScripting", "CollectorConnectors", "CollectorCoreConnectors", "LuaRuntime", "Collectors",
+                "CollectorValues", "CollectorSQLite", "CollectorMocks",
             ],
+            swiftSettings: strict
+        ),
+        // The engine's Lua side embedded with the core and the C-free connectors
+        // only; CollectorCLITests checks with ldd that it links no connector's C library.
+        .executableTarget(
+            name: "lua-processors-only",
+            dependencies: ["CollectorScripting", "CollectorCoreConnectors", "Collectors", "LuaRuntime"],
+            path: "Tests/LuaProcessorsOnly",
             swiftSettings: strict
         ),
         .testTarget(
             name: "CollectorCLITests",
-            dependencies: ["collector"],
+            dependencies: ["collector", "lua-processors-only"],
             swiftSettings: strict
         ),
         // MARK: core test targets

@@ -1,3 +1,4 @@
+import CollectorConnectors
 import CollectorScripting
 import Foundation
 import LuaRuntime
@@ -50,7 +51,8 @@ struct ReplCommand {
                 LuaOptions(libraries: .full, memoryLimit: options.memoryLimit, modulePaths: ["./?.lua", "./?/init.lua"]))
             // The whole engine, as in `collector run`: sources, storage, processors, pipelines.
             bindings = try ScriptBindings(
-                installingIn: lua, scriptPath: options.script ?? "./repl.lua", log: options.logSink())
+                installingIn: lua, scriptPath: options.script ?? "./repl.lua", log: options.logSink(),
+                connectors: BuiltinConnectors.all, spool: BuiltinConnectors.sqliteSpool)
         } catch {
             fail("cannot start Lua: \(error)")
             return 1

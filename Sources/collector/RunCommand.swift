@@ -1,4 +1,5 @@
 import CollectorMetricsServer
+import CollectorConnectors
 import CollectorScripting
 import Collectors
 import Foundation
@@ -103,7 +104,8 @@ struct RunCommand {
                 installingIn: lua, scriptPath: path == "-" ? "./stdin" : path, environment: environment, log: log,
                 settings: .init(
                     workers: options.workers, once: options.once, checkOnly: checkOnly, watch: options.watch,
-                    drainTimeout: options.drainTimeout))
+                    drainTimeout: options.drainTimeout),
+                connectors: BuiltinConnectors.all, spool: BuiltinConnectors.sqliteSpool)
             try setArguments(in: lua, script: path, arguments: options.scriptArguments)
             try exit.install(in: lua)
             exit.onExit = { [stopper = bindings.stopper] in stopper.stop() }

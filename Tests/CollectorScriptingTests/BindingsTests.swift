@@ -1,3 +1,4 @@
+import CollectorConnectors
 import CollectorScripting
 import Collectors
 import CollectorValues
@@ -13,7 +14,8 @@ struct BindingsTests {
         /// A full-profile state with the bindings, as `collector run` makes it.
     static func state(base: String = "/tmp/script.lua") throws -> (LuaState, ScriptBindings) {
         let lua = try LuaState(LuaOptions(libraries: .full))
-        let bindings = try ScriptBindings(installingIn: lua, scriptPath: base)
+        let bindings = try ScriptBindings(installingIn: lua, scriptPath: base,
+            connectors: BuiltinConnectors.all, spool: BuiltinConnectors.sqliteSpool)
         return (lua, bindings)
     }
 
@@ -357,7 +359,8 @@ struct BindingsTests {
         let environment = ScriptEnvironment(
             overrides: ["PORT": "8080", "RATE": "2.5", "ON": "yes", "BAD": "x"], fileValues: ["FROM_FILE": "f", "PORT": "1"],
             process: ["NAME": "proc", "EMPTY": ""])
-        _ = try ScriptBindings(installingIn: lua, scriptPath: "t.lua", environment: environment)
+        _ = try ScriptBindings(installingIn: lua, scriptPath: "t.lua", environment: environment,
+            connectors: BuiltinConnectors.all, spool: BuiltinConnectors.sqliteSpool)
         let values = try lua.run("""
             return env("PORT", 1), math.type(env("PORT", 1)), env("RATE", 1.0), env("ON", false),
                    env("NAME"), env("FROM_FILE"), env("MISSING", "dflt"), env("EMPTY", "e"), env("MISSING")
@@ -397,7 +400,8 @@ struct BindingsTests {
     @Test func jsonDecodeSaysWhichLimitStoppedIt() throws {
         let lua = try LuaState(LuaOptions(libraries: .sandboxed, memoryLimit: 4 << 20))
         let sink = LogSink(.init(level: .info, format: .logfmt)) { _ in }
-        _ = try ScriptBindings(installingIn: lua, scriptPath: "t.lua", log: sink)
+        _ = try ScriptBindings(installingIn: lua, scriptPath: "t.lua", log: sink,
+            connectors: BuiltinConnectors.all, spool: BuiltinConnectors.sqliteSpool)
         let values = try lua.run("""
             local big = '[' .. string.rep('[],', 200000) .. '[]]'
             local ok, memory = pcall(json.decode, big)
@@ -416,7 +420,8 @@ struct BindingsTests {
     @Test func textThatIsNotUTF8IsRefusedSayingSo() throws {
         let lua = try LuaState(LuaOptions(libraries: .full))
         let sink = LogSink(.init(level: .info, format: .logfmt)) { _ in }
-        _ = try ScriptBindings(installingIn: lua, scriptPath: "t.lua", log: sink)
+        _ = try ScriptBindings(installingIn: lua, scriptPath: "t.lua", log: sink,
+            connectors: BuiltinConnectors.all, spool: BuiltinConnectors.sqliteSpool)
         let values = try lua.run("""
             local _, name = pcall(metrics.counter, "bad\\255", "help")
             local _, label = pcall(metrics.counter, "labelled", "help", { "site\\255" })
@@ -439,7 +444,8 @@ struct BindingsTests {
         let lines = Locked([String]())
         let lua = try LuaState(LuaOptions(libraries: .full))
         let sink = LogSink(.init(level: .info, format: .logfmt)) { line in lines.withLock { $0.append(line) } }
-        _ = try ScriptBindings(installingIn: lua, scriptPath: "t.lua", log: sink)
+        _ = try ScriptBindings(installingIn: lua, scriptPath: "t.lua", log: sink,
+            connectors: BuiltinConnectors.all, spool: BuiltinConnectors.sqliteSpool)
         let values = try lua.run("""
             local t = json.decode('{"a":[1,2.0,null],"e":[],"o":{}}')
             log.debug("not shown")
@@ -467,7 +473,7 @@ struct BindingsTests {
         let sink = LogSink(.init(level: .info, format: .logfmt)) { line in lines.withLock { $0.append(line) } }
         let bindings = try ScriptBindings(
             installingIn: lua, scriptPath: dir.appendingPathComponent("bulk.lua").path, log: sink,
-            settings: .init(checkOnly: true))
+            settings: .init(checkOnly: true), connectors: BuiltinConnectors.all, spool: BuiltinConnectors.sqliteSpool)
         try lua.run("""
             local gen = source.generator { count = 1 }
             local bulk = storage.sqlite { path = "\(dir.path)/bulk.db", table = "readings", record_ids = false }

@@ -1,3 +1,4 @@
+import CollectorConnectors
 import CollectorScripting
 import Collectors
 import CollectorValues

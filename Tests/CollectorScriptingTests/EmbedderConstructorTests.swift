@@ -1,3 +1,4 @@
+import CollectorConnectors
 import CollectorScripting
 import Collectors
 import CollectorValues
@@ -17,7 +18,8 @@ extension BindingsTests {
         /// A state with `source.numbers { count = }` and `storage.collect {}` added.
         static func state(once: Bool = false, mode: CollectionMode = .stream) throws -> (LuaState, ScriptBindings, Shelf) {
             let lua = try LuaState(LuaOptions(libraries: .full))
-            let bindings = try ScriptBindings(installingIn: lua, scriptPath: "/tmp/script.lua", settings: .init(once: once))
+            let bindings = try ScriptBindings(installingIn: lua, scriptPath: "/tmp/script.lua", settings: .init(once: once),
+                connectors: BuiltinConnectors.all, spool: BuiltinConnectors.sqliteSpool)
             let shelf = Shelf()
             try bindings.addSource(named: "numbers", options: ["count"], mode: mode) { options in
                 let count = try options.integer("count") ?? 3

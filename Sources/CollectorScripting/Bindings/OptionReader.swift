@@ -5,15 +5,15 @@ import LuaRuntime
 /// Reads the options table of a script function (`source.http{ ... }`),
 /// checking names and types: an unknown option is an error that names it
 /// (with a "did you mean" suggestion), a mistyped one says what was expected.
-struct OptionReader {
-    let function: String
-    let lua: LuaState
+package struct OptionReader {
+    package let function: String
+    package let lua: LuaState
     private var values: [String: LuaValue] = [:]
 
     /// - Parameters:
     ///   - table: the options, or `nil` for none.
     ///   - allowed: every option the function knows.
-    init(_ function: String, table: LuaTable?, allowed: [String], in lua: LuaState) throws {
+    package init(_ function: String, table: LuaTable?, allowed: [String], in lua: LuaState) throws {
         self.function = function
         self.lua = lua
         guard let table else { return }
@@ -33,27 +33,27 @@ struct OptionReader {
         }
     }
 
-    func has(_ name: String) -> Bool { values[name] != nil }
+    package func has(_ name: String) -> Bool { values[name] != nil }
 
-    func value(_ name: String) -> LuaValue? { values[name] }
+    package func value(_ name: String) -> LuaValue? { values[name] }
 
     private func wrongType(_ name: String, _ expected: String, _ got: LuaValue) -> LuaCallError {
         LuaCallError("\(function): option '\(name)' must be \(expected), got \(got.typeDescription)")
     }
 
-    func string(_ name: String) throws -> String? {
+    package func string(_ name: String) throws -> String? {
         guard let value = values[name] else { return nil }
         guard case .string(let s) = value else { throw wrongType(name, "a string", value) }
         return s
     }
 
-    func requiredString(_ name: String) throws -> String {
+    package func requiredString(_ name: String) throws -> String {
         guard let s = try string(name) else { throw LuaCallError("\(function): option '\(name)' is required") }
         return s
     }
 
     /// One of `choices`.
-    func choice(_ name: String, _ choices: [String]) throws -> String? {
+    package func choice(_ name: String, _ choices: [String]) throws -> String? {
         guard let s = try string(name) else { return nil }
         guard choices.contains(s) else {
             throw LuaCallError(
@@ -63,7 +63,7 @@ struct OptionReader {
         return s
     }
 
-    func integer(_ name: String) throws -> Int? {
+    package func integer(_ name: String) throws -> Int? {
         guard let value = values[name] else { return nil }
         switch value {
         case .integer(let i): return Int(i)
@@ -73,7 +73,7 @@ struct OptionReader {
     }
 
     /// An integer within `range` (a count: a number of states, of records ...).
-    func integer(_ name: String, in range: ClosedRange<Int>) throws -> Int? {
+    package func integer(_ name: String, in range: ClosedRange<Int>) throws -> Int? {
         guard let value = try integer(name) else { return nil }
         guard range.contains(value) else { throw outOfRange(name, "an integer", range, got: "\(value)") }
         return value
@@ -84,14 +84,14 @@ struct OptionReader {
         return LuaCallError("\(function): option '\(name)' must be \(kind) \(bounds), got \(got)")
     }
 
-    func number(_ name: String) throws -> Double? {
+    package func number(_ name: String) throws -> Double? {
         guard let value = values[name] else { return nil }
         guard let d = value.numberValue else { throw wrongType(name, "a number", value) }
         return d
     }
 
     /// A number within `range` (a rate: records per second ...).
-    func number(_ name: String, in range: ClosedRange<Double>) throws -> Double? {
+    package func number(_ name: String, in range: ClosedRange<Double>) throws -> Double? {
         guard let value = try number(name) else { return nil }
         guard range.contains(value) else {
             throw LuaCallError("\(function): option '\(name)' must be a number from \(range.lowerBound) to \(range.upperBound), got \(value)")
@@ -99,7 +99,7 @@ struct OptionReader {
         return value
     }
 
-    func boolean(_ name: String) throws -> Bool? {
+    package func boolean(_ name: String) throws -> Bool? {
         guard let value = values[name] else { return nil }
         guard case .boolean(let b) = value else { throw wrongType(name, "a boolean", value) }
         return b
@@ -107,7 +107,7 @@ struct OptionReader {
 
     /// `"250ms"`, `"10s"`, `"1m"`, `"1h"` or a number of seconds, up to
     /// `Units.longestDuration`.
-    func duration(_ name: String) throws -> Duration? {
+    package func duration(_ name: String) throws -> Duration? {
         guard let value = values[name] else { return nil }
         let got = if case .string(let text) = value { "\"\(text)\"" } else { "\(value.numberValue ?? 0)" }
         switch Units.parseDuration(value) {
@@ -123,7 +123,7 @@ struct OptionReader {
     }
 
     /// A duration of at least `minimum`.
-    func duration(_ name: String, atLeast minimum: Duration) throws -> Duration? {
+    package func duration(_ name: String, atLeast minimum: Duration) throws -> Duration? {
         guard let duration = try duration(name) else { return nil }
         guard duration >= minimum else {
             throw LuaCallError(
@@ -134,7 +134,7 @@ struct OptionReader {
 
     /// `"64KB"`, `"5MB"`, `"1GB"` or a number of bytes, up to what an
     /// integer holds (a larger one is an error, never a trap).
-    func size(_ name: String) throws -> Int? {
+    package func size(_ name: String) throws -> Int? {
         guard let value = values[name] else { return nil }
         let expected = "a size (\"64KB\", \"5MB\", \"1GB\" or bytes)"
         switch value {
@@ -155,7 +155,7 @@ struct OptionReader {
     }
 
     /// A size within `range` bytes.
-    func size(_ name: String, in range: ClosedRange<Int>) throws -> Int? {
+    package func size(_ name: String, in range: ClosedRange<Int>) throws -> Int? {
         guard let size = try size(name) else { return nil }
         guard range.contains(size) else { throw outOfRange(name, "a size", range, got: "\(size) bytes") }
         return size
@@ -166,7 +166,7 @@ struct OptionReader {
     }
 
     /// A list of strings (`{ "a", "b" }`).
-    func strings(_ name: String) throws -> [String]? {
+    package func strings(_ name: String) throws -> [String]? {
         guard let value = values[name] else { return nil }
         guard case .table = value else { throw wrongType(name, "a list of strings", value) }
         let data = try lua.data(value, root: name)
@@ -186,7 +186,7 @@ struct OptionReader {
     }
 
     /// A table of string values by name (`{ Accept = "text/plain" }`).
-    func stringMap(_ name: String) throws -> [String: String]? {
+    package func stringMap(_ name: String) throws -> [String: String]? {
         guard let value = values[name] else { return nil }
         guard case .table = value else { throw wrongType(name, "a table of strings", value) }
         let data = try lua.data(value, root: name)
@@ -203,28 +203,28 @@ struct OptionReader {
     }
 
     /// The table as data (for filters and other free-form values).
-    func data(_ name: String) throws -> DataValue? {
+    package func data(_ name: String) throws -> DataValue? {
         guard let value = values[name] else { return nil }
         return try lua.data(value, root: name)
     }
 }
 
 /// Duration and size strings.
-enum Units {
+package enum Units {
     /// The longest duration any option, timer or timeout may say: about 31
     /// years. Longer ones are errors: the engine turns durations into
     /// nanoseconds in 64 bits (and scales them, for jitter), where 1e15
     /// seconds would overflow and trap.
-    static let longestDuration = Duration.seconds(1_000_000_000)
+    package static let longestDuration = Duration.seconds(1_000_000_000)
 
     /// A duration string or a number of seconds: the duration, or why it is not one.
-    enum ParsedDuration: Equatable {
+    package enum ParsedDuration: Equatable {
         case valid(Duration)
         case tooLong
         case malformed
     }
 
-    static func parseDuration(_ text: String) -> ParsedDuration {
+    package static func parseDuration(_ text: String) -> ParsedDuration {
         let trimmed = text.trimmingCharacters(in: .whitespaces).lowercased()
         for (suffix, scale) in [("ms", 1.0), ("s", 1000.0), ("m", 60_000.0), ("h", 3_600_000.0)] {
             guard trimmed.hasSuffix(suffix) else { continue }
@@ -234,7 +234,7 @@ enum Units {
         return Double(trimmed).map { milliseconds(($0 * 1000).rounded()) } ?? .malformed
     }
 
-    static func parseDuration(_ value: LuaValue) -> ParsedDuration {
+    package static func parseDuration(_ value: LuaValue) -> ParsedDuration {
         switch value {
         case .integer, .number: return value.numberValue.map { milliseconds(($0 * 1000).rounded()) } ?? .malformed
         case .string(let text): return parseDuration(text)
@@ -242,13 +242,13 @@ enum Units {
         }
     }
 
-    static func duration(_ text: String) -> Duration? {
+    package static func duration(_ text: String) -> Duration? {
         if case .valid(let duration) = parseDuration(text) { duration } else { nil }
     }
 
     /// A duration string, or a number of seconds; nil for anything else,
     /// for a negative duration and for one over `longestDuration`.
-    static func duration(_ value: LuaValue) -> Duration? {
+    package static func duration(_ value: LuaValue) -> Duration? {
         if case .valid(let duration) = parseDuration(value) { duration } else { nil }
     }
 
@@ -261,13 +261,13 @@ enum Units {
     }
 
     /// A size string: its bytes, or why it is not one.
-    enum ParsedSize: Equatable {
+    package enum ParsedSize: Equatable {
         case valid(Int)
         case tooLarge
         case malformed
     }
 
-    static func parseSize(_ text: String) -> ParsedSize {
+    package static func parseSize(_ text: String) -> ParsedSize {
         let trimmed = text.trimmingCharacters(in: .whitespaces).uppercased()
         for (suffix, factor) in [("KB", 1 << 10), ("MB", 1 << 20), ("GB", 1 << 30), ("B", 1)] {
             guard trimmed.hasSuffix(suffix) else { continue }
@@ -281,12 +281,12 @@ enum Units {
 
     /// A whole, non-negative number of bytes as an `Int` (nil when it does
     /// not fit: `Int(_:)` would trap).
-    static func bytes(_ value: Double) -> Int? {
+    package static func bytes(_ value: Double) -> Int? {
         guard value >= 0, value < 9.2e18 else { return nil }
         return Int(value)
     }
 
-    static func describe(_ duration: Duration) -> String {
+    package static func describe(_ duration: Duration) -> String {
         let ms = duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000
         if ms % 3_600_000 == 0, ms > 0 { return "\(ms / 3_600_000)h" }
         if ms % 60_000 == 0, ms > 0 { return "\(ms / 60_000)m" }
@@ -296,14 +296,14 @@ enum Units {
 }
 
 /// "Did you mean" suggestions by edit distance.
-enum Suggestion {
-    static func closest(to word: String, in candidates: [String]) -> String? {
+package enum Suggestion {
+    package static func closest(to word: String, in candidates: [String]) -> String? {
         let scored = candidates.map { ($0, distance(word.lowercased(), $0.lowercased())) }
         guard let best = scored.min(by: { $0.1 < $1.1 }) else { return nil }
         return best.1 <= max(2, word.count / 3) ? best.0 : nil
     }
 
-    static func distance(_ a: String, _ b: String) -> Int {
+    package static func distance(_ a: String, _ b: String) -> Int {
         let a = Array(a), b = Array(b)
         if a.isEmpty { return b.count }
         if b.isEmpty { return a.count }

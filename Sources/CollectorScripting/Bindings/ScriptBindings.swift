@@ -33,7 +33,7 @@ public final class ScriptBindings {
     /// A backend the script made writes records to standard output
     /// (`StandardOutputWriter`): the program's own lines belong elsewhere.
     public internal(set) var standardOutputTaken = false
-    /// The connectors added so far (the engine's own, then an embedder's), in order.
+    /// The connectors added so far (those given to `init`, then `add(_:)`'s), in order.
     public internal(set) var connectors: [ConnectorDescription] = []
     private var counters: [String: Int] = [:]
     private var usedIDs = Set<String>()
@@ -80,9 +80,15 @@ public final class ScriptBindings {
 
     public let settings: Settings
 
+    /// Installs the Lua API in `lua` with `connectors` as `source.*` and
+    /// `storage.*` (none by default: Lua processors alone link no connector's
+    /// C library; the `collector` program passes `BuiltinConnectors.all` of
+    /// the CollectorConnectors module). `spool` makes the pipelines' spools;
+    /// without one a pipeline has none, and a script that asks for one gets an error.
     public init(
         installingIn lua: LuaState, scriptPath: String, environment: ScriptEnvironment = ScriptEnvironment(),
-        log: LogSink = LogSink(), settings: Settings = Settings(), metrics: MetricsRegistry = MetricsRegistry()
+        log: LogSink = LogSink(), settings: Settings = Settings(), metrics: MetricsRegistry = MetricsRegistry(),
+        connectors: [ConnectorDescription] = [], spool: SpoolConnector? = nil
     ) throws {
         self.metrics = metrics
         self.environment = environment
@@ -94,14 +100,14 @@ public final class ScriptBindings {
         }
         baseDirectory = base
         modulePaths = ["\(base)/?.lua", "\(base)/?/init.lua"]
-        spools = ScriptSpools(scriptPath: scriptPath, connector: BuiltinConnectors.sqliteSpool)
+        spools = ScriptSpools(scriptPath: scriptPath, connector: spool)
         try lua.register(ScriptSource.luaType(loop: loop))
         try lua.register(ScriptStorage.luaType(in: lua, loop: loop, checkOnly: settings.checkOnly))
         try lua.register(ScriptProcessor.luaType)
         try lua.register(ScriptPipeline.luaType(in: lua))
         sourceConstructors = try ConstructorTable("source", in: lua)
         storageConstructors = try ConstructorTable("storage", in: lua)
-        for connector in BuiltinConnectors.all { try add(connector) }
+        for connector in connectors { try add(connector) }
         try ProcessorBindings.install(in: lua, bindings: self)
         try PipelineBindings.install(in: lua, bindings: self)
         try JSONLibrary.install(in: lua)

@@ -12,7 +12,7 @@ import LuaRuntime
 ///     let every = try options.duration("every") ?? .seconds(1)
 ///     guard count > 0 else { throw options.problem("option 'count' must be positive") }
 public struct ScriptOptions {
-    let reader: OptionReader
+    package let reader: OptionReader
     private let idSource: DefaultID
 
     /// The object's id: the script's `id` option, else the connector's

@@ -3,7 +3,7 @@ import Collectors
 /// Where a script's pipelines keep the batches a backend could not take
 /// (the `spool` option of `pipeline`): how a spool file is made, with its
 /// size cap if the script gives one. The engine's is `SQLiteSpool`
-/// (`BuiltinConnectors.sqliteSpool`).
+/// (`BuiltinConnectors.sqliteSpool` of CollectorConnectors).
 public struct SpoolConnector {
     /// The smallest cap a script may give (`max_size`).
     public let minimumSize: Int

@@ -1,9 +1,10 @@
+import CollectorScripting
 import CollectorSQLite
 import Collectors
 
 extension BuiltinConnectors {
     /// `storage.sqlite`: a table in an SQLite file.
-    static var sqlite: ConnectorDescription {
+    public static var sqlite: ConnectorDescription {
         .storage(
             "sqlite",
             summary: "A table in an SQLite file: JSON documents or typed columns.",

@@ -1,9 +1,10 @@
+import CollectorScripting
 import CollectorSources
 import Collectors
 
 extension BuiltinConnectors {
     /// `source.file`: a file read once, to its end.
-    static var file: ConnectorDescription {
+    public static var file: ConnectorDescription {
         .source(
             "file",
             summary: "A file, read once to its end (by lines or whole).",

@@ -1,9 +1,10 @@
+import CollectorScripting
 import CollectorSources
 import Collectors
 
 extension BuiltinConnectors {
     /// `source.sse`: a server-sent events stream.
-    static var sse: ConnectorDescription {
+    public static var sse: ConnectorDescription {
         .source(
             "sse",
             summary: "A server-sent events stream (text/event-stream), reconnected with Last-Event-ID.",

@@ -1,9 +1,10 @@
+import CollectorScripting
 import CollectorPostgres
 import Collectors
 
 extension BuiltinConnectors {
     /// `storage.postgres`: a table in PostgreSQL.
-    static var postgres: ConnectorDescription {
+    public static var postgres: ConnectorDescription {
         .storage(
             "postgres",
             summary: "A table in PostgreSQL (libpq): jsonb documents or typed columns; writes are idempotent.",

@@ -1,9 +1,10 @@
+import CollectorScripting
 import CollectorStorage
 import Collectors
 
-extension BuiltinConnectors {
+extension CoreConnectors {
     /// `storage.console`: records to standard output.
-    static var console: ConnectorDescription {
+    public static var console: ConnectorDescription {
         .storage(
             "console",
             summary: "Records to standard output (or standard error) as JSON lines, pretty JSON or logfmt; never synced, for a pipe or a terminal (see [storage/console.md](storage/console.md)).",

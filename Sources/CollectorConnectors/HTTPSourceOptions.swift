@@ -1,3 +1,4 @@
+import CollectorScripting
 import CollectorSources
 import CollectorValues
 import Foundation

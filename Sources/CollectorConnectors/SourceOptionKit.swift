@@ -1,3 +1,4 @@
+import CollectorScripting
 import Collectors
 import Foundation
 

@@ -1,3 +1,4 @@
+import CollectorScripting
 import CollectorSQLite
 import Collectors
 

@@ -1,9 +1,10 @@
+import CollectorScripting
 import CollectorSources
 import Collectors
 
 extension BuiltinConnectors {
     /// `source.stdin`: the collector's standard input.
-    static var stdin: ConnectorDescription {
+    public static var stdin: ConnectorDescription {
         .source(
             "stdin",
             summary: "The collector's standard input, until it ends.",

@@ -1,9 +1,10 @@
+import CollectorScripting
 import CollectorStorage
 import Collectors
 
-extension BuiltinConnectors {
+extension CoreConnectors {
     /// `storage.jsonl`: a file of JSON lines.
-    static var jsonl: ConnectorDescription {
+    public static var jsonl: ConnectorDescription {
         .storage(
             "jsonl",
             summary: "A file records are appended to, one JSON document per line, with rotation.",

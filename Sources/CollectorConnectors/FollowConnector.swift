@@ -1,9 +1,10 @@
+import CollectorScripting
 import CollectorSources
 import Collectors
 
 extension BuiltinConnectors {
     /// `source.follow`: a file followed as it grows, across rotations.
-    static var follow: ConnectorDescription {
+    public static var follow: ConnectorDescription {
         .source(
             "follow",
             summary: "A file followed as it grows (like tail -F), across rotations and restarts.",

@@ -1,3 +1,4 @@
+import CollectorScripting
 import CollectorStorage
 import Collectors
 import LuaRuntime

@@ -1,3 +1,4 @@
+import CollectorScripting
 import CollectorNetwork
 import Collectors
 import LuaRuntime

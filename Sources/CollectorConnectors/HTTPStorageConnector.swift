@@ -1,10 +1,11 @@
+import CollectorScripting
 import CollectorHTTPOutput
 import Collectors
 import Foundation
 
 extension BuiltinConnectors {
     /// `storage.http`: records POSTed to an HTTP endpoint in batches.
-    static var httpStorage: ConnectorDescription {
+    public static var httpStorage: ConnectorDescription {
         .storage(
             "http",
             summary: "Records POSTed to an HTTP endpoint, a batch per request (NDJSON or a JSON array): 429/503 wait out `Retry-After`, 5xx and connection failures are retried then spooled, other 4xx dead-letter the refused records; never queried (see [storage/http.md](storage/http.md)).",

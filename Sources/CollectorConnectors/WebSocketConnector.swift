@@ -1,9 +1,10 @@
+import CollectorScripting
 import CollectorWebSocket
 import Collectors
 
 extension BuiltinConnectors {
     /// `source.websocket`: the messages of a WebSocket.
-    static var websocket: ConnectorDescription {
+    public static var websocket: ConnectorDescription {
         .source(
             "websocket",
             summary: "The messages of a WebSocket (RFC 6455), reconnected when lost.",

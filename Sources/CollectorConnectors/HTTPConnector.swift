@@ -1,10 +1,11 @@
+import CollectorScripting
 import CollectorSources
 import Collectors
 import Foundation
 
 extension BuiltinConnectors {
     /// `source.http`: an HTTP API polled on an interval.
-    static var http: ConnectorDescription {
+    public static var http: ConnectorDescription {
         .source(
             "http",
             summary: "An HTTP API, polled on an interval, with pagination; with --once, one poll, every page of it (see [sources/http.md](sources/http.md)).",

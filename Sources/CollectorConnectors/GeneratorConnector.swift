@@ -1,9 +1,10 @@
+import CollectorScripting
 import CollectorSources
 import Collectors
 
 extension BuiltinConnectors {
     /// `source.generator`: the canonical workload's sensor readings.
-    static var generator: ConnectorDescription {
+    public static var generator: ConnectorDescription {
         .source(
             "generator",
             summary: "The canonical workload's sensor readings, deterministic for a seed.",

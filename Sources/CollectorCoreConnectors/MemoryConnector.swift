@@ -1,9 +1,10 @@
+import CollectorScripting
 import CollectorStorage
 import Collectors
 
-extension BuiltinConnectors {
+extension CoreConnectors {
     /// `storage.memory`: records kept in memory.
-    static var memory: ConnectorDescription {
+    public static var memory: ConnectorDescription {
         .storage(
             "memory", summary: "Records kept in memory, for tests and one-off scripts.", options: []
         ) { options in

@@ -1,9 +1,10 @@
+import CollectorScripting
 import CollectorSources
 import Collectors
 
 extension BuiltinConnectors {
     /// `source.command`: a program's standard output.
-    static var command: ConnectorDescription {
+    public static var command: ConnectorDescription {
         .source(
             "command",
             summary: "A program's standard output, until it exits.",

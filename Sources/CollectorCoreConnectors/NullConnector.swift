@@ -1,9 +1,10 @@
+import CollectorScripting
 import CollectorStorage
 import Collectors
 
-extension BuiltinConnectors {
+extension CoreConnectors {
     /// `storage.null`: counts records and keeps nothing.
-    static var null: ConnectorDescription {
+    public static var null: ConnectorDescription {
         .storage(
             "null",
             summary: "Keeps nothing: each record is encoded to JSON (one that cannot be fails here) and counted; for benchmarks and dry runs.",

@@ -1,0 +1,75 @@
+import Foundation
+import Testing
+
+/// Each connector family links its own C library, so a program that embeds
+/// Lua processors with the core links none of them, while `collector`,
+/// which installs every built-in connector, links them all.
+@Suite("linked libraries")
+struct LinkedLibrariesTests {
+    /// The connectors' C libraries, by the start of their file names.
+    static let connectorLibraries = ["libpq", "libssl", "libcrypto", "libsqlite3", "libz"]
+
+    /// The test-only program built beside `collector`.
+    static let processorsOnly = Collector.executable.deletingLastPathComponent().appendingPathComponent("lua-processors-only")
+
+    /// The libraries the dynamic loader maps for `binary` (ldd: direct and indirect), by name without `.so...`.
+    static func linkedLibraries(_ binary: URL) throws -> Set<String> {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/ldd")
+        process.arguments = [binary.path]
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = Pipe()
+        try process.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0, "ldd \(binary.path) failed")
+        var names = Set<String>()
+        for line in String(decoding: data, as: UTF8.self).split(separator: "\n") {
+            guard let file = line.split(whereSeparator: \.isWhitespace).first else { continue }
+            let base = file.split(separator: "/").last.map(String.init) ?? String(file)
+            if let so = base.range(of: ".so") { names.insert(String(base[..<so.lowerBound])) }
+        }
+        return names
+    }
+
+    @Test("a program with Lua processors and the core links no connector's C library")
+    func processorsOnlyLinksNoConnectorLibrary() throws {
+        let linked = try Self.linkedLibraries(Self.processorsOnly)
+        // The parse found the libraries it does link.
+        #expect(linked.contains("liblua5.4"), "linked: \(linked.sorted())")
+        for library in Self.connectorLibraries {
+            #expect(!linked.contains(library), "lua-processors-only links \(library)")
+        }
+    }
+
+    @Test("collector, with every built-in connector, links their C libraries")
+    func collectorLinksConnectorLibraries() throws {
+        let linked = try Self.linkedLibraries(Collector.executable)
+        for library in Self.connectorLibraries + ["liblua5.4"] {
+            #expect(linked.contains(library), "collector does not link \(library); linked: \(linked.sorted())")
+        }
+    }
+
+    @Test("the program runs a processor file and a script function into storage.memory")
+    func processorsOnlyRuns() throws {
+        let process = Process()
+        process.executableURL = Self.processorsOnly
+        process.arguments = ["4"]
+        let out = Pipe()
+        let err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0, "stderr: \(stderr)")
+        let records = try String(decoding: stdout, as: UTF8.self).split(separator: "\n").map {
+            try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
+        }
+        #expect(records.map { $0["n"] as? Int } == [1, 2, 3, 4])
+        #expect(records.map { $0["square"] as? Int } == [1, 4, 9, 16])
+        #expect(records.map { $0["even"] as? Bool } == [false, true, false, true])
+    }
+}
