@@ -22,7 +22,9 @@ struct ReplayCommand {
         `attempt` one more than the replayed letter's. A record the letter kept as
         {"base64": ...} (bytes that were not UTF-8 text) is replayed as those
         bytes, and usually fails again. A record id on several lines is replayed
-        once (from its letter with the highest attempt).
+        once (from its letter with the highest attempt). A letter of a record a
+        backend refused (error.layer "storage") holds the record as the processors
+        made it, and it goes through them again (a warning says how many).
 
         A file with a line that is not a dead letter is refused whole, naming
         the line: nothing is replayed (it may not be a dead-letter file at all).
@@ -87,6 +89,14 @@ struct ReplayCommand {
                 "replay: \(deadLetters) is refused, nothing was replayed: \(file.badLines.count) line\(file.badLines.count == 1 ? " is" : "s are") not a dead letter\(more):\n  "
                     + shown.joined(separator: "\n  "))
             return 2
+        }
+        let refused = file.entries.filter { $0.layer == "storage" }.count
+        if refused > 0 {
+            // Their records are what the processors made: fed to the processors again, not as collected.
+            FileHandle.standardError.write(
+                Data(
+                    "collector: replay: \(refused) of the letters are records a backend refused, which the processors had made already; they go through the processors again\n"
+                        .utf8))
         }
         return RunCommand(arguments: rest, replay: DeadLetterReplay(file: file, pipeline: pipeline)).execute()
     }

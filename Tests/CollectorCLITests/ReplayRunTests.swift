@@ -137,6 +137,18 @@ struct ReplayRunTests {
         #expect(letters.first?["sequence"] as? Int == 9 && letters.first?["source_id"] as? String == "in")
     }
 
+    @Test func recordsABackendRefusedAreSaidToGoThroughTheProcessorsAgain() throws {
+        let s = try Self.setUp()
+        _ = try PipelineRunTests.write(Self.fixedProcessor, "proc.lua", in: s.dir)
+        let letter = #"{"record":{"n":8,"v":8,"double":16},"source_id":"in","sequence":8,"#
+            + #""record_id":"0190a1b2-c3d4-8e5f-a6b7-c8d9e0f1a2b4","error":{"layer":"storage","message":"refused"}}"#
+        let file = try PipelineRunTests.write(letter + "\n", "refused.jsonl", in: s.dir)
+        let outcome = try Collector.run(["replay", file, s.script])
+        #expect(outcome.status == 0, "\(outcome.stderr)")
+        #expect(outcome.stderr.contains("1 of the letters are records a backend refused"), "\(outcome.stderr)")
+        #expect(Self.rows(s.db) == "1|8")
+    }
+
     @Test func aFileWithALineThatIsNotADeadLetterIsRefusedNamingTheLine() throws {
         let s = try Self.setUp()
         _ = try Collector.run(["run", s.script])

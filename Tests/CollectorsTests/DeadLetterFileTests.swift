@@ -29,7 +29,7 @@ struct DeadLetterFileTests {
         #expect(first.record.value == ["n": 1, "tag": "a"])
         #expect(first.record.sourceID == "api" && first.record.sequence == 42 && first.record.id == record.id)
         #expect(first.record.collectedAt.timeIntervalSince1970 == 1_700_000_000.25)
-        #expect(first.attempt == 1 && first.line == 1)
+        #expect(first.attempt == 1 && first.line == 1 && first.layer == "processing")
         #expect(file.entries[1].record.value == .bytes([0x7B, 0xFF, 0x7D]), "base64 comes back as the bytes")
         #expect(file.entries[1].attempt == 4 && file.entries[1].line == 3)
     }

@@ -17,6 +17,9 @@ public struct DeadLetterFile: Sendable {
         public var attempt: Int
         /// The file's line (from 1) it came from.
         public var line: Int
+        /// The layer that failed it (`error.layer`): `storage` for a record a
+        /// backend refused, which the processors had made already.
+        public var layer: String?
     }
 
     /// A line that is not a dead letter.
@@ -62,7 +65,7 @@ public struct DeadLetterFile: Sendable {
         do { letter = try JSONReader().read(line) } catch { throw bad("not JSON (\(error))") }
         guard case .object(let fields) = letter else { throw bad("not a dead letter: a JSON \(letter.typeName), not an object") }
         guard let value = fields["record"] else { throw bad("not a dead letter: no 'record' field") }
-        guard case .object? = fields["error"] else { throw bad("not a dead letter: no 'error' object") }
+        guard case .object(let error)? = fields["error"] else { throw bad("not a dead letter: no 'error' object") }
         guard case .string(let sourceID)? = fields["source_id"], !sourceID.isEmpty else {
             throw bad("not a dead letter: no 'source_id' string")
         }
@@ -96,7 +99,7 @@ public struct DeadLetterFile: Sendable {
         }
         let record = Record(
             Self.original(value), sourceID: sourceID, sequence: UInt64(sequence), collectedAt: collectedAt, id: id)
-        return Entry(record: record, attempt: attempt, line: number)
+        return Entry(record: record, attempt: attempt, line: number, layer: error["layer"]?.stringValue)
     }
 
     /// The record as it was: `{"base64": ...}` alone is how a letter keeps
