@@ -149,6 +149,16 @@ struct ReplayRunTests {
         #expect(Self.rows(s.db) == "1|8")
     }
 
+    @Test func helpNamesTheCommand() throws {
+        let help = try Collector.run(["help", "replay"])
+        #expect(help.status == 0)
+        #expect(help.stdout.hasPrefix("usage: collector replay DEAD.jsonl SCRIPT.lua [--pipeline NAME]"), "\(help.stdout)")
+        let overview = try Collector.run(["--help"])
+        #expect(overview.stdout.contains("replay DEAD.jsonl SCRIPT.lua"), "\(overview.stdout)")
+        let missing = try Collector.run(["replay", "dead.jsonl"])
+        #expect(missing.status == 2 && missing.stderr.contains("replay: missing the script"), "\(missing.stderr)")
+    }
+
     @Test func aFileWithALineThatIsNotADeadLetterIsRefusedNamingTheLine() throws {
         let s = try Self.setUp()
         _ = try Collector.run(["run", s.script])

@@ -29,7 +29,12 @@ public struct CollectedData: Sendable {
     /// A record that failed before, fed again as it was (`collector replay`):
     /// the item is that record, with its own source id, sequence and id, and
     /// `payload` is not read.
-    public var replayed: Record?
+    public var replayed: Record? {
+        get { replayedRecord?.first }
+        set { replayedRecord = newValue.map { [$0] } }
+    }
+    // An array keeps an item without one a pointer larger, not a record larger.
+    private var replayedRecord: [Record]?
 
     public init(
         sourceID: String, timestamp: Date = Date(), format: DataFormat, method: CollectionMethod,
@@ -37,7 +42,7 @@ public struct CollectedData: Sendable {
         refusal: ErrorInfo? = nil, replayed: Record? = nil
     ) {
         self.refusal = refusal
-        self.replayed = replayed
+        self.replayedRecord = replayed.map { [$0] }
         self.sourceID = sourceID
         self.timestamp = timestamp
         self.format = format
