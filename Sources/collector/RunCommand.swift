@@ -13,6 +13,8 @@ struct RunCommand {
     let arguments: [String]
     /// `collector check`: load the script and build its pipelines, start nothing.
     var checkOnly = false
+    /// `collector replay`: the dead letters fed to a pipeline instead of its sources.
+    var replay: DeadLetterReplay?
 
     static let help = """
         usage: collector run SCRIPT.lua [options] [ARGS...]
@@ -100,12 +102,13 @@ struct RunCommand {
         let exit = ScriptExit()
         do {
             lua = try LuaState(LuaOptions(libraries: .full, modulePaths: modulePaths(for: path)))
+            var settings = ScriptBindings.Settings(
+                workers: options.workers, once: options.once, checkOnly: checkOnly, watch: options.watch,
+                drainTimeout: options.drainTimeout)
+            settings.replay = replay
             bindings = try ScriptBindings(
                 installingIn: lua, scriptPath: path == "-" ? "./stdin" : path, environment: environment, log: log,
-                settings: .init(
-                    workers: options.workers, once: options.once, checkOnly: checkOnly, watch: options.watch,
-                    drainTimeout: options.drainTimeout),
-                connectors: BuiltinConnectors.all, spool: BuiltinConnectors.sqliteSpool)
+                settings: settings, connectors: BuiltinConnectors.all, spool: BuiltinConnectors.sqliteSpool)
             try setArguments(in: lua, script: path, arguments: options.scriptArguments)
             try exit.install(in: lua)
             exit.onExit = { [stopper = bindings.stopper] in stopper.stop() }
@@ -151,7 +154,7 @@ struct RunCommand {
             scriptProblem("\(error)")
             for outcome in bindings.drainStarted() { Self.summary(outcome.summary, bindings) }
             fflush(nil)
-            return 1
+            return error is ReplayChoiceError ? 2 : 1
         }
         fflush(nil)  // Lua prints through C stdio
         status.stop()

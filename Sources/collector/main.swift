@@ -9,6 +9,8 @@ let usage = """
     commands:
       run SCRIPT.lua [ARGS...]   run a pipeline script (see `collector run --help`)
       check SCRIPT.lua           load a script and build its pipelines without running them
+      replay DEAD.jsonl SCRIPT.lua  feed a dead-letter file's records through a pipeline again
+                                 (see `collector replay --help`)
       repl [SCRIPT.lua]          an interactive Lua session (reads stdin when it is not a terminal;
                                  see `collector repl --help`)
       test PATH...               run processors' inline tests and *_test.lua files
@@ -46,6 +48,8 @@ case "run":
     exit(RunCommand(arguments: arguments).execute())
 case "check":
     exit(RunCommand(arguments: arguments, checkOnly: true).execute())
+case "replay":
+    exit(ReplayCommand(arguments: arguments).execute())
 case "repl":
     exit(ReplCommand(arguments: arguments).execute())
 case "test":
@@ -75,12 +79,13 @@ func showHelp(of arguments: [String]) -> Int32 {
     switch topic {
     case "run", "check": print(RunCommand.help)
     case "repl": print(ReplCommand.help)
+    case "replay": print(ReplayCommand.help)
     case "test": print(TestCommand.help)
     case "docs": print(DocsCommand.usage)
     case "help", "-h", "--help": print(usage)
     case "version", "--version", "-V": print("usage: collector -V (or --version, version)\n\nPrints the version.")
     default:
-        fail("help: unknown command '\(topic)' (commands: run, check, repl, test, docs, version; collector --help for help)")
+        fail("help: unknown command '\(topic)' (commands: run, check, replay, repl, test, docs, version; collector --help for help)")
         return 2
     }
     return 0

@@ -19,6 +19,8 @@ public struct PipelineDefinition: Sendable {
     public var spool: (any Spool)?
     /// The spool's file, for messages.
     public var spoolPath: String?
+    /// Set when the pipeline replays dead letters: its letters count the attempt.
+    public var replayAttempts: ReplayAttempts?
 
     /// Builds the pipeline; its events go to `emitter`, its errors are logged to `log`.
     /// - Parameter drainTimeout: how long the drain may take once collection has ended (`--drain-timeout`).
@@ -27,7 +29,9 @@ public struct PipelineDefinition: Sendable {
         drainTimeout: Duration? = nil
     ) throws -> Pipeline {
         // Letters the destination cannot take wait in the pipeline's spool, in a queue of its own.
-        let sink = deadLetter.map { BackendDeadLetterSink(backend: $0, spool: spool, queue: "dead_letter:\(name)/\($0.id)") }
+        let sink = deadLetter.map {
+            BackendDeadLetterSink(backend: $0, spool: spool, queue: "dead_letter:\(name)/\($0.id)", attempts: replayAttempts)
+        }
         // The handler's error events carry the pipeline's name, as the pipeline's own do.
         let emitter = emitter.map { PipelineEventEmitter(base: $0, pipeline: name) as any EventEmitter }
         let handler = DefaultErrorHandler(

@@ -55,6 +55,8 @@ public final class ScriptBindings {
         public var drainTimeout: Duration?
         /// Reload processor files when they change, from the first pipeline's start (`--watch`).
         public var watch = false
+        /// Replay dead letters through one pipeline instead of running its sources (`collector replay`).
+        public var replay: DeadLetterReplay?
 
         public init(
             workers: Int? = nil, once: Bool = false, checkOnly: Bool = false, watch: Bool = false,
@@ -222,6 +224,7 @@ public final class ScriptBindings {
     @discardableResult
     public func runPendingPipelines() throws -> [Outcome] {
         guard !settings.checkOnly else { return [] }
+        if let replay = settings.replay { return try runReplay(replay) }
         // Nothing to start or wait for is served anywhere; anything else is a wait.
         if handles.contains(where: { $0.state != .finished }) { try refuseWaitInsideJob("run()") }
         for handle in handles where handle.state == .pending { try handle.start() }
@@ -232,6 +235,8 @@ public final class ScriptBindings {
     }
 
     private var watcher: ProcessorWatcher?
+    /// The pipeline a replay feeds, once one has started.
+    var replayedPipeline: String?
 
     /// Stops reloading processor files (`--watch`).
     public func stopWatching() {
@@ -242,6 +247,8 @@ public final class ScriptBindings {
     /// Builds and starts one pipeline in the background (see `ScriptPipeline.start()`).
     func start(_ definition: PipelineDefinition) throws -> (Pipeline, Task<Outcome, Never>) {
         if settings.watch, watcher == nil { watcher = try watchProcessors() }
+        var definition = definition
+        if let replay = settings.replay { definition = try replaying(replay, through: definition) }
         let pipeline = try definition.makePipeline(
             emitter: events, log: log, metrics: metrics, drainTimeout: settings.drainTimeout)
         // Held open until `wait` has run the loop for it (see ScriptLoop.retain).

@@ -40,7 +40,11 @@ enum APIReference {
         script that reads its reports or its backends checks too, writing nothing. The command-line options
         (`--once`, `--workers N`, `--quiet`, `--set KEY=VALUE`, `--env-file FILE`,
         `--log-level`, `--log-format`, `--metrics`, `--drain-timeout`, `--stall-timeout`) are listed by
-        `collector run --help`.
+        `collector run --help`. `collector replay DEAD.jsonl SCRIPT.lua [--pipeline NAME]`
+        runs the script the same way but feeds one pipeline the records of a
+        dead-letter file instead of starting its sources: each keeps its source id,
+        sequence and record id, and a letter of one that fails again counts one
+        more `attempt` (see docs/guide.md, "Quarantine, fix, test, replay").
 
         ```lua
         local readings = source.generator { count = 10000 }

@@ -15,14 +15,18 @@ public final class BackendDeadLetterSink: DeadLetterSink {
     /// The spool's queue for this destination.
     public let queue: String
     private let counts: Locked<DeadLetterTally>
+    /// Set when the pipeline replays dead letters: their records' letters count the attempt.
+    private let attempts: ReplayAttempts?
 
     /// - Parameters:
     ///   - spool: where letters wait that the backend could not take; `nil` to count them lost.
     ///   - queue: their queue in the spool (a pipeline gives one of its own).
+    ///   - attempts: the attempts of the records a replay feeds the pipeline; `nil` when it is not a replay.
     public init(
         backend: any StorageBackend, fallback: InMemoryDeadLetterSink = InMemoryDeadLetterSink(),
-        spool: (any Spool)? = nil, queue: String? = nil
+        spool: (any Spool)? = nil, queue: String? = nil, attempts: ReplayAttempts? = nil
     ) {
+        self.attempts = attempts
         self.backend = backend
         self.fallback = fallback
         self.spool = spool
@@ -31,6 +35,8 @@ public final class BackendDeadLetterSink: DeadLetterSink {
     }
 
     public func deadLetter(_ letter: DeadLetter) async {
+        var letter = letter
+        if let attempts { letter.attempt = attempts.next(for: letter.record) }
         // Stored under the letter's own id, so that writing it again adds nothing.
         let record = Record(
             SecretRedactor.shared.redact(letter.portableValue), sourceID: letter.record.sourceID,

@@ -10,7 +10,8 @@ import Foundation
 /// payload as one string. Anything else: the payload as
 /// one string if it is valid UTF-8, else as bytes. An item that cannot be
 /// decoded still gets a record (its raw payload), reported as failed with a
-/// `.validation` error, so that it can go to the dead-letter sink. An item
+/// `.validation` error, so that it can go to the dead-letter sink. A
+/// replayed item (`CollectedData.replayed`) is its record, not renumbered. An item
 /// the source refused (`CollectedData.refusal`) is one failed record whose
 /// value is `{"base64": ..., "bytes": N}` (plus `length` and `truncated`
 /// when only the start was kept), with the source's error.
@@ -36,6 +37,7 @@ public struct RecordDecoder: Sendable {
 
     /// The records of one item, numbered in order, and the parts that could not be decoded.
     public mutating func decode(_ item: CollectedData) -> (records: [Record], failures: [Failure]) {
+        if let replayed = item.replayed { return ([replayed], []) }
         var records: [Record] = []
         var failures: [Failure] = []
         var ids = ItemIDs(item)
@@ -94,7 +96,7 @@ public struct RecordDecoder: Sendable {
     /// The JSON documents of a `.json` or `.jsonLines` item, numbered in
     /// order and left undecoded (blank lines skipped); nil for other formats.
     public mutating func documents(_ item: CollectedData) -> [JSONDocument]? {
-        guard item.refusal == nil else { return nil }
+        guard item.refusal == nil, item.replayed == nil else { return nil }
         var ids = ItemIDs(item)
         let firstLine = Self.firstLine(of: item)
         let startOffset = Self.startOffset(of: item, firstLine: firstLine)

@@ -26,13 +26,23 @@ public struct CollectedData: Sendable {
     /// value keeps the bytes (`payload`, as base64) and whose error is this,
     /// so that it is dead-lettered while the source reads on.
     public var refusal: ErrorInfo?
+    /// A record that failed before, fed again as it was (`collector replay`):
+    /// the item is that record, with its own source id, sequence and id, and
+    /// `payload` is not read.
+    public var replayed: Record? {
+        get { replayedRecord?.first }
+        set { replayedRecord = newValue.map { [$0] } }
+    }
+    // An array keeps an item without one a pointer larger, not a record larger.
+    private var replayedRecord: [Record]?
 
     public init(
         sourceID: String, timestamp: Date = Date(), format: DataFormat, method: CollectionMethod,
         payload: [UInt8], metadata: DataObject = DataObject(), key: String? = nil, checkpoint: DataValue? = nil,
-        refusal: ErrorInfo? = nil
+        refusal: ErrorInfo? = nil, replayed: Record? = nil
     ) {
         self.refusal = refusal
+        self.replayedRecord = replayed.map { [$0] }
         self.sourceID = sourceID
         self.timestamp = timestamp
         self.format = format

@@ -6,17 +6,23 @@ import Foundation
 public struct DeadLetter: Sendable, Hashable {
     public var record: Record
     public var error: ErrorInfo
+    /// How many times the record has failed: 1 the first time, one more on
+    /// each replay of its letter that failed again (`collector replay`).
+    public var attempt: Int
 
-    public init(record: Record, error: ErrorInfo) {
+    public init(record: Record, error: ErrorInfo, attempt: Int = 1) {
         self.record = record
         self.error = error
+        self.attempt = attempt
     }
 
     /// The letter's own id, derived from its record's (see `RecordID.deadLetter(for:)`):
-    /// one letter per record and failing place, however often it is written.
+    /// one letter per record, failing place and attempt, however often it is written.
     public var id: RecordID {
         var place = error.layer.rawValue
         if case .string(let backend)? = error.details["backend_id"] { place += "\u{0}" + backend }
+        // A letter of a replay that failed again is a new letter beside the first one.
+        if attempt > 1 { place += "\u{0}attempt \(attempt)" }
         return record.id.deadLetter(for: place)
     }
 
@@ -26,6 +32,9 @@ public struct DeadLetter: Sendable, Hashable {
             "record": Self.writable(record.value),
             "source_id": .string(record.sourceID),
             "sequence": .integer(Int64(truncatingIfNeeded: record.sequence)),
+            "record_id": .string(record.id.uuidString),
+            "collected_at": .double(record.collectedAt.timeIntervalSince1970),
+            "attempt": .integer(Int64(attempt)),
             "error": .object(error.object),
         ]
     }
