@@ -70,6 +70,20 @@ extension ConformanceRuns {
             }
         }
 
+        /// Standard error, not standard output: what the kit stores shows in
+        /// the test log, and the test runner's own output stays whole.
+        @Test func console() async {
+            await expectConformance(
+                BackendConformance(
+                    name: "console", make: { ConsoleStorage(id: "console", options: ConsoleOptions(stream: .stderr)) },
+                    refusedValue: ["n": .double(.nan)]),
+                // Nothing to read back (the checks that read what was stored), and nothing blocks a write.
+                skipping: [
+                    BackendConformance.Check.roundTrip, BackendConformance.Check.recordIDs,
+                    BackendConformance.Check.disconnectFlushes, BackendConformance.Check.cancellation,
+                ])
+        }
+
         @Test func memory() async {
             let shared = MemoryStorage(id: "memory")
             await expectConformance(

@@ -52,6 +52,13 @@ import Testing
     @Test func waitingReadsHoldNoThreadEach() async throws {
         let count = 400
         let pipes = (0..<count).map { _ in Pipe() }
+        // Not inherited by the programs other tests start meanwhile (a
+        // PostgreSQL server refuses to start with hundreds of descriptors taken).
+        for pipe in pipes {
+            for fd in [pipe.fileHandleForReading.fileDescriptor, pipe.fileHandleForWriting.fileDescriptor] {
+                _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
+            }
+        }
         let before = Self.threadCount()
         let started = Locked(0)
         let readers = pipes.map { pipe in
