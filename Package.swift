@@ -251,7 +251,7 @@ let package = Package(
             name: "CollectorConformanceTests",
             dependencies: [
                 "CollectorConformance", "Collectors", "CollectorValues", "CollectorMocks", "CollectorSources",
-                "CollectorWebSocket", "CollectorStorage", "CollectorSQLite", "CSQLite", "CollectorPostgres",
+                "CollectorWebSocket", "CollectorStorage", "CollectorSQLite", "CollectorPostgres",
             ],
             swiftSettings: strict
         ),

@@ -20,8 +20,6 @@ final class PostgresConnection {
     /// Set when libpq cannot get out of a `COPY`: the connection is then
     /// treated as lost (and reset) even while its socket is fine.
     private var broken = false
-    /// Cancels the statement running on this connection, from any thread.
-    let canceller = PostgresCanceller()
 
     init(endpoint: PostgresEndpoint, backend: String, connectTimeoutSeconds: Int) throws(ErrorInfo) {
         self.endpoint = endpoint
@@ -40,7 +38,6 @@ final class PostgresConnection {
         // "relation already exists, skipping" and other notices would go to stderr.
         PQsetNoticeProcessor(connection, { _, _ in }, nil)
         handle = connection
-        canceller.refresh(from: connection)
     }
 
     deinit {
@@ -71,10 +68,7 @@ final class PostgresConnection {
         copying = false
         broken = false
         PQreset(handle)
-        if PQstatus(handle) == CONNECTION_OK {
-            canceller.refresh(from: handle)
-            return nil
-        }
+        if PQstatus(handle) == CONNECTION_OK { return nil }
         return String(cString: PQerrorMessage(handle))
     }
 

@@ -82,7 +82,7 @@ public actor PostgresStorage: StorageBackend {
 
     public func store(_ record: DataValue) async throws -> StorageLocation {
         let locationID = LocationID.random()
-        try await cancellable { () throws(ErrorInfo) in try insert([record], locationIDs: [locationID], operation: "store") }
+        try insert([record], locationIDs: [locationID], operation: "store")
         return StorageLocation(backendID: id, locationID: locationID, path: "\(redactedURL)/\(options.table)/\(locationID)")
     }
 
@@ -92,7 +92,7 @@ public actor PostgresStorage: StorageBackend {
             return StoredBatch(backendID: id, count: 0)
         }
         let locationIDs = records.map { _ in LocationID.random() }
-        try await cancellable { () throws(ErrorInfo) in try insert(records, locationIDs: locationIDs, operation: "store") }
+        try insert(records, locationIDs: locationIDs, operation: "store")
         return StoredBatch(backendID: id, count: records.count)
     }
 
@@ -103,9 +103,7 @@ public actor PostgresStorage: StorageBackend {
             _ = try connected("store")
             return StoredBatch(backendID: id, count: 0)
         }
-        try await cancellable { () throws(ErrorInfo) in
-            try insert(records.map(\.value), locationIDs: records.map(\.id.uuidString), operation: "store")
-        }
+        try insert(records.map(\.value), locationIDs: records.map(\.id.uuidString), operation: "store")
         return StoredBatch(backendID: id, count: records.count)
     }
 
@@ -114,11 +112,7 @@ public actor PostgresStorage: StorageBackend {
         try StorageErrors.checkPaging(criteria, backend: id)
         try StorageErrors.checkFilters(criteria, backend: id)
         guard let (sql, parameters) = try table.select(criteria, backend: id) else { return [] }
-        return try await cancellable { () throws(ErrorInfo) in try query(sql, parameters, table: table) }
-    }
-
-    private func query(_ sql: String, _ parameters: PostgresParameters, table: PostgresTable) throws(ErrorInfo) -> [DataValue] {
-        try withReconnect(operation: "query") { connection throws(ErrorInfo) in
+        return try withReconnect(operation: "query") { connection throws(ErrorInfo) in
             let result = try connection.execute(sql, parameters, operation: "query")
             var records: [DataValue] = []
             records.reserveCapacity(result.rowCount)
@@ -136,11 +130,9 @@ public actor PostgresStorage: StorageBackend {
         }
         var parameters = PostgresParameters()
         _ = parameters.append(locationID)
-        let deleted = try await cancellable { () throws(ErrorInfo) in
-            try withReconnect(operation: "delete") { connection throws(ErrorInfo) in
-                try connection.execute("DELETE FROM \(table.name.quoted) WHERE location_id = $1::uuid", parameters, operation: "delete")
-                    .affectedRows
-            }
+        let deleted = try withReconnect(operation: "delete") { connection throws(ErrorInfo) in
+            try connection.execute("DELETE FROM \(table.name.quoted) WHERE location_id = $1::uuid", parameters, operation: "delete")
+                .affectedRows
         }
         if deleted == 0 {
             throw StorageErrors.notFound(backend: id, operation: "delete", locationID: locationID)
@@ -252,31 +244,11 @@ public actor PostgresStorage: StorageBackend {
         }
     }
 
-    /// Runs `body` (libpq calls, on this actor's thread) so that cancelling
-    /// the calling task cancels the statement it waits on, and the reconnect
-    /// attempts after it; it then fails with a `.cancelled` error.
-    private func cancellable<R>(_ body: () throws(ErrorInfo) -> R) async throws -> R {
-        guard let canceller = connection?.canceller else { return try body() }
-        canceller.clear()
-        return try await withTaskCancellationHandler {
-            try body()
-        } onCancel: {
-            canceller.request()
-        }
-    }
-
-    private func cancelled(_ operation: String) -> ErrorInfo {
-        ErrorInfo(
-            .cancelled, layer: .storage, operation: operation, message: "PostgreSQL \(operation) on \(redactedURL) was cancelled",
-            details: ["backend_id": .string(id)])
-    }
-
     /// Runs `body`; when it fails because the connection dropped, reconnects
     /// (with backoff) and runs it again, up to `reconnectAttempts` times.
     private func withReconnect<R>(operation: String, _ body: (PostgresConnection) throws(ErrorInfo) -> R) throws(ErrorInfo) -> R {
         var lastError: ErrorInfo
         let (connection, _) = try connected(operation)
-        if connection.canceller.isRequested { throw cancelled(operation) }
         do {
             return try body(connection)
         } catch {
@@ -287,7 +259,6 @@ public actor PostgresStorage: StorageBackend {
         for attempt in 1...max(options.reconnectAttempts, 1) {
             Thread.sleep(forTimeInterval: delay)
             delay = min(delay * 2, 2)
-            if connection.canceller.isRequested { throw cancelled(operation) }
             if let failure = connection.reset() {
                 lastError = PostgresErrors.fromConnect(failure, endpoint: endpoint, backend: id, operation: operation)
                 lastError.message = "lost the connection and could not reconnect (attempt \(attempt)): " + lastError.message

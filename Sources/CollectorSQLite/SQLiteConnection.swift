@@ -13,13 +13,10 @@ final class SQLiteConnection {
     let backend: String
     private var handle: OpaquePointer?
     private var statements: [String: SQLiteStatement] = [:]
-    /// How statements wait for a lock another connection holds; cancellable from any thread.
-    let busyWait: SQLiteBusyWait
 
     init(path: String, backend: String, readOnly: Bool, busyTimeoutMilliseconds: Int) throws(ErrorInfo) {
         self.path = path
         self.backend = backend
-        busyWait = SQLiteBusyWait(timeoutMilliseconds: busyTimeoutMilliseconds)
         var db: OpaquePointer?
         let flags = (readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) | SQLITE_OPEN_NOMUTEX
         let code = sqlite3_open_v2(path, &db, flags, nil)
@@ -30,7 +27,7 @@ final class SQLiteConnection {
         }
         handle = db
         sqlite3_extended_result_codes(db, 1)
-        busyWait.install(on: db)
+        sqlite3_busy_timeout(db, Int32(clamping: busyTimeoutMilliseconds))
     }
 
     deinit {

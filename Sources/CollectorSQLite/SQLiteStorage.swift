@@ -92,10 +92,6 @@ public actor SQLiteStorage: StorageBackend {
     }
 
     public func store(_ record: DataValue) async throws -> StorageLocation {
-        try await cancellable { () throws(ErrorInfo) in try storeOne(record) }
-    }
-
-    private func storeOne(_ record: DataValue) throws(ErrorInfo) -> StorageLocation {
         let (connection, table) = try connected("store")
         let now = Self.milliseconds()
         let locationID = try withScratch { (scratch) throws(ErrorInfo) -> String in
@@ -110,7 +106,7 @@ public actor SQLiteStorage: StorageBackend {
     }
 
     public func store(batch records: [DataValue]) async throws -> StoredBatch {
-        try await cancellable { () throws(ErrorInfo) in try insertBatch(records.count) { .value(records[$0]) } id: { _ in nil } }
+        try insertBatch(records.count) { .value(records[$0]) } id: { _ in nil }
     }
 
     /// Like `store(batch:)`, each row carrying its record's id (`location_id`
@@ -121,9 +117,7 @@ public actor SQLiteStorage: StorageBackend {
     /// fields are read, for the typed layout).
     public func store(records: [Record]) async throws -> StoredBatch {
         let withIDs = options.recordIDs
-        return try await cancellable { () throws(ErrorInfo) in
-            try insertBatch(records.count) { .record(records[$0]) } id: { withIDs ? records[$0].id : nil }
-        }
+        return try insertBatch(records.count) { .record(records[$0]) } id: { withIDs ? records[$0].id : nil }
     }
 
     /// Inserts `count` rows in one transaction, with the insert prepared once.
@@ -203,27 +197,6 @@ public actor SQLiteStorage: StorageBackend {
     }
 
     // MARK: internals
-
-    /// Runs a store so that cancelling the calling task ends its wait for a
-    /// lock another connection holds (see `SQLiteBusyWait`); it then fails
-    /// with a `.cancelled` error and stores nothing.
-    private func cancellable<R>(_ body: () throws(ErrorInfo) -> R) async throws -> R {
-        guard let busyWait = connection?.busyWait else { return try body() }
-        busyWait.clear()
-        return try await withTaskCancellationHandler {
-            do throws(ErrorInfo) {
-                return try body()
-            } catch {
-                guard busyWait.isCancelled, error.isRetryable else { throw error }
-                throw ErrorInfo(
-                    .cancelled, layer: .storage, operation: error.operation,
-                    message: "SQLite \(error.operation) into \(path) was cancelled while it waited for the database: \(error.message)",
-                    details: error.details)
-            }
-        } onCancel: {
-            busyWait.cancel()
-        }
-    }
 
     private func connected(_ operation: String) throws(ErrorInfo) -> (SQLiteConnection, SQLiteTable) {
         guard let connection, let table else {
