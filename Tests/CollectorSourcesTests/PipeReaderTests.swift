@@ -45,12 +45,12 @@ import Testing
         #expect(try await TestSupport.guarded { try await waiting.value } == Array("g".utf8))
     }
 
-    /// Four hundred reads waiting at once: each would hold a thread if reads
-    /// waited on threads of their own; in the poll loop they hold none. (So
-    /// many that the threads other tests of the process start meanwhile,
-    /// dozens on a loaded machine, stay well below the bound.)
+    /// A hundred reads waiting at once: each would hold a thread if reads
+    /// waited on threads of their own; in the poll loop they hold none.
+    /// (Not more pipes: a process that other tests start meanwhile copies
+    /// the list of open descriptors.)
     @Test func waitingReadsHoldNoThreadEach() async throws {
-        let count = 400
+        let count = 100
         let pipes = (0..<count).map { _ in Pipe() }
         // Not inherited by the programs other tests start meanwhile (a
         // PostgreSQL server refuses to start with hundreds of descriptors taken).
@@ -75,8 +75,8 @@ import Testing
         pipes[0].fileHandleForWriting.write(Data("0".utf8))
         #expect(try await TestSupport.guarded { try await readers[0].value } == Array("0".utf8))
         let during = Self.threadCount()
-        // Other tests of this process start threads too: far fewer than one per read.
-        #expect(during - before < count / 2, "threads: \(before) before, \(during) with \(count) reads waiting")
+        // Other tests of this process start threads too (dozens on a loaded machine): fewer than one per read.
+        #expect(during - before < count, "threads: \(before) before, \(during) with \(count) reads waiting")
         for (index, pipe) in pipes.enumerated().dropFirst() { pipe.fileHandleForWriting.write(Data("\(index)".utf8)) }
         for (index, reader) in readers.enumerated().dropFirst() {
             #expect(try await TestSupport.guarded { try await reader.value } == Array("\(index)".utf8))
