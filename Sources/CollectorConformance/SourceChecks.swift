@@ -46,6 +46,8 @@ extension SourceConformance {
                 while true {
                     try Task.checkCancellation()
                     _ = try await source.collect()
+                    // A source whose collect() returns at once must not hold a thread of the pool.
+                    try await Task.sleep(for: .milliseconds(1))
                 }
             case .stream:
                 for try await _ in source.stream() { try Task.checkCancellation() }
