@@ -26,6 +26,14 @@ public struct LuaCall {
 
     func index(_ position: Int) -> Int32 { Int32(position) + offset }
 
+    /// Where the Lua code that called this function is, as Lua's error
+    /// messages begin (`script.lua:12: `); empty when the caller is not Lua code.
+    public var callerLocation: String {
+        luaL_where(stack.L, 1)
+        defer { lua_settop(stack.L, -2) }
+        return stack.string(at: -1) ?? ""
+    }
+
     /// Reads argument `position` (1-based) as `T`; a missing or mistyped argument throws.
     public func argument<T: LuaReadable>(_ position: Int, as type: T.Type = T.self) throws -> T {
         let i = index(position)

@@ -74,7 +74,8 @@ struct ReplCommand {
         let session = ReplSession(lua: lua, connectors: bindings.connectors)
         let interactive = isatty(0) != 0 && isatty(1) != 0
         let output = ReplOutput(
-            colors: interactive && ProcessInfo.processInfo.environment["NO_COLOR"] == nil, memoryLimit: options.memoryLimit)
+            colors: interactive && ProcessInfo.processInfo.environment["NO_COLOR"] == nil, memoryLimit: options.memoryLimit,
+            explain: { [bindings] in bindings.explain($0) })
         let watcher = InterruptWatcher(lua.interruptHandle, loop: bindings.loop)
         ReplSignals.install()
         defer { watcher.stop() }
@@ -206,6 +207,8 @@ struct ReplOutput {
     let colors: Bool
     /// The session's cap, named when a line reaches it.
     var memoryLimit: Int?
+    /// An error's text, explained where the engine knows more than Lua (`storage.NAME` with no such type).
+    var explain: (String) -> String = { $0 }
 
     /// Tables fit the terminal's width as it is now (it may have been resized); 80 without one.
     private var printer: ValuePrinter {
@@ -234,7 +237,7 @@ struct ReplOutput {
                     + " (the session's memory limit of \(Self.sizeText(memoryLimit)) was reached; collector repl --memory SIZE sets another)"
                     + error.description.dropFirst(error.message.count)
             }
-            self.error(text)
+            self.error(explain(text))
             return false
         }
     }

@@ -143,7 +143,7 @@ struct RunCommand {
         } catch let error as LuaError {
             fflush(nil)  // Lua prints through C stdio
             status.stop()
-            if exit.status == nil { scriptProblem(error.description) }
+            if exit.status == nil { scriptProblem(bindings.explain(error.description)) }
             // Pipelines the script started still store what they collected.
             for outcome in bindings.drainStarted() { Self.summary(outcome.summary, bindings) }
             fflush(nil)

@@ -75,9 +75,10 @@ struct BindingsTests {
             "option 'mode' must be one of \"lines\", \"whole\", got \"chunks\""))
     }
 
-    @Test func anUnknownSourceTypeIsAnError() throws {
-        let (lua, _) = try Self.state()
-        let message = Self.error("local s = source.ftp { url = 'ftp://x' }", in: lua)
+    @Test func anUnknownSourceTypeIsNilAndCallingItIsExplained() throws {
+        let (lua, bindings) = try Self.state()
+        #expect(try lua.run("return tostring(source.ftp == nil), type(storage.kafkaa)").map(\.stringValue) == ["true", "nil"])
+        let message = bindings.explain(Self.error("local s = source.ftp { url = 'ftp://x' }", in: lua))
         #expect(message.hasPrefix("script.lua:1: unknown source type 'source.ftp'"), "\(message)")
         #expect(message.contains("source types are: generator, file, follow, stdin, command, http"))
     }

@@ -23,17 +23,24 @@ extension BindingsTests {
         }
 
         @Test func noConnectorIsInstalledUnlessGiven() throws {
-            let bare = try Self.state([])
-            #expect(BindingsTests.error("return source.generator", in: bare)
-                .hasPrefix("script.lua:1: unknown source type 'source.generator'; source types are: letters"))
-            #expect(BindingsTests.error("return storage.memory", in: bare).hasPrefix("script.lua:1: unknown storage type 'storage.memory'"))
+            let lua = try LuaState(LuaOptions(libraries: .full))
+            let bare = try ScriptBindings(installingIn: lua, scriptPath: "/tmp/script.lua", connectors: [])
+            // A type the program did not install reads as nil (a script can test for it) ...
+            #expect(try lua.run("return type(source.generator), type(storage.memory)").map(\.stringValue) == ["nil", "nil"])
+            // ... and calling it is explained by the types there are.
+            #expect(bare.explain(BindingsTests.error("return source.generator {}", in: lua))
+                .hasPrefix("script.lua:1: unknown source type 'source.generator'; source types are: "), "\(bare.explain(BindingsTests.error("return source.generator {}", in: lua)))")
 
-            let core = try Self.state(CoreConnectors.all)
-            let kinds = try core.run("return type(storage.memory), type(storage.jsonl), type(storage.null), type(storage.console)")
-            #expect(kinds.map(\.stringValue) == ["function", "function", "function", "function"])
-            let sqlite = BindingsTests.error("return storage.sqlite", in: core)
-            #expect(sqlite.hasPrefix("script.lua:1: unknown storage type 'storage.sqlite'"), "\(sqlite)")
-            #expect(BindingsTests.error("return source.file", in: core).hasPrefix("script.lua:1: unknown source type 'source.file'"))
+            let coreState = try LuaState(LuaOptions(libraries: .full))
+            let core = try ScriptBindings(installingIn: coreState, scriptPath: "/tmp/script.lua", connectors: CoreConnectors.all)
+            let kinds = try coreState.run("return type(storage.memory), type(storage.jsonl), type(storage.null), type(storage.console), type(storage.sqlite)")
+            #expect(kinds.map(\.stringValue) == ["function", "function", "function", "function", "nil"])
+            let sqlite = core.explain(BindingsTests.error("return storage.sqlite { path = 'x.db' }", in: coreState))
+            #expect(sqlite.hasPrefix("script.lua:1: unknown storage type 'storage.sqlite'; storage types are: jsonl, memory"), "\(sqlite)")
+            #expect(core.explain(BindingsTests.error("source.file { path = 'x' }", in: coreState)).hasPrefix("script.lua:1: unknown source type 'source.file'"))
+            // A nil of the same name called elsewhere is not a missing type: left as Lua says it.
+            let other = core.explain(BindingsTests.error("\n\nlocal t = {}; t.file()", in: coreState))
+            #expect(other.hasPrefix("script.lua:3: attempt to call a nil value (field 'file')"), "\(other)")
         }
 
         @Test func withoutASpoolConnectorTheSpoolOptionIsAnErrorAndNoFileIsMade() throws {

@@ -1,14 +1,17 @@
 import LuaRuntime
 
 /// A global table of constructors (`source`, `storage`): the engine's own and
-/// those an embedder adds. Reading a name it lacks (`source.ftp`) is an error
-/// that lists the names it has, in the order they were added, rather than
-/// Lua's "attempt to call a nil value".
+/// those an embedder adds. A name it lacks (`source.ftp`) reads as nil, so a
+/// script can ask `if storage.kafka then` of an engine built without it;
+/// the read is remembered, so that calling it is explained by the names
+/// the table has (`explain(_:)`), not only by Lua's "attempt to call a nil value".
 final class ConstructorTable {
     /// `source` or `storage`.
     let kind: String
     let table: LuaTable
     private(set) var names: [String] = []
+    /// The names read but not there, and where each was read (`script.lua:3: `).
+    private var missed: [String: Set<String>] = [:]
     // Weak: the state holds this object (through the metamethod), not the other way round.
     private weak var lua: LuaState?
 
@@ -23,15 +26,29 @@ final class ConstructorTable {
             throw LuaError(.misuse, "cannot make the \(kind) table")
         }
         try lua.set(meta, "__index", try lua.function(kind) { [unowned self] call in
-            let name = (try? call.string(2)) ?? "?"
-            var message = "unknown \(kind) type '\(kind).\(name)'"
-            if let suggestion = Suggestion.closest(to: name, in: names) { message += " (did you mean '\(kind).\(suggestion)'?)" }
-            throw LuaCallError(message + "; \(kind) types are: " + names.joined(separator: ", "))
+            if let name = try? call.string(2) { missed[name, default: []].insert(call.callerLocation) }
+            return 0
         })
         if case .function(let setmetatable) = try lua.global("setmetatable") {
             _ = try lua.call(setmetatable, LuaValue.table(table), LuaValue.table(meta))
         }
         try lua.setGlobal(kind, LuaValue.table(table))
+    }
+
+    /// What Lua's `message` "LOCATION: attempt to call a nil value (field
+    /// 'NAME')" means when the script read `kind.NAME` at that location and
+    /// it was not there: an unknown type, what was likely meant, and the
+    /// types there are, in its place. `nil` for another message.
+    func explain(_ message: String, missing name: String) -> String? {
+        guard !names.contains(name), let locations = missed[name] else { return nil }
+        let nilCall = "attempt to call a nil value (field '\(name)')"
+        guard let location = locations.first(where: { message.contains($0 + nilCall) }),
+            let range = message.range(of: location + nilCall)
+        else { return nil }
+        var explanation = "unknown \(kind) type '\(kind).\(name)'"
+        if let suggestion = Suggestion.closest(to: name, in: names) { explanation += " (did you mean '\(kind).\(suggestion)'?)" }
+        explanation += "; \(kind) types are: " + names.joined(separator: ", ")
+        return message.replacingCharacters(in: range, with: location + explanation)
     }
 
     /// The state the table lives in, while it is open.

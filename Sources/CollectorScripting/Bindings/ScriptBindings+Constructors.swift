@@ -116,3 +116,21 @@ extension ScriptBindings {
         }
     }
 }
+
+extension ScriptBindings {
+    /// `message` with Lua's "attempt to call a nil value (field 'NAME')"
+    /// explained when the script called `source.NAME` or `storage.NAME`
+    /// and there is no such type: what it likely meant and the types there
+    /// are. Other messages are returned as they are.
+    public func explain(_ message: String) -> String {
+        let prefix = "attempt to call a nil value (field '"
+        guard let start = message.range(of: prefix),
+            let end = message[start.upperBound...].firstIndex(of: "'")
+        else { return message }
+        let name = String(message[start.upperBound..<end])
+        for table in [sourceConstructors, storageConstructors] {
+            if let explained = table?.explain(message, missing: name) { return explained }
+        }
+        return message
+    }
+}
