@@ -28,6 +28,9 @@ struct RunCommand {
         flight are processed and stored, within --drain-timeout; what is left
         goes to the spool); a second Ctrl-C exits at once.
         While the script's own code runs, Ctrl-C interrupts it.
+        SCRIPT.lua may be `-`: the script is read from standard input (then
+        source.stdin reads nothing more; processor files are looked up in the
+        working directory).
 
         check: loads the script and its processors and builds every pipeline
         without starting a source; prints the problems with file:line.
