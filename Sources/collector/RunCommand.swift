@@ -41,6 +41,7 @@ struct RunCommand {
           --once               polling sources (http) collect once
           --workers N          Lua states per processor file (default: one per core)
           --quiet, -q          no status line; only warnings and errors are logged
+                               (the summary lines are still printed)
           --set KEY=VALUE      a value for env("KEY"), over the environment
           --env-file FILE      KEY=VALUE lines for env(...), under the environment
           --log-level LEVEL    debug, info, warn or error (default: LOG_LEVEL, else info)

@@ -169,6 +169,17 @@ struct RunCommandTests {
         #expect(outcome.stdout == "42\n")
     }
 
+    /// `--quiet` keeps the result (the summary line) and drops the info lines.
+    @Test func quietKeepsTheSummaryLineOnly() throws {
+        let script = "pipeline 'q' { from = source.generator { count = 3 }, to = storage.null {} }\nlog.info('chatty')"
+        let quiet = try Collector.run(["run", "--quiet", "-"], input: script)
+        #expect(quiet.status == 0, "\(quiet.stderr)")
+        #expect(quiet.stdout.hasPrefix("pipeline q: 3 in, 3 out"), "\(quiet.stdout)")
+        #expect(!quiet.stderr.contains("chatty"), "\(quiet.stderr)")
+        let loud = try Collector.run(["run", "-"], input: script)
+        #expect(loud.stderr.contains("chatty"), "\(loud.stderr)")
+    }
+
     @Test func ctrlCInterruptsARunningScript() throws {
         let path = try Collector.script("io.write('started\\n') io.flush() while true do end")
         let outcome = try Collector.run(["run", path], interruptAfter: .milliseconds(500))
