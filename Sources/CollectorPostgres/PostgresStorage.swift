@@ -71,8 +71,40 @@ public actor PostgresStorage: StorageBackend {
         let table = try PostgresTable(options: options)
         let connection = try PostgresConnection(endpoint: endpoint, backend: id, connectTimeoutSeconds: options.connectTimeoutSeconds)
         try connection.execute(table.createSQL, operation: "connect")
+        try checkLayout(connection, table: table)
         self.connection = connection
         self.table = table
+    }
+
+    /// A table that was there before (`CREATE TABLE IF NOT EXISTS` leaves it
+    /// as it is) must have the columns of the layout the options give: else
+    /// every store would fail with "column does not exist", and be retried
+    /// as if the server were down.
+    private func checkLayout(_ connection: PostgresConnection, table: PostgresTable) throws(ErrorInfo) {
+        var parameters = PostgresParameters()
+        _ = parameters.append(table.name.name)
+        let result = try connection.execute(
+            """
+            SELECT column_name FROM information_schema.columns \
+            WHERE table_schema = current_schema() AND table_name = $1 ORDER BY ordinal_position
+            """, parameters, operation: "connect")
+        let existing = (0..<result.rowCount).map { result.string(row: $0, column: 0) }
+        guard !existing.isEmpty else { return }
+        let needed = ["location_id"] + (table.isDocument ? ["data"] : table.columns.map(\.identifier.name))
+        let missing = needed.filter { !existing.contains($0) }
+        guard !missing.isEmpty else { return }
+        let advice: String
+        if table.isDocument {
+            advice = "it is not a table of the document layout (id, location_id, created_at, data); give its `columns` to use it as a typed table, or another `table`"
+        } else {
+            let list = missing.map { "'\($0)'" }.joined(separator: ", ")
+            advice = "it has no column \(list) of the `columns` given; add \(missing.count == 1 ? "it" : "them") (ALTER TABLE ... ADD COLUMN), drop \(missing.count == 1 ? "it" : "them") from `columns`, or use another `table`"
+        }
+        connection.close()
+        throw ErrorInfo(
+            .configuration, layer: .storage, operation: "connect",
+            message: "PostgreSQL table '\(options.table)' at \(redactedURL) has the columns \(existing.joined(separator: ", ")): \(advice)",
+            details: ["backend_id": .string(id), "table": .string(options.table)])
     }
 
     public func disconnect() async {

@@ -60,7 +60,9 @@ public actor SQLiteStorage: StorageBackend {
         do {
             // The first statement reads the header: a file that is not a database fails here.
             try connection.execute("SELECT count(*) FROM sqlite_schema", operation: "connect")
-            if !options.readOnly {
+            if options.readOnly {
+                try checkLayout(connection, table: table)
+            } else {
                 if connection.isReadOnly {
                     throw ErrorInfo(
                         .storage, layer: .storage, operation: "connect",
@@ -73,6 +75,7 @@ public actor SQLiteStorage: StorageBackend {
                     try connection.execute("PRAGMA max_page_count=\(max(pages, 1))", operation: "connect")
                 }
                 try connection.execute(table.createSQL, operation: "connect")
+                try checkLayout(connection, table: table)
                 if let indexSQL = table.recordIndexSQL {
                     try addRecordIDColumnIfMissing(connection, table: table)
                     try connection.execute(indexSQL, operation: "connect")
@@ -205,18 +208,46 @@ public actor SQLiteStorage: StorageBackend {
         return (connection, table)
     }
 
+    /// The table's column names, in order; empty when there is no such table.
+    private func existingColumns(_ connection: SQLiteConnection) throws(ErrorInfo) -> [String] {
+        try connection.withStatement("SELECT name FROM pragma_table_info(?1)", operation: "connect") {
+            (info) throws(ErrorInfo) -> [String] in
+            try info.bind(options.table, at: 1)
+            var names: [String] = []
+            while try info.step(operation: "connect") {
+                names.append(info.string(0))
+            }
+            return names
+        }
+    }
+
+    /// A table that was there before (`CREATE TABLE IF NOT EXISTS` leaves it
+    /// as it is) must have the columns of the layout the options give: else
+    /// every store and query would fail with SQLite's "no such column", and
+    /// a store would be retried as if the database were down.
+    private func checkLayout(_ connection: SQLiteConnection, table: SQLiteTable) throws(ErrorInfo) {
+        let existing = try existingColumns(connection)
+        guard !existing.isEmpty else { return }
+        let needed = table.isDocument ? ["location_id", "created_at", "data"] : table.columns.map(\.identifier.name)
+        let missing = needed.filter { !existing.contains($0) }
+        guard !missing.isEmpty else { return }
+        let has = existing.joined(separator: ", ")
+        let advice: String
+        if table.isDocument {
+            advice = "it is not a table of the document layout (location_id, created_at, data); give its `columns` to use it as a typed table, or another `table`"
+        } else {
+            let list = missing.map { "'\($0)'" }.joined(separator: ", ")
+            advice = "it has no column \(list) of the `columns` given; add \(missing.count == 1 ? "it" : "them") (ALTER TABLE ... ADD COLUMN), drop \(missing.count == 1 ? "it" : "them") from `columns`, or use another `table`"
+        }
+        throw ErrorInfo(
+            .configuration, layer: .storage, operation: "connect",
+            message: "SQLite table '\(options.table)' in \(path) has the columns \(has): \(advice)",
+            details: ["backend_id": .string(id), "path": .string(path), "table": .string(options.table)])
+    }
+
     /// A typed table made before record ids gets their column (its rows keep NULL there).
     private func addRecordIDColumnIfMissing(_ connection: SQLiteConnection, table: SQLiteTable) throws(ErrorInfo) {
-        let found = try connection.withStatement("SELECT name FROM pragma_table_info(?1)", operation: "connect") {
-            (info) throws(ErrorInfo) -> Bool in
-            try info.bind(options.table, at: 1)
-            var found = false
-            while try info.step(operation: "connect") {
-                if info.string(0) == SQLiteTable.recordIDColumn { found = true }
-            }
-            return found
-        }
-        if !found {
+        if !(try existingColumns(connection)).contains(SQLiteTable.recordIDColumn) {
             try connection.execute(
                 "ALTER TABLE \(table.name.quoted) ADD COLUMN \(SQLiteTable.recordIDColumn) BLOB", operation: "connect")
         }

@@ -16,6 +16,23 @@ struct PostgresTypedTests {
         return (storage, url, table)
     }
 
+    /// A table made before keeps its columns: opened with another layout, it
+    /// is refused at connect with what it has, not retried at each store.
+    @Test func aTableOfAnotherLayoutIsRefusedAtConnectWithItsColumns() async throws {
+        let (storage, url, table) = try await makeStorage([Column("sensor_id", .text), Column("value", .real)])
+        await storage.disconnect()
+        let document = try PostgresStorage(url: url, options: PostgresOptions(table: table))
+        let error = await #expect(throws: ErrorInfo.self) { try await document.connect() }
+        #expect(error?.type == .configuration)
+        #expect(error?.message.hasSuffix(
+            "has the columns id, location_id, sensor_id, value: it is not a table of the document layout (id, location_id, created_at, data); give its `columns` to use it as a typed table, or another `table`") == true,
+            "\(error?.message ?? "")")
+        let more = try PostgresStorage(
+            url: url, options: PostgresOptions(table: table, layout: .columns([Column("sensor_id", .text), Column("site", .text)])))
+        let missing = await #expect(throws: ErrorInfo.self) { try await more.connect() }
+        #expect(missing?.message.contains("it has no column 'site' of the `columns` given; add it (ALTER TABLE ... ADD COLUMN)") == true, "\(missing?.message ?? "")")
+    }
+
     @Test(arguments: PostgresBatchMethod.allCases)
     func storesTheReadingsColumns(_ method: PostgresBatchMethod) async throws {
         let (storage, url, table) = try await makeStorage(method: method)

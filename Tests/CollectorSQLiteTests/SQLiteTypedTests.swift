@@ -28,6 +28,36 @@ struct SQLiteTypedTests {
         ])
     }
 
+    /// A table made before keeps its columns: opened with another layout, it
+    /// is refused at connect with what it has, for writing and reading alike
+    /// (not a "no such column" at each store, retried as if the file were busy).
+    @Test func aTableOfAnotherLayoutIsRefusedAtConnectWithItsColumns() async throws {
+        let dir = try TemporaryDirectory()
+        let path = dir.file("made.db")
+        let typed = SQLiteStorage(path: path, options: .readings)
+        try await typed.connect()
+        _ = try await typed.store(batch: benchRecords)
+        await typed.disconnect()
+        for readOnly in [false, true] {
+            let document = SQLiteStorage(path: path, options: SQLiteOptions(table: "readings", readOnly: readOnly))
+            let error = await #expect(throws: ErrorInfo.self) { try await document.connect() }
+            #expect(error?.type == .configuration)
+            #expect(
+                error?.message == "SQLite table 'readings' in \(path) has the columns sensor_id, value, unit, ts, site, severity, tags, record_id: "
+                    + "it is not a table of the document layout (location_id, created_at, data); give its `columns` to use it as a typed table, or another `table`",
+                "\(error?.message ?? "")")
+        }
+        let more = SQLiteStorage(
+            path: path,
+            options: SQLiteOptions(table: "readings", layout: .columns([Column("sensor_id", .text), Column("plant", .text), Column("line", .integer)])))
+        let error = await #expect(throws: ErrorInfo.self) { try await more.connect() }
+        #expect(error?.message.hasSuffix("it has no column 'plant', 'line' of the `columns` given; add them (ALTER TABLE ... ADD COLUMN), drop them from `columns`, or use another `table`") == true, "\(error?.message ?? "")")
+        // The same columns, or fewer of them, open it.
+        let fewer = SQLiteStorage(path: path, options: SQLiteOptions(table: "readings", layout: .columns([Column("sensor_id", .text)])))
+        try await fewer.connect()
+        #expect(try await fewer.query(QueryCriteria()).count == 3)
+    }
+
     @Test(arguments: [true, false])
     func recordsCarriedAsTextGiveTheRowsTheirValuesGive(recordIDs: Bool) async throws {
         let dir = try TemporaryDirectory()
