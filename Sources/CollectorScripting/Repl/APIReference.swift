@@ -46,7 +46,7 @@ enum APIReference {
         sequence and record id, and a letter of one that fails again counts one
         more `attempt` (see docs/guide.md, "Quarantine, fix, test, replay").
 
-        ```lua
+        ```lua script
         local readings = source.generator { count = 10000 }
         local db = storage.sqlite { path = "quickstart.db", table = "readings" }
         pipeline "quickstart" {
@@ -66,6 +66,10 @@ enum APIReference {
         - A mistyped option says what was expected (`option 'count' must be an integer, got string`).
         - A missing required option says so (`option 'path' is required`).
         - Errors are Lua errors raised at the call, so they carry the script's `file:line`.
+        - A type the engine does not have is nil (`source.ftp == nil`), so a script
+          can ask (`if storage.postgres then ... end`; a program embedding the engine
+          may install only some connectors). Calling one says what there is:
+          `unknown storage type 'storage.postgress' (did you mean 'storage.postgres'?); storage types are: ...`.
         - **Durations**: `"250ms"`, `"10s"`, `"1m"`, `"1h"` (decimals allowed, `"1.5s"`), or a number of seconds.
         - **Sizes**: `"64KB"`, `"5MB"`, `"1GB"` (binary units: 1 KB = 1024 bytes), `"512B"`, or an integer number of bytes.
         - Sizes, durations and counts are range-checked: one out of range is an error
@@ -172,6 +176,14 @@ enum APIReference {
         `columns` gives `storage.sqlite{}` and `storage.postgres{}` a table of the
         script's own: one typed column per entry, in the order listed (a list, not a
         table by name, because the order is the table's).
+
+        The table is made when it is not there; one that is there is used as it
+        is, and must have the columns given (it may have more). A table of the
+        other layout, or one that lacks a column, is refused when the backend
+        connects, with what the table has: `SQLite table 'events' in events.db
+        has the columns sensor_id, value, record_id: it is not a table of the
+        document layout (location_id, created_at, data); give its columns to use
+        it as a typed table, or another table`.
 
         ```lua
         local db = storage.sqlite {
@@ -407,7 +419,7 @@ enum APIReference {
 
         ### Routing: named outputs and `route`
 
-        ```lua
+        ```lua check
         pipeline "logs" {
           from = source.file { path = "app.jsonl" },
           to = { main = storage.sqlite { path = "logs.db" }, alerts = storage.jsonl { path = "alerts.jsonl" } },
@@ -488,7 +500,7 @@ enum APIReference {
         `run()` runs the pipelines registered so far that have not run yet, now,
         concurrently, and returns their reports by name:
 
-        ```lua
+        ```lua script continues
         local report = run().quickstart
         print(report.input, report.output, report.dropped, report.failed, report.dead_letters)
         -- also: report.status ("completed", "cancelled", "failed"), report.collected,
