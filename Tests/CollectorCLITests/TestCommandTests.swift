@@ -16,6 +16,11 @@ struct TestCommandTests {
         return url.path
     }
 
+    /// The output without the times after each test and the summary (` (212 µs)`), which vary.
+    static func withoutTimes(_ output: String) -> String {
+        output.replacing(/\ \(\d+(\.\d+)? (µs|ms|s)\)(?=\n|$)/, with: "")
+    }
+
     static let processor = """
         local M = {}
         M.tests = {
@@ -41,7 +46,7 @@ struct TestCommandTests {
             """, "processors/readings_test.lua", in: folder)
         let outcome = try Collector.run(["test", module, testFile])
         #expect(outcome.status == 0, "\(outcome.stdout)\(outcome.stderr)")
-        #expect(outcome.stdout == """
+        #expect(Self.withoutTimes(outcome.stdout) == """
             \(module) (inline tests)
               ok    converts celsius
               ok    drops text
@@ -92,7 +97,7 @@ struct TestCommandTests {
             """, "processors/more_test.lua", in: folder)
         let outcome = try Collector.run(["test", module, folder.appendingPathComponent("processors").path])
         #expect(outcome.status == 1, "\(outcome.stdout)\(outcome.stderr)")
-        let lines = outcome.stdout.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        let lines = Self.withoutTimes(outcome.stdout).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         #expect(lines.contains("  FAIL  converts celsius (\(module):3)"), "\(outcome.stdout)")
         #expect(lines.contains("        output.value: expected 104.0 (float), got 104 (integer)"), "\(outcome.stdout)")
         #expect(lines.contains("  ok    drops text"))
@@ -111,7 +116,7 @@ struct TestCommandTests {
 
         let none = try Collector.run(["test"])
         #expect(none.status == 2)
-        #expect(none.stderr.contains("usage: collector test PATH..."))
+        #expect(none.stderr.contains("usage: collector test [options] PATH..."))
         let missing = try Collector.run(["test", folder.appendingPathComponent("nope.lua").path])
         #expect(missing.status == 2)
         #expect(missing.stderr.contains("no such file or directory"))
@@ -143,11 +148,76 @@ struct TestCommandTests {
             .deletingLastPathComponent()
         let outcome = try Collector.run(["test", "processors/window.lua", "processors"], directory: repository.appendingPathComponent("examples"))
         #expect(outcome.status == 0, "\(outcome.stdout)\(outcome.stderr)")
-        let lines = outcome.stdout.split(separator: "\n").map(String.init)
+        let lines = Self.withoutTimes(outcome.stdout).split(separator: "\n").map(String.init)
         #expect(lines.first == "processors/window.lua (inline tests)")
         #expect(lines.contains("  ok    a minute gives one summary per site and unit"))
         #expect(lines.contains("processors/window_test.lua"))
         #expect(lines.contains("  ok    two minutes at once are two ticks; the second window is empty"))
         #expect(!outcome.stdout.contains("FAIL"))
+    }
+
+    /// A module with inline tests and a test file, for the options' tests.
+    static func suite() throws -> (module: String, testFile: String) {
+        let folder = try folder()
+        let module = try write(processor, "processors/readings.lua", in: folder)
+        let testFile = try write("""
+            local readings = require("readings")
+            test("keeps integers", function() expect.eq(run(readings, { value = 3 }), { value = 3 }) end)
+            test("drops text too", function() expect.eq(run(readings, { value = "x" }), nil) end)
+            test("never runs when filtered", function() error("ran") end)
+            """, "processors/readings_test.lua", in: folder)
+        return (module, testFile)
+    }
+
+    @Test func theFilterRunsTheTestsWhoseNameHasIt() throws {
+        let (module, testFile) = try Self.suite()
+        let outcome = try Collector.run(["test", "--filter", "drops", module, testFile])
+        #expect(outcome.status == 0, "\(outcome.stdout)\(outcome.stderr)")
+        #expect(Self.withoutTimes(outcome.stdout) == """
+            \(module) (inline tests)
+              ok    drops text
+            \(testFile)
+              ok    drops text too
+
+            2 tests in 2 files: 2 passed, 0 failed, 3 left out by the filter
+
+            """)
+        // A file none of whose tests match is not listed; `--filter=TEXT` reads the same.
+        let one = try Collector.run(["test", "--filter=integers", module, testFile])
+        #expect(Self.withoutTimes(one.stdout).hasPrefix("\(testFile)\n  ok    keeps integers\n\n1 test in 1 file"), "\(one.stdout)")
+        let bad = try Collector.run(["test", "--filter"])
+        #expect(bad.status == 2 && bad.stderr.contains("--filter needs"), "\(bad.stderr)")
+    }
+
+    @Test func eachTestHasItsTimeAndColoursAreChosen() throws {
+        let (module, _) = try Self.suite()
+        let plain = try Collector.run(["test", module])
+        // Not a terminal: no colour; each test and the summary have their time.
+        #expect(!plain.stdout.contains("\u{1B}["), "\(plain.stdout)")
+        let timed = plain.stdout.split(separator: "\n").filter { $0.contains("ok    ") || $0.contains(" passed, ") }
+        #expect(timed.count == 3 && timed.allSatisfy { $0.wholeMatch(of: /.*\ \(\d+(\.\d+)? (µs|ms|s)\)/) != nil }, "\(plain.stdout)")
+        let always = try Collector.run(["test", "--color", "always", module])
+        #expect(always.stdout.contains("\u{1B}[32mok\u{1B}[0m    converts celsius"), "\(always.stdout)")
+        let never = try Collector.run(["test", "--color=never", module])
+        #expect(!never.stdout.contains("\u{1B}["))
+        let wrong = try Collector.run(["test", "--color", "sometimes", module])
+        #expect(wrong.status == 2 && wrong.stderr.contains("--color takes auto, always or never"), "\(wrong.stderr)")
+    }
+
+    @Test func watchRunsTheTestsAgainWhenAFileIsSaved() throws {
+        let (module, testFile) = try Self.suite()
+        let watching = try WatchRunTests.Background(["test", "--watch", module, testFile])
+        try WatchRunTests.waitUntil("the first run") { watching.stdout.contains("watching for changes") }
+        #expect(watching.stdout.contains("1 failed"), "\(watching.stdout)")
+        // The failing test fixed and saved: the tests run again, and pass.
+        try WatchRunTests.save(
+            (try String(contentsOfFile: testFile, encoding: .utf8)).replacingOccurrences(of: "error(\"ran\")", with: "expect.eq(1, 1)"),
+            to: testFile)
+        try WatchRunTests.waitUntil("the second run") { watching.stdout.contains("running the tests again") && watching.stdout.hasSuffix("watching for changes (Ctrl-C ends)\n") }
+        let outcome = watching.stop(signal: SIGTERM)
+        #expect(outcome.status == SIGTERM, "ended by the signal")
+        #expect(outcome.stdout.contains("readings_test.lua changed: running the tests again"), "\(outcome.stdout)")
+        let second = outcome.stdout.components(separatedBy: "running the tests again").last ?? ""
+        #expect(second.contains("5 tests in 2 files: 5 passed, 0 failed"), "\(outcome.stdout)")
     }
 }

@@ -30,10 +30,11 @@ struct WatchRunTests {
         }
 
         var stderr: String { lock.withLock { String(decoding: err, as: UTF8.self) } }
+        var stdout: String { lock.withLock { String(decoding: out, as: UTF8.self) } }
 
-        /// SIGINT (a graceful stop), then everything it wrote and its status.
-        func stop() -> Collector.Outcome {
-            kill(process.processIdentifier, SIGINT)
+        /// SIGINT (a graceful stop) or `signal`, then everything it wrote and its status.
+        func stop(signal: Int32 = SIGINT) -> Collector.Outcome {
+            kill(process.processIdentifier, signal)
             process.waitUntilExit()
             outPipe.fileHandleForReading.readabilityHandler = nil
             errPipe.fileHandleForReading.readabilityHandler = nil

@@ -20,8 +20,11 @@ enum InlineTests {
     static let fields = ["name", "input", "output", "emits", "dropped", "error", "advance", "config"]
 
     /// Loads the module into `lua` (a fresh sandboxed state) and runs its tests.
+    /// With a `filter`, only the tests whose name contains it are reported;
+    /// all of them run, since each may depend on the state the ones before left.
     static func run(
-        source: String, chunkName: String, name: String, config: DataValue? = nil, log: LogSink?, in lua: LuaState
+        source: String, chunkName: String, name: String, config: DataValue? = nil, log: LogSink?, filter: String? = nil,
+        in lua: LuaState
     ) -> ProcessorTestFile {
         let path = ProcessorModule.displayName(chunkName)
         var file = ProcessorTestFile(path: path, kind: .inline)
@@ -46,8 +49,15 @@ enum InlineTests {
             return file
         }
         var runner = CaseRunner(lua: lua, module: module, emit: emit, name: name, now: now)
+        let clock = ContinuousClock()
         for (index, test) in tests.enumerated() {
+            let start = clock.now
             var result = runner.run(test, number: index + 1)
+            result.duration = clock.now - start
+            if let filter, !result.name.contains(filter) {
+                file.filteredOut += 1
+                continue
+            }
             if !result.passed { result.location = line(naming: result.name, in: source).map { "\(path):\($0)" } }
             file.cases.append(result)
         }

@@ -6,11 +6,14 @@ public struct ProcessorTestCase: Sendable, Hashable {
     public var failure: [String]
     /// `file:line` of the failing assertion, when Lua said it.
     public var location: String?
+    /// How long the test ran (its body, or its record through `process`).
+    public var duration: Duration?
 
-    public init(name: String, failure: [String] = [], location: String? = nil) {
+    public init(name: String, failure: [String] = [], location: String? = nil, duration: Duration? = nil) {
         self.name = name
         self.failure = failure
         self.location = location
+        self.duration = duration
     }
 
     /// Whether it passed (no failure lines).
@@ -35,6 +38,8 @@ public struct ProcessorTestFile: Sendable, Hashable {
     public var cases: [ProcessorTestCase]
     /// Set when the file could not be loaded (its tests did not run).
     public var loadError: String?
+    /// Tests whose name the runner's filter left out (not in `cases`).
+    public var filteredOut = 0
 
     public init(path: String, kind: Kind, cases: [ProcessorTestCase] = [], loadError: String? = nil) {
         self.path = path

@@ -17,9 +17,14 @@ public struct ProcessorTestRunner: Sendable {
 
     /// Limits of the test states, and module paths searched after the file's own directory.
     public var options: LuaProcessorOptions
+    /// When set, only the tests whose name contains it are run and reported
+    /// (a module's inline tests all run, as each may need the state the ones
+    /// before left, but only those are reported).
+    public var filter: String?
 
-    public init(options: LuaProcessorOptions = LuaProcessorOptions(parallelism: 1)) {
+    public init(options: LuaProcessorOptions = LuaProcessorOptions(parallelism: 1), filter: String? = nil) {
         self.options = options
+        self.filter = filter
     }
 
     /// The files to run for `paths`: a file is itself; a directory gives the
@@ -70,7 +75,7 @@ public struct ProcessorTestRunner: Sendable {
         defer { lua.close() }
         if !isTestFile {
             let name = ((path as NSString).lastPathComponent as NSString).deletingPathExtension
-            return InlineTests.run(source: source, chunkName: "@\(path)", name: name, log: options.log, in: lua)
+            return InlineTests.run(source: source, chunkName: "@\(path)", name: name, log: options.log, filter: filter, in: lua)
         }
         return runTestFile(path: path, source: source, in: lua)
     }
@@ -95,13 +100,22 @@ public struct ProcessorTestRunner: Sendable {
             file.loadError = (error as? LuaError)?.description ?? "\(error)"
             return file
         }
+        let clock = ContinuousClock()
         for test in registered {
+            if let filter, !test.name.contains(filter) {
+                file.filteredOut += 1
+                continue
+            }
+            let start = clock.now
+            var result: ProcessorTestCase
             do {
                 try lua.call(test.body)
-                file.cases.append(ProcessorTestCase(name: test.name))
+                result = ProcessorTestCase(name: test.name)
             } catch {
-                file.cases.append(Self.failedCase(test.name, error))
+                result = Self.failedCase(test.name, error)
             }
+            result.duration = clock.now - start
+            file.cases.append(result)
         }
         return file
     }
