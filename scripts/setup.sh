@@ -24,6 +24,8 @@ if [[ "${1:-}" == "--test" ]]; then
     packages+=(prometheus)
     # The examples' Lua is linted with luacheck (settings in .luacheckrc).
     packages+=(lua-check)
+    # `collector completion` scripts are checked by the shells that run them, the man page by groff.
+    packages+=(zsh fish groff-base man-db)
 fi
 if [[ "${1:-}" == "--bench" ]]; then
     # The canonical benchmark: hyperfine times, lua5.4 + lua-cjson is the

@@ -8,12 +8,14 @@ import Foundation
 struct DocsCommand {
     let arguments: [String]
 
-    static let usage = """
+    static let help = """
         usage: collector docs [--update DIR]
 
         Prints the option tables of the sources and backends (markdown).
-          --update DIR   rewrite the generated tables of DIR/docs/lua-api.md and
-                         the stubs of DIR/types/collector.lua
+
+        options:
+          --update DIR         rewrite the generated tables of DIR/docs/lua-api.md and
+                               the stubs of DIR/types/collector.lua
         """
 
     func execute() -> Int32 {
@@ -25,7 +27,7 @@ struct DocsCommand {
             print(ConnectorDocs.markdownTable(connectors, kind: .storage))
             return 0
         case "-h", "--help":
-            print(Self.usage)
+            print(Self.help)
             return 0
         case "--update" where arguments.count == 2:
             let root = arguments[1]
@@ -44,7 +46,7 @@ struct DocsCommand {
             }
             return 0
         default:
-            FileHandle.standardError.write(Data("collector docs: unexpected arguments \(arguments.joined(separator: " "))\n\(Self.usage)\n".utf8))
+            FileHandle.standardError.write(Data("collector docs: unexpected arguments \(arguments.joined(separator: " "))\n\(Self.help)\n".utf8))
             return 2
         }
     }

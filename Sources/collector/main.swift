@@ -13,8 +13,10 @@ let usage = """
                                  (see `collector replay --help`)
       repl [SCRIPT.lua]          an interactive Lua session (reads stdin when it is not a terminal;
                                  see `collector repl --help`)
-      test PATH...               run processors' inline tests and *_test.lua files
+      test [options] PATH...     run processors' inline tests and *_test.lua files
       docs [--update DIR]        the sources' and backends' option tables (from their schemas)
+      completion SHELL           print a completion script for bash, zsh or fish
+      man                        print the manual page (roff; `collector man --help` says how to install it)
       help [COMMAND]             show this help, or COMMAND's (`collector help run`)
 
     options:
@@ -56,6 +58,10 @@ case "test":
     exit(TestCommand(arguments: arguments).execute())
 case "docs":
     exit(DocsCommand(arguments: arguments).execute())
+case "completion":
+    exit(CompletionCommand(arguments: arguments).execute())
+case "man":
+    exit(ManCommand(arguments: arguments).execute())
 case "help", "-h", "--help":
     exit(showHelp(of: arguments))
 case "--version", "-V", "version":
@@ -76,17 +82,10 @@ func showHelp(of arguments: [String]) -> Int32 {
         fail("help: one command at most, got \(arguments.map { "'\($0)'" }.joined(separator: " ")) (collector --help for help)")
         return 2
     }
-    switch topic {
-    case "run", "check": print(RunCommand.help)
-    case "repl": print(ReplCommand.help)
-    case "replay": print(ReplayCommand.help)
-    case "test": print(TestCommand.help)
-    case "docs": print(DocsCommand.usage)
-    case "help", "-h", "--help": print(usage)
-    case "version", "--version", "-V": print("usage: collector -V (or --version, version)\n\nPrints the version.")
-    default:
-        fail("help: unknown command '\(topic)' (commands: run, check, replay, repl, test, docs, version; collector --help for help)")
+    guard let command = CommandCatalog.command(named: topic == "-h" || topic == "--help" ? "help" : topic == "-V" || topic == "--version" ? "version" : topic) else {
+        fail("help: unknown command '\(topic)' (commands: \(CommandCatalog.all.map(\.name).joined(separator: ", ")); collector --help for help)")
         return 2
     }
+    print(command.help)
     return 0
 }
