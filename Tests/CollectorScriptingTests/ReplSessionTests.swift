@@ -111,6 +111,32 @@ struct ReplSessionTests {
         #expect(session.completions(for: "nothing.here").isEmpty)
     }
 
+    @Test func sessionLocalsPathsAndCommandsComplete() throws {
+        _ = show("local reading = { value = 1, unit = 'C' }")
+        _ = show("local readers = 2")
+        #expect(session.completions(for: "read") == ["readers", "reading"])
+        #expect(session.completions(for: "reading.u") == ["reading.unit"])
+        #expect(session.completions(for: ":lo") == [":load"])
+        #expect(session.completions(for: ":lo", before: "x = ").isEmpty)
+
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("repl-paths-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory.appendingPathComponent("data"), withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        for name in ["pipeline.lua", "processor.lua", ".hidden.lua"] {
+            _ = FileManager.default.createFile(atPath: directory.appendingPathComponent(name).path, contents: Data())
+        }
+        let base = directory.path + "/"
+        // After :load, and inside a string: files, directories with their slash, no hidden ones unless asked.
+        #expect(session.completions(for: base + "p", before: ":load ") == [base + "pipeline.lua", base + "processor.lua"])
+        #expect(session.completions(for: base + "d", before: "f = io.open(\"") == [base + "data/"])
+        #expect(session.completions(for: base + ".h", before: "dofile('") == [base + ".hidden.lua"])
+        #expect(session.completions(for: base, before: "x = 'a', \"").count == 3)
+        // A closed string is not a path: Lua names complete there.
+        #expect(session.completions(for: "read", before: "x = 'a' .. ") == ["readers", "reading"])
+        #expect(ReplSession.isInsideString(#"s = "it\"s "#))
+        #expect(!ReplSession.isInsideString(#"s = "it\"s" .. "#))
+    }
+
     @Test func metaCommandsParse() {
         #expect(ReplMetaCommand(line: ":help") == .help)
         #expect(ReplMetaCommand(line: " :q") == .quit)

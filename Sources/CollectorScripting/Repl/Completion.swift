@@ -1,3 +1,4 @@
+import Foundation
 import LuaRuntime
 
 extension ReplSession {
@@ -6,17 +7,28 @@ extension ReplSession {
     /// `t:me` through the metatable's `__index` table), and the methods and
     /// properties of engine objects (`db:qu` → `db:query`), and inside a
     /// connector's options table (`before` is the line up to the word) the
-    /// options it takes (`source.http { ur` → `url`).
+    /// options it takes (`source.http { ur` → `url`). Session variables (an
+    /// earlier entry's top-level `local`) complete as globals do. File paths
+    /// complete inside a string (`io.open("da` → `data/`) and after `:load`;
+    /// the REPL's commands after `:` at the start of a line.
     public func completions(for word: String, before: String = "") -> [String] {
+        let line = before.trimmingCharacters(in: .whitespaces)
+        if line.isEmpty, word.hasPrefix(":") {
+            return Self.commands.filter { $0.hasPrefix(word) }
+        }
+        if let command = line.split(separator: " ").first, [":load", ":l"].contains(String(command)) || Self.isInsideString(before) {
+            return Self.paths(completing: word)
+        }
         if let options = optionCompletions(for: word, before: before) { return options }
         var separatorIndex: String.Index?
         for index in word.indices where word[index] == "." || word[index] == ":" { separatorIndex = index }
         guard let separator = separatorIndex else {
-            return names(in: try? lua.global("_G"), prefix: word, fullPrefix: "")
+            let locals = variables.keys.filter { $0.hasPrefix(word) }
+            return Array(Set(names(in: try? lua.global("_G"), prefix: word, fullPrefix: "") + locals)).sorted()
         }
         let path = word[..<separator].split(separator: ".", omittingEmptySubsequences: false).map(String.init)
         let partial = String(word[word.index(after: separator)...])
-        var value = try? lua.global(path[0])
+        var value = sessionVariable(path[0]) ?? (try? lua.global(path[0]))
         for name in path.dropFirst() {
             guard case .table(let table)? = value else { return [] }
             value = try? lua.get(table, name)
@@ -51,5 +63,45 @@ extension ReplSession {
     private func isCompletable(_ name: String) -> Bool {
         guard let first = name.unicodeScalars.first else { return false }
         return first == "_" || first.properties.isAlphabetic
+    }
+
+    /// The REPL's commands, for completion after `:`.
+    static let commands = [":help", ":load", ":reload", ":doc", ":quit"]
+
+    /// Whether `text` ends inside a string literal: an opening quote not closed
+    /// (an escaped quote does not count).
+    static func isInsideString(_ text: String) -> Bool {
+        var open: Character?
+        var escaped = false
+        for character in text {
+            if escaped {
+                escaped = false
+            } else if character == "\\", open != nil {
+                escaped = true
+            } else if let quote = open {
+                if character == quote { open = nil }
+            } else if character == "\"" || character == "'" {
+                open = character
+            }
+        }
+        return open != nil
+    }
+
+    /// Files and directories whose path starts with `word` (`~/` for the home
+    /// directory; a directory ends with `/`, so completing goes on into it).
+    /// Hidden entries only when the word names them (`.`).
+    static func paths(completing word: String) -> [String] {
+        let home = ProcessInfo.processInfo.environment["HOME"] ?? NSHomeDirectory()
+        let expanded = word.hasPrefix("~/") ? home + word.dropFirst(1) : word
+        let slash = expanded.lastIndex(of: "/")
+        let directory = slash.map { String(expanded[...$0]) } ?? ""
+        let prefix = slash.map { String(expanded[expanded.index(after: $0)...]) } ?? expanded
+        let typedDirectory = word.lastIndex(of: "/").map { String(word[...$0]) } ?? ""
+        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: directory.isEmpty ? "." : directory) else { return [] }
+        return entries.filter { $0.hasPrefix(prefix) && (prefix.hasPrefix(".") || !$0.hasPrefix(".")) }.sorted().map { name in
+            var isDirectory: ObjCBool = false
+            _ = FileManager.default.fileExists(atPath: directory + name, isDirectory: &isDirectory)
+            return typedDirectory + name + (isDirectory.boolValue ? "/" : "")
+        }
     }
 }

@@ -33,9 +33,11 @@ public final class ReplSession {
     /// The input line the pending entry began on.
     private var firstLine = 1
     /// The session variables declared so far, and whether each is `<const>`.
-    private var variables: [String: Bool] = [:]
+    private(set) var variables: [String: Bool] = [:]
     /// Joins an entry's upvalues to the session variables' cells (made once).
     private var binder: LuaFunction?
+    /// Reads a session variable's cell, by name (made with the binder).
+    private var variableReader: LuaFunction?
 
     public init(lua: LuaState, connectors: [ConnectorDescription] = []) {
         self.lua = lua
@@ -148,11 +150,25 @@ public final class ReplSession {
                 if wanted[name] then upvaluejoin(f, i, cells[name], 1) end
                 i = i + 1
               end
+            end, function(name)  -- a session variable's value (for completion)
+              local cell = cells[name]
+              if cell then return cell() end
             end
             """
-        guard case .function(let made) = try lua.call(try lua.load(source, name: "=repl")).first else {
+        let made = try lua.call(try lua.load(source, name: "=repl"))
+        guard case .function(let joiner)? = made.first, made.count == 2, case .function(let reader) = made[1] else {
             throw LuaError(.runtime, "the REPL could not set up its session variables")
         }
-        return made
+        variableReader = reader
+        return joiner
+    }
+}
+
+extension ReplSession {
+    /// The value of the session variable `name` (a top-level `local` of an
+    /// earlier entry), or nil when there is none.
+    func sessionVariable(_ name: String) -> LuaValue? {
+        guard variables[name] != nil, let variableReader else { return nil }
+        return try? lua.call(variableReader, name).first
     }
 }
