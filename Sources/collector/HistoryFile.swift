@@ -1,6 +1,8 @@
 import Foundation
 
 /// `~/.collector_history`: one entry a line, each appended as it is entered,
+/// an entry of several lines (a block typed or pasted) on one line with its
+/// line breaks written as the unit separator (0x1F, which no key types),
 /// so the history survives however the session ends (`os.exit()`, SIGTERM,
 /// a closed terminal) and sessions running at once all keep theirs. The
 /// file is never rewritten in place: trimming writes a new file and renames
@@ -23,6 +25,7 @@ struct HistoryFile {
         defer { flock(descriptor, LOCK_UN) }
         guard let data = FileManager.default.contents(atPath: path) else { return [] }
         var entries = data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: true).map(Array.init)
+            .map { $0.map { $0 == Self.lineBreak ? UInt8(ascii: "\n") : $0 } }
         var rewrite = false
         if entries.first == Self.libeditCookie {
             entries = entries.dropFirst().map(Self.unvis)
@@ -34,9 +37,12 @@ struct HistoryFile {
         return entries
     }
 
+    /// How a line break inside an entry is written.
+    private static let lineBreak: UInt8 = 0x1F
+
     /// Appends one entry; a failure to write costs the entry, never the session.
     func append(_ entry: [UInt8]) {
-        guard !entry.isEmpty, !entry.contains(UInt8(ascii: "\n")) else { return }
+        guard !entry.isEmpty, !entry.contains(Self.lineBreak) else { return }
         for _ in 0..<3 {
             let descriptor = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
             guard descriptor >= 0 else { return }
@@ -45,7 +51,7 @@ struct HistoryFile {
             defer { flock(descriptor, LOCK_UN) }
             // Another session's trim may have renamed a new file into place meanwhile: write to that one.
             guard isStillAtPath(descriptor) else { continue }
-            let line = entry + [UInt8(ascii: "\n")]
+            let line = Self.encoded(entry) + [UInt8(ascii: "\n")]
             _ = line.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
             return
         }
@@ -61,10 +67,15 @@ struct HistoryFile {
     private func replace(with entries: [[UInt8]]) {
         let temporary = path + ".\(getpid()).tmp"
         var bytes: [UInt8] = []
-        for entry in entries { bytes += entry + [UInt8(ascii: "\n")] }
+        for entry in entries { bytes += Self.encoded(entry) + [UInt8(ascii: "\n")] }
         guard FileManager.default.createFile(atPath: temporary, contents: Data(bytes), attributes: [.posixPermissions: 0o600])
         else { return }
         if rename(temporary, path) != 0 { unlink(temporary) }
+    }
+
+    /// An entry as one line of the file.
+    private static func encoded(_ entry: [UInt8]) -> [UInt8] {
+        entry.map { $0 == UInt8(ascii: "\n") ? lineBreak : $0 }
     }
 
     /// Undoes libedit's encoding of an entry (`strvis` with `VIS_WHITE`: `\040` for a space, `\\`).

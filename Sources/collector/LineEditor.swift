@@ -58,12 +58,32 @@ final class LineEditor {
                 _ = Foundation.write(request, &byte, 1)
             }
         }
+        // Bracketed paste: the terminal marks pasted text, which then comes in whole (see `getc`).
+        let terminal = isatty(1) != 0
+        if terminal { Self.writeOut("\u{1B}[?2004h") }
         let pointer = readline(prompt)
+        if terminal { Self.writeOut("\u{1B}[?2004l") }
         StandardError.setLineEditor(redraw: nil)
         guard let pointer else { return .endOfInput }
         defer { free(pointer) }
-        if LineEditorCallbacks.lineInterrupted { return .interrupted }
-        return .line(Array(UnsafeRawBufferPointer(start: pointer, count: strlen(pointer))))
+        if LineEditorCallbacks.lineInterrupted {
+            LineEditorCallbacks.pasted = nil
+            return .interrupted
+        }
+        let typed = Array(UnsafeRawBufferPointer(start: pointer, count: strlen(pointer)))
+        guard var pasted = LineEditorCallbacks.pasted else { return .line(typed) }
+        LineEditorCallbacks.pasted = nil
+        // The editor showed what was typed before the paste; the pasted lines are shown here, as continuation lines.
+        pasted = pasted.map { $0 == UInt8(ascii: "\r") ? UInt8(ascii: "\n") : $0 }
+        while pasted.last == UInt8(ascii: "\n") { pasted.removeLast() }
+        let lines = pasted.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
+        Self.writeOut(lines.map { ">> " + String(decoding: $0, as: UTF8.self) }.joined(separator: "\n") + "\n")
+        return .line(typed + pasted)
+    }
+
+    private static func writeOut(_ text: String) {
+        let bytes = Array(text.utf8)
+        _ = bytes.withUnsafeBytes { Foundation.write(1, $0.baseAddress, $0.count) }
     }
 
     /// Adds a line to the history, and to the history file at once: nothing
@@ -102,12 +122,22 @@ enum LineEditorCallbacks {
     nonisolated(unsafe) static var wakeDescriptor: Int32 = -1
     /// Runs that work; called from `getc` while the user is typing.
     nonisolated(unsafe) static var idle: (() -> Void)?
+    /// Bytes read after an escape that did not start a paste (an arrow key's
+    /// sequence): the editor gets them next.
+    nonisolated(unsafe) static var pushedBack: [UInt8] = []
+    /// Text pasted while a line was read (between `ESC[200~` and `ESC[201~`):
+    /// it ended the line, and `read` adds it, line breaks and all.
+    nonisolated(unsafe) static var pasted: [UInt8]?
 
     /// libedit takes what this returns as one wide character: bytes of
     /// UTF-8 are put together into their code point here.
     static let getc: @convention(c) (UnsafeMutablePointer<FILE>?) -> Int32 = { file in
         let descriptor = file.map { fileno($0) } ?? 0
         guard let first = nextByte(descriptor) else { return lineInterrupted ? Int32(UInt8(ascii: "\n")) : EOF }
+        if first == 0x1B, let paste = readPaste(descriptor) {
+            pasted = (pasted ?? []) + paste
+            return Int32(UInt8(ascii: "\n"))  // the line ends; `read` adds the paste to it
+        }
         let length: Int
         var scalar: UInt32
         switch first {
@@ -124,9 +154,39 @@ enum LineEditorCallbacks {
         return Unicode.Scalar(scalar) == nil ? 0xFFFD : Int32(bitPattern: scalar)
     }
 
+    /// After an escape: the pasted text if `[200~` follows (up to `ESC[201~`),
+    /// else nil, with the bytes read meanwhile pushed back for the editor.
+    private static func readPaste(_ descriptor: Int32) -> [UInt8]? {
+        var read: [UInt8] = []
+        for expected in Array("[200~".utf8) {
+            // The rest of an escape sequence comes with it; a lone Escape key is followed by nothing soon.
+            var fds = [pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)]
+            guard poll(&fds, 1, 50) == 1, let byte = continuationByte(descriptor) else {
+                pushedBack += read
+                return nil
+            }
+            read.append(byte)
+            guard byte == expected else {
+                pushedBack += read
+                return nil
+            }
+        }
+        let end = Array("\u{1B}[201~".utf8)
+        var text: [UInt8] = []
+        while let byte = continuationByte(descriptor) {
+            text.append(byte)
+            if text.count >= end.count, text.suffix(end.count).elementsEqual(end) {
+                text.removeLast(end.count)
+                break
+            }
+        }
+        return text
+    }
+
     /// The next byte typed; meanwhile runs background work, and follows
     /// resizes. Nil at the end of input, or on Ctrl-C (`lineInterrupted` set).
     private static func nextByte(_ descriptor: Int32) -> UInt8? {
+        if !pushedBack.isEmpty { return pushedBack.removeFirst() }
         var byte: UInt8 = 0
         while true {
             // A Ctrl-C may land between two reads rather than during one.

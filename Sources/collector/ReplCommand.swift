@@ -111,6 +111,7 @@ struct ReplCommand {
         print("DataCollector REPL on \(LuaVersion.string). :help for help, Ctrl-D to leave.")
         let home = ProcessInfo.processInfo.environment["HOME"] ?? NSTemporaryDirectory()
         let editor = LineEditor(historyPath: home + "/.collector_history") { session.completions(for: $0, before: $1) }
+        var entry: [[UInt8]] = []
         while !leaving.now {
             switch editor.read(prompt: session.isContinuing ? ">> " : "> ") {
             case .endOfInput:
@@ -118,13 +119,20 @@ struct ReplCommand {
                 return
             case .interrupted:
                 session.discardPending()
+                entry = []
             case .line(let line):
-                editor.remember(line)
                 if !session.isContinuing, let command = ReplMetaCommand(line: String(decoding: line, as: UTF8.self)) {
+                    editor.remember(line)
                     if run(command, session, output: output, watcher: watcher) == .leave { return }
                     continue
                 }
+                // An entry of several lines (typed with `>> ` or pasted) is one history entry, recalled whole.
+                entry.append(line)
                 let outcome = watcher.evaluating { session.submit(bytes: line) }
+                if !session.isContinuing {
+                    editor.remember(Array(entry.joined(separator: [UInt8(ascii: "\n")])))
+                    entry = []
+                }
                 if leaving.now { break }
                 output.show(outcome, in: session.lua)
             }

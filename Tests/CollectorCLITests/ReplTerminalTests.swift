@@ -198,4 +198,48 @@ struct ReplTerminalTests {
         #expect(lines.count == 1000)
         #expect(lines.first == "line_1501 = 1" && lines.last == "line_2500 = 1")
     }
+
+    /// A paste comes in whole (the terminal's bracketed paste): its lines run
+    /// as one entry, as if they were a file, and history recalls it whole.
+    @Test func aPastedBlockRunsAsOneEntryAndIsRecalledWhole() throws {
+        let home = try Self.home()
+        let terminal = try PseudoTerminal(Collector.executable, ["repl"], home: home)
+        defer { terminal.close() }
+        try terminal.expect("> ")
+        terminal.type("\u{1B}[200~local a = 40\nlocal b = a + 1\nprint('sum', a + b + 1)\n\u{1B}[201~")
+        try terminal.expect("sum\t82")
+        try terminal.expect("> ")
+        // An arrow key still moves (its escape is not a paste): up recalls the block, Enter runs it again.
+        terminal.type("\u{1B}[A\n")
+        try terminal.expect("sum\t82")
+        try terminal.expect("> ")
+        Thread.sleep(forTimeInterval: 0.3)
+        terminal.type("\u{4}")
+        #expect(terminal.waitForExit() == 0)
+        let history = Self.history(in: home)
+        #expect(history.hasPrefix("local a = 40\u{1F}local b = a + 1\u{1F}print('sum', a + b + 1)\n"), "\(history.debugDescription)")
+    }
+
+    @Test func anEntryTypedOverSeveralLinesIsRecalledAsOne() throws {
+        let home = try Self.home()
+        let terminal = try PseudoTerminal(Collector.executable, ["repl"], home: home)
+        defer { terminal.close() }
+        try terminal.expect("> ")
+        terminal.type("function add(x,\n")
+        try terminal.expect(">> ")
+        terminal.type("y) return x + y + 100 end\n")
+        try terminal.expect("> ")
+        terminal.type("add = nil\n")
+        try terminal.expect("> ")
+        // Up twice: the two-line definition, as one entry; Enter defines it again.
+        terminal.type("\u{1B}[A\u{1B}[A\n")
+        try terminal.expect("> ")
+        terminal.type("add(1, 2)\n")
+        try terminal.expect("103")
+        Thread.sleep(forTimeInterval: 0.3)
+        terminal.type("\u{4}")
+        #expect(terminal.waitForExit() == 0)
+        let lines = Self.history(in: home).split(separator: "\n").map(String.init)
+        #expect(lines.first == "function add(x,\u{1F}y) return x + y + 100 end", "\(lines)")
+    }
 }
