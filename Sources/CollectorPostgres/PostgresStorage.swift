@@ -22,6 +22,10 @@ import Foundation
 /// came before or after its commit reached the server.
 ///
 /// libpq blocks, so the connection lives in this actor on a thread of its own.
+/// Cancelling the task of a store or query stops it from another thread
+/// (`PostgresInterrupt`): the server cancels the statement, the transaction
+/// rolls back, the call throws `CancellationError`, and the connection
+/// serves the next call.
 /// The password is never part of a message, a description or a location.
 public actor PostgresStorage: StorageBackend {
     public nonisolated let id: String
@@ -82,7 +86,7 @@ public actor PostgresStorage: StorageBackend {
 
     public func store(_ record: DataValue) async throws -> StorageLocation {
         let locationID = LocationID.random()
-        try insert([record], locationIDs: [locationID], operation: "store")
+        try await interruptible("store") { () throws(ErrorInfo) in try insert([record], locationIDs: [locationID], operation: "store") }
         return StorageLocation(backendID: id, locationID: locationID, path: "\(redactedURL)/\(options.table)/\(locationID)")
     }
 
@@ -92,7 +96,7 @@ public actor PostgresStorage: StorageBackend {
             return StoredBatch(backendID: id, count: 0)
         }
         let locationIDs = records.map { _ in LocationID.random() }
-        try insert(records, locationIDs: locationIDs, operation: "store")
+        try await interruptible("store") { () throws(ErrorInfo) in try insert(records, locationIDs: locationIDs, operation: "store") }
         return StoredBatch(backendID: id, count: records.count)
     }
 
@@ -103,7 +107,9 @@ public actor PostgresStorage: StorageBackend {
             _ = try connected("store")
             return StoredBatch(backendID: id, count: 0)
         }
-        try insert(records.map(\.value), locationIDs: records.map(\.id.uuidString), operation: "store")
+        try await interruptible("store") { () throws(ErrorInfo) in
+            try insert(records.map(\.value), locationIDs: records.map(\.id.uuidString), operation: "store")
+        }
         return StoredBatch(backendID: id, count: records.count)
     }
 
@@ -112,7 +118,11 @@ public actor PostgresStorage: StorageBackend {
         try StorageErrors.checkPaging(criteria, backend: id)
         try StorageErrors.checkFilters(criteria, backend: id)
         guard let (sql, parameters) = try table.select(criteria, backend: id) else { return [] }
-        return try withReconnect(operation: "query") { connection throws(ErrorInfo) in
+        return try await interruptible("query") { () throws(ErrorInfo) in try query(sql, parameters, table: table) }
+    }
+
+    private func query(_ sql: String, _ parameters: PostgresParameters, table: PostgresTable) throws(ErrorInfo) -> [DataValue] {
+        try withReconnect(operation: "query") { connection throws(ErrorInfo) in
             let result = try connection.execute(sql, parameters, operation: "query")
             var records: [DataValue] = []
             records.reserveCapacity(result.rowCount)
@@ -140,6 +150,37 @@ public actor PostgresStorage: StorageBackend {
     }
 
     // MARK: internals
+
+    /// Runs `body` so that cancelling the calling task stops it (see
+    /// `PostgresInterrupt`): the statement waiting on the server is
+    /// cancelled there, the transaction rolls back, and the call throws
+    /// `CancellationError`; the connection serves the next call. A call that
+    /// committed before the cancellation reached it returns as usual.
+    private func interruptible<R: Sendable>(_ operation: String, _ body: () throws(ErrorInfo) -> R) async throws -> R {
+        guard let connection else { return try body() }
+        let interrupt = connection.interrupt
+        let token = interrupt.begin()
+        defer { interrupt.end(token) }
+        do {
+            return try await withTaskCancellationHandler {
+                // An isolated async method: libpq runs on this actor's thread;
+                // only the signal runs on the cancelling one.
+                try await self.onOwnThread(body)
+            } onCancel: {
+                interrupt.cancel(token)
+            }
+        } catch {
+            interrupt.end(token)
+            guard interrupt.wasCancelled(token) else { throw error }
+            interrupt.waitForRequestsSent()
+            connection.settleAfterCancel(operation: operation)
+            throw CancellationError()
+        }
+    }
+
+    private func onOwnThread<R>(_ body: () throws(ErrorInfo) -> R) async throws(ErrorInfo) -> R {
+        try body()
+    }
 
     private func connected(_ operation: String) throws(ErrorInfo) -> (PostgresConnection, PostgresTable) {
         guard let connection, let table else {
@@ -257,7 +298,7 @@ public actor PostgresStorage: StorageBackend {
         }
         var delay = options.reconnectDelaySeconds
         for attempt in 1...max(options.reconnectAttempts, 1) {
-            Thread.sleep(forTimeInterval: delay)
+            if connection.interrupt.sleep(delay) { throw connection.cancelled(operation) }
             delay = min(delay * 2, 2)
             if let failure = connection.reset() {
                 lastError = PostgresErrors.fromConnect(failure, endpoint: endpoint, backend: id, operation: operation)

@@ -22,7 +22,10 @@ import Darwin
 /// insert reused for every row; any failure rolls the whole batch back.
 ///
 /// The connection is confined to this actor, which runs on a thread of its
-/// own (SQLite blocks on disk and on other connections' locks).
+/// own (SQLite blocks on disk and on other connections' locks). Cancelling
+/// the task of a store stops it from another thread (`SQLiteInterrupt`): it
+/// rolls back and throws `CancellationError`, and the connection serves the
+/// next store.
 public actor SQLiteStorage: StorageBackend {
     public nonisolated let id: String
     public nonisolated let path: String
@@ -92,6 +95,10 @@ public actor SQLiteStorage: StorageBackend {
     }
 
     public func store(_ record: DataValue) async throws -> StorageLocation {
+        try await interruptible { () throws(ErrorInfo) in try storeOne(record) }
+    }
+
+    private func storeOne(_ record: DataValue) throws(ErrorInfo) -> StorageLocation {
         let (connection, table) = try connected("store")
         let now = Self.milliseconds()
         let locationID = try withScratch { (scratch) throws(ErrorInfo) -> String in
@@ -106,7 +113,9 @@ public actor SQLiteStorage: StorageBackend {
     }
 
     public func store(batch records: [DataValue]) async throws -> StoredBatch {
-        try insertBatch(records.count) { .value(records[$0]) } id: { _ in nil }
+        try await interruptible { () throws(ErrorInfo) in
+            try insertBatch(records.count) { .value(records[$0]) } id: { _ in nil }
+        }
     }
 
     /// Like `store(batch:)`, each row carrying its record's id (`location_id`
@@ -117,7 +126,9 @@ public actor SQLiteStorage: StorageBackend {
     /// fields are read, for the typed layout).
     public func store(records: [Record]) async throws -> StoredBatch {
         let withIDs = options.recordIDs
-        return try insertBatch(records.count) { .record(records[$0]) } id: { withIDs ? records[$0].id : nil }
+        return try await interruptible { () throws(ErrorInfo) in
+            try insertBatch(records.count) { .record(records[$0]) } id: { withIDs ? records[$0].id : nil }
+        }
     }
 
     /// Inserts `count` rows in one transaction, with the insert prepared once.
@@ -132,6 +143,7 @@ public actor SQLiteStorage: StorageBackend {
             try transaction(connection, operation: "store", rows: count) { () throws(ErrorInfo) in
                 try connection.withStatement(table.insertSQL, operation: "store") { (statement) throws(ErrorInfo) in
                     for index in 0..<count {
+                        try checkInterrupt(connection)
                         let rowID = recordID(index)
                         _ = try insert(
                             row(index), id: rowID, index: index, of: count, createdAt: now, into: table, statement: statement,
@@ -197,6 +209,45 @@ public actor SQLiteStorage: StorageBackend {
     }
 
     // MARK: internals
+
+    /// Runs a store so that cancelling the calling task stops it (see
+    /// `SQLiteInterrupt`): a wait for another connection's lock ends, a
+    /// statement under way is interrupted, the transaction rolls back, and
+    /// the store throws `CancellationError`. A store that committed before
+    /// the cancellation reached it returns as usual.
+    private func interruptible<R: Sendable>(_ body: () throws(ErrorInfo) -> R) async throws -> R {
+        guard let connection else { return try body() }
+        let interrupt = connection.interrupt
+        let token = interrupt.begin()
+        defer { interrupt.end(token) }
+        do {
+            return try await withTaskCancellationHandler {
+                // An isolated async method: the blocking calls run on this
+                // actor's thread; only the signal runs on the cancelling one.
+                try await self.onOwnThread(body)
+            } onCancel: {
+                interrupt.cancel(token)
+            }
+        } catch {
+            interrupt.end(token)
+            guard interrupt.wasCancelled(token) else { throw error }
+            // The interrupt may have cut the rollback short too.
+            if connection.inTransaction { try? connection.execute("ROLLBACK", operation: "store") }
+            throw CancellationError()
+        }
+    }
+
+    private func onOwnThread<R>(_ body: () throws(ErrorInfo) -> R) async throws(ErrorInfo) -> R {
+        try body()
+    }
+
+    /// Throws when the operation under way was cancelled (checked where no statement runs).
+    private func checkInterrupt(_ connection: SQLiteConnection) throws(ErrorInfo) {
+        guard connection.interrupt.isRequested else { return }
+        throw ErrorInfo(
+            .cancelled, layer: .storage, operation: "store", message: "SQLite store into \(path) was cancelled",
+            details: ["backend_id": .string(id), "path": .string(path)])
+    }
 
     private func connected(_ operation: String) throws(ErrorInfo) -> (SQLiteConnection, SQLiteTable) {
         guard let connection, let table else {
@@ -288,6 +339,7 @@ public actor SQLiteStorage: StorageBackend {
     private func transaction<R>(
         _ connection: SQLiteConnection, operation: String, rows: Int, _ body: () throws(ErrorInfo) -> R
     ) throws(ErrorInfo) -> R {
+        try checkInterrupt(connection)
         try connection.execute("BEGIN IMMEDIATE", operation: operation)
         do throws(ErrorInfo) {
             let result = try body()
