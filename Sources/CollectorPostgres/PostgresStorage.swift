@@ -75,6 +75,7 @@ public actor PostgresStorage: StorageBackend {
         let table = try PostgresTable(options: options)
         let connection = try PostgresConnection(endpoint: endpoint, backend: id, connectTimeoutSeconds: options.connectTimeoutSeconds)
         try connection.execute(table.createSQL, operation: "connect")
+        try makeKeyIndex(connection, table: table)
         self.connection = connection
         self.table = table
     }
@@ -150,6 +151,33 @@ public actor PostgresStorage: StorageBackend {
     }
 
     // MARK: internals
+
+    /// The key's unique index, and no other: an index of an earlier key
+    /// (the option changed, or was removed) is dropped, so it no longer
+    /// refuses rows. Rows that share the new key fail the index, saying so.
+    private func makeKeyIndex(_ connection: PostgresConnection, table: PostgresTable) throws(ErrorInfo) {
+        var parameters = PostgresParameters()
+        _ = parameters.append(options.table)
+        _ = parameters.append("^" + NaturalKey.indexPrefix(table: options.table) + "[0-9a-f]{8}$")
+        let found = try connection.execute(
+            "SELECT indexname FROM pg_indexes WHERE schemaname = current_schema() AND tablename = $1 AND indexname ~ $2",
+            parameters, operation: "connect")
+        for row in 0..<found.rowCount {
+            let index = found.string(row: row, column: 0)
+            // Names made by `NaturalKey.indexName` from a validated table name: quoting them is safe.
+            if index != table.keyIndexName { try connection.execute("DROP INDEX IF EXISTS \"\(index)\"", operation: "connect") }
+        }
+        guard let sql = table.keyIndexSQL, let key = table.key else { return }
+        do {
+            try connection.execute(sql, operation: "connect")
+        } catch {
+            guard error.sqlState == .uniqueViolation else { throw error }
+            var error = error
+            error.message = "PostgreSQL connect failed on \(redactedURL): the key \(key.description) cannot be made unique: "
+                + "rows of table '\(options.table)' already share a key (\(error.message))"
+            throw error
+        }
+    }
 
     /// Runs `body` so that cancelling the calling task stops it (see
     /// `PostgresInterrupt`): the statement waiting on the server is
@@ -258,14 +286,15 @@ public actor PostgresStorage: StorageBackend {
         let rowsPerStatement = max(1, min(options.rowsPerStatement, 65_535 / table.parametersPerRow))
         let fullSQL = table.insertSQL(rows: rowsPerStatement)
         let statementName = "collector_insert_\(rowsPerStatement)"
+        let order = Self.rowsToWrite(records, table: table)
         try withReconnect(operation: operation) { connection throws(ErrorInfo) in
             try connection.execute("BEGIN", operation: operation)
             do throws(ErrorInfo) {
                 var start = 0
-                while start < records.count {
-                    let end = min(start + rowsPerStatement, records.count)
+                while start < order.count {
+                    let end = min(start + rowsPerStatement, order.count)
                     parameters.removeAll()
-                    for index in start..<end {
+                    for index in order[start..<end] {
                         _ = parameters.append(locationIDs[index])
                         try table.appendRow(records[index], index: index, to: &parameters, backend: id)
                     }
@@ -283,6 +312,25 @@ public actor PostgresStorage: StorageBackend {
                 throw error
             }
         }
+    }
+
+    /// The records an `INSERT` batch writes, by index: all of them, except
+    /// that with a key whose conflicts update rows, a record followed by
+    /// another with the same key is left out (the later wins, as it would
+    /// row by row; one statement may not update a row twice). A record
+    /// without its key stays, to be refused.
+    private static func rowsToWrite(_ records: [DataValue], table: PostgresTable) -> [Int] {
+        guard table.updatesOnConflict else { return Array(records.indices) }
+        var seen: Set<[DataValue]> = []
+        var kept: [Int] = []
+        for index in records.indices.reversed() {
+            guard let values = table.keyValues(of: records[index]) else {
+                kept.append(index)
+                continue
+            }
+            if seen.insert(values).inserted { kept.append(index) }
+        }
+        return kept.reversed()
     }
 
     /// Runs `body`; when it fails because the connection dropped, reconnects

@@ -80,6 +80,7 @@ public actor SQLiteStorage: StorageBackend {
                     try addRecordIDColumnIfMissing(connection, table: table)
                     try connection.execute(indexSQL, operation: "connect")
                 }
+                try makeKeyIndex(connection, table: table)
             }
         } catch {
             connection.close()
@@ -148,8 +149,9 @@ public actor SQLiteStorage: StorageBackend {
                         _ = try insert(
                             row(index), id: rowID, index: index, of: count, createdAt: now, into: table, statement: statement,
                             scratch: &scratch)
-                        // No row changed: `ON CONFLICT DO NOTHING` skipped a record stored before.
-                        if rowID != nil, connection.changes == 0 { skipped += 1 }
+                        // No row changed: `ON CONFLICT DO NOTHING` skipped a record stored
+                        // before (its id, or its key with `.ignore`).
+                        if rowID != nil || table.key != nil, connection.changes == 0 { skipped += 1 }
                     }
                 }
             }
@@ -256,6 +258,37 @@ public actor SQLiteStorage: StorageBackend {
         return (connection, table)
     }
 
+    /// The key's unique index, and no other: an index of an earlier key
+    /// (the option changed, or was removed) is dropped, so it no longer
+    /// refuses rows. Rows that share the new key fail the index, saying so.
+    private func makeKeyIndex(_ connection: SQLiteConnection, table: SQLiteTable) throws(ErrorInfo) {
+        let prefix = NaturalKey.indexPrefix(table: options.table)
+        let stale = try connection.withStatement(
+            "SELECT name FROM sqlite_schema WHERE type = 'index' AND tbl_name = ?1 AND name GLOB ?2", operation: "connect"
+        ) { (statement) throws(ErrorInfo) -> [String] in
+            try statement.bind(options.table, at: 1)
+            try statement.bind(prefix + String(repeating: "[0-9a-f]", count: 8), at: 2)
+            var names: [String] = []
+            while try statement.step(operation: "connect") {
+                let name = statement.string(0)
+                if name != table.keyIndexName { names.append(name) }
+            }
+            return names
+        }
+        // Names made by `NaturalKey.indexName` from a validated table name: quoting them is safe.
+        for name in stale { try connection.execute("DROP INDEX IF EXISTS \"\(name)\"", operation: "connect") }
+        guard let sql = table.keyIndexSQL, let key = table.key else { return }
+        do {
+            try connection.execute(sql, operation: "connect")
+        } catch {
+            guard error.sqliteCode == .constraint else { throw error }
+            var error = error
+            error.message = "SQLite connect failed on \(path): the key \(key.description) cannot be made unique: "
+                + "rows of table '\(options.table)' already share a key (\(error.message))"
+            throw error
+        }
+    }
+
     /// A typed table made before record ids gets their column (its rows keep NULL there).
     private func addRecordIDColumnIfMissing(_ connection: SQLiteConnection, table: SQLiteTable) throws(ErrorInfo) {
         let found = try connection.withStatement("SELECT name FROM pragma_table_info(?1)", operation: "connect") {
@@ -291,6 +324,14 @@ public actor SQLiteStorage: StorageBackend {
         defer { statement.reset() }
         let locationID: String?
         if table.isDocument {
+            if let key = table.key {
+                let missing: String? =
+                    switch row {
+                    case .value(let value): key.missingField(in: value)
+                    case .record(let record): table.missingKeyField(record, ranges: &scratch.ranges)
+                    }
+                if let missing { throw key.missing(missing, index: index, backend: id) }
+            }
             let generated = recordID?.uuidString ?? LocationID.random()
             scratch.json.removeAll(keepingCapacity: true)
             do {
