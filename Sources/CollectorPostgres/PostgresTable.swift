@@ -26,8 +26,9 @@ struct PostgresTable {
     private let insertPrefix: String
     /// The quoted columns a row fills after `location_id`.
     private let valueColumns: String
-    /// The natural key, if any (`PostgresOptions.key`).
-    let key: NaturalKey?
+    /// The natural key, if any (`PostgresOptions.key`), naming record fields (a
+    /// typed table's key may name a column; it is kept as the column's field).
+    private(set) var key: NaturalKey?
     /// The key's unique index, made after the table; its name is `keyIndexName`.
     private(set) var keyIndexSQL: String?
     private(set) var keyIndexName: String?
@@ -73,6 +74,8 @@ struct PostgresTable {
             parametersPerRow = typed.count + 1
             if let key {
                 let positions = try key.positions(in: list)
+                // A key entry may name a column: records are read by the columns' fields.
+                self.key?.fields = positions.map { list[$0].field }
                 keyExpressions = positions.map { typed[$0].identifier.quoted }
                 updated = typed.indices.filter { !positions.contains($0) }.map {
                     "\(typed[$0].identifier.quoted) = EXCLUDED.\(typed[$0].identifier.quoted)"

@@ -33,8 +33,9 @@ struct SQLiteTable {
     /// The columns' kinds and fields, apart: what binding reads for every row.
     let kinds: [Column.Kind]
     let fields: [String]
-    /// The natural key, if any (`SQLiteOptions.key`).
-    let key: NaturalKey?
+    /// The natural key, if any (`SQLiteOptions.key`), naming record fields (a
+    /// typed table's key may name a column; it is kept as the column's field).
+    private(set) var key: NaturalKey?
     /// The key's unique index, made after the table; its name is `keyIndexName`.
     private(set) var keyIndexSQL: String?
     private(set) var keyIndexName: String?
@@ -86,6 +87,8 @@ struct SQLiteTable {
             var upsert = ""
             if let key = options.key {
                 let positions = try key.positions(in: list)
+                // A key entry may name a column: records are read by the columns' fields.
+                self.key?.fields = positions.map { list[$0].field }
                 let isKey = typed.indices.map { positions.contains($0) }
                 isKeyColumn = isKey
                 let target = positions.map { typed[$0].identifier.quoted }.joined(separator: ", ")

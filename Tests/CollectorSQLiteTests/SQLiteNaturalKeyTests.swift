@@ -157,6 +157,20 @@ struct SQLiteNaturalKeyTests {
         #expect(try RawSQLite(path: path).rows("SELECT name FROM sqlite_schema WHERE name LIKE 'orders_key_%'").isEmpty)
     }
 
+    /// A key may name a column fed from a field of another name: records are read by the field.
+    @Test func aKeyNamingAColumnReadsItsField() async throws {
+        let dir = try TemporaryDirectory()
+        let path = dir.file("orders.db")
+        let options = SQLiteOptions(
+            table: "orders", layout: .columns([Column("id", .integer, field: "order_id"), Column("status", .text)]), key: NaturalKey(["id"]))
+        let storage = SQLiteStorage(path: path, options: options)
+        try await storage.connect()
+        _ = try await storage.store(batch: [["order_id": 1, "status": "new"], ["order_id": 1, "status": "paid"]])
+        #expect(try RawSQLite(path: path).rows("SELECT id || ':' || status FROM orders") == [["1:paid"]])
+        let error = await #expect(throws: ErrorInfo.self) { try await storage.store(batch: [["id": 2, "status": "new"]]) }
+        #expect(error?.message.contains("no key field 'order_id'") == true, "\(error?.message ?? "")")
+    }
+
     @Test func aKeyThatIsNotAColumnIsAConfigurationError() throws {
         let options = SQLiteOptions(layout: .columns([Column("order_id", .integer)]), key: NaturalKey(["order"]))
         let error = #expect(throws: ErrorInfo.self) { try options.validate() }
