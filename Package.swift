@@ -251,7 +251,7 @@ let package = Package(
             name: "CollectorConformanceTests",
             dependencies: [
                 "CollectorConformance", "Collectors", "CollectorValues", "CollectorMocks", "CollectorSources",
-                "CollectorWebSocket", "CollectorStorage", "CollectorSQLite", "CollectorPostgres",
+                "CollectorWebSocket", "CollectorStorage", "CollectorSQLite", "CSQLite", "CollectorPostgres",
             ],
             swiftSettings: strict
         ),
@@ -302,7 +302,7 @@ let package = Package(
         .testTarget(
             name: "CollectorPostgresTests",
             dependencies: [
-                "CollectorPostgres", "CollectorStorage", "Collectors", "CollectorValues", "CollectorSources",
+                "CollectorPostgres", "CPostgres", "CollectorStorage", "Collectors", "CollectorValues", "CollectorSources",
                 "CollectorSQLite",
             ],
             swiftSettings: strict

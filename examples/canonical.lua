@@ -10,6 +10,8 @@
 -- SINK       "null" (encode each record to JSON and count it; the default), "sqlite",
 --            "jsonl" (a file, never synced) or "console" (standard output, as JSON lines)
 -- DB         the SQLite file for SINK=sqlite (default canonical.db; replaced)
+-- KEY        for SINK=sqlite: a natural key, fields separated by commas (an upsert;
+--            e.g. KEY=sensor_id,ts, to measure what a key costs)
 -- OUT        the file for SINK=jsonl (default canonical.jsonl; replaced)
 --
 -- It ends with one line: n_in=N ok=N dropped=N high=N sum_value=S
@@ -28,7 +30,12 @@ elseif sink_kind == "sqlite" then
   -- index would cost this load about a fifth of its time, see
   -- docs/performance.md), and no spool below (a replay into a file that the
   -- next run replaces would be worth nothing).
-  sink = storage.sqlite { path = db, table = "readings", record_ids = false }
+  local key
+  if env("KEY") then
+    key = {}
+    for field in env("KEY"):gmatch("[^,]+") do key[#key + 1] = field end
+  end
+  sink = storage.sqlite { path = db, table = "readings", record_ids = false, key = key }
 elseif sink_kind == "jsonl" then
   local out = env("OUT", "canonical.jsonl")
   os.remove(out)

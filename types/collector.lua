@@ -266,6 +266,8 @@ function Storage:count() end
 ---@field columns? collector.Column[] a typed table of the script's own, one column per entry, in order: `{ { "name", "kind", required = true, field = "...", sql_type = "..." }, ... }`; not with `layout` (see [Typed tables](#typed-tables-columns))
 ---@field max_size? collector.Size a cap on the file's size
 ---@field record_ids? boolean a record is stored once however often it comes (replayed from the spool, a followed file's line read again after a crash; see [operations.md](operations.md#storing-a-record-once-record-ids)). In a typed table they cost a 16-byte column and a unique index (see [performance.md](performance.md#what-record-ids-cost)); `false` leaves them out, for a load into a fresh file that is never replayed (with a spool, the script logs a warning) (default true)
+---@field key? string[] record fields that identify a record (`{ "order_id" }`): a record whose key is stored already updates its row or is skipped (`on_conflict`), with a unique index on the key; a record without a key field (or with `null` there) is dead-lettered (see [Natural keys](#natural-keys-key))
+---@field on_conflict? "update"|"ignore" with `key`: `"update"` replaces the stored row's values (of two records of one batch with the same key, the later wins); `"ignore"` keeps the stored row and skips the record (default "update")
 
 ---@class collector.StorageJsonlOptions
 ---@field id? string the backend's id: the summary's and the report's name for it (default "jsonl:PATH")
@@ -286,6 +288,8 @@ function Storage:count() end
 ---@field connect_timeout? collector.Duration how long connecting may take (default "10s")
 ---@field batch_method? "copy"|"insert" `"copy"`: `COPY` into a temporary table, then `INSERT ... SELECT`; `"insert"`: multi-row `INSERT`s (default "copy")
 ---@field rows_per_statement? integer rows per `INSERT` with `"insert"` (default 1000)
+---@field key? string[] record fields that identify a record (`{ "order_id" }`): a record whose key is stored already updates its row or is skipped (`on_conflict`), with a unique index on the key; a record without a key field (or with `null` there) is dead-lettered (see [Natural keys](#natural-keys-key))
+---@field on_conflict? "update"|"ignore" with `key`: `"update"` replaces the stored row's values (of two records of one batch with the same key, the later wins); `"ignore"` keeps the stored row and skips the record (default "update")
 
 ---@class collector.StorageNullOptions
 ---@field id? string the backend's id: the summary's and the report's name for it (default "null-1", ...)

@@ -20,11 +20,14 @@ extension BuiltinConnectors {
                     "batch_method", .choice(PostgresBatchMethod.allCases.map(\.rawValue)), default: "\"copy\"",
                     "`\"copy\"`: `COPY` into a temporary table, then `INSERT ... SELECT`; `\"insert\"`: multi-row `INSERT`s"),
                 ConnectorOption("rows_per_statement", .integer(1...Int.max), default: "1000", "rows per `INSERT` with `\"insert\"`"),
+                NaturalKeyOptions.keyOption,
+                NaturalKeyOptions.onConflictOption,
             ]
         ) { options in
             let tableName = try options.string("table") ?? "records"
             let layout = try StorageLayout(options.reader, table: tableName, in: options.reader.lua)
             var settings = PostgresOptions(table: tableName, layout: layout.layout)
+            settings.key = try NaturalKeyOptions.read(options)
             try layout.check(options.function) { () throws(ErrorInfo) in try settings.validate() }
             if let timeout = try options.duration("connect_timeout") {
                 settings.connectTimeoutSeconds = max(1, Int(timeout.components.seconds))

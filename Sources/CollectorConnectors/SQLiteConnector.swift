@@ -20,6 +20,8 @@ extension BuiltinConnectors {
                     "record_ids", .boolean, default: "true",
                     "a record is stored once however often it comes (replayed from the spool, a followed file's line read again after a crash; see [operations.md](operations.md#storing-a-record-once-record-ids)). In a typed table they cost a 16-byte column and a unique index (see [performance.md](performance.md#what-record-ids-cost)); `false` leaves them out, for a load into a fresh file that is never replayed (with a spool, the script logs a warning)"
                 ),
+                NaturalKeyOptions.keyOption,
+                NaturalKeyOptions.onConflictOption,
             ],
             idDefault: "\"sqlite:PATH\"",
             idBase: { "sqlite:\(try $0.requiredString("path"))" }
@@ -30,6 +32,7 @@ extension BuiltinConnectors {
             var settings = SQLiteOptions(table: tableName, layout: layout.layout)
             if let maxSize = try options.size("max_size") { settings.maxPageCount = maxSize / 4096 }
             if let recordIDs = try options.boolean("record_ids") { settings.recordIDs = recordIDs }
+            settings.key = try NaturalKeyOptions.read(options)
             try layout.check(options.function) { () throws(ErrorInfo) in try settings.validate() }
             return ConnectorInstance(
                 SQLiteStorage(id: options.id, path: path, options: settings),

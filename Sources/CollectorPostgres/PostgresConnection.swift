@@ -20,6 +20,8 @@ final class PostgresConnection {
     /// Set when libpq cannot get out of a `COPY`: the connection is then
     /// treated as lost (and reset) even while its socket is fine.
     private var broken = false
+    /// Stops the statement in flight from another thread (a cancelled task).
+    let interrupt = PostgresInterrupt()
 
     init(endpoint: PostgresEndpoint, backend: String, connectTimeoutSeconds: Int) throws(ErrorInfo) {
         self.endpoint = endpoint
@@ -38,6 +40,7 @@ final class PostgresConnection {
         // "relation already exists, skipping" and other notices would go to stderr.
         PQsetNoticeProcessor(connection, { _, _ in }, nil)
         handle = connection
+        interrupt.refresh(from: connection)
     }
 
     deinit {
@@ -45,6 +48,7 @@ final class PostgresConnection {
     }
 
     func close() {
+        interrupt.dropKey()
         if let handle { PQfinish(handle) }
         handle = nil
         prepared.removeAll()
@@ -68,14 +72,18 @@ final class PostgresConnection {
         copying = false
         broken = false
         PQreset(handle)
-        if PQstatus(handle) == CONNECTION_OK { return nil }
+        if PQstatus(handle) == CONNECTION_OK {
+            interrupt.refresh(from: handle)
+            return nil
+        }
         return String(cString: PQerrorMessage(handle))
     }
 
     /// Runs one statement; parameters in text format, their types inferred by the server.
     @discardableResult
     func execute(_ sql: String, _ parameters: PostgresParameters? = nil, operation: String, context: String? = nil) throws(ErrorInfo) -> PostgresResult {
-        let handle = try open(operation)
+        let handle = try enter(operation)
+        defer { interrupt.leave() }
         let raw = parameters?.withValues { values in
             PQexecParams(handle, sql, Int32(parameters?.count ?? 0), nil, values, nil, nil, 0)
         } ?? PQexecParams(handle, sql, 0, nil, nil, nil, nil, 0)
@@ -87,7 +95,8 @@ final class PostgresConnection {
     /// statements after it).
     @discardableResult
     func executeScript(_ sql: String, operation: String, context: String? = nil) throws(ErrorInfo) -> PostgresResult {
-        let handle = try open(operation)
+        let handle = try enter(operation)
+        defer { interrupt.leave() }
         return try check(PQexec(handle, sql), operation: operation, context: context)
     }
 
@@ -96,7 +105,8 @@ final class PostgresConnection {
     func executePrepared(
         name: String, sql: String, _ parameters: PostgresParameters, operation: String, context: String? = nil
     ) throws(ErrorInfo) -> PostgresResult {
-        let handle = try open(operation)
+        let handle = try enter(operation)
+        defer { interrupt.leave() }
         if !prepared.contains(name) {
             _ = try check(PQprepare(handle, name, sql, Int32(parameters.count), nil), operation: operation, context: context)
             prepared.insert(name)
@@ -113,7 +123,8 @@ final class PostgresConnection {
     /// and returns once the `COPY ... FROM STDIN` in it waits for rows; throws
     /// when a statement before it fails (the server then skips the rest).
     func startCopy(_ sql: String, operation: String, context: String?) throws(ErrorInfo) {
-        let handle = try open(operation)
+        let handle = try enter(operation)
+        defer { interrupt.leave() }
         guard let raw = PQexec(handle, sql) else {
             throw connectionFailure(operation: operation, context: context)
         }
@@ -134,6 +145,9 @@ final class PostgresConnection {
     /// and the error thrown.
     func putCopyData(_ bytes: [UInt8], operation: String, context: String?) throws(ErrorInfo) {
         let handle = try open(operation)
+        // Part of the COPY in flight: a cancel stops it on the server.
+        _ = interrupt.enter(stopIfCancelled: false)
+        defer { interrupt.leave() }
         let sent = bytes.withUnsafeBufferPointer { buffer -> Int32 in
             guard let base = UnsafeRawPointer(buffer.baseAddress)?.assumingMemoryBound(to: CChar.self) else { return 1 }
             // libpq takes an int count: a row bigger than that (a huge string) goes in pieces.
@@ -169,6 +183,8 @@ final class PostgresConnection {
     private func finishCopy(abort reason: String?, operation: String, context: String?) -> ErrorInfo? {
         guard copying, let handle else { return nil }
         copying = false
+        _ = interrupt.enter(stopIfCancelled: false)
+        defer { interrupt.leave() }
         var firstError: ErrorInfo?
         if Self.putCopyEnd(handle, reason) != 1 {
             firstError = connectionFailure(operation: operation, context: context)
@@ -197,6 +213,39 @@ final class PostgresConnection {
 
     private static func putCopyEnd(_ handle: OpaquePointer, _ reason: String?) -> Int32 {
         if let reason { PQputCopyEnd(handle, reason) } else { PQputCopyEnd(handle, nil) }
+    }
+
+    /// The handle for a statement about to be sent, marked in flight (each
+    /// success is followed by `interrupt.leave()`); throws instead when the
+    /// operation was cancelled, so no statement starts after that.
+    private func enter(_ operation: String) throws(ErrorInfo) -> OpaquePointer {
+        let handle = try open(operation)
+        guard interrupt.enter(stopIfCancelled: true) else { throw cancelled(operation) }
+        return handle
+    }
+
+    func cancelled(_ operation: String) -> ErrorInfo {
+        ErrorInfo(
+            .cancelled, layer: .storage, operation: operation, message: "PostgreSQL \(operation) on \(endpoint.redacted) was cancelled",
+            details: PostgresErrors.details(backend: backend, endpoint: endpoint, sqlState: nil))
+    }
+
+    /// After a cancelled operation: out of any `COPY` and transaction it
+    /// left, so the next one starts clean; reconnects when that fails.
+    func settleAfterCancel(operation: String) {
+        guard handle != nil else { return }
+        if copying { abortCopy("the operation was cancelled", operation: operation) }
+        // A cancel request that was late may hit the first ROLLBACK.
+        for _ in 0..<3 where isAlive && !isIdle {
+            _ = try? execute("ROLLBACK", operation: operation)
+        }
+        if !isAlive || !isIdle { _ = reset() }
+    }
+
+    /// Whether no transaction is open (nor failed and waiting for its ROLLBACK).
+    private var isIdle: Bool {
+        guard let handle else { return false }
+        return PQtransactionStatus(handle) == PQTRANS_IDLE
     }
 
     private func open(_ operation: String) throws(ErrorInfo) -> OpaquePointer {

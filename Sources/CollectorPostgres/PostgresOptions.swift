@@ -33,11 +33,15 @@ public struct PostgresOptions: Sendable, Hashable {
     /// docs/performance.md) or `.insert`: both store a batch in one
     /// transaction, and exactly once when it is retried after a lost connection.
     public var batchMethod: PostgresBatchMethod
+    /// A natural key: a record whose key is stored already updates its row
+    /// or is skipped (`INSERT ... ON CONFLICT`), with a unique index on the
+    /// key (see `NaturalKey`).
+    public var key: NaturalKey?
 
     public init(
         table: String = "records", layout: TableLayout = .document, connectTimeoutSeconds: Int = 10,
         reconnectAttempts: Int = 8, reconnectDelaySeconds: Double = 0.1, rowsPerStatement: Int = 1_000,
-        batchMethod: PostgresBatchMethod = .copy
+        batchMethod: PostgresBatchMethod = .copy, key: NaturalKey? = nil
     ) {
         self.table = table
         self.layout = layout
@@ -46,6 +50,7 @@ public struct PostgresOptions: Sendable, Hashable {
         self.reconnectDelaySeconds = reconnectDelaySeconds
         self.rowsPerStatement = rowsPerStatement
         self.batchMethod = batchMethod
+        self.key = key
     }
 
     /// Checks the table's name and the columns of a typed layout as

@@ -22,6 +22,10 @@ import Foundation
 /// came before or after its commit reached the server.
 ///
 /// libpq blocks, so the connection lives in this actor on a thread of its own.
+/// Cancelling the task of a store or query stops it from another thread
+/// (`PostgresInterrupt`): the server cancels the statement, the transaction
+/// rolls back, the call throws `CancellationError`, and the connection
+/// serves the next call.
 /// The password is never part of a message, a description or a location.
 public actor PostgresStorage: StorageBackend {
     public nonisolated let id: String
@@ -72,6 +76,7 @@ public actor PostgresStorage: StorageBackend {
         let connection = try PostgresConnection(endpoint: endpoint, backend: id, connectTimeoutSeconds: options.connectTimeoutSeconds)
         try connection.execute(table.createSQL, operation: "connect")
         try checkLayout(connection, table: table)
+        try makeKeyIndex(connection, table: table)
         self.connection = connection
         self.table = table
     }
@@ -114,7 +119,7 @@ public actor PostgresStorage: StorageBackend {
 
     public func store(_ record: DataValue) async throws -> StorageLocation {
         let locationID = LocationID.random()
-        try insert([record], locationIDs: [locationID], operation: "store")
+        try await interruptible("store") { () throws(ErrorInfo) in try insert([record], locationIDs: [locationID], operation: "store") }
         return StorageLocation(backendID: id, locationID: locationID, path: "\(redactedURL)/\(options.table)/\(locationID)")
     }
 
@@ -124,7 +129,7 @@ public actor PostgresStorage: StorageBackend {
             return StoredBatch(backendID: id, count: 0)
         }
         let locationIDs = records.map { _ in LocationID.random() }
-        try insert(records, locationIDs: locationIDs, operation: "store")
+        try await interruptible("store") { () throws(ErrorInfo) in try insert(records, locationIDs: locationIDs, operation: "store") }
         return StoredBatch(backendID: id, count: records.count)
     }
 
@@ -135,7 +140,9 @@ public actor PostgresStorage: StorageBackend {
             _ = try connected("store")
             return StoredBatch(backendID: id, count: 0)
         }
-        try insert(records.map(\.value), locationIDs: records.map(\.id.uuidString), operation: "store")
+        try await interruptible("store") { () throws(ErrorInfo) in
+            try insert(records.map(\.value), locationIDs: records.map(\.id.uuidString), operation: "store")
+        }
         return StoredBatch(backendID: id, count: records.count)
     }
 
@@ -144,7 +151,11 @@ public actor PostgresStorage: StorageBackend {
         try StorageErrors.checkPaging(criteria, backend: id)
         try StorageErrors.checkFilters(criteria, backend: id)
         guard let (sql, parameters) = try table.select(criteria, backend: id) else { return [] }
-        return try withReconnect(operation: "query") { connection throws(ErrorInfo) in
+        return try await interruptible("query") { () throws(ErrorInfo) in try query(sql, parameters, table: table) }
+    }
+
+    private func query(_ sql: String, _ parameters: PostgresParameters, table: PostgresTable) throws(ErrorInfo) -> [DataValue] {
+        try withReconnect(operation: "query") { connection throws(ErrorInfo) in
             let result = try connection.execute(sql, parameters, operation: "query")
             var records: [DataValue] = []
             records.reserveCapacity(result.rowCount)
@@ -172,6 +183,64 @@ public actor PostgresStorage: StorageBackend {
     }
 
     // MARK: internals
+
+    /// The key's unique index, and no other: an index of an earlier key
+    /// (the option changed, or was removed) is dropped, so it no longer
+    /// refuses rows. Rows that share the new key fail the index, saying so.
+    private func makeKeyIndex(_ connection: PostgresConnection, table: PostgresTable) throws(ErrorInfo) {
+        var parameters = PostgresParameters()
+        _ = parameters.append(options.table)
+        _ = parameters.append("^" + NaturalKey.indexPrefix(table: options.table) + "[0-9a-f]{8}$")
+        let found = try connection.execute(
+            "SELECT indexname FROM pg_indexes WHERE schemaname = current_schema() AND tablename = $1 AND indexname ~ $2",
+            parameters, operation: "connect")
+        for row in 0..<found.rowCount {
+            let index = found.string(row: row, column: 0)
+            // Names made by `NaturalKey.indexName` from a validated table name: quoting them is safe.
+            if index != table.keyIndexName { try connection.execute("DROP INDEX IF EXISTS \"\(index)\"", operation: "connect") }
+        }
+        guard let sql = table.keyIndexSQL, let key = table.key else { return }
+        do {
+            try connection.execute(sql, operation: "connect")
+        } catch {
+            guard error.sqlState == .uniqueViolation else { throw error }
+            var error = error
+            error.message = "PostgreSQL connect failed on \(redactedURL): the key \(key.description) cannot be made unique: "
+                + "rows of table '\(options.table)' already share a key (\(error.message))"
+            throw error
+        }
+    }
+
+    /// Runs `body` so that cancelling the calling task stops it (see
+    /// `PostgresInterrupt`): the statement waiting on the server is
+    /// cancelled there, the transaction rolls back, and the call throws
+    /// `CancellationError`; the connection serves the next call. A call that
+    /// committed before the cancellation reached it returns as usual.
+    private func interruptible<R: Sendable>(_ operation: String, _ body: () throws(ErrorInfo) -> R) async throws -> R {
+        guard let connection else { return try body() }
+        let interrupt = connection.interrupt
+        let token = interrupt.begin()
+        defer { interrupt.end(token) }
+        do {
+            return try await withTaskCancellationHandler {
+                // An isolated async method: libpq runs on this actor's thread;
+                // only the signal runs on the cancelling one.
+                try await self.onOwnThread(body)
+            } onCancel: {
+                interrupt.cancel(token)
+            }
+        } catch {
+            interrupt.end(token)
+            guard interrupt.wasCancelled(token) else { throw error }
+            interrupt.waitForRequestsSent()
+            connection.settleAfterCancel(operation: operation)
+            throw CancellationError()
+        }
+    }
+
+    private func onOwnThread<R>(_ body: () throws(ErrorInfo) -> R) async throws(ErrorInfo) -> R {
+        try body()
+    }
 
     private func connected(_ operation: String) throws(ErrorInfo) -> (PostgresConnection, PostgresTable) {
         guard let connection, let table else {
@@ -249,14 +318,15 @@ public actor PostgresStorage: StorageBackend {
         let rowsPerStatement = max(1, min(options.rowsPerStatement, 65_535 / table.parametersPerRow))
         let fullSQL = table.insertSQL(rows: rowsPerStatement)
         let statementName = "collector_insert_\(rowsPerStatement)"
+        let order = Self.rowsToWrite(records, table: table)
         try withReconnect(operation: operation) { connection throws(ErrorInfo) in
             try connection.execute("BEGIN", operation: operation)
             do throws(ErrorInfo) {
                 var start = 0
-                while start < records.count {
-                    let end = min(start + rowsPerStatement, records.count)
+                while start < order.count {
+                    let end = min(start + rowsPerStatement, order.count)
                     parameters.removeAll()
-                    for index in start..<end {
+                    for index in order[start..<end] {
                         _ = parameters.append(locationIDs[index])
                         try table.appendRow(records[index], index: index, to: &parameters, backend: id)
                     }
@@ -276,6 +346,25 @@ public actor PostgresStorage: StorageBackend {
         }
     }
 
+    /// The records an `INSERT` batch writes, by index: all of them, except
+    /// that with a key whose conflicts update rows, a record followed by
+    /// another with the same key is left out (the later wins, as it would
+    /// row by row; one statement may not update a row twice). A record
+    /// without its key stays, to be refused.
+    private static func rowsToWrite(_ records: [DataValue], table: PostgresTable) -> [Int] {
+        guard table.updatesOnConflict else { return Array(records.indices) }
+        var seen: Set<[DataValue]> = []
+        var kept: [Int] = []
+        for index in records.indices.reversed() {
+            guard let values = table.keyValues(of: records[index]) else {
+                kept.append(index)
+                continue
+            }
+            if seen.insert(values).inserted { kept.append(index) }
+        }
+        return kept.reversed()
+    }
+
     /// Runs `body`; when it fails because the connection dropped, reconnects
     /// (with backoff) and runs it again, up to `reconnectAttempts` times.
     private func withReconnect<R>(operation: String, _ body: (PostgresConnection) throws(ErrorInfo) -> R) throws(ErrorInfo) -> R {
@@ -289,7 +378,7 @@ public actor PostgresStorage: StorageBackend {
         }
         var delay = options.reconnectDelaySeconds
         for attempt in 1...max(options.reconnectAttempts, 1) {
-            Thread.sleep(forTimeInterval: delay)
+            if connection.interrupt.sleep(delay) { throw connection.cancelled(operation) }
             delay = min(delay * 2, 2)
             if let failure = connection.reset() {
                 lastError = PostgresErrors.fromConnect(failure, endpoint: endpoint, backend: id, operation: operation)

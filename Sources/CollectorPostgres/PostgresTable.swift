@@ -26,9 +26,22 @@ struct PostgresTable {
     private let insertPrefix: String
     /// The quoted columns a row fills after `location_id`.
     private let valueColumns: String
+    /// The natural key, if any (`PostgresOptions.key`), naming record fields (a
+    /// typed table's key may name a column; it is kept as the column's field).
+    private(set) var key: NaturalKey?
+    /// The key's unique index, made after the table; its name is `keyIndexName`.
+    private(set) var keyIndexSQL: String?
+    private(set) var keyIndexName: String?
+    /// The key's columns or expressions (unqualified), in index order.
+    private var keyExpressions: [String] = []
+    /// `ON CONFLICT (...) DO ...` for the key (empty without one).
+    private var upsertClause = ""
 
     init(options: PostgresOptions) throws(ErrorInfo) {
         name = try SQLIdentifier(options.table, kind: "table")
+        key = options.key
+        try key?.validate()
+        var updated: [String] = []
         switch options.layout {
         case .document:
             isDocument = true
@@ -40,6 +53,11 @@ struct PostgresTable {
             insertPrefix = "INSERT INTO \(name.quoted) (location_id, data) VALUES "
             valueColumns = "data"
             parametersPerRow = 2
+            if let key {
+                // An expression index on the fields' jsonb values (typed: 1 and "1" differ).
+                keyExpressions = key.fields.map { "(data -> '\($0)')" }
+                updated = ["data = EXCLUDED.data", "created_at = now()"]
+            }
         case .columns(let list):
             isDocument = false
             let identifiers = try Column.identifiers(
@@ -54,8 +72,35 @@ struct PostgresTable {
             valueColumns = typed.map(\.identifier.quoted).joined(separator: ", ")
             insertPrefix = "INSERT INTO \(name.quoted) (location_id, \(valueColumns)) VALUES "
             parametersPerRow = typed.count + 1
+            if let key {
+                let positions = try key.positions(in: list)
+                // A key entry may name a column: records are read by the columns' fields.
+                self.key?.fields = positions.map { list[$0].field }
+                keyExpressions = positions.map { typed[$0].identifier.quoted }
+                updated = typed.indices.filter { !positions.contains($0) }.map {
+                    "\(typed[$0].identifier.quoted) = EXCLUDED.\(typed[$0].identifier.quoted)"
+                }
+            }
+        }
+        if let key {
+            let target = keyExpressions.joined(separator: ", ")
+            let index = NaturalKey.indexName(table: options.table, covering: target)
+            keyIndexName = index
+            // The table's name was validated (letters, digits, _) and the fields too: quoting is safe.
+            keyIndexSQL = "CREATE UNIQUE INDEX IF NOT EXISTS \"\(index)\" ON \(name.quoted) (\(target))"
+            if key.onConflict == .update, !updated.isEmpty {
+                // A record stored before under its own location id (sent again, replayed) leaves its row as it is.
+                upsertClause = " ON CONFLICT (\(target)) DO UPDATE SET \(updated.joined(separator: ", ")) "
+                    + "WHERE \(name.quoted).location_id <> EXCLUDED.location_id"
+            } else {
+                upsertClause = " ON CONFLICT (\(target)) DO NOTHING"
+            }
         }
     }
+
+    /// Whether the table has a key whose conflicts update rows: two rows of
+    /// one statement must then not share a key.
+    var updatesOnConflict: Bool { key?.onConflict == .update }
 
     static func sqlType(of column: Column) -> String {
         if let sqlType = column.sqlType { return sqlType }
@@ -82,7 +127,7 @@ struct PostgresTable {
             }
             sql += ")"
         }
-        return sql + " ON CONFLICT (location_id) DO NOTHING"
+        return sql + (key == nil ? " ON CONFLICT (location_id) DO NOTHING" : upsertClause)
     }
 
     // MARK: COPY
@@ -115,7 +160,8 @@ struct PostgresTable {
     /// id is not in the table yet go in. A batch sent again after a lost
     /// acknowledgement, or records replayed from the spool, store nothing twice.
     var mergeAgainScript: String {
-        "ROLLBACK TO SAVEPOINT collector_move; \(moveSQL) ON CONFLICT (location_id) DO NOTHING; COMMIT"
+        if key != nil { return "ROLLBACK TO SAVEPOINT collector_move; \(moveSQL); COMMIT" }
+        return "ROLLBACK TO SAVEPOINT collector_move; \(moveSQL) ON CONFLICT (location_id) DO NOTHING; COMMIT"
     }
 
     /// After a failed `COPY` batch: its transaction rolled back, and the stage
@@ -123,7 +169,26 @@ struct PostgresTable {
     static let abandonScript = "ROLLBACK; DROP TABLE IF EXISTS \(stage)"
 
     private var moveSQL: String {
-        "INSERT INTO \(name.quoted) (id, location_id, \(valueColumns)) SELECT id, location_id, \(valueColumns) FROM \(Self.stage)"
+        guard let key else {
+            return "INSERT INTO \(name.quoted) (id, location_id, \(valueColumns)) SELECT id, location_id, \(valueColumns) FROM \(Self.stage)"
+        }
+        // One row per key (the batch's last for `update`, its first for
+        // `ignore`: one statement may not update a row twice), none whose
+        // location id is stored already (the batch sent again).
+        let keys = keyExpressions.joined(separator: ", ")
+        return """
+            INSERT INTO \(name.quoted) (id, location_id, \(valueColumns)) \
+            SELECT DISTINCT ON (\(keys)) id, location_id, \(valueColumns) FROM \(Self.stage) AS staged \
+            WHERE NOT EXISTS (SELECT 1 FROM \(name.quoted) WHERE \(name.quoted).location_id = staged.location_id) \
+            ORDER BY \(keys), id \(key.onConflict == .update ? "DESC" : "ASC")\(upsertClause)
+            """
+    }
+
+    /// The key's values of a record (for finding two records of a batch
+    /// with the same key); nil without a key.
+    func keyValues(of record: DataValue) -> [DataValue]? {
+        guard let key, case .object(let object) = record else { return nil }
+        return key.fields.map { object[$0] ?? .null }
     }
 
     // MARK: records to parameters
@@ -133,6 +198,7 @@ struct PostgresTable {
     func appendRow<Writer: PostgresRowWriter>(
         _ record: DataValue, index: Int, to parameters: inout Writer, backend: String
     ) throws(ErrorInfo) {
+        if let key, let field = key.missingField(in: record) { throw key.missing(field, index: index, backend: backend) }
         if isDocument {
             do {
                 try parameters.appendJSON(record)

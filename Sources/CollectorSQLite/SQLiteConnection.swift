@@ -13,10 +13,14 @@ final class SQLiteConnection {
     let backend: String
     private var handle: OpaquePointer?
     private var statements: [String: SQLiteStatement] = [:]
+    /// Stops the operation under way from another thread (a cancelled task);
+    /// also how statements wait for another connection's lock.
+    let interrupt: SQLiteInterrupt
 
     init(path: String, backend: String, readOnly: Bool, busyTimeoutMilliseconds: Int) throws(ErrorInfo) {
         self.path = path
         self.backend = backend
+        interrupt = SQLiteInterrupt(busyTimeoutMilliseconds: busyTimeoutMilliseconds)
         var db: OpaquePointer?
         let flags = (readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) | SQLITE_OPEN_NOMUTEX
         let code = sqlite3_open_v2(path, &db, flags, nil)
@@ -27,7 +31,7 @@ final class SQLiteConnection {
         }
         handle = db
         sqlite3_extended_result_codes(db, 1)
-        sqlite3_busy_timeout(db, Int32(clamping: busyTimeoutMilliseconds))
+        interrupt.attach(to: db)
     }
 
     deinit {
@@ -37,6 +41,7 @@ final class SQLiteConnection {
     var isOpen: Bool { handle != nil }
 
     func close() {
+        interrupt.detach()
         for statement in statements.values { statement.finalize() }
         statements.removeAll()
         if let handle { sqlite3_close_v2(handle) }
@@ -49,6 +54,9 @@ final class SQLiteConnection {
         guard let handle else { return true }
         return sqlite3_db_readonly(handle, "main") == 1
     }
+
+    /// Whether a transaction is open (`BEGIN` without its `COMMIT` or `ROLLBACK`).
+    var inTransaction: Bool { handle.map { sqlite3_get_autocommit($0) == 0 } ?? false }
 
     var changes: Int { handle.map { Int(sqlite3_changes64($0)) } ?? 0 }
     var lastInsertRowID: Int64 { handle.map { sqlite3_last_insert_rowid($0) } ?? 0 }

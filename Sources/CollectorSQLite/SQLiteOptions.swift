@@ -21,10 +21,13 @@ public struct SQLiteOptions: Sendable, Hashable {
     /// costs about a third of the insert rate) and every record is stored as
     /// it comes: for bulk loads that are never read again.
     public var recordIDs: Bool
+    /// A natural key: a record whose key is stored already updates its row
+    /// or is skipped (an upsert), with a unique index on the key (see `NaturalKey`).
+    public var key: NaturalKey?
 
     public init(
         table: String = "records", layout: TableLayout = .document, busyTimeoutMilliseconds: Int = 5_000,
-        readOnly: Bool = false, maxPageCount: Int? = nil, recordIDs: Bool = true
+        readOnly: Bool = false, maxPageCount: Int? = nil, recordIDs: Bool = true, key: NaturalKey? = nil
     ) {
         self.table = table
         self.layout = layout
@@ -32,6 +35,7 @@ public struct SQLiteOptions: Sendable, Hashable {
         self.readOnly = readOnly
         self.maxPageCount = maxPageCount
         self.recordIDs = recordIDs
+        self.key = key
     }
 
     /// Checks the table's name and the columns of a typed layout as

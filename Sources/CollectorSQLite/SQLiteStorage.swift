@@ -22,7 +22,10 @@ import Darwin
 /// insert reused for every row; any failure rolls the whole batch back.
 ///
 /// The connection is confined to this actor, which runs on a thread of its
-/// own (SQLite blocks on disk and on other connections' locks).
+/// own (SQLite blocks on disk and on other connections' locks). Cancelling
+/// the task of a store stops it from another thread (`SQLiteInterrupt`): it
+/// rolls back and throws `CancellationError`, and the connection serves the
+/// next store.
 public actor SQLiteStorage: StorageBackend {
     public nonisolated let id: String
     public nonisolated let path: String
@@ -80,6 +83,7 @@ public actor SQLiteStorage: StorageBackend {
                     try addRecordIDColumnIfMissing(connection, table: table)
                     try connection.execute(indexSQL, operation: "connect")
                 }
+                try makeKeyIndex(connection, table: table)
             }
         } catch {
             connection.close()
@@ -95,6 +99,10 @@ public actor SQLiteStorage: StorageBackend {
     }
 
     public func store(_ record: DataValue) async throws -> StorageLocation {
+        try await interruptible { () throws(ErrorInfo) in try storeOne(record) }
+    }
+
+    private func storeOne(_ record: DataValue) throws(ErrorInfo) -> StorageLocation {
         let (connection, table) = try connected("store")
         let now = Self.milliseconds()
         let locationID = try withScratch { (scratch) throws(ErrorInfo) -> String in
@@ -109,7 +117,9 @@ public actor SQLiteStorage: StorageBackend {
     }
 
     public func store(batch records: [DataValue]) async throws -> StoredBatch {
-        try insertBatch(records.count) { .value(records[$0]) } id: { _ in nil }
+        try await interruptible { () throws(ErrorInfo) in
+            try insertBatch(records.count) { .value(records[$0]) } id: { _ in nil }
+        }
     }
 
     /// Like `store(batch:)`, each row carrying its record's id (`location_id`
@@ -120,7 +130,9 @@ public actor SQLiteStorage: StorageBackend {
     /// fields are read, for the typed layout).
     public func store(records: [Record]) async throws -> StoredBatch {
         let withIDs = options.recordIDs
-        return try insertBatch(records.count) { .record(records[$0]) } id: { withIDs ? records[$0].id : nil }
+        return try await interruptible { () throws(ErrorInfo) in
+            try insertBatch(records.count) { .record(records[$0]) } id: { withIDs ? records[$0].id : nil }
+        }
     }
 
     /// Inserts `count` rows in one transaction, with the insert prepared once.
@@ -135,12 +147,14 @@ public actor SQLiteStorage: StorageBackend {
             try transaction(connection, operation: "store", rows: count) { () throws(ErrorInfo) in
                 try connection.withStatement(table.insertSQL, operation: "store") { (statement) throws(ErrorInfo) in
                     for index in 0..<count {
+                        try checkInterrupt(connection)
                         let rowID = recordID(index)
                         _ = try insert(
                             row(index), id: rowID, index: index, of: count, createdAt: now, into: table, statement: statement,
                             scratch: &scratch)
-                        // No row changed: `ON CONFLICT DO NOTHING` skipped a record stored before.
-                        if rowID != nil, connection.changes == 0 { skipped += 1 }
+                        // No row changed: `ON CONFLICT DO NOTHING` skipped a record stored
+                        // before (its id, or its key with `.ignore`).
+                        if rowID != nil || table.key != nil, connection.changes == 0 { skipped += 1 }
                     }
                 }
             }
@@ -201,6 +215,45 @@ public actor SQLiteStorage: StorageBackend {
 
     // MARK: internals
 
+    /// Runs a store so that cancelling the calling task stops it (see
+    /// `SQLiteInterrupt`): a wait for another connection's lock ends, a
+    /// statement under way is interrupted, the transaction rolls back, and
+    /// the store throws `CancellationError`. A store that committed before
+    /// the cancellation reached it returns as usual.
+    private func interruptible<R: Sendable>(_ body: () throws(ErrorInfo) -> R) async throws -> R {
+        guard let connection else { return try body() }
+        let interrupt = connection.interrupt
+        let token = interrupt.begin()
+        defer { interrupt.end(token) }
+        do {
+            return try await withTaskCancellationHandler {
+                // An isolated async method: the blocking calls run on this
+                // actor's thread; only the signal runs on the cancelling one.
+                try await self.onOwnThread(body)
+            } onCancel: {
+                interrupt.cancel(token)
+            }
+        } catch {
+            interrupt.end(token)
+            guard interrupt.wasCancelled(token) else { throw error }
+            // The interrupt may have cut the rollback short too.
+            if connection.inTransaction { try? connection.execute("ROLLBACK", operation: "store") }
+            throw CancellationError()
+        }
+    }
+
+    private func onOwnThread<R>(_ body: () throws(ErrorInfo) -> R) async throws(ErrorInfo) -> R {
+        try body()
+    }
+
+    /// Throws when the operation under way was cancelled (checked where no statement runs).
+    private func checkInterrupt(_ connection: SQLiteConnection) throws(ErrorInfo) {
+        guard connection.interrupt.isRequested else { return }
+        throw ErrorInfo(
+            .cancelled, layer: .storage, operation: "store", message: "SQLite store into \(path) was cancelled",
+            details: ["backend_id": .string(id), "path": .string(path)])
+    }
+
     private func connected(_ operation: String) throws(ErrorInfo) -> (SQLiteConnection, SQLiteTable) {
         guard let connection, let table else {
             throw StorageErrors.notConnected(backend: id, kind: "SQLite", operation: operation)
@@ -245,6 +298,37 @@ public actor SQLiteStorage: StorageBackend {
             details: ["backend_id": .string(id), "path": .string(path), "table": .string(options.table)])
     }
 
+    /// The key's unique index, and no other: an index of an earlier key
+    /// (the option changed, or was removed) is dropped, so it no longer
+    /// refuses rows. Rows that share the new key fail the index, saying so.
+    private func makeKeyIndex(_ connection: SQLiteConnection, table: SQLiteTable) throws(ErrorInfo) {
+        let prefix = NaturalKey.indexPrefix(table: options.table)
+        let stale = try connection.withStatement(
+            "SELECT name FROM sqlite_schema WHERE type = 'index' AND tbl_name = ?1 AND name GLOB ?2", operation: "connect"
+        ) { (statement) throws(ErrorInfo) -> [String] in
+            try statement.bind(options.table, at: 1)
+            try statement.bind(prefix + String(repeating: "[0-9a-f]", count: 8), at: 2)
+            var names: [String] = []
+            while try statement.step(operation: "connect") {
+                let name = statement.string(0)
+                if name != table.keyIndexName { names.append(name) }
+            }
+            return names
+        }
+        // Names made by `NaturalKey.indexName` from a validated table name: quoting them is safe.
+        for name in stale { try connection.execute("DROP INDEX IF EXISTS \"\(name)\"", operation: "connect") }
+        guard let sql = table.keyIndexSQL, let key = table.key else { return }
+        do {
+            try connection.execute(sql, operation: "connect")
+        } catch {
+            guard error.sqliteCode == .constraint else { throw error }
+            var error = error
+            error.message = "SQLite connect failed on \(path): the key \(key.description) cannot be made unique: "
+                + "rows of table '\(options.table)' already share a key (\(error.message))"
+            throw error
+        }
+    }
+
     /// A typed table made before record ids gets their column (its rows keep NULL there).
     private func addRecordIDColumnIfMissing(_ connection: SQLiteConnection, table: SQLiteTable) throws(ErrorInfo) {
         if !(try existingColumns(connection)).contains(SQLiteTable.recordIDColumn) {
@@ -271,6 +355,14 @@ public actor SQLiteStorage: StorageBackend {
         defer { statement.reset() }
         let locationID: String?
         if table.isDocument {
+            if let key = table.key {
+                let missing: String? =
+                    switch row {
+                    case .value(let value): key.missingField(in: value)
+                    case .record(let record): table.missingKeyField(record, ranges: &scratch.ranges)
+                    }
+                if let missing { throw key.missing(missing, index: index, backend: id) }
+            }
             let generated = recordID?.uuidString ?? LocationID.random()
             scratch.json.removeAll(keepingCapacity: true)
             do {
@@ -319,6 +411,7 @@ public actor SQLiteStorage: StorageBackend {
     private func transaction<R>(
         _ connection: SQLiteConnection, operation: String, rows: Int, _ body: () throws(ErrorInfo) -> R
     ) throws(ErrorInfo) -> R {
+        try checkInterrupt(connection)
         try connection.execute("BEGIN IMMEDIATE", operation: operation)
         do throws(ErrorInfo) {
             let result = try body()

@@ -33,9 +33,21 @@ struct SQLiteTable {
     /// The columns' kinds and fields, apart: what binding reads for every row.
     let kinds: [Column.Kind]
     let fields: [String]
+    /// The natural key, if any (`SQLiteOptions.key`), naming record fields (a
+    /// typed table's key may name a column; it is kept as the column's field).
+    private(set) var key: NaturalKey?
+    /// The key's unique index, made after the table; its name is `keyIndexName`.
+    private(set) var keyIndexSQL: String?
+    private(set) var keyIndexName: String?
+    /// Which columns are the key's (typed layout; empty without a key).
+    private(set) var isKeyColumn: [Bool] = []
+    /// Reads the key's fields of a record carried as JSON text (document layout).
+    private(set) var keyPicker: JSONFieldPicker?
 
     init(options: SQLiteOptions) throws(ErrorInfo) {
         name = try SQLIdentifier(options.table, kind: "table")
+        key = options.key
+        try key?.validate()
         switch options.layout {
         case .document:
             isDocument = true
@@ -48,10 +60,18 @@ struct SQLiteTable {
                 location_id TEXT PRIMARY KEY NOT NULL, created_at INTEGER NOT NULL, data TEXT NOT NULL)
                 """
             recordIndexSQL = nil
-            insertSQL = """
+            var insert = """
                 INSERT INTO \(name.quoted) (location_id, created_at, data) VALUES (?1, ?2, ?3) \
                 ON CONFLICT (location_id) DO NOTHING
                 """
+            if let key = options.key {
+                // An expression index on the fields' JSON values (typed: 1 and "1" differ).
+                let target = key.fields.map { "json_extract(data, '\(Self.jsonPath($0))')" }.joined(separator: ", ")
+                (keyIndexSQL, keyIndexName) = Self.keyIndex(table: options.table, quoted: name.quoted, target: target)
+                insert += Self.upsert(key, target: target, updating: ["created_at", "data"])
+                keyPicker = JSONFieldPicker(key.fields)
+            }
+            insertSQL = insert
             deleteSQL = "DELETE FROM \(name.quoted) WHERE location_id = ?1"
         case .columns(let list):
             isDocument = false
@@ -64,11 +84,23 @@ struct SQLiteTable {
             picker = JSONFieldPicker(fields)
             let definitions = typed.map { "\($0.identifier.quoted) \(Self.sqlType(of: $0.column))\($0.column.isNullable ? "" : " NOT NULL")" }
             let names = typed.map(\.identifier.quoted).joined(separator: ", ")
+            var upsert = ""
+            if let key = options.key {
+                let positions = try key.positions(in: list)
+                // A key entry may name a column: records are read by the columns' fields.
+                self.key?.fields = positions.map { list[$0].field }
+                let isKey = typed.indices.map { positions.contains($0) }
+                isKeyColumn = isKey
+                let target = positions.map { typed[$0].identifier.quoted }.joined(separator: ", ")
+                (keyIndexSQL, keyIndexName) = Self.keyIndex(table: options.table, quoted: name.quoted, target: target)
+                let others = typed.indices.filter { !isKey[$0] }.map { typed[$0].identifier.quoted }
+                upsert = Self.upsert(key, target: target, updating: others)
+            }
             guard options.recordIDs else {
                 createSQL = "CREATE TABLE IF NOT EXISTS \(name.quoted) (\(definitions.joined(separator: ", ")))"
                 recordIndexSQL = nil
                 let placeholders = (1...typed.count).map { "?\($0)" }.joined(separator: ", ")
-                insertSQL = "INSERT INTO \(name.quoted) (\(names)) VALUES (\(placeholders))"
+                insertSQL = "INSERT INTO \(name.quoted) (\(names)) VALUES (\(placeholders))" + upsert
                 deleteSQL = "DELETE FROM \(name.quoted) WHERE rowid = ?1"
                 return
             }
@@ -86,9 +118,41 @@ struct SQLiteTable {
             insertSQL = """
                 INSERT INTO \(name.quoted) (\(names), \(recordID)) VALUES (\(placeholders)) \
                 ON CONFLICT (\(recordID)) WHERE \(recordID) IS NOT NULL DO NOTHING
-                """
+                """ + upsert
             deleteSQL = "DELETE FROM \(name.quoted) WHERE rowid = ?1"
         }
+    }
+
+    /// The key's unique index on `target` (columns or expressions) and its name.
+    private static func keyIndex(table: String, quoted: String, target: String) -> (sql: String, name: String) {
+        let index = NaturalKey.indexName(table: table, covering: target)
+        // The table's name was validated (letters, digits, _): quoting the index's name is safe.
+        return ("CREATE UNIQUE INDEX IF NOT EXISTS \"\(index)\" ON \(quoted) (\(target))", index)
+    }
+
+    /// The upsert clause after the insert's own: `DO UPDATE SET` the columns
+    /// that are not the key (nothing to update: `DO NOTHING`), or `DO NOTHING`.
+    private static func upsert(_ key: NaturalKey, target: String, updating columns: [String]) -> String {
+        guard key.onConflict == .update, !columns.isEmpty else { return " ON CONFLICT (\(target)) DO NOTHING" }
+        return " ON CONFLICT (\(target)) DO UPDATE SET " + columns.map { "\($0) = excluded.\($0)" }.joined(separator: ", ")
+    }
+
+    /// The first key field a record lacks (or holds null in); nil when it
+    /// has them all or the table has no key. A record carried as text is
+    /// read without decoding it when the text is compact.
+    func missingKeyField(_ record: Record, ranges: inout [Range<Int>?]) -> String? {
+        guard let key else { return nil }
+        if let keyPicker, let text = record.jsonText {
+            let scanned = text.withUnsafeBufferPointer { p -> String?? in
+                guard p.first == UInt8(ascii: "{"), keyPicker.ranges(fromCompact: p, into: &ranges) else { return .none }
+                for (position, range) in ranges.enumerated() {
+                    guard let range, p[range.lowerBound] != UInt8(ascii: "n") else { return .some(key.fields[position]) }
+                }
+                return .some(nil)
+            }
+            if let scanned { return scanned }
+        }
+        return key.missingField(in: record.value)
     }
 
     static func sqlType(of column: Column) -> String {
@@ -121,6 +185,7 @@ struct SQLiteTable {
                 "record \(index) is \(record.typeName == "array" ? "an array" : "a \(record.typeName)"), but a typed table stores objects",
                 details: ["record_index": .integer(Int64(index))])
         }
+        if let key, let field = key.missingField(in: record) { throw key.missing(field, index: index, backend: backend) }
         if scratch.positions.count != columns.count { scratch.positions = Array(repeating: 0, count: columns.count) }
         for position in columns.indices {
             // The records of a batch mostly share their fields' order: look where the last one had it first.
@@ -159,13 +224,16 @@ struct SQLiteTable {
             guard p.first == UInt8(ascii: "{"), picker.ranges(fromCompact: p, into: &ranges) else { return false }
             for position in columns.indices {
                 let parameter = Int32(position + 1)
+                // A key column without its value: the caller binds by value, which refuses the record.
                 guard let range = ranges[position] else {
+                    if !isKeyColumn.isEmpty, isKeyColumn[position] { return false }
                     try statement.bindNull(parameter)
                     continue
                 }
                 let field = UnsafeBufferPointer(rebasing: p[range])
                 let first = field[0]
                 if first == UInt8(ascii: "n") {
+                    if !isKeyColumn.isEmpty, isKeyColumn[position] { return false }
                     try statement.bindNull(parameter)
                     continue
                 }

@@ -28,10 +28,13 @@ extension ConformanceRuns {
                 await expectConformance(
                     BackendConformance(
                         name: "sqlite", capabilities: [.query, .recordIDs],
-                                                make: { SQLiteStorage(id: "sqlite", path: dir + "/records.db", options: SQLiteOptions(busyTimeoutMilliseconds: 60_000)) },
-                        refusedValue: ["n": .double(.nan)]),
-                    // A store waiting for another connection's lock waits out the busy timeout.
-                    skipping: [BackendConformance.Check.cancellation])
+                        // Writers would wait a minute for a lock: a cancelled store must not.
+                        make: { SQLiteStorage(id: "sqlite", path: dir + "/records.db", options: SQLiteOptions(busyTimeoutMilliseconds: 60_000)) },
+                        refusedValue: ["n": .double(.nan)],
+                        blockStores: {
+                            let lock = try SQLiteLock(path: dir + "/records.db")
+                            return { lock.release() }
+                        }))
             }
         }
 
@@ -45,8 +48,11 @@ extension ConformanceRuns {
                                 id: "sqlite", path: dir + "/typed.db",
                                 options: SQLiteOptions(table: "typed", layout: .columns(Self.columns), busyTimeoutMilliseconds: 60_000))
                         },
-                        refusedValue: ["conformance": "x", "n": "not a number"]),
-                    skipping: [BackendConformance.Check.cancellation])
+                        refusedValue: ["conformance": "x", "n": "not a number"],
+                        blockStores: {
+                            let lock = try SQLiteLock(path: dir + "/typed.db")
+                            return { lock.release() }
+                        }))
             }
         }
 
@@ -112,9 +118,8 @@ extension ConformanceRuns.BackendConformanceTests {
             BackendConformance(
                 name: "postgres", capabilities: [.query, .recordIDs],
                 make: { try PostgresStorage(id: "postgres", url: url, options: PostgresOptions(table: table)) },
-                refusedValue: ["n": .double(.nan)]),
-            // libpq blocks the backend's thread: a store waiting on a lock is not cancelled yet.
-            skipping: [BackendConformance.Check.cancellation])
+                refusedValue: ["n": .double(.nan)],
+                blockStores: { try await PostgresServer.lock(url, table: table) }))
         try await PostgresServer.psql(url, "DROP TABLE IF EXISTS \(table)")
     }
 
@@ -128,8 +133,8 @@ extension ConformanceRuns.BackendConformanceTests {
                 make: {
                     try PostgresStorage(id: "postgres", url: url, options: PostgresOptions(table: table, layout: .columns(Self.columns)))
                 },
-                refusedValue: ["conformance": "x", "n": "not a number"]),
-            skipping: [BackendConformance.Check.cancellation])
+                refusedValue: ["conformance": "x", "n": "not a number"],
+                blockStores: { try await PostgresServer.lock(url, table: table) }))
         try await PostgresServer.psql(url, "DROP TABLE IF EXISTS \(table)")
     }
 }

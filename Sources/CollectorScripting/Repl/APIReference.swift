@@ -147,10 +147,10 @@ enum APIReference {
         <!-- BEGIN GENERATED storage connectors: from the connectors' schemas by scripts/gen-api-reference.sh; do not edit -->
         | constructor | options |
         |---|---|
-        | `storage.sqlite{}` | A table in an SQLite file: JSON documents or typed columns. `path` (string, required): the database file; `table` (string, default `"records"`): the table; `layout` (`"document"` or `"readings"`): `"document"`: one JSON document per row; `"readings"`: the typed columns of the canonical workload's `readings` table; default `"readings"` when `table = "readings"`, else `"document"`; `columns` (list): a typed table of the script's own, one column per entry, in order: `{ { "name", "kind", required = true, field = "...", sql_type = "..." }, ... }`; not with `layout` (see [Typed tables](#typed-tables-columns)); `max_size` (size): a cap on the file's size; `record_ids` (boolean, default `true`): a record is stored once however often it comes (replayed from the spool, a followed file's line read again after a crash; see [operations.md](operations.md#storing-a-record-once-record-ids)). In a typed table they cost a 16-byte column and a unique index (see [performance.md](performance.md#what-record-ids-cost)); `false` leaves them out, for a load into a fresh file that is never replayed (with a spool, the script logs a warning); `id` (string, default `"sqlite:PATH"`): the backend's id: the summary's and the report's name for it |
+        | `storage.sqlite{}` | A table in an SQLite file: JSON documents or typed columns. `path` (string, required): the database file; `table` (string, default `"records"`): the table; `layout` (`"document"` or `"readings"`): `"document"`: one JSON document per row; `"readings"`: the typed columns of the canonical workload's `readings` table; default `"readings"` when `table = "readings"`, else `"document"`; `columns` (list): a typed table of the script's own, one column per entry, in order: `{ { "name", "kind", required = true, field = "...", sql_type = "..." }, ... }`; not with `layout` (see [Typed tables](#typed-tables-columns)); `max_size` (size): a cap on the file's size; `record_ids` (boolean, default `true`): a record is stored once however often it comes (replayed from the spool, a followed file's line read again after a crash; see [operations.md](operations.md#storing-a-record-once-record-ids)). In a typed table they cost a 16-byte column and a unique index (see [performance.md](performance.md#what-record-ids-cost)); `false` leaves them out, for a load into a fresh file that is never replayed (with a spool, the script logs a warning); `key` (list of strings): record fields that identify a record (`{ "order_id" }`): a record whose key is stored already updates its row or is skipped (`on_conflict`), with a unique index on the key; a record without a key field (or with `null` there) is dead-lettered (see [Natural keys](#natural-keys-key)); `on_conflict` (`"update"` or `"ignore"`, default `"update"`): with `key`: `"update"` replaces the stored row's values (of two records of one batch with the same key, the later wins); `"ignore"` keeps the stored row and skips the record; `id` (string, default `"sqlite:PATH"`): the backend's id: the summary's and the report's name for it |
         | `storage.jsonl{}` | A file records are appended to, one JSON document per line, with rotation. `path` (string, required): the file; `sync` (`"batch"` or `"record"` or `"never"`, default `"batch"`): when to fsync; `max_file_size` (size): rotate past this size; `max_files` (integer, 0 to 100000): rotated files kept; `id` (string, default `"jsonl:PATH"`): the backend's id: the summary's and the report's name for it |
         | `storage.memory{}` | Records kept in memory, for tests and one-off scripts. `id` (string, default `"memory-1"`, ...): the backend's id: the summary's and the report's name for it |
-        | `storage.postgres{}` | A table in PostgreSQL (libpq): jsonb documents or typed columns; writes are idempotent. `url` (string, default `DATABASE_URL`): `postgresql://user:password@host:port/db`; the password never shows in `tostring`, errors or logs; `table` (string, default `"records"`): the table; `layout` (`"document"` or `"readings"`): `"document"`: a `jsonb` column; `"readings"`: typed columns, as for SQLite; `columns` (list): a typed table of the script's own, one column per entry, in order: `{ { "name", "kind", required = true, field = "...", sql_type = "..." }, ... }`; not with `layout` (see [Typed tables](#typed-tables-columns)); `connect_timeout` (duration, default `"10s"`): how long connecting may take; `batch_method` (`"copy"` or `"insert"`, default `"copy"`): `"copy"`: `COPY` into a temporary table, then `INSERT ... SELECT`; `"insert"`: multi-row `INSERT`s; `rows_per_statement` (integer, at least 1, default `1000`): rows per `INSERT` with `"insert"`; `id` (string, default `"postgres-1"`, ...): the backend's id: the summary's and the report's name for it |
+        | `storage.postgres{}` | A table in PostgreSQL (libpq): jsonb documents or typed columns; writes are idempotent. `url` (string, default `DATABASE_URL`): `postgresql://user:password@host:port/db`; the password never shows in `tostring`, errors or logs; `table` (string, default `"records"`): the table; `layout` (`"document"` or `"readings"`): `"document"`: a `jsonb` column; `"readings"`: typed columns, as for SQLite; `columns` (list): a typed table of the script's own, one column per entry, in order: `{ { "name", "kind", required = true, field = "...", sql_type = "..." }, ... }`; not with `layout` (see [Typed tables](#typed-tables-columns)); `connect_timeout` (duration, default `"10s"`): how long connecting may take; `batch_method` (`"copy"` or `"insert"`, default `"copy"`): `"copy"`: `COPY` into a temporary table, then `INSERT ... SELECT`; `"insert"`: multi-row `INSERT`s; `rows_per_statement` (integer, at least 1, default `1000`): rows per `INSERT` with `"insert"`; `key` (list of strings): record fields that identify a record (`{ "order_id" }`): a record whose key is stored already updates its row or is skipped (`on_conflict`), with a unique index on the key; a record without a key field (or with `null` there) is dead-lettered (see [Natural keys](#natural-keys-key)); `on_conflict` (`"update"` or `"ignore"`, default `"update"`): with `key`: `"update"` replaces the stored row's values (of two records of one batch with the same key, the later wins); `"ignore"` keeps the stored row and skips the record; `id` (string, default `"postgres-1"`, ...): the backend's id: the summary's and the report's name for it |
         | `storage.null{}` | Keeps nothing: each record is encoded to JSON (one that cannot be fails here) and counted; for benchmarks and dry runs. `id` (string, default `"null-1"`, ...): the backend's id: the summary's and the report's name for it |
         | `storage.console{}` | Records to standard output (or standard error) as JSON lines, pretty JSON or logfmt; never synced, for a pipe or a terminal (see [storage/console.md](storage/console.md)). `format` (`"json"` or `"pretty"` or `"logfmt"`, default `"json"`): `"json"`: a line of compact JSON per record; `"pretty"`: indented JSON; `"logfmt"`: a line of `key=value` pairs; `stream` (`"stdout"` or `"stderr"`, default `"stdout"`): where the records go; `id` (string, default `"console-1"`, ...): the backend's id: the summary's and the report's name for it |
         | `storage.http{}` | Records POSTed to an HTTP endpoint, a batch per request (NDJSON or a JSON array): 429/503 wait out `Retry-After`, 5xx and connection failures are retried then spooled, other 4xx dead-letter the refused records; never queried (see [storage/http.md](storage/http.md)). `url` (string, required): http or https URL; `format` (`"ndjson"` or `"json"`, default `"ndjson"`): the body: one JSON line per record, or a JSON array; `gzip` (boolean, default `false`): compress the body (`Content-Encoding: gzip`); `token` (string): sent as `Authorization: Bearer ...`; `basic` (table): `{ user =, password = }`: basic authentication (not with `token`); `headers` (table of strings): request headers; `ca_file` (string): a CA certificate (PEM) to trust instead of the system's; `verify_tls` (boolean, default `true`): check the server's certificate; `timeout` (duration, default `"30s"`): one POST; `connect_timeout` (duration, default `"10s"`): how long connecting may take; `retries` (integer, 0 to 100, default `3`): tries again of a batch that failed in a way that may pass, before the spool; `retry_delay` (duration, default `"500ms"`): the first wait before a retry; `max_retry_delay` (duration, default `"30s"`): the cap of that backoff; `max_retry_after` (duration, default `"300s"`): the longest `Retry-After` (429, 503) waited for; `idempotency_header` (any, default `"Idempotency-Key"`): the header carrying a key made from the batch's record ids (the same on every retry); `false`: none; `proxy` (any): `"http://[user:password@]host:port"`, or `false`: none; default: `http_proxy`/`https_proxy`/`no_proxy` as curl reads them, never for loopback (see [Proxies](sources/http.md#proxies)); `id` (string, default `"http-1"`, ...): the backend's id: the summary's and the report's name for it |
@@ -258,6 +258,53 @@ enum APIReference {
         events.lua:1: storage.postgres: columns[1]: column name 'id' is reserved (id, location_id and created_at are the backend's own)
         events.lua:1: storage.sqlite: columns[2]: invalid column name 'x"; DROP': use letters, digits and _ (not starting with a digit, at most 63)
         ```
+
+        ## Natural keys: `key`
+
+        Re-polling an API or re-importing a file brings the same rows again. A
+        `key` tells `storage.sqlite{}` and `storage.postgres{}` which record fields
+        identify a row, and makes each write an upsert:
+
+        ```lua
+        local orders = storage.sqlite {
+          path = "orders.db",
+          table = "orders",
+          key = { "order_id" },          -- one field or several: { "order_id", "line" }
+          on_conflict = "update",        -- the default; or "ignore"
+        }
+        ```
+
+        - `on_conflict = "update"`: a record whose key is stored already replaces
+          that row's values (the row keeps its place and location id); of two
+          records of one batch with the same key, the later wins.
+        - `on_conflict = "ignore"`: the stored row stays as it is, and the record
+          is skipped (counted as `skipped` for SQLite, as a record stored again is).
+
+        The table gets a unique index on the key when the pipeline connects
+        (`CREATE UNIQUE INDEX IF NOT EXISTS "<table>_key_<hash>"`). In a typed table
+        (`columns`, `layout = "readings"`) the key fields must be columns (by field,
+        or by column name), and the index is on those columns. In a document table
+        it is an expression index on the fields' JSON values —
+        `json_extract(data, '$."order_id"')` in SQLite, `(data -> 'order_id')` on the
+        `jsonb` column in PostgreSQL — so values compare with their type: `1` and
+        `"1"` are different keys, `1` and `1.0` the same. When the key option
+        changes, the index of the old key is dropped and one for the new key made;
+        rows that already share the new key make the connect fail, saying so (and
+        with no `key` any more, the key index is dropped).
+
+        A record without one of the key fields, or with `null` there (a unique index
+        does not keep NULLs to one row), is refused on its own: the rest of its batch
+        is stored, and the record goes to the pipeline's `dead_letter` with
+        `record 0 has no key field 'order_id' (or it is null): the table's key is
+        { "order_id" }, and every record needs it`.
+
+        Record ids (`record_ids`) still apply: a record sent again after a crash or
+        replayed from the spool does not overwrite a newer version of its row. A
+        key costs an index lookup per row (see
+        [performance.md](performance.md#what-a-natural-key-costs)). Mistakes are
+        errors at the script's line: `key = {}`, a field listed twice, a name with
+        characters other than letters, digits, `_` and `-`, a key field that is not a
+        column of a typed table, `on_conflict` without `key`.
 
         ## Processors: `processor.*`
 
