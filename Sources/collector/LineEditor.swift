@@ -36,6 +36,9 @@ final class LineEditor {
             LineEditorCallbacks.redrawDescriptor = ends[0]
             redrawRequest = ends[1]
         }
+        // Bracketed paste: the terminal marks pasted text, which then comes in whole (see `getc`);
+        // on for the session, off again in `finish()`.
+        if isatty(1) != 0 { Self.writeOut("\u{1B}[?2004h") }
         // Before anything that initializes libedit: it reads the hooks once.
         cel_set_hooks(LineEditorCallbacks.getc, LineEditorCallbacks.complete)
         using_history()
@@ -58,11 +61,7 @@ final class LineEditor {
                 _ = Foundation.write(request, &byte, 1)
             }
         }
-        // Bracketed paste: the terminal marks pasted text, which then comes in whole (see `getc`).
-        let terminal = isatty(1) != 0
-        if terminal { Self.writeOut("\u{1B}[?2004h") }
         let pointer = readline(prompt)
-        if terminal { Self.writeOut("\u{1B}[?2004l") }
         StandardError.setLineEditor(redraw: nil)
         guard let pointer else { return .endOfInput }
         defer { free(pointer) }
@@ -79,6 +78,11 @@ final class LineEditor {
         let lines = pasted.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
         Self.writeOut(lines.map { ">> " + String(decoding: $0, as: UTF8.self) }.joined(separator: "\n") + "\n")
         return .line(typed + pasted)
+    }
+
+    /// Gives the terminal back as it was (bracketed paste off).
+    func finish() {
+        if isatty(1) != 0 { Self.writeOut("\u{1B}[?2004l") }
     }
 
     private static func writeOut(_ text: String) {

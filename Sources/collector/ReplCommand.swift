@@ -111,6 +111,7 @@ struct ReplCommand {
         print("DataCollector REPL on \(LuaVersion.string). :help for help, Ctrl-D to leave.")
         let home = ProcessInfo.processInfo.environment["HOME"] ?? NSTemporaryDirectory()
         let editor = LineEditor(historyPath: home + "/.collector_history") { session.completions(for: $0, before: $1) }
+        defer { editor.finish() }
         var entry: [[UInt8]] = []
         while !leaving.now {
             switch editor.read(prompt: session.isContinuing ? ">> " : "> ") {
@@ -196,7 +197,7 @@ struct ReplCommand {
             return output.show(watcher.evaluating { session.load(file: path) }, in: session.lua) ? .done : .failed
         case .doc(let name):
             if let text = session.connectorDocumentation(name) ?? APIDocumentation.lookup(name) {
-                print(text)
+                output.document(text)
             } else {
                 let close = APIDocumentation.names.filter { $0.contains(name) || name.contains($0) }.prefix(8)
                 output.error(":doc: nothing on '\(name)'" + (close.isEmpty ? "" : " (try: \(close.joined(separator: ", ")))"))
@@ -221,9 +222,18 @@ struct ReplOutput {
     /// Tables fit the terminal's width as it is now (it may have been resized); 80 without one.
     private var printer: ValuePrinter {
         var printer = ValuePrinter()
-        var size = winsize()
-        if ioctl(1, UInt(TIOCGWINSZ), &size) == 0, size.ws_col >= 20 { printer.lineWidth = Int(size.ws_col) }
+        printer.lineWidth = Self.width
         return printer
+    }
+
+    private static var width: Int {
+        var size = winsize()
+        return ioctl(1, UInt(TIOCGWINSZ), &size) == 0 && size.ws_col >= 20 ? Int(size.ws_col) : 80
+    }
+
+    /// Reference text (`:doc`): rendered for a terminal, the markdown itself when piped.
+    func document(_ markdown: String) {
+        print(isatty(1) != 0 ? TerminalMarkdown.render(markdown, width: Self.width, colors: colors) : markdown)
     }
 
     /// Shows an outcome; false when it was a failure.

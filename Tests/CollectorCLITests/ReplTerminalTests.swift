@@ -242,4 +242,17 @@ struct ReplTerminalTests {
         let lines = Self.history(in: home).split(separator: "\n").map(String.init)
         #expect(lines.first == "function add(x,\u{1F}y) return x + y + 100 end", "\(lines)")
     }
+
+    /// On a terminal `:doc` is laid out for it: no fences or backticks.
+    @Test func docIsRenderedOnATerminal() throws {
+        let terminal = try PseudoTerminal(Collector.executable, ["repl"], home: try Self.home())
+        defer { terminal.close() }
+        try terminal.expect("> ")
+        terminal.type(":doc run\n")
+        let shown = try terminal.text(until: "the REPL treats")
+        #expect(shown.contains("Running:") && !shown.contains("```") && !shown.contains("`run()`"), "\(shown)")
+        Thread.sleep(forTimeInterval: 0.3)
+        terminal.type("\u{4}")
+        #expect(terminal.waitForExit() == 0)
+    }
 }
