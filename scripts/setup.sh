@@ -15,6 +15,8 @@ packages+=(libsqlite3-dev libpq-dev)
 packages+=(libssl-dev)
 # storage.http gzips its bodies with the system zlib.
 packages+=(zlib1g-dev)
+# The MQTT source and backend link the system libmosquitto.
+packages+=(libmosquitto-dev)
 if [[ "${1:-}" == "--test" ]]; then
     # Storage tests: SQLite files, and a throwaway PostgreSQL cluster (scripts/postgres-test-cluster.sh).
     packages+=(sqlite3 postgresql)
@@ -24,6 +26,8 @@ if [[ "${1:-}" == "--test" ]]; then
     packages+=(prometheus)
     # The examples' Lua is linted with luacheck (settings in .luacheckrc).
     packages+=(lua-check)
+    # MQTT tests start their own mosquitto broker; the examples publish with mosquitto_pub.
+    packages+=(mosquitto mosquitto-clients)
 fi
 if [[ "${1:-}" == "--bench" ]]; then
     # The canonical benchmark: hyperfine times, lua5.4 + lua-cjson is the

@@ -1,0 +1,97 @@
+import CollectorMQTT
+import CollectorValues
+import Collectors
+import Foundation
+import Testing
+
+@Suite("MQTT round trip")
+struct MQTTRoundTripTests {
+    @Test func recordsPublishedByTheBackendArriveAtTheSourceWithTheirTopic() async throws {
+        let broker = try MosquittoBroker()
+        let source = MQTTTest.source(broker, topics: ["out/#"])
+        try await source.connect()
+        let storage = try MQTTTest.storage(broker, topic: "out/%{site}")
+        try await storage.connect()
+        let stored = try await storage.store(batch: MQTTTest.records(1...10, site: "north") + MQTTTest.records(11...20, site: "south"))
+        #expect(stored.count == 20)
+        let items = try await MQTTTest.collect(source, count: 20)
+        #expect(try MQTTTest.numbers(items).sorted() == Array(1...20))
+        for item in items {
+            let n = try MQTTTest.numbers([item])[0]
+            #expect(item.metadata["topic"] == .string(n <= 10 ? "out/north" : "out/south"))
+            #expect(item.metadata["qos"] == .integer(1))
+            #expect(item.metadata["retain"] == .bool(false))
+            #expect(item.method == .mqtt)
+            #expect(item.format == .json)
+        }
+        await storage.disconnect()
+        await source.disconnect()
+    }
+
+    @Test(arguments: [0, 2]) func everyQoSDelivers(qos: Int) async throws {
+        let broker = try MosquittoBroker()
+        let source = MQTTTest.source(broker, topics: ["q/+"], qos: qos)
+        try await source.connect()
+        let storage = try MQTTTest.storage(broker, topic: "q/fixed", qos: qos)
+        _ = try await storage.store(batch: MQTTTest.records(1...5))
+        let items = try await MQTTTest.collect(source, count: 5)
+        #expect(try MQTTTest.numbers(items) == [1, 2, 3, 4, 5])
+        #expect(items.allSatisfy { $0.metadata["qos"] == .integer(Int64(qos)) })
+        await storage.disconnect()
+        await source.disconnect()
+    }
+
+    @Test func aRecordWithoutTheTopicFieldFailsTheBatchBeforeAnythingIsPublished() async throws {
+        let broker = try MosquittoBroker()
+        let source = MQTTTest.source(broker, topics: ["out/#"])
+        try await source.connect()
+        let storage = try MQTTTest.storage(broker, topic: "out/%{site}")
+        let records: [DataValue] = [.object(["n": .integer(1), "site": .string("a")]), .object(["n": .integer(2)])]
+        let error = try await #require(throws: ErrorInfo.self) { try await storage.store(batch: records) }
+        #expect(error.type == .validation)
+        #expect(!error.isRetryable)
+        #expect(error.message.contains("no field 'site'"))
+        #expect(error.details["record_index"] == .integer(1))
+        // Nothing of the failed batch went out: the next message is the first of the next batch.
+        _ = try await storage.store(batch: [.object(["n": .integer(3), "site": .string("b")])])
+        let items = try await MQTTTest.collect(source, count: 1)
+        #expect(try MQTTTest.numbers(items) == [3])
+        await storage.disconnect()
+        await source.disconnect()
+    }
+
+    @Test func aBrokerThatIsDownIsARetryableStorageError() async throws {
+        let broker = try MosquittoBroker()
+        let storage = try MQTTTest.storage(broker, topic: "out/x")
+        try await storage.connect()
+        broker.stop()
+        let error = try await #require(throws: ErrorInfo.self) { try await storage.store(batch: MQTTTest.records(1...3)) }
+        #expect(error.type == .connection)
+        #expect(error.isRetryable)
+        // Once the broker is back the next store connects again.
+        try broker.start()
+        let stored = try await storage.store(batch: MQTTTest.records(1...3))
+        #expect(stored.count == 3)
+        await storage.disconnect()
+    }
+
+    @Test func anUnreachableBrokerIsARetryableConnectError() async throws {
+        let broker = try MosquittoBroker()
+        let source = MQTTTest.source(broker, topics: ["a/b"], url: "mqtt://127.0.0.1:1")
+        let error = try await #require(throws: ErrorInfo.self) { try await source.connect() }
+        #expect(error.type == .connection)
+        #expect(error.isRetryable)
+        #expect(error.message.contains("could not connect to the MQTT broker mqtt://127.0.0.1:1"))
+    }
+
+    @Test func disconnectEndsAWaitingCollectPromptly() async throws {
+        let broker = try MosquittoBroker()
+        let source = MQTTTest.source(broker, topics: ["quiet/#"])
+        try await source.connect()
+        let waiting = Task { try await source.collect() }
+        try await Task.sleep(for: .milliseconds(100))
+        waiting.cancel()
+        await #expect(throws: CancellationError.self) { try await waiting.value }
+        await source.disconnect()
+    }
+}
