@@ -161,7 +161,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CollectorMQTTTests",
-            dependencies: ["CollectorMQTT", "CollectorStorage", "Collectors", "CollectorValues"],
+            dependencies: ["CollectorMQTT", "CollectorConformance", "CollectorStorage", "Collectors", "CollectorValues"],
             swiftSettings: strict
         ),
 

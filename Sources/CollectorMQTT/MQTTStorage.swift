@@ -43,6 +43,9 @@ public actor MQTTStorage: StorageBackend {
     public nonisolated let endpoint: MQTTEndpoint
     public nonisolated let options: Options
     private var connection: MQTTConnection?
+    /// Between `connect()` and `disconnect()`: a lost connection is made
+    /// again by the next store; outside, stores fail with "not connected".
+    private var isOpen = false
 
     public init(id: String, endpoint: MQTTEndpoint, options: Options) {
         self.id = id
@@ -52,6 +55,11 @@ public actor MQTTStorage: StorageBackend {
     }
 
     public func connect() async throws {
+        isOpen = true
+        try await reconnect()
+    }
+
+    private func reconnect() async throws {
         if let connection, connection.lostReason == nil { return }
         await drop()
         var client = options.client
@@ -67,6 +75,7 @@ public actor MQTTStorage: StorageBackend {
     }
 
     public func disconnect() async {
+        isOpen = false
         await drop()
     }
 
@@ -116,9 +125,10 @@ public actor MQTTStorage: StorageBackend {
             }
             messages.append((topic, payload))
         }
+        guard isOpen else { throw StorageErrors.notConnected(backend: id, kind: "MQTT", operation: "store") }
         if connection == nil || connection?.lostReason != nil {
             do {
-                try await connect()
+                try await reconnect()
             } catch var info as ErrorInfo {
                 info.operation = "store"
                 throw info

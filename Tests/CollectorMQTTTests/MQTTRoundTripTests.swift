@@ -10,7 +10,7 @@ struct MQTTRoundTripTests {
         let broker = try MosquittoBroker()
         let source = MQTTTest.source(broker, topics: ["out/#"])
         try await source.connect()
-        let storage = try MQTTTest.storage(broker, topic: "out/%{site}")
+        let storage = try await MQTTTest.storage(broker, topic: "out/%{site}")
         try await storage.connect()
         let stored = try await storage.store(batch: MQTTTest.records(1...10, site: "north") + MQTTTest.records(11...20, site: "south"))
         #expect(stored.count == 20)
@@ -32,7 +32,8 @@ struct MQTTRoundTripTests {
         let broker = try MosquittoBroker()
         let source = MQTTTest.source(broker, topics: ["q/+"], qos: qos)
         try await source.connect()
-        let storage = try MQTTTest.storage(broker, topic: "q/fixed", qos: qos)
+        let storage = try await MQTTTest.storage(broker, topic: "q/fixed", qos: qos)
+        try await storage.connect()
         _ = try await storage.store(batch: MQTTTest.records(1...5))
         let items = try await MQTTTest.collect(source, count: 5)
         #expect(try MQTTTest.numbers(items) == [1, 2, 3, 4, 5])
@@ -45,7 +46,8 @@ struct MQTTRoundTripTests {
         let broker = try MosquittoBroker()
         let source = MQTTTest.source(broker, topics: ["out/#"])
         try await source.connect()
-        let storage = try MQTTTest.storage(broker, topic: "out/%{site}")
+        let storage = try await MQTTTest.storage(broker, topic: "out/%{site}")
+        try await storage.connect()
         let records: [DataValue] = [.object(["n": .integer(1), "site": .string("a")]), .object(["n": .integer(2)])]
         let error = try await #require(throws: ErrorInfo.self) { try await storage.store(batch: records) }
         #expect(error.type == .validation)
@@ -62,7 +64,7 @@ struct MQTTRoundTripTests {
 
     @Test func aBrokerThatIsDownIsARetryableStorageError() async throws {
         let broker = try MosquittoBroker()
-        let storage = try MQTTTest.storage(broker, topic: "out/x")
+        let storage = try await MQTTTest.storage(broker, topic: "out/x")
         try await storage.connect()
         broker.stop()
         let error = try await #require(throws: ErrorInfo.self) { try await storage.store(batch: MQTTTest.records(1...3)) }

@@ -12,7 +12,7 @@ struct MQTTSessionTests {
         try await first.connect()
         await first.disconnect()
 
-        let storage = try MQTTTest.storage(broker, topic: "plant/line1")
+        let storage = try await MQTTTest.storage(broker, topic: "plant/line1")
         _ = try await storage.store(batch: MQTTTest.records(1...25))
         await storage.disconnect()
 
@@ -29,7 +29,7 @@ struct MQTTSessionTests {
         let first = MQTTTest.source(broker, topics: ["plant/#"], clientID: "collector-b", clean: true)
         try await first.connect()
         await first.disconnect()
-        let storage = try MQTTTest.storage(broker, topic: "plant/line1")
+        let storage = try await MQTTTest.storage(broker, topic: "plant/line1")
         _ = try await storage.store(batch: MQTTTest.records(1...3))
         let again = MQTTTest.source(broker, topics: ["plant/#"], clientID: "collector-b", clean: true)
         try await again.connect()
@@ -46,7 +46,7 @@ struct MQTTSessionTests {
         // A small inbox that nobody reads yet: most of the first hundred wait in the broker's session.
         let source = MQTTTest.source(broker, topics: ["feed/#"], clientID: "collector-restart", clean: false, inbox: 5)
         try await source.connect()
-        let storage = try MQTTTest.storage(broker, topic: "feed/a")
+        let storage = try await MQTTTest.storage(broker, topic: "feed/a")
         _ = try await storage.store(batch: MQTTTest.records(1...100))
         broker.stop()
         // While the broker is down the publisher's batch fails retryably, as the pipeline would see it.

@@ -12,7 +12,7 @@ struct MQTTSharedSubscriptionTests {
         let two = MQTTTest.source(broker, id: "two", topics: ["jobs/#"], clientID: "worker-2", group: "collectors")
         try await one.connect()
         try await two.connect()
-        let storage = try MQTTTest.storage(broker, topic: "jobs/new")
+        let storage = try await MQTTTest.storage(broker, topic: "jobs/new")
         _ = try await storage.store(batch: MQTTTest.records(1...40))
         let counter = Locked<[Int]>([])
         // Each source reads until all 40 are in, between them.

@@ -44,6 +44,7 @@ struct MQTTTLSTests {
         let storage = MQTTStorage(
             id: "tls-out", endpoint: MQTTEndpoint(url: url)!,
             options: .init(client: client, topic: try MQTTTopicTemplate("secure/%{site}")))
+        try await storage.connect()
         _ = try await storage.store(batch: MQTTTest.records(1...3, site: "vault"))
         let items = try await MQTTTest.collect(source, count: 3)
         #expect(try MQTTTest.numbers(items) == [1, 2, 3])

@@ -20,10 +20,13 @@ enum MQTTTest {
                 reconnectDelay: .milliseconds(50), maxReconnectDelay: .milliseconds(200), maxReconnectAttempts: 200))
     }
 
-    static func storage(_ broker: MosquittoBroker, topic: String, qos: Int = 1) throws -> MQTTStorage {
-        MQTTStorage(
+    /// A backend on the broker, connected.
+    static func storage(_ broker: MosquittoBroker, topic: String, qos: Int = 1, retain: Bool = false) async throws -> MQTTStorage {
+        let storage = MQTTStorage(
             id: "mqtt-out", endpoint: MQTTEndpoint(url: broker.url)!,
-            options: .init(topic: try MQTTTopicTemplate(topic), qos: qos, timeout: .seconds(10)))
+            options: .init(topic: try MQTTTopicTemplate(topic), qos: qos, retain: retain, timeout: .seconds(10)))
+        try await storage.connect()
+        return storage
     }
 
     /// Collects `count` items, going on after the retryable reports of a
@@ -62,6 +65,25 @@ enum MQTTTest {
             }
             defer { group.cancelAll() }
             return try await group.next()!
+        }
+    }
+
+    /// What the source receives until nothing has come for `quiet`.
+    static func drain(_ source: MQTTSource, quiet: Duration) async throws -> [CollectedData] {
+        var items: [CollectedData] = []
+        while true {
+            let next = await withTaskGroup(of: CollectedData?.self) { group in
+                group.addTask { try? await source.collect() }
+                group.addTask {
+                    try? await Task.sleep(for: quiet)
+                    return nil
+                }
+                let first = await group.next() ?? nil
+                group.cancelAll()
+                return first
+            }
+            guard let next else { return items }
+            items.append(next)
         }
     }
 
