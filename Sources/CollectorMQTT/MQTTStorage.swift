@@ -136,7 +136,9 @@ public actor MQTTStorage: StorageBackend {
         }
         guard let connection else { throw StorageErrors.notConnected(backend: id, kind: "MQTT", operation: "store") }
         if let failure = await connection.publish(messages, qos: options.qos, retain: options.retain, timeout: options.timeout) {
-            if failure.retryable { await drop() }
+            // A new connection for the next batch: acknowledgements still due to this one could
+            // otherwise be taken for those of a later publish that reuses their packet ids.
+            await drop()
             throw ErrorInfo(
                 failure.retryable ? .connection : .validation, layer: .storage, operation: "store", message: failure.message,
                 details: details(["count": .integer(Int64(records.count))]), isRetryable: failure.retryable)

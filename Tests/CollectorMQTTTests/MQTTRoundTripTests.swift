@@ -96,4 +96,23 @@ struct MQTTRoundTripTests {
         await #expect(throws: CancellationError.self) { try await waiting.value }
         await source.disconnect()
     }
+
+    @Test func aTextPayloadThatIsNotUTF8IsRefusedAsAnItemOfItsOwn() async throws {
+        let broker = try MosquittoBroker()
+        let source = MQTTTest.source(broker, topics: ["logs/#"], format: .text)
+        try await source.connect()
+        let file = broker.directory.appendingPathComponent("bad.bin")
+        try Data([0x61, 0xFF, 0x62]).write(to: file)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/mosquitto_pub")
+        process.arguments = ["-h", "127.0.0.1", "-p", String(broker.port), "-q", "1", "-t", "logs/app", "-f", file.path]
+        try process.run()
+        process.waitUntilExit()
+        let items = try await MQTTTest.collect(source, count: 1)
+        let refusal = try #require(items.first?.refusal)
+        #expect(refusal.type == .validation)
+        #expect(refusal.message.contains("topic 'logs/app' is not UTF-8"), "\(refusal.message)")
+        #expect(items.first?.payload == [0x61, 0xFF, 0x62])
+        await source.disconnect()
+    }
 }
