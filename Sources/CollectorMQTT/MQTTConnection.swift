@@ -333,9 +333,11 @@ final class MQTTConnection: @unchecked Sendable {
     }
 
     private func disconnected(reason: Int32) {
-        // Reason codes come only from a broker's DISCONNECT (MQTT 5); 0 is ours or a plain close.
-        guard reason > 0, reason < 256 else { return }
-        let text = String(cString: mosquitto_reason_string(reason))
+        // One number, two meanings: an MQTT 5 reason code when the broker sent
+        // a DISCONNECT (those that say why are 0x80 and up), else libmosquitto's
+        // own error code (the connection was lost); 0 is a disconnection we asked for.
+        guard reason > 0 else { return }
+        let text = String(cString: reason >= 0x80 ? mosquitto_reason_string(reason) : mosquitto_strerror(reason))
         state.withLock { $0.disconnectReason = text }
     }
 

@@ -68,4 +68,26 @@ struct MQTTSessionTests {
         await storage.disconnect()
         await source.disconnect()
     }
+
+    @Test func aLostConnectionIsOneRetryableReportThatSaysWhyThenTheSourceReconnects() async throws {
+        let broker = try MosquittoBroker()
+        let source = MQTTTest.source(broker, topics: ["feed/#"], clientID: "collector-lost", clean: false)
+        try await source.connect()
+        broker.stop()
+        let report = try await #require(throws: ErrorInfo.self) { try await source.collect() }
+        #expect(report.isRetryable)
+        #expect(report.type == .connection)
+        #expect(report.message.hasPrefix("lost the connection to the MQTT broker \(broker.url)"), "\(report.message)")
+        #expect(!report.message.contains("Unknown reason"), "\(report.message)")
+        #expect(report.details["reconnect_attempt"] == .integer(1))
+        #expect(report.details["delay_seconds"] != nil)
+        try broker.start()
+        let storage = try await MQTTTest.storage(broker, topic: "feed/x")
+        _ = try await storage.store(batch: MQTTTest.records(1...1))
+        let items = try await MQTTTest.collect(source, count: 1)
+        #expect(try MQTTTest.numbers(items) == [1])
+        #expect(await source.connections == 2)
+        await storage.disconnect()
+        await source.disconnect()
+    }
 }
