@@ -216,8 +216,13 @@ final class MQTTConnection: @unchecked Sendable {
                 let reason = state.withLock { $0.disconnectReason } ?? MQTTFailure.text(code)
                 if code == MOSQ_ERR_TLS.rawValue && !connectedOnce {
                     opened.set(MQTTFailure(message: "TLS with the MQTT broker \(endpoint) failed (certificate or key refused, or not a TLS port)", retryable: false))
-                } else {
-                    opened.set(MQTTFailure(message: "the MQTT broker \(endpoint) closed the connection: \(reason)", retryable: MQTTFailure.isTransient(code)))
+                } else if !connectedOnce {
+                    // Under TLS 1.3 a broker checks the client's certificate after the handshake, then closes.
+                    let hint = endpoint.tls && settings.certFile == nil ? " (does it want a client certificate? cert_file, key_file)" : ""
+                    opened.set(
+                        MQTTFailure(
+                            message: "the MQTT broker \(endpoint) closed the connection before accepting it: \(reason)\(hint)",
+                            retryable: MQTTFailure.isTransient(code)))
                 }
                 connectionEnded("lost the connection to the MQTT broker \(endpoint): \(reason)")
                 return

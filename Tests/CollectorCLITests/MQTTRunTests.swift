@@ -123,4 +123,18 @@ struct MQTTRunTests {
             #expect(outcome.stderr.contains(script + expected), "\(outcome.stderr)")
         }
     }
+
+    @Test func passwordsAreNeverShown() throws {
+        let script = try Collector.script("""
+            local s = source.mqtt { url = "mqtt://user:url-secret-1@127.0.0.1:1", topics = { "a" }, password = "option-secret-2" }
+            local db = storage.mqtt { url = "mqtt://u:url-secret-3@127.0.0.1:1", topic = "x" }
+            print(tostring(s), tostring(db))
+            """)
+        let outcome = try Collector.run(["check", script])
+        #expect(outcome.status == 0, "\(outcome.stderr)")
+        #expect(outcome.stdout.contains("source.mqtt(") && outcome.stdout.contains("storage.mqtt("), "\(outcome.stdout)")
+        for secret in ["url-secret-1", "option-secret-2", "url-secret-3"] {
+            #expect(!outcome.stdout.contains(secret) && !outcome.stderr.contains(secret), "\(outcome.stdout)")
+        }
+    }
 }

@@ -115,4 +115,26 @@ struct MQTTRoundTripTests {
         #expect(items.first?.payload == [0x61, 0xFF, 0x62])
         await source.disconnect()
     }
+
+    @Test func refusedCredentialsAreAClearErrorNotRetried() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("mqtt-auth-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let passwords = directory.appendingPathComponent("passwords").path
+        let make = Process()
+        make.executableURL = URL(fileURLWithPath: "/usr/bin/mosquitto_passwd")
+        make.arguments = ["-c", "-b", passwords, "collector", "right-password"]
+        try make.run()
+        make.waitUntilExit()
+        let broker = try MosquittoBroker(config: ["allow_anonymous false", "password_file \(passwords)"], directory: directory)
+        let right = MQTTTest.source(
+            broker, topics: ["a/#"], client: MQTTClientSettings(username: "collector", password: "right-password"))
+        try await right.connect()
+        await right.disconnect()
+        let wrong = MQTTTest.source(
+            broker, topics: ["a/#"], client: MQTTClientSettings(username: "collector", password: "wrong-password"))
+        let error = try await #require(throws: ErrorInfo.self) { try await wrong.connect() }
+        #expect(!error.isRetryable)
+        #expect(error.message.contains("refused the connection"), "\(error.message)")
+        #expect(!error.message.contains("wrong-password"))
+    }
 }

@@ -15,6 +15,8 @@ struct MQTTTLSTests {
             openssl req -newkey rsa:2048 -nodes -keyout server.key -out server.csr -subj /CN=127.0.0.1 2>/dev/null
             printf 'subjectAltName=IP:127.0.0.1\\n' > san.ext
             openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out server.crt -days 2 -extfile san.ext 2>/dev/null
+            openssl req -newkey rsa:2048 -nodes -keyout client.key -out client.csr -subj /CN=collector 2>/dev/null
+            openssl x509 -req -in client.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out client.crt -days 2 2>/dev/null
             """
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/sh")
@@ -24,7 +26,7 @@ struct MQTTTLSTests {
         guard process.terminationStatus == 0 else { throw BrokerError("openssl failed to make the test certificates") }
     }
 
-    static func tlsBroker() throws -> MosquittoBroker {
+    static func tlsBroker(requireCertificate: Bool = false) throws -> MosquittoBroker {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("mqtt-tls-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         try certificates(in: directory)
@@ -32,7 +34,7 @@ struct MQTTTLSTests {
             config: [
                 "cafile \(directory.path)/ca.crt", "certfile \(directory.path)/server.crt",
                 "keyfile \(directory.path)/server.key",
-            ], directory: directory)
+            ] + (requireCertificate ? ["require_certificate true"] : []), directory: directory)
     }
 
     @Test func aMessageGoesBothWaysOverTLSWithTheTestCA() async throws {
@@ -61,5 +63,22 @@ struct MQTTTLSTests {
         #expect(error.type == .connection)
         #expect(!error.isRetryable, "\(error.message)")
         #expect(error.message.contains("TLS"), "\(error.message)")
+    }
+
+    @Test func aBrokerThatAsksForAClientCertificateTakesOursAndRefusesNone() async throws {
+        let broker = try Self.tlsBroker(requireCertificate: true)
+        let url = "mqtts://127.0.0.1:\(broker.port)"
+        let ca = broker.directory.appendingPathComponent("ca.crt").path
+        let withCertificate = MQTTClientSettings(
+            caFile: ca, certFile: broker.directory.appendingPathComponent("client.crt").path,
+            keyFile: broker.directory.appendingPathComponent("client.key").path)
+        let source = MQTTTest.source(broker, topics: ["secure/#"], client: withCertificate, url: url)
+        try await source.connect()
+        await source.disconnect()
+        let without = MQTTTest.source(broker, topics: ["secure/#"], client: MQTTClientSettings(caFile: ca), url: url)
+        let error = try await #require(throws: ErrorInfo.self) { try await without.connect() }
+        #expect(error.type == .connection)
+        #expect(error.message.contains("mqtts://127.0.0.1:\(broker.port) closed the connection before accepting it"), "\(error.message)")
+        #expect(error.message.contains("client certificate"), "\(error.message)")
     }
 }
