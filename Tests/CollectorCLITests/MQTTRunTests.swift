@@ -9,13 +9,41 @@ struct MQTTRunTests {
     /// A broker for one test: the fixture, its port, killed at the end.
     final class Broker {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("mqtt-cli-\(UUID().uuidString)")
-        let fixture: LoopbackFixture
+        private(set) var fixture: LoopbackFixture
 
         init() throws {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
             fixture = try LoopbackFixture("mqtt_broker.py", arguments: [directory.path])
             // Listening once a connection is accepted.
             for _ in 0..<100 where !Self.accepts(fixture.port) { Thread.sleep(forTimeInterval: 0.05) }
+        }
+
+        /// Stops the broker as an operator would (SIGTERM: it saves its sessions).
+        func stop() {
+            fixture.process.terminate()
+            fixture.process.waitUntilExit()
+        }
+
+        /// Starts it again on the same port, with the sessions it saved.
+        func start() throws {
+            fixture = try LoopbackFixture("mqtt_broker.py", arguments: [directory.path, String(fixture.port)])
+            for _ in 0..<100 where !Self.accepts(fixture.port) { Thread.sleep(forTimeInterval: 0.05) }
+        }
+
+        /// What a persistent session holds now, as lines (mosquitto_sub until `count`, or 5 s of nothing).
+        func drain(session: String, count: Int) throws -> [String] {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/mosquitto_sub")
+            process.arguments = [
+                "-h", "127.0.0.1", "-p", String(fixture.port), "-i", session, "-c", "-q", "1", "-t", "#", "-C", String(count), "-W", "5",
+            ]
+            let out = Pipe()
+            process.standardOutput = out
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            let data = out.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            return String(decoding: data, as: UTF8.self).split(separator: "\n").map(String.init)
         }
 
         var url: String { "mqtt://127.0.0.1:\(fixture.port)" }
@@ -136,5 +164,47 @@ struct MQTTRunTests {
         for secret in ["url-secret-1", "option-secret-2", "url-secret-3"] {
             #expect(!outcome.stdout.contains(secret) && !outcome.stderr.contains(secret), "\(outcome.stdout)")
         }
+    }
+
+    /// A broker that goes away mid-run: storage.mqtt's batches are retried,
+    /// then spooled (exit status 3); the next run, with the broker back,
+    /// publishes what the spool kept, and nothing is lost or doubled.
+    @Test func aBrokerDownMidRunSpoolsTheRecordsAndTheNextRunPublishesThem() throws {
+        let broker = try Broker()
+        try broker.run("/usr/bin/mosquitto_sub", ["-i", "spool-reader", "-c", "-q", "1", "-t", "out/#", "-E"])
+        let script = try Collector.script("""
+            pipeline "out" {
+              from = source.generator { count = 60, rate = 20 },
+              to = storage.mqtt { url = "\(broker.url)", topic = "out/%{sensor_id}", connect_timeout = "1s" },
+              spool = "\(broker.directory.path)/spool.db",
+              batch_size = 5,
+              dead_letter = storage.memory {},
+            }
+            """)
+        let first = try BackgroundCollector(["run", script, "--drain-timeout", "2s"], in: broker.directory)
+        Thread.sleep(forTimeInterval: 0.5)
+        broker.stop()
+        let firstStatus = first.waitForExit()
+        #expect(firstStatus == 3, "\(first.stderr)")
+        #expect(first.stderr.contains("the MQTT broker \(broker.url)"), "\(first.stderr)")
+        let spooled = Self.number(after: "spooled ", in: first.stdout)
+        #expect(spooled > 0, "\(first.stdout)")
+
+        try broker.start()
+        let second = try BackgroundCollector(["run", script], in: broker.directory)
+        #expect(second.waitForExit() == 0, "\(second.stderr)")
+        #expect(Self.number(after: "replayed ", in: second.stdout) == spooled, "\(second.stdout)")
+        #expect(second.stdout.contains("0 left in the spool"), "\(second.stdout)")
+
+        // Every message the two runs stored waits in the reader's session: each record of each run once.
+        let total = Self.number(after: "stored mqtt-1=", in: first.stdout) + spooled + Self.number(after: "stored mqtt-1=", in: second.stdout)
+        let messages = try broker.drain(session: "spool-reader", count: total)
+        #expect(messages.count == total, "\(first.stdout)\n\(second.stdout)")
+        #expect(Set(messages).count == 60, "the 60 generated readings, each run's the same")
+    }
+
+    private static func number(after label: String, in text: String) -> Int {
+        guard let range = text.range(of: label) else { return 0 }
+        return Int(text[range.upperBound...].prefix { $0.isNumber }) ?? 0
     }
 }
