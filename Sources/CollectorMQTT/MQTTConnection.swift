@@ -109,6 +109,22 @@ final class MQTTConnection: @unchecked Sendable {
     /// PUBACK, QoS 2: PUBCOMP, QoS 0: written to the socket). Returns the
     /// first failure, or nil when all were.
     func publish(_ messages: [(topic: String, payload: [UInt8])], qos: Int, retain: Bool, timeout: Duration) async -> MQTTFailure? {
+        // Packet ids are 16 bits: a chunk's publishes are acknowledged before the next chunk is sent,
+        // so no two publishes waiting at the same time can have the same id.
+        var start = 0
+        while start < messages.count {
+            let end = min(start + Self.chunk, messages.count)
+            if let failure = await publishChunk(messages[start..<end], qos: qos, retain: retain, timeout: timeout) { return failure }
+            start = end
+        }
+        return nil
+    }
+
+    private static let chunk = 10_000
+
+    private func publishChunk(
+        _ messages: ArraySlice<(topic: String, payload: [UInt8])>, qos: Int, retain: Bool, timeout: Duration
+    ) async -> MQTTFailure? {
         guard !messages.isEmpty else { return nil }
         let batch = PublishBatch()
         let key = ObjectIdentifier(batch)

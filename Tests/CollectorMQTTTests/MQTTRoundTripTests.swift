@@ -137,4 +137,20 @@ struct MQTTRoundTripTests {
         #expect(error.message.contains("refused the connection"), "\(error.message)")
         #expect(!error.message.contains("wrong-password"))
     }
+
+    /// More publishes than 16-bit packet ids can tell apart, in one batch.
+    @Test func aBatchOfMoreThan65535RecordsIsStoredWhole() async throws {
+        let broker = try MosquittoBroker()
+        let source = MQTTTest.source(broker, topics: ["bulk/#"], inbox: 1000)
+        try await source.connect()
+        let storage = try await MQTTTest.storage(broker, topic: "bulk/all")
+        let reader = Task { try await MQTTTest.collect(source, count: 70_000, within: .seconds(90)) }
+        let stored = try await storage.store(batch: MQTTTest.records(1...70_000))
+        #expect(stored.count == 70_000)
+        let numbers = try MQTTTest.numbers(try await reader.value)
+        #expect(numbers.count == 70_000)
+        #expect(Set(numbers).count == 70_000)
+        await storage.disconnect()
+        await source.disconnect()
+    }
 }
