@@ -24,6 +24,7 @@ let package = Package(
         .library(name: "CollectorStorage", targets: ["CollectorStorage"]),
         .library(name: "CollectorSQLite", targets: ["CollectorSQLite"]),
         .library(name: "CollectorPostgres", targets: ["CollectorPostgres"]),
+        .library(name: "CollectorMQTT", targets: ["CollectorMQTT"]),
         .library(name: "CollectorMocks", targets: ["CollectorMocks"]),
         .library(name: "CollectorConformance", targets: ["CollectorConformance"]),
         .library(name: "CollectorMetricsServer", targets: ["CollectorMetricsServer"]),
@@ -145,6 +146,25 @@ let package = Package(
             swiftSettings: strict
         ),
 
+        // MARK: MQTT targets
+        // C: the system libmosquitto (MQTT 5 client).
+        .systemLibrary(
+            name: "CMosquitto",
+            pkgConfig: "libmosquitto",
+            providers: [.apt(["libmosquitto-dev"])]
+        ),
+        // The MQTT source and backend over libmosquitto, whose network loop runs on a thread of its own.
+        .target(
+            name: "CollectorMQTT",
+            dependencies: ["CMosquitto", "CollectorStorage", "Collectors", "CollectorValues"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "CollectorMQTTTests",
+            dependencies: ["CollectorMQTT", "CollectorConformance", "CollectorStorage", "Collectors", "CollectorValues"],
+            swiftSettings: strict
+        ),
+
         // MARK: scripting targets
         // C: libedit, for the REPL's line editing and history.
         .systemLibrary(
@@ -174,6 +194,7 @@ let package = Package(
                 "CollectorScripting", "CollectorCoreConnectors", "LuaRuntime", "Collectors", "CollectorValues",
                 "CollectorSources", "CollectorStorage", "CollectorSQLite", "CollectorPostgres", "CollectorWebSocket",
                 "CollectorHTTPOutput", "CollectorNetwork",
+                "CollectorMQTT",
             ],
             swiftSettings: strict
         ),

@@ -15,6 +15,8 @@ packages+=(libsqlite3-dev libpq-dev)
 packages+=(libssl-dev)
 # storage.http gzips its bodies with the system zlib.
 packages+=(zlib1g-dev)
+# The MQTT source and backend link the system libmosquitto.
+packages+=(libmosquitto-dev)
 if [[ "${1:-}" == "--test" ]]; then
     # Storage tests: SQLite files, and a throwaway PostgreSQL cluster (scripts/postgres-test-cluster.sh).
     packages+=(sqlite3 postgresql)
@@ -26,6 +28,8 @@ if [[ "${1:-}" == "--test" ]]; then
     packages+=(lua-check)
     # `collector completion` scripts are checked by the shells that run them, the man page by groff.
     packages+=(zsh fish groff-base man-db)
+    # MQTT tests start their own mosquitto broker; the examples publish with mosquitto_pub.
+    packages+=(mosquitto mosquitto-clients)
 fi
 if [[ "${1:-}" == "--bench" ]]; then
     # The canonical benchmark: hyperfine times, lua5.4 + lua-cjson is the

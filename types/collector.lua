@@ -174,6 +174,33 @@ function Source:collect() end
 ---@field csv_types? boolean with `format = "csv"`: unquoted numbers and `true`/`false` become numbers and booleans, empty fields null (else all are strings) (default false)
 ---@field split? string|boolean with `format = "json"`: one record per element of the array at this dotted path (`"data.items"`), or of the payload itself with `true`
 
+---@class collector.SourceMqttOptions
+---@field id? string the source's id, unique in a pipeline (default "mqtt-1", ...)
+---@field url string `mqtt://host:port` (default port 1883) or `mqtts://host:port` (TLS, default port 8883)
+---@field client_id? string the client id; needed with `clean_session = false` (default: a random one)
+---@field username? string the user name given to the broker (overrides one in the URL)
+---@field password? string the password given to the broker; never shown
+---@field keepalive? collector.Duration how often the client pings the broker when nothing else is sent (default "30s")
+---@field connect_timeout? collector.Duration how long connecting (TCP, TLS, CONNACK, SUBACK) may take (default "10s")
+---@field ca_file? string with `mqtts://`: a CA certificate (PEM) to trust instead of the system's
+---@field cert_file? string with `mqtts://`: a client certificate (PEM), with `key_file`
+---@field key_file? string with `mqtts://`: the client certificate's private key (PEM, unencrypted)
+---@field insecure? boolean with `mqtts://`: accept any server certificate and host name (for tests only) (default false)
+---@field topics string[] topic filters to subscribe to (`+` and `#` wildcards)
+---@field qos? integer quality of service: 0 at most once, 1 at least once, 2 exactly once (between client and broker) (default 1)
+---@field clean_session? boolean `false`: the broker keeps the session (subscriptions, QoS 1/2 messages published while the collector is away) for this `client_id` (default true)
+---@field session_expiry? collector.Duration with `clean_session = false`: how long the broker keeps the session after a disconnection (default: for ever)
+---@field share_group? string subscribe as `$share/GROUP/topic`: the collectors of one group split the messages
+---@field inbox? integer messages received and not yet taken by the pipeline, at most (acknowledged to the broker already; see the guarantees) (default 100)
+---@field reconnect? collector.Duration the first wait before reconnecting (default "1s")
+---@field reconnect_max? collector.Duration the cap of that backoff (default "60s")
+---@field reconnect_attempts? integer failed attempts in a row before the source gives up and its pipeline fails; 0: never (default 10)
+---@field format? collector.Format how a message's payload is decoded (default "json")
+---@field delimiter? string with `format = "csv"`: the one character between fields (default ",")
+---@field columns? string[] with `format = "csv"`: the column names, when the data has no header row (default: the first row names them)
+---@field csv_types? boolean with `format = "csv"`: unquoted numbers and `true`/`false` become numbers and booleans, empty fields null (else all are strings) (default false)
+---@field split? string|boolean with `format = "json"`: one record per element of the array at this dotted path (`"data.items"`), or of the payload itself with `true`
+
 ---The native sources. An unknown type or option is an error naming it.
 source = {}
 
@@ -216,6 +243,11 @@ function source.sse(options) end
 ---@param options collector.SourceWebsocketOptions
 ---@return collector.Source
 function source.websocket(options) end
+
+---The messages of MQTT topics (MQTT 5, libmosquitto): QoS 0-2, persistent sessions, shared subscriptions, TLS; topic, qos and retain in each item's metadata (see [sources/mqtt.md](sources/mqtt.md)).
+---@param options collector.SourceMqttOptions
+---@return collector.Source
+function source.mqtt(options) end
 -- END GENERATED source connectors
 
 -- ---------------------------------------------------------------------------
@@ -318,6 +350,23 @@ function Storage:count() end
 ---@field idempotency_header? string|false the header carrying a key made from the batch's record ids (the same on every retry); `false`: none (default "Idempotency-Key")
 ---@field proxy? string|false `"http://[user:password@]host:port"`, or `false`: none; default: `http_proxy`/`https_proxy`/`no_proxy` as curl reads them, never for loopback (see [Proxies](sources/http.md#proxies))
 
+---@class collector.StorageMqttOptions
+---@field id? string the backend's id: the summary's and the report's name for it (default "mqtt-1", ...)
+---@field url string `mqtt://host:port` (default port 1883) or `mqtts://host:port` (TLS, default port 8883)
+---@field client_id? string the client id (default: a random one)
+---@field username? string the user name given to the broker (overrides one in the URL)
+---@field password? string the password given to the broker; never shown
+---@field keepalive? collector.Duration how often the client pings the broker when nothing else is sent (default "30s")
+---@field connect_timeout? collector.Duration how long connecting (TCP, TLS, CONNACK, SUBACK) may take (default "10s")
+---@field ca_file? string with `mqtts://`: a CA certificate (PEM) to trust instead of the system's
+---@field cert_file? string with `mqtts://`: a client certificate (PEM), with `key_file`
+---@field key_file? string with `mqtts://`: the client certificate's private key (PEM, unencrypted)
+---@field insecure? boolean with `mqtts://`: accept any server certificate and host name (for tests only) (default false)
+---@field topic string the topic; `%{field}` takes the record's field (`%{a.b}` a nested one)
+---@field qos? integer quality of service: 0 at most once, 1 at least once, 2 exactly once (between client and broker) (default 1)
+---@field retain? boolean publish retained messages (the broker keeps the last per topic) (default false)
+---@field timeout? collector.Duration the longest wait for a batch's acknowledgements (default "30s")
+
 ---The native backends. An unknown type or option is an error naming it.
 storage = {}
 
@@ -355,6 +404,11 @@ function storage.console(options) end
 ---@param options collector.StorageHttpOptions
 ---@return collector.Storage
 function storage.http(options) end
+
+---Records published to an MQTT broker as JSON, one message each, to a topic that may take the record's fields (`out/%{site}`); a batch is stored once every publish is acknowledged; never queried (see [storage/mqtt.md](storage/mqtt.md)).
+---@param options collector.StorageMqttOptions
+---@return collector.Storage
+function storage.mqtt(options) end
 -- END GENERATED storage connectors
 
 -- ---------------------------------------------------------------------------

@@ -70,10 +70,10 @@ extension BindingsTests {
             let (lua, bindings, _) = try Self.state()
             let source = bindings.explain(BindingsTests.error("source.numbres {}", in: lua))
             #expect(source.hasPrefix("script.lua:1: unknown source type 'source.numbres' (did you mean 'source.numbers'?)"), "\(source)")
-            #expect(source.hasSuffix("source types are: generator, file, follow, stdin, command, http, sse, websocket, numbers"))
+            #expect(source.hasSuffix("source types are: generator, file, follow, stdin, command, http, sse, websocket, mqtt, numbers"))
             let storage = bindings.explain(BindingsTests.error("storage.postgress {}", in: lua))
             #expect(storage.hasPrefix("script.lua:1: unknown storage type 'storage.postgress' (did you mean 'storage.postgres'?)"), "\(storage)")
-            #expect(storage.hasSuffix("storage types are: sqlite, jsonl, memory, postgres, null, console, http, collect"))
+            #expect(storage.hasSuffix("storage types are: sqlite, jsonl, memory, postgres, null, console, http, mqtt, collect"))
         }
 
         @Test func namesMustBeNewIdentifiers() throws {
