@@ -47,7 +47,7 @@ struct BadInputRunTests {
             "/bad.lua:2: bad record 1",
             "/bad.lua:3: instruction limit exceeded (2000000 instructions)",
             "not enough memory",
-            "process must return a table with fields or nil, got integer",
+            "process must return a record (a table), an array, a string or nil, got integer",
             "cannot convert result.self: a table that contains itself (a cycle)",
             "cannot convert result.f: cannot convert a function to data",
             "/bad.lua:8: attempt to call a nil value (field 'execute')",

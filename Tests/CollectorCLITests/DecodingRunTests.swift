@@ -44,6 +44,32 @@ struct DecodingRunTests {
         ])
     }
 
+    /// Text in, text out: a processor gets a line of `format = "text"` as a
+    /// string and may return a string (or an array); a number is refused.
+    @Test func textRecordsGoThroughAProcessorAsStrings() throws {
+        let dir = try PipelineRunTests.directory()
+        let input = try PipelineRunTests.write("alpha\nbeta\n42\n", "in.txt", in: dir)
+        let out = dir.appendingPathComponent("out.jsonl").path
+        let dead = dir.appendingPathComponent("dead.jsonl").path
+        let script = try PipelineRunTests.write("""
+            pipeline "text" {
+              from = source.file { path = "\(input)", format = "text" },
+              process = { function(line)
+                if line == "beta" then return { line, #line } end
+                if line == "42" then return tonumber(line) end
+                return line:upper()
+              end },
+              to = storage.jsonl { path = "\(out)" },
+              dead_letter = storage.jsonl { path = "\(dead)" },
+            }
+            """, "main.lua", in: dir)
+        let outcome = try Collector.run(["run", "--quiet", script])
+        #expect(outcome.status == 0, "\(outcome.stderr)")
+        #expect(try String(contentsOfFile: out, encoding: .utf8) == "\"ALPHA\"\n[\"beta\",4]\n")
+        let letter = try String(contentsOfFile: dead, encoding: .utf8)
+        #expect(letter.contains("process must return a record (a table), an array, a string or nil, got integer"), "\(letter)")
+    }
+
     @Test func aQuoteStillOpenAtTheEndOfTheFileIsADeadLetterNotALoss() throws {
         let dir = try PipelineRunTests.directory()
         let input = try PipelineRunTests.write("a,b\n1,2\n3,\"open\n4,5\n", "in.csv", in: dir)

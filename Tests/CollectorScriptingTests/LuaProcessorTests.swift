@@ -212,7 +212,7 @@ struct LuaProcessorTests {
         #expect(messages[1] == "picky.lua:2: bad record 1")
         #expect(messages[2] == "picky.lua:3: instruction limit exceeded (2000000 instructions)", "a limit names the line it stopped")
         #expect(messages[3].contains("not enough memory"))
-        #expect(messages[4].contains("must return a table with fields or nil, got integer"))
+        #expect(messages[4].contains("must return a record (a table), an array, a string or nil, got integer"))
         #expect(messages[5] == "cannot convert result.self: a table that contains itself (a cycle)")
         #expect(messages[6] == "cannot convert result.f: cannot convert a function to data")
         #expect(messages[7].contains("attempt to call a nil value (field 'execute')"))
@@ -277,6 +277,6 @@ struct LuaProcessorTests {
         let processor = try await LuaProcessor.load(name: "emitter", source: "return function(r, emit) emit(5) end", chunkName: "@m.lua")
         let result = try #require(await processor.process(batch: records([[:]])).first)
         #expect(!result.success)
-        #expect(result.error?.message == "m.lua:1: bad argument #1 to 'emit' (table with fields expected, got integer)")
+        #expect(result.error?.message == "m.lua:1: bad argument #1 to 'emit' (record (a table), array or string expected, got integer)")
     }
 }

@@ -39,6 +39,29 @@ struct ProcessorTestRunnerTests {
         #expect(file.cases.allSatisfy { $0.passed }, "\(file.cases.filter { !$0.passed })")
     }
 
+    /// Strings and arrays go in and come out, as from a source of `format = "text"`.
+    @Test func stringsAndArraysAreInputsAndResults() throws {
+        let folder = try ProcessorFolder()
+        let file = try Self.run("words.lua", """
+            local M = {}
+            M.tests = {
+              { name = "a line", input = "hello world", output = "HELLO WORLD" },
+              { name = "an array", input = { "a", "b" }, output = 2 },
+              { name = "words", input = "a b", emits = { "a", "b" } },
+              { name = "a number", input = 7, output = 7 },
+            }
+            function M.process(r, emit)
+              if type(r) == "table" then return #r end
+              if r == "a b" then for w in r:gmatch("%S+") do emit(w) end return nil end
+              return r:upper()
+            end
+            return M
+            """, in: folder)
+        #expect(file.cases.map(\.passed) == [true, false, true, false], "\(file.cases)")
+        #expect(file.cases[1].failure.joined().contains("process must return a record (a table), an array, a string or nil, got integer"), "\(file.cases[1])")
+        #expect(file.cases[3].failure.joined().contains("input: a record is required"), "\(file.cases[3])")
+    }
+
     @Test func aFailingInlineTestSaysFieldByFieldWhatDiffered() throws {
         let folder = try ProcessorFolder()
         let file = try Self.run("p.lua", """

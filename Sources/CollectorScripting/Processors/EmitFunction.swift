@@ -13,8 +13,10 @@ final class EmitFunction {
         let collected = EmittedRecords()
         function = try lua.function("emit") { call in
             let value = try call.data(1)
-            guard case .object = value else {
-                throw LuaArgumentError(position: 1, function: "emit", problem: "table with fields expected, got \(value.typeName)")
+            // What `process` may return, `emit` takes: a record, an array or a string.
+            if ProcessOutput.problem(with: value) != nil {
+                throw LuaArgumentError(
+                    position: 1, function: "emit", problem: "record (a table), array or string expected, got \(value.typeName)")
             }
             if call.argumentCount >= 2 {
                 switch OutputNames.parse(try call.data(2)) {

@@ -45,10 +45,8 @@ struct RecordTransform {
         }
         do {
             let returned = try lua.callTransform(process, input: input, emit.function, text: &text)
-            if case .data(let value) = returned {
-                guard case .object = value else {
-                    throw LuaError(.conversion, "process must return a table with fields or nil, got \(value.typeName)")
-                }
+            if case .data(let value) = returned, let problem = ProcessOutput.problem(with: value) {
+                throw LuaError(.conversion, problem)
             }
             start = .now
             let routes = emit.hasRoutes ? emit.values.indices.map { emit.route(at: $0) } : nil

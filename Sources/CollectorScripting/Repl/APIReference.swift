@@ -329,7 +329,12 @@ enum APIReference {
           The file returns a module table with `process(record, emit)` (and optionally
           the other fields of the table below), or a plain function `function(record, emit)`.
           `process` returns the record (kept, possibly changed), a new table, or nil
-          (dropped); `emit(t)` sends more records, and `emit(t, "alerts")` (or
+          (dropped); a record read with `format = "text"` (or `"binary"`) is a
+          string, and an array or a string is a result too (a text output: a line
+          made of the record, stored as a JSON string by `storage.jsonl` and in the
+          document layout of the SQL backends);
+          a number or a boolean is an error, most likely a mistake (`return r.value > 3`);
+          `emit` takes what `process` may return; `emit(t)` sends more records, and `emit(t, "alerts")` (or
           `emit(t, { "alerts", "main" })`) sends one to those named outputs of the
           pipeline (see [Routing](#routing-named-outputs-and-route)); a processor can
           route the record it got by emitting it and returning nil. `shutdown(emit)` runs once per

@@ -169,11 +169,11 @@ private struct CaseRunner {
             return checkAdvance(step, fields)
         }
         let diff = DataDiff(lua: lua)
-        guard let inputValue = fields["input"], case .table = inputValue,
-            let input = try? lua.data(inputValue, root: "input"), case .object = input
+        guard let inputValue = fields["input"], let input = try? lua.data(inputValue, root: "input"),
+            ProcessOutput.inputProblem(with: input) == nil
         else {
             let timer = module.timer == nil ? "" : ", or advance = \"1m\" (time for on_timer)"
-            return ["input: a record is required (input = { field = value, ... })\(timer)"]
+            return ["input: a record is required (input = { field = value, ... }; or an array, or a string)\(timer)"]
         }
         let dropped = fields["dropped"]?.booleanValue == true
         let expected = (output: fields["output"], emits: fields["emits"], error: fields["error"])
@@ -186,8 +186,8 @@ private struct CaseRunner {
         var thrown: String?
         do {
             returned = try lua.callTransform(module.process, input, emit.function)
-            if let value = returned, value.objectValue == nil {
-                thrown = "process must return a table with fields or nil, got \(value.typeName)"
+            if let value = returned, let problem = ProcessOutput.problem(with: value) {
+                thrown = problem
                 returned = nil
             }
         } catch {

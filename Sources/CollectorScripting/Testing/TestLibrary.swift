@@ -39,13 +39,11 @@ enum TestLibrary {
                 throw LuaCallError("run: a processor module (a table with process) or a function expected, got \(target.typeName)")
             }
             let record = try call.data(2)
-            guard case .object = record else { throw LuaCallError("run: a record expected, got \(record.typeName)") }
+            if let problem = ProcessOutput.inputProblem(with: record) { throw LuaCallError("run: \(problem)") }
             let emit = try EmitFunction(in: lua)
             // As the pipeline does: a fresh table in, and what comes out must be a record.
             let returned = try lua.callTransform(process, record, emit.function)
-            if let returned, returned.objectValue == nil {
-                throw LuaCallError("process must return a table with fields or nil, got \(returned.typeName)")
-            }
+            if let returned, let problem = ProcessOutput.problem(with: returned) { throw LuaCallError(problem) }
             if let returned { try call.push(data: returned) } else { try call.push(LuaValue.nil) }
             try call.push(data: .array(emit.values))
             return 2
