@@ -8,6 +8,13 @@ struct ReplTerminalTests {
         try PipelineRunTests.directory().path
     }
 
+    /// Ctrl-D once the session has settled; the REPL ends with status 0.
+    static func leave(_ terminal: PseudoTerminal, sourceLocation: SourceLocation = #_sourceLocation) {
+        Thread.sleep(forTimeInterval: 0.3)
+        terminal.type("\u{4}")
+        #expect(terminal.waitForExit() == 0, sourceLocation: sourceLocation)
+    }
+
     static func history(in home: String) -> String {
         (try? String(contentsOfFile: home + "/.collector_history", encoding: .utf8)) ?? ""
     }
@@ -23,9 +30,7 @@ struct ReplTerminalTests {
         try terminal.expect("> ")
         terminal.type("#x, x == \"na\\195\\175ve\", #y, y\n")
         try terminal.expect("6\ttrue\t3\t\"°C\"")
-        Thread.sleep(forTimeInterval: 0.3)
-        terminal.type("\u{4}")
-        #expect(terminal.waitForExit() == 0)
+        Self.leave(terminal)
     }
 
     @Test func localsStayAndABareExitLeaves() throws {
@@ -63,9 +68,7 @@ struct ReplTerminalTests {
         terminal.type(")\n")
         try terminal.expect("\"function\"", timeout: 10)  // p.tap, not p.ta (nil)
         try terminal.expect("> ")
-        Thread.sleep(forTimeInterval: 0.3)
-        terminal.type("\u{4}")
-        #expect(terminal.waitForExit() == 0)
+        Self.leave(terminal)
     }
 
     /// Inside a connector's options table, Tab completes the options its schema lists.
@@ -82,9 +85,7 @@ struct ReplTerminalTests {
         terminal.type("g:collect().data[1] ~= nil\n")
         try terminal.expect("true", timeout: 10)
         try terminal.expect("> ")
-        Thread.sleep(forTimeInterval: 0.3)
-        terminal.type("\u{4}")
-        #expect(terminal.waitForExit() == 0)
+        Self.leave(terminal)
     }
 
     @Test func eachLineIsInTheHistoryFileAsSoonAsItIsEntered() throws {
@@ -114,15 +115,11 @@ struct ReplTerminalTests {
         try first.expect("> ")
         second.type("from_second = 1\n")
         try second.expect("> ")
-        Thread.sleep(forTimeInterval: 0.3)
-        first.type("\u{4}")
-        #expect(first.waitForExit() == 0)
+        Self.leave(first)
         second.type("\u{1B}[A\u{1B}[A")  // up twice: the line loaded from the old file
         try second.expect("old line")
         second.type("\u{15}")
-        Thread.sleep(forTimeInterval: 0.3)
-        second.type("\u{4}")
-        #expect(second.waitForExit() == 0)
+        Self.leave(second)
         let lines = Self.history(in: home).split(separator: "\n").map(String.init)
         #expect(lines.first == "old line")
         #expect(lines.contains("from_first = 1") && lines.contains("from_second = 1"), "\(lines)")
@@ -142,9 +139,7 @@ struct ReplTerminalTests {
         terminal.type("\u{1}")  // Ctrl-A: to the start of the line, a row up once it wrapped at 40
         try terminal.expect("\u{1B}[A")
         terminal.type("\u{15}")
-        Thread.sleep(forTimeInterval: 0.3)
-        terminal.type("\u{4}")
-        #expect(terminal.waitForExit() == 0)
+        Self.leave(terminal)
     }
 
     @Test func aBackgroundLogLineIsPrintedAboveTheLineBeingTyped() throws {
@@ -160,9 +155,7 @@ struct ReplTerminalTests {
         // The warning clears the row, and the prompt with the half-typed line comes back below it.
         try terminal.expect("background 3\r\n> half typed")
         terminal.type("\u{15}")
-        Thread.sleep(forTimeInterval: 0.3)
-        terminal.type("\u{4}")
-        #expect(terminal.waitForExit() == 0)
+        Self.leave(terminal)
     }
 
     @Test func tablesFitTheTerminalsWidth() throws {
@@ -176,9 +169,7 @@ struct ReplTerminalTests {
         terminal.type("t\n")
         // 127 characters: one line at 160 columns (at 80 it would be one entry a line).
         try terminal.expect("{ 1000, 2000, 3000, 4000, 5000, 6000, 7000, 8000, 9000, 10000, 11000, 12000, 13000, 14000, 15000, 16000, 17000, 18000, 19000, 20000 }")
-        Thread.sleep(forTimeInterval: 0.3)
-        terminal.type("\u{4}")
-        #expect(terminal.waitForExit() == 0)
+        Self.leave(terminal)
     }
 
     @Test func aLongHistoryIsTrimmedToItsLastThousandLines() throws {
@@ -191,9 +182,7 @@ struct ReplTerminalTests {
         terminal.type("\u{1B}[A")  // up: the newest line of the file
         try terminal.expect("line_2500 = 1")
         terminal.type("\u{15}")
-        Thread.sleep(forTimeInterval: 0.3)
-        terminal.type("\u{4}")
-        #expect(terminal.waitForExit() == 0)
+        Self.leave(terminal)
         let lines = Self.history(in: home).split(separator: "\n")
         #expect(lines.count == 1000)
         #expect(lines.first == "line_1501 = 1" && lines.last == "line_2500 = 1")
@@ -213,9 +202,7 @@ struct ReplTerminalTests {
         terminal.type("\u{1B}[A\n")
         try terminal.expect("sum\t82")
         try terminal.expect("> ")
-        Thread.sleep(forTimeInterval: 0.3)
-        terminal.type("\u{4}")
-        #expect(terminal.waitForExit() == 0)
+        Self.leave(terminal)
         let history = Self.history(in: home)
         #expect(history.hasPrefix("local a = 40\u{1F}local b = a + 1\u{1F}print('sum', a + b + 1)\n"), "\(history.debugDescription)")
     }
@@ -236,9 +223,7 @@ struct ReplTerminalTests {
         try terminal.expect("> ")
         terminal.type("add(1, 2)\n")
         try terminal.expect("103")
-        Thread.sleep(forTimeInterval: 0.3)
-        terminal.type("\u{4}")
-        #expect(terminal.waitForExit() == 0)
+        Self.leave(terminal)
         let lines = Self.history(in: home).split(separator: "\n").map(String.init)
         #expect(lines.first == "function add(x,\u{1F}y) return x + y + 100 end", "\(lines)")
     }
@@ -251,8 +236,6 @@ struct ReplTerminalTests {
         terminal.type(":doc run\n")
         let shown = try terminal.text(until: "the REPL treats")
         #expect(shown.contains("Running:") && !shown.contains("```") && !shown.contains("`run()`"), "\(shown)")
-        Thread.sleep(forTimeInterval: 0.3)
-        terminal.type("\u{4}")
-        #expect(terminal.waitForExit() == 0)
+        Self.leave(terminal)
     }
 }
