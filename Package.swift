@@ -300,7 +300,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CollectorHTTPOutputTests",
-            dependencies: ["CollectorHTTPOutput", "Collectors", "CollectorValues"],
+            dependencies: ["CollectorHTTPOutput", "CollectorConformance", "Collectors", "CollectorValues"],
             swiftSettings: strict
         ),
         .testTarget(

@@ -178,9 +178,14 @@ public actor HTTPStorage: StorageBackend {
             attempt += 1
             let failure: ErrorInfo
             let wait: Duration?
+            // Not before connect() nor after disconnect(), also while a retry waited:
+            // a closed backend must not count records as stored.
+            guard let client else {
+                throw ErrorInfo(
+                    .connection, layer: .storage, operation: "store",
+                    message: "HTTP storage \(id): not connected (call connect() first)", details: details())
+            }
             do {
-                let client = self.client ?? makeClient()
-                self.client = client
                 requestsSent += 1
                 let response = try await client.send(request, maxBodySize: options.maxResponseSize)
                 if (200...299).contains(response.status) { return StoredBatch(backendID: id, count: records.count) }

@@ -43,6 +43,7 @@ struct HTTPStorageTests {
         let server = try SinkServer()
         let storage = HTTPStorage(id: "out", url: server.url("/ingest"), options: fast(.init(format: format, gzip: gzip)))
         try await storage.connect()
+        try await storage.connect()
         let written = try await storage.store(records: records(values))
         await storage.disconnect()
         #expect(written.count == 2)
@@ -64,9 +65,11 @@ struct HTTPStorageTests {
         let server = try SinkServer()
         let bearer = HTTPStorage(
             id: "a", url: server.url("/ingest"), options: fast(.init(bearerToken: "SinkTok_1234", headers: ["X-Tenant": "t1"])))
+        try await bearer.connect()
         _ = try await bearer.store(records: records([values[0]]))
         let basic = HTTPStorage(
             id: "b", url: server.url("/ingest"), options: fast(.init(basicUser: "ann", basicPassword: "SinkPw_5678")))
+        try await basic.connect()
         _ = try await basic.store(records: records([values[0]]))
         let posts = server.posts()
         try #require(posts.count == 2)
@@ -93,6 +96,7 @@ struct HTTPStorageTests {
         }
         let query = "fail=429&times=1&retry_after=" + value.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
         let storage = HTTPStorage(id: "out", url: server.url("/ingest?" + query), options: fast())
+        try await storage.connect()
         let started = ContinuousClock.now
         _ = try await storage.store(records: records(values))
         #expect(await storage.requestsSent == 2)
@@ -108,6 +112,7 @@ struct HTTPStorageTests {
     func aServerErrorIsRetriedThenStored(status: Int) async throws {
         let server = try SinkServer()
         let storage = HTTPStorage(id: "out", url: server.url("/ingest?fail=\(status)&times=2"), options: fast())
+        try await storage.connect()
         _ = try await storage.store(records: records(values))
         #expect(await storage.requestsSent == 3)
         #expect(server.posts().count == 1)
@@ -118,6 +123,7 @@ struct HTTPStorageTests {
     func aClientErrorRefusesTheRecordsWithoutRetrying(status: Int) async throws {
         let server = try SinkServer()
         let storage = HTTPStorage(id: "out", url: server.url("/ingest?fail=\(status)&times=99"), options: fast())
+        try await storage.connect()
         let error = await #expect(throws: ErrorInfo.self) { try await storage.store(records: records(values)) }
         #expect(error?.type == .validation)
         #expect(error?.isRetryable == false)
@@ -131,6 +137,7 @@ struct HTTPStorageTests {
         var options = fast()
         options.retries = 2
         let storage = HTTPStorage(id: "out", url: server.url("/ingest?fail=503&times=99"), options: options)
+        try await storage.connect()
         let error = await #expect(throws: ErrorInfo.self) { try await storage.store(records: records(values)) }
         #expect(error?.isRetryable == true)
         #expect(await storage.requestsSent == 3)
@@ -143,6 +150,7 @@ struct HTTPStorageTests {
         var options = fast()
         options.timeout = .seconds(1)
         let storage = HTTPStorage(id: "out", url: server.url("/ingest?delay=3&times=1"), options: options)
+        try await storage.connect()
         _ = try await storage.store(records: records(values))
         #expect(await storage.requestsSent == 2)
         // The slow first POST ends up at the server too (bounded wait): under
@@ -165,6 +173,7 @@ struct HTTPStorageTests {
         var options = fast()
         options.retries = 1
         let storage = HTTPStorage(id: "out", url: URL(string: "http://127.0.0.1:\(port)/ingest")!, options: options)
+        try await storage.connect()
         let error = await #expect(throws: ErrorInfo.self) { try await storage.store(records: records(values)) }
         #expect(error?.type == .connection)
         #expect(error?.isRetryable == true)
@@ -174,6 +183,7 @@ struct HTTPStorageTests {
     @Test func theIdempotencyKeyFollowsTheRecordIDs() async throws {
         let server = try SinkServer()
         let storage = HTTPStorage(id: "out", url: server.url("/ingest"), options: fast(.init(idempotencyHeader: "X-Batch")))
+        try await storage.connect()
         let batch = records(values)
         _ = try await storage.store(records: batch)
         _ = try await storage.store(records: batch)
@@ -196,6 +206,7 @@ struct HTTPStorageTests {
         var options = fast()
         options.proxy = .url("http://127.0.0.1:\(proxy.port)")
         let storage = HTTPStorage(id: "out", url: url, options: options)
+        try await storage.connect()
         _ = try await storage.store(records: records(values))
         await storage.disconnect()
         #expect(server.posts().first?.records.count == 2)
@@ -205,6 +216,7 @@ struct HTTPStorageTests {
         var direct = fast()
         direct.proxy = .direct
         let local = HTTPStorage(id: "direct", url: server.url("/ingest"), options: direct)
+        try await local.connect()
         _ = try await local.store(records: records([values[0]]))
         await local.disconnect()
         #expect(server.posts().count == 2)
@@ -213,6 +225,7 @@ struct HTTPStorageTests {
 
     @Test func itCannotBeQueried() async throws {
         let storage = HTTPStorage(id: "out", url: URL(string: "http://127.0.0.1:9/ingest")!)
+        try await storage.connect()
         let error = await #expect(throws: ErrorInfo.self) { _ = try await storage.query(QueryCriteria()) }
         #expect(error?.type == .configuration)
     }
