@@ -376,6 +376,11 @@ public final class LuaState {
         try type.install(in: stack)
     }
 
+    /// Whether objects of `Object` are registered in this state (`register(_:)`).
+    public func isRegistered<Object: AnyObject>(_ type: Object.Type) -> Bool {
+        context.objectTypeNames[ObjectIdentifier(type)] != nil
+    }
+
     /// The Swift object held by a userdata value, if it is of type `Object` and not closed.
     public func object<Object: AnyObject>(_ value: LuaValue, as type: Object.Type = Object.self) throws(LuaError) -> Object? {
         try checkOpen()

@@ -17,6 +17,7 @@ actor LuaProcessorInstance {
     private let scriptHash: String
     private var module: ProcessorModule?
     private var emit: EmitFunction?
+    private var meta: RecordMeta?
     /// Which record `log.*` lines are about.
     private let origin: LogOrigin
     /// `ctx.config` of `init` and `migrate`.
@@ -43,6 +44,7 @@ actor LuaProcessorInstance {
     @discardableResult
     func load(source: String, chunkName: String) throws -> (parallel: Bool, every: Duration?) {
         emit = try EmitFunction(in: lua)
+        meta = try RecordMeta(in: lua)
         let loaded = try ProcessorModule.load(source: source, chunkName: chunkName, in: lua)
         module = loaded
         return (loaded.parallel, loaded.timer?.every)
@@ -107,20 +109,15 @@ actor LuaProcessorInstance {
     /// A document that is not JSON fails with a decoding error.
     func process(documents: [JSONDocument]) -> [ProcessingResult] {
         transform(
-            documents.map { document in
-                let record = Record(
-                    .null, sourceID: document.sourceID, sequence: document.sequence, collectedAt: document.collectedAt,
-                    id: document.id)
-                return (.text(document.bytes), record)
-            })
+            documents.map { document in (.text(document.bytes), document.record(holding: .null)) })
     }
 
     /// Calls `process` for each input; each record gives its outputs their source, sequence and time.
     private func transform(_ inputs: [(input: RecordInput, record: Record)]) -> [ProcessingResult] {
-        guard let module, let emit else {
+        guard let module, let emit, let meta else {
             return inputs.map { .failure(errorInfo(LuaError(.misuse, "processor not started"), record: $0.record)) }
         }
-        return RecordTransform(lua: lua, process: module.process, emit: emit, origin: origin)
+        return RecordTransform(lua: lua, process: module.process, emit: emit, meta: meta, origin: origin)
             .run(batch: inputs) { errorInfo($0, record: $1) }
     }
 

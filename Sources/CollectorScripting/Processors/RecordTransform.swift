@@ -2,7 +2,7 @@ import CollectorValues
 import Collectors
 import LuaRuntime
 
-/// One call of a Lua `process(record, emit)` function and what it means:
+/// One call of a Lua `process(record, emit, meta)` function and what it means:
 /// the returned table is kept, nil drops the record, each `emit(t)` adds a
 /// record; an error, a limit hit or a result that is not a record fails that
 /// record only. Shared by processor files and functions in scripts.
@@ -10,6 +10,8 @@ struct RecordTransform {
     let lua: LuaState
     let process: LuaFunction
     let emit: EmitFunction
+    /// The `meta` each call gets, pointed at its record.
+    let meta: RecordMeta
     /// Told which record is processed, for the lines `log.*` writes.
     var origin: LogOrigin? = nil
 
@@ -44,7 +46,9 @@ struct RecordTransform {
             origin?.sequence = nil
         }
         do {
-            let returned = try lua.callTransform(process, input: input, emit.function, text: &text)
+            let returned = try meta.with(.record(record)) {
+                try lua.callTransform(process, input: input, emit.function, meta.value, text: &text)
+            }
             if case .data(let value) = returned {
                 guard case .object = value else {
                     throw LuaError(.conversion, "process must return a table with fields or nil, got \(value.typeName)")

@@ -193,9 +193,7 @@ public actor ProcessingManager: ProcessingManaging {
             }
         } else {
             for document in documents {
-                let record = Record(
-                    .null, sourceID: document.sourceID, sequence: document.sequence, collectedAt: document.collectedAt,
-                    id: document.id)
+                let record = document.record(holding: .null)
                 switch RecordDecoder.json(document.bytes, firstLine: document.line, startOffset: document.offset) {
                 case .success(let value):
                     staged.records.append(record.with(value: value))

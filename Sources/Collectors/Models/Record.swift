@@ -35,6 +35,11 @@ public struct Record: Sendable {
     public var collectedAt: Date
     /// What makes storing the record idempotent (see `RecordID`).
     public var id: RecordID
+    /// What its source knew about the item it came from (a file's path and
+    /// the record's line, an HTTP status ...), shared with the item's other
+    /// records; `nil` when the source said nothing. Records a processor
+    /// makes from it keep it.
+    public var origin: RecordOrigin?
     /// The named outputs of its pipeline the record goes to (see
     /// `RecordRouting`): set by a processor (`emit(record, "alerts")`), or by
     /// the pipeline's route once processing is done. `nil`: not chosen, which
@@ -51,25 +56,31 @@ public struct Record: Sendable {
     }
 
     /// - Parameter id: `nil` for a new one (`RecordID.unique()`).
-    public init(_ value: DataValue, sourceID: String, sequence: UInt64, collectedAt: Date = Date(), id: RecordID? = nil) {
+    public init(
+        _ value: DataValue, sourceID: String, sequence: UInt64, collectedAt: Date = Date(), id: RecordID? = nil,
+        origin: RecordOrigin? = nil
+    ) {
         payload = .value(value)
         self.sourceID = sourceID
         self.sequence = sequence
         self.collectedAt = collectedAt
         self.id = id ?? .unique()
+        self.origin = origin
     }
 
     /// A record carried as JSON text. `text` must be one JSON object in the
     /// compact form `JSONWriter` writes (what `JSONTextBuffer` builds): it is
     /// handed on as it is, never checked.
     public init(
-        jsonText text: ArraySlice<UInt8>, sourceID: String, sequence: UInt64, collectedAt: Date = Date(), id: RecordID? = nil
+        jsonText text: ArraySlice<UInt8>, sourceID: String, sequence: UInt64, collectedAt: Date = Date(), id: RecordID? = nil,
+        origin: RecordOrigin? = nil
     ) {
         payload = .json(text)
         self.sourceID = sourceID
         self.sequence = sequence
         self.collectedAt = collectedAt
         self.id = id ?? .unique()
+        self.origin = origin
     }
 
     /// The record's value (decoded from its text when it travels as text;
