@@ -378,7 +378,16 @@ function Processor:result() end
 ---A processor as a function of the script, or as a processor file's function:
 ---return the record (kept, possibly changed), a new table, or nil (dropped).
 ---An error fails that record only.
----@alias collector.ProcessorFunction fun(record: collector.Record, emit: collector.Emit): collector.Record?
+---Where a record came from (read-only, valid during the process call): source_id, sequence,
+---record_id, collected_at, and what its source said (path, line, offset, http_status, headers, event ...).
+---@class collector.Meta
+---@field source_id string
+---@field sequence integer
+---@field record_id string
+---@field collected_at number seconds since the epoch
+---@field [string] any what the source said of the record's item; nil when it said nothing
+
+---@alias collector.ProcessorFunction fun(record: collector.Record, emit: collector.Emit, meta: collector.Meta): collector.Record?
 
 ---What `init(ctx)` of a processor file receives.
 ---@class collector.ProcessorContext
@@ -393,7 +402,7 @@ function Processor:result() end
 ---
 ---    ---@type collector.ProcessorModule
 ---    local M = {}
----    function M.process(record, emit) ... return record end
+---    function M.process(record, emit, meta) ... return record end
 ---    return M
 ---@class collector.ProcessorModule
 ---@field process collector.ProcessorFunction called for each record
@@ -402,7 +411,7 @@ function Processor:result() end
 ---@field every? collector.Duration how often on_timer runs ("1m", or seconds); goes with on_timer
 ---@field on_timer? fun(emit: collector.Emit, now: number) every `every`, between batches; now: the time it was due, seconds since the epoch (a float)
 ---@field parallel? boolean false: one state only (the module keeps state across records); a module with a timer has one unless true
----@field tests? table[] inline tests: { input =, output = }, { input =, dropped = true }, { input =, emits = }, { input =, error = }, { advance = "1m", emits = }, { config = {...}, input =, output = }
+---@field tests? table[] inline tests: { input =, output = }, { input =, dropped = true }, { input =, emits = }, { input =, error = }, { input =, meta = {...}, output = }, { advance = "1m", emits = }, { config = {...}, input =, output = }
 ---@field export_state? fun(): any on a reload, in the running version: its state as plain data
 ---@field migrate? fun(old_state: any, ctx: collector.ProcessorContext) on a reload, in the new version: takes the old state over
 

@@ -265,8 +265,9 @@ enum APIReference {
         - `processor.file "path.lua"`, `processor.file("path.lua", { options })` or
           `processor.file { path = "path.lua", options }`: a sandboxed Lua processor
           (the path is given one way: `path` among the options of the second form is an error).
-          The file returns a module table with `process(record, emit)` (and optionally
-          the other fields of the table below), or a plain function `function(record, emit)`.
+          The file returns a module table with `process(record, emit, meta)` (and optionally
+          the other fields of the table below), or a plain function `function(record, emit, meta)`
+          (`meta` is optional: see [Where a record came from](#where-a-record-came-from-meta)).
           `process` returns the record (kept, possibly changed), a new table, or nil
           (dropped); `emit(t)` sends more records, and `emit(t, "alerts")` (or
           `emit(t, { "alerts", "main" })`) sends one to those named outputs of the
@@ -330,13 +331,13 @@ enum APIReference {
 
           | field | what it is |
           |---|---|
-          | `process(record, emit)` | required: the processing of one record |
+          | `process(record, emit, meta)` | required: the processing of one record; `meta` (optional) says where it came from |
           | `init(ctx)` | runs once in each state before any record; `ctx` has `name`, `worker`, `workers`, and `config` when the script gave one |
           | `shutdown(emit)` | runs once in each state when the pipeline drains |
           | `every` | how often `on_timer` runs: a duration above zero (`"250ms"`, `"10s"`, `"1m"`, `"1h"`) or a number of seconds |
           | `on_timer(emit, now)` | runs every `every` while the pipeline runs, between two batches (never during one), also while no record comes; `now` is the time it was due, in seconds since the epoch (a float: `math.floor(now)` for an integer, `os.date("!%H:%M", now)` to print it). A tick that could not run on time (a long batch, storage holding the pipeline back) runs once when it can: missed ticks are not made up |
           | `parallel` | `false`: one state only (a module that keeps state across records); `true`: a module with a timer runs in every state, and every state's `on_timer` runs, in worker order |
-          | `tests` | inline tests, `{ { name =, input =, output = }, { input =, dropped = true }, { input =, emits = }, { input =, error = }, { advance = "1m", emits = }, { config = { ... }, input =, output = } }`: run at load, before every reload and by `collector test` ([testing.md](testing.md)) |
+          | `tests` | inline tests, `{ { name =, input =, output = }, { input =, dropped = true }, { input =, emits = }, { input =, error = }, { input =, meta = { path = "a.log", line = 3 }, output = }, { advance = "1m", emits = }, { config = { ... }, input =, output = } }`: run at load, before every reload and by `collector test` ([testing.md](testing.md)) |
           | `export_state()` | on a reload, in the running version: its state as plain data, for the new version's `migrate` ([hot-reload.md](hot-reload.md)) |
           | `migrate(old_state, ctx)` | on a reload, in the new version: takes the old version's state over; `ctx` adds `from_version` and `states` (every old state's export) |
 
@@ -365,6 +366,60 @@ enum APIReference {
           `{ records =, counts = { field = { value = n } }, stats = { field = { count =, sum =, min =, max =, mean =, non_numeric = } } }`.
 
         `tostring(p)` describes it; `p.name` is its name.
+
+        ### Where a record came from: `meta`
+
+        `process(record, emit, meta)` (a processor file's, or a function of the
+        script) gets a third argument: what is known of where the record came from.
+        A processor that does not name it pays nothing for it; fields are looked up
+        when read (`meta.line`), and `pairs(meta)` walks them all.
+
+        ```lua
+        return function(r, emit, meta)
+          r.origin = meta.path .. ":" .. meta.line      -- "logs/app.jsonl:42"
+          if meta.http_status == 206 then r.partial = true end
+          return r
+        end
+        ```
+
+        Every record has:
+
+        | field | what it is |
+        |---|---|
+        | `source_id` | the id of the source that collected it |
+        | `sequence` | its number among its source's records (from 1, in order) |
+        | `record_id` | its id, a UUID string (the same in every run for a followed file's lines: what makes storing it idempotent) |
+        | `collected_at` | when it was collected, in seconds since the epoch (a float) |
+
+        and whatever its source says about the item it came from:
+
+        | source | fields |
+        |---|---|
+        | `source.file` | `path`; `line` and `offset` (the record's line, from 1, and its first byte in the file) when read by lines; `size` when read whole |
+        | `source.follow` | `path` (the file being read, a rotated one's own), `offset`, `end_offset`, `inode`; `line` when the line count is known (the file was read from its start, also across restarts with a `position_file`; not after `start = "end"`) |
+        | `source.stdin`, `source.command` | `line`; `command` for a command |
+        | `source.http` | `url`, `http_status`, `headers` (the response's headers by lower-case name, a repeated one joined with `", "`; cookies left out), `content_type`, `latency_ms`, `page`, `has_more`, `etag`, `last_modified` |
+        | `source.sse` | `event` (its type), `event_id`, `url`, `http_status`, `content_type`, `connection` |
+        | `source.websocket` | `opcode` (the message's kind: `"text"` or `"binary"`), `url`, `connection` |
+        | `source.generator` | what the generator says of the item it made |
+
+        A source added later (an embedder's, a connector) is covered the same way:
+        its items' metadata are the fields. The fields of an item are kept once for
+        all the records decoded from it (the lines of a chunk, the elements of a
+        split array), not copied into each; `line` and `offset` are each record's own.
+        A field the source did not give is nil. A record a processor returns or emits
+        keeps the origin of the record it came from, so later processors see the same
+        `meta`; records a processor makes in `on_timer` or `shutdown` have no
+        origin (their `source_id` is the processor's name).
+
+        `meta` is read-only: `meta.line = 1` is an error at that line (`meta is
+        read-only (assigning meta.line): copy what you need into the record`), which
+        fails that record. It answers for the record being processed: one kept in a
+        variable and read later answers for the record processed then, and outside a
+        `process` call (in `shutdown`, say) reading it is an error; copy the values
+        you need. In tests, an inline test's `meta = { ... }` and `run(p, record, meta)`
+        in a test file give the fields `process` sees ([testing.md](testing.md));
+        without them `meta` has none.
 
         ## Pipelines: `pipeline "name" { ... }`
 
