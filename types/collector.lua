@@ -429,6 +429,32 @@ function Processor:result() end
 ---@field required? string[] fields a record must have
 ---@field name? string
 
+---@class collector.SampleOptions
+---@field every? integer keep one record in N (the 1st, N+1th ...); give every or rate
+---@field rate? number keep this share, above 0 and at most 1
+---@field key? string|string[] top-level fields whose values decide: all records of a key are kept or dropped together
+---@field name? string
+
+---@class collector.ThrottleOptions
+---@field rate number records let through per `per` (required, above 0)
+---@field per? collector.Duration the period of `rate` (default "1s")
+---@field burst? number records let through at once after a quiet time (default: rate)
+---@field key? string|string[] top-level fields: one budget per key (default: one for all)
+---@field on_excess? "drop"|"dead_letter" what happens to a record over the rate (default "drop")
+---@field max_keys? integer keys remembered at most (default 100000)
+---@field name? string
+
+---@class collector.DedupOptions
+---@field key? string|string[] top-level fields that make a record's key (default: the whole record)
+---@field window? collector.Duration how long a key is remembered from its first record (default: until max_keys pushes it out)
+---@field max_keys? integer keys remembered at most, the oldest forgotten first (default 100000)
+---@field on_duplicate? "drop"|"dead_letter" what happens to a duplicate (default "drop")
+---@field name? string
+
+---@class collector.SchemaOptions
+---@field schema table a JSON Schema subset: type, required, properties, additionalProperties, items, minItems, maxItems, minimum, maximum, exclusiveMinimum, exclusiveMaximum, minLength, maxLength, pattern, enum, const
+---@field name? string
+
 ---@class collector.AggregateOptions
 ---@field count? string[] fields whose values are counted
 ---@field stats? string[] numeric fields: count, sum, min, max, mean
@@ -454,6 +480,26 @@ function processor.json_validate(options) end
 ---@param options collector.AggregateOptions
 ---@return collector.Processor
 function processor.aggregate(options) end
+
+---The native sampler: keeps one record in `every`, or a `rate`, by a key when given.
+---@param options collector.SampleOptions
+---@return collector.Processor
+function processor.sample(options) end
+
+---The native throttle: at most `rate` records per `per`, per key; the excess dropped or dead-lettered.
+---@param options collector.ThrottleOptions
+---@return collector.Processor
+function processor.throttle(options) end
+
+---The native de-duplicator: drops (or dead-letters) a record whose key was seen within the window.
+---@param options collector.DedupOptions
+---@return collector.Processor
+function processor.dedup(options) end
+
+---The native schema validation: a record that does not match fails with the path (`$.items[2].price: expected number, got string`).
+---@param options collector.SchemaOptions
+---@return collector.Processor
+function processor.validate(options) end
 
 -- ---------------------------------------------------------------------------
 -- Pipelines, running, events

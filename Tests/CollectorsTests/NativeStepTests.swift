@@ -71,8 +71,9 @@ struct ThrottleProcessorTests {
         let results = await throttle.process(batch: batch([["host": "a"], ["host": "a"]]))
         #expect(results[0].success)
         let error = results[1].error
-        #expect(error?.type == .rateLimit)
-        #expect(error?.message == "over the rate of 1 records per 60.0s for its key (host)")
+        #expect(error?.type == .processing)
+        #expect(error?.details["reason"] == "over_rate")
+        #expect(error?.message == "over the rate of 1 records per 1m for its key (host)")
         #expect(error?.details["key"] == ["host": "a"])
         #expect(error?.details["processor"] == "per-host")
     }

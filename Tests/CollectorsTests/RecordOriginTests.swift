@@ -1,4 +1,5 @@
 import CollectorValues
+import CollectorMocks
 import Collectors
 import Testing
 
@@ -49,5 +50,31 @@ struct RecordOriginTests {
         let records = decoder.decode(item(.jsonLines, Self.lines, metadata: [:])).records
         #expect(records.count == 3)
         #expect(records.allSatisfy { $0.origin == nil })
+    }
+}
+
+@Suite("RecordOrigin kept only when read")
+struct RecordOriginKeptTests {
+    @Test func aDecoderThatKeepsNoOriginsGivesNone() throws {
+        var decoder = RecordDecoder()
+        decoder.keepsOrigins = false
+        let item = CollectedData(
+            sourceID: "f", format: .jsonLines, method: .file, payload: Array("{\"n\":1}\n".utf8), metadata: ["path": "a", "line": 1])
+        #expect(decoder.decode(item).records.first?.origin == nil)
+        let decoded = decoder.documents(item)
+        let documents = try #require(decoded)
+        #expect(documents.first?.origin == nil)
+        decoder.keepsOrigins = true
+        #expect(decoder.decode(item).records.first?.origin?["path"] == "a")
+    }
+
+    @Test func aProcessingManagerReadsOriginsWhenOneOfItsProcessorsDoes() async {
+        final class Reader: Processor, Sendable {
+            let name = "reader"
+            var readsOrigin: Bool { true }
+            func process(_ record: Record) async throws -> ProcessingResult { .success(record) }
+        }
+        #expect(await ProcessingManager(processors: [MockProcessor(name: "a")]).readsOrigins == false)
+        #expect(await ProcessingManager(processors: [MockProcessor(name: "a"), Reader()]).readsOrigins == true)
     }
 }

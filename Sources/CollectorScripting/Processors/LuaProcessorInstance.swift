@@ -39,15 +39,16 @@ actor LuaProcessorInstance {
     deinit { executor.stop() }
 
     /// Loads the script (a broken one throws here). Returns whether the
-    /// module may run in parallel states (see `ProcessorModule.parallel`) and
-    /// how often its timer runs, if it has one.
+    /// module may run in parallel states (see `ProcessorModule.parallel`),
+    /// how often its timer runs, if it has one, and whether it reads `meta`.
     @discardableResult
-    func load(source: String, chunkName: String) throws -> (parallel: Bool, every: Duration?) {
+    func load(source: String, chunkName: String) throws -> (parallel: Bool, every: Duration?, readsMeta: Bool) {
         emit = try EmitFunction(in: lua)
-        meta = try RecordMeta(in: lua)
         let loaded = try ProcessorModule.load(source: source, chunkName: chunkName, in: lua)
         module = loaded
-        return (loaded.parallel, loaded.timer?.every)
+        let readsMeta = ProcessorModule.readsMeta(loaded.process, in: lua)
+        meta = readsMeta ? try RecordMeta(in: lua) : nil
+        return (loaded.parallel, loaded.timer?.every, readsMeta)
     }
 
     /// Runs the module's `init(ctx)`, if it has one.
@@ -114,7 +115,7 @@ actor LuaProcessorInstance {
 
     /// Calls `process` for each input; each record gives its outputs their source, sequence and time.
     private func transform(_ inputs: [(input: RecordInput, record: Record)]) -> [ProcessingResult] {
-        guard let module, let emit, let meta else {
+        guard let module, let emit else {
             return inputs.map { .failure(errorInfo(LuaError(.misuse, "processor not started"), record: $0.record)) }
         }
         return RecordTransform(lua: lua, process: module.process, emit: emit, meta: meta, origin: origin)

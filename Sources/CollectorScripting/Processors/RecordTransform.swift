@@ -10,8 +10,9 @@ struct RecordTransform {
     let lua: LuaState
     let process: LuaFunction
     let emit: EmitFunction
-    /// The `meta` each call gets, pointed at its record.
-    let meta: RecordMeta
+    /// The `meta` each call gets, pointed at its record; nil when `process`
+    /// takes no third argument (nothing is done for it per record then).
+    let meta: RecordMeta?
     /// Told which record is processed, for the lines `log.*` writes.
     var origin: LogOrigin? = nil
 
@@ -46,8 +47,13 @@ struct RecordTransform {
             origin?.sequence = nil
         }
         do {
-            let returned = try meta.with(.record(record)) {
-                try lua.callTransform(process, input: input, emit.function, meta.value, text: &text)
+            let returned: TransformResult
+            if let meta {
+                returned = try meta.with(.record(record)) { () throws(LuaError) in
+                    try lua.callTransform(process, input: input, emit.function, meta.value, text: &text)
+                }
+            } else {
+                returned = try lua.callTransform(process, input: input, emit.function, text: &text)
             }
             if case .data(let value) = returned {
                 guard case .object = value else {

@@ -14,7 +14,9 @@ import LuaRuntime
 final class ScriptFunctionProcessor: Processor {
     let name: String
     /// The state, the function and its emit: used only inside jobs of `loop`.
-    private let parts: LoopBound<(state: ScriptStateReference, function: LuaFunction, emit: EmitFunction, meta: RecordMeta)>
+    private let parts: LoopBound<(state: ScriptStateReference, function: LuaFunction, emit: EmitFunction, meta: RecordMeta?)>
+    /// Whether the function takes `meta` (its third parameter).
+    let readsOrigin: Bool
     private let loop: ScriptLoop
     private let instructionLimit: Int?
     private let timeLimit: Duration?
@@ -27,8 +29,11 @@ final class ScriptFunctionProcessor: Processor {
         self.loop = loop
         self.instructionLimit = instructionLimit
         self.timeLimit = timeLimit
+        let readsMeta = ProcessorModule.readsMeta(function, in: lua)
+        readsOrigin = readsMeta
         parts = LoopBound(
-            (ScriptStateReference(lua: lua), function, try EmitFunction(in: lua), try RecordMeta(in: lua)), loop: loop)
+            (ScriptStateReference(lua: lua), function, try EmitFunction(in: lua), readsMeta ? try RecordMeta(in: lua) : nil),
+            loop: loop)
     }
 
     func process(_ record: Record) async throws -> ProcessingResult {

@@ -365,6 +365,74 @@ enum APIReference {
           record order, so sums are the same from run to run). `p:result()` returns
           `{ records =, counts = { field = { value = n } }, stats = { field = { count =, sum =, min =, max =, mean =, non_numeric = } } }`.
 
+        - `processor.sample{ every = N | rate = R, key = , name = }`: keeps a share
+          of the records and drops the rest (counted as dropped). `every = 10` keeps
+          the 1st, 11th, 21st ...; `rate = 0.1` (above 0, at most 1) keeps that share,
+          evenly spread, the same records in every run. With `key` (a top-level field,
+          or a list of them), the decision is the key's, by a hash of its values: all
+          records of a kept key are kept (a whole session, not a tenth of it), in every
+          run and on every machine. Giving both `every` and `rate`, or neither, is an
+          option error.
+        - `processor.throttle{ rate = N, per = "1s", burst = , key = , on_excess = "drop", max_keys = 100000, name = }`:
+          lets at most `rate` records through per `per` (a duration, default a second),
+          per key (`key`: top-level fields; without it one budget for all records), as
+          a token bucket holding `burst` records (default `rate`): a quiet key may
+          send `burst` at once. A record over the rate is dropped (`on_excess =
+          "drop"`, counted as dropped) or dead-lettered (`"dead_letter"`: a
+          `processing` error, `over the rate of 100 records per second for its key
+          (host)`, with `details.reason = "over_rate"` and the key's values in
+          `details.key`). At most `max_keys` keys
+          are remembered; past that, keys whose budget is full are forgotten first
+          (nothing is lost by forgetting them), then the least recently seen.
+        - `processor.dedup{ key = , window = "10m", max_keys = 100000, on_duplicate = "drop", name = }`:
+          drops a record whose key was seen before: the values of the `key` fields
+          (without `key`, the whole record, whatever its fields' order), remembered
+          for `window` from the first record with it (duplicates do not extend it)
+          and among the last `max_keys` keys, whichever forgets first (no `window`:
+          only `max_keys`). Values are compared as the engine keeps them: `1` and
+          `1.0` are different keys. A duplicate is dropped (counted as dropped) or,
+          with `on_duplicate = "dead_letter"`, dead-lettered (`duplicate: a record
+          with the same id was seen within 10m`). Keys are kept as 128-bit hashes
+          (16 bytes each, whatever the values).
+        - `processor.validate{ schema = { ... }, name = }`: checks each record
+          against a schema, a subset of JSON Schema with its keyword names: `type`
+          (`"object"`, `"array"`, `"string"`, `"number"`, `"integer"`, `"boolean"`,
+          `"null"`, or a list of them; `integer` is an integer value, not `1.0`;
+          `number` is either), `required`, `properties` (field = schema),
+          `additionalProperties` (`false`, or a schema for the other fields), `items`
+          (the schema of every element), `minItems`, `maxItems`, `minimum`,
+          `maximum`, `exclusiveMinimum`, `exclusiveMaximum`, `minLength`,
+          `maxLength` (in characters), `pattern` (a regular expression, searched in
+          the string: Swift's `Regex` syntax, which takes the usual forms: classes,
+          anchors, quantifiers, groups, alternation, `\d`), `enum` (a list of the
+          allowed values), `const`; `title` and `description` are notes. A record
+          that passes goes on unchanged; one that does not fails with a
+          `validation` error whose message names where, `$.items[2].price: expected
+          number, got string` (and how many more problems there are; all of them, up
+          to ten, are in `details.problems`), and goes to the dead letters. A schema
+          that is not one is an error at the line of the script that names the
+          keyword (`processor.validate: schema.properties.price: unknown keyword
+          'minimun' (did you mean 'minimum'?)`).
+
+          ```lua
+          local orders = processor.validate { schema = {
+            type = "object", required = { "id", "items" },
+            properties = {
+              id = { type = "string", pattern = "^ord-[0-9]+$" },
+              status = { enum = { "new", "paid", "shipped" } },
+              items = { type = "array", minItems = 1, items = {
+                type = "object", required = { "price" },
+                properties = { price = { type = "number", minimum = 0 }, qty = { type = "integer", minimum = 1 } },
+              } },
+            },
+          } }
+          ```
+
+          These native steps have the metrics every processor has
+          (`collector_processor_records_{in,out,dropped,failed}_total` with the
+          processor's name), so what a sampler, throttle or de-duplicator dropped,
+          and what a validation failed, is counted per step.
+
         `tostring(p)` describes it; `p.name` is its name.
 
         ### Where a record came from: `meta`

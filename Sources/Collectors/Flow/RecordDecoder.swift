@@ -29,6 +29,9 @@ public struct RecordDecoder: Sendable {
     /// Ids of records from items without a key: a random base and a counter.
     private let idBase = RecordID.base()
     private var idCount: UInt64 = 0
+    /// Whether records get their item's metadata (`Record.origin`); a
+    /// pipeline keeps them only while a processor reads them.
+    public var keepsOrigins = true
 
     public init() {}
 
@@ -42,7 +45,7 @@ public struct RecordDecoder: Sendable {
         var failures: [Failure] = []
         var ids = ItemIDs(item)
         // One per item: its records point to it.
-        let metadata = Self.metadata(of: item)
+        let metadata = metadata(of: item)
         func emit(_ result: Result<DataValue, ErrorInfo>, raw: ArraySlice<UInt8>, lineIndex: Int = 0, byteIndex: Int = 0) {
             let sequence = next(item.sourceID)
             let id = ids.next(raw, decoder: &self)
@@ -107,7 +110,7 @@ public struct RecordDecoder: Sendable {
         var ids = ItemIDs(item)
         let firstLine = Self.firstLine(of: item)
         let startOffset = Self.startOffset(of: item, firstLine: firstLine)
-        let metadata = Self.metadata(of: item)
+        let metadata = metadata(of: item)
         switch item.format {
         case .json:
             // A split payload is decoded here, into its elements' records.
@@ -118,7 +121,7 @@ public struct RecordDecoder: Sendable {
                 id: ids.next(bytes, decoder: &self))
             document.line = firstLine
             document.offset = startOffset
-            document.origin = metadata.map { RecordOrigin(item: $0) }
+            document.item = metadata
             return [document]
         case .jsonLines:
             var documents: [JSONDocument] = []
@@ -128,7 +131,7 @@ public struct RecordDecoder: Sendable {
                     id: ids.next(line, decoder: &self))
                 document.line = firstLine.map { $0 + index }
                 document.offset = startOffset.map { $0 + line.startIndex }
-                document.origin = metadata.map { RecordOrigin(item: $0, lineIndex: index, byteIndex: line.startIndex) }
+                document.item = metadata
                 documents.append(document)
             }
             return documents
@@ -138,8 +141,8 @@ public struct RecordDecoder: Sendable {
     }
 
     /// What the item's records share of its metadata; nil when the source gave none.
-    private static func metadata(of item: CollectedData) -> ItemMetadata? {
-        item.metadata.isEmpty ? nil : ItemMetadata(item.metadata)
+    private func metadata(of item: CollectedData) -> ItemMetadata? {
+        !keepsOrigins || item.metadata.isEmpty ? nil : ItemMetadata(item.metadata)
     }
 
     /// The line of its source an item's payload starts on (`metadata.line`,

@@ -82,6 +82,8 @@ public actor ProcessingManager: ProcessingManaging {
     }
 
     public var processorNames: [String] { processors.map(\.name) }
+    /// Whether a processor reads records' origins (see `Processor.readsOrigin`).
+    public var readsOrigins: Bool { processors.contains { $0.readsOrigin } }
     /// The processors now (what `setProcessors` replaces).
     public var currentProcessors: [any Processor] { processors }
     public var statistics: Statistics { stats }

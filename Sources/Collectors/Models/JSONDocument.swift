@@ -18,8 +18,17 @@ public struct JSONDocument: Sendable {
     /// The byte of its source it starts at (a followed file's offset), when
     /// the source gives offsets but not lines.
     public var offset: Int?
-    /// What its source knew about its item, and where in the item it is.
-    public var origin: RecordOrigin?
+    /// What its source knew about its item (kept only while a processor
+    /// reads origins); `origin` places the document in it.
+    public var item: ItemMetadata?
+
+    /// Its item's metadata, with its own line (from `line`) and offset (from
+    /// where `bytes` start in the item's payload).
+    public var origin: RecordOrigin? {
+        guard let item else { return nil }
+        let lineIndex = line.map { $0 - Int(item.firstLine ?? Int64($0)) } ?? 0
+        return RecordOrigin(item: item, lineIndex: lineIndex, byteIndex: bytes.startIndex)
+    }
 
     /// - Parameter id: `nil` for a new one (`RecordID.unique()`).
     public init(

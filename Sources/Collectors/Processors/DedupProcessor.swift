@@ -62,10 +62,7 @@ public final class DedupProcessor: Processor {
         self.maxKeys = max(1, maxKeys)
         self.duplicate = duplicate
         key = RecordKey(keyFields)
-        windowSeconds = window.map {
-            let (whole, fraction) = $0.components
-            return Double(whole) + Double(fraction) / 1e18
-        }
+        windowSeconds = window?.secondsValue
         seconds = now
     }
 
@@ -103,18 +100,9 @@ public final class DedupProcessor: Processor {
             details["key"] = .object(object)
         }
         let what = key.fields.isEmpty ? "the same record" : "a record with the same \(key.fields.joined(separator: ", "))"
-        let within = window.map { " within \(Self.describe($0))" } ?? ""
+        let within = window.map { " within \($0.optionText)" } ?? ""
         return ErrorInfo(
             .validation, layer: .processing, operation: "dedup", message: "duplicate: \(what) was seen\(within)",
             details: details)
-    }
-
-    private static func describe(_ duration: Duration) -> String {
-        let (whole, fraction) = duration.components
-        let seconds = Double(whole) + Double(fraction) / 1e18
-        if seconds >= 3600, seconds.truncatingRemainder(dividingBy: 3600) == 0 { return "\(Int(seconds / 3600))h" }
-        if seconds >= 60, seconds.truncatingRemainder(dividingBy: 60) == 0 { return "\(Int(seconds / 60))m" }
-        if seconds == seconds.rounded() { return "\(Int(seconds))s" }
-        return "\(seconds)s"
     }
 }

@@ -3,7 +3,8 @@ import Foundation
 
 /// Lets at most `limit` records through per `period`, per key (a token
 /// bucket holding up to `burst` records, refilled at `limit / period`);
-/// records over it are dropped, or dead-lettered as `rate_limit` failures.
+/// records over it are dropped, or dead-lettered (a `processing` failure
+/// whose `details.reason` is `over_rate`).
 ///
 /// Keys are the values of `keyFields` (none: one bucket for all records).
 /// At most `maxKeys` buckets are kept: past that, full buckets (keys quiet
@@ -48,8 +49,7 @@ public final class ThrottleProcessor: Processor {
         self.excess = excess
         self.maxKeys = max(1, maxKeys)
         key = RecordKey(keyFields)
-        let (whole, fraction) = period.components
-        perSecond = limit / (Double(whole) + Double(fraction) / 1e18)
+        perSecond = limit / period.secondsValue
         seconds = now
     }
 
@@ -104,7 +104,8 @@ public final class ThrottleProcessor: Processor {
 
     private func overRate(_ record: Record) -> ErrorInfo {
         var details: DataObject = [
-            "processor": .string(name), "limit": .double(limit), "period_seconds": .double(limit / perSecond),
+            "processor": .string(name), "reason": "over_rate", "limit": .double(limit),
+            "period_seconds": .double(period.secondsValue),
         ]
         if !key.fields.isEmpty {
             let values = record.fields(JSONFieldPicker(key.fields))
@@ -112,9 +113,10 @@ public final class ThrottleProcessor: Processor {
             for (field, value) in zip(key.fields, values) { object[field] = value ?? .null }
             details["key"] = .object(object)
         }
-        let per = limit / perSecond == 1 ? "second" : "\(limit / perSecond)s"
+        let per = period == .seconds(1) ? "second" : period.optionText
         return ErrorInfo(
-            .rateLimit, layer: .processing, operation: "throttle",
+            // A processing error: its record is dead-lettered (a rate-limit error would only be logged).
+            .processing, layer: .processing, operation: "throttle",
             message: "over the rate of \(Self.number(limit)) records per \(per)"
                 + (key.fields.isEmpty ? "" : " for its key (\(key.fields.joined(separator: ", ")))"),
             details: details)
