@@ -439,8 +439,11 @@ enum APIReference {
 
         `process(record, emit, meta)` (a processor file's, or a function of the
         script) gets a third argument: what is known of where the record came from.
-        A processor that does not name it pays nothing for it; fields are looked up
-        when read (`meta.line`), and `pairs(meta)` walks them all.
+        A processor that does not name it pays nothing for it: `meta` is given to a
+        `process` that declares a third parameter (or `...`), and a pipeline keeps
+        its records' origins only while one of its processors does (a reload that
+        starts reading `meta` gets them from the next batch on). Fields are looked
+        up when read (`meta.line`), and `pairs(meta)` walks them all.
 
         ```lua
         return function(r, emit, meta)
