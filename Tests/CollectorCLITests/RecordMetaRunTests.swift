@@ -126,6 +126,35 @@ struct RecordMetaRunTests {
         #expect(Self.meta(records[2])["line"] == nil)
     }
 
+    @Test func anSSERecordKnowsItsEventTypeAndID() throws {
+        let server = try LoopbackFixture("http_fixture.py")
+        let dir = try PipelineRunTests.directory()
+        _ = try PipelineRunTests.write("""
+            return function(n, emit, meta)
+              return { n = n, event = meta.event, event_id = meta.event_id, status = meta.http_status }
+            end
+            """, "events.lua", in: dir)
+        let out = dir.appendingPathComponent("out.jsonl").path
+        let script = try PipelineRunTests.write("""
+            pipeline "p" {
+              from = source.sse { url = "\(server.base)/sse/forever" },
+              process = { processor.file "events.lua" },
+              to = storage.jsonl { path = "\(out)", sync = "record" },
+            }
+            """, "p.lua", in: dir)
+        let collector = try BackgroundCollector(["run", script, "--quiet"], in: dir)
+        #expect(waitUntil(seconds: 60) { Self.records(out).count >= 3 }, "\(collector.stderr)")
+        collector.signal(SIGTERM)
+        #expect(collector.waitForExit() == 0, "\(collector.stderr)")
+        let records = Self.records(out)
+        try #require(records.count >= 3)
+        for record in records.prefix(3) {
+            #expect(record["event"] as? String == "message")
+            #expect(record["event_id"] as? String == "\(record["n"] as? Int ?? -1)", "\(record)")
+            #expect(record["status"] as? Int == 200)
+        }
+    }
+
     @Test func writingToMetaIsAnErrorAtTheLineAndTheRecordIsDeadLettered() throws {
         let dir = try PipelineRunTests.directory()
         let input = try PipelineRunTests.write("{\"n\":1}\n", "in.jsonl", in: dir)
