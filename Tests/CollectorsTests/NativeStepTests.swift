@@ -101,11 +101,20 @@ struct DedupProcessorTests {
         #expect(kept(await dedup.process(batch: batch([["id": 1], ["id": 3], ["id": 2]]))) == [1, 3])
     }
 
-    @Test func atMostMaxKeysAreRememberedTheOldestGoFirst() async {
+    @Test func atMostMaxKeysAreRememberedTheLeastRecentlySeenGoFirst() async {
         let dedup = DedupProcessor(keyFields: ["id"], maxKeys: 3)
-        _ = await dedup.process(batch: batch([["id": 1], ["id": 2], ["id": 3], ["id": 4]]))
-        // 1 was pushed out by 4; 2, 3, 4 are remembered.
-        #expect(kept(await dedup.process(batch: batch([["id": 4], ["id": 1], ["id": 3]]))) == [2])
+        // 1 is seen again (a duplicate) before 4 comes: 2, the least recently seen, is pushed out.
+        #expect(kept(await dedup.process(batch: batch([["id": 1], ["id": 2], ["id": 3], ["id": 1], ["id": 4]]))) == [1, 2, 3, 5])
+        #expect(kept(await dedup.process(batch: batch([["id": 1], ["id": 3], ["id": 4], ["id": 2]]))) == [4])
+    }
+
+    @Test func aHotKeySeenAgainAndAgainKeepsTheMemoryBounded() async {
+        let dedup = DedupProcessor(keyFields: ["id"], maxKeys: 2)
+        let hot = await dedup.process(batch: batch((0..<5000).map { ["id": .integer(Int64($0 % 2))] }))
+        #expect(kept(hot) == [1, 2])
+        // The last record was id 1: 0 is the least recent, pushed out by 2; 1 stays.
+        #expect(kept(await dedup.process(batch: batch([["id": 2], ["id": 1]]))) == [1])
+        #expect(kept(await dedup.process(batch: batch([["id": 0]]))) == [1])
     }
 
     @Test func withoutKeyTheWholeRecordIsTheKeyAndDuplicatesCanBeDeadLettered() async {

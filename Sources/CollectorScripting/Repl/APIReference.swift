@@ -388,8 +388,8 @@ enum APIReference {
           drops a record whose key was seen before: the values of the `key` fields
           (without `key`, the whole record, whatever its fields' order), remembered
           for `window` from the first record with it (duplicates do not extend it)
-          and among the last `max_keys` keys, whichever forgets first (no `window`:
-          only `max_keys`). Values are compared as the engine keeps them: `1` and
+          and among the `max_keys` keys seen most recently (a key seen again counts
+          as recent), whichever forgets first (no `window`: only `max_keys`). Values are compared as the engine keeps them: `1` and
           `1.0` are different keys. A duplicate is dropped (counted as dropped) or,
           with `on_duplicate = "dead_letter"`, dead-lettered (`duplicate: a record
           with the same id was seen within 10m`). Keys are kept as 128-bit hashes

@@ -2,12 +2,13 @@ import CollectorValues
 import Foundation
 
 /// Drops a record whose key was seen before: within `window` of the first
-/// record with that key, and among the last `maxKeys` keys (whichever
-/// forgets first). Duplicates are dropped, or dead-lettered as
-/// `validation` failures naming the key.
+/// record with that key, and among the `maxKeys` keys seen most recently
+/// (an LRU: a key seen again moves to the front; whichever forgets first).
+/// Duplicates are dropped, or dead-lettered as `validation` failures
+/// naming the key.
 ///
-/// The key is the values of `keyFields` (none: the whole record). A key is
-/// remembered from its first record: duplicates do not extend its window.
+/// The key is the values of `keyFields` (none: the whole record). A key's
+/// window starts at its first record: duplicates do not extend it.
 public final class DedupProcessor: Processor {
     /// What happens to a duplicate.
     public enum Duplicate: String, Sendable, CaseIterable {
@@ -25,25 +26,45 @@ public final class DedupProcessor: Processor {
     private let seconds: @Sendable () -> Double
     private let memory = Locked(Memory())
 
-    /// The keys remembered, in the order they were first seen (a queue with
-    /// lazy deletion: an entry whose key was forgotten and seen again later
-    /// is skipped when it comes out).
+    /// The keys remembered: when each was first seen (its window starts
+    /// there) and when last (its place among the recently used). `order`
+    /// is a queue of sightings, least recent first, with lazy deletion: an
+    /// entry whose key was seen again since is skipped when it comes out.
     private struct Memory {
-        var firstSeen: [RecordKey.Value: Double] = [:]
-        var order: [(key: RecordKey.Value, at: Double)] = []
+        var keys: [RecordKey.Value: (firstSeen: Double, stamp: UInt64)] = [:]
+        var order: [(key: RecordKey.Value, stamp: UInt64)] = []
         var head = 0
+        var stamp: UInt64 = 0
 
-        mutating func forget(olderThan cutoff: Double?, keeping limit: Int) {
-            while head < order.count {
-                let (key, at) = order[head]
-                let expired = cutoff.map { at <= $0 } ?? false
-                guard expired || firstSeen.count > limit else { break }
-                if firstSeen[key] == at { firstSeen[key] = nil }
-                head += 1
+        /// Whether `key` is new (or its window passed): then remembered from `now`.
+        mutating func see(_ key: RecordKey.Value, at now: Double, window: Double?, limit: Int) -> Bool {
+            stamp += 1
+            var fresh = true
+            if let known = keys[key], window.map({ now - known.firstSeen < $0 }) ?? true {
+                fresh = false
+                keys[key] = (known.firstSeen, stamp)
+            } else {
+                keys[key] = (now, stamp)
             }
-            // Compacts the queue once most of it is behind the head.
+            order.append((key, stamp))
+            while keys.count > limit, head < order.count {
+                let (old, at) = order[head]
+                head += 1
+                if keys[old]?.stamp == at { keys[old] = nil }
+            }
+            compact()
+            return fresh
+        }
+
+        /// Drops what is behind the head, and the stale sightings once they
+        /// outnumber the keys (a few hot keys seen again and again).
+        private mutating func compact() {
             if head > 1024, head * 2 > order.count {
                 order.removeFirst(head)
+                head = 0
+            }
+            if order.count - head > 2 * keys.count + 1024 {
+                order = order[head...].filter { keys[$0.key]?.stamp == $0.stamp }
                 head = 0
             }
         }
@@ -74,14 +95,7 @@ public final class DedupProcessor: Processor {
         let now = seconds()
         let keys = records.map { key.key(of: $0) }
         let fresh: [Bool] = memory.withLock { memory in
-            memory.forget(olderThan: windowSeconds.map { now - $0 }, keeping: maxKeys)
-            return keys.map { key in
-                if memory.firstSeen[key] != nil { return false }
-                memory.firstSeen[key] = now
-                memory.order.append((key, now))
-                if memory.firstSeen.count > maxKeys { memory.forget(olderThan: nil, keeping: maxKeys) }
-                return true
-            }
+            keys.map { memory.see($0, at: now, window: windowSeconds, limit: maxKeys) }
         }
         return zip(records, fresh).map { record, fresh in
             if fresh { return .success(record) }
