@@ -472,7 +472,7 @@ enum APIReference {
         | `source.http` | `url`, `http_status`, `headers` (the response's headers by lower-case name, a repeated one joined with `", "`; cookies left out), `content_type`, `latency_ms`, `page`, `has_more`, `etag`, `last_modified` |
         | `source.sse` | `event` (its type), `event_id`, `url`, `http_status`, `content_type`, `connection` |
         | `source.websocket` | `opcode` (the message's kind: `"text"` or `"binary"`), `url`, `connection` |
-        | `source.generator` | what the generator says of the item it made |
+        | `source.generator` | `seed`, `index` (of the item's first record), `records` |
 
         A source added later (an embedder's, a connector) is covered the same way:
         its items' metadata are the fields. The fields of an item are kept once for

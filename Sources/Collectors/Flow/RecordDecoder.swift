@@ -153,7 +153,7 @@ public struct RecordDecoder: Sendable {
     }
 
     /// The byte of its source an item's payload starts at (`metadata.offset`),
-    /// used when lines are not numbered (a followed file), whose items are
+    /// used when lines are not numbered (a file followed from its end), whose items are
     /// the payload's bytes as they are in the file.
     private static func startOffset(of item: CollectedData, firstLine: Int?) -> Int? {
         guard firstLine == nil, case .integer(let offset)? = item.metadata["offset"], offset >= 0 else { return nil }
