@@ -13,6 +13,7 @@ struct NativeStepRunTests {
             ("local p = processor.sample { every = 0 }", ":1: processor.sample: option 'every' must be an integer from 1 to"),
             ("local p = processor.sample { evry = 3 }", ":1: processor.sample: unknown option 'evry' (did you mean 'every'?)"),
             ("local p = processor.throttle { per = '1s' }", ":1: processor.throttle: option 'rate' is required"),
+            ("local p = processor.throttle { rate = 0 }", ":1: processor.throttle: option 'rate' must be a number of records above 0, got 0\n"),
             ("local p = processor.throttle { rate = 5, on_excess = 'queue' }", ":1: processor.throttle: option 'on_excess' must be one of \"drop\", \"dead_letter\""),
             ("local p = processor.throttle { rate = 5, per = 'soon' }", ":1: processor.throttle: option 'per' must be a duration"),
             ("local p = processor.throttle { rate = 5, burst = 0.5 }", ":1: processor.throttle: option 'burst' must be a number of records, at least 1"),

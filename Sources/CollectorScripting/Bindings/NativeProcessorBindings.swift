@@ -19,7 +19,7 @@ enum NativeProcessorBindings {
                 processor = SampleProcessor(name: name, every: every, keyFields: key)
             case (nil, let rate?):
                 guard rate > 0, rate <= 1 else {
-                    throw LuaCallError("processor.sample: option 'rate' must be a share above 0 and at most 1 (0.1 keeps one record in ten), got \(rate)")
+                    throw LuaCallError("processor.sample: option 'rate' must be a share above 0 and at most 1 (0.1 keeps one record in ten), got \(show(rate))")
                 }
                 processor = SampleProcessor(name: name, rate: rate, keyFields: key)
             case (_?, _?):
@@ -39,12 +39,12 @@ enum NativeProcessorBindings {
                 throw LuaCallError("processor.throttle: option 'rate' is required (records let through per 'per', default per second: rate = 100)")
             }
             guard rate > 0, rate.isFinite else {
-                throw LuaCallError("processor.throttle: option 'rate' must be a number of records above 0, got \(rate)")
+                throw LuaCallError("processor.throttle: option 'rate' must be a number of records above 0, got \(show(rate))")
             }
             let per = try options.duration("per", atLeast: .milliseconds(1)) ?? .seconds(1)
             let burst = try options.number("burst")
             if let burst, !(burst >= 1 && burst.isFinite) {
-                throw LuaCallError("processor.throttle: option 'burst' must be a number of records, at least 1, got \(burst)")
+                throw LuaCallError("processor.throttle: option 'burst' must be a number of records, at least 1, got \(show(burst))")
             }
             let excess = try options.choice("on_excess", ThrottleProcessor.Excess.allCases.map(\.rawValue))
                 .flatMap(ThrottleProcessor.Excess.init(rawValue:)) ?? .drop
@@ -54,7 +54,7 @@ enum NativeProcessorBindings {
                 keyFields: key, excess: excess, maxKeys: try options.integer("max_keys", in: 1...100_000_000) ?? 100_000)
             let by = key.isEmpty ? "" : " per \(key.joined(separator: ", "))"
             try call.push(LuaObject(ScriptProcessor(
-                processor, summary: "processor.throttle(\(rate) per \(Units.describe(per))\(by), excess: \(excess.rawValue))")))
+                processor, summary: "processor.throttle(\(show(rate)) per \(Units.describe(per))\(by), excess: \(excess.rawValue))")))
             return 1
         })
         try lua.set(processors, "dedup", try lua.function("processor.dedup") { [unowned lua] call in
@@ -94,6 +94,11 @@ enum NativeProcessorBindings {
             try call.push(LuaObject(ScriptProcessor(processor, summary: "processor.validate(\(processor.name))")))
             return 1
         })
+    }
+
+    /// A number as the script wrote it: `5`, not `5.0`.
+    private static func show(_ number: Double) -> String {
+        number == number.rounded() && abs(number) < 1e15 ? String(Int64(number)) : String(number)
     }
 
     /// `key = "field"` or `key = { "a", "b" }`: top-level fields; none when not given.
