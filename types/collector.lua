@@ -436,7 +436,16 @@ function Processor:result() end
 ---A processor as a function of the script, or as a processor file's function:
 ---return the record (kept, possibly changed), a new table, or nil (dropped).
 ---An error fails that record only.
----@alias collector.ProcessorFunction fun(record: collector.Record, emit: collector.Emit): collector.Record?
+---Where a record came from (read-only, valid during the process call): source_id, sequence,
+---record_id, collected_at, and what its source said (path, line, offset, http_status, headers, event ...).
+---@class collector.Meta
+---@field source_id string
+---@field sequence integer
+---@field record_id string
+---@field collected_at number seconds since the epoch
+---@field [string] any what the source said of the record's item; nil when it said nothing
+
+---@alias collector.ProcessorFunction fun(record: collector.Record, emit: collector.Emit, meta: collector.Meta): collector.Record?
 
 ---What `init(ctx)` of a processor file receives.
 ---@class collector.ProcessorContext
@@ -451,7 +460,7 @@ function Processor:result() end
 ---
 ---    ---@type collector.ProcessorModule
 ---    local M = {}
----    function M.process(record, emit) ... return record end
+---    function M.process(record, emit, meta) ... return record end
 ---    return M
 ---@class collector.ProcessorModule
 ---@field process collector.ProcessorFunction called for each record
@@ -460,7 +469,7 @@ function Processor:result() end
 ---@field every? collector.Duration how often on_timer runs ("1m", or seconds); goes with on_timer
 ---@field on_timer? fun(emit: collector.Emit, now: number) every `every`, between batches; now: the time it was due, seconds since the epoch (a float)
 ---@field parallel? boolean false: one state only (the module keeps state across records); a module with a timer has one unless true
----@field tests? table[] inline tests: { input =, output = }, { input =, dropped = true }, { input =, emits = }, { input =, error = }, { advance = "1m", emits = }, { config = {...}, input =, output = }
+---@field tests? table[] inline tests: { input =, output = }, { input =, dropped = true }, { input =, emits = }, { input =, error = }, { input =, meta = {...}, output = }, { advance = "1m", emits = }, { config = {...}, input =, output = }
 ---@field export_state? fun(): any on a reload, in the running version: its state as plain data
 ---@field migrate? fun(old_state: any, ctx: collector.ProcessorContext) on a reload, in the new version: takes the old state over
 
@@ -476,6 +485,32 @@ function Processor:result() end
 
 ---@class collector.ValidateOptions
 ---@field required? string[] fields a record must have
+---@field name? string
+
+---@class collector.SampleOptions
+---@field every? integer keep one record in N (the 1st, N+1th ...); give every or rate
+---@field rate? number keep this share, above 0 and at most 1
+---@field key? string|string[] top-level fields whose values decide: all records of a key are kept or dropped together
+---@field name? string
+
+---@class collector.ThrottleOptions
+---@field rate number records let through per `per` (required, above 0)
+---@field per? collector.Duration the period of `rate` (default "1s")
+---@field burst? number records let through at once after a quiet time (default: rate)
+---@field key? string|string[] top-level fields: one budget per key (default: one for all)
+---@field on_excess? "drop"|"dead_letter" what happens to a record over the rate (default "drop")
+---@field max_keys? integer keys remembered at most (default 100000)
+---@field name? string
+
+---@class collector.DedupOptions
+---@field key? string|string[] top-level fields that make a record's key (default: the whole record)
+---@field window? collector.Duration how long a key is remembered from its first record (default: until max_keys pushes it out)
+---@field max_keys? integer keys remembered at most, the oldest forgotten first (default 100000)
+---@field on_duplicate? "drop"|"dead_letter" what happens to a duplicate (default "drop")
+---@field name? string
+
+---@class collector.SchemaOptions
+---@field schema table a JSON Schema subset: type, required, properties, additionalProperties, items, minItems, maxItems, minimum, maximum, exclusiveMinimum, exclusiveMaximum, minLength, maxLength, pattern, enum, const
 ---@field name? string
 
 ---@class collector.AggregateOptions
@@ -503,6 +538,26 @@ function processor.json_validate(options) end
 ---@param options collector.AggregateOptions
 ---@return collector.Processor
 function processor.aggregate(options) end
+
+---The native sampler: keeps one record in `every`, or a `rate`, by a key when given.
+---@param options collector.SampleOptions
+---@return collector.Processor
+function processor.sample(options) end
+
+---The native throttle: at most `rate` records per `per`, per key; the excess dropped or dead-lettered.
+---@param options collector.ThrottleOptions
+---@return collector.Processor
+function processor.throttle(options) end
+
+---The native de-duplicator: drops (or dead-letters) a record whose key was seen within the window.
+---@param options collector.DedupOptions
+---@return collector.Processor
+function processor.dedup(options) end
+
+---The native schema validation: a record that does not match fails with the path (`$.items[2].price: expected number, got string`).
+---@param options collector.SchemaOptions
+---@return collector.Processor
+function processor.validate(options) end
 
 -- ---------------------------------------------------------------------------
 -- Pipelines, running, events

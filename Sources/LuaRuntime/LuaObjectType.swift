@@ -12,6 +12,9 @@ public final class LuaObjectType<Object: AnyObject> {
     var methods: [(String, Method)] = []
     var properties: [String: (Object) throws -> DataValue] = [:]
     var describe: ((Object) -> String)?
+    var lookup: ((Object, String) throws -> DataValue?)?
+    var listing: ((Object) throws -> DataObject)?
+    var refusal: ((String) -> String)?
 
     /// The registry key of the type's metatable.
     static var key: UnsafeRawPointer { unsafeBitCast(Object.self as AnyObject.Type, to: UnsafeRawPointer.self) }
@@ -29,6 +32,21 @@ public final class LuaObjectType<Object: AnyObject> {
     /// A read-only field, `object.name`.
     public func property(_ name: String, _ get: @escaping (Object) throws -> DataValue) {
         properties[name] = get
+    }
+
+    /// Fields by name beyond the properties, `object.key` for any key (nil
+    /// answers nil), and what `pairs(object)` walks: a snapshot of them all.
+    public func fields(
+        _ lookup: @escaping (Object, String) throws -> DataValue?, all: @escaping (Object) throws -> DataObject
+    ) {
+        self.lookup = lookup
+        listing = all
+    }
+
+    /// Assigning `object.key = ...` raises the message `refuse(key)` gives
+    /// (without it, Lua's own "attempt to index a userdata value").
+    public func readOnly(_ refuse: @escaping (String) -> String) {
+        refusal = refuse
     }
 
     /// What `tostring(object)` says.
@@ -65,26 +83,59 @@ public final class LuaObjectType<Object: AnyObject> {
             lua_setfield(L, -2, propertyName)
         }
         lua_setfield(L, metatable, "__properties")
-        if properties.isEmpty {
+        if properties.isEmpty && lookup == nil {
             lua_pushvalue(L, methodTable)
         } else {
-            // __index(self, key): methods first, then properties.
+            // __index(self, key): methods first, then properties, then fields.
             let properties = self.properties
+            let lookup = self.lookup
             let methodsRef = stack.ref(at: methodTable)
             pushFunction(stack, name: "__index") { call in
                 let object = try call.object(0, as: Object.self)
+                guard call.stack.type(at: 2) == LUA_TSTRING else {
+                    try call.push(LuaValue.nil)
+                    return 1
+                }
                 let key = try call.string(1)
                 if let get = properties[key] {
                     try call.push(data: try get(object))
-                } else {
-                    try call.stack.push(ref: methodsRef)
-                    call.stack.push(string: key)
-                    lua_rawget(call.stack.L, -2)
+                    return 1
+                }
+                try call.stack.push(ref: methodsRef)
+                call.stack.push(string: key)
+                if lua_rawget(call.stack.L, -2) == LUA_TNIL, let lookup, let value = try lookup(object, key) {
+                    try call.push(data: value)
                 }
                 return 1
             }
         }
         lua_setfield(L, metatable, "__index")
+
+        if let refusal {
+            pushFunction(stack, name: "__newindex") { call in
+                let key = call.stack.type(at: 2) == LUA_TSTRING ? try call.string(1) : "[\(call.stack.typeName(at: 2))]"
+                throw LuaCallError(refusal(key))
+            }
+            lua_setfield(L, metatable, "__newindex")
+        }
+
+        if let listing {
+            // pairs(object): Lua's own `next` over a snapshot table of the fields.
+            lua_rawgeti(L, CLUA_REGISTRYINDEX, lua_Integer(CLUA_RIDX_GLOBALS))
+            lua_pushstring(L, "next")
+            lua_rawget(L, -2)
+            let nextRef = stack.ref(at: -1)
+            lua_settop(L, -3)
+            pushFunction(stack, name: "__pairs") { call in
+                let object = try call.object(0, as: Object.self)
+                try call.stack.reserve(3)
+                try call.stack.push(ref: nextRef)
+                try call.push(data: .object(try listing(object)))
+                try call.push(LuaValue.nil)
+                return 3
+            }
+            lua_setfield(L, metatable, "__pairs")
+        }
 
         let typeName = name
         let describe = self.describe

@@ -376,6 +376,23 @@ public final class LuaState {
         try type.install(in: stack)
     }
 
+    /// How many parameters a function declares, and whether it takes more
+    /// (`...`; a C function always may): whether an argument would reach it.
+    public func parameters(of function: LuaFunction) throws(LuaError) -> (count: Int, variadic: Bool) {
+        try checkOpen()
+        let top = lua_gettop(L)
+        defer { lua_settop(L, top) }
+        try stack.push(ref: function.ref)
+        var info = lua_Debug()
+        guard lua_getinfo(L, ">u", &info) != 0 else { return (0, true) }
+        return (Int(info.nparams), info.isvararg != 0)
+    }
+
+    /// Whether objects of `Object` are registered in this state (`register(_:)`).
+    public func isRegistered<Object: AnyObject>(_ type: Object.Type) -> Bool {
+        context.objectTypeNames[ObjectIdentifier(type)] != nil
+    }
+
     /// The Swift object held by a userdata value, if it is of type `Object` and not closed.
     public func object<Object: AnyObject>(_ value: LuaValue, as type: Object.Type = Object.self) throws(LuaError) -> Object? {
         try checkOpen()

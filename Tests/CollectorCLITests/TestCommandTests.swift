@@ -58,6 +58,49 @@ struct TestCommandTests {
             """)
     }
 
+    /// A processor that reads `meta` is tested with the metadata a test
+    /// gives: `meta = { ... }` in an inline test, `run(p, record, meta)` in a
+    /// test file; without it, `meta` holds nothing.
+    @Test func testsGiveMetadataToTheProcessor() throws {
+        let folder = try Self.folder()
+        let module = try Self.write("""
+            local M = {}
+            M.tests = {
+              { name = "stamps the place", input = { v = 1 }, meta = { path = "app.log", line = 12 }, output = { v = 1, at = "app.log:12" } },
+              { name = "no metadata", input = { v = 2 }, output = { v = 2, at = "?:?" } },
+              { name = "bad meta", input = { v = 3 }, meta = "app.log", output = { v = 3 } },
+            }
+            function M.process(r, emit, meta)
+              r.at = (meta.path or "?") .. ":" .. (meta.line or "?")
+              return r
+            end
+            return M
+            """, "processors/place.lua", in: folder)
+        let testFile = try Self.write("""
+            local place = require("place")
+            test("run passes meta", function()
+              expect.eq(run(place, { v = 1 }, { path = "b.log", line = 2 }), { v = 1, at = "b.log:2" })
+            end)
+            test("meta is read-only", function()
+              expect.error(function() run(function(r, emit, meta) meta.line = 1 end, { v = 1 }, {}) end, "meta is read%-only")
+            end)
+            test("meta kept past its call says so", function()
+              local kept
+              run(function(r, emit, meta) kept = meta return r end, { v = 1 }, { line = 3 })
+              expect.error(function() return kept.line end, "meta is readable only during the process call")
+            end)
+            """, "processors/place_test.lua", in: folder)
+        let outcome = try Collector.run(["test", module, testFile])
+        #expect(outcome.status == 1, "\(outcome.stdout)\(outcome.stderr)")
+        #expect(outcome.stdout.contains("ok    stamps the place"), "\(outcome.stdout)")
+        #expect(outcome.stdout.contains("ok    no metadata"), "\(outcome.stdout)")
+        #expect(outcome.stdout.contains("meta: a table of named values is expected"), "\(outcome.stdout)")
+        for name in ["run passes meta", "meta is read-only", "meta kept past its call says so"] {
+            #expect(outcome.stdout.contains("ok    \(name)"), "\(name): \(outcome.stdout)")
+        }
+        #expect(outcome.stdout.contains("6 tests in 2 files: 5 passed, 1 failed"), "\(outcome.stdout)")
+    }
+
     @Test func aProcessorUsingLogJSONAndMetricsIsTestedAsItRuns() throws {
         let folder = try Self.folder()
         let module = try Self.write("""

@@ -97,7 +97,7 @@ struct ProcessorTestRunnerTests {
         #expect(failures["emits"] == ["emits: expected 2 elements, got 1", "emits[2]: missing (expected { e = 2 })"])
         #expect(failures["error"]?.first?.hasPrefix("error: expected an error matching \"boom\", got output {") == true)
         #expect(failures["fails"] == ["process failed: \(folder.file("p.lua")):12: cannot"])
-        #expect(failures["typo"] == ["unknown field 'ouput' (did you mean 'output'?); fields are: name, input, output, emits, dropped, error, advance, config"])
+        #expect(failures["typo"] == ["unknown field 'ouput' (did you mean 'output'?); fields are: name, input, meta, output, emits, dropped, error, advance, config"])
         #expect(failures["nothing"] == ["the test states no expectation (output, emits, dropped or error)"])
     }
 

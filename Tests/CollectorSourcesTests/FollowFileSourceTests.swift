@@ -37,6 +37,37 @@ import Testing
         }
     }
 
+    /// Lines are numbered while the count is known: from the file's start,
+    /// and on across a restart at a saved position; a file first opened at
+    /// its end gives no line numbers.
+    @Test func linesAreNumberedOnlyWhileTheCountIsKnown() async throws {
+        try await TestSupport.withTemporaryDirectory { dir in
+            let path = dir + "/app.log"
+            let position = dir + "/app.position"
+            try TestSupport.write("a\nb\n", to: path)
+            let first = follower(path, position: position)
+            try await first.connect()
+            var lines: [DataValue?] = []
+            for _ in 0..<2 { lines.append(try await TestSupport.guarded { try await first.collect() }.metadata["line"]) }
+            await first.disconnect()
+            try TestSupport.append("c\n", to: path)
+            let second = follower(path, position: position)
+            try await second.connect()
+            lines.append(try await TestSupport.guarded { try await second.collect() }.metadata["line"])
+            await second.disconnect()
+            #expect(lines == [1, 2, 3])
+
+            let fromEnd = follower(path, startAt: .end)
+            try await fromEnd.connect()
+            try TestSupport.append("d\n", to: path)
+            let item = try await TestSupport.guarded { try await fromEnd.collect() }
+            #expect(TestSupport.text(item) == "d")
+            #expect(item.metadata["line"] == nil)
+            #expect(item.metadata["offset"] == 6)
+            await fromEnd.disconnect()
+        }
+    }
+
     @Test func aFileCreatedLaterIsPickedUp() async throws {
         try await TestSupport.withTemporaryDirectory { dir in
             let path = dir + "/later.log"

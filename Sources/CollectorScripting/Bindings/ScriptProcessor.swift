@@ -168,6 +168,7 @@ enum ProcessorBindings {
                 processor, summary: "processor.aggregate(count: \(count.joined(separator: ", ")); stats: \(stats.joined(separator: ", ")))")))
             return 1
         })
+        try NativeProcessorBindings.install(in: processors, lua: lua, bindings: bindings)
         try lua.setGlobal("processor", table)
     }
 }

@@ -302,6 +302,11 @@ public final class LuaProcessor: JSONDocumentProcessor {
 
     // MARK: Timer
 
+    /// Whether the running version (or one on probation) reads `meta`.
+    public var readsOrigin: Bool {
+        slot.withLock { $0.current.readsMeta || ($0.candidate?.version.readsMeta ?? false) }
+    }
+
     /// The `every` of the version whose results are released; nil when it
     /// has no `on_timer`. A version on probation takes its timer over once
     /// it has passed.

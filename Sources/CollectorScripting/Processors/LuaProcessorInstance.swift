@@ -17,6 +17,7 @@ actor LuaProcessorInstance {
     private let scriptHash: String
     private var module: ProcessorModule?
     private var emit: EmitFunction?
+    private var meta: RecordMeta?
     /// Which record `log.*` lines are about.
     private let origin: LogOrigin
     /// `ctx.config` of `init` and `migrate`.
@@ -38,14 +39,16 @@ actor LuaProcessorInstance {
     deinit { executor.stop() }
 
     /// Loads the script (a broken one throws here). Returns whether the
-    /// module may run in parallel states (see `ProcessorModule.parallel`) and
-    /// how often its timer runs, if it has one.
+    /// module may run in parallel states (see `ProcessorModule.parallel`),
+    /// how often its timer runs, if it has one, and whether it reads `meta`.
     @discardableResult
-    func load(source: String, chunkName: String) throws -> (parallel: Bool, every: Duration?) {
+    func load(source: String, chunkName: String) throws -> (parallel: Bool, every: Duration?, readsMeta: Bool) {
         emit = try EmitFunction(in: lua)
         let loaded = try ProcessorModule.load(source: source, chunkName: chunkName, in: lua)
         module = loaded
-        return (loaded.parallel, loaded.timer?.every)
+        let readsMeta = ProcessorModule.readsMeta(loaded.process, in: lua)
+        meta = readsMeta ? try RecordMeta(in: lua) : nil
+        return (loaded.parallel, loaded.timer?.every, readsMeta)
     }
 
     /// Runs the module's `init(ctx)`, if it has one.
@@ -107,12 +110,7 @@ actor LuaProcessorInstance {
     /// A document that is not JSON fails with a decoding error.
     func process(documents: [JSONDocument]) -> [ProcessingResult] {
         transform(
-            documents.map { document in
-                let record = Record(
-                    .null, sourceID: document.sourceID, sequence: document.sequence, collectedAt: document.collectedAt,
-                    id: document.id)
-                return (.text(document.bytes), record)
-            })
+            documents.map { document in (.text(document.bytes), document.record(holding: .null)) })
     }
 
     /// Calls `process` for each input; each record gives its outputs their source, sequence and time.
@@ -120,7 +118,7 @@ actor LuaProcessorInstance {
         guard let module, let emit else {
             return inputs.map { .failure(errorInfo(LuaError(.misuse, "processor not started"), record: $0.record)) }
         }
-        return RecordTransform(lua: lua, process: module.process, emit: emit, origin: origin)
+        return RecordTransform(lua: lua, process: module.process, emit: emit, meta: meta, origin: origin)
             .run(batch: inputs) { errorInfo($0, record: $1) }
     }
 

@@ -27,6 +27,14 @@ struct ProcessorModule {
     /// The module's inline tests (`tests = { ... }`), when it has some.
     var tests: LuaValue = .nil
 
+    /// Whether `process` takes a third argument, `meta` (it names three
+    /// parameters, or `...`): only then does it get one, and does the
+    /// pipeline keep the records' origins for it.
+    static func readsMeta(_ process: LuaFunction, in lua: LuaState) -> Bool {
+        guard let parameters = try? lua.parameters(of: process) else { return true }
+        return parameters.count >= 3 || parameters.variadic
+    }
+
     /// Compiles and runs `source` in `lua` and reads what it returns. A
     /// syntax error, an error while the chunk runs, or a script that gives
     /// no `process` function throws.

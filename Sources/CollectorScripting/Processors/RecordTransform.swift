@@ -2,7 +2,7 @@ import CollectorValues
 import Collectors
 import LuaRuntime
 
-/// One call of a Lua `process(record, emit)` function and what it means:
+/// One call of a Lua `process(record, emit, meta)` function and what it means:
 /// the returned table is kept, nil drops the record, each `emit(t)` adds a
 /// record; an error, a limit hit or a result that is not a record fails that
 /// record only. Shared by processor files and functions in scripts.
@@ -10,6 +10,9 @@ struct RecordTransform {
     let lua: LuaState
     let process: LuaFunction
     let emit: EmitFunction
+    /// The `meta` each call gets, pointed at its record; nil when `process`
+    /// takes no third argument (nothing is done for it per record then).
+    let meta: RecordMeta?
     /// Told which record is processed, for the lines `log.*` writes.
     var origin: LogOrigin? = nil
 
@@ -44,7 +47,14 @@ struct RecordTransform {
             origin?.sequence = nil
         }
         do {
-            let returned = try lua.callTransform(process, input: input, emit.function, text: &text)
+            let returned: TransformResult
+            if let meta {
+                returned = try meta.with(.record(record)) { () throws(LuaError) in
+                    try lua.callTransform(process, input: input, emit.function, meta.value, text: &text)
+                }
+            } else {
+                returned = try lua.callTransform(process, input: input, emit.function, text: &text)
+            }
             if case .data(let value) = returned, let problem = ProcessOutput.problem(with: value) {
                 throw LuaError(.conversion, problem)
             }

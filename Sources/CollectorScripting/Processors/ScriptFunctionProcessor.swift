@@ -14,7 +14,9 @@ import LuaRuntime
 final class ScriptFunctionProcessor: Processor {
     let name: String
     /// The state, the function and its emit: used only inside jobs of `loop`.
-    private let parts: LoopBound<(state: ScriptStateReference, function: LuaFunction, emit: EmitFunction)>
+    private let parts: LoopBound<(state: ScriptStateReference, function: LuaFunction, emit: EmitFunction, meta: RecordMeta?)>
+    /// Whether the function takes `meta` (its third parameter).
+    let readsOrigin: Bool
     private let loop: ScriptLoop
     private let instructionLimit: Int?
     private let timeLimit: Duration?
@@ -27,7 +29,11 @@ final class ScriptFunctionProcessor: Processor {
         self.loop = loop
         self.instructionLimit = instructionLimit
         self.timeLimit = timeLimit
-        parts = LoopBound((ScriptStateReference(lua: lua), function, try EmitFunction(in: lua)), loop: loop)
+        let readsMeta = ProcessorModule.readsMeta(function, in: lua)
+        readsOrigin = readsMeta
+        parts = LoopBound(
+            (ScriptStateReference(lua: lua), function, try EmitFunction(in: lua), readsMeta ? try RecordMeta(in: lua) : nil),
+            loop: loop)
     }
 
     func process(_ record: Record) async throws -> ProcessingResult {
@@ -37,9 +43,9 @@ final class ScriptFunctionProcessor: Processor {
     func process(batch records: [Record]) async -> [ProcessingResult] {
         do {
             return try await loop.perform { [self] in
-                let (state, function, emit) = try parts.value
+                let (state, function, emit, meta) = try parts.value
                 let lua = state.lua
-                let transform = RecordTransform(lua: lua, process: function, emit: emit)
+                let transform = RecordTransform(lua: lua, process: function, emit: emit, meta: meta)
                 return lua.withCallLimits(instructions: instructionLimit, time: timeLimit) {
                     transform.run(batch: records.map { (RecordInput($0), $0) }) { error, record in
                         RecordTransform.errorInfo(error, processor: name, scriptHash: nil, record: record)

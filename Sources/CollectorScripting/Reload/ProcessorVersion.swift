@@ -23,10 +23,14 @@ final class ProcessorVersion: Sendable {
     let instances: [LuaProcessorInstance]
     /// How often the module's `on_timer` runs; nil without one.
     let every: Duration?
+    /// Whether its `process` reads `meta` (see `ProcessorModule.readsMeta`).
+    let readsMeta: Bool
 
     private init(
-        number: Int, source: String, hash: String, modules: [String], instances: [LuaProcessorInstance], every: Duration?
+        number: Int, source: String, hash: String, modules: [String], instances: [LuaProcessorInstance], every: Duration?,
+        readsMeta: Bool
     ) {
+        self.readsMeta = readsMeta
         self.number = number
         self.source = source
         self.hash = hash
@@ -43,7 +47,7 @@ final class ProcessorVersion: Sendable {
         name: String, source: String, chunkName: String, options: LuaProcessorOptions, number: Int
     ) async throws(LoadError) -> ProcessorVersion {
         let hash = ScriptHash.of(source)
-        func start(_ worker: Int) async throws(LoadError) -> (LuaProcessorInstance, (parallel: Bool, every: Duration?)) {
+        func start(_ worker: Int) async throws(LoadError) -> (LuaProcessorInstance, (parallel: Bool, every: Duration?, readsMeta: Bool)) {
             do {
                 let instance = try LuaProcessorInstance(name: name, scriptHash: hash, options: options, worker: worker)
                 return (instance, try await instance.load(source: source, chunkName: chunkName))
@@ -70,7 +74,8 @@ final class ProcessorVersion: Sendable {
             throw LoadError(stage: .initialize, error: LuaError(.runtime, "\(error)"))
         }
         return ProcessorVersion(
-            number: number, source: source, hash: hash, modules: modules, instances: instances, every: shape.every)
+            number: number, source: source, hash: hash, modules: modules, instances: instances, every: shape.every,
+            readsMeta: shape.readsMeta)
     }
 
     /// Each state's `on_timer(emit, now)`, in worker order: what it emitted, or its error.

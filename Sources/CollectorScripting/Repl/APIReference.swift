@@ -326,8 +326,9 @@ enum APIReference {
         - `processor.file "path.lua"`, `processor.file("path.lua", { options })` or
           `processor.file { path = "path.lua", options }`: a sandboxed Lua processor
           (the path is given one way: `path` among the options of the second form is an error).
-          The file returns a module table with `process(record, emit)` (and optionally
-          the other fields of the table below), or a plain function `function(record, emit)`.
+          The file returns a module table with `process(record, emit, meta)` (and optionally
+          the other fields of the table below), or a plain function `function(record, emit, meta)`
+          (`meta` is optional: see [Where a record came from](#where-a-record-came-from-meta)).
           `process` returns the record (kept, possibly changed), a new table, or nil
           (dropped); a record read with `format = "text"` (or `"binary"`) is a
           string, and an array or a string is a result too (a text output: a line
@@ -396,13 +397,13 @@ enum APIReference {
 
           | field | what it is |
           |---|---|
-          | `process(record, emit)` | required: the processing of one record |
+          | `process(record, emit, meta)` | required: the processing of one record; `meta` (optional) says where it came from |
           | `init(ctx)` | runs once in each state before any record; `ctx` has `name`, `worker`, `workers`, and `config` when the script gave one |
           | `shutdown(emit)` | runs once in each state when the pipeline drains |
           | `every` | how often `on_timer` runs: a duration above zero (`"250ms"`, `"10s"`, `"1m"`, `"1h"`) or a number of seconds |
           | `on_timer(emit, now)` | runs every `every` while the pipeline runs, between two batches (never during one), also while no record comes; `now` is the time it was due, in seconds since the epoch (a float: `math.floor(now)` for an integer, `os.date("!%H:%M", now)` to print it). A tick that could not run on time (a long batch, storage holding the pipeline back) runs once when it can: missed ticks are not made up |
           | `parallel` | `false`: one state only (a module that keeps state across records); `true`: a module with a timer runs in every state, and every state's `on_timer` runs, in worker order |
-          | `tests` | inline tests, `{ { name =, input =, output = }, { input =, dropped = true }, { input =, emits = }, { input =, error = }, { advance = "1m", emits = }, { config = { ... }, input =, output = } }`: run at load, before every reload and by `collector test` ([testing.md](testing.md)) |
+          | `tests` | inline tests, `{ { name =, input =, output = }, { input =, dropped = true }, { input =, emits = }, { input =, error = }, { input =, meta = { path = "a.log", line = 3 }, output = }, { advance = "1m", emits = }, { config = { ... }, input =, output = } }`: run at load, before every reload and by `collector test` ([testing.md](testing.md)) |
           | `export_state()` | on a reload, in the running version: its state as plain data, for the new version's `migrate` ([hot-reload.md](hot-reload.md)) |
           | `migrate(old_state, ctx)` | on a reload, in the new version: takes the old version's state over; `ctx` adds `from_version` and `states` (every old state's export) |
 
@@ -430,7 +431,132 @@ enum APIReference {
           record order, so sums are the same from run to run). `p:result()` returns
           `{ records =, counts = { field = { value = n } }, stats = { field = { count =, sum =, min =, max =, mean =, non_numeric = } } }`.
 
+        - `processor.sample{ every = N | rate = R, key = , name = }`: keeps a share
+          of the records and drops the rest (counted as dropped). `every = 10` keeps
+          the 1st, 11th, 21st ...; `rate = 0.1` (above 0, at most 1) keeps that share,
+          evenly spread, the same records in every run. With `key` (a top-level field,
+          or a list of them), the decision is the key's, by a hash of its values: all
+          records of a kept key are kept (a whole session, not a tenth of it), in every
+          run and on every machine. Giving both `every` and `rate`, or neither, is an
+          option error.
+        - `processor.throttle{ rate = N, per = "1s", burst = , key = , on_excess = "drop", max_keys = 100000, name = }`:
+          lets at most `rate` records through per `per` (a duration, default a second),
+          per key (`key`: top-level fields; without it one budget for all records), as
+          a token bucket holding `burst` records (default `rate`): a quiet key may
+          send `burst` at once. A record over the rate is dropped (`on_excess =
+          "drop"`, counted as dropped) or dead-lettered (`"dead_letter"`: a
+          `processing` error, `over the rate of 100 records per second for its key
+          (host)`, with `details.reason = "over_rate"` and the key's values in
+          `details.key`). At most `max_keys` keys
+          are remembered; past that, keys whose budget is full are forgotten first
+          (nothing is lost by forgetting them), then the least recently seen.
+        - `processor.dedup{ key = , window = "10m", max_keys = 100000, on_duplicate = "drop", name = }`:
+          drops a record whose key was seen before: the values of the `key` fields
+          (without `key`, the whole record, whatever its fields' order), remembered
+          for `window` from the first record with it (duplicates do not extend it)
+          and among the `max_keys` keys seen most recently (a key seen again counts
+          as recent), whichever forgets first (no `window`: only `max_keys`). Values are compared as the engine keeps them: `1` and
+          `1.0` are different keys. A duplicate is dropped (counted as dropped) or,
+          with `on_duplicate = "dead_letter"`, dead-lettered (`duplicate: a record
+          with the same id was seen within 10m`). Keys are kept as 128-bit hashes
+          (16 bytes each, whatever the values).
+        - `processor.validate{ schema = { ... }, name = }`: checks each record
+          against a schema, a subset of JSON Schema with its keyword names: `type`
+          (`"object"`, `"array"`, `"string"`, `"number"`, `"integer"`, `"boolean"`,
+          `"null"`, or a list of them; `integer` is an integer value, not `1.0`;
+          `number` is either), `required`, `properties` (field = schema),
+          `additionalProperties` (`false`, or a schema for the other fields), `items`
+          (the schema of every element), `minItems`, `maxItems`, `minimum`,
+          `maximum`, `exclusiveMinimum`, `exclusiveMaximum`, `minLength`,
+          `maxLength` (in characters), `pattern` (a regular expression, searched in
+          the string: Swift's `Regex` syntax, which takes the usual forms: classes,
+          anchors, quantifiers, groups, alternation, `\d`), `enum` (a list of the
+          allowed values), `const`; `title` and `description` are notes. A record
+          that passes goes on unchanged; one that does not fails with a
+          `validation` error whose message names where, `$.items[2].price: expected
+          number, got string` (and how many more problems there are; all of them, up
+          to ten, are in `details.problems`), and goes to the dead letters. A schema
+          that is not one is an error at the line of the script that names the
+          keyword (`processor.validate: schema.properties.price: unknown keyword
+          'minimun' (did you mean 'minimum'?)`).
+
+          ```lua
+          local orders = processor.validate { schema = {
+            type = "object", required = { "id", "items" },
+            properties = {
+              id = { type = "string", pattern = "^ord-[0-9]+$" },
+              status = { enum = { "new", "paid", "shipped" } },
+              items = { type = "array", minItems = 1, items = {
+                type = "object", required = { "price" },
+                properties = { price = { type = "number", minimum = 0 }, qty = { type = "integer", minimum = 1 } },
+              } },
+            },
+          } }
+          ```
+
+          These native steps have the metrics every processor has
+          (`collector_processor_records_{in,out,dropped,failed}_total` with the
+          processor's name), so what a sampler, throttle or de-duplicator dropped,
+          and what a validation failed, is counted per step.
+
         `tostring(p)` describes it; `p.name` is its name.
+
+        ### Where a record came from: `meta`
+
+        `process(record, emit, meta)` (a processor file's, or a function of the
+        script) gets a third argument: what is known of where the record came from.
+        A processor that does not name it pays nothing for it: `meta` is given to a
+        `process` that declares a third parameter (or `...`), and a pipeline keeps
+        its records' origins only while one of its processors does (a reload that
+        starts reading `meta` gets them from the next batch on). Fields are looked
+        up when read (`meta.line`), and `pairs(meta)` walks them all.
+
+        ```lua
+        return function(r, emit, meta)
+          r.origin = meta.path .. ":" .. meta.line      -- "logs/app.jsonl:42"
+          if meta.http_status == 206 then r.partial = true end
+          return r
+        end
+        ```
+
+        Every record has:
+
+        | field | what it is |
+        |---|---|
+        | `source_id` | the id of the source that collected it |
+        | `sequence` | its number among its source's records (from 1, in order) |
+        | `record_id` | its id, a UUID string (the same in every run for a followed file's lines: what makes storing it idempotent) |
+        | `collected_at` | when it was collected, in seconds since the epoch (a float) |
+
+        and whatever its source says about the item it came from:
+
+        | source | fields |
+        |---|---|
+        | `source.file` | `path`; `line` and `offset` (the record's line, from 1, and its first byte in the file) when read by lines; `size` when read whole |
+        | `source.follow` | `path` (the file being read, a rotated one's own), `offset`, `end_offset`, `inode`; `line` when the line count is known (the file was read from its start, also across restarts with a `position_file`; not after `start = "end"`) |
+        | `source.stdin`, `source.command` | `line`; `command` for a command |
+        | `source.http` | `url`, `http_status`, `headers` (the response's headers by lower-case name, a repeated one joined with `", "`; cookies left out), `content_type`, `latency_ms`, `page`, `has_more`, `etag`, `last_modified` |
+        | `source.sse` | `event` (its type), `event_id`, `url`, `http_status`, `content_type`, `connection` |
+        | `source.websocket` | `opcode` (the message's kind: `"text"` or `"binary"`), `url`, `connection` |
+        | `source.generator` | `seed`, `index` (of the item's first record), `records` |
+
+        A source added later (an embedder's, a connector) is covered the same way:
+        its items' metadata are the fields. The fields of an item are kept once for
+        all the records decoded from it (the lines of a chunk, the elements of a
+        split array), not copied into each; `line` and `offset` are each record's own.
+        A field the source did not give is nil. A record a processor returns or emits
+        keeps the origin of the record it came from, so later processors see the same
+        `meta`; records a processor makes in `on_timer` or `shutdown` have no
+        origin (their `source_id` is the processor's name).
+
+        `meta` is read-only: `meta.line = 1` is an error at that line (`meta is
+        read-only (assigning meta.line): copy what you need into the record`), which
+        fails that record. It answers for the record being processed: one kept in a
+        variable and read later answers for the record processed then, and outside a
+        `process` call (in `shutdown`, say) reading it is an error; copy the values
+        you need. In tests, an inline test's `meta = { ... }` and `run(p, record, meta)`
+        in a test file give the fields `process` sees ([testing.md](testing.md));
+        without them `meta` has none.
 
         ## Pipelines: `pipeline "name" { ... }`
 

@@ -10,6 +10,7 @@ import LuaRuntime
 ///       { input = { v = "x" }, dropped = true },
 ///       { input = { items = { 1, 2 } }, emits = { { item = 1 }, { item = 2 } }, output = nil },
 ///       { input = { v = -1 }, error = "negative" },   -- a Lua pattern the error must match
+///       { input = { v = 1 }, meta = { path = "a.log", line = 3 }, output = { v = 1, at = "a.log:3" } },
 ///       { advance = "1m", emits = { { count = 3 } } },  -- simulated time passes: on_timer runs
 ///     }
 ///
@@ -17,7 +18,7 @@ import LuaRuntime
 /// sees them as a sequence), after `init(ctx)` with worker 1 of 1, on one
 /// simulated clock (see `SimulatedTimer`).
 enum InlineTests {
-    static let fields = ["name", "input", "output", "emits", "dropped", "error", "advance", "config"]
+    static let fields = ["name", "input", "meta", "output", "emits", "dropped", "error", "advance", "config"]
 
     /// Loads the module into `lua` (a fresh sandboxed state) and runs its tests.
     /// With a `filter`, only the tests whose name contains it are reported;
@@ -30,11 +31,13 @@ enum InlineTests {
         var file = ProcessorTestFile(path: path, kind: .inline)
         let module: ProcessorModule
         let emit: EmitFunction
+        let meta: RecordMeta
         let now: SimulatedNow
         do {
             // Exactly as in a pipeline: a module may use json, log and metrics at load and in its tests.
             now = try TestStateLibraries.install(in: lua, processor: name, log: log)
             emit = try EmitFunction(in: lua)
+            meta = try RecordMeta(in: lua)
             module = try ProcessorModule.load(source: source, chunkName: chunkName, in: lua)
             if let initHook = module.initHook {
                 try lua.call(initHook, DataValue.object(ProcessorModule.context(name: name, worker: 1, workers: 1, config: config)))
@@ -48,7 +51,7 @@ enum InlineTests {
             file.loadError = "\(path): the module's 'tests' must be a list of tests, got \(module.tests.typeName)"
             return file
         }
-        var runner = CaseRunner(lua: lua, module: module, emit: emit, name: name, now: now)
+        var runner = CaseRunner(lua: lua, module: module, emit: emit, meta: meta, name: name, now: now)
         let clock = ContinuousClock()
         for (index, test) in tests.enumerated() {
             let start = clock.now
@@ -108,6 +111,8 @@ private struct CaseRunner {
     let lua: LuaState
     let module: ProcessorModule
     let emit: EmitFunction
+    /// What `process` gets as `meta`: the test's `meta` table, or nothing.
+    let meta: RecordMeta
     /// The processor's name, for the `ctx` of a test that sets `config`.
     let name: String
     /// The module's timer on the tests' simulated clock, which `advance` tests move.
@@ -115,8 +120,9 @@ private struct CaseRunner {
     /// What `time.now()` reads: the simulated clock's time.
     let now: SimulatedNow
 
-    init(lua: LuaState, module: ProcessorModule, emit: EmitFunction, name: String, now: SimulatedNow) {
+    init(lua: LuaState, module: ProcessorModule, emit: EmitFunction, meta: RecordMeta, name: String, now: SimulatedNow) {
         self.now = now
+        self.meta = meta
         self.lua = lua
         self.module = module
         self.emit = emit
@@ -175,6 +181,15 @@ private struct CaseRunner {
             let timer = module.timer == nil ? "" : ", or advance = \"1m\" (time for on_timer)"
             return ["input: a record is required (input = { field = value, ... }; or an array, or a string)\(timer)"]
         }
+        var given = DataObject()
+        if let metaValue = fields["meta"] {
+            guard case .table = metaValue, let value = try? lua.data(metaValue, root: "meta"),
+                let object = value.objectValue ?? (value.arrayValue?.isEmpty == true ? DataObject() : nil)
+            else {
+                return ["meta: a table of named values is expected (meta = { path = \"a.log\", line = 3 }), got \(metaValue.typeName)"]
+            }
+            given = object
+        }
         let dropped = fields["dropped"]?.booleanValue == true
         let expected = (output: fields["output"], emits: fields["emits"], error: fields["error"])
         guard dropped || expected.output != nil || expected.emits != nil || expected.error != nil else {
@@ -185,7 +200,9 @@ private struct CaseRunner {
         var returned: DataValue?
         var thrown: String?
         do {
-            returned = try lua.callTransform(module.process, input, emit.function)
+            returned = try meta.with(.given(given)) { () throws(LuaError) in
+                try lua.callTransform(module.process, input, emit.function, meta.value)
+            }
             if let value = returned, let problem = ProcessOutput.problem(with: value) {
                 thrown = problem
                 returned = nil

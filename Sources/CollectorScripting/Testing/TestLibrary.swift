@@ -2,7 +2,7 @@ import CollectorValues
 import LuaRuntime
 
 /// What a `*_test.lua` file has at hand: `test(name, fn)`, the `expect`
-/// assertions, `run(processor, record)`, `advance(processor, duration)`
+/// assertions, `run(processor, record [, meta])`, `advance(processor, duration)`
 /// (see `TimerLibrary`) and `array(t)`.
 ///
 /// Assertions raise an error at the test's own line (`error(msg, 2)`), so a
@@ -28,6 +28,7 @@ enum TestLibrary {
             }
             return 1
         }
+        let meta = try RecordMeta(in: lua)
         let run = try lua.function("run") { [unowned lua] call in
             let target = call.value(1)
             let process: LuaFunction
@@ -40,9 +41,17 @@ enum TestLibrary {
             }
             let record = try call.data(2)
             if let problem = ProcessOutput.inputProblem(with: record) { throw LuaCallError("run: \(problem)") }
+            var given = DataObject()
+            if call.argumentCount >= 3, !call.value(3).isNil {
+                let value = try call.data(3)
+                guard let object = value.objectValue ?? (value.arrayValue?.isEmpty == true ? DataObject() : nil) else {
+                    throw LuaCallError("run: meta must be a table of named values, got \(value.typeName)")
+                }
+                given = object
+            }
             let emit = try EmitFunction(in: lua)
             // As the pipeline does: a fresh table in, and what comes out must be a record.
-            let returned = try lua.callTransform(process, record, emit.function)
+            let returned = try meta.with(.given(given)) { try lua.callTransform(process, record, emit.function, meta.value) }
             if let returned, let problem = ProcessOutput.problem(with: returned) { throw LuaCallError(problem) }
             if let returned { try call.push(data: returned) } else { try call.push(LuaValue.nil) }
             try call.push(data: .array(emit.values))

@@ -11,6 +11,9 @@ struct FilePosition: Hashable, Sendable {
     var offset: Int64
     /// `nil` in positions saved before fingerprints were kept: device and inode alone then.
     var fingerprint: FileFingerprint?
+    /// How many lines come before `offset`, when known (the file was read
+    /// from its start, not from its end): lines after it are numbered on.
+    var line: Int64?
 
     static func load(from path: String) -> FilePosition? {
         guard let data = FileManager.default.contents(atPath: path),
@@ -25,6 +28,7 @@ struct FilePosition: Hashable, Sendable {
         if let fingerprint {
             text += ",\"fingerprint\":\(Int64(bitPattern: fingerprint.hash)),\"fingerprint_bytes\":\(fingerprint.length)"
         }
+        if let line { text += ",\"line\":\(line)" }
         text += "}\n"
         try Data(text.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
     }
@@ -39,14 +43,16 @@ struct FilePosition: Hashable, Sendable {
             value["fingerprint"] = .integer(Int64(bitPattern: fingerprint.hash))
             value["fingerprint_bytes"] = .integer(Int64(fingerprint.length))
         }
+        if let line { value["line"] = .integer(line) }
         return .object(value)
     }
 
-    init(device: UInt64, inode: UInt64, offset: Int64, fingerprint: FileFingerprint? = nil) {
+    init(device: UInt64, inode: UInt64, offset: Int64, fingerprint: FileFingerprint? = nil, line: Int64? = nil) {
         self.device = device
         self.inode = inode
         self.offset = offset
         self.fingerprint = fingerprint
+        self.line = line
     }
 
     /// The position a checkpoint (or a saved position file) holds; nil for a value that is not one.
@@ -60,8 +66,10 @@ struct FilePosition: Hashable, Sendable {
         {
             fingerprint = FileFingerprint(hash: UInt64(bitPattern: hash), length: Int(length))
         }
+        let line = checkpoint["line"]?.intValue.flatMap { $0 >= 0 ? $0 : nil }
         self.init(
-            device: UInt64(bitPattern: device), inode: UInt64(bitPattern: inode), offset: offset, fingerprint: fingerprint)
+            device: UInt64(bitPattern: device), inode: UInt64(bitPattern: inode), offset: offset, fingerprint: fingerprint,
+            line: line)
     }
 
     /// Whether the file open at `fd` (whose identity is `identity`) is the one this position is in.

@@ -99,6 +99,9 @@ public actor FollowFileSource: DataSource, CheckpointedSource {
     private var reading = false
     /// The open file's fingerprint, taken again while the file is shorter than its full length.
     private var fingerprint: FileFingerprint?
+    /// Whether the cursor's line numbers are the file's (it was read from its
+    /// start, or resumed at a position that kept the count).
+    private var linesKnown = true
     /// The path of the open file (`path`, or where a rotated file was found).
     private var openPath: String
     /// A loss found on restart (the saved file is gone), handed out as a failed item.
@@ -219,12 +222,12 @@ public actor FollowFileSource: DataSource, CheckpointedSource {
                 return notice
             }
             switch cursor.next() {
-            case .line(let payload, let start, _):
+            case .line(let payload, let start, let number):
                 await saveIfChanged(force: false)
-                return item(payload, start: start)
-            case .refused(let payload, let start, _, let error):
+                return item(payload, start: start, line: number)
+            case .refused(let payload, let start, let number, let error):
                 await saveIfChanged(force: false)
-                return item(payload, start: start, refusal: error)
+                return item(payload, start: start, line: number, refusal: error)
             case .needMore:
                 break
             }
@@ -245,8 +248,9 @@ public actor FollowFileSource: DataSource, CheckpointedSource {
                     continue
                 }
                 switch cursor.next(atEnd: true) {
-                case .line(let payload, let start, _): return item(payload, start: start)
-                case .refused(let payload, let start, _, let error): return item(payload, start: start, refusal: error)
+                case .line(let payload, let start, let number): return item(payload, start: start, line: number)
+                case .refused(let payload, let start, let number, let error):
+                    return item(payload, start: start, line: number, refusal: error)
                 case .needMore: break
                 }
                 closeFile()
@@ -255,6 +259,7 @@ public actor FollowFileSource: DataSource, CheckpointedSource {
             if let size, size < readPosition {
                 _ = POSIXFile.seek(fd, to: 0)
                 cursor.reset(offset: 0)
+                linesKnown = true
                 readPosition = 0
                 continue
             }
@@ -263,10 +268,11 @@ public actor FollowFileSource: DataSource, CheckpointedSource {
         }
     }
 
-    private func item(_ payload: [UInt8], start: Int64, refusal: ErrorInfo? = nil) -> CollectedData {
+    private func item(_ payload: [UInt8], start: Int64, line: Int64, refusal: ErrorInfo? = nil) -> CollectedData {
         var metadata: DataObject = [
             "path": .string(openPath), "offset": .integer(start), "end_offset": .integer(cursor.offset),
         ]
+        if linesKnown { metadata["line"] = .integer(line) }
         var key: String?
         var checkpoint: DataValue?
         if let identity {
@@ -286,7 +292,9 @@ public actor FollowFileSource: DataSource, CheckpointedSource {
             fingerprint = FileFingerprint.of(fd)
         }
         let kept = fingerprint.flatMap { $0.length > 0 ? $0 : nil }
-        return FilePosition(device: identity.device, inode: identity.inode, offset: cursor.offset, fingerprint: kept)
+        return FilePosition(
+            device: identity.device, inode: identity.inode, offset: cursor.offset, fingerprint: kept,
+            line: linesKnown ? cursor.lineNumber : nil)
     }
 
     /// The open file, opening the one at `path` if none is (on the I/O
@@ -309,7 +317,8 @@ public actor FollowFileSource: DataSource, CheckpointedSource {
         openPath = opened.path
         fingerprint = opened.fingerprint
         cursor.path = opened.path
-        cursor.reset(offset: opened.start)
+        cursor.reset(offset: opened.start, lineNumber: opened.line ?? 0)
+        linesKnown = opened.line != nil
         readPosition = opened.start
         return opened.fd
     }

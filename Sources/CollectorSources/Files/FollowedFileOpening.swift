@@ -13,6 +13,8 @@ struct FollowedFileOpening: Sendable {
         /// `path`, or where the rotated file was found.
         var path: String
         var start: Int64
+        /// Lines before `start`, when known (nil: opened at its end, or at a position saved without it).
+        var line: Int64?
         var fingerprint: FileFingerprint?
         /// A saved position whose file is gone: what it held past its offset was never read.
         var lost: FilePosition?
@@ -41,19 +43,23 @@ struct FollowedFileOpening: Sendable {
             return .failure(SourceErrors.system(sourceID, operation: "collect", call: "open", errno: EISDIR, path: path))
         }
         var start: Int64 = 0
+        var line: Int64? = 0
         var lost: FilePosition?
         if first {
             if let saved, saved.isFile(opened, open: fd) {
                 start = saved.offset
+                line = saved.line
             } else if let saved {
                 lost = saved
             } else if startAtEnd {
                 start = opened.size
+                line = start == 0 ? 0 : nil
             }
         }
-        if start > 0, !POSIXFile.seek(fd, to: start) { start = 0 }
+        if start > 0, !POSIXFile.seek(fd, to: start) { (start, line) = (0, 0) }
         return .success(
-            Opened(fd: fd, identity: opened, path: path, start: start, fingerprint: FileFingerprint.of(fd), lost: lost))
+            Opened(
+                fd: fd, identity: opened, path: path, start: start, line: line, fingerprint: FileFingerprint.of(fd), lost: lost))
     }
 
     /// On restart, the saved file when it is no longer at `path` but was
@@ -75,6 +81,7 @@ struct FollowedFileOpening: Sendable {
             return nil
         }
         return Opened(
-            fd: fd, identity: opened, path: found, start: saved.offset, fingerprint: FileFingerprint.of(fd), lost: nil)
+            fd: fd, identity: opened, path: found, start: saved.offset, line: saved.line, fingerprint: FileFingerprint.of(fd),
+            lost: nil)
     }
 }

@@ -318,6 +318,7 @@ public actor HTTPSource: DataSource, ReconnectingSource {
             "content_type": .string(response.header("Content-Type") ?? ""), "latency_ms": .double(latencyMS),
             "page": .integer(Int64(page)), "has_more": .bool(nextPage != nil),
         ]
+        metadata["headers"] = .object(Self.metadataHeaders(response.headers))
         if let etag = response.header("ETag") { metadata["etag"] = .string(etag) }
         if let lastModified = response.header("Last-Modified") { metadata["last_modified"] = .string(lastModified) }
         let method: CollectionMethod =
@@ -332,6 +333,22 @@ public actor HTTPSource: DataSource, ReconnectingSource {
 }
 
 extension HTTPSource {
+    /// The response's headers by lower-case name (a repeated one joined with
+    /// ", "), for processors (`meta.headers`); cookies stay out, they are secrets.
+    static func metadataHeaders(_ headers: HTTPHeaders) -> DataObject {
+        var object = DataObject()
+        for (name, value) in headers {
+            let key = name.lowercased()
+            if key == "set-cookie" || key == "set-cookie2" { continue }
+            if case .string(let earlier)? = object[key] {
+                object[key] = .string(earlier + ", " + value)
+            } else {
+                object[key] = .string(value)
+            }
+        }
+        return object
+    }
+
     /// Its token, secret headers and query parameters never leave the engine
     /// (an error body that echoes the request included).
     fileprivate static func registerSecrets(url: URL, options: Options) {

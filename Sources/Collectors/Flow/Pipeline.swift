@@ -396,6 +396,8 @@ public actor Pipeline {
                 break
             }
             progress.progressed(.processing)
+            // Origins cost a reference per record: kept only for processors that read them.
+            decoder.keepsOrigins = await processing.readsOrigins
             // JSON stays undecoded up to the processing manager, so that a
             // processor that decodes JSON itself (Lua) gets the bytes. Runs
             // of JSON and of other items go in turn, keeping their order.

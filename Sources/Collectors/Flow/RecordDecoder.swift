@@ -29,6 +29,9 @@ public struct RecordDecoder: Sendable {
     /// Ids of records from items without a key: a random base and a counter.
     private let idBase = RecordID.base()
     private var idCount: UInt64 = 0
+    /// Whether records get their item's metadata (`Record.origin`); a
+    /// pipeline keeps them only while a processor reads them.
+    public var keepsOrigins = true
 
     public init() {}
 
@@ -41,15 +44,20 @@ public struct RecordDecoder: Sendable {
         var records: [Record] = []
         var failures: [Failure] = []
         var ids = ItemIDs(item)
-        func emit(_ result: Result<DataValue, ErrorInfo>, raw: ArraySlice<UInt8>) {
+        // One per item: its records point to it.
+        let metadata = metadata(of: item)
+        func emit(_ result: Result<DataValue, ErrorInfo>, raw: ArraySlice<UInt8>, lineIndex: Int = 0, byteIndex: Int = 0) {
             let sequence = next(item.sourceID)
             let id = ids.next(raw, decoder: &self)
+            let origin = metadata.map { RecordOrigin(item: $0, lineIndex: lineIndex, byteIndex: byteIndex) }
             switch result {
             case .success(let value):
-                records.append(Record(value, sourceID: item.sourceID, sequence: sequence, collectedAt: item.timestamp, id: id))
+                records.append(
+                    Record(value, sourceID: item.sourceID, sequence: sequence, collectedAt: item.timestamp, id: id, origin: origin))
             case .failure(var error):
                 error.details["source_id"] = .string(item.sourceID)
-                let record = Record(Self.text(raw), sourceID: item.sourceID, sequence: sequence, collectedAt: item.timestamp, id: id)
+                let record = Record(
+                    Self.text(raw), sourceID: item.sourceID, sequence: sequence, collectedAt: item.timestamp, id: id, origin: origin)
                 failures.append(Failure(record: record, error: error))
             }
         }
@@ -58,7 +66,7 @@ public struct RecordDecoder: Sendable {
             error.details["source_id"] = .string(item.sourceID)
             let record = Record(
                 Self.refused(item), sourceID: item.sourceID, sequence: next(item.sourceID), collectedAt: item.timestamp,
-                id: ids.next(item.payload[...], decoder: &self))
+                id: ids.next(item.payload[...], decoder: &self), origin: metadata.map { RecordOrigin(item: $0) })
             return ([], [Failure(record: record, error: error)])
         }
         let firstLine = Self.firstLine(of: item)
@@ -73,19 +81,21 @@ public struct RecordDecoder: Sendable {
                 emit(Self.json(item.payload[...], firstLine: firstLine, startOffset: startOffset), raw: item.payload[...])
             }
         case .csv:
+            // A row's line is counted from the item's first line (a streamed source's rows).
+            let base = firstLine ?? 1
             for row in csvRows(item, firstLine: firstLine) {
                 switch row {
-                case .record(let object, _):
-                    emit(.success(.object(object)), raw: item.payload[...])
+                case .record(let object, let line):
+                    emit(.success(.object(object)), raw: item.payload[...], lineIndex: max(0, line - base))
                 case .bad(let reason, let line, let text):
-                    emit(.failure(Self.csvError(reason, line: line, item: item)), raw: text[...])
+                    emit(.failure(Self.csvError(reason, line: line, item: item)), raw: text[...], lineIndex: max(0, line - base))
                 }
             }
         case .jsonLines:
             forEachLine(of: item.payload) { line, index in
                 emit(
                     Self.json(line, firstLine: firstLine.map { $0 + index }, startOffset: startOffset.map { $0 + line.startIndex }),
-                    raw: line)
+                    raw: line, lineIndex: index, byteIndex: line.startIndex)
             }
         default:
             emit(.success(Self.text(item.payload[...])), raw: item.payload[...])
@@ -100,6 +110,7 @@ public struct RecordDecoder: Sendable {
         var ids = ItemIDs(item)
         let firstLine = Self.firstLine(of: item)
         let startOffset = Self.startOffset(of: item, firstLine: firstLine)
+        let metadata = metadata(of: item)
         switch item.format {
         case .json:
             // A split payload is decoded here, into its elements' records.
@@ -110,6 +121,7 @@ public struct RecordDecoder: Sendable {
                 id: ids.next(bytes, decoder: &self))
             document.line = firstLine
             document.offset = startOffset
+            document.item = metadata
             return [document]
         case .jsonLines:
             var documents: [JSONDocument] = []
@@ -119,12 +131,18 @@ public struct RecordDecoder: Sendable {
                     id: ids.next(line, decoder: &self))
                 document.line = firstLine.map { $0 + index }
                 document.offset = startOffset.map { $0 + line.startIndex }
+                document.item = metadata
                 documents.append(document)
             }
             return documents
         default:
             return nil
         }
+    }
+
+    /// What the item's records share of its metadata; nil when the source gave none.
+    private func metadata(of item: CollectedData) -> ItemMetadata? {
+        !keepsOrigins || item.metadata.isEmpty ? nil : ItemMetadata(item.metadata)
     }
 
     /// The line of its source an item's payload starts on (`metadata.line`,
@@ -135,7 +153,7 @@ public struct RecordDecoder: Sendable {
     }
 
     /// The byte of its source an item's payload starts at (`metadata.offset`),
-    /// used when lines are not numbered (a followed file), whose items are
+    /// used when lines are not numbered (a file followed from its end), whose items are
     /// the payload's bytes as they are in the file.
     private static func startOffset(of item: CollectedData, firstLine: Int?) -> Int? {
         guard firstLine == nil, case .integer(let offset)? = item.metadata["offset"], offset >= 0 else { return nil }

@@ -82,6 +82,8 @@ public actor ProcessingManager: ProcessingManaging {
     }
 
     public var processorNames: [String] { processors.map(\.name) }
+    /// Whether a processor reads records' origins (see `Processor.readsOrigin`).
+    public var readsOrigins: Bool { processors.contains { $0.readsOrigin } }
     /// The processors now (what `setProcessors` replaces).
     public var currentProcessors: [any Processor] { processors }
     public var statistics: Statistics { stats }
@@ -193,9 +195,7 @@ public actor ProcessingManager: ProcessingManaging {
             }
         } else {
             for document in documents {
-                let record = Record(
-                    .null, sourceID: document.sourceID, sequence: document.sequence, collectedAt: document.collectedAt,
-                    id: document.id)
+                let record = document.record(holding: .null)
                 switch RecordDecoder.json(document.bytes, firstLine: document.line, startOffset: document.offset) {
                 case .success(let value):
                     staged.records.append(record.with(value: value))

@@ -18,6 +18,17 @@ public struct JSONDocument: Sendable {
     /// The byte of its source it starts at (a followed file's offset), when
     /// the source gives offsets but not lines.
     public var offset: Int?
+    /// What its source knew about its item (kept only while a processor
+    /// reads origins); `origin` places the document in it.
+    public var item: ItemMetadata?
+
+    /// Its item's metadata, with its own line (from `line`) and offset (from
+    /// where `bytes` start in the item's payload).
+    public var origin: RecordOrigin? {
+        guard let item else { return nil }
+        let lineIndex = line.map { $0 - Int(item.firstLine ?? Int64($0)) } ?? 0
+        return RecordOrigin(item: item, lineIndex: lineIndex, byteIndex: bytes.startIndex)
+    }
 
     /// - Parameter id: `nil` for a new one (`RecordID.unique()`).
     public init(
@@ -44,16 +55,21 @@ public struct JSONDocument: Sendable {
         return error
     }
 
+    /// A record of the document's place (source, sequence, id, origin) holding `value`.
+    public func record(holding value: DataValue) -> Record {
+        Record(value, sourceID: sourceID, sequence: sequence, collectedAt: collectedAt, id: id, origin: origin)
+    }
+
     /// The document as a record of its text (a string, or bytes when it is
     /// not UTF-8), not decoded.
     public func textRecord() -> Record {
-        Record(RecordDecoder.text(bytes), sourceID: sourceID, sequence: sequence, collectedAt: collectedAt, id: id)
+        Record(RecordDecoder.text(bytes), sourceID: sourceID, sequence: sequence, collectedAt: collectedAt, id: id, origin: origin)
     }
 
     /// The document as a record: its value, or its text when it is not JSON.
     /// What goes to the dead-letter sink when the document's processing fails.
     public func record() -> Record {
         let value = (try? JSONReader().read(bytes)) ?? RecordDecoder.text(bytes)
-        return Record(value, sourceID: sourceID, sequence: sequence, collectedAt: collectedAt, id: id)
+        return Record(value, sourceID: sourceID, sequence: sequence, collectedAt: collectedAt, id: id, origin: origin)
     }
 }

@@ -21,11 +21,40 @@ public struct Record: Sendable {
         /// and a field of its own would make every record larger and every
         /// copy of one retain and release it, on the engine's hottest path.
         indirect case routed(Payload, route: [String])
+        /// A record with an origin (see `origin`): out of line for the same
+        /// reason, and kept only while a processor reads origins.
+        indirect case placed(Payload, origin: RecordOrigin)
 
-        /// The value or text, without the route.
+        /// The value or text, without the route and the origin.
         var content: Payload {
-            if case .routed(let inner, _) = self { return inner.content }
-            return self
+            switch self {
+            case .routed(let inner, _), .placed(let inner, _): return inner.content
+            case .value, .json: return self
+            }
+        }
+
+        var route: [String]? {
+            switch self {
+            case .routed(_, let route): return route
+            case .placed(let inner, _): return inner.route
+            case .value, .json: return nil
+            }
+        }
+
+        var origin: RecordOrigin? {
+            switch self {
+            case .placed(_, let origin): return origin
+            case .routed(let inner, _): return inner.origin
+            case .value, .json: return nil
+            }
+        }
+
+        /// `content` with a route and an origin, each if any.
+        static func make(_ content: Payload, route: [String]?, origin: RecordOrigin?) -> Payload {
+            var payload = content
+            if let route { payload = .routed(payload, route: route) }
+            if let origin { payload = .placed(payload, origin: origin) }
+            return payload
         }
     }
 
@@ -40,19 +69,26 @@ public struct Record: Sendable {
     /// the pipeline's route once processing is done. `nil`: not chosen, which
     /// after routing means every output. Later processors keep it.
     public var route: [String]? {
-        get {
-            if case .routed(_, let route) = payload { return route }
-            return nil
-        }
-        set {
-            let content = payload.content
-            payload = newValue.map { .routed(content, route: $0) } ?? content
-        }
+        get { payload.route }
+        set { payload = .make(payload.content, route: newValue, origin: payload.origin) }
+    }
+
+    /// What its source knew about the item it came from (a file's path and
+    /// the record's line, an HTTP status ...), shared with the item's other
+    /// records; `nil` when the source said nothing, or when no processor of
+    /// the pipeline reads it (see `Processor.readsOrigin`). Records a
+    /// processor makes from it keep it.
+    public var origin: RecordOrigin? {
+        get { payload.origin }
+        set { payload = .make(payload.content, route: payload.route, origin: newValue) }
     }
 
     /// - Parameter id: `nil` for a new one (`RecordID.unique()`).
-    public init(_ value: DataValue, sourceID: String, sequence: UInt64, collectedAt: Date = Date(), id: RecordID? = nil) {
-        payload = .value(value)
+    public init(
+        _ value: DataValue, sourceID: String, sequence: UInt64, collectedAt: Date = Date(), id: RecordID? = nil,
+        origin: RecordOrigin? = nil
+    ) {
+        payload = origin.map { .placed(.value(value), origin: $0) } ?? .value(value)
         self.sourceID = sourceID
         self.sequence = sequence
         self.collectedAt = collectedAt
@@ -63,9 +99,10 @@ public struct Record: Sendable {
     /// compact form `JSONWriter` writes (what `JSONTextBuffer` builds): it is
     /// handed on as it is, never checked.
     public init(
-        jsonText text: ArraySlice<UInt8>, sourceID: String, sequence: UInt64, collectedAt: Date = Date(), id: RecordID? = nil
+        jsonText text: ArraySlice<UInt8>, sourceID: String, sequence: UInt64, collectedAt: Date = Date(), id: RecordID? = nil,
+        origin: RecordOrigin? = nil
     ) {
-        payload = .json(text)
+        payload = origin.map { .placed(.json(text), origin: $0) } ?? .json(text)
         self.sourceID = sourceID
         self.sequence = sequence
         self.collectedAt = collectedAt
@@ -79,7 +116,7 @@ public struct Record: Sendable {
             switch payload {
             case .value(let value): return value
             case .json(let text): return Self.decode(text)
-            case .routed(let inner, _): return Record.content(inner)
+            case .routed(let inner, _), .placed(let inner, _): return Record.content(inner)
             }
         }
         set { replaceContent(with: .value(newValue)) }
@@ -90,7 +127,7 @@ public struct Record: Sendable {
         switch payload {
         case .json(let text): return text
         case .value: return nil
-        case .routed(let inner, _):
+        case .routed(let inner, _), .placed(let inner, _):
             if case .json(let text) = inner.content { return text }
             return nil
         }
@@ -100,16 +137,15 @@ public struct Record: Sendable {
         switch payload {
         case .value(let value): return value
         case .json(let text): return decode(text)
-        case .routed(let inner, _): return content(inner)
+        case .routed(let inner, _), .placed(let inner, _): return content(inner)
         }
     }
 
-    /// Sets the value or text, keeping the route.
+    /// Sets the value or text, keeping the route and the origin.
     private mutating func replaceContent(with content: Payload) {
-        if case .routed(_, let route) = payload {
-            payload = .routed(content, route: route)
-        } else {
-            payload = content
+        switch payload {
+        case .value, .json: payload = content
+        case .routed, .placed: payload = .make(content, route: payload.route, origin: payload.origin)
         }
     }
 
@@ -128,7 +164,7 @@ public struct Record: Sendable {
             return picker.names.map { object[$0] }
         case .value:
             return picker.names.map { _ in nil }
-        case .routed(let inner, _):
+        case .routed(let inner, _), .placed(let inner, _):
             return fields(picker, of: inner)
         }
     }

@@ -38,6 +38,12 @@ public protocol Processor: Sendable {
     /// it, like what `finish()` gives. The default has none.
     func tick(now: Date) async -> [ProcessingResult]
 
+    /// Whether the processor reads `Record.origin` (a Lua processor whose
+    /// `process` takes `meta`). The pipeline keeps records' origins only
+    /// while one of its processors does; read between batches, so a reload
+    /// may change it. The default is false.
+    var readsOrigin: Bool { get }
+
     /// Registers `changed`, to be called whenever `timerInterval` changes, so
     /// that a pipeline waiting for records takes the new interval at once.
     /// The default ignores it: an interval that never changes needs no call.
@@ -50,6 +56,8 @@ extension Processor {
     public func finish() async -> [ProcessingResult] { [] }
 
     public var timerInterval: Duration? { nil }
+
+    public var readsOrigin: Bool { false }
 
     public func tick(now: Date) async -> [ProcessingResult] { [] }
 
