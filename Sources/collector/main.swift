@@ -15,6 +15,7 @@ let usage = """
                                  see `collector repl --help`)
       test PATH...               run processors' inline tests and *_test.lua files
       docs [--update DIR]        the sources' and backends' option tables (from their schemas)
+      dev kafka [--topic T]      a mock Kafka cluster on 127.0.0.1 for trying scripts (see `collector dev --help`)
       help [COMMAND]             show this help, or COMMAND's (`collector help run`)
 
     options:
@@ -56,6 +57,8 @@ case "test":
     exit(TestCommand(arguments: arguments).execute())
 case "docs":
     exit(DocsCommand(arguments: arguments).execute())
+case "dev":
+    exit(DevCommand(arguments: arguments).execute())
 case "help", "-h", "--help":
     exit(showHelp(of: arguments))
 case "--version", "-V", "version":
@@ -82,10 +85,11 @@ func showHelp(of arguments: [String]) -> Int32 {
     case "replay": print(ReplayCommand.help)
     case "test": print(TestCommand.help)
     case "docs": print(DocsCommand.usage)
+    case "dev": print(DevCommand.usage)
     case "help", "-h", "--help": print(usage)
     case "version", "--version", "-V": print("usage: collector -V (or --version, version)\n\nPrints the version.")
     default:
-        fail("help: unknown command '\(topic)' (commands: run, check, replay, repl, test, docs, version; collector --help for help)")
+        fail("help: unknown command '\(topic)' (commands: run, check, replay, repl, test, docs, dev, version; collector --help for help)")
         return 2
     }
     return 0

@@ -1,0 +1,256 @@
+import CRdKafka
+import Collectors
+import Foundation
+
+/// A librdkafka producer on a thread of its own, which serves its delivery
+/// reports (`rd_kafka_poll`); `send` hands messages over and awaits, without
+/// holding a thread, the broker's answer for every one of them.
+final class KafkaProducer: @unchecked Sendable {
+    // @unchecked: the mutable state is only touched under `lock`; librdkafka's
+    // produce and poll calls are thread-safe.
+
+    /// One message to send.
+    struct Outgoing {
+        var topic: String
+        var key: [UInt8]?
+        var payload: [UInt8]
+    }
+
+    /// What the broker answered for one message.
+    struct Outcome: Sendable {
+        var error: rd_kafka_resp_err_t
+        var partition: Int32
+        var offset: Int64
+        var ok: Bool { error == RD_KAFKA_RESP_ERR_NO_ERROR }
+    }
+
+    private final class Batch {
+        var outcomes: [Outcome?]
+        var remaining: Int
+        var continuation: CheckedContinuation<[Outcome], Never>?
+        init(count: Int) {
+            outcomes = Array(repeating: nil, count: count)
+            remaining = count
+        }
+    }
+
+    let backendID: String
+    private let lock = NSLock()
+    private var handle: OpaquePointer?
+    private var topics: [String: OpaquePointer] = [:]
+    private var batches: [UInt64: Batch] = [:]
+    private var tokens: [UInt: (batch: UInt64, index: Int)] = [:]
+    private var nextBatch: UInt64 = 0
+    private var nextToken: UInt = 0
+    private var stopping = false
+    private var finished: CheckedContinuation<Void, Never>?
+    private var done = false
+
+    init(backendID: String, configuration pairs: [(String, String)]) throws(ErrorInfo) {
+        self.backendID = backendID
+        let conf = try KafkaConfiguration.make(pairs, component: "backend '\(backendID)'", layer: .storage)
+        rd_kafka_conf_set_opaque(conf, Unmanaged.passUnretained(self).toOpaque())
+        rd_kafka_conf_set_dr_msg_cb(conf, kafkaDeliveryCallback)
+        rd_kafka_conf_set_log_cb(conf, kafkaLogCallback)
+        var errstr = [CChar](repeating: 0, count: 512)
+        guard let rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, &errstr, errstr.count) else {
+            rd_kafka_conf_destroy(conf)
+            throw ErrorInfo(
+                .configuration, layer: .storage, operation: "connect",
+                message: "backend '\(backendID)': cannot make a Kafka producer: \(KafkaConfiguration.text(errstr))",
+                details: ["backend_id": .string(backendID)])
+        }
+        handle = rk
+        let owned = KafkaHandle(rk)
+        let thread = Thread { [self] in run(owned.pointer) }
+        thread.name = "kafka-producer"
+        thread.start()
+    }
+
+    /// The producer's fatal error (an idempotent producer that cannot go on), if it has one.
+    var fatalError: String? {
+        lock.lock()
+        defer { lock.unlock() }
+        guard let rk = handle else { return "the producer is closed" }
+        var errstr = [CChar](repeating: 0, count: 512)
+        let code = rd_kafka_fatal_error(rk, &errstr, errstr.count)
+        return code == RD_KAFKA_RESP_ERR_NO_ERROR ? nil : "\(KafkaConfiguration.text(errstr)) (\(KafkaConfiguration.describe(code)))"
+    }
+
+    /// Sends the messages and returns the broker's answer for each, in
+    /// order. A message librdkafka refuses at once (too large, unknown
+    /// topic) gets that error without being sent; a full local queue is waited out.
+    func send(_ messages: [Outgoing]) async -> [Outcome] {
+        guard !messages.isEmpty else { return [] }
+        let batch = Batch(count: messages.count)
+        let batchID = lock.withLock {
+            nextBatch += 1
+            batches[nextBatch] = batch
+            return nextBatch
+        }
+        for (index, message) in messages.enumerated() {
+            while true {
+                let code = produce(message, batch: batchID, index: index)
+                if code == RD_KAFKA_RESP_ERR__QUEUE_FULL {
+                    try? await Task.sleep(for: .milliseconds(5))
+                    continue
+                }
+                if code != RD_KAFKA_RESP_ERR_NO_ERROR { resolve(batch: batchID, index: index, Outcome(error: code, partition: -1, offset: -1)) }
+                break
+            }
+        }
+        return await withCheckedContinuation { continuation in
+            lock.lock()
+            if batch.remaining == 0 {
+                batches[batchID] = nil
+                lock.unlock()
+                continuation.resume(returning: batch.outcomes.map { $0! })
+            } else {
+                batch.continuation = continuation
+                lock.unlock()
+            }
+        }
+    }
+
+    private func produce(_ message: Outgoing, batch: UInt64, index: Int) -> rd_kafka_resp_err_t {
+        lock.lock()
+        guard let rk = handle, !stopping else {
+            lock.unlock()
+            return RD_KAFKA_RESP_ERR__DESTROY
+        }
+        let topic: OpaquePointer
+        if let known = topics[message.topic] {
+            topic = known
+        } else {
+            guard let made = rd_kafka_topic_new(rk, message.topic, nil) else {
+                lock.unlock()
+                return rd_kafka_last_error()
+            }
+            topics[message.topic] = made
+            topic = made
+        }
+        nextToken += 1
+        let token = nextToken
+        tokens[token] = (batch, index)
+        lock.unlock()
+        var payload = message.payload
+        let result = payload.withUnsafeMutableBytes { body in
+            if let key = message.key {
+                return key.withUnsafeBytes { keyBytes in
+                    rd_kafka_produce(
+                        topic, CRDKAFKA_PARTITION_UA, CRDKAFKA_MSG_F_COPY, body.baseAddress, body.count, keyBytes.baseAddress,
+                        keyBytes.count, UnsafeMutableRawPointer(bitPattern: token))
+                }
+            }
+            return rd_kafka_produce(
+                topic, CRDKAFKA_PARTITION_UA, CRDKAFKA_MSG_F_COPY, body.baseAddress, body.count, nil, 0,
+                UnsafeMutableRawPointer(bitPattern: token))
+        }
+        guard result == 0 else {
+            let code = rd_kafka_last_error()
+            lock.lock()
+            tokens[token] = nil
+            lock.unlock()
+            return code
+        }
+        return RD_KAFKA_RESP_ERR_NO_ERROR
+    }
+
+    fileprivate func delivered(token: UInt, _ outcome: Outcome) {
+        lock.lock()
+        guard let (batch, index) = tokens.removeValue(forKey: token) else {
+            lock.unlock()
+            return
+        }
+        lock.unlock()
+        resolve(batch: batch, index: index, outcome)
+    }
+
+    private func resolve(batch batchID: UInt64, index: Int, _ outcome: Outcome) {
+        lock.lock()
+        guard let batch = batches[batchID], batch.outcomes[index] == nil else {
+            lock.unlock()
+            return
+        }
+        batch.outcomes[index] = outcome
+        batch.remaining -= 1
+        var waiting: CheckedContinuation<[Outcome], Never>?
+        if batch.remaining == 0, let continuation = batch.continuation {
+            batches[batchID] = nil
+            waiting = continuation
+        }
+        lock.unlock()
+        waiting?.resume(returning: batch.outcomes.map { $0! })
+    }
+
+    /// Waits (`timeout` at most) for what is queued, then destroys the producer.
+    func close(timeout: Duration) async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            lock.lock()
+            if done {
+                lock.unlock()
+                return continuation.resume()
+            }
+            stopping = true
+            closeTimeout = timeout
+            finished = continuation
+            lock.unlock()
+        }
+    }
+
+    private var closeTimeout: Duration = .seconds(5)
+
+    private func run(_ rk: OpaquePointer) {
+        while true {
+            _ = rd_kafka_poll(rk, 100)
+            lock.lock()
+            let stop = stopping
+            let timeout = closeTimeout
+            lock.unlock()
+            if stop {
+                let milliseconds = Int32(clamping: timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)
+                _ = rd_kafka_flush(rk, milliseconds)
+                break
+            }
+        }
+        lock.lock()
+        let topicHandles = Array(topics.values)
+        topics = [:]
+        handle = nil
+        lock.unlock()
+        // Messages still queued are reported failed (purged) by the destroy.
+        _ = rd_kafka_purge(rk, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT)
+        _ = rd_kafka_poll(rk, 0)
+        for topic in topicHandles { rd_kafka_topic_destroy(topic) }
+        rd_kafka_destroy(rk)
+        lock.lock()
+        done = true
+        let waiting = finished
+        finished = nil
+        // Anything still unanswered will not be: fail it.
+        let open = batches
+        batches = [:]
+        tokens = [:]
+        lock.unlock()
+        for batch in open.values {
+            let outcomes = batch.outcomes.map { $0 ?? Outcome(error: RD_KAFKA_RESP_ERR__DESTROY, partition: -1, offset: -1) }
+            batch.continuation?.resume(returning: outcomes)
+        }
+        waiting?.resume()
+    }
+}
+
+/// A librdkafka handle handed to the thread that owns it.
+struct KafkaHandle: @unchecked Sendable {
+    // @unchecked: only the receiving thread uses it (librdkafka's calls on it are thread-safe too).
+    let pointer: OpaquePointer
+    init(_ pointer: OpaquePointer) { self.pointer = pointer }
+}
+
+private func kafkaDeliveryCallback(
+    _ rk: OpaquePointer?, _ message: UnsafePointer<rd_kafka_message_t>?, _ opaque: UnsafeMutableRawPointer?
+) {
+    guard let message, let opaque, let token = message.pointee._private.map({ UInt(bitPattern: $0) }) else { return }
+    let outcome = KafkaProducer.Outcome(error: message.pointee.err, partition: message.pointee.partition, offset: message.pointee.offset)
+    Unmanaged<KafkaProducer>.fromOpaque(opaque).takeUnretainedValue().delivered(token: token, outcome)
+}

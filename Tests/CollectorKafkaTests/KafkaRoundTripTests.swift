@@ -1,0 +1,196 @@
+@testable import CollectorKafka
+import CollectorValues
+import Collectors
+import Foundation
+import Testing
+
+/// storage.kafka and source.kafka against librdkafka's mock cluster (the
+/// real Kafka protocol on 127.0.0.1, in this process).
+@Suite("Kafka source and backend", .serialized)
+struct KafkaRoundTripTests {
+    @Test func whatTheBackendProducesTheSourceReadsOnceWithItsPlaceInTheMetadata() async throws {
+        let kafka = try KafkaFixture(partitions: 3)
+        try await kafka.produce(300)
+        let source = kafka.source(group: "g-\(UUID())")
+        try await source.connect()
+        let items = try await collect(source, count: 300)
+        await source.disconnect()
+        #expect(Set(items.compactMap(number)) == Set(0..<300))
+        #expect(Set(items.compactMap(\.key)).count == 300, "every message has a key of its own")
+        let first = try #require(items.first)
+        #expect(first.metadata["topic"] == .string(kafka.topic))
+        guard case .integer(let partition)? = first.metadata["partition"], case .integer(let offset)? = first.metadata["offset"] else {
+            Issue.record("no partition or offset: \(first.metadata)")
+            return
+        }
+        #expect(first.key == "\(kafka.topic)/\(partition)/\(offset)")
+        guard case .string(let key)? = first.metadata["key"] else {
+            Issue.record("no key: \(first.metadata)")
+            return
+        }
+        #expect(key.hasPrefix("key-"), "the record's key field is the message key")
+        if case .integer(let stamp)? = first.metadata["timestamp"] {
+            #expect(stamp > 1_600_000_000_000)
+        } else {
+            Issue.record("no timestamp: \(first.metadata)")
+        }
+        #expect(first.metadata["headers"] == .object([:]))
+    }
+
+    @Test func aRecordWithTheSameKeyGoesToTheSamePartition() async throws {
+        let kafka = try KafkaFixture(partitions: 6)
+        try await kafka.produce(140)
+        let source = kafka.source(group: "g-\(UUID())")
+        try await source.connect()
+        let items = try await collect(source, count: 140)
+        await source.disconnect()
+        var partitions: [String: Set<DataValue>] = [:]
+        for item in items {
+            guard case .string(let key)? = item.metadata["key"], let partition = item.metadata["partition"] else { continue }
+            partitions[key, default: []].insert(partition)
+        }
+        #expect(partitions.count == 7)
+        #expect(partitions.values.allSatisfy { $0.count == 1 }, "\(partitions)")
+    }
+
+    /// In a pipeline, only acknowledged offsets are committed: a new member
+    /// of the group starts after the last acknowledged message, not the last read.
+    @Test func onlyAcknowledgedOffsetsAreCommitted() async throws {
+        let kafka = try KafkaFixture(partitions: 1)
+        try await kafka.produce(20)
+        let group = "g-\(UUID())"
+        let first = kafka.source(group: group, start: "committed", wait: .milliseconds(200))
+        await first.useCommittedCheckpoints()
+        try await first.connect()
+        let read = try await collect(first, count: 12)
+        #expect(read.compactMap(number) == Array(0..<12))
+        // The pipeline acknowledged the first 5 only.
+        await first.commit(try #require(read[4].checkpoint), force: true)
+        await first.disconnect()
+
+        let second = kafka.source(group: group, start: "committed")
+        try await second.connect()
+        let again = try await collect(second, count: 15)
+        await second.disconnect()
+        #expect(again.compactMap(number) == Array(5..<20), "read again from the first unacknowledged message")
+        #expect(again.first?.key == read[5].key, "the same place, so the same record ids")
+    }
+
+    /// Three members of one group over six partitions: every message is
+    /// read, and by one member (its key, hence its record id, once).
+    @Test func threeMembersOfAGroupShareSixPartitions() async throws {
+        let kafka = try KafkaFixture(partitions: 6)
+        try await kafka.produce(600)
+        let group = "g-\(UUID())"
+        let members = (1...3).map { _ in kafka.source(group: group, start: "committed") }
+        for member in members { try await member.connect() }
+        let seen = Locked([String: Int]())
+        let perMember = await withTaskGroup(of: [CollectedData].self) { tasks in
+            for member in members {
+                tasks.addTask {
+                    var items: [CollectedData] = []
+                    // Each member reads until the group has read everything (or the bound passes).
+                    let end = ContinuousClock.now.advanced(by: .seconds(60))
+                    while seen.withLock({ $0.count }) < 600, ContinuousClock.now < end {
+                        let next = try? await withThrowingTaskGroup(of: CollectedData?.self) { race in
+                            race.addTask { try await member.collect() }
+                            race.addTask {
+                                try await Task.sleep(for: .milliseconds(500))
+                                return nil
+                            }
+                            let first = try await race.next()!
+                            race.cancelAll()
+                            return first
+                        }
+                        if let item = next ?? nil {
+                            items.append(item)
+                            seen.withLock { $0[item.key ?? "", default: 0] += 1 }
+                        }
+                    }
+                    return items
+                }
+            }
+            var all: [[CollectedData]] = []
+            for await part in tasks { all.append(part) }
+            return all
+        }
+        for member in members { await member.disconnect() }
+        let items = perMember.flatMap { $0 }
+        #expect(Set(items.compactMap(number)) == Set(0..<600))
+        #expect(seen.withLock { $0.count } == 600)
+        // Revocations commit what was handed out before letting a partition go: nothing was read twice.
+        #expect(items.count == 600, "\(items.count) messages read for 600")
+        #expect(perMember.filter { !$0.isEmpty }.count >= 2, "the partitions were shared: \(perMember.map(\.count))")
+    }
+
+    @Test func aBrokerDownAndBackLosesNothing() async throws {
+        let kafka = try KafkaFixture(partitions: 2)
+        try await kafka.produce(50)
+        let source = kafka.source(group: "g-\(UUID())")
+        try await source.connect()
+        let before = try await collect(source, count: 50)
+        kafka.cluster.setBroker(1, up: false)
+        // The backend's batch fails retryable while the broker is down.
+        let backend = kafka.storage(timeout: .seconds(1))
+        try await backend.connect()
+        do {
+            _ = try await backend.store(records: [Record(.object(["n": .integer(999)]), sourceID: "t", sequence: 1)])
+            Issue.record("stored with the broker down")
+        } catch let error as ErrorInfo {
+            #expect(error.isRetryable, "\(error)")
+        }
+        await backend.disconnect()
+        kafka.cluster.setBroker(1, up: true)
+        try await kafka.produce(50, from: 50)
+        let after = try await collect(source, count: 50)
+        await source.disconnect()
+        #expect(Set((before + after).compactMap(number)) == Set(0..<100))
+    }
+
+    @Test func aRecordTheBrokerRefusesFailsAloneAsAValidationError() async throws {
+        let kafka = try KafkaFixture()
+        let backend = KafkaStorage(
+            id: "out",
+            options: KafkaStorage.Options(
+                client: KafkaClientOptions(brokers: [kafka.cluster.bootstrapServers], properties: ["message.max.bytes": "2000"]),
+                topic: kafka.topic))
+        try await backend.connect()
+        let small = Record(.object(["n": .integer(1)]), sourceID: "t", sequence: 1)
+        let large = Record(.object(["n": .integer(2), "pad": .string(String(repeating: "x", count: 5000))]), sourceID: "t", sequence: 2)
+        do {
+            _ = try await backend.store(records: [small, large])
+            Issue.record("a record over the size limit was stored")
+        } catch let error as ErrorInfo {
+            #expect(error.type == .validation && !error.isRetryable, "\(error)")
+        }
+        // The storage manager then stores one by one: the small one was delivered already, and is not sent twice.
+        let again = try await backend.store(records: [small])
+        #expect(again.count == 0 && again.skipped == 1)
+        await backend.disconnect()
+        let source = kafka.source(group: "g-\(UUID())")
+        try await source.connect()
+        let items = try await collect(source, count: 1)
+        await source.disconnect()
+        #expect(items.compactMap(number) == [1])
+    }
+
+    @Test func aWaitingCollectEndsWhenItsTaskIsCancelled() async throws {
+        let kafka = try KafkaFixture()
+        let source = kafka.source(group: "g-\(UUID())")
+        try await source.connect()
+        let task = Task { try await source.collect() }
+        try await Task.sleep(for: .milliseconds(300))
+        task.cancel()
+        let result = await task.result
+        #expect(throws: CancellationError.self) { try result.get() }
+        await source.disconnect()
+    }
+
+    @Test func anUnknownPropertyIsAConfigurationErrorNamingIt() {
+        #expect {
+            try KafkaProperties.check([("bootstrap.servers", "127.0.0.1:1"), ("no.such.property", "1")])
+        } throws: { error in
+            (error as? ErrorInfo)?.message.contains("unknown librdkafka property 'no.such.property'") == true
+        }
+    }
+}
