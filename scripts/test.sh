@@ -17,10 +17,12 @@ echo "test: starting a throwaway PostgreSQL cluster for the storage tests"
 # failures and Ctrl-C included.
 fixture_pid=
 sink_pid=
+kafka_pid=
 examples_dir=
 cleanup() {
     if [[ -n $fixture_pid ]]; then kill "$fixture_pid" 2>/dev/null || true; fi
     if [[ -n $sink_pid ]]; then kill "$sink_pid" 2>/dev/null || true; fi
+    if [[ -n $kafka_pid ]]; then kill "$kafka_pid" 2>/dev/null || true; fi
     if [[ -n $examples_dir ]]; then rm -rf "$examples_dir"; fi
     scripts/postgres-test-cluster.sh stop >/dev/null 2>&1 || true
 }
@@ -85,6 +87,14 @@ if ! read -r -t 30 -u "$sink_out" sink_port || [[ ! $sink_port =~ ^[0-9]+$ ]]; t
     echo "test: the HTTP receiver did not start" >&2
     exit 1
 fi
+# kafka.lua produces to and consumes from the mock Kafka cluster of `collector dev kafka`.
+exec {kafka_out}< <(exec .build/debug/collector dev kafka --topic readings --partitions 3 2>"$examples_dir/kafka.err")
+kafka_pid=$!
+if ! read -r -t 30 -u "$kafka_out" kafka_brokers || [[ ! $kafka_brokers =~ ^127\.0\.0\.1:[0-9]+ ]]; then
+    cat "$examples_dir/kafka.err" >&2
+    echo "test: the mock Kafka cluster did not start" >&2
+    exit 1
+fi
 # Each example runs with --once (polling sources collect once), bounded in
 # time; its output is shown only when it fails.
 # EXPECTED_STATUS (default 0): the status the example must end with.
@@ -96,7 +106,7 @@ run_example() {
     (cd "$examples_dir" && timeout 120 env \
             DB="$examples_dir/quickstart.db" INPUT="$examples_dir/readings-100000.jsonl" \
             API_URL="$api/ok" API_URLS="$api/ok,$api/echo" FLAKY_URL="$api/flaky/503" \
-            HTTP_SINK_URL="http://127.0.0.1:$sink_port/ingest" \
+            HTTP_SINK_URL="http://127.0.0.1:$sink_port/ingest" KAFKA_BROKERS="$kafka_brokers" \
             "$@" >"$examples_dir/output.txt" 2>&1) || status=$?
     if [[ $status -ne ${EXPECTED_STATUS:-0} ]]; then
         cat "$examples_dir/output.txt" >&2
