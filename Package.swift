@@ -299,8 +299,8 @@ let package = Package(
         .testTarget(
             name: "CollectorKafkaTests",
             dependencies: [
-                "CollectorKafka", "CollectorConnectors", "CollectorScripting", "CollectorSQLite", "Collectors",
-                "CollectorValues",
+                "CollectorKafka", "CollectorConformance", "CollectorConnectors", "CollectorScripting", "CollectorSQLite",
+                "Collectors", "CollectorValues",
             ],
             swiftSettings: strict
         ),

@@ -238,6 +238,18 @@ final class KafkaConsumerLoop: @unchecked Sendable {
         }
     }
 
+    /// Stops the thread without waiting for it (a source dropped without
+    /// `disconnect()`): what was acknowledged is committed, the rest is not.
+    func abandon() {
+        condition.lock()
+        stopping = true
+        let waiting = waiter
+        waiter = nil
+        condition.broadcast()
+        condition.unlock()
+        waiting?.resume(throwing: problem(.connection, "source '\(sourceID)' is disconnected"))
+    }
+
     // MARK: the thread
 
     private func run(_ rk: OpaquePointer) {

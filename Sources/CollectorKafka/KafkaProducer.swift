@@ -113,26 +113,22 @@ final class KafkaProducer: @unchecked Sendable {
     }
 
     private func produce(_ message: Outgoing, batch: UInt64, index: Int) -> rd_kafka_resp_err_t {
+        // Under the lock: the thread destroys the handle and its topics under it
+        // too, and rd_kafka_produce does not wait (nor call back).
         lock.lock()
-        guard let rk = handle, !stopping else {
-            lock.unlock()
-            return RD_KAFKA_RESP_ERR__DESTROY
-        }
+        defer { lock.unlock() }
+        guard let rk = handle, !stopping else { return RD_KAFKA_RESP_ERR__DESTROY }
         let topic: OpaquePointer
         if let known = topics[message.topic] {
             topic = known
         } else {
-            guard let made = rd_kafka_topic_new(rk, message.topic, nil) else {
-                lock.unlock()
-                return rd_kafka_last_error()
-            }
+            guard let made = rd_kafka_topic_new(rk, message.topic, nil) else { return rd_kafka_last_error() }
             topics[message.topic] = made
             topic = made
         }
         nextToken += 1
         let token = nextToken
         tokens[token] = (batch, index)
-        lock.unlock()
         var payload = message.payload
         let result = payload.withUnsafeMutableBytes { body in
             if let key = message.key {
@@ -147,11 +143,8 @@ final class KafkaProducer: @unchecked Sendable {
                 UnsafeMutableRawPointer(bitPattern: token))
         }
         guard result == 0 else {
-            let code = rd_kafka_last_error()
-            lock.lock()
             tokens[token] = nil
-            lock.unlock()
-            return code
+            return rd_kafka_last_error()
         }
         return RD_KAFKA_RESP_ERR_NO_ERROR
     }
@@ -218,7 +211,7 @@ final class KafkaProducer: @unchecked Sendable {
         topics = [:]
         handle = nil
         lock.unlock()
-        // Messages still queued are reported failed (purged) by the destroy.
+        // What is still queued is reported failed (purged): the batches waiting for it fail below.
         _ = rd_kafka_purge(rk, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT)
         _ = rd_kafka_poll(rk, 0)
         for topic in topicHandles { rd_kafka_topic_destroy(topic) }

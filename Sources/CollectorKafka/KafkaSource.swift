@@ -82,6 +82,19 @@ public actor KafkaSource: DataSource, CheckpointedSource {
         if let password = options.client.password { SecretRedactor.shared.register(password) }
     }
 
+    deinit {
+        // Dropped without disconnect(): the consumer's thread would otherwise keep it a member of its group.
+        loop?.abandon()
+        closing?.abandon()
+    }
+
+    /// Stops consuming at once, as a crash would (what was read and not
+    /// acknowledged is not committed), without leaving a thread behind.
+    func abandon() {
+        loop?.abandon()
+        loop = nil
+    }
+
     public func connect() async throws {
         guard loop == nil else { return }
         let loop = KafkaConsumerLoop(

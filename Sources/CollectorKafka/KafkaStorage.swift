@@ -106,9 +106,20 @@ public actor KafkaStorage: StorageBackend {
     }
 
     public func store(records: [Record]) async throws -> StoredBatch {
-        let fresh = records.filter { !delivered.contains($0.id) }
+        var fresh: [Record] = []
+        var earlier = 0
+        var skipped = 0
+        for record in records {
+            switch delivered.state(of: record.id) {
+            case nil: fresh.append(record)
+            // Delivered by an attempt whose batch failed: stored now, as far as the pipeline knows.
+            case .uncounted?: earlier += 1
+            case .counted?: skipped += 1
+            }
+        }
         _ = try await send(fresh.map { ($0.id, .record($0)) })
-        return StoredBatch(backendID: id, count: fresh.count, skipped: records.count - fresh.count)
+        for record in records { delivered.insert(record.id, counted: true) }
+        return StoredBatch(backendID: id, count: fresh.count + earlier, skipped: skipped)
     }
 
     public func query(_ criteria: QueryCriteria) async throws -> [DataValue] {
@@ -155,7 +166,7 @@ public actor KafkaStorage: StorageBackend {
         }
         let outcomes = await producer.send(messages)
         for (index, outcome) in outcomes.enumerated() where outcome.ok {
-            if let id = items[index].0 { delivered.insert(id) }
+            if let id = items[index].0 { delivered.insert(id, counted: false) }
         }
         guard let failed = outcomes.firstIndex(where: { !$0.ok }) else { return outcomes }
         let failures = outcomes.filter { !$0.ok }.count
@@ -220,23 +231,35 @@ public actor KafkaStorage: StorageBackend {
     }
 }
 
-/// The ids of the last records stored, in a set bounded by a ring.
+/// The ids of the last records the brokers acknowledged, bounded by a ring:
+/// whether each was counted stored (its batch succeeded) or not yet (it was
+/// delivered by an attempt whose batch failed, and is counted when the
+/// pipeline stores it again).
 struct RememberedIDs: Sendable {
-    private var set: Set<RecordID> = []
+    enum State: Sendable {
+        case uncounted, counted
+    }
+
+    private var states: [RecordID: State] = [:]
     private var ring: [RecordID] = []
     private var next = 0
     let capacity: Int
 
     init(capacity: Int) { self.capacity = max(0, capacity) }
 
-    func contains(_ id: RecordID) -> Bool { set.contains(id) }
+    func state(of id: RecordID) -> State? { states[id] }
 
-    mutating func insert(_ id: RecordID) {
-        guard capacity > 0, set.insert(id).inserted else { return }
+    mutating func insert(_ id: RecordID, counted: Bool) {
+        guard capacity > 0 else { return }
+        if states[id] != nil {
+            if counted { states[id] = .counted }
+            return
+        }
+        states[id] = counted ? .counted : .uncounted
         if ring.count < capacity {
             ring.append(id)
         } else {
-            set.remove(ring[next])
+            states[ring[next]] = nil
             ring[next] = id
             next = (next + 1) % capacity
         }

@@ -47,7 +47,8 @@ struct KafkaFixture {
     }
 
     /// Sends raw bytes as messages (what another producer could write).
-    func produceRaw(_ payloads: [[UInt8]]) async throws {
+    func produceRaw(_ payloads: [[UInt8]], to topic: String? = nil) async throws {
+        let topic = topic ?? self.topic
         let producer = try KafkaProducer(backendID: "raw", configuration: client.pairs())
         let outcomes = await producer.send(payloads.map { KafkaProducer.Outgoing(topic: topic, key: nil, payload: $0) })
         await producer.close(timeout: .seconds(5))
