@@ -188,6 +188,28 @@ struct KafkaRoundTripTests {
         await source.disconnect()
     }
 
+    @Test func startLatestSkipsWhatIsThereAndStopAtEndEndsTheStream() async throws {
+        let kafka = try KafkaFixture(partitions: 2)
+        try await kafka.produce(30)
+        var options = KafkaSource.Options(client: kafka.groupClient, topics: [kafka.topic], group: "g-\(UUID())", start: "latest")
+        options.stopAtEnd = true
+        let latest = KafkaSource(id: "kafka-1", options: options)
+        try await latest.connect()
+        var count = 0
+        for try await _ in latest.stream() { count += 1 }
+        await latest.disconnect()
+        #expect(count == 0, "nothing after the end")
+
+        options.start = "earliest"
+        options.group = "g-\(UUID())"
+        let earliest = KafkaSource(id: "kafka-1", options: options)
+        try await earliest.connect()
+        var numbers: [Int] = []
+        for try await item in earliest.stream() { numbers += number(item).map { [$0] } ?? [] }
+        await earliest.disconnect()
+        #expect(Set(numbers) == Set(0..<30) && numbers.count == 30)
+    }
+
     @Test func anUnknownPropertyIsAConfigurationErrorNamingIt() {
         #expect {
             try KafkaProperties.check([("bootstrap.servers", "127.0.0.1:1"), ("no.such.property", "1")])
