@@ -39,9 +39,7 @@ final class KafkaProducer: @unchecked Sendable {
     private var handle: OpaquePointer?
     private var topics: [String: OpaquePointer] = [:]
     private var batches: [UInt64: Batch] = [:]
-    private var tokens: [UInt: (batch: UInt64, index: Int)] = [:]
     private var nextBatch: UInt64 = 0
-    private var nextToken: UInt = 0
     private var stopping = false
     private var finished: CheckedContinuation<Void, Never>?
     private var done = false
@@ -82,6 +80,16 @@ final class KafkaProducer: @unchecked Sendable {
     /// topic) gets that error without being sent; a full local queue is waited out.
     func send(_ messages: [Outgoing]) async -> [Outcome] {
         guard !messages.isEmpty else { return [] }
+        guard messages.count < Self.indexLimit else {
+            var outcomes: [Outcome] = []
+            var start = 0
+            while start < messages.count {
+                let end = min(messages.count, start + Self.indexLimit - 1)
+                outcomes += await send(Array(messages[start..<end]))
+                start = end
+            }
+            return outcomes
+        }
         let batch = Batch(count: messages.count)
         let batchID = lock.withLock {
             nextBatch += 1
@@ -126,9 +134,8 @@ final class KafkaProducer: @unchecked Sendable {
             topics[message.topic] = made
             topic = made
         }
-        nextToken += 1
-        let token = nextToken
-        tokens[token] = (batch, index)
+        // The message's opaque names its batch and place: the delivery report finds it without a lookup table.
+        let token = UInt(batch) << Self.indexBits | UInt(index)
         var payload = message.payload
         let result = payload.withUnsafeMutableBytes { body in
             if let key = message.key {
@@ -142,22 +149,17 @@ final class KafkaProducer: @unchecked Sendable {
                 topic, CRDKAFKA_PARTITION_UA, CRDKAFKA_MSG_F_COPY, body.baseAddress, body.count, nil, 0,
                 UnsafeMutableRawPointer(bitPattern: token))
         }
-        guard result == 0 else {
-            tokens[token] = nil
-            return rd_kafka_last_error()
-        }
+        guard result == 0 else { return rd_kafka_last_error() }
         return RD_KAFKA_RESP_ERR_NO_ERROR
     }
 
     fileprivate func delivered(token: UInt, _ outcome: Outcome) {
-        lock.lock()
-        guard let (batch, index) = tokens.removeValue(forKey: token) else {
-            lock.unlock()
-            return
-        }
-        lock.unlock()
-        resolve(batch: batch, index: index, outcome)
+        resolve(batch: UInt64(token >> Self.indexBits), index: Int(token & UInt(Self.indexLimit - 1)), outcome)
     }
+
+    /// A message's opaque: its batch's number above these bits, its index in the batch below.
+    private static let indexBits = 24
+    private static let indexLimit = 1 << indexBits
 
     private func resolve(batch batchID: UInt64, index: Int, _ outcome: Outcome) {
         lock.lock()
@@ -223,7 +225,6 @@ final class KafkaProducer: @unchecked Sendable {
         // Anything still unanswered will not be: fail it.
         let open = batches
         batches = [:]
-        tokens = [:]
         lock.unlock()
         for batch in open.values {
             let outcomes = batch.outcomes.map { $0 ?? Outcome(error: RD_KAFKA_RESP_ERR__DESTROY, partition: -1, offset: -1) }

@@ -16,9 +16,9 @@ import Foundation
 /// failure (brokers unreachable, a delivery timeout) is a retryable
 /// `.connection` error: the manager retries, then spools.
 ///
-/// Records already acknowledged by the brokers (by id, the last
-/// `rememberedIDs` of them) are not sent again when their batch is tried
-/// again, so a batch that failed in part duplicates nothing.
+/// Records the brokers acknowledged in a batch that failed as a whole (by
+/// id, the last `rememberedIDs` of them) are not sent again when their
+/// records are stored again, so a batch that failed in part duplicates nothing.
 ///
 /// `query` and `delete` are not supported (a topic is read by consumers).
 public actor KafkaStorage: StorageBackend {
@@ -106,20 +106,19 @@ public actor KafkaStorage: StorageBackend {
     }
 
     public func store(records: [Record]) async throws -> StoredBatch {
+        // Records an attempt whose batch failed got delivered are not sent again, and count as stored now.
+        guard !delivered.isEmpty else {
+            _ = try await send(records.map { ($0.id, .record($0)) })
+            return StoredBatch(backendID: id, count: records.count)
+        }
         var fresh: [Record] = []
-        var earlier = 0
-        var skipped = 0
+        var earlier: [RecordID] = []
         for record in records {
-            switch delivered.state(of: record.id) {
-            case nil: fresh.append(record)
-            // Delivered by an attempt whose batch failed: stored now, as far as the pipeline knows.
-            case .uncounted?: earlier += 1
-            case .counted?: skipped += 1
-            }
+            if delivered.contains(record.id) { earlier.append(record.id) } else { fresh.append(record) }
         }
         _ = try await send(fresh.map { ($0.id, .record($0)) })
-        for record in records { delivered.insert(record.id, counted: true) }
-        return StoredBatch(backendID: id, count: fresh.count + earlier, skipped: skipped)
+        for id in earlier { delivered.remove(id) }
+        return StoredBatch(backendID: id, count: records.count)
     }
 
     public func query(_ criteria: QueryCriteria) async throws -> [DataValue] {
@@ -165,10 +164,10 @@ public actor KafkaStorage: StorageBackend {
             messages.append(KafkaProducer.Outgoing(topic: options.topic, key: key(of: value), payload: payload))
         }
         let outcomes = await producer.send(messages)
-        for (index, outcome) in outcomes.enumerated() where outcome.ok {
-            if let id = items[index].0 { delivered.insert(id, counted: false) }
-        }
         guard let failed = outcomes.firstIndex(where: { !$0.ok }) else { return outcomes }
+        for (index, outcome) in outcomes.enumerated() where outcome.ok {
+            if let id = items[index].0 { delivered.insert(id) }
+        }
         let failures = outcomes.filter { !$0.ok }.count
         let code = outcomes[failed].error
         var extra: DataObject = [
@@ -231,35 +230,28 @@ public actor KafkaStorage: StorageBackend {
     }
 }
 
-/// The ids of the last records the brokers acknowledged, bounded by a ring:
-/// whether each was counted stored (its batch succeeded) or not yet (it was
-/// delivered by an attempt whose batch failed, and is counted when the
-/// pipeline stores it again).
+/// The ids of records the brokers acknowledged in a batch that failed as a
+/// whole (the last `capacity` of them): stored, though the pipeline does not know it yet.
 struct RememberedIDs: Sendable {
-    enum State: Sendable {
-        case uncounted, counted
-    }
-
-    private var states: [RecordID: State] = [:]
+    private var ids: Set<RecordID> = []
     private var ring: [RecordID] = []
     private var next = 0
     let capacity: Int
 
     init(capacity: Int) { self.capacity = max(0, capacity) }
 
-    func state(of id: RecordID) -> State? { states[id] }
+    var isEmpty: Bool { ids.isEmpty }
 
-    mutating func insert(_ id: RecordID, counted: Bool) {
-        guard capacity > 0 else { return }
-        if states[id] != nil {
-            if counted { states[id] = .counted }
-            return
-        }
-        states[id] = counted ? .counted : .uncounted
+    func contains(_ id: RecordID) -> Bool { ids.contains(id) }
+
+    mutating func remove(_ id: RecordID) { ids.remove(id) }
+
+    mutating func insert(_ id: RecordID) {
+        guard capacity > 0, ids.insert(id).inserted else { return }
         if ring.count < capacity {
             ring.append(id)
         } else {
-            states[ring[next]] = nil
+            ids.remove(ring[next])
             ring[next] = id
             next = (next + 1) % capacity
         }
