@@ -40,6 +40,15 @@ struct KafkaRunTests {
         #expect(kafka.process.waitForExit(seconds: 30) == 0)
     }
 
+    @Test func devRefusesWhatItDoesNotKnow() throws {
+        let unknown = try Collector.run(["dev", "zookeeper"])
+        #expect(unknown.status == 2)
+        #expect(unknown.stderr.contains("unknown service 'zookeeper'"), "\(unknown.stderr)")
+        let zero = try Collector.run(["dev", "kafka", "--partitions", "0"])
+        #expect(zero.status == 2)
+        #expect(zero.stderr.contains("--partitions needs a number from 1 to 1000"), "\(zero.stderr)")
+    }
+
     /// Offsets are committed only once records are stored: a consumer
     /// killed mid-stream and started again loses nothing, and what it reads
     /// again has the same record ids, so SQLite stores every record once.
