@@ -59,6 +59,10 @@ enum KafkaClientOptionKit {
         client.certificateFile = try options.string("cert_file")
         client.keyFile = try options.string("key_file")
         client.properties = try options.stringMap("properties") ?? [:]
+        // Secrets given as properties (`sasl.password`, `ssl.key.password`, `sasl.oauthbearer.client.secret`) never show either.
+        for (name, value) in client.properties where ["password", "secret"].contains(where: name.lowercased().contains) {
+            SecretRedactor.shared.register(value)
+        }
         return client
     }
 
