@@ -84,6 +84,8 @@ final class KafkaConsumerLoop: @unchecked Sendable {
     private var failure: ErrorInfo?
     private var finished = false
     private var finishWaiters: [CheckedContinuation<Void, Never>] = []
+    private var lastCommit: ContinuousClock.Instant?
+    private static let commitInterval = Duration.milliseconds(200)
 
     init(sourceID: String, start: Start, revokeWait: Duration, bufferLimit: Int, stopAtEnd: Bool) {
         self.stopAtEnd = stopAtEnd
@@ -197,10 +199,15 @@ final class KafkaConsumerLoop: @unchecked Sendable {
         }
         if let rk = handle, !finished, !changed.isEmpty {
             let list = Self.list(changed)
-            // Non-blocking: the offsets go with librdkafka's next auto-commit.
             _ = rd_kafka_offsets_store(rk, list)
             rd_kafka_topic_partition_list_destroy(list)
-            if commitNow { _ = rd_kafka_commit(rk, nil, 1) }
+            // Committed at once (asynchronously), at most every `commitInterval`; librdkafka's
+            // auto-commit takes what is left. The less is left, the less a rebalance reads twice.
+            let now = ContinuousClock.now
+            if commitNow || lastCommit.map({ $0.duration(to: now) >= Self.commitInterval }) ?? true {
+                lastCommit = now
+                _ = rd_kafka_commit(rk, nil, 1)
+            }
         }
         condition.broadcast()
     }
@@ -374,7 +381,12 @@ final class KafkaConsumerLoop: @unchecked Sendable {
     ) {
         if !offsets.isEmpty, rd_kafka_assignment_lost(rk) == 0 {
             let list = Self.list(offsets)
-            _ = rd_kafka_commit(rk, list, 0)
+            let committed = rd_kafka_commit(rk, list, 0)
+            if committed != RD_KAFKA_RESP_ERR_NO_ERROR {
+                StandardError.write(
+                    "collector: source '\(sourceID)': the offsets of partitions given up in a rebalance were not committed "
+                        + "(\(KafkaConfiguration.describe(committed))): their records since the last commit will be read again\n")
+            }
             rd_kafka_topic_partition_list_destroy(list)
         }
         if cooperative {
