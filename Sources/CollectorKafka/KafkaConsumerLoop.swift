@@ -218,6 +218,13 @@ final class KafkaConsumerLoop: @unchecked Sendable {
             && owned.keys.allSatisfy { atEnd.contains($0) }
     }
 
+    /// The partitions assigned now (and not being revoked).
+    var assignment: Set<TopicPartition> {
+        condition.lock()
+        defer { condition.unlock() }
+        return Set(owned.filter { !$0.value.revoking }.keys)
+    }
+
     /// Whether every message handed out is acknowledged.
     var settled: Bool {
         condition.lock()

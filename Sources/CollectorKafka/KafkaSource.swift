@@ -95,6 +95,9 @@ public actor KafkaSource: DataSource, CheckpointedSource {
         loop = nil
     }
 
+    /// The partitions the group assigned to this member now.
+    var assignment: Set<TopicPartition> { loop?.assignment ?? [] }
+
     public func connect() async throws {
         guard loop == nil else { return }
         let loop = KafkaConsumerLoop(

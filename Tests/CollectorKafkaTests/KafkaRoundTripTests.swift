@@ -114,13 +114,23 @@ struct KafkaRoundTripTests {
             for await part in tasks { all.append(part) }
             return all
         }
+        // The group settles with every partition assigned, to more than one member.
+        var assignments: [Set<TopicPartition>] = []
+        let settled = ContinuousClock.now.advanced(by: .seconds(60))
+        repeat {
+            assignments = []
+            for member in members { assignments.append(await member.assignment) }
+            if assignments.filter({ !$0.isEmpty }).count >= 2, Set(assignments.flatMap { $0 }).count == 6 { break }
+            try await Task.sleep(for: .milliseconds(100))
+        } while ContinuousClock.now < settled
         for member in members { await member.disconnect() }
+        #expect(assignments.filter { !$0.isEmpty }.count >= 2, "\(assignments)")
+        #expect(assignments.reduce(0) { $0 + $1.count } == 6, "each partition to one member: \(assignments)")
         let items = perMember.flatMap { $0 }
         #expect(Set(items.compactMap(number)) == Set(0..<600))
         #expect(seen.withLock { $0.count } == 600)
         // At least once: a message read again after a rebalance has the same key, hence the same record id.
         #expect(Set(items.compactMap(\.key)).count == 600, "\(items.count) messages read for 600")
-        #expect(perMember.filter { !$0.isEmpty }.count >= 2, "the partitions were shared: \(perMember.map(\.count))")
     }
 
     @Test func aBrokerDownAndBackLosesNothing() async throws {
