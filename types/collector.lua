@@ -195,6 +195,7 @@ function Source:collect() end
 ---@field delimiter? string with `format = "csv"`: the one character between fields (default ",")
 ---@field columns? string[] with `format = "csv"`: the column names, when the data has no header row (default: the first row names them)
 ---@field csv_types? boolean with `format = "csv"`: unquoted numbers and `true`/`false` become numbers and booleans, empty fields null (else all are strings) (default false)
+---@field split? string|boolean with `format = "json"`: one record per element of the array at this dotted path (`"data.items"`), or of the payload itself with `true`
 
 ---The native sources. An unknown type or option is an error naming it.
 source = {}

@@ -14,7 +14,7 @@ extension BuiltinConnectors {
                 ConnectorOption(
                     "start", .choice(["committed", "earliest", "latest"]), default: "\"committed\"",
                     "where a partition is read from when first assigned in a run: the group's committed offset (else the earliest), or its earliest or latest offset whatever was committed"),
-                ConnectorOption("format", .choice(["json", "text", "binary", "jsonl", "csv"]), default: "\"json\"", annotation: "collector.Format", "how a message's value is decoded"),
+                SourceOptionKit.formatOption(default: "json", "how a message's value is decoded"),
                 ConnectorOption(
                     "revoke_wait", .duration(), default: "\"10s\"",
                     "how long a rebalance, and a stop, wait for the records read from a partition to be stored before letting it go"),
@@ -22,7 +22,7 @@ extension BuiltinConnectors {
                 ConnectorOption(
                     "stop_at_end", .boolean, default: "false (true with --once)",
                     "end once every partition assigned is read to its end, instead of waiting for more"),
-            ] + SourceOptionKit.csvOptions
+            ] + SourceOptionKit.csvOptions + [SourceOptionKit.splitOption]
         ) { options in
             let client = try KafkaClientOptionKit.read(options)
             let topics: [String]
@@ -38,7 +38,7 @@ extension BuiltinConnectors {
             guard !topics.isEmpty else { throw options.problem("option 'topics' is empty") }
             let group = try options.requiredString("group")
             guard !group.isEmpty else { throw options.problem("option 'group' is empty") }
-            let format = try SourceOptionKit.format(options, default: .json, streamed: false)
+            let format = try SourceOptionKit.format(options, default: .json, streamed: false, splits: true)
             var settings = KafkaSource.Options(client: client, topics: topics, group: group, format: format)
             if let start = try options.choice("start", ["committed", "earliest", "latest"]) { settings.start = start }
             if let wait = try options.duration("revoke_wait") {

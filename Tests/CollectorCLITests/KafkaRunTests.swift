@@ -30,6 +30,20 @@ struct KafkaRunTests {
     /// A member that was killed is given up after 6 s, not Kafka's default 45 s.
     static let quickSession = #"properties = { ["session.timeout.ms"] = "6000", ["heartbeat.interval.ms"] = "500" }"#
 
+    /// Writes each line as a message, with kcat (another producer than ours).
+    static func kcatProduce(_ lines: String, to topic: String, at brokers: String) throws {
+        let kcat = Process()
+        kcat.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        kcat.arguments = ["kcat", "-P", "-b", brokers, "-t", topic]
+        let input = Pipe()
+        kcat.standardInput = input
+        try kcat.run()
+        input.fileHandleForWriting.write(Data(lines.utf8))
+        try input.fileHandleForWriting.close()
+        kcat.waitUntilExit()
+        try #require(kcat.terminationStatus == 0)
+    }
+
     static func rows(_ db: String) -> Int { Int(sqliteValue(db, "SELECT count(*) FROM records")) ?? 0 }
 
     @Test func devKafkaPrintsItsAddressAndEndsOnSIGTERM() throws {
@@ -95,16 +109,7 @@ struct KafkaRunTests {
         let dir = try PipelineRunTests.directory()
         let kafka = try DevKafka(topic: "mixed", partitions: 1, in: dir)
         try #require(kafka.brokers.hasPrefix("127.0.0.1:"), "\(kafka.process.stderr)")
-        let kcat = Process()
-        kcat.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        kcat.arguments = ["kcat", "-P", "-b", kafka.brokers, "-t", "mixed"]
-        let input = Pipe()
-        kcat.standardInput = input
-        try kcat.run()
-        input.fileHandleForWriting.write(Data("{\"n\":1}\n{\"n\":2}\n{\"n\": oops\n{\"n\":3}\n".utf8))
-        try input.fileHandleForWriting.close()
-        kcat.waitUntilExit()
-        try #require(kcat.terminationStatus == 0)
+        try Self.kcatProduce("{\"n\":1}\n{\"n\":2}\n{\"n\": oops\n{\"n\":3}\n", to: "mixed", at: kafka.brokers)
 
         let db = dir.appendingPathComponent("out.db").path
         let dead = dir.appendingPathComponent("dead.jsonl").path
@@ -120,6 +125,24 @@ struct KafkaRunTests {
         let letters = (try? String(contentsOfFile: dead, encoding: .utf8)) ?? ""
         #expect(letters.split(separator: "\n").count == 1, "\(letters) \(run.stderr)")
         #expect(letters.contains("oops"), "\(letters)")
+    }
+
+    /// `split`: a message holding an array is a record per element, each with an id of its own.
+    @Test func aMessageHoldingAnArrayIsSplit() throws {
+        let dir = try PipelineRunTests.directory()
+        let kafka = try DevKafka(topic: "arrays", partitions: 1, in: dir)
+        try #require(kafka.brokers.hasPrefix("127.0.0.1:"), "\(kafka.process.stderr)")
+        try Self.kcatProduce("[{\"n\":1},{\"n\":2}]\n[{\"n\":3}]\n", to: "arrays", at: kafka.brokers)
+        let db = dir.appendingPathComponent("out.db").path
+        let script = try PipelineRunTests.write("""
+            pipeline "consume" {
+              from = source.kafka { brokers = "\(kafka.brokers)", topics = { "arrays" }, group = "split", split = true },
+              to = storage.sqlite { id = "db", path = "\(db)" },
+            }
+            """, "consume.lua", in: dir)
+        let run = try Collector.run(["run", script, "--once"])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(sqliteValue(db, "SELECT count(DISTINCT location_id), group_concat(json_extract(data, '$.n')) FROM (SELECT * FROM records ORDER BY json_extract(data, '$.n'))") == "3|1,2,3")
     }
 
     @Test func badOptionsAreErrorsAtTheScriptsLine() throws {
