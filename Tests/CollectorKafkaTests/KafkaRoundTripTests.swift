@@ -78,11 +78,19 @@ struct KafkaRoundTripTests {
 
     /// Three members of one group over six partitions: every message is
     /// read, and by one member (its key, hence its record id, once).
-    @Test func threeMembersOfAGroupShareSixPartitions() async throws {
+    /// Eager (`range,roundrobin`, all partitions revoked and assigned again)
+    /// and cooperative (`cooperative-sticky`, only those that move) rebalancing.
+    @Test(arguments: ["range,roundrobin", "cooperative-sticky"])
+    func threeMembersOfAGroupShareSixPartitions(strategy: String) async throws {
         let kafka = try KafkaFixture(partitions: 6)
         try await kafka.produce(600)
         let group = "g-\(UUID())"
-        let members = (1...3).map { _ in kafka.source(group: group, start: "committed") }
+        var client = kafka.groupClient
+        client.properties["partition.assignment.strategy"] = strategy
+        let members = (1...3).map { _ in
+            KafkaSource(
+                id: "kafka-1", options: .init(client: client, topics: [kafka.topic], group: group, revokeWait: .seconds(5)))
+        }
         for member in members { try await member.connect() }
         let seen = Locked([String: Int]())
         let perMember = await withTaskGroup(of: [CollectedData].self) { tasks in
