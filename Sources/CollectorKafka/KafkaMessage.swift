@@ -2,13 +2,6 @@ import CRdKafka
 import CollectorValues
 import Foundation
 
-/// A partition of a topic.
-struct TopicPartition: Hashable, Sendable, CustomStringConvertible {
-    var topic: String
-    var partition: Int32
-    var description: String { "\(topic)[\(partition)]" }
-}
-
 /// One Kafka message, copied out of librdkafka (which frees its own at once).
 struct KafkaMessage: Sendable {
     var place: TopicPartition
