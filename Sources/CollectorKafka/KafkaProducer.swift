@@ -24,7 +24,8 @@ final class KafkaProducer: @unchecked Sendable {
         var ok: Bool { error == RD_KAFKA_RESP_ERR_NO_ERROR }
     }
 
-    private final class Batch {
+    private final class Batch: @unchecked Sendable {
+        // @unchecked: written under the producer's lock, read once it is out of `batches`.
         var outcomes: [Outcome?]
         var remaining: Int
         var continuation: CheckedContinuation<[Outcome], Never>?
@@ -107,17 +108,30 @@ final class KafkaProducer: @unchecked Sendable {
                 break
             }
         }
-        return await withCheckedContinuation { continuation in
-            lock.lock()
-            if batch.remaining == 0 {
-                batches[batchID] = nil
-                lock.unlock()
-                continuation.resume(returning: batch.outcomes.map { $0! })
-            } else {
-                batch.continuation = continuation
-                lock.unlock()
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                lock.lock()
+                if batch.remaining == 0 || Task.isCancelled {
+                    batches[batchID] = nil
+                    lock.unlock()
+                    continuation.resume(returning: Self.finished(batch))
+                } else {
+                    batch.continuation = continuation
+                    lock.unlock()
+                }
             }
+        } onCancel: {
+            // Stops waiting: what is still unanswered counts as not delivered (it may still be, later).
+            lock.lock()
+            let waiting = batches.removeValue(forKey: batchID)?.continuation
+            lock.unlock()
+            waiting?.resume(returning: Self.finished(batch))
         }
+    }
+
+    /// A batch's outcomes, those still unanswered as not delivered.
+    private static func finished(_ batch: Batch) -> [Outcome] {
+        batch.outcomes.map { $0 ?? Outcome(error: RD_KAFKA_RESP_ERR__TIMED_OUT, partition: -1, offset: -1) }
     }
 
     private func produce(_ message: Outgoing, batch: UInt64, index: Int) -> rd_kafka_resp_err_t {

@@ -164,6 +164,12 @@ public actor KafkaStorage: StorageBackend {
             messages.append(KafkaProducer.Outgoing(topic: options.topic, key: key(of: value), payload: payload))
         }
         let outcomes = await producer.send(messages)
+        if Task.isCancelled {
+            throw ErrorInfo(
+                .cancelled, layer: .storage, operation: "store",
+                message: "storing \(items.count) records to topic '\(options.topic)' was cancelled before the brokers acknowledged them",
+                details: details())
+        }
         guard let failed = outcomes.firstIndex(where: { !$0.ok }) else { return outcomes }
         for (index, outcome) in outcomes.enumerated() where outcome.ok {
             if let id = items[index].0 { delivered.insert(id) }
