@@ -74,6 +74,9 @@ struct DevCommand {
         }
         print(cluster.bootstrapServers)
         fflush(nil)
+        let created = topics.isEmpty ? "" : ", topics \(topics.joined(separator: ", ")) (\(partitions) partitions each)"
+        FileHandle.standardError.write(
+            Data("collector dev kafka: a mock cluster at \(cluster.bootstrapServers)\(created); Ctrl-C stops it (its data is lost)\n".utf8))
         var received: Int32 = 0
         sigwait(&blocked, &received)
         withExtendedLifetime(cluster) {}
