@@ -104,6 +104,31 @@ struct KafkaRunTests {
         #expect(sqliteValue(db, "SELECT min(json_extract(data, '$.n')), max(json_extract(data, '$.n')) FROM records") == "1|\(count)")
     }
 
+    /// SIGTERM: what was stored is committed before the member leaves, so the next run reads nothing again.
+    @Test func aStoppedConsumerCommitsWhatItStored() throws {
+        let dir = try PipelineRunTests.directory()
+        let kafka = try DevKafka(topic: "done", partitions: 2, in: dir)
+        try #require(kafka.brokers.hasPrefix("127.0.0.1:"), "\(kafka.process.stderr)")
+        try Self.kcatProduce((1...500).map { "{\"n\":\($0)}\n" }.joined(), to: "done", at: kafka.brokers)
+        let db = dir.appendingPathComponent("out.db").path
+        let script = try PipelineRunTests.write("""
+            pipeline "consume" {
+              from = source.kafka { brokers = "\(kafka.brokers)", topics = { "done" }, group = "done", \(Self.quickSession) },
+              to = storage.sqlite { id = "db", path = "\(db)" },
+            }
+            """, "consume.lua", in: dir)
+        let first = try BackgroundCollector(["run", script], in: dir)
+        #expect(waitUntil { Self.rows(db) == 500 }, "\(first.stderr)")
+        first.signal(SIGTERM)
+        #expect(first.waitForExit() == 0, "\(first.stderr)")
+        #expect(first.stdout.contains("pipeline consume: 500 in"), "\(first.stdout)")
+
+        let second = try Collector.run(["run", script, "--once"])
+        #expect(second.status == 0, "\(second.stderr)")
+        #expect(second.stdout.contains("pipeline consume: 0 in"), "nothing read again: \(second.stdout)")
+        #expect(Self.rows(db) == 500)
+    }
+
     /// A message that is not JSON is dead-lettered; the messages after it are stored.
     @Test func aPoisonMessageIsDeadLetteredAndConsumptionGoesOn() throws {
         let dir = try PipelineRunTests.directory()
