@@ -30,7 +30,7 @@ cleanup() {
     rm -rf "$tmp"
 }
 trap cleanup EXIT
-exec {kafka_out}< <(exec "$collector" dev kafka --partitions 3 --topic kcat-read --topic collector-read 2>"$tmp/kafka.err")
+exec {kafka_out}< <(exec "$collector" dev kafka --partitions 16 --topic kcat-read --topic collector-read 2>"$tmp/kafka.err")
 kafka_pid=$!
 read -r -t 30 -u "$kafka_out" brokers || { cat "$tmp/kafka.err" >&2; exit 1; }
 
@@ -51,6 +51,9 @@ LUA
 # What the consumers read: the same records, written once by each producer.
 kcat -P -b "$brokers" -t kcat-read -l "$input"
 INPUT="$input" TOPIC=collector-read "$collector" run "$tmp/produce.lua" --quiet
+
+read_back=$(kcat -C -b "$brokers" -t kcat-read -e -q -f '.' | wc -c)
+[[ $read_back -eq $n ]] || { echo "bench: the mock cluster kept $read_back of $n records (more partitions?)" >&2; exit 1; }
 
 echo "== produce $n records (hyperfine, $runs runs)"
 hyperfine -w 1 -r "$runs" -N --export-markdown "$tmp/produce.md" \
