@@ -294,16 +294,28 @@ final class KafkaConsumerLoop: @unchecked Sendable {
                 continue
             }
             condition.unlock()
-            guard let message = rd_kafka_consumer_poll(rk, 100) else { continue }
-            if message.pointee.err == RD_KAFKA_RESP_ERR_NO_ERROR {
-                deliver(KafkaMessage(message))
-            } else if message.pointee.err == RD_KAFKA_RESP_ERR__PARTITION_EOF {
-                let topic = message.pointee.rkt.map { String(cString: rd_kafka_topic_name($0)) } ?? ""
-                reachedEnd(TopicPartition(topic: topic, partition: message.pointee.partition))
-            } else {
-                noteError(message.pointee.err, text: message.pointee.payload.map { String(cString: $0.assumingMemoryBound(to: CChar.self)) })
+            guard let first = rd_kafka_consumer_poll(rk, 100) else { continue }
+            // What else is ready goes out with it, in one hand-over (one wake-up of the reader, not one a message).
+            var messages: [KafkaMessage] = []
+            var next: UnsafeMutablePointer<rd_kafka_message_t>? = first
+            while let message = next {
+                if message.pointee.err == RD_KAFKA_RESP_ERR_NO_ERROR {
+                    messages.append(KafkaMessage(message))
+                } else {
+                    // Events apply after the messages before them.
+                    deliver(messages)
+                    messages.removeAll()
+                    if message.pointee.err == RD_KAFKA_RESP_ERR__PARTITION_EOF {
+                        let topic = message.pointee.rkt.map { String(cString: rd_kafka_topic_name($0)) } ?? ""
+                        reachedEnd(TopicPartition(topic: topic, partition: message.pointee.partition))
+                    } else {
+                        noteError(message.pointee.err, text: rd_kafka_message_errstr(message).map { String(cString: $0) })
+                    }
+                }
+                rd_kafka_message_destroy(message)
+                next = messages.count < Self.handOverLimit ? rd_kafka_consumer_poll(rk, 0) : nil
             }
-            rd_kafka_message_destroy(message)
+            deliver(messages)
         }
         condition.lock()
         closing = true
@@ -334,18 +346,25 @@ final class KafkaConsumerLoop: @unchecked Sendable {
         waiting?.resume(returning: nil)
     }
 
-    private func deliver(_ message: KafkaMessage) {
+    private func deliver(_ messages: [KafkaMessage]) {
+        guard !messages.isEmpty else { return }
         condition.lock()
-        atEnd.remove(message.place)
-        if let continuation = waiter, bufferHead == buffer.count, let delivery = handOut(message) {
-            waiter = nil
-            condition.unlock()
-            continuation.resume(returning: delivery)
-            return
+        var taken: (CheckedContinuation<Delivery?, any Error>, Delivery)?
+        for message in messages {
+            atEnd.remove(message.place)
+            if taken == nil, let continuation = waiter, bufferHead == buffer.count, let delivery = handOut(message) {
+                waiter = nil
+                taken = (continuation, delivery)
+            } else if owned[message.place].map({ !$0.revoking }) ?? false {
+                buffer.append(message)
+            }
         }
-        if owned[message.place].map({ !$0.revoking }) ?? false { buffer.append(message) }
         condition.unlock()
+        if let (continuation, delivery) = taken { continuation.resume(returning: delivery) }
     }
+
+    /// The most messages handed over at once.
+    private static let handOverLimit = 500
 
     /// Numbers a message and notes it as handed out; nil for one of a partition being revoked. Under the lock.
     private func handOut(_ message: KafkaMessage) -> Delivery? {
