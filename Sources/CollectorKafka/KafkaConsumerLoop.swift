@@ -145,7 +145,8 @@ final class KafkaConsumerLoop: @unchecked Sendable {
                     bufferHead += 1
                     if let delivery = handOut(message) {
                         compactBuffer()
-                        condition.signal()
+                        // The thread waits while the buffer is full; it goes on once half of it is taken.
+                        if buffer.count - bufferHead == bufferLimit / 2 { condition.signal() }
                         condition.unlock()
                         return continuation.resume(returning: delivery)
                     }
@@ -165,7 +166,6 @@ final class KafkaConsumerLoop: @unchecked Sendable {
                     return continuation.resume(throwing: CancellationError())
                 }
                 waiter = continuation
-                condition.signal()
                 condition.unlock()
             }
         } onCancel: {

@@ -226,6 +226,23 @@ struct KafkaRoundTripTests {
         #expect(Set(numbers) == Set(0..<30) && numbers.count == 30)
     }
 
+    /// A small read-ahead buffer: the consumer's thread waits while it is full and goes on as it is taken.
+    @Test func aFullBufferHoldsTheConsumerBackWithoutLosingMessages() async throws {
+        let kafka = try KafkaFixture(partitions: 3)
+        try await kafka.produce(400)
+        let source = KafkaSource(
+            id: "kafka-1", options: .init(client: kafka.groupClient, topics: [kafka.topic], group: "g-\(UUID())", bufferLimit: 4))
+        try await source.connect()
+        var items: [CollectedData] = []
+        for _ in 0..<4 {
+            items += try await collect(source, count: 100)
+            // The reader pauses; the buffer fills up meanwhile.
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        await source.disconnect()
+        #expect(items.compactMap(number).sorted() == Array(0..<400))
+    }
+
     @Test func anUnknownPropertyIsAConfigurationErrorNamingIt() {
         #expect {
             try KafkaProperties.check([("bootstrap.servers", "127.0.0.1:1"), ("no.such.property", "1")])
