@@ -164,9 +164,9 @@ public actor KafkaSource: DataSource, CheckpointedSource {
 
     private func item(_ delivery: KafkaDelivery) -> CollectedData {
         let message = delivery.message
-        let timestamp = message.timestamp.map { Date(timeIntervalSince1970: Double($0) / 1000) } ?? Date()
+        // Collected now, as by every source; the message's own time is in the metadata.
         return CollectedData(
-            sourceID: id, timestamp: timestamp, format: options.format, method: .kafka, payload: message.payload,
+            sourceID: id, format: options.format, method: .kafka, payload: message.payload,
             metadata: message.metadata, key: "\(message.place.topic)/\(message.place.partition)/\(message.offset)",
             checkpoint: .integer(Int64(delivery.sequence)))
     }
