@@ -243,6 +243,25 @@ struct KafkaRoundTripTests {
         #expect(items.compactMap(number).sorted() == Array(0..<400))
     }
 
+    /// The security options name properties librdkafka knows, and `properties` come last (they win).
+    @Test func securityOptionsAreLibrdkafkaProperties() throws {
+        let options = KafkaClientOptions(
+            brokers: ["a:9092", "b:9092"], securityProtocol: "sasl_ssl", saslMechanism: "SCRAM-SHA-512", username: "u",
+            password: "p", caFile: "/etc/ssl/ca.pem", certificateFile: "/etc/ssl/c.pem", keyFile: "/etc/ssl/k.pem",
+            properties: ["sasl.mechanism": "PLAIN"])
+        let pairs = options.pairs()
+        #expect(pairs.first! == ("bootstrap.servers", "a:9092,b:9092"))
+        #expect(pairs.contains { $0 == ("security.protocol", "sasl_ssl") } && pairs.contains { $0 == ("sasl.username", "u") })
+        #expect(pairs.last! == ("sasl.mechanism", "PLAIN"))
+        // librdkafka refuses unknown names and bad values; the CA file is only read when connecting.
+        try KafkaProperties.check(pairs.filter { !$0.0.hasSuffix(".location") })
+        var source = KafkaSource.Options(client: options, topics: ["t"], group: "g")
+        source.stopAtEnd = true
+        try KafkaProperties.check(source.librdkafkaProperties.filter { !$0.0.hasSuffix(".location") })
+        #expect(source.librdkafkaProperties.last! == ("enable.partition.eof", "true"))
+        try KafkaProperties.check(KafkaStorage.Options(client: KafkaClientOptions(brokers: ["a:1"]), topic: "t", compression: "zstd").librdkafkaProperties)
+    }
+
     @Test func anUnknownPropertyIsAConfigurationErrorNamingIt() {
         #expect {
             try KafkaProperties.check([("bootstrap.servers", "127.0.0.1:1"), ("no.such.property", "1")])
