@@ -16,11 +16,11 @@ struct KafkaFixture {
 
     var client: KafkaClientOptions { KafkaClientOptions(brokers: [cluster.bootstrapServers]) }
 
-    /// A member that stops without leaving is given up after 6 s (the mock
+    /// A member that stops without leaving is given up after 3 s (the mock
     /// coordinator also waits that long for a member that left).
     var groupClient: KafkaClientOptions {
         KafkaClientOptions(
-            brokers: [cluster.bootstrapServers], properties: ["session.timeout.ms": "6000", "heartbeat.interval.ms": "500"])
+            brokers: [cluster.bootstrapServers], properties: ["session.timeout.ms": "3000", "heartbeat.interval.ms": "300"])
     }
 
     func source(id: String = "kafka-1", group: String, start: String = "earliest", wait: Duration = .seconds(5)) -> KafkaSource {
