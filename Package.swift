@@ -21,6 +21,7 @@ let package = Package(
         .library(name: "CollectorSources", targets: ["CollectorSources"]),
         .library(name: "CollectorWebSocket", targets: ["CollectorWebSocket"]),
         .library(name: "CollectorHTTPOutput", targets: ["CollectorHTTPOutput"]),
+        .library(name: "CollectorKafka", targets: ["CollectorKafka"]),
         .library(name: "CollectorStorage", targets: ["CollectorStorage"]),
         .library(name: "CollectorSQLite", targets: ["CollectorSQLite"]),
         .library(name: "CollectorPostgres", targets: ["CollectorPostgres"]),
@@ -104,6 +105,18 @@ let package = Package(
         .target(
             name: "CollectorHTTPOutput",
             dependencies: ["CollectorNetwork", "CZlib", "Collectors", "CollectorValues"],
+            swiftSettings: strict
+        ),
+        // C: the system librdkafka (Kafka's C client) and its mock cluster.
+        .systemLibrary(
+            name: "CRdKafka",
+            pkgConfig: "rdkafka",
+            providers: [.apt(["librdkafka-dev"])]
+        ),
+        // source.kafka and storage.kafka over librdkafka, and the in-process mock cluster.
+        .target(
+            name: "CollectorKafka",
+            dependencies: ["CRdKafka", "CollectorStorage", "Collectors", "CollectorValues"],
             swiftSettings: strict
         ),
         // Benchmarks of the sources (file line splitting, generator, WebSocket messages/s).
@@ -193,7 +206,7 @@ let package = Package(
             dependencies: [
                 "CollectorScripting", "CollectorCoreConnectors", "LuaRuntime", "Collectors", "CollectorValues",
                 "CollectorSources", "CollectorStorage", "CollectorSQLite", "CollectorPostgres", "CollectorWebSocket",
-                "CollectorHTTPOutput", "CollectorNetwork",
+                "CollectorHTTPOutput", "CollectorNetwork", "CollectorKafka",
                 "CollectorMQTT",
             ],
             swiftSettings: strict
@@ -203,6 +216,7 @@ let package = Package(
             name: "collector",
             dependencies: [
                 "LuaRuntime", "Collectors", "CollectorScripting", "CollectorConnectors", "CollectorMetricsServer", "CEditLine",
+                "CollectorKafka",
             ],
             swiftSettings: strict
         ),
@@ -301,6 +315,14 @@ let package = Package(
         .testTarget(
             name: "CollectorHTTPOutputTests",
             dependencies: ["CollectorHTTPOutput", "CollectorConformance", "Collectors", "CollectorValues"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "CollectorKafkaTests",
+            dependencies: [
+                "CollectorKafka", "CollectorConformance", "CollectorConnectors", "CollectorScripting", "CollectorSQLite",
+                "Collectors", "CollectorValues",
+            ],
             swiftSettings: strict
         ),
         .testTarget(

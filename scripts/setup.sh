@@ -17,6 +17,8 @@ packages+=(libssl-dev)
 packages+=(zlib1g-dev)
 # The MQTT source and backend link the system libmosquitto.
 packages+=(libmosquitto-dev)
+# source.kafka and storage.kafka (and `collector dev kafka`'s mock cluster) link the system librdkafka.
+packages+=(librdkafka-dev)
 if [[ "${1:-}" == "--test" ]]; then
     # Storage tests: SQLite files, and a throwaway PostgreSQL cluster (scripts/postgres-test-cluster.sh).
     packages+=(sqlite3 postgresql)
@@ -30,11 +32,15 @@ if [[ "${1:-}" == "--test" ]]; then
     packages+=(zsh fish groff-base man-db)
     # MQTT tests start their own mosquitto broker; the examples publish with mosquitto_pub.
     packages+=(mosquitto mosquitto-clients)
+    # The Kafka tests produce a message that is not JSON with kcat.
+    packages+=(kcat)
 fi
 if [[ "${1:-}" == "--bench" ]]; then
     # The canonical benchmark: hyperfine times, lua5.4 + lua-cjson is the
     # reference host, python3 generates the data and verifies the output.
     packages+=(hyperfine lua5.4 lua-cjson python3 sqlite3)
+    # The Kafka benchmark compares with kcat producing and consuming.
+    packages+=(kcat)
     # The PostgreSQL benchmark: a throwaway cluster, and psql's \copy to compare with.
     packages+=(postgresql)
 fi

@@ -18,11 +18,13 @@ echo "test: starting a throwaway PostgreSQL cluster for the storage tests"
 fixture_pid=
 sink_pid=
 broker_pid=
+kafka_pid=
 examples_dir=
 cleanup() {
     if [[ -n $fixture_pid ]]; then kill "$fixture_pid" 2>/dev/null || true; fi
     if [[ -n $sink_pid ]]; then kill "$sink_pid" 2>/dev/null || true; fi
     if [[ -n $broker_pid ]]; then kill "$broker_pid" 2>/dev/null || true; fi
+    if [[ -n $kafka_pid ]]; then kill "$kafka_pid" 2>/dev/null || true; fi
     if [[ -n $examples_dir ]]; then rm -rf "$examples_dir"; fi
     scripts/postgres-test-cluster.sh stop >/dev/null 2>&1 || true
 }
@@ -95,6 +97,14 @@ if ! read -r -t 30 -u "$broker_out" broker_port || [[ ! $broker_port =~ ^[0-9]+$
     echo "test: the MQTT broker did not start" >&2
     exit 1
 fi
+# kafka.lua produces to and consumes from the mock Kafka cluster of `collector dev kafka`.
+exec {kafka_out}< <(exec .build/debug/collector dev kafka --topic readings --partitions 3 2>"$examples_dir/kafka.err")
+kafka_pid=$!
+if ! read -r -t 30 -u "$kafka_out" kafka_brokers || [[ ! $kafka_brokers =~ ^127\.0\.0\.1:[0-9]+ ]]; then
+    cat "$examples_dir/kafka.err" >&2
+    echo "test: the mock Kafka cluster did not start" >&2
+    exit 1
+fi
 # Each example runs with --once (polling sources collect once), bounded in
 # time; its output is shown only when it fails.
 # EXPECTED_STATUS (default 0): the status the example must end with.
@@ -106,7 +116,7 @@ run_example() {
     (cd "$examples_dir" && timeout 120 env \
             DB="$examples_dir/quickstart.db" INPUT="$examples_dir/readings-100000.jsonl" \
             API_URL="$api/ok" API_URLS="$api/ok,$api/echo" FLAKY_URL="$api/flaky/503" \
-            HTTP_SINK_URL="http://127.0.0.1:$sink_port/ingest" MQTT_URL="mqtt://127.0.0.1:$broker_port" \
+            HTTP_SINK_URL="http://127.0.0.1:$sink_port/ingest" MQTT_URL="mqtt://127.0.0.1:$broker_port" KAFKA_BROKERS="$kafka_brokers" \
             "$@" >"$examples_dir/output.txt" 2>&1) || status=$?
     if [[ $status -ne ${EXPECTED_STATUS:-0} ]]; then
         cat "$examples_dir/output.txt" >&2

@@ -201,6 +201,29 @@ function Source:collect() end
 ---@field csv_types? boolean with `format = "csv"`: unquoted numbers and `true`/`false` become numbers and booleans, empty fields null (else all are strings) (default false)
 ---@field split? string|boolean with `format = "json"`: one record per element of the array at this dotted path (`"data.items"`), or of the payload itself with `true`
 
+---@class collector.SourceKafkaOptions
+---@field id? string the source's id, unique in a pipeline (default "kafka-1", ...)
+---@field brokers string|string[] the bootstrap brokers: `"host:port"`, `"h1:9092,h2:9092"` or a list
+---@field security_protocol? "plaintext"|"ssl"|"sasl_plaintext"|"sasl_ssl" how to talk to the brokers (default "plaintext")
+---@field sasl_mechanism? "PLAIN"|"SCRAM-SHA-256"|"SCRAM-SHA-512" with `sasl_*`: how to authenticate
+---@field username? string the SASL user name
+---@field password? string the SASL password (never shown in `tostring`, errors or logs)
+---@field ca_file? string with `ssl`/`sasl_ssl`: a CA certificate (PEM) to trust instead of the system's
+---@field cert_file? string a client certificate (PEM), for TLS client authentication
+---@field key_file? string the client certificate's key (PEM)
+---@field properties? table<string, string> librdkafka properties passed as they are (`{ ["fetch.max.bytes"] = "1048576" }`), after the options above; an unknown one is an error
+---@field topics string|string[] the topics to read (a name or a list)
+---@field group string the consumer group (`group.id`); members share the partitions
+---@field start? "committed"|"earliest"|"latest" where a partition is read from when first assigned in a run: the group's committed offset (else the earliest), or its earliest or latest offset whatever was committed (default "committed")
+---@field format? collector.Format how a message's value is decoded (default "json")
+---@field revoke_wait? collector.Duration how long a rebalance, and a stop, wait for the records read from a partition to be stored before letting it go (default "10s")
+---@field buffer? integer messages read ahead of the pipeline, at most (default 1000)
+---@field stop_at_end? boolean end once every partition assigned is read to its end, instead of waiting for more (default false (true with --once))
+---@field delimiter? string with `format = "csv"`: the one character between fields (default ",")
+---@field columns? string[] with `format = "csv"`: the column names, when the data has no header row (default: the first row names them)
+---@field csv_types? boolean with `format = "csv"`: unquoted numbers and `true`/`false` become numbers and booleans, empty fields null (else all are strings) (default false)
+---@field split? string|boolean with `format = "json"`: one record per element of the array at this dotted path (`"data.items"`), or of the payload itself with `true`
+
 ---The native sources. An unknown type or option is an error naming it.
 source = {}
 
@@ -248,6 +271,11 @@ function source.websocket(options) end
 ---@param options collector.SourceMqttOptions
 ---@return collector.Source
 function source.mqtt(options) end
+
+---Kafka topics read as a consumer-group member (librdkafka); offsets committed once the records before them are stored (see [sources/kafka.md](sources/kafka.md)).
+---@param options collector.SourceKafkaOptions
+---@return collector.Source
+function source.kafka(options) end
 -- END GENERATED source connectors
 
 -- ---------------------------------------------------------------------------
@@ -367,6 +395,24 @@ function Storage:count() end
 ---@field retain? boolean publish retained messages (the broker keeps the last per topic) (default false)
 ---@field timeout? collector.Duration the longest wait for a batch's acknowledgements (default "30s")
 
+---@class collector.StorageKafkaOptions
+---@field id? string the backend's id: the summary's and the report's name for it (default "kafka-1", ...)
+---@field brokers string|string[] the bootstrap brokers: `"host:port"`, `"h1:9092,h2:9092"` or a list
+---@field security_protocol? "plaintext"|"ssl"|"sasl_plaintext"|"sasl_ssl" how to talk to the brokers (default "plaintext")
+---@field sasl_mechanism? "PLAIN"|"SCRAM-SHA-256"|"SCRAM-SHA-512" with `sasl_*`: how to authenticate
+---@field username? string the SASL user name
+---@field password? string the SASL password (never shown in `tostring`, errors or logs)
+---@field ca_file? string with `ssl`/`sasl_ssl`: a CA certificate (PEM) to trust instead of the system's
+---@field cert_file? string a client certificate (PEM), for TLS client authentication
+---@field key_file? string the client certificate's key (PEM)
+---@field properties? table<string, string> librdkafka properties passed as they are (`{ ["fetch.max.bytes"] = "1048576" }`), after the options above; an unknown one is an error
+---@field topic string the topic written to
+---@field key? string a top-level field whose value is the message key (records with the same key go to the same partition)
+---@field compression? "none"|"gzip"|"snappy"|"lz4"|"zstd" how the producer compresses its batches (default "none")
+---@field linger_ms? integer how long the producer waits to fill a batch to a broker (`linger.ms`) (default 5)
+---@field batch_size? collector.Size the largest batch to a broker (`batch.size`) (default "1MB")
+---@field delivery_timeout? collector.Duration how long a record may take to be acknowledged, the producer's retries included, before its batch fails (`message.timeout.ms`) (default "30s")
+
 ---The native backends. An unknown type or option is an error naming it.
 storage = {}
 
@@ -409,6 +455,11 @@ function storage.http(options) end
 ---@param options collector.StorageMqttOptions
 ---@return collector.Storage
 function storage.mqtt(options) end
+
+---Records produced to a Kafka topic as JSON by the idempotent producer (librdkafka); a batch is stored once the brokers acknowledged every record; never queried (see [storage/kafka.md](storage/kafka.md)).
+---@param options collector.StorageKafkaOptions
+---@return collector.Storage
+function storage.kafka(options) end
 -- END GENERATED storage connectors
 
 -- ---------------------------------------------------------------------------

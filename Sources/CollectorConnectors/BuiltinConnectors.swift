@@ -13,6 +13,6 @@ public enum BuiltinConnectors {
         [
             generator, file, follow, stdin, command, http, sse, websocket, sqlite, CoreConnectors.jsonl,
             CoreConnectors.memory, postgres, CoreConnectors.null, CoreConnectors.console, httpStorage,
-        ] + [mqtt, mqttStorage]
+        ] + [mqtt, mqttStorage] + kafkaConnectors
     }
 }

@@ -19,6 +19,7 @@ enum CommandCatalog {
         Command(name: "repl", summary: "an interactive Lua session with the whole engine", help: ReplCommand.help, takesFiles: true),
         Command(name: "test", summary: "run processors' inline tests and *_test.lua files", help: TestCommand.help, takesFiles: true),
         Command(name: "docs", summary: "the sources' and backends' option tables", help: DocsCommand.help, takesFiles: false),
+        Command(name: "dev", summary: "local stand-ins of services for trying scripts (a mock Kafka cluster)", help: DevCommand.help, takesFiles: false),
         Command(name: "completion", summary: "print a completion script for bash, zsh or fish", help: CompletionCommand.help, takesFiles: false),
         Command(name: "man", summary: "print the manual page (roff)", help: ManCommand.help, takesFiles: false),
         Command(name: "help", summary: "show help, or a command's", help: usage, takesFiles: false),

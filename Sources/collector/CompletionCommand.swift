@@ -50,13 +50,23 @@ struct CompletionCommand {
 
     private static let shells = ["bash", "zsh", "fish"]
 
+    /// The words a command takes where others take files: a shell, a command, a service.
+    static func positionalWords(of command: CommandCatalog.Command) -> [String] {
+        switch command.name {
+        case "completion": shells
+        case "help": CommandCatalog.all.map(\.name)
+        case "dev": ["kafka"]
+        default: []
+        }
+    }
+
     static func bash() -> String {
         var cases = ""
         var valueCases = ""
         for command in CommandCatalog.all {
             let options = options(of: command)
             let flags = (options.flatMap(\.flags) + (options.contains { $0.flags.contains("--help") } ? [] : ["--help"])).joined(separator: " ")
-            let words = command.name == "completion" ? shells.joined(separator: " ") : command.name == "help" ? CommandCatalog.all.map(\.name).joined(separator: " ") : ""
+            let words = positionalWords(of: command).joined(separator: " ")
             cases += "        \(command.name)) options=\"\(flags)\"; words=\"\(words)\"; files=\(command.takesFiles ? 1 : 0) ;;\n"
             for option in options where HelpText.values(of: option) != nil || HelpText.takesFile(option) {
                 let pattern = option.flags.joined(separator: "|")
@@ -124,10 +134,11 @@ struct CompletionCommand {
                     specs.append("'(\(all))'{\(option.flags.joined(separator: ","))}'[\(description)]\(action)'")
                 }
             }
-            switch command.name {
-            case "completion": specs.append("':shell:(\(shells.joined(separator: " ")))'")
-            case "help": specs.append("':command:(\(CommandCatalog.all.map(\.name).joined(separator: " ")))'")
-            default: if command.takesFiles { specs.append("'*:file:_files'") }
+            let words = positionalWords(of: command)
+            if !words.isEmpty {
+                specs.append("':argument:(\(words.joined(separator: " ")))'")
+            } else if command.takesFiles {
+                specs.append("'*:file:_files'")
             }
             cases += "        \(command.name))\n            _arguments \(specs.joined(separator: " \\\n                "))\n            ;;\n"
         }
@@ -183,10 +194,11 @@ struct CompletionCommand {
                 }
                 lines.append(line + " -d '\(fishText(option.description))'")
             }
-            switch command.name {
-            case "completion": lines.append("complete -c collector \(when) -x -a '\(shells.joined(separator: " "))'")
-            case "help": lines.append("complete -c collector \(when) -x -a '\(CommandCatalog.all.map(\.name).joined(separator: " "))'")
-            default: if command.takesFiles { lines.append("complete -c collector \(when) -F") }
+            let words = positionalWords(of: command)
+            if !words.isEmpty {
+                lines.append("complete -c collector \(when) -x -a '\(words.joined(separator: " "))'")
+            } else if command.takesFiles {
+                lines.append("complete -c collector \(when) -F")
             }
         }
         return lines.joined(separator: "\n") + "\n"

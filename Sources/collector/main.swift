@@ -15,6 +15,7 @@ let usage = """
                                  see `collector repl --help`)
       test [options] PATH...     run processors' inline tests and *_test.lua files
       docs [--update DIR]        the sources' and backends' option tables (from their schemas)
+      dev kafka [--topic T]      a mock Kafka cluster on 127.0.0.1 for trying scripts (see `collector dev --help`)
       completion SHELL           print a completion script for bash, zsh or fish
       man                        print the manual page (roff; `collector man --help` says how to install it)
       help [COMMAND]             show this help, or COMMAND's (`collector help run`)
@@ -58,6 +59,8 @@ case "test":
     exit(TestCommand(arguments: arguments).execute())
 case "docs":
     exit(DocsCommand(arguments: arguments).execute())
+case "dev":
+    exit(DevCommand(arguments: arguments).execute())
 case "completion":
     exit(CompletionCommand(arguments: arguments).execute())
 case "man":

@@ -7,7 +7,7 @@ import Testing
 @Suite("linked libraries")
 struct LinkedLibrariesTests {
     /// The connectors' C libraries, by the start of their file names.
-    static let connectorLibraries = ["libpq", "libssl", "libcrypto", "libsqlite3", "libz", "libmosquitto"]
+    static let connectorLibraries = ["libpq", "libssl", "libcrypto", "libsqlite3", "libz", "libmosquitto", "librdkafka"]
 
     /// The test-only program built beside `collector`.
     static let processorsOnly = Collector.executable.deletingLastPathComponent().appendingPathComponent("lua-processors-only")

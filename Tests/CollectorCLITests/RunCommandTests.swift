@@ -142,6 +142,7 @@ struct RunCommandTests {
         for (topic, first) in [
             ("run", "usage: collector run"), ("check", "usage: collector run"), ("repl", "usage: collector repl"),
             ("test", "usage: collector test"), ("docs", "usage: collector docs"), ("help", "usage: collector <command>"),
+            ("dev", "usage: collector dev"),
         ] {
             let outcome = try Collector.run(["help", topic])
             #expect(outcome.status == 0, "help \(topic): \(outcome.stderr)")
