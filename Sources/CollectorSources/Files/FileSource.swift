@@ -154,19 +154,29 @@ public actor FileSource: DataSource {
 
     public nonisolated func stream() -> AsyncThrowingStream<CollectedData, any Error> {
         let done = Locked(false)
+        let started = Locked(false)
         return pullStream {
-            // `.whole` streams the file once; `.lines` ends after the last line.
+            // `.whole` streams each file once; `.lines` ends after the last line.
             if done.withLock({ $0 }) { return nil }
-            let item = try await self.nextForStream()
-            if self.options.mode == .whole || item == nil { done.withLock { $0 = true } }
+            let first = started.withLock { started in
+                defer { started = true }
+                return !started
+            }
+            let item = try await self.nextForStream(first: first)
+            if item == nil { done.withLock { $0 = true } }
             return item
         }
     }
 
     /// What `stream()` yields next: a run of lines for JSON lines, else as
     /// `collect()` (but each file of `.whole` once, not again and again).
-    private func nextForStream() async throws -> CollectedData? {
-        guard options.mode == .lines, options.format == .jsonLines, options.linesPerItem > 1, options.multiline == nil
+    private func nextForStream(first: Bool) async throws -> CollectedData? {
+        if options.mode == .whole {
+            try beginReading()
+            defer { reading = false }
+            return try await nextWhole(again: false, restart: first)
+        }
+        guard options.format == .jsonLines, options.linesPerItem > 1, options.multiline == nil
         else { return try await next(again: false) }
         try beginReading()
         defer { reading = false }
@@ -188,9 +198,9 @@ public actor FileSource: DataSource {
     }
 
     /// The next file as one item; after the last, with `again`, the first
-    /// (of the files matching then), else `nil`.
-    private func nextWhole(again: Bool) async throws -> CollectedData? {
-        if files.isEmpty || (wholeIndex >= files.count && again) {
+    /// (of the files matching then), else `nil`. `restart`: from the first (a new stream).
+    private func nextWhole(again: Bool, restart: Bool = false) async throws -> CollectedData? {
+        if restart || files.isEmpty || (wholeIndex >= files.count && again) {
             try await resolve()
             wholeIndex = 0
         }
@@ -311,7 +321,8 @@ public actor FileSource: DataSource {
             refusedNext = nil
             return refused
         }
-        while let fd {
+        guard var fd else { return nil }
+        while true {
             switch cursor.next(atEnd: atEnd) {
             case .line(let payload, let start, let number):
                 guard merger != nil else {
@@ -335,10 +346,10 @@ public actor FileSource: DataSource {
                 }
                 if let record = merger?.flush() { return recordItem(record) }
                 if let failure = takeGzipFailure() { return failure }
-                guard try await nextFile() else { return nil }
+                guard let next = try await nextFile() else { return nil }
+                fd = next
             }
         }
-        return nil
     }
 
     /// A multiline record as an item: one JSON document for the JSON formats.
@@ -362,7 +373,8 @@ public actor FileSource: DataSource {
         var payload: [UInt8] = []
         var first: (offset: Int64, line: Int64)?
         var count = 0
-        reading: while count < options.linesPerItem && payload.count < 64 << 10, let fd {
+        guard var fd else { return nil }
+        reading: while count < options.linesPerItem && payload.count < 64 << 10 {
             switch cursor.next(atEnd: atEnd) {
             case .line(let line, let start, let number):
                 if first == nil {
@@ -388,7 +400,8 @@ public actor FileSource: DataSource {
                 // An item holds lines of one file.
                 if first != nil { break reading }
                 if let failure = takeGzipFailure() { return failure }
-                guard try await nextFile() else { break reading }
+                guard let next = try await nextFile() else { break reading }
+                fd = next
             }
         }
         guard let first else { return nil }
@@ -483,14 +496,14 @@ public actor FileSource: DataSource {
         }
     }
 
-    /// Moves on to the next file of a pattern's matches; `false` after the last.
-    private func nextFile() async throws -> Bool {
-        guard fileIndex + 1 < files.count else { return false }
+    /// Moves on to the next file of a pattern's matches (its descriptor); `nil` after the last.
+    private func nextFile() async throws -> Int32? {
+        guard fileIndex + 1 < files.count else { return nil }
         if let fd { io.close(fd) }
         fd = nil
         fileIndex += 1
         try openCurrent()
-        return true
+        return fd
     }
 
     /// The next chunk of `fd` (empty at its end), read on the source's I/O thread.

@@ -83,7 +83,7 @@ final class GzipInflater {
             inputPosition += used
             consumed += Int64(used)
             switch status {
-            case Z_OK:
+            case Z_OK, Z_BUF_ERROR:
                 if used == 0, produced == 0 { fail("zlib made no progress") }
             case Z_STREAM_END:
                 inMember = false
