@@ -30,6 +30,11 @@ public actor FollowGlobSource: DataSource, CheckpointedSource {
     private let notice: @Sendable (String) -> Void
 
     private var followers: [(path: String, follower: Follower)] = []
+    /// Every file met so far, by device and inode, with its fingerprint: a
+    /// file renamed to another matching name (`app.log` rotated to
+    /// `app.log.1`, with `app.log*`) is the same file, read by the follower
+    /// of its old name to its end, not a new one to read again.
+    private var seen: [FileKey: FileFingerprint?] = [:]
     private var turn = 0
     private var lookedAt: ContinuousClock.Instant?
     private var firstLook = true
@@ -87,6 +92,7 @@ public actor FollowGlobSource: DataSource, CheckpointedSource {
             }
         }
         followers = []
+        seen = [:]
         firstLook = true
         lookedAt = nil
     }
@@ -167,10 +173,18 @@ public actor FollowGlobSource: DataSource, CheckpointedSource {
     private func look() async throws {
         let glob = FileGlob(pattern: pattern)
         let known = Set(followers.map(\.path))
-        let found = await io.run { glob.matches().filter { !known.contains($0) }.map { FileProbe.of($0) } }
+        let earlier = seen
+        let found = await io.run { glob.matches().filter { !known.contains($0) }.map { FileProbe.of($0, seen: earlier) } }
         lookedAt = clock.now
         for probe in found {
             guard let identity = probe.identity else { continue }  // gone again already
+            let key = FileKey(device: identity.device, inode: identity.inode)
+            if probe.seenBefore {
+                // Already followed under another name: noted under this one too, so it is not looked at again.
+                followers.append((probe.path, .finished))
+                continue
+            }
+            seen[key] = probe.fingerprint
             let entry = saved.entry(for: probe.path, identity: identity)
             if probe.isGzip {
                 let sameFile = entry.map { $0.position.device == identity.device && $0.position.inode == identity.inode } ?? false
@@ -209,6 +223,12 @@ public actor FollowGlobSource: DataSource, CheckpointedSource {
     }
 }
 
+/// A file by device and inode.
+private struct FileKey: Hashable, Sendable {
+    var device: UInt64
+    var inode: UInt64
+}
+
 /// What a newly matched file is: its identity, and whether it is gzip (its first bytes).
 private struct FileProbe: Sendable {
     var path: String
@@ -216,14 +236,22 @@ private struct FileProbe: Sendable {
     var isGzip: Bool
     var fingerprint: FileFingerprint?
 
-    static func of(_ path: String) -> FileProbe {
+    /// A file met before under another name (same device, inode and first bytes).
+    var seenBefore = false
+
+    static func of(_ path: String, seen: [FileKey: FileFingerprint?]) -> FileProbe {
         guard case .success(let fd) = POSIXFile.open(path) else { return FileProbe(path: path, identity: nil, isGzip: false) }
         defer { POSIXFile.close(fd) }
         var magic = [UInt8](repeating: 0, count: 2)
         let count = magic.withUnsafeMutableBytes { pread(fd, $0.baseAddress!, 2, 0) }
-        return FileProbe(
-            path: path, identity: POSIXFile.identity(ofDescriptor: fd), isGzip: count == 2 && GzipInflater.isGzip(magic),
-            fingerprint: FileFingerprint.of(fd))
+        let identity = POSIXFile.identity(ofDescriptor: fd)
+        var probe = FileProbe(
+            path: path, identity: identity, isGzip: count == 2 && GzipInflater.isGzip(magic), fingerprint: FileFingerprint.of(fd))
+        if let identity, let known = seen[FileKey(device: identity.device, inode: identity.inode)] {
+            // Appending keeps the first bytes: compared over the length the earlier fingerprint covered.
+            probe.seenBefore = known.map { $0.length == 0 || $0.matches(fd) } ?? true
+        }
+        return probe
     }
 }
 
