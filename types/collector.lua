@@ -75,7 +75,7 @@ function Source:collect() end
 
 ---@class collector.SourceFollowOptions
 ---@field id? string the source's id, unique in a pipeline (default "follow-1", ...)
----@field path string the file to follow, or a pattern (`*`, `?`, `[abc]`, `**`): every file it matches, each with its own position, and files that come to match while running (looked for every `poll` once caught up); a gzip file it matches is read once, not followed
+---@field path string the file to follow, or a pattern (`*`, `?`, `[abc]`, `**`): every file it matches, each with its own position, and files that come to match while running (inotify on the directories, and a look every 2 s); a gzip file it matches is read once, not followed
 ---@field position_file? string where the position is kept across runs, by file identity (one entry per file with a pattern); saved once the lines before it are stored; a file rotated while the collector was stopped is finished from its rotated name beside it (`NAME.1`, `NAME-DATE`) first, and a loss is reported as a dead letter (see [sources/follow.md](sources/follow.md))
 ---@field poll? collector.Duration how often the file is looked at (default "250ms")
 ---@field start? "beginning"|"end" where a file without a saved position is read from (default "beginning")

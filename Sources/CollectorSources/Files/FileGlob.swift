@@ -11,6 +11,18 @@ struct FileGlob: Sendable, Hashable {
         path.contains { $0 == "*" || $0 == "?" || $0 == "[" }
     }
 
+    /// The directory above the first component with a wildcard (`.` for a relative pattern that starts with one).
+    var fixedDirectory: String {
+        var kept: [Substring] = []
+        for component in pattern.split(separator: "/", omittingEmptySubsequences: false).dropLast() {
+            if Self.isPattern(String(component)) { break }
+            kept.append(component)
+        }
+        let joined = kept.joined(separator: "/")
+        if joined.isEmpty { return pattern.hasPrefix("/") ? "/" : "." }
+        return joined
+    }
+
     /// The files matching now, sorted by name.
     func matches() -> [String] {
         var found = Set<String>()

@@ -4,8 +4,12 @@ import Foundation
 
 /// Follows every file a pattern matches (`/var/log/app/*.log`, see
 /// `FileGlob`), each like `FollowFileSource` with a position of its own,
-/// and the files that come to match while it runs (the pattern is looked
-/// at again whenever all files are caught up, every `pollInterval`).
+/// and the files that come to match while it runs: inotify watches the
+/// directories (the pattern's fixed part, and those of the files matched),
+/// and the pattern is looked at again, once all files are caught up, when
+/// something was added to or renamed in them (at most every `pollInterval`),
+/// and anyway every few seconds (a directory that did not exist, a new
+/// subdirectory under `**`, a file system without inotify).
 ///
 /// - Order: the lines of one file come in their order; files take turns.
 /// - A gzip file (found by its first bytes) is read once to its end, not
@@ -49,6 +53,12 @@ public actor FollowGlobSource: DataSource, CheckpointedSource {
     private var lastSave: ContinuousClock.Instant?
     private let clock = ContinuousClock()
     private let io = FileIOThread(name: "file-follow-glob")
+    /// inotify on the directories; `nil` without it (then the pattern is looked at every `pollInterval`).
+    private let events = DirectoryEvents()
+    /// How often the pattern is looked at with no event from `events`.
+    private var rescanInterval: Duration {
+        events == nil ? options.pollInterval : max(options.pollInterval * 8, .seconds(2))
+    }
 
     /// - Parameter notice: told what the source waits for (no file matches yet); by default a line on standard error.
     public init(
@@ -126,7 +136,7 @@ public actor FollowGlobSource: DataSource, CheckpointedSource {
         defer { reading = false }
         while true {
             try Task.checkCancellation()
-            if lookedAt.map({ $0.duration(to: clock.now) >= options.pollInterval }) ?? true { try await look() }
+            if try await lookIsDue() { try await look() }
             for _ in 0..<followers.count {
                 let index = turn % followers.count
                 turn = index + 1
@@ -169,6 +179,15 @@ public actor FollowGlobSource: DataSource, CheckpointedSource {
         }
     }
 
+    /// Whether to look at the pattern again: never looked, a directory event
+    /// (at most every `pollInterval`), or `rescanInterval` since the last look.
+    private func lookIsDue() async throws -> Bool {
+        guard let lookedAt else { return true }
+        let since = lookedAt.duration(to: clock.now)
+        if since >= rescanInterval { return true }
+        return since >= options.pollInterval && (events?.changed() ?? false)
+    }
+
     /// Globs the pattern again and starts on the files new since the last look.
     private func look() async throws {
         let glob = FileGlob(pattern: pattern)
@@ -206,6 +225,12 @@ public actor FollowGlobSource: DataSource, CheckpointedSource {
             }
         }
         firstLook = false
+        if let events {
+            // Watched after the scan: a file created between the two is found by the next timed look.
+            var directories: Set<String> = [FileGlob(pattern: pattern).fixedDirectory]
+            for (path, _) in followers { directories.insert((path as NSString).deletingLastPathComponent) }
+            events.watch(directories)
+        }
         if followers.isEmpty, !announcedWaiting {
             announcedWaiting = true
             notice("source '\(id)': no file matches '\(pattern)' yet; waiting for one to appear")
