@@ -53,8 +53,9 @@ public actor FollowGlobSource: DataSource, CheckpointedSource {
     private var lastSave: ContinuousClock.Instant?
     private let clock = ContinuousClock()
     private let io = FileIOThread(name: "file-follow-glob")
-    /// inotify on the directories; `nil` without it (then the pattern is looked at every `pollInterval`).
-    private let events = DirectoryEvents()
+    /// inotify on the directories while connected (an instance is a per-user
+    /// resource); `nil` without it (then the pattern is looked at every `pollInterval`).
+    private var events: DirectoryEvents?
     /// How often the pattern is looked at with no event from `events`.
     private var rescanInterval: Duration {
         events == nil ? options.pollInterval : max(options.pollInterval * 8, .seconds(2))
@@ -83,6 +84,7 @@ public actor FollowGlobSource: DataSource, CheckpointedSource {
             saved = loaded
             current = loaded
         }
+        events = DirectoryEvents()
         try await look()
     }
 
@@ -102,6 +104,7 @@ public actor FollowGlobSource: DataSource, CheckpointedSource {
             }
         }
         followers = []
+        events = nil
         seen = [:]
         firstLook = true
         lookedAt = nil
