@@ -137,3 +137,21 @@ import Testing
         }
     }
 }
+
+extension MultilineTests {
+    @Test func aBadPatternGivenFromSwiftIsAConfigurationErrorAtConnect() async throws {
+        try await TestSupport.withTemporaryDirectory { dir in
+            let path = dir + "/x.log"
+            try TestSupport.write("a\n", to: path)
+            let multiline = MultilineOptions(rule: .start("[%d"))
+            let file = FileSource(id: "f", path: path, options: .init(format: .text, multiline: multiline))
+            let fileError = await #expect(throws: ErrorInfo.self) { try await file.connect() }
+            #expect(fileError?.type == .configuration)
+            #expect(fileError?.message.contains("[%d") == true)
+            let follow = FollowFileSource(id: "t", path: path, options: .init(format: .text, multiline: multiline))
+            let followError = await #expect(throws: ErrorInfo.self) { try await follow.connect() }
+            #expect(followError?.type == .configuration)
+            #expect(followError?.message.contains("not closed") == true)
+        }
+    }
+}

@@ -144,10 +144,19 @@ public actor FollowFileSource: DataSource, CheckpointedSource {
     /// - Throws: when the path exists but cannot be read (permission, a directory).
     public func connect() async throws {
         guard fd == nil else { return }
+        if case .start(let pattern)? = options.multiline?.rule, merger == nil { throw Self.badPattern(pattern, id) }
+        if case .continuation(let pattern)? = options.multiline?.rule, merger == nil { throw Self.badPattern(pattern, id) }
         if let positionFile = options.positionFile, let loaded = await io.run({ FilePosition.load(from: positionFile) }) {
             savedPosition = loaded
         }
         _ = try await openIfPresent()
+    }
+
+    private static func badPattern(_ pattern: String, _ id: String) -> ErrorInfo {
+        let reason = MultilineOptions.problem(with: pattern) ?? "malformed pattern"
+        return ErrorInfo(
+            .configuration, layer: .collection, operation: "connect", message: "multiline pattern \(reason)",
+            details: ["source_id": .string(id)])
     }
 
     /// Saves the position and closes the file; a later `connect()` (of this
