@@ -141,6 +141,8 @@ public actor FollowGlobSource: DataSource, CheckpointedSource {
             try Task.checkCancellation()
             if try await lookIsDue() { try await look() }
             for _ in 0..<followers.count {
+                // A disconnect while a follower was awaited empties the list.
+                guard !followers.isEmpty else { break }
                 let index = turn % followers.count
                 turn = index + 1
                 if let item = try await poll(index) { return item }
@@ -177,7 +179,8 @@ public actor FollowGlobSource: DataSource, CheckpointedSource {
                 return item
             }
             await source.disconnect()
-            followers[index].follower = .finished
+            // Found by path: the list may have changed while this awaited.
+            if let at = followers.firstIndex(where: { $0.path == path }) { followers[at].follower = .finished }
             return nil
         }
     }
