@@ -85,3 +85,17 @@ import Testing
         }
     }
 }
+
+extension FileGlobSourceTests {
+    @Test func aFileWhoseNameHasWildcardCharactersIsReadAsItself() async throws {
+        try await TestSupport.withTemporaryDirectory { dir in
+            try TestSupport.write("literal\n", to: dir + "/data[1].log")
+            try TestSupport.write("other\n", to: dir + "/data1.log")
+            let source = FileSource(id: "f", path: dir + "/data[1].log", options: .init(format: .text))
+            try await source.connect()
+            #expect(try await items(source).map(TestSupport.text) == ["literal"])
+            #expect(!FollowGlobSource.isPattern(dir + "/data[1].log"))
+            #expect(FollowGlobSource.isPattern(dir + "/data[12].log"))
+        }
+    }
+}

@@ -127,7 +127,8 @@ public actor FileSource: DataSource {
 
     /// The files `path` names now: itself, or the matches of a pattern.
     private func resolve() async throws(ErrorInfo) {
-        guard FileGlob.isPattern(path) else {
+        // A file whose own name has wildcard characters (`data[1].log`) is that file.
+        guard FileGlob.isPattern(path), POSIXFile.identity(ofPath: path) == nil else {
             files = [path]
             return
         }

@@ -72,8 +72,11 @@ public actor FollowGlobSource: DataSource, CheckpointedSource {
         self.notice = notice ?? { StandardError.write("collector: \($0)\n") }
     }
 
-    /// Whether `path` has wildcards (`*`, `?`, `[`): a pattern for this source, not a file.
-    public static func isPattern(_ path: String) -> Bool { FileGlob.isPattern(path) }
+    /// Whether `path` is a pattern for this source: it has wildcards (`*`,
+    /// `?`, `[`) and is not the name of a file that exists (`data[1].log`).
+    public static func isPattern(_ path: String) -> Bool {
+        FileGlob.isPattern(path) && POSIXFile.identity(ofPath: path) == nil
+    }
 
     /// The paths followed now (or read once, gzip), sorted by when they were found.
     public var paths: [String] { followers.map(\.path) }
