@@ -165,7 +165,7 @@ public actor FollowGlobSource: DataSource, CheckpointedSource {
         case .growing(let source):
             guard var item = try await source.poll() else { return nil }
             if let checkpoint = item.checkpoint, let position = FilePosition(checkpoint: checkpoint) {
-                current.files[path] = .init(position: position)
+                current.set(path, .init(position: position))
                 item.checkpoint = current.checkpoint
             }
             return item
@@ -176,7 +176,7 @@ public actor FollowGlobSource: DataSource, CheckpointedSource {
                 let last = first + (item.metadata["lines"]?.intValue ?? 1) - 1
                 if last <= skip { continue }  // handed out before the restart
                 let position = FilePosition(device: identity.device, inode: identity.inode, offset: 0, fingerprint: fingerprint)
-                current.files[path] = .init(position: position, gzipLines: last)
+                current.set(path, .init(position: position, gzipLines: last))
                 item.key = "\(identity.device):\(identity.inode):gzip:\(first)"
                 item.checkpoint = current.checkpoint
                 return item

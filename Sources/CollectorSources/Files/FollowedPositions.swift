@@ -14,9 +14,25 @@ struct FollowedPositions: Hashable, Sendable {
         var gzipLines: Int64?
     }
 
-    var files: [String: Entry] = [:]
+    private(set) var files: [String: Entry] = [:]
     /// A position saved by a one-file follow: its path is not known.
     var unnamed: FilePosition?
+    /// Each entry as a checkpoint value, and the paths in order: every item
+    /// carries all entries, and only one changes from one item to the next.
+    private var values: [String: DataValue] = [:]
+    private var paths: [String] = []
+
+    /// Sets the entry of the file at `path`.
+    mutating func set(_ path: String, _ entry: Entry) {
+        if files.updateValue(entry, forKey: path) == nil {
+            let at = paths.firstIndex { $0 > path } ?? paths.endIndex
+            paths.insert(path, at: at)
+        }
+        guard case .object(var object) = entry.position.checkpoint else { return }
+        object["path"] = .string(path)
+        if let lines = entry.gzipLines { object["gzip_lines"] = .integer(lines) }
+        values[path] = .object(object)
+    }
 
     static func load(from path: String) -> FollowedPositions? {
         guard let data = FileManager.default.contents(atPath: path),
@@ -33,14 +49,7 @@ struct FollowedPositions: Hashable, Sendable {
 
     /// The positions as a pipeline checkpoint (`CollectedData.checkpoint`).
     var checkpoint: DataValue {
-        var list: [DataValue] = []
-        for (name, entry) in files.sorted(by: { $0.key < $1.key }) {
-            guard case .object(var object) = entry.position.checkpoint else { continue }
-            object["path"] = .string(name)
-            if let lines = entry.gzipLines { object["gzip_lines"] = .integer(lines) }
-            list.append(.object(object))
-        }
-        return .object(["files": .array(list)])
+        .object(["files": .array(paths.compactMap { values[$0] })])
     }
 
     init() {}
@@ -54,7 +63,7 @@ struct FollowedPositions: Hashable, Sendable {
         }
         for element in list {
             guard case .string(let name)? = element["path"], let position = FilePosition(checkpoint: element) else { continue }
-            files[name] = Entry(position: position, gzipLines: element["gzip_lines"]?.intValue)
+            set(name, Entry(position: position, gzipLines: element["gzip_lines"]?.intValue))
         }
     }
 
