@@ -206,6 +206,9 @@ public actor FollowGlobSource: DataSource, CheckpointedSource {
         lookedAt = clock.now
         for probe in found {
             guard let identity = probe.identity else { continue }  // gone again already
+            // A gzip file written within the last second may be an archive still
+            // being compressed (it would read as truncated): a later look takes it.
+            if probe.isGzip, probe.recentlyWritten { continue }
             let key = FileKey(device: identity.device, inode: identity.inode)
             if probe.seenBefore {
                 // Already followed under another name: noted under this one too, so it is not looked at again.
@@ -272,6 +275,8 @@ private struct FileProbe: Sendable {
 
     /// A file met before under another name (same device, inode and first bytes).
     var seenBefore = false
+    /// Modified within the last second.
+    var recentlyWritten = false
 
     static func of(_ path: String, seen: [FileKey: FileFingerprint?]) -> FileProbe {
         guard case .success(let fd) = POSIXFile.open(path) else { return FileProbe(path: path, identity: nil, isGzip: false) }
@@ -281,6 +286,13 @@ private struct FileProbe: Sendable {
         let identity = POSIXFile.identity(ofDescriptor: fd)
         var probe = FileProbe(
             path: path, identity: identity, isGzip: count == 2 && GzipInflater.isGzip(magic), fingerprint: FileFingerprint.of(fd))
+        var info = stat()
+        if fstat(fd, &info) == 0 {
+            var now = timespec()
+            clock_gettime(CLOCK_REALTIME, &now)
+            let age = Double(now.tv_sec - info.st_mtim.tv_sec) + Double(now.tv_nsec - info.st_mtim.tv_nsec) / 1e9
+            probe.recentlyWritten = age < 1 && age > -1  // a future time (clock skew) does not defer it for ever
+        }
         if let identity, let known = seen[FileKey(device: identity.device, inode: identity.inode)] {
             // Appending keeps the first bytes: compared over the length the earlier fingerprint covered.
             probe.seenBefore = known.map { $0.length == 0 || $0.matches(fd) } ?? true
