@@ -155,3 +155,22 @@ extension MultilineTests {
         }
     }
 }
+
+extension MultilineTests {
+    @Test func aReconnectDoesNotHandOutAHeldRecordTwice() async throws {
+        try await TestSupport.withTemporaryDirectory { dir in
+            let path = dir + "/live.log"
+            try TestSupport.write("A one\n  more\nA two\n", to: path)
+            let source = FollowFileSource(
+                id: "tail", path: path,
+                options: .init(format: .text, pollInterval: .milliseconds(20), multiline: .init(rule: .start("^A "), timeout: .seconds(3600))))
+            try await source.connect()
+            #expect(TestSupport.text(try await TestSupport.guarded { try await source.collect() }) == "A one\n  more")
+            await source.disconnect()
+            try await source.connect()
+            try TestSupport.append("  tail\nA three\n", to: path)
+            #expect(TestSupport.text(try await TestSupport.guarded { try await source.collect() }) == "A two\n  tail")
+            await source.disconnect()
+        }
+    }
+}

@@ -396,6 +396,8 @@ public actor FollowFileSource: DataSource, CheckpointedSource {
         cursor.reset(offset: opened.start)
         readPosition = opened.start
         lastLineAt = nil
+        // A record held from before a reconnect is read again from the position resumed at.
+        _ = merger?.flush()
         return opened.fd
     }
 
