@@ -144,16 +144,20 @@ public actor FollowFileSource: DataSource, CheckpointedSource {
     /// - Throws: when the path exists but cannot be read (permission, a directory).
     public func connect() async throws {
         guard fd == nil else { return }
-        if case .start(let pattern)? = options.multiline?.rule, merger == nil { throw Self.badPattern(pattern, id) }
-        if case .continuation(let pattern)? = options.multiline?.rule, merger == nil { throw Self.badPattern(pattern, id) }
+        if let multiline = options.multiline, merger == nil { throw Self.badPattern(multiline, id) }
         if let positionFile = options.positionFile, let loaded = await io.run({ FilePosition.load(from: positionFile) }) {
             savedPosition = loaded
         }
         _ = try await openIfPresent()
     }
 
-    private static func badPattern(_ pattern: String, _ id: String) -> ErrorInfo {
-        let reason = MultilineOptions.problem(with: pattern) ?? "malformed pattern"
+    /// The error of a multiline pattern that does not compile (the connector checks scripts' patterns before).
+    private static func badPattern(_ multiline: MultilineOptions, _ id: String) -> ErrorInfo {
+        let pattern: String
+        switch multiline.rule {
+        case .start(let text), .continuation(let text): pattern = text
+        }
+        let reason = MultilineOptions.problem(with: pattern) ?? "\"\(pattern)\": malformed pattern"
         return ErrorInfo(
             .configuration, layer: .collection, operation: "connect", message: "multiline pattern \(reason)",
             details: ["source_id": .string(id)])
@@ -221,11 +225,6 @@ public actor FollowFileSource: DataSource, CheckpointedSource {
     /// The next item if one is ready now, `nil` when caught up (or no file is there yet).
     func poll() async throws -> CollectedData? {
         try await nextLine(waiting: false)
-    }
-
-    /// The position a restart would resume at, if a file is open.
-    func position() -> FilePosition? {
-        identity.map(currentPosition)
     }
 
     /// Saves the position now (it is saved on its own on disconnect and when
