@@ -53,7 +53,8 @@ enum MultilineOption {
             let duration: Duration? =
                 switch timeout {
                 case .integer(let seconds): .seconds(seconds)
-                case .double(let seconds) where seconds.isFinite: .milliseconds(Int64(seconds * 1000))
+                // Bounded before the conversion: a huge number must be an error, not a trap.
+                case .double(let seconds) where seconds.isFinite && abs(seconds) <= 1e6: .milliseconds(Int64(seconds * 1000))
                 case .string(let text): ScriptBindings.Settings.duration(parsing: text)
                 default: nil
                 }

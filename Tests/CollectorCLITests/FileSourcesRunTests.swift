@@ -117,6 +117,8 @@ struct FileSourcesRunTests {
             ("source.follow { path = 'x', multiline = { start = 'a', timeout = 'soon' } }", ":1: source.follow: option 'multiline': 'timeout' must be"),
             ("source.file { path = 'x', mode = 'whole', multiline = { start = 'a' } }", ":1: source.file: option 'multiline' needs mode = \"lines\""),
             ("source.file { path = 'x', multiline = 'a' }", ":1: source.file: option 'multiline' must be"),
+            ("source.follow { path = 'x', multiline = { start = 'a', timeout = 1e300 } }", ":1: source.follow: option 'multiline': 'timeout' must be"),
+            ("source.file { path = 'x', multiline = { start = 'a', max_bytes = 2^62 } }", ":1: source.file: option 'multiline': 'max_bytes' must be"),
         ]
         for (index, (source, expected)) in cases.enumerated() {
             let script = try PipelineRunTests.write(source, "case\(index).lua", in: dir)
