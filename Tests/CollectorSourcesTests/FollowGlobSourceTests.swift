@@ -159,3 +159,19 @@ extension FollowGlobSourceTests {
         }
     }
 }
+
+extension FollowGlobSourceTests {
+    @Test func startAtEndAppliesToTheFilesThereAtTheFirstLookOnly() async throws {
+        try await TestSupport.withTemporaryDirectory { dir in
+            try TestSupport.write("old a\n", to: dir + "/a.log")
+            let source = FollowGlobSource(
+                id: "tail", pattern: dir + "/*.log",
+                options: .init(format: .text, pollInterval: .milliseconds(20), startAt: .end), notice: { _ in })
+            try await source.connect()
+            try TestSupport.write("new b\n", to: dir + "/b.log")
+            try TestSupport.append("more a\n", to: dir + "/a.log")
+            #expect(Set(try await take(2, from: source)) == ["a.log:more a", "b.log:new b"])
+            await source.disconnect()
+        }
+    }
+}
