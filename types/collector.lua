@@ -64,7 +64,7 @@ function Source:collect() end
 
 ---@class collector.SourceFileOptions
 ---@field id? string the source's id, unique in a pipeline (default "file-1", ...)
----@field path string the file to read (relative to the working directory), or a pattern (`*`, `?`, `[abc]`, `**` for any depth of directories): every file it matches, one after another, sorted by name; a pattern that matches nothing is an error
+---@field path string the file to read (relative to the working directory), or a pattern of files (`*`, `?`, `[abc]`, `**`), read in name order
 ---@field mode? "lines"|"whole" an item per line, or the whole file as one (default "lines")
 ---@field format? collector.Format how items are decoded (default `"json"` with `mode = "whole"`) (default "jsonl")
 ---@field delimiter? string with `format = "csv"`: the one character between fields (default ",")
@@ -75,7 +75,7 @@ function Source:collect() end
 
 ---@class collector.SourceFollowOptions
 ---@field id? string the source's id, unique in a pipeline (default "follow-1", ...)
----@field path string the file to follow, or a pattern (`*`, `?`, `[abc]`, `**`): every file it matches, each with its own position, and files that come to match while running (inotify on the directories, and a look every 2 s); a gzip file it matches is read once, not followed
+---@field path string the file to follow, or a pattern of files (`*`, `?`, `[abc]`, `**`), each followed with its own position, new ones picked up (see [sources/follow.md](sources/follow.md))
 ---@field position_file? string where the position is kept across runs, by file identity (one entry per file with a pattern); saved once the lines before it are stored; a file rotated while the collector was stopped is finished from its rotated name beside it (`NAME.1`, `NAME-DATE`) first, and a loss is reported as a dead letter (see [sources/follow.md](sources/follow.md))
 ---@field poll? collector.Duration how often the file is looked at (default "250ms")
 ---@field start? "beginning"|"end" where a file without a saved position is read from (default "beginning")

@@ -11,7 +11,7 @@ extension BuiltinConnectors {
             options: [
                 ConnectorOption(
                     "path", .string, required: true,
-                    "the file to read (relative to the working directory), or a pattern (`*`, `?`, `[abc]`, `**` for any depth of directories): every file it matches, one after another, sorted by name; a pattern that matches nothing is an error"
+                    "the file to read (relative to the working directory), or a pattern of files (`*`, `?`, `[abc]`, `**`), read in name order"
                 ),
                 ConnectorOption("mode", .choice(["lines", "whole"]), default: "\"lines\"", "an item per line, or the whole file as one"),
                 SourceOptionKit.formatOption(default: "jsonl", "how items are decoded (default `\"json\"` with `mode = \"whole\"`)"),

@@ -11,7 +11,7 @@ extension BuiltinConnectors {
             options: [
                 ConnectorOption(
                     "path", .string, required: true,
-                    "the file to follow, or a pattern (`*`, `?`, `[abc]`, `**`): every file it matches, each with its own position, and files that come to match while running (inotify on the directories, and a look every 2 s); a gzip file it matches is read once, not followed"
+                    "the file to follow, or a pattern of files (`*`, `?`, `[abc]`, `**`), each followed with its own position, new ones picked up (see [sources/follow.md](sources/follow.md))"
                 ),
                 ConnectorOption(
                     "position_file", .string,
