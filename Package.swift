@@ -85,7 +85,7 @@ let package = Package(
         // Native sources: generator, files, stdin, command output, HTTP polling, SSE.
         .target(
             name: "CollectorSources",
-            dependencies: ["CollectorNetwork", "Collectors", "CollectorValues"],
+            dependencies: ["CollectorNetwork", "CZlib", "Collectors", "CollectorValues"],
             swiftSettings: strict
         ),
         // The RFC 6455 client and the WebSocket source.
@@ -94,7 +94,7 @@ let package = Package(
             dependencies: ["CollectorNetwork", "COpenSSL", "Collectors", "CollectorValues"],
             swiftSettings: strict
         ),
-        // C: the system zlib, for gzip request bodies.
+        // C: the system zlib, for gzip request bodies and gzip files read by the file sources.
         .systemLibrary(
             name: "CZlib",
             pkgConfig: "zlib",

@@ -64,24 +64,26 @@ function Source:collect() end
 
 ---@class collector.SourceFileOptions
 ---@field id? string the source's id, unique in a pipeline (default "file-1", ...)
----@field path string the file to read (relative to the working directory)
+---@field path string the file to read (relative to the working directory), or a pattern of files (`*`, `?`, `[abc]`, `**`), read in name order
 ---@field mode? "lines"|"whole" an item per line, or the whole file as one (default "lines")
 ---@field format? collector.Format how items are decoded (default `"json"` with `mode = "whole"`) (default "jsonl")
 ---@field delimiter? string with `format = "csv"`: the one character between fields (default ",")
 ---@field columns? string[] with `format = "csv"`: the column names, when the data has no header row (default: the first row names them)
 ---@field csv_types? boolean with `format = "csv"`: unquoted numbers and `true`/`false` become numbers and booleans, empty fields null (else all are strings) (default false)
 ---@field split? string|boolean with `format = "json"`: one record per element of the array at this dotted path (`"data.items"`), or of the payload itself with `true`
+---@field multiline? { start: string?, continue: string?, max_lines: integer?, max_bytes: collector.Size?, timeout: collector.Duration? } lines merged into records (joined with "\n"): `start` (a line matching it begins a record) or `continue` (a line matching it joins the one before), Lua patterns (as in `string.match`; not `%b`, `%f` or back references); `max_lines` (500) and `max_bytes` ("1MB") bound a record, `timeout` ("1s") hands on the last one of a followed file when no line follows; with `jsonl`, a record is one JSON document (see [sources/file.md](sources/file.md))
 
 ---@class collector.SourceFollowOptions
 ---@field id? string the source's id, unique in a pipeline (default "follow-1", ...)
----@field path string the file to follow
----@field position_file? string where the position is kept across runs, by file identity; saved once the lines before it are stored; a file rotated while the collector was stopped is finished from its rotated name beside it (`NAME.1`, `NAME-DATE`) first, and a loss is reported as a dead letter (see [sources/follow.md](sources/follow.md))
+---@field path string the file to follow, or a pattern of files (`*`, `?`, `[abc]`, `**`), each followed with its own position, new ones picked up (see [sources/follow.md](sources/follow.md))
+---@field position_file? string where the position is kept across runs, by file identity (one entry per file with a pattern); saved once the lines before it are stored; a file rotated while the collector was stopped is finished from its rotated name beside it (`NAME.1`, `NAME-DATE`) first, and a loss is reported as a dead letter (see [sources/follow.md](sources/follow.md))
 ---@field poll? collector.Duration how often the file is looked at (default "250ms")
 ---@field start? "beginning"|"end" where a file without a saved position is read from (default "beginning")
 ---@field format? collector.Format how the payload is decoded (default "jsonl")
 ---@field delimiter? string with `format = "csv"`: the one character between fields (default ",")
 ---@field columns? string[] with `format = "csv"`: the column names, when the data has no header row (default: the first row names them)
 ---@field csv_types? boolean with `format = "csv"`: unquoted numbers and `true`/`false` become numbers and booleans, empty fields null (else all are strings) (default false)
+---@field multiline? { start: string?, continue: string?, max_lines: integer?, max_bytes: collector.Size?, timeout: collector.Duration? } lines merged into records (joined with "\n"): `start` (a line matching it begins a record) or `continue` (a line matching it joins the one before), Lua patterns (as in `string.match`; not `%b`, `%f` or back references); `max_lines` (500) and `max_bytes` ("1MB") bound a record, `timeout` ("1s") hands on the last one of a followed file when no line follows; with `jsonl`, a record is one JSON document (see [sources/file.md](sources/file.md))
 
 ---@class collector.SourceStdinOptions
 ---@field id? string the source's id, unique in a pipeline (default "stdin-1", ...)
@@ -232,12 +234,12 @@ source = {}
 ---@return collector.Source
 function source.generator(options) end
 
----A file, read once to its end (by lines or whole).
+---A file, or every file a pattern matches, read once to its end (by lines or whole); gzip files are inflated.
 ---@param options collector.SourceFileOptions
 ---@return collector.Source
 function source.file(options) end
 
----A file followed as it grows (like tail -F), across rotations and restarts.
+---A file, or every file a pattern matches, followed as it grows (like tail -F), across rotations and restarts.
 ---@param options collector.SourceFollowOptions
 ---@return collector.Source
 function source.follow(options) end

@@ -206,7 +206,8 @@ struct RecordMetaRunTests {
         let input = try PipelineRunTests.write("{\"n\":1}\n{\"n\":2}\n", "in.jsonl", in: dir)
         _ = try PipelineRunTests.write("""
             local kept
-            return { process = function(r, emit, meta)
+            -- One state: the two records meet the same `kept`.
+            return { parallel = false, process = function(r, emit, meta)
               if kept then r.late = kept.line end
               kept = meta
               return r

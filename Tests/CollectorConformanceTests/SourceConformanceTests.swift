@@ -50,6 +50,21 @@ extension ConformanceRuns {
             }
         }
 
+        @Test func fileAPattern() async throws {
+            try await withTemporaryDirectory { dir in
+                for name in ["in", "bad"] { try FileManager.default.createDirectory(atPath: dir + "/" + name, withIntermediateDirectories: true) }
+                try write(jsonLines(30), to: dir + "/in/1.jsonl")
+                try write(jsonLines(20), to: dir + "/in/2.jsonl")
+                try write("{not json\n" + jsonLines(3), to: dir + "/bad/b.jsonl")
+                await expectConformance(
+                    SourceConformance(
+                        name: "file (pattern)", make: { FileSource(id: "file", path: dir + "/in/*.jsonl") },
+                        idle: { FileSource(id: "file", path: "/dev/zer[o]", options: .init(format: .text, maxLineLength: 4096)) },
+                        badInput: .init(goodRecords: 3) { FileSource(id: "file", path: dir + "/bad/*.jsonl") }),
+                    skipping: [SourceConformance.Check.acknowledgement, SourceConformance.Check.reconnect])
+            }
+        }
+
         @Test func follow() async throws {
             try await withTemporaryDirectory { dir in
                 try write(jsonLines(50), to: dir + "/app.log")
@@ -65,6 +80,35 @@ extension ConformanceRuns {
                         idle: { FollowFileSource(id: "follow", path: dir + "/quiet.log", options: fast) },
                         checkpointed: { [positioned] in FollowFileSource(id: "follow", path: dir + "/acked.log", options: positioned) },
                         badInput: .init(goodRecords: 3) { FollowFileSource(id: "follow", path: dir + "/bad.log", options: fast) }),
+                    skipping: [SourceConformance.Check.reconnect])
+            }
+        }
+
+        @Test func followAPattern() async throws {
+            try await withTemporaryDirectory { dir in
+                for name in ["app", "acked", "bad", "quiet"] {
+                    try FileManager.default.createDirectory(atPath: dir + "/" + name, withIntermediateDirectories: true)
+                }
+                try write(jsonLines(30), to: dir + "/app/1.log")
+                try write(jsonLines(20), to: dir + "/app/2.log")
+                try write("", to: dir + "/quiet/q.log")
+                try write(jsonLines(5), to: dir + "/acked/a.log")
+                try write("{not json\n" + jsonLines(3), to: dir + "/bad/b.log")
+                let fast = FollowFileSource.Options(pollInterval: .milliseconds(20))
+                var positioned = fast
+                positioned.positionFile = dir + "/acked.position"
+                let quiet: @Sendable (String) -> Void = { _ in }
+                await expectConformance(
+                    SourceConformance(
+                        name: "follow (pattern)",
+                        make: { FollowGlobSource(id: "follow", pattern: dir + "/app/*.log", options: fast, notice: quiet) },
+                        idle: { FollowGlobSource(id: "follow", pattern: dir + "/quiet/*.log", options: fast, notice: quiet) },
+                        checkpointed: { [positioned] in
+                            FollowGlobSource(id: "follow", pattern: dir + "/acked/*.log", options: positioned, notice: quiet)
+                        },
+                        badInput: .init(goodRecords: 3) {
+                            FollowGlobSource(id: "follow", pattern: dir + "/bad/*.log", options: fast, notice: quiet)
+                        }),
                     skipping: [SourceConformance.Check.reconnect])
             }
         }

@@ -86,7 +86,7 @@ struct BindingsTests {
     @Test func aRequiredOptionIsChecked() throws {
         let (lua, _) = try Self.state()
         #expect(Self.error("source.file {}", in: lua)
-            == "script.lua:1: source.file: option 'path' is required (the file to read (relative to the working directory))")
+            == "script.lua:1: source.file: option 'path' is required (the file to read (relative to the working directory), or a pattern of files (`*`, `?`, `[abc]`, `**`), read in name order)")
         #expect(Self.error("source.http { url = 'ftp://x' }", in: lua).contains("must be an http or https URL"))
     }
 

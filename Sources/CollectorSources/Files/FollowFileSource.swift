@@ -57,12 +57,16 @@ public actor FollowFileSource: DataSource, CheckpointedSource {
         public var maxLineLength: Int
         public var validateUTF8: Bool
         public var readChunkSize: Int
+        /// Lines merged into records; `nil`, a record per line. The position
+        /// saved stays at the start of a record not yet handed on.
+        public var multiline: MultilineOptions?
 
         public init(
             format: DataFormat = .jsonLines, pollInterval: Duration = .milliseconds(250), positionFile: String? = nil,
             checkpointInterval: Duration = .seconds(1), startAt: Start = .beginning, maxLineLength: Int = 16 << 20,
-            validateUTF8: Bool = true, readChunkSize: Int = 256 << 10
+            validateUTF8: Bool = true, readChunkSize: Int = 256 << 10, multiline: MultilineOptions? = nil
         ) {
+            self.multiline = multiline
             self.format = format
             self.pollInterval = pollInterval
             self.positionFile = positionFile
@@ -106,11 +110,23 @@ public actor FollowFileSource: DataSource, CheckpointedSource {
     private var openPath: String
     /// A loss found on restart (the saved file is gone), handed out as a failed item.
     private var lossNotice: CollectedData?
+    /// Merges lines into records, with `multiline`; and when the last line came.
+    private var merger: LineMerger?
+    private var lastLineAt: ContinuousClock.Instant?
 
     public init(id: String, path: String, options: Options = Options()) {
+        self.init(id: id, path: path, options: options, resumeAt: nil)
+    }
+
+    /// A follower of one of the files a `FollowGlobSource` follows: it keeps
+    /// no position file of its own but starts from `resumeAt`, as if that
+    /// had been loaded from one.
+    init(id: String, path: String, options: Options, resumeAt: FilePosition?) {
         self.id = id
         self.path = path
         self.options = options
+        savedPosition = resumeAt
+        if let multiline = options.multiline { merger = try? LineMerger(multiline) }
         openPath = path
         cursor = LineCursor(
             sourceID: id, maxLineLength: options.maxLineLength,
@@ -119,7 +135,11 @@ public actor FollowFileSource: DataSource, CheckpointedSource {
     }
 
     /// The offset just past the last line handed out, in the file being read.
-    public var offset: Int64 { cursor.offset }
+    public var offset: Int64 { resumeOffset }
+
+    /// Where a restart resumes: past the last line handed out, or, while a
+    /// multiline record is held, at its start.
+    private var resumeOffset: Int64 { merger?.heldStart ?? cursor.offset }
 
     /// Loads the saved position and opens the file if it exists (so that
     /// `.end` means its end at connect time); a file created later is opened
@@ -127,10 +147,23 @@ public actor FollowFileSource: DataSource, CheckpointedSource {
     /// - Throws: when the path exists but cannot be read (permission, a directory).
     public func connect() async throws {
         guard fd == nil else { return }
+        if let multiline = options.multiline, merger == nil { throw Self.badPattern(multiline, id) }
         if let positionFile = options.positionFile, let loaded = await io.run({ FilePosition.load(from: positionFile) }) {
             savedPosition = loaded
         }
         _ = try await openIfPresent()
+    }
+
+    /// The error of a multiline pattern that does not compile (the connector checks scripts' patterns before).
+    private static func badPattern(_ multiline: MultilineOptions, _ id: String) -> ErrorInfo {
+        let pattern: String
+        switch multiline.rule {
+        case .start(let text), .continuation(let text): pattern = text
+        }
+        let reason = MultilineOptions.problem(with: pattern) ?? "\"\(pattern)\": malformed pattern"
+        return ErrorInfo(
+            .configuration, layer: .collection, operation: "connect", message: "multiline pattern \(reason)",
+            details: ["source_id": .string(id)])
     }
 
     /// Saves the position and closes the file; a later `connect()` (of this
@@ -185,11 +218,16 @@ public actor FollowFileSource: DataSource, CheckpointedSource {
 
     public func collect() async throws -> CollectedData {
         // Following never runs out: this waits for the next line.
-        try await nextLine()
+        try await nextLine(waiting: true)!
     }
 
     public nonisolated func stream() -> AsyncThrowingStream<CollectedData, any Error> {
-        pullStream { try await self.nextLine() }
+        pullStream { try await self.nextLine(waiting: true) }
+    }
+
+    /// The next item if one is ready now, `nil` when caught up (or no file is there yet).
+    func poll() async throws -> CollectedData? {
+        try await nextLine(waiting: false)
     }
 
     /// Saves the position now (it is saved on its own on disconnect and when
@@ -202,7 +240,8 @@ public actor FollowFileSource: DataSource, CheckpointedSource {
         }
     }
 
-    private func nextLine() async throws -> CollectedData {
+    /// The next item; `waiting`: until there is one (never `nil`), else `nil` when caught up.
+    private func nextLine(waiting: Bool) async throws -> CollectedData? {
         guard !reading else {
             throw ErrorInfo(
                 .configuration, layer: .collection, operation: "collect",
@@ -214,6 +253,7 @@ public actor FollowFileSource: DataSource, CheckpointedSource {
             try Task.checkCancellation()
             guard let fd = try await openIfPresent() else {
                 await saveIfChanged(force: false)
+                guard waiting else { return nil }
                 try await clock.sleep(for: options.pollInterval)
                 continue
             }
@@ -223,9 +263,24 @@ public actor FollowFileSource: DataSource, CheckpointedSource {
             }
             switch cursor.next() {
             case .line(let payload, let start, let number):
+                lastLineAt = clock.now
+                if merger != nil {
+                    if let record = merger?.add(payload, start: start, number: number) {
+                        await saveIfChanged(force: false)
+                        return item(record)
+                    }
+                    continue
+                }
                 await saveIfChanged(force: false)
                 return item(payload, start: start, line: number)
             case .refused(let payload, let start, let number, let error):
+                // The record before it goes first, in order: the refused line is read again.
+                if let record = merger?.flush() {
+                    cursor.reset(offset: start, lineNumber: cursor.lineNumber - 1)
+                    _ = POSIXFile.seek(fd, to: start)
+                    readPosition = start
+                    return item(record)
+                }
                 await saveIfChanged(force: false)
                 return item(payload, start: start, line: number, refusal: error)
             case .needMore:
@@ -248,11 +303,18 @@ public actor FollowFileSource: DataSource, CheckpointedSource {
                     continue
                 }
                 switch cursor.next(atEnd: true) {
-                case .line(let payload, let start, let number): return item(payload, start: start, line: number)
+                case .line(let payload, let start, let number):
+                    if merger != nil {
+                        if let record = merger?.add(payload, start: start, number: number) { return item(record) }
+                        continue
+                    }
+                    return item(payload, start: start, line: number)
                 case .refused(let payload, let start, let number, let error):
                     return item(payload, start: start, line: number, refusal: error)
                 case .needMore: break
                 }
+                // The old file's last record ends with it.
+                if let record = merger?.flush() { return item(record) }
                 closeFile()
                 continue
             }
@@ -261,11 +323,32 @@ public actor FollowFileSource: DataSource, CheckpointedSource {
                 cursor.reset(offset: 0)
                 linesKnown = true
                 readPosition = 0
+                _ = merger?.flush()
                 continue
             }
+            var pause = options.pollInterval
+            if let timeout = merger?.options.timeout, merger?.isHolding == true {
+                // No line for `timeout`: the record held is complete (a stack trace at the end of the file).
+                let waited = lastLineAt.map { $0.duration(to: clock.now) } ?? timeout
+                if waited >= timeout, let record = merger?.flush() {
+                    await saveIfChanged(force: false)
+                    return item(record)
+                }
+                pause = min(pause, timeout - waited)
+            }
             await saveIfChanged(force: true)
-            try await clock.sleep(for: options.pollInterval)
+            guard waiting else { return nil }
+            try await clock.sleep(for: pause)
         }
+    }
+
+    /// A multiline record as an item: one JSON document for the JSON formats.
+    private func item(_ record: LineMerger.Record) -> CollectedData {
+        var data = item(record.payload, start: record.start, line: record.firstLine)
+        if data.format == .jsonLines { data.format = .json }
+        data.metadata["lines"] = .integer(Int64(record.lines))
+        data.metadata["end_offset"] = .integer(resumeOffset)
+        return data
     }
 
     private func item(_ payload: [UInt8], start: Int64, line: Int64, refusal: ErrorInfo? = nil) -> CollectedData {
@@ -293,8 +376,8 @@ public actor FollowFileSource: DataSource, CheckpointedSource {
         }
         let kept = fingerprint.flatMap { $0.length > 0 ? $0 : nil }
         return FilePosition(
-            device: identity.device, inode: identity.inode, offset: cursor.offset, fingerprint: kept,
-            line: linesKnown ? cursor.lineNumber : nil)
+            device: identity.device, inode: identity.inode, offset: resumeOffset, fingerprint: kept,
+            line: linesKnown ? (merger?.heldFirstLine.map { $0 - 1 } ?? cursor.lineNumber) : nil)
     }
 
     /// The open file, opening the one at `path` if none is (on the I/O
@@ -320,6 +403,9 @@ public actor FollowFileSource: DataSource, CheckpointedSource {
         cursor.reset(offset: opened.start, lineNumber: opened.line ?? 0)
         linesKnown = opened.line != nil
         readPosition = opened.start
+        lastLineAt = nil
+        // A record held from before a reconnect is read again from the position resumed at.
+        _ = merger?.flush()
         return opened.fd
     }
 
