@@ -545,6 +545,16 @@ function Pipeline:tap(stage, n, timeout) end
 ---@param processor collector.Processor
 function Pipeline:replace(which, processor) end
 
+---Records the next `n` records the processor `which` (its name, or its place from 1; a `processor.file` module) receives,
+---with what it made of each, as a golden test file `collector test` runs; returns the file (nil when none came) and the count.
+---@param which string|integer
+---@param n integer from 1 to 10000
+---@param path? string ends in `_test.lua`; default: beside the module, `NAME_test.lua`
+---@param options? { timeout?: collector.Duration, overwrite?: boolean }
+---@return string? path
+---@return integer count
+function Pipeline:record(which, n, path, options) end
+
 ---Stops its sources; what was collected is still processed and stored.
 function Pipeline:stop() end
 
