@@ -555,6 +555,21 @@ function Pipeline:replace(which, processor) end
 ---@return integer count
 function Pipeline:record(which, n, path, options) end
 
+---Runs `processor` (a new version) beside the processor `which` on the records it receives; compared, never stored; nil ends it.
+---@param which string|integer
+---@param processor collector.Processor|nil
+function Pipeline:shadow(which, processor) end
+
+---The shadow run's counts (compared, same, different, only_old, only_new, failed, skipped) and `diffs` (the first disagreements).
+---@param which? string|integer may be left out when one processor has a shadow run
+---@return table
+function Pipeline:shadow_report(which) end
+
+---Swaps the shadow run's version in through the reload steps (inline tests, migrate, probation); an error when rejected.
+---@param which string|integer
+---@return { status: string, version: integer, message: string }
+function Pipeline:promote(which) end
+
 ---Stops its sources; what was collected is still processed and stored.
 function Pipeline:stop() end
 

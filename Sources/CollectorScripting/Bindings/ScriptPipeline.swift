@@ -15,6 +15,8 @@ public final class ScriptPipeline {
     public private(set) var outcome: ScriptBindings.Outcome?
     private(set) var pipeline: Pipeline?
     private var task: Task<ScriptBindings.Outcome, Never>?
+    /// The shadow runs `p:shadow` started, by the processor's place (0-based).
+    var shadowRuns: [Int: (run: ShadowRun, source: String?)] = [:]
 
     init(_ definition: PipelineDefinition, bindings: ScriptBindings) {
         self.definition = definition
@@ -218,6 +220,30 @@ public final class ScriptPipeline {
                 }
                 try handle.replace(at: index, with: replacement.processor)
                 return 0
+            }
+            type.method("shadow") { handle, call in
+                let index = try handle.processorIndex(call.value(1), for: "shadow")
+                let value = call.value(2)
+                if value.isNil {
+                    try handle.shadow(at: index, with: nil)
+                    return 0
+                }
+                guard let shadow = try lua.object(value, as: ScriptProcessor.self) else {
+                    throw LuaCallError("shadow: the new version is a processor.* object (processor.file \"v2.lua\"), got \(value.typeName)")
+                }
+                try handle.shadow(at: index, with: shadow.processor)
+                return 0
+            }
+            type.method("shadow_report") { handle, call in
+                let index = call.argumentCount >= 1 && !call.value(1).isNil
+                    ? try handle.processorIndex(call.value(1), for: "shadow_report") : nil
+                try call.push(data: try handle.shadowReport(at: index, lua: lua))
+                return 1
+            }
+            type.method("promote") { handle, call in
+                let index = try handle.processorIndex(call.value(1), for: "promote")
+                try call.push(data: try handle.promote(at: index))
+                return 1
             }
             type.method("record") { handle, call in
                 let index = try handle.processorIndex(call.value(1), for: "record")
