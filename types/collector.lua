@@ -707,6 +707,31 @@ function Pipeline:tap(stage, n, timeout) end
 ---@param processor collector.Processor
 function Pipeline:replace(which, processor) end
 
+---Records the next `n` records the processor `which` (its name, or its place from 1; a `processor.file` module) receives,
+---with what it made of each, as a golden test file `collector test` runs; returns the file (nil when none came) and the count.
+---@param which string|integer
+---@param n integer from 1 to 10000
+---@param path? string ends in `_test.lua`; default: beside the module, `NAME_test.lua`
+---@param options? { timeout?: collector.Duration, overwrite?: boolean }
+---@return string? path
+---@return integer count
+function Pipeline:record(which, n, path, options) end
+
+---Runs `processor` (a new version) beside the processor `which` on the records it receives; compared, never stored; nil ends it.
+---@param which string|integer
+---@param processor collector.Processor|nil
+function Pipeline:shadow(which, processor) end
+
+---The shadow run's counts (compared, same, different, only_old, only_new, failed, skipped) and `diffs` (the first disagreements).
+---@param which? string|integer may be left out when one processor has a shadow run
+---@return table
+function Pipeline:shadow_report(which) end
+
+---Swaps the shadow run's version in through the reload steps (inline tests, migrate, probation); an error when rejected.
+---@param which string|integer
+---@return { status: string, version: integer, message: string }
+function Pipeline:promote(which) end
+
 ---Stops its sources; what was collected is still processed and stored.
 function Pipeline:stop() end
 

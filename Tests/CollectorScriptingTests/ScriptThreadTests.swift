@@ -18,7 +18,7 @@ extension BindingsTests {
             return path
         }
 
-        @Test(arguments: ["p:wait()", "p:run()", "run()", "p:tap('output', 1, 1)"])
+        @Test(arguments: ["p:wait()", "p:run()", "run()", "p:tap('output', 1, 1)", "p:record(1, 1)", "p:promote(1)"])
         func aWaitInsideAProcessingFunctionFailsThatRecord(call: String) throws {
             let (lua, _) = try BindingsTests.state()
             let path = try Self.input(["{\"id\":1}", "{\"id\":2,\"bad\":true}", "{\"id\":3}"])

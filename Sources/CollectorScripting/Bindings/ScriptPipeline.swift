@@ -13,8 +13,10 @@ public final class ScriptPipeline {
     public let definition: PipelineDefinition
     unowned let bindings: ScriptBindings
     public private(set) var outcome: ScriptBindings.Outcome?
-    private var pipeline: Pipeline?
+    private(set) var pipeline: Pipeline?
     private var task: Task<ScriptBindings.Outcome, Never>?
+    /// The shadow runs `p:shadow` started, by the processor's place (0-based).
+    var shadowRuns: [Int: (run: ShadowRun, source: String?)] = [:]
 
     init(_ definition: PipelineDefinition, bindings: ScriptBindings) {
         self.definition = definition
@@ -138,6 +140,23 @@ public final class ScriptPipeline {
         }
     }
 
+    /// The 0-based place of the processor a method names: its name, or its place from 1.
+    func processorIndex(_ value: LuaValue, for method: String) throws -> Int {
+        let names = definition.processors.map(\.name)
+        switch value {
+        case .integer(let n) where n >= 1 && n <= names.count: return Int(n) - 1
+        case .string(let name):
+            guard let found = names.firstIndex(of: name) else {
+                throw LuaCallError("\(method): no processor named '\(name)' (processors: \(names.joined(separator: ", ")))")
+            }
+            return found
+        case .integer(let n):
+            throw LuaCallError("\(method): there is no processor \(n) (the pipeline has \(names.count), from 1)")
+        default:
+            throw LuaCallError("\(method): name the processor (its name, or its place from 1), got \(value.typeName)")
+        }
+    }
+
     func stop() throws {
         guard let pipeline, outcome == nil else { return }
         try bindings.loop.run { await pipeline.stop() }
@@ -195,22 +214,56 @@ public final class ScriptPipeline {
                 return 1
             }
             type.method("replace") { handle, call in
-                let names = handle.definition.processors.map(\.name)
-                let index: Int
-                switch call.value(1) {
-                case .integer(let n) where n >= 1 && n <= names.count: index = Int(n) - 1
-                case .string(let name):
-                    guard let found = names.firstIndex(of: name) else {
-                        throw LuaCallError("replace: no processor named '\(name)' (processors: \(names.joined(separator: ", ")))")
-                    }
-                    index = found
-                default: throw LuaCallError("replace: name the processor (its name, or its place from 1)")
-                }
+                let index = try handle.processorIndex(call.value(1), for: "replace")
                 guard let replacement = try lua.object(call.value(2), as: ScriptProcessor.self) else {
                     throw LuaCallError("replace: the new processor is a processor.* object")
                 }
                 try handle.replace(at: index, with: replacement.processor)
                 return 0
+            }
+            type.method("shadow") { handle, call in
+                let index = try handle.processorIndex(call.value(1), for: "shadow")
+                let value = call.value(2)
+                if value.isNil {
+                    try handle.shadow(at: index, with: nil)
+                    return 0
+                }
+                guard let shadow = try lua.object(value, as: ScriptProcessor.self) else {
+                    throw LuaCallError("shadow: the new version is a processor.* object (processor.file \"v2.lua\"), got \(value.typeName)")
+                }
+                try handle.shadow(at: index, with: shadow.processor)
+                return 0
+            }
+            type.method("shadow_report") { handle, call in
+                let index = call.argumentCount >= 1 && !call.value(1).isNil
+                    ? try handle.processorIndex(call.value(1), for: "shadow_report") : nil
+                try call.push(data: try handle.shadowReport(at: index, lua: lua))
+                return 1
+            }
+            type.method("promote") { handle, call in
+                let index = try handle.processorIndex(call.value(1), for: "promote")
+                try call.push(data: try handle.promote(at: index))
+                return 1
+            }
+            type.method("record") { handle, call in
+                let index = try handle.processorIndex(call.value(1), for: "record")
+                guard case .integer(let count) = call.value(2), count >= 1 && count <= 10_000 else {
+                    throw LuaCallError("record: the count is a whole number from 1 to 10000, got \(try lua.describe(call.value(2)))")
+                }
+                let path: String?
+                switch call.value(3) {
+                case .nil: path = nil
+                case .string(let text): path = text
+                default: throw LuaCallError("record: the test file is a path (\"readings_test.lua\"), got \(call.value(3).typeName)")
+                }
+                let options = try OptionReader(
+                    "record", table: try call.optionalArgument(4, as: LuaTable.self), allowed: ["timeout", "overwrite"], in: lua)
+                let written = try handle.record(
+                    at: index, count: Int(count), path: path, timeout: try options.duration("timeout"),
+                    overwrite: try options.boolean("overwrite") ?? false)
+                if let file = written.path { try call.push(file) } else { try call.push(LuaValue.nil) }
+                try call.push(LuaValue.integer(Int64(written.count)))
+                return 2
             }
         }
     }

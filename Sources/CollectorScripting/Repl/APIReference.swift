@@ -662,10 +662,32 @@ enum APIReference {
           named `which` (or at place `which`, from 1) for the batches that begin
           after it (the batch already under way finishes with the old one): every
           batch is processed by one version.
+        - `p:record(which, n [, path] [, options])`: records the next `n` records
+          (1 to 10000) the processor `which` (its name, or its place from 1; a
+          `processor.file` module) receives, with what it made of each, and writes
+          them as a golden test file ([testing.md](testing.md#golden-tests-from-live-traffic)):
+          `path` ends in `_test.lua` (default: beside the module,
+          `readings_test.lua` for `readings.lua`). Returns the path and the count —
+          fewer than `n` when the pipeline ended or `options.timeout` (a duration;
+          default: no limit) passed first, and `nil, 0` (no file) when no record
+          came. A file that exists is an error unless `options.overwrite = true`.
+          What the pipeline does is not changed.
+        - `p:shadow(which, processor)`: runs `processor` (a new version) beside
+          the processor `which` on the records it receives from then on; its
+          outputs are compared, never stored; `nil` ends it
+          ([hot-reload.md](hot-reload.md#shadow-runs-a-new-version-beside-the-live-one)).
+        - `p:shadow_report([which])`: the shadow run's counts (`compared`, `same`,
+          `different`, `only_old`, `only_new`, `failed`, `skipped`) and `diffs`,
+          the first records the versions disagreed on, each with its field-by-field
+          `lines`.
+        - `p:promote(which)`: swaps the shadow run's version in as the processor's
+          next version through the reload steps (inline tests, `migrate`,
+          probation); returns `{ status =, version =, message = }`, or raises an
+          error when the version is rejected (the live one goes on).
         - `p:stop()`: stops its sources; what was collected is still processed and
           stored. `p:wait()`: waits for the end, returns the report.
 
-        `p:wait()`, `p:run()`, `p:tap()` and `run()` wait for pipelines, so they
+        `p:wait()`, `p:run()`, `p:tap()`, `p:record()`, `p:shadow_report()`, `p:promote()` and `run()` wait for pipelines, so they
         belong to the script's main code (or the REPL's prompt); `p:wait()` on a
         pipeline that has already ended just returns its report, anywhere. Called from a
         function the engine calls while pipelines run — a processing function, an

@@ -175,6 +175,8 @@ public actor ProcessingManager: ProcessingManaging {
                 staged.rest = []
                 return staged
             }
+            if !recordings.isEmpty { feedRecordings(processor: 0, documents.map { $0.record() }, results) }
+            if !shadows.isEmpty, let shadow = shadows[0] { shadow.offer(documents.map { $0.record() }, results) }
             for (document, result) in zip(documents, results) {
                 if result.success {
                     if result.recordCount == 0 { staged.dropped += 1 }
@@ -233,6 +235,17 @@ public actor ProcessingManager: ProcessingManaging {
 
     private var taps: [UInt64: Tap] = [:]
     private var nextTap: UInt64 = 0
+    /// Open `record(processor:count:)` calls (see ProcessingManager+Recording.swift).
+    var recordings = ProcessorRecordings()
+    /// New versions running beside processors, by the processor's place (see `setShadow`).
+    private var shadows: [Int: ShadowRun] = [:]
+
+    /// Runs `shadow` beside the processor at `index` (0-based) on the
+    /// records it receives from now on, or stops the one there (`nil`).
+    public func setShadow(_ shadow: ShadowRun?, at index: Int) {
+        shadows[index]?.stop()
+        shadows[index] = shadow
+    }
 
     /// The next `count` records at a stage — 0: entering the first processor;
     /// k: what processor k (from 1) gave — as they pass, for looking at a
@@ -254,6 +267,7 @@ public actor ProcessingManager: ProcessingManaging {
     /// Ends every tap with what it saw (the pipeline is done).
     public func closeTaps() {
         for id in Array(taps.keys) { endTap(id) }
+        endRecordings()
     }
 
     private func endTap(_ id: UInt64) {
@@ -372,6 +386,8 @@ public actor ProcessingManager: ProcessingManaging {
                 current = []
                 break
             }
+            if !recordings.isEmpty { feedRecordings(processor: index, current, results) }
+            if !shadows.isEmpty, let shadow = shadows[index] { shadow.offer(current, results) }
             for (record, result) in zip(current, results) {
                 if result.success {
                     if result.recordCount == 0 { dropped += 1 }

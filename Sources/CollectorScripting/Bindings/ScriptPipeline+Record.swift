@@ -1,0 +1,61 @@
+import Collectors
+import Foundation
+import LuaRuntime
+
+extension ScriptPipeline {
+    /// `p:record(processor, count [, path] [, options])`: the next `count`
+    /// records the processor receives, with what it made of each, written
+    /// as a golden test file (`GoldenTestFile`). Returns the file written
+    /// (nil when no record came) and how many records it holds.
+    func record(at index: Int, count: Int, path: String?, timeout: Duration?, overwrite: Bool) throws
+        -> (path: String?, count: Int)
+    {
+        guard let pipeline, outcome == nil else {
+            throw LuaCallError("record: pipeline \"\(definition.name)\" is not running (p:start() first)")
+        }
+        try bindings.refuseWaitInsideJob("p:record()")
+        let current = try bindings.loop.run { await pipeline.processing.currentProcessors }
+        let processor = current[index]
+        guard let module = (processor as? LuaProcessor)?.file else {
+            throw LuaCallError(
+                "record: processor '\(processor.name)' is not a processor.file module; a golden test requires the module by its file")
+        }
+        let file = path ?? String(module.dropLast(module.hasSuffix(".lua") ? 4 : 0)) + "_test.lua"
+        guard file.hasSuffix("_test.lua") else {
+            throw LuaCallError("record: the test file's name must end in _test.lua (collector test runs those), got \(file)")
+        }
+        let directory = (file as NSString).deletingLastPathComponent
+        let testDirectory = directory.isEmpty ? "." : directory
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: testDirectory, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw LuaCallError("record: cannot write \(file): there is no directory \(testDirectory)")
+        }
+        if !overwrite, FileManager.default.fileExists(atPath: file) {
+            throw LuaCallError("record: \(file) exists already (give { overwrite = true } to write over it)")
+        }
+        guard let moduleName = GoldenTestFile.requireName(module: module, testDirectory: testDirectory) else {
+            throw LuaCallError(
+                "record: a test file in \(testDirectory) cannot require \(module) (require looks beside the test file and in the working directory); write it beside the module")
+        }
+        let calls = try bindings.loop.run { () async -> [RecordedCall] in
+            let watch = Task { await pipeline.processing.record(processor: index, count: count) }
+            let timer = Task {
+                guard let timeout else { return }
+                try? await Task.sleep(for: timeout)
+                watch.cancel()
+            }
+            // An interrupted recording ends the watch too, rather than leaving it on the pipeline.
+            let calls = await withTaskCancellationHandler { await watch.value } onCancel: { watch.cancel() }
+            timer.cancel()
+            return calls
+        }
+        guard !calls.isEmpty else { return (nil, 0) }
+        let golden = GoldenTestFile(moduleName: moduleName, pipeline: definition.name, processor: processor.name, calls: calls)
+        do {
+            try Data(golden.source().utf8).write(to: URL(fileURLWithPath: file), options: .atomic)
+        } catch {
+            throw LuaCallError("record: cannot write \(file): \(error.localizedDescription)")
+        }
+        return (file, calls.count)
+    }
+}

@@ -1,0 +1,108 @@
+import Collectors
+import CollectorValues
+import Foundation
+
+/// A `*_test.lua` file made from records a processor received in a running
+/// pipeline (`p:record`): one test per record, asserting what the processor
+/// made of it then (its outputs, none when dropped, or its error), so that
+/// a later change that alters the outputs fails `collector test` with the
+/// fields that differ.
+struct GoldenTestFile {
+    /// The name `require` finds the module by, from the test file's directory.
+    var moduleName: String
+    var pipeline: String
+    var processor: String
+    var calls: [RecordedCall]
+
+    /// The module name for `module` (a `.lua` file) as `require` finds it
+    /// from a test file in `directory` (beside it first, then the working
+    /// directory); nil when it finds it from neither.
+    static func requireName(module: String, testDirectory directory: String) -> String? {
+        let file = ModuleFiles.canonical(module)
+        guard file.hasSuffix(".lua") else { return nil }
+        let bases = [ModuleFiles.canonical(directory), ModuleFiles.canonical(FileManager.default.currentDirectoryPath)]
+        for base in bases {
+            let prefix = base.hasSuffix("/") ? base : base + "/"
+            guard file.hasPrefix(prefix) else { continue }
+            let relative = String(file.dropFirst(prefix.count).dropLast(".lua".count))
+            // require reads dots as directories, so a name with a dot of its own cannot be said.
+            let parts = relative.split(separator: "/", omittingEmptySubsequences: false)
+            guard !parts.contains(where: { $0.isEmpty || $0.contains(".") }) else { continue }
+            return parts.joined(separator: ".")
+        }
+        return nil
+    }
+
+    /// The Lua name of the module's local in the file.
+    var localName: String {
+        let last = moduleName.split(separator: ".").last.map(String.init) ?? moduleName
+        var name = String(last.map { $0.isASCII && ($0.isLetter || $0.isNumber) ? $0 : "_" })
+        if name.isEmpty || name.first!.isNumber || LuaLiteral.keywords.contains(name) { name = "processor_" + name }
+        // The file's own helpers and the test library's globals keep their names.
+        if ["outputs", "test", "run", "expect", "array", "advance", "json", "null"].contains(name) { name += "_module" }
+        return name
+    }
+
+    func source(recordedAt date: Date = Date()) -> String {
+        let stamp = ISO8601DateFormatter().string(from: date)
+        let module = localName
+        var text = """
+            -- Golden tests: \(calls.count) record\(calls.count == 1 ? "" : "s") processor "\(Self.comment(processor))" \
+            of pipeline "\(Self.comment(pipeline))" received
+            -- (recorded \(stamp)), each with what the processor made of it then.
+            local \(module) = require(\(LuaLiteral.quoted(Array(moduleName.utf8), keepUTF8: true)))
+
+            -- What the pipeline takes from a record: the records emitted, then the one returned.
+            local function outputs(record)
+              local returned, emitted = run(\(module), record)
+              if returned ~= nil then emitted[#emitted + 1] = returned end
+              return emitted
+            end
+
+            """
+        for (index, call) in calls.enumerated() {
+            let input = LuaLiteral.source(call.input)
+            text += "\n"
+            if let error = call.error {
+                text += "test(\"recorded \(index + 1) (error)\", function()\n"
+                text += "  expect.error(function() run(\(module), \(input)) end, \(LuaLiteral.quoted(Array(Self.pattern(error.message).utf8), keepUTF8: true)))\n"
+            } else if call.outputs.isEmpty {
+                text += "test(\"recorded \(index + 1) (dropped)\", function()\n"
+                text += "  expect.eq(outputs(\(input)), {})\n"
+            } else {
+                text += "test(\"recorded \(index + 1)\", function()\n"
+                text += "  expect.eq(outputs(\(input)), {\n"
+                for output in call.outputs { text += "    \(LuaLiteral.source(output)),\n" }
+                text += "  })\n"
+            }
+            text += "end)\n"
+        }
+        return text
+    }
+
+    /// A comment keeps to one line.
+    private static func comment(_ text: String) -> String {
+        String(text.map { $0.isNewline ? " " : $0 })
+    }
+
+    /// A Lua pattern matching the error's message without where it was
+    /// raised (`file.lua:12: `, which differs between the pipeline and the
+    /// test runner), and no longer than its first line (a traceback differs too).
+    static func pattern(_ message: String) -> String {
+        var text = Substring(message.split(separator: "\n", maxSplits: 1, omittingEmptySubsequences: false).first ?? "")
+        // Drop the `chunk:line: ` prefixes of the error (and of a wrapped one).
+        while let colon = text.firstIndex(of: ":") {
+            let rest = text[text.index(after: colon)...]
+            let digits = rest.prefix(while: { $0.isASCII && $0.isNumber })
+            guard !digits.isEmpty, rest.dropFirst(digits.count).hasPrefix(": ") else { break }
+            text = rest.dropFirst(digits.count + 2)
+        }
+        if text.utf8.count > 200 { text = Substring(String(decoding: Array(text.utf8.prefix(200)), as: UTF8.self)) }
+        var escaped = ""
+        for character in text {
+            if "^$()%.[]*+-?".contains(character) { escaped.append("%") }
+            escaped.append(character)
+        }
+        return escaped
+    }
+}
