@@ -375,9 +375,12 @@ public actor FollowFileSource: DataSource, CheckpointedSource {
             fingerprint = FileFingerprint.of(fd)
         }
         let kept = fingerprint.flatMap { $0.length > 0 ? $0 : nil }
-        return FilePosition(
-            device: identity.device, inode: identity.inode, offset: resumeOffset, fingerprint: kept,
-            line: linesKnown ? (merger?.heldFirstLine.map { $0 - 1 } ?? cursor.lineNumber) : nil)
+        // Lines before the resume offset: those before a held multiline record's first line.
+        var line: Int64?
+        if linesKnown {
+            if let first = merger?.heldFirstLine { line = first - 1 } else { line = cursor.lineNumber }
+        }
+        return FilePosition(device: identity.device, inode: identity.inode, offset: resumeOffset, fingerprint: kept, line: line)
     }
 
     /// The open file, opening the one at `path` if none is (on the I/O
