@@ -60,7 +60,11 @@ final class SinkServer: @unchecked Sendable {
 
     deinit {
         kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+        // Reaped here, not by `waitUntilExit()`: that waits for Foundation's
+        // child monitor on a dispatch thread, which a saturated pool (this
+        // deinit runs on one of its threads) may never give it.
+        var status: Int32 = 0
+        while waitpid(process.processIdentifier, &status, 0) < 0, errno == EINTR {}
         try? FileManager.default.removeItem(at: log)
         try? FileManager.default.removeItem(at: output)
     }

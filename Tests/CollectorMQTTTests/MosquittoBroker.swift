@@ -57,7 +57,15 @@ final class MosquittoBroker: @unchecked Sendable {
         guard let process else { return }
         self.process = nil
         process.terminate()
-        process.waitUntilExit()
+        Self.reap(process)
+    }
+
+    /// Waits for the broker to exit with `waitpid`, not `waitUntilExit()`:
+    /// that waits for Foundation's child monitor on a dispatch thread, which
+    /// a saturated pool (the caller runs on one of its threads) may never give it.
+    static func reap(_ process: Process) {
+        var status: Int32 = 0
+        while waitpid(process.processIdentifier, &status, 0) < 0, errno == EINTR {}
     }
 
     var log: String { (try? String(contentsOf: directory.appendingPathComponent("broker.log"), encoding: .utf8)) ?? "" }
@@ -65,7 +73,7 @@ final class MosquittoBroker: @unchecked Sendable {
     deinit {
         if let process {
             kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
+            Self.reap(process)
         }
         try? FileManager.default.removeItem(at: directory)
     }
