@@ -148,20 +148,23 @@ struct HTTPStorageTests {
     @Test func aSlowServerTimesOutAndTheRetryCarriesTheSameKey() async throws {
         let server = try SinkServer()
         var options = fast()
-        options.timeout = .seconds(1)
-        let storage = HTTPStorage(id: "out", url: server.url("/ingest?delay=3&times=1"), options: options)
+        options.timeout = .seconds(2)
+        let storage = HTTPStorage(id: "out", url: server.url("/ingest?delay=6&times=1"), options: options)
         try await storage.connect()
         _ = try await storage.store(records: records(values))
-        #expect(await storage.requestsSent == 2)
+        // The first POST times out; a retry succeeds (on a loaded machine a
+        // retry may time out too: every attempt carries the same key).
+        let sent = await storage.requestsSent
+        #expect(sent >= 2)
         // The slow first POST ends up at the server too (bounded wait): under
         // the same key, so a server that honours it stores the batch once.
         var posts = server.posts()
-        for _ in 0..<100 where posts.count < 2 {
+        for _ in 0..<150 where posts.count < sent {
             try await Task.sleep(for: .milliseconds(100))
             posts = server.posts()
         }
-        try #require(posts.count == 2)
-        #expect(posts[0].key != nil && posts[0].key == posts[1].key)
+        try #require(posts.count >= 2, "\(posts.count) posts for \(sent) requests")
+        #expect(posts[0].key != nil && Set(posts.map(\.key)).count == 1)
         #expect(posts.filter { !$0.duplicate }.count == 1)
         await storage.disconnect()
     }
