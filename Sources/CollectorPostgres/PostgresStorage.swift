@@ -94,21 +94,14 @@ public actor PostgresStorage: StorageBackend {
             WHERE table_schema = current_schema() AND table_name = $1 ORDER BY ordinal_position
             """, parameters, operation: "connect")
         let existing = (0..<result.rowCount).map { result.string(row: $0, column: 0) }
-        guard !existing.isEmpty else { return }
         let needed = ["location_id"] + (table.isDocument ? ["data"] : table.columns.map(\.identifier.name))
-        let missing = needed.filter { !existing.contains($0) }
-        guard !missing.isEmpty else { return }
-        let advice: String
-        if table.isDocument {
-            advice = "it is not a table of the document layout (id, location_id, created_at, data); give its `columns` to use it as a typed table, or another `table`"
-        } else {
-            let list = missing.map { "'\($0)'" }.joined(separator: ", ")
-            advice = "it has no column \(list) of the `columns` given; add \(missing.count == 1 ? "it" : "them") (ALTER TABLE ... ADD COLUMN), drop \(missing.count == 1 ? "it" : "them") from `columns`, or use another `table`"
-        }
+        guard let problem = ExistingTableCheck.problem(
+            existing: existing, needed: needed, isDocument: table.isDocument, documentColumns: "id, location_id, created_at, data")
+        else { return }
         connection.close()
         throw ErrorInfo(
             .configuration, layer: .storage, operation: "connect",
-            message: "PostgreSQL table '\(options.table)' at \(redactedURL) has the columns \(existing.joined(separator: ", ")): \(advice)",
+            message: "PostgreSQL table '\(options.table)' at \(redactedURL) \(problem)",
             details: ["backend_id": .string(id), "table": .string(options.table)])
     }
 

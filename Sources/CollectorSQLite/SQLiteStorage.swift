@@ -279,22 +279,14 @@ public actor SQLiteStorage: StorageBackend {
     /// every store and query would fail with SQLite's "no such column", and
     /// a store would be retried as if the database were down.
     private func checkLayout(_ connection: SQLiteConnection, table: SQLiteTable) throws(ErrorInfo) {
-        let existing = try existingColumns(connection)
-        guard !existing.isEmpty else { return }
         let needed = table.isDocument ? ["location_id", "created_at", "data"] : table.columns.map(\.identifier.name)
-        let missing = needed.filter { !existing.contains($0) }
-        guard !missing.isEmpty else { return }
-        let has = existing.joined(separator: ", ")
-        let advice: String
-        if table.isDocument {
-            advice = "it is not a table of the document layout (location_id, created_at, data); give its `columns` to use it as a typed table, or another `table`"
-        } else {
-            let list = missing.map { "'\($0)'" }.joined(separator: ", ")
-            advice = "it has no column \(list) of the `columns` given; add \(missing.count == 1 ? "it" : "them") (ALTER TABLE ... ADD COLUMN), drop \(missing.count == 1 ? "it" : "them") from `columns`, or use another `table`"
-        }
+        guard let problem = ExistingTableCheck.problem(
+            existing: try existingColumns(connection), needed: needed, isDocument: table.isDocument,
+            documentColumns: "location_id, created_at, data")
+        else { return }
         throw ErrorInfo(
             .configuration, layer: .storage, operation: "connect",
-            message: "SQLite table '\(options.table)' in \(path) has the columns \(has): \(advice)",
+            message: "SQLite table '\(options.table)' in \(path) \(problem)",
             details: ["backend_id": .string(id), "path": .string(path), "table": .string(options.table)])
     }
 
