@@ -2,7 +2,7 @@ import CollectorScripting
 import CollectorSources
 import Collectors
 
-extension BuiltinConnectors {
+extension CoreConnectors {
     /// `source.command`: a program's standard output.
     public static var command: ConnectorDescription {
         .source(

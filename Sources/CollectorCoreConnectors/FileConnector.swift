@@ -2,9 +2,11 @@ import CollectorScripting
 import CollectorSources
 import Collectors
 
-extension BuiltinConnectors {
+extension CoreConnectors {
     /// `source.file`: a file (or the files a pattern matches) read once, to its end.
-    public static var file: ConnectorDescription {
+    ///
+    /// - Parameter decompression: how gzip files are read (`.zlib` of CollectorGzip); `.none` refuses them.
+    public static func file(decompression: Decompression = .none) -> ConnectorDescription {
         .source(
             "file",
             summary: "A file, or every file a pattern matches, read once to its end (by lines or whole); gzip files are inflated.",
@@ -24,7 +26,7 @@ extension BuiltinConnectors {
             if multiline != nil, mode == .whole { throw options.problem("option 'multiline' needs mode = \"lines\"") }
             if multiline != nil, format == .csv { throw options.problem("option 'multiline' does not go with format = \"csv\" (a quoted field may span lines already)") }
             let id = options.id
-            let source = FileSource(id: id, path: path, options: .init(mode: mode, format: format, multiline: multiline))
+            let source = FileSource(id: id, path: path, options: .init(mode: mode, format: format, multiline: multiline), decompression: decompression)
             return ConnectorInstance(source, description: "source.file(\(id), \(path), \(mode.rawValue), \(format))")
         }
     }

@@ -2,9 +2,11 @@ import CollectorScripting
 import CollectorSources
 import Collectors
 
-extension BuiltinConnectors {
+extension CoreConnectors {
     /// `source.follow`: a file (or every file a pattern matches) followed as it grows, across rotations.
-    public static var follow: ConnectorDescription {
+    ///
+    /// - Parameter decompression: how gzip files are read (`.zlib` of CollectorGzip); `.none` refuses them.
+    public static func follow(decompression: Decompression = .none) -> ConnectorDescription {
         .source(
             "follow",
             summary: "A file, or every file a pattern matches, followed as it grows (like tail -F), across rotations and restarts.",
@@ -34,7 +36,7 @@ extension BuiltinConnectors {
             let id = options.id
             if FollowGlobSource.isPattern(path) {
                 return ConnectorInstance(
-                    FollowGlobSource(id: id, pattern: path, options: settings), description: "source.follow(\(id), \(path))")
+                    FollowGlobSource(id: id, pattern: path, options: settings, decompression: decompression), description: "source.follow(\(id), \(path))")
             }
             return ConnectorInstance(FollowFileSource(id: id, path: path, options: settings), description: "source.follow(\(id), \(path))")
         }

@@ -2,7 +2,7 @@ import CollectorScripting
 import CollectorSources
 import Collectors
 
-extension BuiltinConnectors {
+extension CoreConnectors {
     /// `source.generator`: the canonical workload's sensor readings.
     public static var generator: ConnectorDescription {
         .source(

@@ -5,8 +5,8 @@ import Collectors
 
 /// `multiline = { start = ..., continue = ..., max_lines =, max_bytes =, timeout = }`
 /// of the file sources, read into `MultilineOptions`.
-enum MultilineOption {
-    static let option = ConnectorOption(
+package enum MultilineOption {
+    package static let option = ConnectorOption(
         "multiline", .table,
         annotation: "{ start: string?, continue: string?, max_lines: integer?, max_bytes: collector.Size?, timeout: collector.Duration? }",
         "lines merged into records (joined with \"\\n\"): `start` (a line matching it begins a record) or `continue` (a line matching it joins the one before), Lua patterns (as in `string.match`; not `%b`, `%f` or back references); `max_lines` (500) and `max_bytes` (\"1MB\") bound a record, `timeout` (\"1s\") hands on the last one of a followed file when no line follows; with `jsonl`, a record is one JSON document (see [sources/file.md](sources/file.md))"
@@ -14,7 +14,7 @@ enum MultilineOption {
 
     private static let keys = ["start", "continue", "max_lines", "max_bytes", "timeout"]
 
-    static func read(_ options: ScriptOptions) throws -> MultilineOptions? {
+    package static func read(_ options: ScriptOptions) throws -> MultilineOptions? {
         guard let value = try options.data("multiline") else { return nil }
         guard case .object(let table) = value else {
             throw options.problem("option 'multiline' must be a table { start = \"...\" } or { continue = \"...\" }")

@@ -6,15 +6,15 @@ import Collectors
 /// `storage.postgres{}`: a natural key that makes the write an upsert.
 ///
 ///     key = { "order_id" }, on_conflict = "update"
-enum NaturalKeyOptions {
-    static var keyOption: ConnectorOption {
+package enum NaturalKeyOptions {
+    package static var keyOption: ConnectorOption {
         ConnectorOption(
             "key", .strings, annotation: "string[]",
             "record fields that identify a record (`{ \"order_id\" }`): a record whose key is stored already updates its row or is skipped (`on_conflict`), with a unique index on the key; a record without a key field (or with `null` there) is dead-lettered (see [Natural keys](#natural-keys-key))"
         )
     }
 
-    static var onConflictOption: ConnectorOption {
+    package static var onConflictOption: ConnectorOption {
         ConnectorOption(
             "on_conflict", .choice(NaturalKey.OnConflict.allCases.map(\.rawValue)), default: "\"update\"",
             "with `key`: `\"update\"` replaces the stored row's values (of two records of one batch with the same key, the later wins); `\"ignore\"` keeps the stored row and skips the record"
@@ -22,7 +22,7 @@ enum NaturalKeyOptions {
     }
 
     /// The key the options give; nil without `key`.
-    static func read(_ options: ScriptOptions) throws -> NaturalKey? {
+    package static func read(_ options: ScriptOptions) throws -> NaturalKey? {
         let choice = try options.string("on_conflict")
         guard let fields = try options.strings("key") else {
             if choice != nil { throw options.problem("on_conflict needs a key: add key = { \"field\", ... }") }

@@ -4,16 +4,16 @@ import Foundation
 
 /// Options and checks several sources share: `format`, the reconnect
 /// options, URLs, and URLs shown without their secrets.
-enum SourceOptionKit {
-    static let formats = ["json", "jsonl", "text", "csv", "binary"]
+package enum SourceOptionKit {
+    package static let formats = ["json", "jsonl", "text", "csv", "binary"]
 
     /// `format`: how items are decoded.
-    static func formatOption(default value: String, _ doc: String = "how the payload is decoded") -> ConnectorOption {
+    package static func formatOption(default value: String, _ doc: String = "how the payload is decoded") -> ConnectorOption {
         ConnectorOption("format", .choice(formats), default: "\"\(value)\"", annotation: "collector.Format", doc)
     }
 
     /// The CSV options: `delimiter`, `columns`, `csv_types`.
-    static let csvOptions = [
+    package static let csvOptions = [
         ConnectorOption("delimiter", .string, default: "\",\"", "with `format = \"csv\"`: the one character between fields"),
         ConnectorOption(
             "columns", .strings, "with `format = \"csv\"`: the column names, when the data has no header row (default: the first row names them)"),
@@ -23,14 +23,14 @@ enum SourceOptionKit {
     ]
 
     /// `split`: a JSON payload's array as one record per element.
-    static let splitOption = ConnectorOption(
+    package static let splitOption = ConnectorOption(
         "split", .any, annotation: "string|boolean",
         "with `format = \"json\"`: one record per element of the array at this dotted path (`\"data.items\"`), or of the payload itself with `true`")
 
     /// The format and its options. `streamed`: the items are a stream's
     /// lines (a CSV header is read once, a quoted field may span items);
     /// `splits`: the source takes `split`.
-    static func format(_ options: ScriptOptions, default value: DataFormat, streamed: Bool, splits: Bool = false) throws -> DataFormat {
+    package static func format(_ options: ScriptOptions, default value: DataFormat, streamed: Bool, splits: Bool = false) throws -> DataFormat {
         var format = try options.choice("format", formats).map(DataFormat.init(rawValue:)) ?? value
         for name in ["delimiter", "columns", "csv_types"] where options.has(name) && format != .csv {
             throw options.problem("option '\(name)' needs format = \"csv\" (the format is \"\(format)\")")
@@ -72,7 +72,7 @@ enum SourceOptionKit {
     }
 
     /// `reconnect`, `reconnect_max`, `reconnect_attempts`.
-    static func reconnectOptions(first: String, _ doc: String) -> [ConnectorOption] {
+    package static func reconnectOptions(first: String, _ doc: String) -> [ConnectorOption] {
         [
             ConnectorOption("reconnect", .duration(), default: "\"\(first)\"", doc),
             ConnectorOption("reconnect_max", .duration(), default: "\"60s\"", "the cap of that backoff"),
@@ -84,7 +84,7 @@ enum SourceOptionKit {
 
     /// Reads the reconnect options into the source's settings; `reconnect_max`
     /// shorter than `reconnect` is an error.
-    static func reconnect(
+    package static func reconnect(
         _ options: ScriptOptions, _ delay: inout Duration, _ cap: inout Duration, _ attempts: inout Int?
     ) throws {
         if let first = try options.duration("reconnect") { delay = first }
@@ -95,7 +95,7 @@ enum SourceOptionKit {
         }
     }
 
-    static func webURL(_ options: ScriptOptions, schemes: [String]) throws -> URL {
+    package static func webURL(_ options: ScriptOptions, schemes: [String]) throws -> URL {
         let text = try options.requiredString("url")
         guard let url = URL(string: text), let scheme = url.scheme, schemes.contains(scheme.lowercased()), url.host != nil else {
             let list = schemes.map { "\($0)://" }.joined(separator: " or ")
@@ -105,13 +105,13 @@ enum SourceOptionKit {
     }
 
     /// A URL given as text, for an error message: without what could be a password or a key.
-    static func redactedText(_ text: String) -> String {
+    package static func redactedText(_ text: String) -> String {
         guard let url = URL(string: text), url.scheme != nil else { return text.count > 80 ? String(text.prefix(80)) + "…" : text }
         return redacted(url)
     }
 
     /// The URL without credentials or query (which may carry keys).
-    static func redacted(_ url: URL) -> String {
+    package static func redacted(_ url: URL) -> String {
         guard var parts = URLComponents(url: url, resolvingAgainstBaseURL: false) else { return "?" }
         if parts.password != nil || parts.user != nil { parts.user = "***"; parts.password = nil }
         if parts.query != nil { parts.query = "..." }

@@ -2,7 +2,7 @@ import CollectorScripting
 import CollectorSources
 import Collectors
 
-extension BuiltinConnectors {
+extension CoreConnectors {
     /// `source.stdin`: the collector's standard input.
     public static var stdin: ConnectorDescription {
         .source(

@@ -20,33 +20,33 @@ import LuaRuntime
 /// instead of the kind's). A list, not a table by name, because the order
 /// of the columns is the table's. Errors name the entry:
 /// `storage.sqlite: columns[3]: unknown kind 'float' (kinds: ...)`.
-struct StorageLayout {
-    let layout: TableLayout
+package struct StorageLayout {
+    package let layout: TableLayout
     /// For the backend's `tostring`: `document layout`, `readings layout`, `3 columns`.
-    let description: String
+    package let description: String
     /// Whether the script listed the columns (errors about one then name its entry).
-    let isScriptColumns: Bool
+    package let isScriptColumns: Bool
 
-    static let kinds = Column.Kind.allCases.map(\.rawValue)
+    package static let kinds = Column.Kind.allCases.map(\.rawValue)
 
     /// The `layout` option of an SQL backend.
-    static func layoutOption(_ doc: String) -> ConnectorOption {
+    package static func layoutOption(_ doc: String) -> ConnectorOption {
         ConnectorOption("layout", .choice(["document", "readings"]), doc)
     }
 
     /// The `columns` option of an SQL backend.
-    static var columnsOption: ConnectorOption {
+    package static var columnsOption: ConnectorOption {
         ConnectorOption(
             "columns", .list(of: "columns ({ \(shape), ... })"), annotation: "collector.Column[]",
             "a typed table of the script's own, one column per entry, in order: `{ { \"name\", \"kind\", required = true, field = \"...\", sql_type = \"...\" }, ... }`; not with `layout` (see [Typed tables](#typed-tables-columns))"
         )
     }
-    static let keys = ["name", "kind", "required", "field", "sql_type"]
+    package static let keys = ["name", "kind", "required", "field", "sql_type"]
     private static let shape = #"{ "name", "kind", required = true, field = "...", sql_type = "..." }"#
 
     /// The layout the options choose; without `layout` or `columns`, the
     /// `readings` preset for a table named `readings`, else documents.
-    init(_ options: OptionReader, table: String, in lua: LuaState) throws {
+    package init(_ options: OptionReader, table: String, in lua: LuaState) throws {
         let function = options.function
         let choice = try options.choice("layout", ["document", "readings"])
         if let columns = try Self.columns(options, in: lua) {
@@ -71,7 +71,7 @@ struct StorageLayout {
     /// Runs a backend's own checks of its options (such as `SQLiteOptions.validate`)
     /// now, so that a bad name or type is an error at the script's line
     /// rather than when the pipeline connects.
-    func check(_ function: String, _ validate: () throws(ErrorInfo) -> Void) throws {
+    package func check(_ function: String, _ validate: () throws(ErrorInfo) -> Void) throws {
         do {
             try validate()
         } catch {

@@ -1,20 +1,14 @@
 import CZlib
+import CollectorSources
 
-/// Inflates a gzip stream (RFC 1952) as its compressed bytes arrive, member
-/// after member (`cat a.gz b.gz` is one valid stream). Output is handed out
-/// in bounded pieces, so a small file that inflates to gigabytes never sits
-/// in memory whole.
-final class GzipInflater {
-    /// A stream that is corrupt or cut short: `offset` is the compressed byte where it was found.
-    struct Failure: Error, Sendable {
-        var message: String
-        var offset: Int64
-    }
+extension Decompression {
+    /// Gzip files inflated by the system zlib.
+    public static let zlib = Decompression(gzip: { GzipInflater() })
+}
 
-    /// Whether `bytes` start like a gzip stream (magic 1f 8b).
-    static func isGzip(_ bytes: some Collection<UInt8>) -> Bool {
-        bytes.count >= 2 && bytes.first == 0x1f && bytes.dropFirst().first == 0x8b
-    }
+/// Inflates a gzip stream (RFC 1952) with zlib as its compressed bytes
+/// arrive, member after member (`cat a.gz b.gz` is one valid stream).
+final class GzipInflater: StreamInflater {
 
     /// zlib keeps a pointer back to its stream: it must not move.
     private let stream: UnsafeMutablePointer<z_stream>
@@ -25,7 +19,7 @@ final class GzipInflater {
     private var memberEnded = false
     /// Compressed bytes taken so far.
     private(set) var consumed: Int64 = 0
-    private(set) var failure: Failure?
+    private(set) var failure: InflateFailure?
 
     init?() {
         stream = .allocate(capacity: 1)
@@ -54,7 +48,7 @@ final class GzipInflater {
 
     /// Up to about `limit` inflated bytes of what was fed; after a failure,
     /// what came before it, then nothing (`failure` says why).
-    func inflate(limit: Int = 1 << 20) -> [UInt8] {
+    func inflate(limit: Int) -> [UInt8] {
         var output: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 64 << 10)
         while hasInput, output.count < limit {
@@ -102,7 +96,7 @@ final class GzipInflater {
     }
 
     private func fail(_ reason: String) {
-        failure = Failure(message: reason, offset: consumed)
+        failure = InflateFailure(message: reason, offset: consumed)
         input = []
         inputPosition = 0
     }

@@ -1,9 +1,10 @@
+import CollectorCoreConnectors
 import CollectorScripting
-import CollectorSources
+import CollectorHTTPSources
 import Collectors
 import Foundation
 
-extension BuiltinConnectors {
+extension HTTPConnectors {
     /// `source.http`: an HTTP API polled on an interval.
     public static var http: ConnectorDescription {
         .source(

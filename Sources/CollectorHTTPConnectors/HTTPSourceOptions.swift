@@ -1,5 +1,6 @@
+import CollectorCoreConnectors
 import CollectorScripting
-import CollectorSources
+import CollectorHTTPSources
 import CollectorValues
 import Foundation
 import LuaRuntime

@@ -1,9 +1,10 @@
+import CollectorCoreConnectors
 import CollectorScripting
 import CollectorHTTPOutput
 import Collectors
 import Foundation
 
-extension BuiltinConnectors {
+extension HTTPConnectors {
     /// `storage.http`: records POSTed to an HTTP endpoint in batches.
     public static var httpStorage: ConnectorDescription {
         .storage(

@@ -1,8 +1,9 @@
+import CollectorCoreConnectors
 import CollectorScripting
-import CollectorSources
+import CollectorHTTPSources
 import Collectors
 
-extension BuiltinConnectors {
+extension HTTPConnectors {
     /// `source.sse`: a server-sent events stream.
     public static var sse: ConnectorDescription {
         .source(

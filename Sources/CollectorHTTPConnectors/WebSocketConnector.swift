@@ -1,8 +1,9 @@
+import CollectorCoreConnectors
 import CollectorScripting
 import CollectorWebSocket
 import Collectors
 
-extension BuiltinConnectors {
+extension HTTPConnectors {
     /// `source.websocket`: the messages of a WebSocket.
     public static var websocket: ConnectorDescription {
         .source(

@@ -1,8 +1,9 @@
+import CollectorCoreConnectors
 import CollectorKafka
 import CollectorScripting
 import Collectors
 
-extension BuiltinConnectors {
+extension KafkaConnectors {
     /// `source.kafka`: a consumer-group member reading Kafka topics.
     public static var kafka: ConnectorDescription {
         .source(

@@ -2,7 +2,7 @@ import CollectorKafka
 import CollectorScripting
 import Collectors
 
-extension BuiltinConnectors {
+extension KafkaConnectors {
     /// `storage.kafka`: records produced to a Kafka topic.
     public static var kafkaStorage: ConnectorDescription {
         .storage(
@@ -32,9 +32,4 @@ extension BuiltinConnectors {
             return ConnectorInstance(KafkaStorage(id: id, options: settings), description: "storage.kafka(\(id), \(topic))")
         }
     }
-}
-
-extension BuiltinConnectors {
-    /// `source.kafka` and `storage.kafka`.
-    static var kafkaConnectors: [ConnectorDescription] { [kafka, kafkaStorage] }
 }

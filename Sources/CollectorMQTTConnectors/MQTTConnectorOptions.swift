@@ -1,3 +1,4 @@
+import CollectorCoreConnectors
 import CollectorMQTT
 import CollectorScripting
 

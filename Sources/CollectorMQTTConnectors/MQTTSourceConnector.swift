@@ -1,8 +1,9 @@
+import CollectorCoreConnectors
 import CollectorMQTT
 import CollectorScripting
 import Collectors
 
-extension BuiltinConnectors {
+extension MQTTConnectors {
     /// `source.mqtt`: the messages of MQTT topics.
     public static var mqtt: ConnectorDescription {
         .source(

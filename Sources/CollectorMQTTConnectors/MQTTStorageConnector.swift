@@ -2,7 +2,7 @@ import CollectorMQTT
 import CollectorScripting
 import Collectors
 
-extension BuiltinConnectors {
+extension MQTTConnectors {
     /// `storage.mqtt`: records published to an MQTT broker.
     public static var mqttStorage: ConnectorDescription {
         .storage(

@@ -1,8 +1,9 @@
+import CollectorCoreConnectors
 import CollectorScripting
 import CollectorPostgres
 import Collectors
 
-extension BuiltinConnectors {
+extension PostgresConnectors {
     /// `storage.postgres`: a table in PostgreSQL.
     public static var postgres: ConnectorDescription {
         .storage(

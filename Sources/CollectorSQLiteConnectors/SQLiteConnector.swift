@@ -1,8 +1,9 @@
+import CollectorCoreConnectors
 import CollectorScripting
 import CollectorSQLite
 import Collectors
 
-extension BuiltinConnectors {
+extension SQLiteConnectors {
     /// `storage.sqlite`: a table in an SQLite file.
     public static var sqlite: ConnectorDescription {
         .storage(

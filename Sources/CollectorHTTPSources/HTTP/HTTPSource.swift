@@ -1,4 +1,5 @@
 import CollectorNetwork
+import CollectorSources
 import CollectorValues
 import Collectors
 import Foundation

@@ -1,4 +1,3 @@
-import Collectors
 import Foundation
 
 /// Where tasks wait for sockets: one thread of its own, blocked in `poll(2)`
