@@ -323,9 +323,17 @@ let package = Package(
             path: "Tests/LuaProcessorsOnly",
             swiftSettings: strict
         ),
+        // The C-free connectors and the SQLite family: CollectorCLITests checks with
+        // ldd that it links libsqlite3 and no other family's C library.
+        .executableTarget(
+            name: "sqlite-connectors-only",
+            dependencies: ["CollectorScripting", "CollectorCoreConnectors", "CollectorSQLiteConnectors", "LuaRuntime"],
+            path: "Tests/SQLiteConnectorsOnly",
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "CollectorCLITests",
-            dependencies: ["collector", "lua-processors-only"],
+            dependencies: ["collector", "lua-processors-only", "sqlite-connectors-only"],
             swiftSettings: strict
         ),
         // MARK: core test targets

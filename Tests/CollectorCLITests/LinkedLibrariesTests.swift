@@ -54,6 +54,29 @@ struct LinkedLibrariesTests {
         }
     }
 
+    @Test("a program with the core and the SQLite family links libsqlite3 and no other family's library, and stores")
+    func sqliteFamilyLinksItsLibraryOnly() throws {
+        let program = Collector.executable.deletingLastPathComponent().appendingPathComponent("sqlite-connectors-only")
+        let linked = try Self.linkedLibraries(program)
+        #expect(linked.contains("libsqlite3"), "linked: \(linked.sorted())")
+        for library in Self.connectorLibraries where library != "libsqlite3" {
+            #expect(!linked.contains(library), "sqlite-connectors-only links \(library)")
+        }
+        let process = Process()
+        process.executableURL = program
+        process.arguments = ["7"]
+        let out = Pipe()
+        let err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let stdout = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(Self.reap(process) == 0, "stderr: \(stderr)")
+        let report = try JSONSerialization.jsonObject(with: Data(stdout.utf8)) as? [String: Any]
+        #expect(report?["stored"] as? Int == 7, "stdout: \(stdout) stderr: \(stderr)")
+    }
+
     @Test("collector, with every built-in connector, links their C libraries")
     func collectorLinksConnectorLibraries() throws {
         let linked = try Self.linkedLibraries(Collector.executable)
