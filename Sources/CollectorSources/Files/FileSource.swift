@@ -307,7 +307,7 @@ public actor FileSource: DataSource {
         guard let make = decompression.makeGzip else {
             throw ErrorInfo(
                 .configuration, layer: .collection, operation: "collect",
-                message: "'\(path)' is gzip-compressed, and this program was built without gzip support (the file connectors of CollectorGzip)",
+                message: "'\(path)' is gzip-compressed, and this program reads no gzip files (its file sources were given no decompression, such as .zlib of CollectorGzip)",
                 details: ["source_id": .string(id), "path": .string(path), "reason": .string("gzip_unsupported")])
         }
         guard let inflater = make() else {
