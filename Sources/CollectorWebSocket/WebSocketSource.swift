@@ -89,6 +89,9 @@ public actor WebSocketSource: DataSource, ReconnectingSource {
 
     public nonisolated let id: String
     public nonisolated let url: URL
+    /// `url` as records and messages show it (no credentials, no query):
+    /// made once, not for every record (it parses the URL).
+    private let displayURL: String
     public nonisolated let options: Options
     private var connection: WebSocketConnection?
     private var reconnection: ReconnectCount
@@ -100,6 +103,7 @@ public actor WebSocketSource: DataSource, ReconnectingSource {
     public init(id: String, url: URL, options: Options = Options()) {
         self.id = id
         self.url = url
+        displayURL = url.redactedForDisplay
         self.options = options
         reconnection = ReconnectCount(options.reconnectPolicy)
         // Its token, secret headers and URL credentials never leave the engine.
@@ -190,7 +194,7 @@ public actor WebSocketSource: DataSource, ReconnectingSource {
                     sourceID: id, format: isText ? options.textFormat : options.binaryFormat, method: .websocket,
                     payload: bytes,
                     metadata: [
-                        "url": .string(url.redactedForDisplay), "opcode": .string(isText ? "text" : "binary"),
+                        "url": .string(displayURL), "opcode": .string(isText ? "text" : "binary"),
                         "connection": .integer(Int64(connections)),
                     ])
             case .closed(let code, let reason):
@@ -236,7 +240,7 @@ public actor WebSocketSource: DataSource, ReconnectingSource {
     }
 
     private func details(_ extra: DataObject = [:]) -> DataObject {
-        var details: DataObject = ["source_id": .string(id), "url": .string(url.redactedForDisplay)]
+        var details: DataObject = ["source_id": .string(id), "url": .string(displayURL)]
         for (key, value) in extra { details[key] = value }
         return details
     }

@@ -30,6 +30,20 @@ import Testing
         }
     }
 
+    /// Every event's `url` is the source's URL without its credentials and
+    /// query, on every connection.
+    @Test func everyEventShowsTheURLWithoutCredentialsOrQuery() async throws {
+        try await Fixture.with { server in
+            let url = URL(string: "http://reader:pa55word@127.0.0.1:\(server.port)/sse/basic?api_key=Q123")!
+            let source = SSESource(id: "sse", url: url, options: .init(format: .text))
+            try await source.connect()
+            let items = try await take(5, from: source)
+            #expect(items.map { $0.metadata["url"] } == Array(repeating: .string("http://127.0.0.1:\(server.port)/sse/basic?…"), count: 5))
+            #expect(items[4].metadata["connection"] == .integer(2))
+            await source.disconnect()
+        }
+    }
+
     @Test func eventsInAChunkedBodyAreSplitWhereverTheChunksAre() async throws {
         try await Fixture.with { server in
             let source = SSESource(id: "sse", url: server.url("/sse/chunked"), options: .init(format: .text))

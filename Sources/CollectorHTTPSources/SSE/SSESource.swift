@@ -73,6 +73,9 @@ public actor SSESource: DataSource, ReconnectingSource {
 
     public nonisolated let id: String
     public nonisolated let url: URL
+    /// `url` as records and messages show it (no credentials, no query):
+    /// made once, not for every record (it parses the URL).
+    private let displayURL: String
     public nonisolated let options: Options
     private var client: HTTPClient?
     private var connection: Connection?
@@ -89,6 +92,7 @@ public actor SSESource: DataSource, ReconnectingSource {
     public init(id: String, url: URL, options: Options = Options()) {
         self.id = id
         self.url = url
+        displayURL = url.redactedForDisplay
         self.options = options
         // Its token and secret headers never leave the engine.
         if let token = options.bearerToken { SecretRedactor.shared.register(bearerToken: token) }
@@ -182,7 +186,7 @@ public actor SSESource: DataSource, ReconnectingSource {
                         sourceID: id, format: options.format, method: .sse, payload: event.data,
                         metadata: [
                             "event": .string(event.type), "event_id": .string(event.lastEventID),
-                            "url": .string(url.redactedForDisplay),
+                            "url": .string(displayURL),
                             "http_status": .integer(Int64(connection?.response.head.status ?? 0)),
                             "content_type": .string(connection?.contentType ?? ""),
                             "connection": .integer(Int64(connections)),
@@ -194,7 +198,7 @@ public actor SSESource: DataSource, ReconnectingSource {
                     pendingError = SourceErrors.invalidInput(
                         id, message: "an event of \(size) bytes or more exceeds the limit of \(options.maxEventSize); skipped",
                         details: [
-                            "url": .string(url.redactedForDisplay), "size": .integer(Int64(size)),
+                            "url": .string(displayURL), "size": .integer(Int64(size)),
                             "max_event_size": .integer(Int64(options.maxEventSize)),
                         ])
                 }
@@ -290,7 +294,7 @@ public actor SSESource: DataSource, ReconnectingSource {
             throw ErrorInfo(
                 .validation, layer: .collection, operation: "collect",
                 message: "\(url.redactedForDisplay) answered with '\(contentType)', not text/event-stream",
-                details: ["source_id": .string(id), "url": .string(url.redactedForDisplay), "content_type": .string(contentType)])
+                details: ["source_id": .string(id), "url": .string(displayURL), "content_type": .string(contentType)])
         }
         connection = Connection(response: response, contentType: contentType)
     }
