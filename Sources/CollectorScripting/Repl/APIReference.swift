@@ -596,6 +596,24 @@ enum APIReference {
           Default: `SCRIPT.spool.db` in the working directory, created only when a
           backend first fails. Pipelines may share a file. See
           [operations.md](operations.md#durable-delivery-the-spool).
+        - `resume`: where the pipeline keeps what it needs to go on after a
+          restart: its followed files' positions and the state of its processors
+          that declare state (a module with both `export_state` and `migrate`).
+          `true`: `SCRIPT.state.db` in the working directory (or in `--state-dir`);
+          a path; a `postgresql://` URL (a table `collector_resume` on that
+          server); `false`: none. Default: none, unless `collector run` was given
+          `--state-dir DIR` (then `DIR/SCRIPT.state.db`). A source's saved position
+          wins over its `position_file`, which is still read when the store has
+          none. See [operations.md](operations.md#resuming-where-the-last-run-stopped).
+        - `checkpoint_every` (integer, default 10,000) and `checkpoint_interval`
+          (duration, default `"5s"`): with `resume` and a processor that declares
+          state, a checkpoint (the processors' state with the source positions it
+          corresponds to, in one transaction) is taken after that many records or
+          that much time, whichever comes first, and when the pipeline ends.
+          After a crash the pipeline resumes from the last checkpoint: the records
+          after it are read and processed again (`migrate(old_state, ctx)` gets the
+          saved state with `ctx.restored = true`), and backends that keep record
+          ids store their outputs once.
         - A pipeline whose backend writes the file one of its sources reads is
           rejected: it would read its own output.
 
