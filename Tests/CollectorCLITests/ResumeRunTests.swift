@@ -118,3 +118,76 @@ struct ResumeRunTests {
         #expect(outcome.stderr.contains("option 'resume' must be true, false, a file path or a postgresql:// URL, got number"), "\(outcome.stderr)")
     }
 }
+
+/// Sources that resume from the store across restarts: SSE's `Last-Event-ID`
+/// (after SIGKILL: no event lost, none stored twice) and HTTP's validators
+/// (an unchanged resource is not collected again by the next run).
+@Suite("collector run: sources resume from the state file", .serialized)
+struct SourceResumeRunTests {
+    static func events(_ db: String) -> String {
+        sqliteValue(db, "SELECT count(*) || '|' || count(DISTINCT data) || '|' || min(CAST(data AS INTEGER)) || '|' || max(CAST(data AS INTEGER)) FROM records")
+    }
+
+    @Test func anSSEStreamKilledAndStartedAgainLosesAndRepeatsNoEvent() throws {
+        let server = try LoopbackFixture("http_fixture.py")
+        let dir = try PipelineRunTests.directory()
+        let db = dir.appendingPathComponent("out.db").path
+        // /sse/forever: an event every 50 ms, `id: i`, `data: i`, numbered on from Last-Event-ID.
+        let script = try PipelineRunTests.write("""
+            pipeline "events" {
+              from = source.sse { url = "\(server.base)/sse/forever" },
+              to = storage.sqlite { id = "db", path = "\(db)" },
+              batch_size = 5,
+              resume = true,
+              checkpoint_interval = "100ms",
+            }
+            """, "events.lua", in: dir)
+        let rows = { Int(sqliteValue(db, "SELECT count(*) FROM records")) ?? 0 }
+        let first = try BackgroundCollector(["run", script, "--quiet"], in: dir)
+        #expect(waitUntil { rows() >= 20 }, "\(first.stderr)")
+        first.signal(SIGKILL)
+        #expect(first.waitForExit() == -SIGKILL)
+        let saved = sqliteValue(dir.appendingPathComponent("events.state.db").path, "SELECT count(*) FROM collector_resume WHERE key = 'source/sse-1'")
+        #expect(saved == "1", "the last event id was saved")
+
+        let second = try BackgroundCollector(["run", script, "--quiet"], in: dir)
+        let before = rows()
+        #expect(waitUntil { rows() >= before + 20 }, "\(second.stderr)")
+        second.signal(SIGTERM)
+        #expect(second.waitForExit() == 0, "\(second.stderr)")
+        // Events 1...N, each once: the second run went on from the saved id (a fresh
+        // start would repeat 1...), and what it was sent again was stored once.
+        let parts = Self.events(db).split(separator: "|").map { Int($0) ?? -1 }
+        try #require(parts.count == 4, "\(Self.events(db))")
+        #expect(parts[0] == parts[1], "no event stored twice: \(parts)")
+        #expect(parts[2] == 1 && parts[3] == parts[0], "no event lost: \(parts)")
+        // A fresh start would be sent every stored event again (all skipped); a resumed
+        // one only those after the saved id.
+        let skipped = second.stdout.components(separatedBy: " skipped as stored already").first?
+            .split(separator: " ").last.flatMap { Int($0) } ?? 0
+        #expect(skipped < before, "the second run started after the saved event id: \(second.stdout)")
+    }
+
+    @Test func anUnchangedHTTPResourceIsNotCollectedAgainByTheNextRun() throws {
+        let server = try LoopbackFixture("http_fixture.py")
+        let dir = try PipelineRunTests.directory()
+        let db = dir.appendingPathComponent("out.db").path
+        // /etag answers 304 to the ETag it gave.
+        let script = try PipelineRunTests.write("""
+            pipeline "poll" {
+              from = source.http { url = "\(server.base)/etag" },
+              to = storage.sqlite { id = "db", path = "\(db)" },
+              resume = true,
+            }
+            """, "poll.lua", in: dir)
+        for _ in 1...2 {
+            let run = try Collector.run(["run", "--once", script], directory: dir)
+            #expect(run.status == 0, "\(run.stderr)")
+        }
+        #expect(sqliteValue(db, "SELECT count(*) FROM records") == "1", "the second run sent the saved ETag and got 304")
+        // Without the state file, a run collects it again.
+        try FileManager.default.removeItem(at: dir.appendingPathComponent("poll.state.db"))
+        #expect(try Collector.run(["run", "--once", script], directory: dir).status == 0)
+        #expect(sqliteValue(db, "SELECT count(*) FROM records") == "1", "the same page (same ETag) has the same record id: stored once")
+    }
+}
