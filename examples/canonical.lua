@@ -13,6 +13,8 @@
 -- KEY        for SINK=sqlite: a natural key, fields separated by commas (an upsert;
 --            e.g. KEY=sensor_id,ts, to measure what a key costs)
 -- OUT        the file for SINK=jsonl (default canonical.jsonl; replaced)
+-- STATE      a resume store (a state file): a processor that declares state
+--            (processors/readings_stateful.lua) is checkpointed there
 --
 -- It ends with one line: n_in=N ok=N dropped=N high=N sum_value=S
 local input = env("INPUT") or error("set INPUT to a JSON-lines file of readings")
@@ -58,6 +60,7 @@ pipeline "canonical" {
   -- between the stages keep both cores busy (about 48 MiB at peak).
   batch_size = 4000,
   spool = false,
+  resume = env("STATE"),
 }
 
 local report = run().canonical
