@@ -39,7 +39,7 @@ enum APIReference {
         file is created, no server asked) and find the backend empty, so that a
         script that reads its reports or its backends checks too, writing nothing. The command-line options
         (`--once`, `--workers N`, `--quiet`, `--set KEY=VALUE`, `--env-file FILE`,
-        `--log-level`, `--log-format`, `--metrics`, `--drain-timeout`, `--stall-timeout`) are listed by
+        `--log-level`, `--log-format`, `--metrics`, `--drain-timeout`, `--stall-timeout`, `--state-dir DIR`) are listed by
         `collector run --help`. `collector replay DEAD.jsonl SCRIPT.lua [--pipeline NAME]`
         runs the script the same way but feeds one pipeline the records of a
         dead-letter file instead of starting its sources: each keeps its source id,

@@ -532,16 +532,17 @@ public actor Pipeline {
     private nonisolated func storeStage() async {
         let batchSize = configuration.batchSize
         var received = 0
+        let saver = resume.map { CheckpointSaver(resume: $0, errorHandler: errorHandler) }
         while true {
             let records = await recordQueue.receive(upTo: batchSize)
             if records.isEmpty { break }
             received += records.count
             progress.writing(true)
             await storage.submit(records)
-            if let checkpoint = resume?.ready(received: received) {
+            if let saver, let checkpoint = resume?.ready(received: received) {
                 // Its records must be stored before it is: those still in a partial batch go now.
                 await storage.flush()
-                await saveCheckpoint(checkpoint)
+                await saveCheckpoint(checkpoint, with: saver)
             }
             progress.writing(false)
             progress.progressed(.storage)
@@ -549,14 +550,17 @@ public actor Pipeline {
         }
         progress.writing(true)
         await storage.flush()
-        if let checkpoint = resume?.ready(received: received) { await saveCheckpoint(checkpoint) }
+        if let saver {
+            if let checkpoint = resume?.ready(received: received) { await saveCheckpoint(checkpoint, with: saver) }
+            await saver.finish()
+        }
         progress.writing(false)
     }
 
-    /// Saves a checkpoint whose records storage has taken, unless the drain was cut short (some may not be stored).
-    private nonisolated func saveCheckpoint(_ checkpoint: ResumeKeeper.Pending) async {
-        guard let resume, await !storage.drainCutShort, await storage.statistics.unstoredAtDeadline == 0 else { return }
-        if let error = await resume.save(checkpoint.entries) { _ = await errorHandler.handle(error) }
+    /// Hands on a checkpoint whose records storage has taken, unless the drain was cut short (some may not be stored).
+    private nonisolated func saveCheckpoint(_ checkpoint: ResumeKeeper.Pending, with saver: CheckpointSaver) async {
+        guard await !storage.drainCutShort, await storage.statistics.unstoredAtDeadline == 0 else { return }
+        saver.save(checkpoint.entries)
     }
 
     private static func lostDeadLetters(_ tally: DeadLetterTally) -> ErrorInfo {
