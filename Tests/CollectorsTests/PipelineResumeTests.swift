@@ -147,6 +147,16 @@ struct PipelineResumeTests {
         #expect(try await store.load(scope: "script/p")[ResumeKey.source("numbers")] == .integer(50))
     }
 
+    @Test func aProcessorThatRefusesItsSavedStateFailsThePipelineAtStart() async throws {
+        let store = MemoryResumeStore()
+        try await store.save(scope: "script/p", entries: [ResumeKey.processor("sum"): .string("not a state")])
+        let backend = MockStorageBackend(id: "db")
+        let report = try await Self.pipeline(ResumableNumbers(count: 5), SummingProcessor(), store, backend: backend).run()
+        #expect(report.status == .failed)
+        #expect(report.error?.message.contains("processor 'sum' could not take back its saved state") == true, "\(String(describing: report.error))")
+        #expect(backend.records.isEmpty, "nothing was read")
+    }
+
     @Test func aStoreThatCannotBeReadFailsThePipelineNamingIt() async throws {
         final class Unreadable: ResumeStore {
             var description: String { "/nowhere/state.db" }
