@@ -51,6 +51,9 @@ public actor Pipeline {
     private let checkpoints = CheckpointTracker()
     /// The resume store's use, when the pipeline has one.
     private nonisolated let resume: ResumeKeeper?
+    /// What the first half of processing waits for after sending a checkpoint
+    /// marker; released by the second half, or when it stops.
+    private nonisolated let markerTaken = Locked<OneShot<Void>?>(nil)
     /// Started when the drain begins (see `startDrainClock`).
     private var drainClock: Task<Void, Never>?
     /// `pending` until `run()`, `running` during it, then how it ended.
@@ -378,6 +381,8 @@ public actor Pipeline {
                 await self.completeBatches(from: staged)
                 // Nothing more goes out: the first half stops at its next send.
                 staged.close()
+                // Nor waits for a checkpoint marker that will not be taken.
+                self.markerTaken.withLock { $0 }?.set(())
             }
         }
         await processing.closeTaps()
@@ -410,6 +415,7 @@ public actor Pipeline {
             // The second half takes every processor's state when the marker
             // reaches it; this half waits for that, so that none has begun a later batch.
             let taken = OneShot<Void>()
+            markerTaken.withLock { $0 = taken }
             var marker = ProcessingManager.StagedBatch(records: [], rest: [], input: 0)
             marker.checkpoint = ResumeKeeper.Pending(handed: 0, entries: entries, taken: taken)
             do { try await staged.send(marker) } catch {
