@@ -13,6 +13,9 @@
 -- KEY        for SINK=sqlite: a natural key, fields separated by commas (an upsert;
 --            e.g. KEY=sensor_id,ts, to measure what a key costs)
 -- OUT        the file for SINK=jsonl (default canonical.jsonl; replaced)
+-- STATE      a resume store (a state file): a processor that declares state
+--            (processors/readings_stateful.lua) is checkpointed there, every
+--            CHECKPOINT_EVERY records (default 10000)
 --
 -- It ends with one line: n_in=N ok=N dropped=N high=N sum_value=S
 local input = env("INPUT") or error("set INPUT to a JSON-lines file of readings")
@@ -58,6 +61,8 @@ pipeline "canonical" {
   -- between the stages keep both cores busy (about 48 MiB at peak).
   batch_size = 4000,
   spool = false,
+  resume = env("STATE"),
+  checkpoint_every = math.tointeger(tonumber(env("CHECKPOINT_EVERY", "10000"))),
 }
 
 local report = run().canonical

@@ -623,6 +623,9 @@ function processor.validate(options) end
 ---@field dead_letter? collector.Storage receives failed records, with why (see collector.DeadLetter)
 ---@field batch_size? integer records per processing call and per storage write (1 to 100000, default 500)
 ---@field spool? string|collector.SpoolOptions|false where a down backend's batches wait (default "SCRIPT.spool.db" in the working directory); false: none
+---@field resume? boolean|string where source positions and processor state are kept across restarts: true ("SCRIPT.state.db"), a path or a postgresql:// URL; default: none, unless --state-dir
+---@field checkpoint_every? integer with resume and a processor that declares state: a checkpoint every this many records (default 10000)
+---@field checkpoint_interval? collector.Duration ... or this often, whichever comes first, and at the end (default "5s")
 
 ---A pipeline's route: the output name(s) of a record, or nil for none (then unrouted).
 ---@alias collector.RouteFunction fun(record: collector.Record): string|string[]|nil

@@ -52,7 +52,8 @@ struct ReplCommand {
             // The whole engine, as in `collector run`: sources, storage, processors, pipelines.
             bindings = try ScriptBindings(
                 installingIn: lua, scriptPath: options.script ?? "./repl.lua", log: options.logSink(),
-                connectors: BuiltinConnectors.all, spool: BuiltinConnectors.sqliteSpool)
+                connectors: BuiltinConnectors.all, spool: BuiltinConnectors.sqliteSpool,
+                resume: BuiltinConnectors.resumeStore)
         } catch {
             fail("cannot start Lua: \(error)")
             return 1

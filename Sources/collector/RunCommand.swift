@@ -48,6 +48,8 @@ struct RunCommand {
           --log-format FORMAT  human, logfmt or json (default: human on a terminal, else logfmt)
           --metrics ADDRESS    serve Prometheus /metrics, /health and /ready on [HOST:]PORT
                                (HOST defaults to 127.0.0.1; see docs/operations.md)
+          --state-dir DIR      pipelines resume where the last run stopped: source positions
+                               and processor state in DIR/SCRIPT.state.db (see docs/operations.md)
           --drain-timeout D    how long pipelines may drain once stopped (default 30s); past
                                it, records still being written go to the spool
           --stall-timeout D    /health answers 503 once a pipeline has had records waiting
@@ -110,9 +112,11 @@ struct RunCommand {
                 workers: options.workers, once: options.once, checkOnly: checkOnly, watch: options.watch,
                 drainTimeout: options.drainTimeout)
             settings.replay = replay
+            settings.stateDirectory = options.stateDirectory
             bindings = try ScriptBindings(
                 installingIn: lua, scriptPath: path == "-" ? "./stdin" : path, environment: environment, log: log,
-                settings: settings, connectors: BuiltinConnectors.all, spool: BuiltinConnectors.sqliteSpool)
+                settings: settings, connectors: BuiltinConnectors.all, spool: BuiltinConnectors.sqliteSpool,
+                resume: BuiltinConnectors.resumeStore)
             try setArguments(in: lua, script: path, arguments: options.scriptArguments)
             try exit.install(in: lua)
             exit.onExit = { [stopper = bindings.stopper] in stopper.stop() }

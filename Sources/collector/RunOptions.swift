@@ -24,6 +24,8 @@ struct RunOptions {
     /// `--stall-timeout DURATION`: how long a pipeline may have records waiting
     /// with none moving on before `/health` says it is stuck.
     var stallTimeout: Duration = .seconds(300)
+    /// `--state-dir DIR`: pipelines keep their resume state in DIR/SCRIPT.state.db.
+    var stateDirectory: String?
     var help = false
 
     struct UsageError: Error, CustomStringConvertible {
@@ -67,6 +69,10 @@ struct RunOptions {
                 options.envFile = try value(argument)
             case "--metrics":
                 options.metricsAddress = try value(argument)
+            case "--state-dir":
+                let directory = try value(argument)
+                guard !directory.isEmpty else { throw UsageError(description: "--state-dir needs a directory") }
+                options.stateDirectory = directory
             case "--drain-timeout":
                 let text = try value(argument)
                 guard let timeout = ScriptBindings.Settings.duration(parsing: text) else {

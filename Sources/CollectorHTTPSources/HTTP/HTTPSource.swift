@@ -27,7 +27,7 @@ import Foundation
 ///   tries again after the backoff instead of waiting a whole `interval`; a
 ///   successful poll resets the count; after `reconnect.maxAttempts` failed
 ///   polls in a row the error is final (not retryable).
-public actor HTTPSource: DataSource, ReconnectingSource {
+public actor HTTPSource: DataSource, ReconnectingSource, ResumableSource {
     public enum Method: String, Sendable, Hashable {
         case get = "GET"
         case post = "POST"
@@ -328,9 +328,56 @@ public actor HTTPSource: DataSource, ReconnectingSource {
             case .post: .httpPost
             case .put: CollectionMethod(rawValue: "http_put")
             }
+        // A page with a validator is the same representation wherever it is read again (a
+        // restart resuming before it): its records get the same ids and are stored once.
+        let validator = options.conditional ? (response.header("ETag") ?? response.header("Last-Modified")) : nil
         return CollectedData(
-            sourceID: id, format: options.format, method: method, payload: response.body, metadata: metadata)
+            sourceID: id, format: options.format, method: method, payload: response.body, metadata: metadata,
+            key: validator.map { "\(target.absoluteString)\n\($0)" }, checkpoint: checkpoint)
     }
+
+    // MARK: Resuming
+
+    /// Where the source is after the item just made: the next page of the
+    /// poll under way (if any) and the validators of the URLs it read.
+    private var checkpoint: DataValue {
+        var state = DataObject()
+        if let nextPage {
+            state["next"] = .string(nextPage.url.absoluteString)
+            state["page"] = .integer(Int64(nextPage.number))
+        }
+        var known = DataObject()
+        for (url, validator) in validators {
+            var entry = DataObject()
+            if let etag = validator.etag { entry["etag"] = .string(etag) }
+            if let lastModified = validator.lastModified { entry["last_modified"] = .string(lastModified) }
+            if !entry.isEmpty { known[url.absoluteString] = .object(entry) }
+        }
+        if !known.isEmpty { state["validators"] = .object(known) }
+        return .object(state)
+    }
+
+    /// Starts from a checkpoint of an earlier run: the rest of the poll it
+    /// was in (from the next page), and conditional requests with the
+    /// validators it had, so nothing unchanged is collected again.
+    public func resume(from checkpoint: DataValue) {
+        guard case .object(let state) = checkpoint else { return }
+        if let next = state["next"]?.stringValue, let url = URL(string: next), let page = state["page"]?.intValue {
+            nextPage = (url, Int(page))
+        }
+        if options.conditional, case .object(let known)? = state["validators"] {
+            for (text, entry) in known {
+                guard let url = URL(string: text), case .object(let fields) = entry else { continue }
+                validators[url] = Validators(etag: fields["etag"]?.stringValue, lastModified: fields["last_modified"]?.stringValue)
+            }
+        }
+    }
+
+    /// Nothing of its own to switch: the source keeps no position file.
+    public func useCommittedCheckpoints() {}
+
+    /// Nothing of its own to save: a pipeline's resume store keeps the checkpoints.
+    public func commit(_ checkpoint: DataValue, force: Bool) {}
 }
 
 extension HTTPSource {

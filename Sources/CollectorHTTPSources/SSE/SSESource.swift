@@ -20,7 +20,7 @@ import Foundation
 /// `text/event-stream` is `.validation`; an event over `maxEventSize` is a
 /// `.validation` error after it was skipped (the connection stays open:
 /// the next `collect()` or `stream()` goes on after it).
-public actor SSESource: DataSource, ReconnectingSource {
+public actor SSESource: DataSource, ReconnectingSource, ResumableSource {
     public struct Options: Sendable, Hashable {
         public var headers: [String: String]
         public var bearerToken: String?
@@ -108,6 +108,24 @@ public actor SSESource: DataSource, ReconnectingSource {
     /// when every event it read has been handed out.
     public var lastEventID: String { deliveredEventID }
     private var deliveredEventID: String
+    /// The id the events are numbered from, and how many came since it (their keys).
+    private var idOfNumbering = ""
+    private var eventsSinceID = 0
+
+    /// Resumes from an event id of an earlier run: sent as `Last-Event-ID` on
+    /// the next connection (before the first one; later the stream's own wins).
+    public func resume(from checkpoint: DataValue) {
+        guard connections == 0, let id = checkpoint.stringValue, !id.isEmpty else { return }
+        parser = SSEParser(maxEventSize: options.maxEventSize, lastEventID: id)
+        deliveredEventID = id
+        idOfNumbering = id
+    }
+
+    /// Nothing of its own to switch: the source keeps no position of its own.
+    public func useCommittedCheckpoints() {}
+
+    /// Nothing of its own to save: a pipeline's resume store keeps the checkpoints.
+    public func commit(_ checkpoint: DataValue, force: Bool) {}
 
     public func connect() async throws {
         if client == nil {
@@ -181,6 +199,14 @@ public actor SSESource: DataSource, ReconnectingSource {
             case .event(let event):
                 connection?.receivedEvent = true
                 failures = 0
+                // Events numbered from the last id the server gave: the same in every run
+                // that resumes from it, so an event the server sends again is stored once.
+                if event.lastEventID != idOfNumbering {
+                    idOfNumbering = event.lastEventID
+                    eventsSinceID = 0
+                }
+                eventsSinceID += 1
+                let resumable = !event.lastEventID.isEmpty
                 pending.append(
                     CollectedData(
                         sourceID: id, format: options.format, method: .sse, payload: event.data,
@@ -190,7 +216,9 @@ public actor SSESource: DataSource, ReconnectingSource {
                             "http_status": .integer(Int64(connection?.response.head.status ?? 0)),
                             "content_type": .string(connection?.contentType ?? ""),
                             "connection": .integer(Int64(connections)),
-                        ]))
+                        ],
+                        key: resumable ? "\(event.lastEventID)#\(eventsSinceID)" : nil,
+                        checkpoint: resumable ? .string(event.lastEventID) : nil))
             case .retry(let ms):
                 serverRetry = .milliseconds(ms)
             case .oversize(let size):

@@ -21,6 +21,14 @@ public struct PipelineDefinition: Sendable {
     public var spoolPath: String?
     /// Set when the pipeline replays dead letters: its letters count the attempt.
     public var replayAttempts: ReplayAttempts?
+    /// Where the pipeline keeps its sources' positions and its processors' state (`resume`); `nil`: nowhere.
+    public var resumeStore: (any ResumeStore)?
+    /// The pipeline's entries in `resumeStore`: `SCRIPT/PIPELINE`.
+    public var resumeScope: String?
+    /// A checkpoint of processor state every this many records (`checkpoint_every`) ...
+    public var checkpointRecords = 10_000
+    /// ... or this often (`checkpoint_interval`).
+    public var checkpointInterval: Duration = .seconds(5)
 
     /// Builds the pipeline; its events go to `emitter`, its errors are logged to `log`.
     /// - Parameter drainTimeout: how long the drain may take once collection has ended (`--drain-timeout`).
@@ -36,12 +44,15 @@ public struct PipelineDefinition: Sendable {
         let emitter = emitter.map { PipelineEventEmitter(base: $0, pipeline: name) as any EventEmitter }
         let handler = DefaultErrorHandler(
             emitter: emitter, logger: log.map { DefaultErrorHandler.logger(to: $0) } ?? DefaultErrorHandler.standardErrorLogger)
+        var configuration = PipelineConfiguration(batchSize: batchSize, drainTimeout: drainTimeout, connectTimeout: connectTimeout)
+        configuration.checkpointRecords = checkpointRecords
+        configuration.checkpointInterval = checkpointInterval
         return try Pipeline(
             name: name, sources: [], processors: processors, backends: backends,
-            configuration: PipelineConfiguration(
-                batchSize: batchSize, drainTimeout: drainTimeout, connectTimeout: connectTimeout),
+            configuration: configuration,
             errorHandler: handler,
-            deadLetters: sink, emitter: emitter, routing: routing, metrics: metrics, spool: spool)
+            deadLetters: sink, emitter: emitter, routing: routing, metrics: metrics, spool: spool,
+            resumeStore: resumeStore, resumeScope: resumeScope)
     }
 
     /// One line: records in, out, dropped, failed, dead letters, routed per
@@ -82,7 +93,10 @@ public struct PipelineDefinition: Sendable {
 }
 
 enum PipelineBindings {
-    static let specOptions = ["from", "process", "to", "route", "dead_letter", "batch_size", "connect_timeout", "spool"]
+    static let specOptions = [
+        "from", "process", "to", "route", "dead_letter", "batch_size", "connect_timeout", "spool", "resume",
+        "checkpoint_every", "checkpoint_interval",
+    ]
 
     static func install(in lua: LuaState, bindings: ScriptBindings) throws {
         try lua.register("pipeline") { [unowned lua] call in
@@ -112,6 +126,10 @@ enum PipelineBindings {
                 let connectTimeout = try options.duration("connect_timeout") ?? .seconds(10)
                 guard connectTimeout > .zero else { throw LuaCallError("\(what): option 'connect_timeout' must be positive") }
                 let spool = try bindings.spool(for: options.value("spool"), what: what, in: lua)
+                let resume = try bindings.resumeStores.store(for: options.value("resume"), what: what)
+                let checkpointEvery = try options.integer("checkpoint_every", in: 1...100_000_000) ?? 10_000
+                let checkpointInterval = try options.duration("checkpoint_interval") ?? .seconds(5)
+                guard checkpointInterval > .zero else { throw LuaCallError("\(what): option 'checkpoint_interval' must be positive") }
                 guard !bindings.pipelines.contains(where: { $0.name == name }) else {
                     throw LuaCallError("\(what) is defined twice")
                 }
@@ -129,13 +147,19 @@ enum PipelineBindings {
                 if let spool { warnOfBackendsWithoutIDs(what, backends: backends, spoolPath: spool.path, log: bindings.log) }
                 for source in sources { source.pipeline = name }
                 let once = bindings.settings.once
-                let handle = bindings.register(
-                    PipelineDefinition(
-                        name: name, sources: sources.map { ($0.source, once && $0.isPolling ? .once : $0.mode) },
-                        processors: processors,
-                        backends: backends.map { $0.lease() }, routing: routing, deadLetter: deadLetter?.lease(), batchSize: batchSize,
-                        connectTimeout: connectTimeout,
-                        spool: spool?.spool, spoolPath: spool?.path))
+                var definition = PipelineDefinition(
+                    name: name, sources: sources.map { ($0.source, once && $0.isPolling ? .once : $0.mode) },
+                    processors: processors,
+                    backends: backends.map { $0.lease() }, routing: routing, deadLetter: deadLetter?.lease(), batchSize: batchSize,
+                    connectTimeout: connectTimeout,
+                    spool: spool?.spool, spoolPath: spool?.path)
+                if let resume {
+                    definition.resumeStore = resume.store
+                    definition.resumeScope = "\(bindings.resumeStores.scriptName)/\(name)"
+                }
+                definition.checkpointRecords = checkpointEvery
+                definition.checkpointInterval = checkpointInterval
+                let handle = bindings.register(definition)
                 try call.push(LuaObject(handle))
                 return 1
             }

@@ -39,6 +39,8 @@ public final class ScriptBindings {
     private var usedIDs = Set<String>()
     /// The pipelines' spools (the `spool` option).
     let spools: ScriptSpools
+    /// The pipelines' resume stores (the `resume` option).
+    let resumeStores: ScriptResumeStores
 
     /// How a script's pipelines are run.
     public struct Settings: Sendable {
@@ -57,6 +59,9 @@ public final class ScriptBindings {
         public var watch = false
         /// Replay dead letters through one pipeline instead of running its sources (`collector replay`).
         public var replay: DeadLetterReplay?
+        /// Where pipelines keep their resume state (`--state-dir`); set, every
+        /// pipeline resumes (unless it says `resume = false`).
+        public var stateDirectory: String?
 
         public init(
             workers: Int? = nil, once: Bool = false, checkOnly: Bool = false, watch: Bool = false,
@@ -90,7 +95,7 @@ public final class ScriptBindings {
     public init(
         installingIn lua: LuaState, scriptPath: String, environment: ScriptEnvironment = ScriptEnvironment(),
         log: LogSink = LogSink(), settings: Settings = Settings(), metrics: MetricsRegistry = MetricsRegistry(),
-        connectors: [ConnectorDescription] = [], spool: SpoolConnector? = nil
+        connectors: [ConnectorDescription] = [], spool: SpoolConnector? = nil, resume: ResumeConnector? = nil
     ) throws {
         self.metrics = metrics
         self.environment = environment
@@ -103,6 +108,7 @@ public final class ScriptBindings {
         baseDirectory = base
         modulePaths = ["\(base)/?.lua", "\(base)/?/init.lua"]
         spools = ScriptSpools(scriptPath: scriptPath, connector: spool)
+        resumeStores = ScriptResumeStores(scriptPath: scriptPath, stateDirectory: settings.stateDirectory, connector: resume)
         try lua.register(ScriptSource.luaType(loop: loop))
         try lua.register(ScriptStorage.luaType(in: lua, loop: loop, checkOnly: settings.checkOnly))
         try lua.register(ScriptProcessor.luaType)

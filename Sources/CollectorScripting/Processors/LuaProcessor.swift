@@ -29,10 +29,10 @@ public final class LuaProcessor: JSONDocumentProcessor {
     public let reloads = ReloadMonitor()
     private let chunkName: String
     /// Held by a batch, and by a swap: a batch runs entirely on one version.
-    private let batches = AsyncLock()
+    let batches = AsyncLock()
     /// One reload at a time.
     private let reloading = AsyncLock()
-    private let slot: Locked<Slot>
+    let slot: Locked<Slot>
     /// Told when the version whose results are released changes (its timer may have).
     private let timerObservers = Locked<[@Sendable () -> Void]>([])
     /// The last sequence number given to a record the processor made itself
@@ -40,7 +40,7 @@ public final class LuaProcessor: JSONDocumentProcessor {
     private let madeRecords = Locked<UInt64>(0)
 
     /// The versions. Changed only while `batches` is held; read anywhere.
-    private struct Slot {
+    struct Slot {
         /// The last good version: it processes whatever the candidate may not.
         var current: ProcessorVersion
         /// A swapped-in version that has not been judged yet.

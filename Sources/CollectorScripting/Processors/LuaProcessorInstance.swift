@@ -67,6 +67,9 @@ actor LuaProcessorInstance {
         return try lua.data(value, root: "export_state()")
     }
 
+    /// Whether the module has both `export_state` and `migrate`: its state can be checkpointed and restored.
+    var declaresState: Bool { module?.exportState != nil && module?.migrate != nil }
+
     /// Calls the module's `migrate(old_state, ctx)`, if it has one.
     func migrate(_ state: DataValue?, context: DataObject) throws {
         guard let migrate = module?.migrate else { return }

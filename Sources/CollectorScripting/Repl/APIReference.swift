@@ -39,7 +39,7 @@ enum APIReference {
         file is created, no server asked) and find the backend empty, so that a
         script that reads its reports or its backends checks too, writing nothing. The command-line options
         (`--once`, `--workers N`, `--quiet`, `--set KEY=VALUE`, `--env-file FILE`,
-        `--log-level`, `--log-format`, `--metrics`, `--drain-timeout`, `--stall-timeout`) are listed by
+        `--log-level`, `--log-format`, `--metrics`, `--drain-timeout`, `--stall-timeout`, `--state-dir DIR`) are listed by
         `collector run --help`. `collector replay DEAD.jsonl SCRIPT.lua [--pipeline NAME]`
         runs the script the same way but feeds one pipeline the records of a
         dead-letter file instead of starting its sources: each keeps its source id,
@@ -596,6 +596,24 @@ enum APIReference {
           Default: `SCRIPT.spool.db` in the working directory, created only when a
           backend first fails. Pipelines may share a file. See
           [operations.md](operations.md#durable-delivery-the-spool).
+        - `resume`: where the pipeline keeps what it needs to go on after a
+          restart: its followed files' positions and the state of its processors
+          that declare state (a module with both `export_state` and `migrate`).
+          `true`: `SCRIPT.state.db` in the working directory (or in `--state-dir`);
+          a path; a `postgresql://` URL (a table `collector_resume` on that
+          server); `false`: none. Default: none, unless `collector run` was given
+          `--state-dir DIR` (then `DIR/SCRIPT.state.db`). A source's saved position
+          wins over its `position_file`, which is still read when the store has
+          none. See [operations.md](operations.md#resuming-where-the-last-run-stopped).
+        - `checkpoint_every` (integer, default 10,000) and `checkpoint_interval`
+          (duration, default `"5s"`): with `resume` and a processor that declares
+          state, a checkpoint (the processors' state with the source positions it
+          corresponds to, in one transaction) is taken after that many records or
+          that much time, whichever comes first, and when the pipeline ends.
+          After a crash the pipeline resumes from the last checkpoint: the records
+          after it are read and processed again (`migrate(old_state, ctx)` gets the
+          saved state with `ctx.restored = true`), and backends that keep record
+          ids store their outputs once.
         - A pipeline whose backend writes the file one of its sources reads is
           rejected: it would read its own output.
 

@@ -36,7 +36,7 @@ import Foundation
 /// the lines before it (`CheckpointedSource`): each line carries its
 /// position as a checkpoint and a key (device, inode, offset), so a line
 /// read again after a crash gets the same record id and is stored once.
-public actor FollowFileSource: DataSource, CheckpointedSource {
+public actor FollowFileSource: DataSource, ResumableSource {
     /// Where to start when no saved position applies.
     public enum Start: String, Sendable, Hashable {
         case beginning
@@ -89,6 +89,8 @@ public actor FollowFileSource: DataSource, CheckpointedSource {
     private var readPosition: Int64 = 0
     private var openedBefore = false
     private var savedPosition: FilePosition?
+    /// Set by `resume(from:)`: the position came from a resume store, the position file is not read.
+    private var resumed = false
     private var lastSave: ContinuousClock.Instant?
     /// Set by a pipeline: the position is saved from `commit`, not as lines are read.
     private var savesCommitted = false
@@ -148,7 +150,7 @@ public actor FollowFileSource: DataSource, CheckpointedSource {
     public func connect() async throws {
         guard fd == nil else { return }
         if let multiline = options.multiline, merger == nil { throw Self.badPattern(multiline, id) }
-        if let positionFile = options.positionFile, let loaded = await io.run({ FilePosition.load(from: positionFile) }) {
+        if !resumed, let positionFile = options.positionFile, let loaded = await io.run({ FilePosition.load(from: positionFile) }) {
             savedPosition = loaded
         }
         _ = try await openIfPresent()
@@ -186,6 +188,13 @@ public actor FollowFileSource: DataSource, CheckpointedSource {
             openedBefore = false
         }
         closeFile()
+    }
+
+    /// Starts from a position a pipeline's resume store kept (it wins over the `positionFile`).
+    public func resume(from checkpoint: DataValue) {
+        guard fd == nil, let position = FilePosition(checkpoint: checkpoint) else { return }
+        savedPosition = position
+        resumed = true
     }
 
     /// From now on the position is saved by `commit(_:force:)` only (a pipeline calls this).

@@ -21,7 +21,7 @@ import Foundation
 /// - A pattern that matches nothing yet is waited for (a notice says so).
 /// - `startAt` applies to the files there at the first look; a file that
 ///   appears later is new, and read from its start.
-public actor FollowGlobSource: DataSource, CheckpointedSource {
+public actor FollowGlobSource: DataSource, ResumableSource {
     private enum Follower {
         case growing(FollowFileSource)
         /// A gzip file read once; `skip`: lines handed out before a restart.
@@ -47,6 +47,8 @@ public actor FollowGlobSource: DataSource, CheckpointedSource {
     private var reading = false
     /// Positions loaded at connect; those of the items handed out; committed by a pipeline; written.
     private var saved = FollowedPositions()
+    /// Set by `resume(from:)`: the positions came from a resume store, the position file is not read.
+    private var resumed = false
     private var current = FollowedPositions()
     private var committed: FollowedPositions?
     private var written: FollowedPositions?
@@ -88,7 +90,7 @@ public actor FollowGlobSource: DataSource, CheckpointedSource {
 
     public func connect() async throws {
         guard followers.isEmpty else { return }
-        if let positionFile = options.positionFile, let loaded = await io.run({ FollowedPositions.load(from: positionFile) }) {
+        if !resumed, let positionFile = options.positionFile, let loaded = await io.run({ FollowedPositions.load(from: positionFile) }) {
             saved = loaded
             current = loaded
         }
@@ -116,6 +118,14 @@ public actor FollowGlobSource: DataSource, CheckpointedSource {
         seen = [:]
         firstLook = true
         lookedAt = nil
+    }
+
+    /// Starts from positions a pipeline's resume store kept (they win over the `positionFile`).
+    public func resume(from checkpoint: DataValue) {
+        guard followers.isEmpty, let positions = FollowedPositions(checkpoint: checkpoint) else { return }
+        saved = positions
+        current = positions
+        resumed = true
     }
 
     public func useCommittedCheckpoints() {

@@ -8,15 +8,30 @@ final class CheckpointCommitter: Sendable {
     private let continuation: AsyncStream<Void>.Continuation
     private let task: Task<Void, Never>
 
-    init(sources: [String: any CheckpointedSource], tracker: CheckpointTracker, storage: StorageManager) {
+    /// - Parameter resume: where the positions of `ResumableSource`s are saved too (positions only).
+    init(
+        sources: [String: any CheckpointedSource], tracker: CheckpointTracker, storage: StorageManager,
+        resume: ResumeKeeper? = nil, errorHandler: (any ErrorHandler)? = nil
+    ) {
         let (signals, continuation) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
         self.continuation = continuation
+        let resumable = resume == nil ? [] : Set(sources.filter { $0.value is any ResumableSource }.keys)
         task = Task {
             var latest: [String: DataValue] = [:]
+            var unsaved: [String: DataValue] = [:]
+            func save(force: Bool) async {
+                guard let resume else { return }
+                for id in resumable { if let position = latest[id] { unsaved[id] = position } }
+                let (saved, error) = await resume.savePositions(unsaved, force: force)
+                if saved { unsaved = [:] }
+                if let error, let errorHandler { _ = await errorHandler.handle(error) }
+            }
             for await _ in signals {
                 await Self.commit(sources, tracker: tracker, storage: storage, latest: &latest, force: false)
+                await save(force: false)
             }
             await Self.commit(sources, tracker: tracker, storage: storage, latest: &latest, force: true)
+            await save(force: true)
         }
     }
 

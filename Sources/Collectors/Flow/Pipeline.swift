@@ -20,6 +20,11 @@ import CollectorValues
 /// `CheckpointedSource`s (a followed file) save their position only once
 /// storage has acknowledged the records before it.
 ///
+/// With a `resumeStore`, `ResumableSource`s resume from the positions saved
+/// there, and `StatefulProcessor`s that keep state are checkpointed with the
+/// positions their state corresponds to (see `ResumeKeeper`): every
+/// `checkpointRecords` records or `checkpointInterval`, and at the end.
+///
 /// ```
 /// CollectionManager ─▶ BoundedQueue<CollectedData> ─▶ decode + ProcessingManager
 ///     ─▶ BoundedQueue<Record> ─▶ StorageManager (batches, fan-out)
@@ -44,6 +49,11 @@ public actor Pipeline {
     private let recordQueue: BoundedQueue<Record>
     private let clock: AnyClock
     private let checkpoints = CheckpointTracker()
+    /// The resume store's use, when the pipeline has one.
+    private nonisolated let resume: ResumeKeeper?
+    /// What the first half of processing waits for after sending a checkpoint
+    /// marker; released by the second half, or when it stops.
+    private nonisolated let markerTaken = Locked<OneShot<Void>?>(nil)
     /// Started when the drain begins (see `startDrainClock`).
     private var drainClock: Task<Void, Never>?
     /// `pending` until `run()`, `running` during it, then how it ended.
@@ -83,8 +93,13 @@ public actor Pipeline {
         router: StorageManager.Router? = nil,
         routing: RecordRouting? = nil,
         metrics: MetricsRegistry? = nil,
-        spool: (any Spool)? = nil
+        spool: (any Spool)? = nil,
+        resumeStore: (any ResumeStore)? = nil,
+        resumeScope: String? = nil
     ) throws {
+        resume = resumeStore.map {
+            ResumeKeeper(store: $0, scope: resumeScope ?? name, interval: configuration.checkpointInterval)
+        }
         let emitter = emitter.map { PipelineEventEmitter(base: $0, pipeline: name) as any EventEmitter }
         let handler = errorHandler ?? DefaultErrorHandler(emitter: emitter)
         self.name = name
@@ -272,8 +287,23 @@ public actor Pipeline {
         await (deadLetters as? BackendDeadLetterSink)?.replaySpool()
         await storage.startFlushTimer()
         let checkpointed = await collection.checkpointedSources()
+        if let resume {
+            do {
+                try await resume.prepare(sources: checkpointed, processors: await processing.currentProcessors)
+            } catch {
+                await collection.stop()
+                let info = ErrorInfo(from: error, type: .storage, layer: .engine, operation: "resume")
+                _ = await errorHandler.handle(info)
+                await storage.stopFlushTimer()
+                await storage.setConnected(false)
+                for backend in connected { await backend.disconnect() }
+                return info
+            }
+        }
         for source in checkpointed.values { await source.useCommittedCheckpoints() }
-        let committer = await startCommitting(checkpointed)
+        // Checkpoints with processor state hold the positions of resumable sources: those commit nowhere else.
+        let committed = resume?.checkpointsState == true ? checkpointed.filter { !($0.value is any ResumableSource) } : checkpointed
+        let committer = await startCommitting(committed)
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
                 await self.collectStage()
@@ -325,7 +355,9 @@ public actor Pipeline {
     /// Commits the checkpoints of `sources` as storage acknowledges their items, until `finish()`.
     private func startCommitting(_ sources: [String: any CheckpointedSource]) async -> CheckpointCommitter? {
         guard !sources.isEmpty else { return nil }
-        let committer = CheckpointCommitter(sources: sources, tracker: checkpoints, storage: storage)
+        let committer = CheckpointCommitter(
+            sources: sources, tracker: checkpoints, storage: storage,
+            resume: resume?.checkpointsState == false ? resume : nil, errorHandler: errorHandler)
         await storage.observeAcknowledgements { committer.acknowledged() }
         return committer
     }
@@ -349,6 +381,8 @@ public actor Pipeline {
                 await self.completeBatches(from: staged)
                 // Nothing more goes out: the first half stops at its next send.
                 staged.close()
+                // Nor waits for a checkpoint marker that will not be taken.
+                self.markerTaken.withLock { $0 }?.set(())
             }
         }
         await processing.closeTaps()
@@ -367,6 +401,29 @@ public actor Pipeline {
         // records per item sizes each take from the queue to about a batch.
         var recordsPerItem = 1.0
         var open = true
+        // Checkpoints with processor state: where each source is, and what was read since the last one.
+        let checkpointing = resume?.checkpointsState == true ? resume : nil
+        var positions: [String: DataValue] = [:]
+        var sinceCheckpoint = 0
+        var lastCheckpoint = ContinuousClock.now
+        func sendCheckpoint() async {
+            guard checkpointing != nil, open else { return }
+            sinceCheckpoint = 0
+            lastCheckpoint = .now
+            var entries: [String: DataValue] = [:]
+            for (id, position) in positions { entries[ResumeKey.source(id)] = position }
+            // The second half takes every processor's state when the marker
+            // reaches it; this half waits for that, so that none has begun a later batch.
+            let taken = OneShot<Void>()
+            markerTaken.withLock { $0 = taken }
+            var marker = ProcessingManager.StagedBatch(records: [], rest: [], input: 0)
+            marker.checkpoint = ResumeKeeper.Pending(handed: 0, entries: entries, taken: taken)
+            do { try await staged.send(marker) } catch {
+                open = false
+                return
+            }
+            _ = await taken.value()
+        }
         func begin<Input>(_ inputs: [Input], _ run: ([Input]) async -> ProcessingManager.StagedBatch) async {
             var start = 0
             while open, start < inputs.count {
@@ -381,6 +438,11 @@ public actor Pipeline {
             }
         }
         while open {
+            if checkpointing != nil, sinceCheckpoint > 0,
+                sinceCheckpoint >= configuration.checkpointRecords || lastCheckpoint.duration(to: .now) >= configuration.checkpointInterval
+            {
+                await sendCheckpoint()
+            }
             // Processors' timers fire between batches, so what they give is in order with the records.
             if let ticks = await processing.beginTimers() {
                 do { try await staged.send(ticks) } catch { break }
@@ -393,6 +455,8 @@ public actor Pipeline {
                 for failure in failures { await processing.reportFailure(failure.record, error: failure.error) }
                 readCount.withLock { $0 += failures.count }
                 series?.read.increment(by: failures.count)
+                // The last checkpoint: the state after every record read.
+                await sendCheckpoint()
                 break
             }
             progress.progressed(.processing)
@@ -410,6 +474,7 @@ public actor Pipeline {
                         checkpoints.add(
                             source: item.sourceID, lastSequence: decoder.lastSequence(of: item.sourceID),
                             checkpoint: checkpoint)
+                        if checkpointing != nil { positions[item.sourceID] = checkpoint }
                     }
                 }
                 if let itemDocuments = decoder.documents(item) {
@@ -430,6 +495,7 @@ public actor Pipeline {
             await begin(records) { await processing.begin(batch: $0) }
             readCount.withLock { $0 += count }
             series?.read.increment(by: count)
+            sinceCheckpoint += count
             recordsPerItem = 0.7 * recordsPerItem + 0.3 * max(1, Double(count) / Double(items.count))
         }
     }
@@ -437,8 +503,24 @@ public actor Pipeline {
     /// The second half: completes the batches in order and hands their
     /// records to storage; at the end, what the processors still give.
     private nonisolated func completeBatches(from staged: BoundedQueue<ProcessingManager.StagedBatch>) async {
+        var handed = 0
         while let batch = await staged.receive() {
+            if var checkpoint = batch.checkpoint, let resume {
+                // Every batch before the marker went through every processor, and
+                // the first half waits: their state is that at the marker's positions.
+                switch await resume.states() {
+                case .success(let states):
+                    checkpoint.entries.merge(states) { _, state in state }
+                    checkpoint.handed = handed
+                    resume.enqueue(checkpoint)
+                case .failure(let error):
+                    _ = await errorHandler.handle(error)
+                }
+                checkpoint.taken?.set(())
+                continue
+            }
             let output = await processing.complete(batch)
+            handed += output.count
             progress.progressed(.processing)
             if await processing.stopRequested { await collection.stop() }
             do {
@@ -455,18 +537,36 @@ public actor Pipeline {
 
     private nonisolated func storeStage() async {
         let batchSize = configuration.batchSize
+        var received = 0
+        let saver = resume.map { CheckpointSaver(resume: $0, errorHandler: errorHandler) }
         while true {
             let records = await recordQueue.receive(upTo: batchSize)
             if records.isEmpty { break }
+            received += records.count
             progress.writing(true)
             await storage.submit(records)
+            if let saver, let checkpoint = resume?.ready(received: received) {
+                // Its records must be stored before it is: those still in a partial batch go now.
+                await storage.flush()
+                await saveCheckpoint(checkpoint, with: saver)
+            }
             progress.writing(false)
             progress.progressed(.storage)
             if await storage.stopRequested { await collection.stop() }
         }
         progress.writing(true)
         await storage.flush()
+        if let saver {
+            if let checkpoint = resume?.ready(received: received) { await saveCheckpoint(checkpoint, with: saver) }
+            await saver.finish()
+        }
         progress.writing(false)
+    }
+
+    /// Hands on a checkpoint whose records storage has taken, unless the drain was cut short (some may not be stored).
+    private nonisolated func saveCheckpoint(_ checkpoint: ResumeKeeper.Pending, with saver: CheckpointSaver) async {
+        guard await !storage.drainCutShort, await storage.statistics.unstoredAtDeadline == 0 else { return }
+        saver.save(checkpoint.entries)
     }
 
     private static func lostDeadLetters(_ tally: DeadLetterTally) -> ErrorInfo {

@@ -28,6 +28,14 @@ public struct PipelineConfiguration: Sendable, Hashable {
     /// run. `nil`: no limit (with a spool and a backend that stays down, the
     /// run then waits for the backend).
     public var drainTimeout: Duration?
+    /// With a resume store and a processor that keeps state: a checkpoint
+    /// (the processors' state with the source positions it corresponds to)
+    /// is taken after this many records since the last one ...
+    public var checkpointRecords: Int = 10_000
+    /// ... or when this much time has passed since it, whichever comes
+    /// first, and at shutdown. Without stateful processors, how often at
+    /// most the sources' positions are saved to the store.
+    public var checkpointInterval: Duration = .seconds(5)
 
     public init(
         queueCapacity: Int = 1024, batchSize: Int = 100, maxBatchAge: Duration = .seconds(1),

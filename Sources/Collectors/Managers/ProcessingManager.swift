@@ -133,6 +133,9 @@ public actor ProcessingManager: ProcessingManaging {
         var ticks: [DueTick]?
         /// Whether the taps of the stage `records` are at were fed already (by the first half).
         var tapped = false
+        /// Set for a checkpoint marker (no records): the positions and the
+        /// first processor's state, taken by the first half; the second takes the others'.
+        var checkpoint: ResumeKeeper.Pending?
     }
 
     /// The first half of `process(batch:)`: the first processor.
