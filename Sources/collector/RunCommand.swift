@@ -38,6 +38,12 @@ struct RunCommand {
         options:
           --watch              reload the pipelines' processor files (and the modules they
                                require) when they change; see docs/hot-reload.md
+          --shadow             with --watch: a saved processor runs beside the live one on
+                               the same records (compared, never stored) instead of replacing
+                               it; kill -USR1 PID promotes it; see docs/hot-reload.md
+          --shadow-interval D  how often the shadow run's counts are logged (default 10s)
+          --shadow-promote-after N  promote on its own once N records were compared, all the
+                               same (a difference leaves it to you)
           --once               polling sources (http) collect once
           --workers N          Lua states per processor file (default: one per core)
           --quiet, -q          no status line; only warnings and errors are logged
@@ -110,6 +116,11 @@ struct RunCommand {
                 workers: options.workers, once: options.once, checkOnly: checkOnly, watch: options.watch,
                 drainTimeout: options.drainTimeout)
             settings.replay = replay
+            if options.shadow {
+                settings.shadow = ShadowWatch.Settings(
+                    interval: options.shadowInterval ?? .seconds(10), promoteAfter: options.shadowPromoteAfter,
+                    promoteHint: "kill -USR1 \(getpid())")
+            }
             bindings = try ScriptBindings(
                 installingIn: lua, scriptPath: path == "-" ? "./stdin" : path, environment: environment, log: log,
                 settings: settings, connectors: BuiltinConnectors.all, spool: BuiltinConnectors.sqliteSpool)
@@ -135,7 +146,7 @@ struct RunCommand {
             }
         }
         defer { server?.stop() }
-        let signals = RunSignals(interrupt: lua.interruptHandle, bindings: bindings)
+        let signals = RunSignals(interrupt: lua.interruptHandle, bindings: bindings, promotes: options.shadow)
         defer { signals.cancel() }
         let status = StatusLine(bindings: bindings, enabled: !options.quiet && !checkOnly && isatty(2) != 0)
         defer { status.stop() }

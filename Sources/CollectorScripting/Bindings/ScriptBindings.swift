@@ -57,6 +57,9 @@ public final class ScriptBindings {
         public var watch = false
         /// Replay dead letters through one pipeline instead of running its sources (`collector replay`).
         public var replay: DeadLetterReplay?
+        /// With `watch`: a saved processor runs beside the live one (a shadow
+        /// run) instead of replacing it (`--shadow`); see `ShadowWatch`.
+        public var shadow: ShadowWatch.Settings?
 
         public init(
             workers: Int? = nil, once: Bool = false, checkOnly: Bool = false, watch: Bool = false,
@@ -238,10 +241,32 @@ public final class ScriptBindings {
     /// The pipeline a replay feeds, once one has started.
     var replayedPipeline: String?
 
-    /// Stops reloading processor files (`--watch`).
+    /// Stops reloading processor files (`--watch`); shadow runs end with a last line of counts.
     public func stopWatching() {
         watcher?.stop()
         watcher = nil
+        if let shadows = shadowBox.withLock({ box in defer { box = nil }; return box }) {
+            try? loop.run { await shadows.stop() }
+        }
+    }
+
+    /// The shadow runs of `--watch --shadow`, once the first pipeline started (read from any thread: a signal).
+    public internal(set) var shadowWatch: ShadowWatch? {
+        get { shadowBox.withLock { $0 } }
+        set { shadowBox.withLock { $0 = newValue } }
+    }
+    private let shadowBox = Locked<ShadowWatch?>(nil)
+
+    /// Where `processor` sits in the pipelines running now.
+    func placements(of processor: LuaProcessor) async -> [(ProcessingManager, Int)] {
+        var found: [(ProcessingManager, Int)] = []
+        for pipeline in live.withLock({ $0 }) {
+            for (index, candidate) in await pipeline.processing.currentProcessors.enumerated()
+            where (candidate as? LuaProcessor) === processor {
+                found.append((pipeline.processing, index))
+            }
+        }
+        return found
     }
 
     /// Builds and starts one pipeline in the background (see `ScriptPipeline.start()`).

@@ -247,6 +247,12 @@ public actor ProcessingManager: ProcessingManaging {
         shadows[index] = shadow
     }
 
+    /// Ends `shadow` at `index` if it is still the one there (a newer one is left running).
+    public func clearShadow(_ shadow: ShadowRun, at index: Int) {
+        shadow.stop()
+        if shadows[index] === shadow { shadows[index] = nil }
+    }
+
     /// The next `count` records at a stage — 0: entering the first processor;
     /// k: what processor k (from 1) gave — as they pass, for looking at a
     /// running pipeline. Returns early with what it saw when the task is

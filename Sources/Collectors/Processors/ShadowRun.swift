@@ -26,6 +26,20 @@ public final class ShadowRun: Sendable {
         public var skipped = 0
 
         public var compared: Int { same + different + onlyOld + onlyNew + failed }
+
+        public init() {}
+
+        /// These counts and `other` added up (shadow runs of one version at several places).
+        public func adding(_ other: Counts) -> Counts {
+            var sum = self
+            sum.same += other.same
+            sum.different += other.different
+            sum.onlyOld += other.onlyOld
+            sum.onlyNew += other.onlyNew
+            sum.failed += other.failed
+            sum.skipped += other.skipped
+            return sum
+        }
     }
 
     /// A record the versions disagreed on.
