@@ -15,6 +15,8 @@ struct RunCommand {
     var checkOnly = false
     /// `collector replay`: the dead letters fed to a pipeline instead of its sources.
     var replay: DeadLetterReplay?
+    /// `collector test --record`: a processor's next records written as a golden test file, then stop.
+    var recording: GoldenRecording?
 
     static let help = """
         usage: collector run SCRIPT.lua [options] [ARGS...]
@@ -116,6 +118,7 @@ struct RunCommand {
                 workers: options.workers, once: options.once, checkOnly: checkOnly, watch: options.watch,
                 drainTimeout: options.drainTimeout)
             settings.replay = replay
+            settings.recording = recording
             if options.shadow {
                 settings.shadow = ShadowWatch.Settings(
                     interval: options.shadowInterval ?? .seconds(10), promoteAfter: options.shadowPromoteAfter,
@@ -169,7 +172,7 @@ struct RunCommand {
             scriptProblem("\(error)")
             for outcome in bindings.drainStarted() { Self.summary(outcome.summary, bindings) }
             fflush(nil)
-            return error is ReplayChoiceError ? 2 : 1
+            return error is ReplayChoiceError || error is GoldenRecording.Problem ? 2 : 1
         }
         fflush(nil)  // Lua prints through C stdio
         status.stop()
@@ -182,8 +185,29 @@ struct RunCommand {
         }
         for outcome in bindings.outcomes { Self.summary(SecretRedactor.shared.redact(outcome.summary), bindings) }
         fflush(nil)
+        if let recording, let problem = Self.report(recording, bindings.recordingOutcome()) {
+            fail(problem)
+            return 1
+        }
         if let status = exit.status { return status }  // os.exit() in a function of the script
         return RunExitStatus.of(bindings.outcomes, log: log)
+    }
+
+    /// Says where `collector test --record` wrote its file; the problem when it wrote none.
+    private static func report(_ recording: GoldenRecording, _ outcome: GoldenRecording.Outcome?) -> String? {
+        switch outcome {
+        case .written(let file, let count, let pipeline):
+            let short = count < recording.count ? " (the pipeline ended before \(recording.count))" : ""
+            print("recorded \(count) record\(count == 1 ? "" : "s") of processor \(recording.processor) (pipeline \(pipeline)) into \(file)\(short)")
+            print("run them: collector test \(file)")
+            return nil
+        case .nothing(let pipeline):
+            return "test: --record: processor \(recording.processor) received no record before pipeline \(pipeline) ended; nothing was written"
+        case .failed(let message):
+            return "test: \(message)"
+        case nil:
+            return "test: --record: no pipeline with processor \(recording.processor) was started; nothing was written"
+        }
     }
 
     /// A pipeline's summary line: on standard output, or on standard error

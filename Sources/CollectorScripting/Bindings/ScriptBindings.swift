@@ -60,6 +60,8 @@ public final class ScriptBindings {
         /// With `watch`: a saved processor runs beside the live one (a shadow
         /// run) instead of replacing it (`--shadow`); see `ShadowWatch`.
         public var shadow: ShadowWatch.Settings?
+        /// Record a processor's next records into a golden test file, then stop (`collector test --record`).
+        public var recording: GoldenRecording?
 
         public init(
             workers: Int? = nil, once: Bool = false, checkOnly: Bool = false, watch: Bool = false,
@@ -250,6 +252,16 @@ public final class ScriptBindings {
         }
     }
 
+    /// `settings.recording` under way, once the pipeline with its processor started.
+    private var recordingTask: Task<GoldenRecording.Outcome, Never>?
+
+    /// What came of `settings.recording`, once it is over (nil: no pipeline
+    /// with the processor started).
+    public func recordingOutcome() -> GoldenRecording.Outcome? {
+        guard let task = recordingTask else { return nil }
+        return try? loop.run { await task.value }
+    }
+
     /// The shadow runs of `--watch --shadow`, once the first pipeline started (read from any thread: a signal).
     public internal(set) var shadowWatch: ShadowWatch? {
         get { shadowBox.withLock { $0 } }
@@ -276,6 +288,18 @@ public final class ScriptBindings {
         if let replay = settings.replay { definition = try replaying(replay, through: definition) }
         let pipeline = try definition.makePipeline(
             emitter: events, log: log, metrics: metrics, drainTimeout: settings.drainTimeout)
+        if let recording = settings.recording, recordingTask == nil {
+            if let place = try recording.place(in: definition) {
+                let stopper = self.stopper
+                let named = definition
+                recordingTask = Task { await GoldenRecording.run(recording.count, at: place, of: named, in: pipeline) { stopper.stop() } }
+            } else if !handles.contains(where: { $0.definition.processors.contains { $0.name == recording.processor } }) {
+                let names = handles.flatMap { $0.definition.processors.map(\.name) }
+                throw GoldenRecording.Problem(
+                    description: "--record: no pipeline has a processor named '\(recording.processor)'"
+                        + (names.isEmpty ? "" : " (processors: \(names.joined(separator: ", ")))"))
+            }
+        }
         // Held open until `wait` has run the loop for it (see ScriptLoop.retain).
         loop.retain()
         live.withLock { $0.append(pipeline) }

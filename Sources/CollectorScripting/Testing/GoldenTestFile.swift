@@ -1,6 +1,7 @@
 import Collectors
 import CollectorValues
 import Foundation
+import LuaRuntime
 
 /// A `*_test.lua` file made from records a processor received in a running
 /// pipeline (`p:record`): one test per record, asserting what the processor
@@ -31,6 +32,43 @@ struct GoldenTestFile {
             return parts.joined(separator: ".")
         }
         return nil
+    }
+
+    /// Where the test file of `module` goes (`path`, or `NAME_test.lua`
+    /// beside the module) and the name it requires the module by; an error
+    /// (starting with `what:`) when it cannot be written there or could not
+    /// require the module from there.
+    static func target(
+        module: String, path: String?, overwrite: Bool, what: String,
+        overwriteHint: String = "give { overwrite = true } to write over it"
+    ) throws -> (file: String, moduleName: String) {
+        let file = path ?? String(module.dropLast(module.hasSuffix(".lua") ? 4 : 0)) + "_test.lua"
+        guard file.hasSuffix("_test.lua") else {
+            throw LuaCallError("\(what): the test file's name must end in _test.lua (collector test runs those), got \(file)")
+        }
+        let directory = (file as NSString).deletingLastPathComponent
+        let testDirectory = directory.isEmpty ? "." : directory
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: testDirectory, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw LuaCallError("\(what): cannot write \(file): there is no directory \(testDirectory)")
+        }
+        if !overwrite, FileManager.default.fileExists(atPath: file) {
+            throw LuaCallError("\(what): \(file) exists already (\(overwriteHint))")
+        }
+        guard let moduleName = requireName(module: module, testDirectory: testDirectory) else {
+            throw LuaCallError(
+                "\(what): a test file in \(testDirectory) cannot require \(module) (require looks beside the test file and in the working directory); write it beside the module")
+        }
+        return (file, moduleName)
+    }
+
+    /// Writes the file (atomically: a reader never sees half of it).
+    func write(to file: String, what: String) throws {
+        do {
+            try Data(source().utf8).write(to: URL(fileURLWithPath: file), options: .atomic)
+        } catch {
+            throw LuaCallError("\(what): cannot write \(file): \(error.localizedDescription)")
+        }
     }
 
     /// The Lua name of the module's local in the file.
