@@ -197,7 +197,10 @@ struct RunCommand {
     private static func report(_ recording: GoldenRecording, _ outcome: GoldenRecording.Outcome?) -> String? {
         switch outcome {
         case .written(let file, let count, let pipeline):
-            let short = count < recording.count ? " (the pipeline ended before \(recording.count))" : ""
+            let short =
+                count < recording.count
+                ? " (the pipeline ended before \(recording.count))"
+                : count > recording.count ? " (\(recording.count) asked for, and those in flight when the pipelines stopped)" : ""
             print("recorded \(count) record\(count == 1 ? "" : "s") of processor \(recording.processor) (pipeline \(pipeline)) into \(file)\(short)")
             print("run them: collector test \(file)")
             return nil

@@ -292,7 +292,13 @@ public final class ScriptBindings {
             if let place = try recording.place(in: definition) {
                 let stopper = self.stopper
                 let named = definition
-                recordingTask = Task { await GoldenRecording.run(recording.count, at: place, of: named, in: pipeline) { stopper.stop() } }
+                // Registered before the pipeline starts: a module's state is recorded from its start.
+                let (ready, isReady) = AsyncStream<Void>.makeStream()
+                recordingTask = Task {
+                    await GoldenRecording.run(
+                        recording.count, at: place, of: named, in: pipeline, stop: { stopper.stop() }, registered: { isReady.finish() })
+                }
+                try loop.run { for await _ in ready {} }
             } else if !handles.contains(where: { $0.definition.processors.contains { $0.name == recording.processor } }) {
                 let names = handles.flatMap { $0.definition.processors.map(\.name) }
                 throw GoldenRecording.Problem(

@@ -33,9 +33,12 @@ extension ScriptPipeline {
             timer.cancel()
             return calls
         }
-        guard !calls.isEmpty else { return (nil, 0) }
-        let golden = GoldenTestFile(moduleName: moduleName, pipeline: definition.name, processor: processor.name, calls: calls)
+        let records = calls.filter { $0.kind == .record }.count
+        guard records > 0 else { return (nil, 0) }
+        let golden = GoldenTestFile(
+            moduleName: moduleName, pipeline: definition.name, processor: processor.name, calls: calls,
+            config: (processor as? LuaProcessor)?.options.config)
         try golden.write(to: file, what: "record")
-        return (file, calls.count)
+        return (file, records)
     }
 }

@@ -60,18 +60,22 @@ public struct GoldenRecording: Sendable {
     /// Records in `pipeline`, writes the file, then `stop`s the pipelines.
     static func run(
         _ count: Int, at place: (index: Int, file: String, moduleName: String), of definition: PipelineDefinition,
-        in pipeline: Pipeline, stop: @escaping @Sendable () -> Void
+        in pipeline: Pipeline, stop: @escaping @Sendable () -> Void, registered: @escaping @Sendable () -> Void
     ) async -> Outcome {
-        defer { stop() }
-        let calls = await pipeline.processing.record(processor: place.index, count: count)
-        guard !calls.isEmpty else { return .nothing(pipeline: definition.name) }
+        // Stopped once `count` records are in; the recording goes on to the end (the shutdown too).
+        let calls = await pipeline.processing.record(processor: place.index, count: count, whenFull: stop, registered: registered)
+        stop()
+        let recorded = calls.filter { $0.kind == .record }.count
+        guard recorded > 0 else { return .nothing(pipeline: definition.name) }
+        let processor = definition.processors[place.index]
         let golden = GoldenTestFile(
-            moduleName: place.moduleName, pipeline: definition.name, processor: definition.processors[place.index].name, calls: calls)
+            moduleName: place.moduleName, pipeline: definition.name, processor: processor.name, calls: calls,
+            config: (processor as? LuaProcessor)?.options.config)
         do {
             try golden.write(to: place.file, what: "--record")
         } catch {
             return .failed("\(error)")
         }
-        return .written(file: place.file, count: calls.count, pipeline: definition.name)
+        return .written(file: place.file, count: recorded, pipeline: definition.name)
     }
 }

@@ -7,13 +7,17 @@ import LuaRuntime
 /// pipeline (`p:record`): one test per record, asserting what the processor
 /// made of it then (its outputs, none when dropped, or its error), so that
 /// a later change that alters the outputs fails `collector test` with the
-/// fields that differ.
+/// fields that differ. The module is started as the pipeline started it
+/// (`init` with its config), and its timer ticks (at the times they were
+/// due) and its shutdown are tests of their own, in the order they came.
 struct GoldenTestFile {
     /// The name `require` finds the module by, from the test file's directory.
     var moduleName: String
     var pipeline: String
     var processor: String
     var calls: [RecordedCall]
+    /// The processor's `ctx.config`.
+    var config: DataValue?
 
     /// The module name for `module` (a `.lua` file) as `require` finds it
     /// from a test file in `directory` (beside it first, then the working
@@ -77,18 +81,27 @@ struct GoldenTestFile {
         var name = String(last.map { $0.isASCII && ($0.isLetter || $0.isNumber) ? $0 : "_" })
         if name.isEmpty || name.first!.isNumber || LuaLiteral.keywords.contains(name) { name = "processor_" + name }
         // The file's own helpers and the test library's globals keep their names.
-        if ["outputs", "test", "run", "expect", "array", "advance", "json", "null"].contains(name) { name += "_module" }
+        if ["outputs", "test", "run", "expect", "array", "advance", "tick", "start", "finish", "json", "null"].contains(name) { name += "_module" }
         return name
     }
 
     func source(recordedAt date: Date = Date()) -> String {
         let stamp = ISO8601DateFormatter().string(from: date)
         let module = localName
+        let records = calls.filter { $0.kind == .record }.count
+        let ticks = calls.count { if case .tick = $0.kind { true } else { false } }
+        var extra = ticks == 0 ? "" : ", \(ticks) timer tick\(ticks == 1 ? "" : "s")"
+        if calls.contains(where: { $0.kind == .shutdown }) { extra += ", its shutdown" }
+        var start = "{ name = \(LuaLiteral.quoted(Array(processor.utf8), keepUTF8: true))"
+        if let config { start += ", config = \(LuaLiteral.source(config))" }
+        start += " }"
         var text = """
-            -- Golden tests: \(calls.count) record\(calls.count == 1 ? "" : "s") processor "\(Self.comment(processor))" \
-            of pipeline "\(Self.comment(pipeline))" received
+            -- Golden tests: \(records) record\(records == 1 ? "" : "s") processor "\(Self.comment(processor))" \
+            of pipeline "\(Self.comment(pipeline))" received\(extra)
             -- (recorded \(stamp)), each with what the processor made of it then.
             local \(module) = require(\(LuaLiteral.quoted(Array(moduleName.utf8), keepUTF8: true)))
+            -- As the pipeline started it: init(ctx) with its config.
+            start(\(module), \(start))
 
             -- What the pipeline takes from a record: the records emitted, then the one returned.
             local function outputs(record)
@@ -99,17 +112,30 @@ struct GoldenTestFile {
 
             """
         for (index, call) in calls.enumerated() {
-            let input = LuaLiteral.source(call.input)
+            let call_: String
+            let label: String
+            switch call.kind {
+            case .record:
+                call_ = "run(\(module), \(LuaLiteral.source(call.input)))"
+                label = "recorded \(index + 1)"
+            case .tick(let now):
+                call_ = "tick(\(module), \(LuaLiteral.number(now)))"
+                label = "recorded \(index + 1) (timer at \(LuaLiteral.number(now)))"
+            case .shutdown:
+                call_ = "finish(\(module))"
+                label = "recorded \(index + 1) (shutdown)"
+            }
+            let got = call.kind == .record ? "outputs(\(LuaLiteral.source(call.input)))" : call_
             text += "\n"
             if let error = call.error {
-                text += "test(\"recorded \(index + 1) (error)\", function()\n"
-                text += "  expect.error(function() run(\(module), \(input)) end, \(LuaLiteral.quoted(Array(Self.pattern(error.message).utf8), keepUTF8: true)))\n"
+                text += "test(\"\(label) (error)\", function()\n"
+                text += "  expect.error(function() \(call_) end, \(LuaLiteral.quoted(Array(Self.pattern(error.message).utf8), keepUTF8: true)))\n"
             } else if call.outputs.isEmpty {
-                text += "test(\"recorded \(index + 1) (dropped)\", function()\n"
-                text += "  expect.eq(outputs(\(input)), {})\n"
+                text += "test(\"\(label)\(call.kind == .record ? " (dropped)" : "")\", function()\n"
+                text += "  expect.eq(\(got), {})\n"
             } else {
-                text += "test(\"recorded \(index + 1)\", function()\n"
-                text += "  expect.eq(outputs(\(input)), {\n"
+                text += "test(\"\(label)\", function()\n"
+                text += "  expect.eq(\(got), {\n"
                 for output in call.outputs { text += "    \(LuaLiteral.source(output)),\n" }
                 text += "  })\n"
             }

@@ -302,7 +302,9 @@ public actor ProcessingManager: ProcessingManaging {
     public func finish() async -> [Record] {
         var output: [Record] = []
         for (index, processor) in processors.enumerated() {
-            output += await release(await processor.finish(), of: processor, then: processors[(index + 1)...])
+            let results = await processor.finish()
+            if !recordings.isEmpty { feedRecordings(processor: index, now: nil, results) }
+            output += await release(results, of: processor, then: processors[(index + 1)...])
         }
         return output
     }
