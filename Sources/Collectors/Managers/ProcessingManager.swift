@@ -176,7 +176,8 @@ public actor ProcessingManager: ProcessingManaging {
                 return staged
             }
             if !recordings.isEmpty { feedRecordings(processor: 0, documents.map { $0.record() }, results) }
-            if !shadows.isEmpty, let shadow = shadows[0] { shadow.offer(documents.map { $0.record() }, results) }
+            // The documents themselves: decoding them into values here would cost the live path a parse per record.
+            if !shadows.isEmpty, let shadow = shadows[0] { shadow.offer(documents: documents, results) }
             for (document, result) in zip(documents, results) {
                 if result.success {
                     if result.recordCount == 0 { staged.dropped += 1 }

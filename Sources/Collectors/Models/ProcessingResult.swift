@@ -50,6 +50,24 @@ public struct ProcessingResult: Sendable {
         set { output = Output(newValue) }
     }
 
+    /// Whether `other` gave the same records (the same values, in order),
+    /// compared in place: two records that travel as text are equal when
+    /// their texts are (no decoding); only texts that differ (fields in
+    /// another order, or a real difference) are decoded and compared as values.
+    public func sameRecords(as other: ProcessingResult) -> Bool {
+        switch (output, other.output) {
+        case (.none, .none): return true
+        case (.one(let a), .one(let b)): return Self.same(a, b)
+        case (.many(let a), .many(let b)): return a.count == b.count && zip(a, b).allSatisfy { Self.same($0, $1) }
+        default: return recordCount == other.recordCount && zip(records, other.records).allSatisfy { Self.same($0, $1) }
+        }
+    }
+
+    private static func same(_ a: Record, _ b: Record) -> Bool {
+        if let left = a.jsonText, let right = b.jsonText, left.elementsEqual(right) { return true }
+        return a.value == b.value
+    }
+
     /// How many records came out.
     public var recordCount: Int {
         switch output {
