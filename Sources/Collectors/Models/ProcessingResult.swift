@@ -1,3 +1,5 @@
+import CollectorValues
+
 /// What a processor made of one record. (Seed: `ProcessingResult`.)
 ///
 /// A success carries zero (filtered out), one (transformed) or many (split)
@@ -51,9 +53,9 @@ public struct ProcessingResult: Sendable {
     }
 
     /// Whether `other` gave the same records (the same values, in order),
-    /// compared in place: two records that travel as text are equal when
-    /// their texts are (no decoding); only texts that differ (fields in
-    /// another order, or a real difference) are decoded and compared as values.
+    /// compared in place: two records that travel as text are compared as
+    /// text (`JSONTextEquality`: fields in any order, no decoding); only
+    /// what the text cannot tell is decoded and compared as values.
     public func sameRecords(as other: ProcessingResult) -> Bool {
         switch (output, other.output) {
         case (.none, .none): return true
@@ -64,7 +66,7 @@ public struct ProcessingResult: Sendable {
     }
 
     private static func same(_ a: Record, _ b: Record) -> Bool {
-        if let left = a.jsonText, let right = b.jsonText, left.elementsEqual(right) { return true }
+        if let left = a.jsonText, let right = b.jsonText, let same = JSONTextEquality.same(left, right) { return same }
         return a.value == b.value
     }
 
