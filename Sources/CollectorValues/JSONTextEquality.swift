@@ -15,11 +15,8 @@ public enum JSONTextEquality {
 
     public static func same(_ a: ArraySlice<UInt8>, _ b: ArraySlice<UInt8>) -> Bool? {
         if a.elementsEqual(b) { return true }
-        let scanner = Pair(a: a, b: b)
-        guard let aEnd = Scanner.end(of: a, from: a.startIndex), aEnd == a.endIndex,
-            let bEnd = Scanner.end(of: b, from: b.startIndex), bEnd == b.endIndex
-        else { return nil }
-        return scanner.compare(a.startIndex..<a.endIndex, b.startIndex..<b.endIndex)
+        // Each object and array is checked to end where its range does, so no scan of the whole text first.
+        return Pair(a: a, b: b).compare(a.startIndex..<a.endIndex, b.startIndex..<b.endIndex)
     }
 
     private struct Pair {
@@ -115,10 +112,13 @@ public enum JSONTextEquality {
                 return nil
             default:
                 var i = start
-                while i < text.endIndex, ![UInt8(ascii: ","), UInt8(ascii: "}"), UInt8(ascii: "]")].contains(text[i]) {
+                scan: while i < text.endIndex {
+                    switch text[i] {
+                    case UInt8(ascii: ","), UInt8(ascii: "}"), UInt8(ascii: "]"): break scan
                     // Whitespace: not the compact text this reads.
-                    if text[i] == UInt8(ascii: " ") || text[i] == UInt8(ascii: "\n") || text[i] == UInt8(ascii: "\t") || text[i] == UInt8(ascii: "\r") { return nil }
-                    i += 1
+                    case UInt8(ascii: " "), UInt8(ascii: "\n"), UInt8(ascii: "\t"), UInt8(ascii: "\r"): return nil
+                    default: i += 1
+                    }
                 }
                 return i > start ? i : nil
             }
@@ -128,14 +128,14 @@ public enum JSONTextEquality {
         static func members(of text: ArraySlice<UInt8>, _ range: Range<Int>) -> [(key: Range<Int>, value: Range<Int>)]? {
             var members: [(key: Range<Int>, value: Range<Int>)] = []
             var i = range.lowerBound + 1
-            if text[safe: i] == UInt8(ascii: "}") { return members }
+            if text[safe: i] == UInt8(ascii: "}") { return i == range.upperBound - 1 ? members : nil }
             while true {
                 guard text[safe: i] == UInt8(ascii: "\""), let keyEnd = end(of: text, from: i),
                     text[safe: keyEnd] == UInt8(ascii: ":"), let valueEnd = end(of: text, from: keyEnd + 1)
                 else { return nil }
                 members.append((i..<keyEnd, (keyEnd + 1)..<valueEnd))
                 guard let next = text[safe: valueEnd] else { return nil }
-                if next == UInt8(ascii: "}") { return members }
+                if next == UInt8(ascii: "}") { return valueEnd == range.upperBound - 1 ? members : nil }
                 guard next == UInt8(ascii: ",") else { return nil }
                 i = valueEnd + 1
             }
@@ -145,12 +145,12 @@ public enum JSONTextEquality {
         static func elements(of text: ArraySlice<UInt8>, _ range: Range<Int>) -> [Range<Int>]? {
             var elements: [Range<Int>] = []
             var i = range.lowerBound + 1
-            if text[safe: i] == UInt8(ascii: "]") { return elements }
+            if text[safe: i] == UInt8(ascii: "]") { return i == range.upperBound - 1 ? elements : nil }
             while true {
                 guard let valueEnd = end(of: text, from: i) else { return nil }
                 elements.append(i..<valueEnd)
                 guard let next = text[safe: valueEnd] else { return nil }
-                if next == UInt8(ascii: "]") { return elements }
+                if next == UInt8(ascii: "]") { return valueEnd == range.upperBound - 1 ? elements : nil }
                 guard next == UInt8(ascii: ",") else { return nil }
                 i = valueEnd + 1
             }
