@@ -16,6 +16,8 @@
 -- STATE      a resume store (a state file): a processor that declares state
 --            (processors/readings_stateful.lua) is checkpointed there, every
 --            CHECKPOINT_EVERY records (default 10000)
+-- SHADOW     a processor file run beside the processor as a shadow run (p:shadow), to
+--            measure what one costs; the counts are printed at the end
 --
 -- It ends with one line: n_in=N ok=N dropped=N high=N sum_value=S
 local input = env("INPUT") or error("set INPUT to a JSON-lines file of readings")
@@ -53,7 +55,7 @@ end
 -- (a native processor: records pass through; sums are added in record order).
 local tally = processor.aggregate { count = { "severity" }, stats = { "value" } }
 
-pipeline "canonical" {
+local canonical = pipeline "canonical" {
   from = source.file { path = input },
   process = { processor.file(processor_path), tally },
   to = sink,
@@ -65,9 +67,18 @@ pipeline "canonical" {
   checkpoint_every = math.tointeger(tonumber(env("CHECKPOINT_EVERY", "10000"))),
 }
 
+if env("SHADOW") then
+  canonical:start()
+  canonical:shadow(1, processor.file(env("SHADOW")))
+end
 local report = run().canonical
 if report.status == "pending" then return end -- collector check: nothing ran
 assert(report.status == "completed", "the pipeline did not complete: " .. tostring(report.error))
 local result = tally:result()
 print(("n_in=%d ok=%d dropped=%d high=%d sum_value=%.4f"):format(
   report.input, report.output, report.dropped, result.counts.severity.high or 0, result.stats.value.sum))
+if env("SHADOW") then
+  local shadow = canonical:shadow_report()
+  print(("shadow: compared=%d same=%d different=%d skipped=%d"):format(
+    shadow.compared, shadow.same, shadow.different, shadow.skipped))
+end

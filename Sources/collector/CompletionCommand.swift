@@ -37,12 +37,12 @@ struct CompletionCommand {
 
     /// The options of a command, as its help lists them (`replay` takes `run`'s too).
     static func options(of command: CommandCatalog.Command) -> [HelpText.Option] {
-        // `--` (the rest are the script's) is not an option to offer.
+        // `--` (the rest are the script's) is not an option to offer; replay does not watch files.
         var options = HelpText(command.help).options.filter { $0.flags != ["--"] }
         if command.name == "replay" {
             let own = Set(options.flatMap(\.flags))
             options += HelpText(RunCommand.help).options.filter {
-                $0.flags != ["--"] && $0.flags[0] != "--watch" && own.isDisjoint(with: $0.flags)
+                $0.flags != ["--"] && $0.flags[0] != "--watch" && !$0.flags[0].hasPrefix("--shadow") && own.isDisjoint(with: $0.flags)
             }
         }
         return options

@@ -31,7 +31,7 @@ struct ReplayCommand {
 
         options:
           --pipeline NAME      the pipeline to feed (needed when the script has several)
-          and the options of `collector run` (see `collector help run`), except --watch
+          and the options of `collector run` (see `collector help run`), except --watch and --shadow
 
         exit status: as `collector run`: 0 every replayed record that left the
         processors was stored (those that failed again are in the dead-letter

@@ -15,6 +15,8 @@ struct RunCommand {
     var checkOnly = false
     /// `collector replay`: the dead letters fed to a pipeline instead of its sources.
     var replay: DeadLetterReplay?
+    /// `collector test --record`: a processor's next records written as a golden test file, then stop.
+    var recording: GoldenRecording?
 
     static let help = """
         usage: collector run SCRIPT.lua [options] [ARGS...]
@@ -38,6 +40,12 @@ struct RunCommand {
         options:
           --watch              reload the pipelines' processor files (and the modules they
                                require) when they change; see docs/hot-reload.md
+          --shadow             with --watch: a saved processor runs beside the live one on
+                               the same records (compared, never stored) instead of replacing
+                               it; kill -USR1 PID promotes it; see docs/hot-reload.md
+          --shadow-interval D  how often the shadow run's counts are logged (default 10s)
+          --shadow-promote-after N  promote on its own once N records were compared, all the
+                               same (a difference leaves it to you)
           --once               polling sources (http) collect once
           --workers N          Lua states per processor file (default: one per core)
           --quiet, -q          no status line; only warnings and errors are logged
@@ -113,6 +121,12 @@ struct RunCommand {
                 drainTimeout: options.drainTimeout)
             settings.replay = replay
             settings.stateDirectory = options.stateDirectory
+            settings.recording = recording
+            if options.shadow {
+                settings.shadow = ShadowWatch.Settings(
+                    interval: options.shadowInterval ?? .seconds(10), promoteAfter: options.shadowPromoteAfter,
+                    promoteHint: "kill -USR1 \(getpid())")
+            }
             bindings = try ScriptBindings(
                 installingIn: lua, scriptPath: path == "-" ? "./stdin" : path, environment: environment, log: log,
                 settings: settings, connectors: BuiltinConnectors.all, spool: BuiltinConnectors.sqliteSpool,
@@ -139,7 +153,7 @@ struct RunCommand {
             }
         }
         defer { server?.stop() }
-        let signals = RunSignals(interrupt: lua.interruptHandle, bindings: bindings)
+        let signals = RunSignals(interrupt: lua.interruptHandle, bindings: bindings, promotes: options.shadow)
         defer { signals.cancel() }
         let status = StatusLine(bindings: bindings, enabled: !options.quiet && !checkOnly && isatty(2) != 0)
         defer { status.stop() }
@@ -162,7 +176,7 @@ struct RunCommand {
             scriptProblem("\(error)")
             for outcome in bindings.drainStarted() { Self.summary(outcome.summary, bindings) }
             fflush(nil)
-            return error is ReplayChoiceError ? 2 : 1
+            return error is ReplayChoiceError || error is GoldenRecording.Problem ? 2 : 1
         }
         fflush(nil)  // Lua prints through C stdio
         status.stop()
@@ -175,8 +189,32 @@ struct RunCommand {
         }
         for outcome in bindings.outcomes { Self.summary(SecretRedactor.shared.redact(outcome.summary), bindings) }
         fflush(nil)
+        if let recording, let problem = Self.report(recording, bindings.recordingOutcome()) {
+            fail(problem)
+            return 1
+        }
         if let status = exit.status { return status }  // os.exit() in a function of the script
         return RunExitStatus.of(bindings.outcomes, log: log)
+    }
+
+    /// Says where `collector test --record` wrote its file; the problem when it wrote none.
+    private static func report(_ recording: GoldenRecording, _ outcome: GoldenRecording.Outcome?) -> String? {
+        switch outcome {
+        case .written(let file, let count, let pipeline):
+            let short =
+                count < recording.count
+                ? " (the pipeline ended before \(recording.count))"
+                : count > recording.count ? " (\(recording.count) asked for, and those in flight when the pipelines stopped)" : ""
+            print("recorded \(count) record\(count == 1 ? "" : "s") of processor \(recording.processor) (pipeline \(pipeline)) into \(file)\(short)")
+            print("run them: collector test \(file)")
+            return nil
+        case .nothing(let pipeline):
+            return "test: --record: processor \(recording.processor) received no record before pipeline \(pipeline) ended; nothing was written"
+        case .failed(let message):
+            return "test: \(message)"
+        case nil:
+            return "test: --record: no pipeline with processor \(recording.processor) was started; nothing was written"
+        }
     }
 
     /// A pipeline's summary line: on standard output, or on standard error

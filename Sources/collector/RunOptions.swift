@@ -10,6 +10,12 @@ struct RunOptions {
     var once = false
     /// `--watch`: reload processor files when they change.
     var watch = false
+    /// `--shadow`: with `--watch`, a saved processor runs beside the live one instead of replacing it.
+    var shadow = false
+    /// `--shadow-interval DURATION`: how often a shadow run's counts are logged.
+    var shadowInterval: Duration?
+    /// `--shadow-promote-after N`: promote once N records were compared with no difference.
+    var shadowPromoteAfter: Int?
     var workers: Int?
     var quiet = false
     var overrides: [String: String] = [:]
@@ -52,6 +58,19 @@ struct RunOptions {
             case "-h", "--help": options.help = true
             case "--once": options.once = true
             case "--watch": options.watch = true
+            case "--shadow": options.shadow = true
+            case "--shadow-interval":
+                let text = try value(argument)
+                guard let interval = ScriptBindings.Settings.duration(parsing: text), interval >= .milliseconds(10) else {
+                    throw UsageError(description: "--shadow-interval must be a duration of at least 10ms such as 10s or 1m, got '\(text)'")
+                }
+                options.shadowInterval = interval
+            case "--shadow-promote-after":
+                let text = try value(argument)
+                guard let n = Int(text), n >= 1 else {
+                    throw UsageError(description: "--shadow-promote-after must be a whole number of records from 1, got '\(text)'")
+                }
+                options.shadowPromoteAfter = n
             case "--quiet", "-q": options.quiet = true
             case "--workers":
                 let text = try value(argument)
@@ -108,6 +127,13 @@ struct RunOptions {
                 }
             }
             i += 1
+        }
+        if options.shadow, !options.watch {
+            throw UsageError(description: "--shadow works with --watch (a saved processor runs beside the live one)")
+        }
+        if !options.shadow, options.shadowInterval != nil || options.shadowPromoteAfter != nil {
+            let flag = options.shadowInterval != nil ? "--shadow-interval" : "--shadow-promote-after"
+            throw UsageError(description: "\(flag) works with --watch --shadow")
         }
         return options
     }

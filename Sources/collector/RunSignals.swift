@@ -7,10 +7,12 @@ import LuaRuntime
 /// them gracefully (sources stop; records in flight are processed and
 /// stored); otherwise interrupt the running Lua code. A second SIGINT before
 /// the first is done exits at once. SIGTERM: stop gracefully, always.
+/// SIGUSR1 (with `--watch --shadow` only): promote the shadow runs.
 final class RunSignals {
-    private let sources: [any DispatchSourceSignal]
+    private var sources: [any DispatchSourceSignal]
+    private let promotes: Bool
 
-    init(interrupt: LuaInterruptHandle, bindings: ScriptBindings) {
+    init(interrupt: LuaInterruptHandle, bindings: ScriptBindings, promotes: Bool = false) {
         let count = SignalCount()
         let stopper = bindings.stopper
         let running = RunningProbe(bindings)
@@ -25,12 +27,25 @@ final class RunSignals {
             source.resume()
             return source
         }
+        self.promotes = promotes
+        if promotes {
+            let probe = RunningProbe(bindings)
+            signal(SIGUSR1, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: SIGUSR1, queue: .global())
+            source.setEventHandler {
+                guard let shadows = probe.shadowWatch else { return }
+                Task { await shadows.promote() }
+            }
+            source.resume()
+            sources.append(source)
+        }
     }
 
     func cancel() {
         for source in sources { source.cancel() }
         signal(SIGINT, SIG_DFL)
         signal(SIGTERM, SIG_DFL)
+        if promotes { signal(SIGUSR1, SIG_DFL) }
     }
 }
 
@@ -40,6 +55,7 @@ private struct RunningProbe: @unchecked Sendable {
     let bindings: ScriptBindings
     init(_ bindings: ScriptBindings) { self.bindings = bindings }
     var value: Bool { bindings.isRunningPipelines }
+    var shadowWatch: ShadowWatch? { bindings.shadowWatch }
 }
 
 private final class SignalCount: @unchecked Sendable {

@@ -7,6 +7,7 @@ struct TestCommand {
 
     static let help = """
         usage: collector test [options] PATH...
+               collector test --record NAME SCRIPT.lua [--count N] [--out FILE] [--overwrite] [run options] [ARGS...]
 
         Runs the tests of Lua processors. A processor module (FILE.lua) runs
         the inline tests of its `tests` table; a test file (NAME_test.lua)
@@ -22,6 +23,15 @@ struct TestCommand {
                                is set or TERM=dumb), always or never
           --watch              run the tests again each time a Lua file beside
                                them is saved (Ctrl-C ends)
+
+        Recording golden tests from live traffic (see docs/testing.md):
+          --record NAME        run SCRIPT.lua as `collector run` does until processor
+                               NAME (a processor.file module) has received N records,
+                               write them, with what it made of each, as a test file,
+                               then stop the pipelines gracefully
+          --count N            how many records (default 50)
+          --out FILE           the test file (default: NAME_test.lua beside the module)
+          --overwrite          write over a test file that exists
 
         Exit status: 0 when every test passed, 1 when a test failed, 2 for a
         usage error or a file that did not load (with --watch, the last run's).
@@ -79,6 +89,9 @@ struct TestCommand {
     }
 
     func execute() -> Int32 {
+        if arguments.contains("--record") || arguments.contains(where: { $0.hasPrefix("--record=") }) {
+            return RecordCommand(arguments: arguments).execute()
+        }
         if arguments.contains("-h") || arguments.contains("--help") {
             print(Self.help)
             return 0

@@ -29,6 +29,7 @@ struct WatchRunTests {
             lock.withLock { if toError { err.append(data) } else { out.append(data) } }
         }
 
+        var pid: Int32 { process.processIdentifier }
         var stderr: String { lock.withLock { String(decoding: err, as: UTF8.self) } }
         var stdout: String { lock.withLock { String(decoding: out, as: UTF8.self) } }
 

@@ -161,4 +161,50 @@ struct TimerTestRunnerTests {
         #expect(file.cases[3].failure == ["the window is gone"])
         #expect(file.cases[3].location == "\(folder.file("broken.lua")):2")
     }
+
+    @Test func testFilesStartTickAndFinishAModuleAsAPipelineDoes() throws {
+        let folder = try ProcessorFolder()
+        try folder.save("scaled.lua", """
+            local M = { every = "10s" }
+            local scale, total, name = nil, 0, nil
+            function M.init(ctx) scale = ctx.config.scale; name = ctx.name end
+            function M.process(r) total = total + r.v * scale return nil end
+            function M.on_timer(emit, now) emit({ total = total, at = now, clock = time.now() }) total = 0 end
+            function M.shutdown(emit) emit({ left = total, by = name }) end
+            return M
+            """)
+        try folder.save("plain.lua", "return { process = function(r) return r end }")
+        let file = try ProcessorTestRunnerTests.run("scaled_test.lua", """
+            local scaled = require("scaled")
+            start(scaled, { name = "scaled", config = { scale = 2 } })
+
+            test("a tick at the time it was due, exactly", function()
+              run(scaled, { v = 3 })
+              expect.eq(tick(scaled, 1765000007.25), { { total = 6, at = 1765000007.25, clock = 1765000007.25 } })
+            end)
+
+            test("the clock goes on from the tick", function()
+              run(scaled, { v = 1 })
+              expect.eq(advance(scaled, "3s"), { { total = 2, at = 1765000010.0, clock = 1765000010.0 } })
+            end)
+
+            test("finish runs shutdown", function()
+              run(scaled, { v = 5 })
+              expect.eq(finish(scaled), { { left = 10, by = "scaled" } })
+              expect.eq(finish(require("plain")), {})
+            end)
+
+            test("what they refuse", function()
+              expect.error(function() tick(scaled, "soon") end, "tick: the time of the tick must be seconds since the epoch")
+              expect.error(function() tick(scaled, 1e300) end, "from 0 to 9e9")
+              expect.error(function() tick(require("plain"), 1) end, "got a module without every and on_timer")
+              expect.error(function() start(scaled, { confg = {} }) end, "start: unknown option 'confg'")
+              expect.error(function() start(scaled, { name = 1 }) end, "name must be a string")
+              expect.error(function() start(42) end, "a processor module %(a table%) expected, got number")
+              expect.error(function() start(scaled, { config = { scale = print } }) end)
+            end)
+            """, in: folder)
+        #expect(file.loadError == nil, "\(file.loadError ?? "")")
+        #expect(file.cases.map(\.passed) == [true, true, true, true], "\(file.cases.filter { !$0.passed })")
+    }
 }

@@ -62,6 +62,11 @@ public final class ScriptBindings {
         /// Where pipelines keep their resume state (`--state-dir`); set, every
         /// pipeline resumes (unless it says `resume = false`).
         public var stateDirectory: String?
+        /// With `watch`: a saved processor runs beside the live one (a shadow
+        /// run) instead of replacing it (`--shadow`); see `ShadowWatch`.
+        public var shadow: ShadowWatch.Settings?
+        /// Record a processor's next records into a golden test file, then stop (`collector test --record`).
+        public var recording: GoldenRecording?
 
         public init(
             workers: Int? = nil, once: Bool = false, checkOnly: Bool = false, watch: Bool = false,
@@ -244,10 +249,42 @@ public final class ScriptBindings {
     /// The pipeline a replay feeds, once one has started.
     var replayedPipeline: String?
 
-    /// Stops reloading processor files (`--watch`).
+    /// Stops reloading processor files (`--watch`); shadow runs end with a last line of counts.
     public func stopWatching() {
         watcher?.stop()
         watcher = nil
+        if let shadows = shadowBox.withLock({ box in defer { box = nil }; return box }) {
+            try? loop.run { await shadows.stop() }
+        }
+    }
+
+    /// `settings.recording` under way, once the pipeline with its processor started.
+    private var recordingTask: Task<GoldenRecording.Outcome, Never>?
+
+    /// What came of `settings.recording`, once it is over (nil: no pipeline
+    /// with the processor started).
+    public func recordingOutcome() -> GoldenRecording.Outcome? {
+        guard let task = recordingTask else { return nil }
+        return try? loop.run { await task.value }
+    }
+
+    /// The shadow runs of `--watch --shadow`, once the first pipeline started (read from any thread: a signal).
+    public internal(set) var shadowWatch: ShadowWatch? {
+        get { shadowBox.withLock { $0 } }
+        set { shadowBox.withLock { $0 = newValue } }
+    }
+    private let shadowBox = Locked<ShadowWatch?>(nil)
+
+    /// Where `processor` sits in the pipelines running now.
+    func placements(of processor: LuaProcessor) async -> [(ProcessingManager, Int)] {
+        var found: [(ProcessingManager, Int)] = []
+        for pipeline in live.withLock({ $0 }) {
+            for (index, candidate) in await pipeline.processing.currentProcessors.enumerated()
+            where (candidate as? LuaProcessor) === processor {
+                found.append((pipeline.processing, index))
+            }
+        }
+        return found
     }
 
     /// Builds and starts one pipeline in the background (see `ScriptPipeline.start()`).
@@ -257,6 +294,24 @@ public final class ScriptBindings {
         if let replay = settings.replay { definition = try replaying(replay, through: definition) }
         let pipeline = try definition.makePipeline(
             emitter: events, log: log, metrics: metrics, drainTimeout: settings.drainTimeout)
+        if let recording = settings.recording, recordingTask == nil {
+            if let place = try recording.place(in: definition) {
+                let stopper = self.stopper
+                let named = definition
+                // Registered before the pipeline starts: a module's state is recorded from its start.
+                let (ready, isReady) = AsyncStream<Void>.makeStream()
+                recordingTask = Task {
+                    await GoldenRecording.run(
+                        recording.count, at: place, of: named, in: pipeline, stop: { stopper.stop() }, registered: { isReady.finish() })
+                }
+                try loop.run { for await _ in ready {} }
+            } else if !handles.contains(where: { $0.definition.processors.contains { $0.name == recording.processor } }) {
+                let names = handles.flatMap { $0.definition.processors.map(\.name) }
+                throw GoldenRecording.Problem(
+                    description: "--record: no pipeline has a processor named '\(recording.processor)'"
+                        + (names.isEmpty ? "" : " (processors: \(names.joined(separator: ", ")))"))
+            }
+        }
         // Held open until `wait` has run the loop for it (see ScriptLoop.retain).
         loop.retain()
         live.withLock { $0.append(pipeline) }

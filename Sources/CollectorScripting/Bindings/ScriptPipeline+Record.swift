@@ -20,23 +20,7 @@ extension ScriptPipeline {
             throw LuaCallError(
                 "record: processor '\(processor.name)' is not a processor.file module; a golden test requires the module by its file")
         }
-        let file = path ?? String(module.dropLast(module.hasSuffix(".lua") ? 4 : 0)) + "_test.lua"
-        guard file.hasSuffix("_test.lua") else {
-            throw LuaCallError("record: the test file's name must end in _test.lua (collector test runs those), got \(file)")
-        }
-        let directory = (file as NSString).deletingLastPathComponent
-        let testDirectory = directory.isEmpty ? "." : directory
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: testDirectory, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw LuaCallError("record: cannot write \(file): there is no directory \(testDirectory)")
-        }
-        if !overwrite, FileManager.default.fileExists(atPath: file) {
-            throw LuaCallError("record: \(file) exists already (give { overwrite = true } to write over it)")
-        }
-        guard let moduleName = GoldenTestFile.requireName(module: module, testDirectory: testDirectory) else {
-            throw LuaCallError(
-                "record: a test file in \(testDirectory) cannot require \(module) (require looks beside the test file and in the working directory); write it beside the module")
-        }
+        let (file, moduleName) = try GoldenTestFile.target(module: module, path: path, overwrite: overwrite, what: "record")
         let calls = try bindings.loop.run { () async -> [RecordedCall] in
             let watch = Task { await pipeline.processing.record(processor: index, count: count) }
             let timer = Task {
@@ -49,13 +33,12 @@ extension ScriptPipeline {
             timer.cancel()
             return calls
         }
-        guard !calls.isEmpty else { return (nil, 0) }
-        let golden = GoldenTestFile(moduleName: moduleName, pipeline: definition.name, processor: processor.name, calls: calls)
-        do {
-            try Data(golden.source().utf8).write(to: URL(fileURLWithPath: file), options: .atomic)
-        } catch {
-            throw LuaCallError("record: cannot write \(file): \(error.localizedDescription)")
-        }
-        return (file, calls.count)
+        let records = calls.filter { $0.kind == .record }.count
+        guard records > 0 else { return (nil, 0) }
+        let golden = GoldenTestFile(
+            moduleName: moduleName, pipeline: definition.name, processor: processor.name, calls: calls,
+            config: (processor as? LuaProcessor)?.options.config)
+        try golden.write(to: file, what: "record")
+        return (file, records)
     }
 }

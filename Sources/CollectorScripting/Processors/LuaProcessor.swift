@@ -189,6 +189,21 @@ public final class LuaProcessor: JSONDocumentProcessor {
         return files
     }
 
+    /// Whether `source` (with the modules it required) is what the newest
+    /// version was loaded from: a reload of it would be `unchanged`.
+    public func isNewest(source: String) -> Bool {
+        let newest = slot.withLock { $0.candidate?.version ?? $0.current }
+        return ModuleFiles.fingerprint(source: source, modules: newest.modules) == newest.fingerprint
+    }
+
+    /// `source` loaded as a processor of its own, with this one's name,
+    /// options and chunk name (so its errors point at the same file), as
+    /// `load` does (init, inline tests): what a shadow run compares with
+    /// this one before `reload(source:)` swaps it in.
+    public func loadSibling(source: String) async throws -> LuaProcessor {
+        try await Self.load(name: name, file: nil, source: source, chunkName: chunkName, options: options)
+    }
+
     /// Reads the processor file again and reloads it (see `reload(source:)`).
     /// A file that cannot be read (deleted, a directory) is a failed reload: the running version stays.
     @discardableResult

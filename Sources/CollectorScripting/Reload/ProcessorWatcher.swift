@@ -14,8 +14,13 @@ public final class ProcessorWatcher: Sendable {
     private let worker: Task<Void, Never>
 
     /// Starts watching; the files are watched when this returns.
-    /// - Parameter quietPeriod: how long a file must stay unchanged before it is reloaded.
-    public init(processors: [LuaProcessor], quietPeriod: Duration = .milliseconds(50)) throws {
+    /// - Parameters:
+    ///   - quietPeriod: how long a file must stay unchanged before it is reloaded.
+    ///   - saved: what a change does instead of `reload()` (a shadow run: `ShadowWatch.saved`).
+    public init(
+        processors: [LuaProcessor], quietPeriod: Duration = .milliseconds(50),
+        saved: (@Sendable (LuaProcessor) async -> Void)? = nil
+    ) throws {
         var unique: [LuaProcessor] = []
         for processor in processors where processor.file != nil && !unique.contains(where: { $0 === processor }) {
             unique.append(processor)
@@ -27,7 +32,7 @@ public final class ProcessorWatcher: Sendable {
         worker = Task {
             for await changed in stream {
                 for processor in watched where !changed.isDisjoint(with: processor.watchedFiles) {
-                    await processor.reload()
+                    if let saved { await saved(processor) } else { await processor.reload() }
                 }
                 // A new version may require other modules.
                 directories.watch(watched.flatMap(\.watchedFiles))

@@ -682,8 +682,10 @@ enum APIReference {
           batch is processed by one version.
         - `p:record(which, n [, path] [, options])`: records the next `n` records
           (1 to 10000) the processor `which` (its name, or its place from 1; a
-          `processor.file` module) receives, with what it made of each, and writes
-          them as a golden test file ([testing.md](testing.md#golden-tests-from-live-traffic)):
+          `processor.file` module) receives, with what it made of each (and its
+          timer ticks on the way, with what they emitted), and writes them as a
+          golden test file that starts the module with its `config`
+          ([testing.md](testing.md#golden-tests-from-live-traffic)):
           `path` ends in `_test.lua` (default: beside the module,
           `readings_test.lua` for `readings.lua`). Returns the path and the count —
           fewer than `n` when the pipeline ended or `options.timeout` (a duration;

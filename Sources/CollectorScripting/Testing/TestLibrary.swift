@@ -3,6 +3,7 @@ import LuaRuntime
 
 /// What a `*_test.lua` file has at hand: `test(name, fn)`, the `expect`
 /// assertions, `run(processor, record [, meta])`, `advance(processor, duration)`
+/// and `tick(processor, now)`, `start(processor [, options])`, `finish(processor)`
 /// (see `TimerLibrary`) and `array(t)`.
 ///
 /// Assertions raise an error at the test's own line (`error(msg, 2)`), so a
@@ -64,7 +65,9 @@ enum TestLibrary {
             return 1
         }
         let prelude = try lua.load(source, name: "=expect")
-        let returned = try lua.call(prelude, compare, describe, run, markArray, try TimerLibrary.advance(in: lua, now: now))
+        let timer = try TimerLibrary.functions(in: lua, now: now)
+        let hooks = try ModuleHooksLibrary.functions(in: lua)
+        let returned = try lua.call(prelude, compare, describe, run, markArray, timer.advance, timer.tick, hooks.start, hooks.finish)
         guard case .table(let tests)? = returned.first else { throw LuaError(.misuse, "the test library did not load") }
         return tests
     }
@@ -78,7 +81,7 @@ enum TestLibrary {
     /// The assertions, in Lua: they only decide and word the failure; the
     /// comparison itself (type-faithful, field by field) is `diff`.
     static let source = #"""
-        local diff, describe, run_process, mark_array, advance_timer = ...
+        local diff, describe, run_process, mark_array, advance_timer, tick_timer, start_module, finish_module = ...
         local tests = {}
 
         function test(name, fn)
@@ -91,6 +94,9 @@ enum TestLibrary {
 
         run = run_process
         advance = advance_timer
+        tick = tick_timer
+        start = start_module
+        finish = finish_module
 
         local function convertible(v)
           local t = type(v)

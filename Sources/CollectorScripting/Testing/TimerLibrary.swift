@@ -4,6 +4,9 @@ import LuaRuntime
 /// `advance(processor, duration)` for test files: moves a processor module's
 /// simulated clock and runs its `on_timer(emit, now)` at each time the timer
 /// was due on the way (see `SimulatedTimer`); returns what it emitted.
+/// `tick(processor, now)`: one tick at `now` (seconds since the epoch), as a
+/// pipeline's timer ran it; the module's clock is `now` from then on (what
+/// a recorded file replays: `GoldenTestFile`).
 ///
 /// Each module has a clock of its own, starting at 0 the first time it is
 /// advanced, kept for the whole file: `require` gives every test the same
@@ -11,9 +14,41 @@ import LuaRuntime
 enum TimerLibrary {
     /// `now`: what `time.now()` reads, set to each due time as `on_timer`
     /// runs, then to the module's time after the step.
-    static func advance(in lua: LuaState, now: SimulatedNow) throws -> LuaFunction {
+    static func functions(in lua: LuaState, now: SimulatedNow) throws -> (advance: LuaFunction, tick: LuaFunction) {
         let clocks = Clocks(rawequal: try lua.global("rawequal").functionValue)
-        return try lua.function("advance") { [unowned lua] call in
+        return (try advance(in: lua, now: now, clocks: clocks), try tick(in: lua, now: now, clocks: clocks))
+    }
+
+    private static func tick(in lua: LuaState, now: SimulatedNow, clocks: Clocks) throws -> LuaFunction {
+        try lua.function("tick") { [unowned lua] call in
+            let target = call.value(1)
+            let problem = "tick: a processor module with a timer (every and on_timer) expected"
+            guard case .table(let module) = target else { throw LuaCallError("\(problem), got \(target.typeName)") }
+            let timer: ProcessorModule.Timer
+            do {
+                guard let read = try ProcessorModule.Timer.read(module, in: lua, named: "tick") else {
+                    throw LuaCallError("\(problem), got a module without every and on_timer")
+                }
+                timer = read
+            } catch let error as LuaError {
+                throw LuaCallError(error.message)
+            }
+            // Nanoseconds in an Int64 reach past the year 2200; the clock keeps those.
+            guard let seconds = call.value(2).numberValue, seconds.isFinite, seconds >= 0, seconds < 9e9 else {
+                throw LuaCallError(
+                    "tick: the time of the tick must be seconds since the epoch (a number from 0 to 9e9), got \(ProcessorModule.Timer.describe(call.value(2)))")
+            }
+            try clocks.set(.nanoseconds(Int64((seconds * 1e9).rounded())), of: target, in: lua)
+            now.seconds = seconds
+            let emit = try EmitFunction(in: lua)
+            try lua.call(timer.onTimer, emit.function, seconds)
+            try call.push(data: .array(emit.values))
+            return 1
+        }
+    }
+
+    private static func advance(in lua: LuaState, now: SimulatedNow, clocks: Clocks) throws -> LuaFunction {
+        try lua.function("advance") { [unowned lua] call in
             let target = call.value(1)
             let problem = "advance: a processor module with a timer (every and on_timer) expected"
             guard case .table(let module) = target else { throw LuaCallError("\(problem), got \(target.typeName)") }

@@ -17,7 +17,9 @@ extension ProcessingManager {
         var staged = StagedBatch(records: [], rest: processors.dropFirst(), input: 0)
         staged.ticks = due.filter { $0.index > 0 }
         if let first = due.first(where: { $0.index == 0 }), let processor = processors.first {
-            (staged.records, staged.failed) = await gather(await processor.tick(now: first.time), of: processor)
+            let results = await processor.tick(now: first.time)
+            if !recordings.isEmpty { feedRecordings(processor: 0, now: first.time, results) }
+            (staged.records, staged.failed) = await gather(results, of: processor)
         }
         return staged
     }
@@ -29,8 +31,9 @@ extension ProcessingManager {
         var output = await pass(staged.records, through: staged.rest, failed: staged.failed)
         for tick in ticks where staged.rest.indices.contains(tick.index) {
             let processor = staged.rest[tick.index]
-            output += await release(
-                await processor.tick(now: tick.time), of: processor, then: staged.rest[(tick.index + 1)...])
+            let results = await processor.tick(now: tick.time)
+            if !recordings.isEmpty { feedRecordings(processor: tick.index, now: tick.time, results) }
+            output += await release(results, of: processor, then: staged.rest[(tick.index + 1)...])
         }
         return output
     }

@@ -179,7 +179,8 @@ public actor ProcessingManager: ProcessingManaging {
                 return staged
             }
             if !recordings.isEmpty { feedRecordings(processor: 0, documents.map { $0.record() }, results) }
-            if !shadows.isEmpty, let shadow = shadows[0] { shadow.offer(documents.map { $0.record() }, results) }
+            // The documents themselves: decoding them into values here would cost the live path a parse per record.
+            if !shadows.isEmpty, let shadow = shadows[0] { shadow.offer(documents: documents, results) }
             for (document, result) in zip(documents, results) {
                 if result.success {
                     if result.recordCount == 0 { staged.dropped += 1 }
@@ -250,6 +251,12 @@ public actor ProcessingManager: ProcessingManaging {
         shadows[index] = shadow
     }
 
+    /// Ends `shadow` at `index` if it is still the one there (a newer one is left running).
+    public func clearShadow(_ shadow: ShadowRun, at index: Int) {
+        shadow.stop()
+        if shadows[index] === shadow { shadows[index] = nil }
+    }
+
     /// The next `count` records at a stage — 0: entering the first processor;
     /// k: what processor k (from 1) gave — as they pass, for looking at a
     /// running pipeline. Returns early with what it saw when the task is
@@ -299,7 +306,9 @@ public actor ProcessingManager: ProcessingManaging {
     public func finish() async -> [Record] {
         var output: [Record] = []
         for (index, processor) in processors.enumerated() {
-            output += await release(await processor.finish(), of: processor, then: processors[(index + 1)...])
+            let results = await processor.finish()
+            if !recordings.isEmpty { feedRecordings(processor: index, now: nil, results) }
+            output += await release(results, of: processor, then: processors[(index + 1)...])
         }
         return output
     }

@@ -1,3 +1,5 @@
+import CollectorValues
+
 /// What a processor made of one record. (Seed: `ProcessingResult`.)
 ///
 /// A success carries zero (filtered out), one (transformed) or many (split)
@@ -48,6 +50,24 @@ public struct ProcessingResult: Sendable {
             }
         }
         set { output = Output(newValue) }
+    }
+
+    /// Whether `other` gave the same records (the same values, in order),
+    /// compared in place: two records that travel as text are compared as
+    /// text (`JSONTextEquality`: fields in any order, no decoding); only
+    /// what the text cannot tell is decoded and compared as values.
+    public func sameRecords(as other: ProcessingResult) -> Bool {
+        switch (output, other.output) {
+        case (.none, .none): return true
+        case (.one(let a), .one(let b)): return Self.same(a, b)
+        case (.many(let a), .many(let b)): return a.count == b.count && zip(a, b).allSatisfy { Self.same($0, $1) }
+        default: return recordCount == other.recordCount && zip(records, other.records).allSatisfy { Self.same($0, $1) }
+        }
+    }
+
+    private static func same(_ a: Record, _ b: Record) -> Bool {
+        if let left = a.jsonText, let right = b.jsonText, let same = JSONTextEquality.same(left, right) { return same }
+        return a.value == b.value
     }
 
     /// How many records came out.

@@ -5,8 +5,12 @@ import CollectorValues
 /// the live ones and counted, never passed on or stored.
 ///
 /// The live pipeline only hands each batch over (the records are shared,
-/// not copied); the new version runs in a task of its own, so it does not
-/// slow the live processor down. At most `limit` records wait for it: past
+/// not copied; a first processor's JSON documents are handed over as
+/// bytes, decoded straight into the new version's Lua states as the live
+/// version's are, not into values first); the new version runs in a task
+/// of its own, so it does not slow the live processor down. Outputs are
+/// compared record by record, in place; only a difference kept as an
+/// example is copied out. At most `limit` records wait for it: past
 /// that, a batch is skipped (counted) rather than held, so memory stays
 /// bounded when the new version is slower than the live one.
 public final class ShadowRun: Sendable {
@@ -26,6 +30,20 @@ public final class ShadowRun: Sendable {
         public var skipped = 0
 
         public var compared: Int { same + different + onlyOld + onlyNew + failed }
+
+        public init() {}
+
+        /// These counts and `other` added up (shadow runs of one version at several places).
+        public func adding(_ other: Counts) -> Counts {
+            var sum = self
+            sum.same += other.same
+            sum.different += other.different
+            sum.onlyOld += other.onlyOld
+            sum.onlyNew += other.onlyNew
+            sum.failed += other.failed
+            sum.skipped += other.skipped
+            return sum
+        }
     }
 
     /// A record the versions disagreed on.
@@ -43,10 +61,31 @@ public final class ShadowRun: Sendable {
         public var newError: String?
     }
 
+    /// A batch as the live processor received it.
+    private enum Inputs: Sendable {
+        case records([Record])
+        case documents([JSONDocument])
+
+        var count: Int {
+            switch self {
+            case .records(let records): records.count
+            case .documents(let documents): documents.count
+            }
+        }
+
+        /// The input at `index` as a value (a document is decoded here, for an example only).
+        func value(at index: Int) -> DataValue {
+            switch self {
+            case .records(let records): records[index].value
+            case .documents(let documents): documents[index].record().value
+            }
+        }
+    }
+
     private struct State {
         var counts = Counts()
         var examples: [Difference] = []
-        var queue: [(inputs: [Record], live: [ProcessingResult])] = []
+        var queue: [(inputs: Inputs, live: [ProcessingResult])] = []
         var waiting = 0
         var draining = false
         var stopped = false
@@ -74,6 +113,15 @@ public final class ShadowRun: Sendable {
 
     /// Hands a batch the live version processed, with its results, to the new version.
     func offer(_ inputs: [Record], _ live: [ProcessingResult]) {
+        offer(.records(inputs), live)
+    }
+
+    /// Hands a batch of JSON documents the live (first) processor decoded and processed, with its results.
+    func offer(documents: [JSONDocument], _ live: [ProcessingResult]) {
+        offer(.documents(documents), live)
+    }
+
+    private func offer(_ inputs: Inputs, _ live: [ProcessingResult]) {
         let start = state.withLock { s -> Bool in
             guard !s.stopped else { return false }
             guard s.waiting + inputs.count <= limit else {
@@ -110,36 +158,53 @@ public final class ShadowRun: Sendable {
     }
 
     private func drain() async {
-        while let (inputs, live) = state.withLock({ s -> (inputs: [Record], live: [ProcessingResult])? in
+        while let (inputs, live) = state.withLock({ s -> (inputs: Inputs, live: [ProcessingResult])? in
             guard !s.queue.isEmpty else {
                 s.draining = false
                 return nil
             }
             return s.queue.removeFirst()
         }) {
-            let results = await processor.process(batch: inputs)
+            let results: [ProcessingResult]
+            switch inputs {
+            case .records(let records):
+                results = await processor.process(batch: records)
+            case .documents(let documents):
+                if let reader = processor as? any JSONDocumentProcessor {
+                    results = await reader.process(documents: documents)
+                } else {
+                    results = await processor.process(batch: documents.map { $0.record() })
+                }
+            }
             state.withLock { s in
                 s.waiting -= inputs.count
                 s.done += 1
-                for (index, record) in inputs.enumerated() {
+                for index in 0..<inputs.count {
                     let new = index < results.count ? results[index] : nil
-                    compare(record, live[index], new, in: &s)
+                    compare(inputs, index, live[index], new, in: &s)
                 }
             }
         }
     }
 
-    private func compare(_ record: Record, _ live: ProcessingResult, _ new: ProcessingResult?, in s: inout State) {
-        let old = live.success ? live.records.map(\.value) : []
-        let made = new.map { $0.success ? $0.records.map(\.value) : [] } ?? []
+    private func compare(_ inputs: Inputs, _ index: Int, _ live: ProcessingResult, _ new: ProcessingResult?, in s: inout State) {
         let newFailed = new?.success != true
+        let made = newFailed ? 0 : new?.recordCount ?? 0
         let kind: Difference.Kind?
         switch (live.success, newFailed) {
         case (false, true): kind = nil
         case (true, true): kind = .failed
-        case (false, false): kind = made.isEmpty ? nil : .onlyNew
+        case (false, false): kind = made == 0 ? nil : .onlyNew
         case (true, false):
-            if old == made { kind = nil } else if made.isEmpty { kind = .onlyOld } else if old.isEmpty { kind = .onlyNew } else { kind = .different }
+            if let new, live.sameRecords(as: new) {
+                kind = nil
+            } else if made == 0 {
+                kind = .onlyOld
+            } else if live.recordCount == 0 {
+                kind = .onlyNew
+            } else {
+                kind = .different
+            }
         }
         guard let kind else {
             s.counts.same += 1
@@ -152,9 +217,11 @@ public final class ShadowRun: Sendable {
         case .failed: s.counts.failed += 1
         }
         if s.examples.count < exampleLimit {
+            let old = live.success ? live.records.map(\.value) : []
+            let made = newFailed ? [] : new?.records.map(\.value) ?? []
             s.examples.append(
                 Difference(
-                    kind: kind, input: record.value, old: old, new: made,
+                    kind: kind, input: inputs.value(at: index), old: old, new: made,
                     oldError: live.success ? nil : live.error?.message,
                     newError: newFailed ? (new?.error?.message ?? "no result for the record") : nil))
         }
