@@ -9,6 +9,9 @@
 # --once` of source.kafka -> storage.null. Each run writes to, or reads
 # with a group of, its own, so runs do not see each other's data.
 # BENCH_DIR names the shared benchmark folder (gen_data.py); default ../shared/bench.
+# BASELINE=/path/to/another/collector adds its runs to the same hyperfine
+# sessions (before/after pairs). Each table is followed by the CPU time
+# (user + system) of every command.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -55,15 +58,33 @@ INPUT="$input" TOPIC=collector-read "$collector" run "$tmp/produce.lua" --quiet
 read_back=$(kcat -C -b "$brokers" -t kcat-read -e -q -f '.' | wc -c)
 [[ $read_back -eq $n ]] || { echo "bench: the mock cluster kept $read_back of $n records (more partitions?)" >&2; exit 1; }
 
+cpu() {
+    python3 -c '
+import json, sys
+for r in json.load(open(sys.argv[1]))["results"]:
+    print("%-28s CPU %6.0f ms (user %.0f, system %.0f)" % (r["command"], (r["user"] + r["system"]) * 1000, r["user"] * 1000, r["system"] * 1000))
+' "$1"
+}
+produce_base=()
+consume_base=()
+if [[ -n ${BASELINE:-} ]]; then
+    produce_base=(-n "baseline storage.kafka" "env INPUT=$input TOPIC=produce-base $BASELINE run $tmp/produce.lua --quiet")
+    consume_base=(-n "baseline source.kafka" "bash -c 'TOPIC=collector-read GROUP=b-\$RANDOM\$RANDOM $BASELINE run --once $tmp/consume.lua --quiet'")
+fi
+
 echo "== produce $n records (hyperfine, $runs runs)"
-hyperfine -w 1 -r "$runs" -N --export-markdown "$tmp/produce.md" \
+hyperfine -w 1 -r "$runs" -N --export-markdown "$tmp/produce.md" --export-json "$tmp/produce.json" \
     -n "kcat -P" "kcat -P -b $brokers -t produce-kcat -l $input" \
-    -n "collector storage.kafka" "env INPUT=$input TOPIC=produce-collector $collector run $tmp/produce.lua --quiet"
+    -n "collector storage.kafka" "env INPUT=$input TOPIC=produce-collector $collector run $tmp/produce.lua --quiet" \
+    "${produce_base[@]}"
 cat "$tmp/produce.md"
+cpu "$tmp/produce.json"
 
 echo "== consume $n records to /dev/null (hyperfine, $runs runs; a group of its own each run)"
-hyperfine -w 1 -r "$runs" -N --export-markdown "$tmp/consume.md" \
+hyperfine -w 1 -r "$runs" -N --export-markdown "$tmp/consume.md" --export-json "$tmp/consume.json" \
     -n "kcat -C" "kcat -C -b $brokers -t kcat-read -e -q -o beginning" \
     -n "kcat -G (a group)" "bash -c 'kcat -b $brokers -G k-\$RANDOM\$RANDOM -X auto.offset.reset=earliest -e -q kcat-read'" \
-    -n "collector source.kafka" "bash -c 'TOPIC=collector-read GROUP=g-\$RANDOM\$RANDOM $collector run --once $tmp/consume.lua --quiet'"
+    -n "collector source.kafka" "bash -c 'TOPIC=collector-read GROUP=g-\$RANDOM\$RANDOM $collector run --once $tmp/consume.lua --quiet'" \
+    "${consume_base[@]}"
 cat "$tmp/consume.md"
+cpu "$tmp/consume.json"

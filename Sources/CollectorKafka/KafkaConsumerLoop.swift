@@ -26,9 +26,11 @@ final class KafkaConsumerLoop: @unchecked Sendable {
         case committed, earliest, latest
     }
 
-    struct Delivery: Sendable {
+    /// A message taken from the read-ahead buffer, not yet handed out: `handOut` numbers it.
+    struct Taken: Sendable {
         var message: KafkaMessage
-        var sequence: UInt64
+        /// The assignment of its partition it was read in.
+        var epoch: UInt64
     }
 
     private struct PartitionState {
@@ -67,7 +69,8 @@ final class KafkaConsumerLoop: @unchecked Sendable {
     private var handle: OpaquePointer?
     private var buffer: [KafkaMessage] = []
     private var bufferHead = 0
-    private var waiter: CheckedContinuation<Delivery?, any Error>?
+    private var waiter: CheckedContinuation<[Taken]?, any Error>?
+    private var waiterLimit = 1
     /// With `stopAtEnd`: the partitions read to their end (librdkafka's partition EOF).
     private var atEnd: Set<TopicPartition> = []
     private let stopAtEnd: Bool
@@ -126,11 +129,15 @@ final class KafkaConsumerLoop: @unchecked Sendable {
 
     // MARK: the async side
 
-    /// The next message, waiting (without holding a thread) until one comes;
-    /// nil with `stopAtEnd` once every assigned partition is read to its end.
-    func next() async throws -> Delivery? {
-        try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Delivery?, any Error>) in
+    /// The next messages (`limit` at most, at least one) in one hand-over,
+    /// waiting (without holding a thread) until one comes; nil with
+    /// `stopAtEnd` once every assigned partition is read to its end. They
+    /// count as read only once `handOut` numbers each, so that messages taken
+    /// but not handed out (a reader that stopped) are not waited for.
+    func take(limit: Int) async throws -> [Taken]? {
+        let limit = max(1, limit)
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<[Taken]?, any Error>) in
                 condition.lock()
                 if let failure {
                     condition.unlock()
@@ -140,18 +147,21 @@ final class KafkaConsumerLoop: @unchecked Sendable {
                     condition.unlock()
                     return continuation.resume(throwing: problem(.connection, "source '\(sourceID)' is disconnected"))
                 }
-                while bufferHead < buffer.count {
+                var taken: [Taken] = []
+                while bufferHead < buffer.count, taken.count < limit {
                     let message = buffer[bufferHead]
                     bufferHead += 1
-                    if let delivery = handOut(message) {
-                        compactBuffer()
-                        // The thread waits while the buffer is full; it goes on once half of it is taken.
-                        if buffer.count - bufferHead == bufferLimit / 2 { condition.signal() }
-                        condition.unlock()
-                        return continuation.resume(returning: delivery)
+                    if let state = owned[message.place], !state.revoking {
+                        taken.append(Taken(message: message, epoch: state.epoch))
                     }
                 }
                 compactBuffer()
+                if !taken.isEmpty {
+                    // The thread waits while the buffer is full; it goes on once half of it is taken.
+                    if buffer.count - bufferHead <= bufferLimit / 2 { condition.signal() }
+                    condition.unlock()
+                    return continuation.resume(returning: taken)
+                }
                 if caughtUp {
                     condition.unlock()
                     return continuation.resume(returning: nil)
@@ -166,6 +176,7 @@ final class KafkaConsumerLoop: @unchecked Sendable {
                     return continuation.resume(throwing: CancellationError())
                 }
                 waiter = continuation
+                waiterLimit = limit
                 condition.unlock()
             }
         } onCancel: {
@@ -268,6 +279,7 @@ final class KafkaConsumerLoop: @unchecked Sendable {
 
     private func run(_ rk: OpaquePointer) {
         let clock = ContinuousClock()
+        var topics: [OpaquePointer: (String, [CChar])] = [:]
         while true {
             condition.lock()
             if let revoke = pendingRevoke {
@@ -300,7 +312,7 @@ final class KafkaConsumerLoop: @unchecked Sendable {
             var next: UnsafeMutablePointer<rd_kafka_message_t>? = first
             while let message = next {
                 if message.pointee.err == RD_KAFKA_RESP_ERR_NO_ERROR {
-                    messages.append(KafkaMessage(message))
+                    messages.append(KafkaMessage(message, topics: &topics))
                 } else {
                     // Events apply after the messages before them.
                     deliver(messages)
@@ -337,7 +349,7 @@ final class KafkaConsumerLoop: @unchecked Sendable {
     private func reachedEnd(_ place: TopicPartition) {
         condition.lock()
         atEnd.insert(place)
-        var waiting: CheckedContinuation<Delivery?, any Error>?
+        var waiting: CheckedContinuation<[Taken]?, any Error>?
         if caughtUp {
             waiting = waiter
             waiter = nil
@@ -349,31 +361,42 @@ final class KafkaConsumerLoop: @unchecked Sendable {
     private func deliver(_ messages: [KafkaMessage]) {
         guard !messages.isEmpty else { return }
         condition.lock()
-        var taken: (CheckedContinuation<Delivery?, any Error>, Delivery)?
+        let continuation = bufferHead == buffer.count ? waiter : nil
+        var taken: [Taken] = []
         for message in messages {
             atEnd.remove(message.place)
-            if taken == nil, let continuation = waiter, bufferHead == buffer.count, let delivery = handOut(message) {
-                waiter = nil
-                taken = (continuation, delivery)
-            } else if owned[message.place].map({ !$0.revoking }) ?? false {
+            guard let state = owned[message.place], !state.revoking else { continue }
+            if continuation != nil, bufferHead == buffer.count, taken.count < waiterLimit {
+                taken.append(Taken(message: message, epoch: state.epoch))
+            } else {
                 buffer.append(message)
             }
         }
-        condition.unlock()
-        if let (continuation, delivery) = taken { continuation.resume(returning: delivery) }
+        if let continuation, !taken.isEmpty {
+            waiter = nil
+            condition.unlock()
+            continuation.resume(returning: taken)
+        } else {
+            condition.unlock()
+        }
     }
 
     /// The most messages handed over at once.
     private static let handOverLimit = 500
 
-    /// Numbers a message and notes it as handed out; nil for one of a partition being revoked. Under the lock.
-    private func handOut(_ message: KafkaMessage) -> Delivery? {
-        guard var state = owned[message.place], !state.revoking else { return nil }
+    /// Numbers a message taken and notes it as handed out (its offset is
+    /// committed once `acknowledge` reaches the number); nil when its
+    /// partition was revoked since it was taken (the next owner reads it).
+    func handOut(_ taken: Taken) -> UInt64? {
+        condition.lock()
+        defer { condition.unlock() }
+        let place = taken.message.place
+        guard var state = owned[place], !state.revoking, state.epoch == taken.epoch else { return nil }
         sequence += 1
-        state.handedOut = message.offset
-        owned[message.place] = state
-        handed.append(Handed(sequence: sequence, place: message.place, epoch: state.epoch, offset: message.offset))
-        return Delivery(message: message, sequence: sequence)
+        state.handedOut = taken.message.offset
+        owned[place] = state
+        handed.append(Handed(sequence: sequence, place: place, epoch: state.epoch, offset: taken.message.offset))
+        return sequence
     }
 
     private func compactBuffer() {

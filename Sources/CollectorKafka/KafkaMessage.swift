@@ -12,9 +12,22 @@ struct KafkaMessage: Sendable {
     var timestamp: Int64?
     var headers: [(name: String, value: [UInt8]?)]
 
-    init(_ message: UnsafeMutablePointer<rd_kafka_message_t>) {
+    /// `topics` keeps each topic's name as a String once, not once a message
+    /// (checked against the handle's name: a handle freed may be reused).
+    init(_ message: UnsafeMutablePointer<rd_kafka_message_t>, topics: inout [OpaquePointer: (String, [CChar])]) {
         let m = message.pointee
-        let topic = m.rkt.map { String(cString: rd_kafka_topic_name($0)) } ?? ""
+        let topic: String
+        if let rkt = m.rkt {
+            let name = rd_kafka_topic_name(rkt)!
+            if let known = topics[rkt], strcmp(known.1, name) == 0 {
+                topic = known.0
+            } else {
+                topic = String(cString: name)
+                topics[rkt] = (topic, Array(topic.utf8CString))
+            }
+        } else {
+            topic = ""
+        }
         place = TopicPartition(topic: topic, partition: m.partition)
         offset = m.offset
         payload = m.payload.map { [UInt8](UnsafeRawBufferPointer(start: $0, count: m.len)) } ?? []

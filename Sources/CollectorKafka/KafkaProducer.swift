@@ -16,6 +16,20 @@ final class KafkaProducer: @unchecked Sendable {
         var payload: [UInt8]
     }
 
+    /// Messages to one topic, their payloads back to back in one buffer
+    /// (one allocation a batch, not one a message; librdkafka copies each).
+    struct OutgoingBatch {
+        var topic: String
+        var bytes: [UInt8] = []
+        var payloads: [Range<Int>] = []
+        /// One per payload, or empty when none has a key.
+        var keys: [[UInt8]?] = []
+
+        init(topic: String) { self.topic = topic }
+
+        var count: Int { payloads.count }
+    }
+
     /// What the broker answered for one message.
     struct Outcome: Sendable {
         var error: rd_kafka_resp_err_t
@@ -80,13 +94,39 @@ final class KafkaProducer: @unchecked Sendable {
     /// order. A message librdkafka refuses at once (too large, unknown
     /// topic) gets that error without being sent; a full local queue is waited out.
     func send(_ messages: [Outgoing]) async -> [Outcome] {
-        guard !messages.isEmpty else { return [] }
+        var outcomes: [Outcome] = []
+        var index = 0
+        while index < messages.count {
+            let topic = messages[index].topic
+            var batch = OutgoingBatch(topic: topic)
+            var keyed = false
+            while index < messages.count, messages[index].topic == topic {
+                let start = batch.bytes.count
+                batch.bytes += messages[index].payload
+                batch.payloads.append(start..<batch.bytes.count)
+                batch.keys.append(messages[index].key)
+                keyed = keyed || messages[index].key != nil
+                index += 1
+            }
+            if !keyed { batch.keys = [] }
+            outcomes += await send(batch)
+        }
+        return outcomes
+    }
+
+    /// Sends a batch, as `send(_:)` does.
+    func send(_ messages: OutgoingBatch) async -> [Outcome] {
+        guard messages.count > 0 else { return [] }
         guard messages.count < Self.indexLimit else {
             var outcomes: [Outcome] = []
             var start = 0
             while start < messages.count {
                 let end = min(messages.count, start + Self.indexLimit - 1)
-                outcomes += await send(Array(messages[start..<end]))
+                var part = OutgoingBatch(topic: messages.topic)
+                part.bytes = messages.bytes
+                part.payloads = Array(messages.payloads[start..<end])
+                part.keys = messages.keys.isEmpty ? [] : Array(messages.keys[start..<end])
+                outcomes += await send(part)
                 start = end
             }
             return outcomes
@@ -97,16 +137,11 @@ final class KafkaProducer: @unchecked Sendable {
             batches[nextBatch] = batch
             return nextBatch
         }
-        for (index, message) in messages.enumerated() {
-            while true {
-                let code = produce(message, batch: batchID, index: index)
-                if code == RD_KAFKA_RESP_ERR__QUEUE_FULL {
-                    try? await Task.sleep(for: .milliseconds(5))
-                    continue
-                }
-                if code != RD_KAFKA_RESP_ERR_NO_ERROR { resolve(batch: batchID, index: index, Outcome(error: code, partition: -1, offset: -1)) }
-                break
-            }
+        var index = 0
+        while index < messages.count {
+            index = produce(messages, from: index, batch: batchID)
+            // A full local queue: wait for librdkafka to send some (the thread serves it), then go on.
+            if index < messages.count { try? await Task.sleep(for: .milliseconds(5)) }
         }
         return await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
@@ -134,37 +169,61 @@ final class KafkaProducer: @unchecked Sendable {
         batch.outcomes.map { $0 ?? Outcome(error: RD_KAFKA_RESP_ERR__TIMED_OUT, partition: -1, offset: -1) }
     }
 
-    private func produce(_ message: Outgoing, batch: UInt64, index: Int) -> rd_kafka_resp_err_t {
+    /// Hands messages from `start` on to librdkafka, under one lock, until
+    /// done or its queue is full; returns the index of the first not handed.
+    /// A message refused at once gets its outcome here.
+    private func produce(_ messages: OutgoingBatch, from start: Int, batch: UInt64) -> Int {
+        var refused: [(Int, rd_kafka_resp_err_t)] = []
+        defer {
+            for (index, code) in refused { resolve(batch: batch, index: index, Outcome(error: code, partition: -1, offset: -1)) }
+        }
         // Under the lock: the thread destroys the handle and its topics under it
         // too, and rd_kafka_produce does not wait (nor call back).
         lock.lock()
         defer { lock.unlock() }
-        guard let rk = handle, !stopping else { return RD_KAFKA_RESP_ERR__DESTROY }
+        guard let rk = handle, !stopping else {
+            refused = (start..<messages.count).map { ($0, RD_KAFKA_RESP_ERR__DESTROY) }
+            return messages.count
+        }
         let topic: OpaquePointer
-        if let known = topics[message.topic] {
+        if let known = topics[messages.topic] {
             topic = known
         } else {
-            guard let made = rd_kafka_topic_new(rk, message.topic, nil) else { return rd_kafka_last_error() }
-            topics[message.topic] = made
+            guard let made = rd_kafka_topic_new(rk, messages.topic, nil) else {
+                let code = rd_kafka_last_error()
+                refused = (start..<messages.count).map { ($0, code) }
+                return messages.count
+            }
+            topics[messages.topic] = made
             topic = made
         }
-        // The message's opaque names its batch and place: the delivery report finds it without a lookup table.
-        let token = UInt(batch) << Self.indexBits | UInt(index)
-        var payload = message.payload
-        let result = payload.withUnsafeMutableBytes { body in
-            if let key = message.key {
-                return key.withUnsafeBytes { keyBytes in
-                    rd_kafka_produce(
-                        topic, CRDKAFKA_PARTITION_UA, CRDKAFKA_MSG_F_COPY, body.baseAddress, body.count, keyBytes.baseAddress,
-                        keyBytes.count, UnsafeMutableRawPointer(bitPattern: token))
+        return messages.bytes.withUnsafeBytes { buffer in
+            var index = start
+            while index < messages.count {
+                let range = messages.payloads[index]
+                // The message's opaque names its batch and place: the delivery report finds it without a lookup table.
+                let opaque = UnsafeMutableRawPointer(bitPattern: UInt(batch) << Self.indexBits | UInt(index))
+                // F_COPY: librdkafka copies the bytes and never writes through the pointer.
+                let body = UnsafeMutableRawPointer(mutating: buffer.baseAddress.map { $0 + range.lowerBound })
+                let result: Int32
+                if !messages.keys.isEmpty, let key = messages.keys[index] {
+                    result = key.withUnsafeBytes { keyBytes in
+                        rd_kafka_produce(
+                            topic, CRDKAFKA_PARTITION_UA, CRDKAFKA_MSG_F_COPY, body, range.count, keyBytes.baseAddress,
+                            keyBytes.count, opaque)
+                    }
+                } else {
+                    result = rd_kafka_produce(topic, CRDKAFKA_PARTITION_UA, CRDKAFKA_MSG_F_COPY, body, range.count, nil, 0, opaque)
                 }
+                if result != 0 {
+                    let code = rd_kafka_last_error()
+                    if code == RD_KAFKA_RESP_ERR__QUEUE_FULL { return index }
+                    refused.append((index, code))
+                }
+                index += 1
             }
-            return rd_kafka_produce(
-                topic, CRDKAFKA_PARTITION_UA, CRDKAFKA_MSG_F_COPY, body.baseAddress, body.count, nil, 0,
-                UnsafeMutableRawPointer(bitPattern: token))
+            return index
         }
-        guard result == 0 else { return rd_kafka_last_error() }
-        return RD_KAFKA_RESP_ERR_NO_ERROR
     }
 
     fileprivate func delivered(token: UInt, _ outcome: Outcome) {

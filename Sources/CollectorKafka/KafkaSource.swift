@@ -145,34 +145,87 @@ public actor KafkaSource: DataSource, CheckpointedSource {
 
     /// The next item; nil at the end (with `stopAtEnd` only).
     private func next() async throws -> CollectedData? {
+        while true {
+            guard let (loop, taken, _) = try await take(limit: 1) else { return nil }
+            if let item = handOut(taken[0], by: loop) { return item }
+        }
+    }
+
+    /// Messages taken from the consumer in one hand-over (`limit` at most),
+    /// with the loop that numbers them and whether handing one out is its
+    /// acknowledgement too; nil at the end.
+    private func take(limit: Int) async throws -> (KafkaConsumerLoop, [KafkaConsumerLoop.Taken], Bool)? {
         guard let loop else {
             throw ErrorInfo(
                 .connection, layer: .collection, operation: "collect", message: "source '\(id)' is not connected",
                 details: ["source_id": .string(id)])
         }
-        guard let delivery = try await loop.next() else { return nil }
-        if !savesCommitted {
-            // Outside a pipeline nothing acknowledges: what is handed out counts as done.
-            loop.acknowledge(upTo: delivery.sequence, commitNow: false)
-        }
-        return item(delivery)
+        guard let taken = try await loop.take(limit: limit) else { return nil }
+        return (loop, taken, !savesCommitted)
     }
 
+    /// Items as they come. The consumer's messages are taken many at a
+    /// time (one hand-over from its thread for up to `streamBatch`), then
+    /// handed out here one by one, each numbered only as it goes: those a
+    /// reader that stops never got are not waited for, nor committed.
     public nonisolated func stream() -> AsyncThrowingStream<CollectedData, any Error> {
-        AsyncThrowingStream { try await self.next() }
+        let pending = PendingMessages()
+        let batch = max(1, min(Self.streamBatch, options.bufferLimit))
+        return AsyncThrowingStream {
+            while true {
+                if let (loop, message, acknowledges) = pending.pop() {
+                    if let item = self.handOut(message, by: loop, acknowledges: acknowledges) { return item }
+                    continue
+                }
+                guard let (loop, taken, acknowledges) = try await self.take(limit: batch) else { return nil }
+                pending.refill(loop, taken, acknowledges: acknowledges)
+            }
+        }
     }
 
-    private func item(_ delivery: KafkaDelivery) -> CollectedData {
-        let message = delivery.message
+    /// The most messages a stream takes from the consumer at once.
+    static let streamBatch = 500
+
+    private func handOut(_ taken: KafkaConsumerLoop.Taken, by loop: KafkaConsumerLoop) -> CollectedData? {
+        handOut(taken, by: loop, acknowledges: !savesCommitted)
+    }
+
+    private nonisolated func handOut(
+        _ taken: KafkaConsumerLoop.Taken, by loop: KafkaConsumerLoop, acknowledges: Bool
+    ) -> CollectedData? {
+        guard let sequence = loop.handOut(taken) else { return nil }
+        // Outside a pipeline nothing acknowledges: what is handed out counts as done.
+        if acknowledges { loop.acknowledge(upTo: sequence, commitNow: false) }
+        let message = taken.message
         // Collected now, as by every source; the message's own time is in the metadata.
         return CollectedData(
             sourceID: id, format: options.format, method: .kafka, payload: message.payload,
             metadata: message.metadata, key: "\(message.place.topic)/\(message.place.partition)/\(message.offset)",
-            checkpoint: .integer(Int64(delivery.sequence)))
+            checkpoint: .integer(Int64(sequence)))
     }
 }
 
-typealias KafkaDelivery = KafkaConsumerLoop.Delivery
+/// The messages a stream took from its consumer and has not handed out yet.
+private final class PendingMessages: @unchecked Sendable {
+    // @unchecked: only the stream's closure touches it, and a stream calls its closure once at a time.
+    private var loop: KafkaConsumerLoop?
+    private var messages: [KafkaConsumerLoop.Taken] = []
+    private var head = 0
+    private var acknowledges = false
+
+    func refill(_ loop: KafkaConsumerLoop, _ taken: [KafkaConsumerLoop.Taken], acknowledges: Bool) {
+        self.loop = loop
+        messages = taken
+        head = 0
+        self.acknowledges = acknowledges
+    }
+
+    func pop() -> (KafkaConsumerLoop, KafkaConsumerLoop.Taken, Bool)? {
+        guard head < messages.count, let loop else { return nil }
+        head += 1
+        return (loop, messages[head - 1], acknowledges)
+    }
+}
 
 extension CollectionMethod {
     /// A message consumed from Kafka.

@@ -142,18 +142,19 @@ public actor KafkaStorage: StorageBackend {
                 .connection, layer: .storage, operation: "store", message: "Kafka backend '\(id)' is not connected",
                 details: details(), isRetryable: true)
         }
-        var messages: [KafkaProducer.Outgoing] = []
-        messages.reserveCapacity(items.count)
+        var messages = KafkaProducer.OutgoingBatch(topic: options.topic)
+        messages.payloads.reserveCapacity(items.count)
+        if options.keyField != nil { messages.keys.reserveCapacity(items.count) }
         for (index, (_, body)) in items.enumerated() {
-            var payload: [UInt8] = []
+            let start = messages.bytes.count
             let value: DataValue
             do {
                 switch body {
                 case .value(let record):
                     value = record
-                    try RecordJSON.append(record, to: &payload)
+                    try RecordJSON.append(record, to: &messages.bytes)
                 case .record(let record):
-                    try RecordJSON.append(record, to: &payload)
+                    try RecordJSON.append(record, to: &messages.bytes)
                     value = options.keyField == nil ? .null : record.value
                 }
             } catch {
@@ -161,7 +162,8 @@ public actor KafkaStorage: StorageBackend {
                     .validation, layer: .storage, operation: "store",
                     message: "record \(index + 1) of the batch cannot be written as JSON: \(error)", details: details())
             }
-            messages.append(KafkaProducer.Outgoing(topic: options.topic, key: key(of: value), payload: payload))
+            messages.payloads.append(start..<messages.bytes.count)
+            if options.keyField != nil { messages.keys.append(key(of: value)) }
         }
         let outcomes = await producer.send(messages)
         if Task.isCancelled {
