@@ -1,4 +1,5 @@
 import CollectorMetricsServer
+import CollectorPostgres
 import CollectorConnectors
 import CollectorScripting
 import Collectors
@@ -50,6 +51,11 @@ struct RunCommand {
                                (HOST defaults to 127.0.0.1; see docs/operations.md)
           --drain-timeout D    how long pipelines may drain once stopped (default 30s); past
                                it, records still being written go to the spool
+          --cluster URL        share the script's sources with the other collectors run with the
+                               same URL and script (PostgreSQL: postgresql://user:pw@host/db):
+                               each source is collected by one of them at a time, under a lease
+                               (see docs/scale-out.md; `cluster {}` in the script sets the lease
+                               and the cluster's name; `collector cluster status URL` shows it)
           --stall-timeout D    /health answers 503 once a pipeline has had records waiting
                                with none moving on for D (default 5m): a stuck collector
           --                   the rest are the script's arguments
@@ -110,9 +116,17 @@ struct RunCommand {
                 workers: options.workers, once: options.once, checkOnly: checkOnly, watch: options.watch,
                 drainTimeout: options.drainTimeout)
             settings.replay = replay
+            settings.clusterURL = options.clusterURL
             bindings = try ScriptBindings(
                 installingIn: lua, scriptPath: path == "-" ? "./stdin" : path, environment: environment, log: log,
                 settings: settings, connectors: BuiltinConnectors.all, spool: BuiltinConnectors.sqliteSpool)
+            bindings.clusterConnector = { [log] request in
+                let cluster = try PostgresCluster(
+                    options: ClusterOptions(url: request.url, name: request.name, lease: request.lease, member: request.member),
+                    warn: { log.log(.warn, $0) })
+                log.log(.info, "cluster '\(request.name)' at \(cluster.redactedURL) as \(cluster.options.member), lease \(request.lease)")
+                return cluster
+            }
             try setArguments(in: lua, script: path, arguments: options.scriptArguments)
             try exit.install(in: lua)
             exit.onExit = { [stopper = bindings.stopper] in stopper.stop() }

@@ -18,6 +18,8 @@ struct RunOptions {
     var logFormat: LogFormat?
     /// `--metrics [HOST:]PORT`: serve /metrics, /health and /ready there.
     var metricsAddress: String?
+    /// `--cluster URL`: share the script's sources with the other collectors of the cluster (PostgreSQL).
+    var clusterURL: String?
     /// `--drain-timeout DURATION`: how long a pipeline's drain may take once its sources stopped.
     var drainTimeout: Duration = Self.defaultDrainTimeout
     static let defaultDrainTimeout = Duration.seconds(30)
@@ -67,6 +69,12 @@ struct RunOptions {
                 options.envFile = try value(argument)
             case "--metrics":
                 options.metricsAddress = try value(argument)
+            case "--cluster":
+                let url = try value(argument)
+                guard url.hasPrefix("postgresql://") || url.hasPrefix("postgres://") || url.contains("=") else {
+                    throw UsageError(description: "--cluster takes a PostgreSQL URL (postgresql://user:password@host:port/database), got '\(url)'")
+                }
+                options.clusterURL = url
             case "--drain-timeout":
                 let text = try value(argument)
                 guard let timeout = ScriptBindings.Settings.duration(parsing: text) else {

@@ -57,6 +57,8 @@ public final class ScriptBindings {
         public var watch = false
         /// Replay dead letters through one pipeline instead of running its sources (`collector replay`).
         public var replay: DeadLetterReplay?
+        /// Cluster mode from the command line (`--cluster URL`): the pipelines share their sources.
+        public var clusterURL: String?
 
         public init(
             workers: Int? = nil, once: Bool = false, checkOnly: Bool = false, watch: Bool = false,
@@ -82,6 +84,16 @@ public final class ScriptBindings {
 
     public let settings: Settings
 
+    /// Cluster mode as asked (`--cluster`, `cluster {}`); `nil`: every source is collected here.
+    public var clusterRequest: ClusterRequest?
+    /// Connects to the cluster the script asked for (the `collector` program gives one; it links PostgreSQL).
+    public var clusterConnector: (@Sendable (ClusterRequest) throws -> any SourceLeases)?
+    /// The cluster, once the first pipeline started in cluster mode.
+    public private(set) var cluster: (any SourceLeases)?
+    /// The cluster's name when the script does not give one: the script's file name.
+    let defaultClusterName: String
+    var hasStartedPipelines: Bool { handles.contains { $0.state != .pending } }
+
     /// Installs the Lua API in `lua` with `connectors` as `source.*` and
     /// `storage.*` (none by default: Lua processors alone link no connector's
     /// C library; the `collector` program passes `BuiltinConnectors.all` of
@@ -101,6 +113,9 @@ public final class ScriptBindings {
             base = slash == scriptPath.startIndex ? "/" : String(scriptPath[..<slash])
         }
         baseDirectory = base
+        let file = scriptPath.split(separator: "/").last.map(String.init) ?? scriptPath
+        defaultClusterName = file.hasSuffix(".lua") ? String(file.dropLast(4)) : file
+        if let url = settings.clusterURL { clusterRequest = ClusterRequest(url: url, name: defaultClusterName) }
         modulePaths = ["\(base)/?.lua", "\(base)/?/init.lua"]
         spools = ScriptSpools(scriptPath: scriptPath, connector: spool)
         try lua.register(ScriptSource.luaType(loop: loop))
@@ -118,6 +133,7 @@ public final class ScriptBindings {
         try EnvironmentBindings.install(in: lua, environment: environment)
         try EventBindings.install(in: lua, bindings: self)
         try RunBindings.install(in: lua, bindings: self)
+        try ClusterBindings.install(in: lua, bindings: self)
         try MetricsLibrary.install(in: lua, registry: metrics)
     }
 
@@ -250,13 +266,26 @@ public final class ScriptBindings {
         var definition = definition
         if let replay = settings.replay { definition = try replaying(replay, through: definition) }
         let pipeline = try definition.makePipeline(
-            emitter: events, log: log, metrics: metrics, drainTimeout: settings.drainTimeout)
+            emitter: events, log: log, metrics: metrics, drainTimeout: settings.drainTimeout,
+            leases: settings.replay == nil ? try joinCluster() : nil)
         // Held open until `wait` has run the loop for it (see ScriptLoop.retain).
         loop.retain()
         live.withLock { $0.append(pipeline) }
         stopper.add(pipeline)
         let task = Self.launch(definition, pipeline)
         return (pipeline, task)
+    }
+
+    /// The cluster the pipelines share their sources in, connected on first use; `nil` outside cluster mode.
+    private func joinCluster() throws -> (any SourceLeases)? {
+        if let cluster { return cluster }
+        guard let request = clusterRequest else { return nil }
+        guard let connector = clusterConnector else {
+            throw LuaCallError("cluster mode is not available in this program (it needs the PostgreSQL connector)")
+        }
+        let joined = try connector(request)
+        cluster = joined
+        return joined
     }
 
     private static func launch(_ definition: PipelineDefinition, _ pipeline: Pipeline) -> Task<Outcome, Never> {
