@@ -24,6 +24,16 @@ public final class SourceLease: Sendable {
 
     private let state: Locked<State>
 
+    /// The lease the current task collects under (set by the collection manager in cluster mode).
+    @TaskLocal public static var current: SourceLease?
+
+    /// For a source about to reach out (a poll, a request): throws `CancellationError`
+    /// when the task collects under a lease that is no longer held (it ran out while
+    /// the process was paused, or was lost); another process may hold the source now.
+    public static func checkHeld() throws {
+        if let lease = current, !lease.isHeld { throw CancellationError() }
+    }
+
     public init(pipeline: String, source: String, token: Int64, deadline: ContinuousClock.Instant) {
         self.pipeline = pipeline
         self.source = source

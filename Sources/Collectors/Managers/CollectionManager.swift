@@ -198,7 +198,10 @@ public actor CollectionManager: CollectionManaging {
             }
             heldLeases[id] = lease
             let endedByItself = await withTaskGroup(of: Bool.self) { group in
-                group.addTask { await self.run(registration, lease: lease); return true }
+                group.addTask {
+                    await SourceLease.$current.withValue(lease) { await self.run(registration, lease: lease) }
+                    return true
+                }
                 group.addTask { await lease.lost(); return false }
                 let first = await group.next() ?? true
                 group.cancelAll()
