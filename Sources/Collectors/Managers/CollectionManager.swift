@@ -140,6 +140,8 @@ public actor CollectionManager: CollectionManaging {
         var reasons: [String] = []
         for registration in registrations {
             let id = registration.source.id
+            // Cluster mode: a source whose lease another process holds is not this one's to collect.
+            if leases != nil, heldLeases[id] == nil { continue }
             switch statusByID[id] ?? .idle {
             case .connected, .collecting, .completed:
                 if let note = retryNote[id] { reasons.append("source '\(id)' is retrying: \(note)") }
