@@ -179,6 +179,14 @@ public actor PostgresCluster: SourceLeases {
         if registered.isEmpty { leave() }
     }
 
+    /// A store on the cluster's database: positions saved there by one
+    /// member are read by the member that takes the source over.
+    public nonisolated func resumeStore() throws -> (any ResumeStore)? {
+        try PostgresResumeStore(url: options.url)
+    }
+
+    public nonisolated var resumeScope: String { "cluster/\(options.name)" }
+
     /// Leaves the cluster: every lease released, the member removed, no more rounds.
     public func leave() {
         leaving = true

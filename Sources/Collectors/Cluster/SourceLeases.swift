@@ -21,4 +21,11 @@ public protocol SourceLeases: AnyObject, Sendable {
     /// are released at once, so that other processes take them over
     /// without waiting for them to expire.
     func finished(pipeline: String) async
+
+    /// Where sources' positions are kept so that a source taken over goes on
+    /// where its last holder stopped: a store every member reads (the
+    /// cluster's own database), scoped by the cluster's name. `nil`: none.
+    func resumeStore() throws -> (any ResumeStore)?
+    /// The scope of this cluster's entries in `resumeStore()`.
+    var resumeScope: String { get }
 }
