@@ -124,7 +124,7 @@ kill -TERM "$pid_m2" "$pid_m3" "$pid_m4"
 for name in m2 m3 m4; do
     pid_var="pid_$name"
     status=0; wait "${!pid_var}" || status=$?
-    echo "  $name exited $status"
+    echo "  $name exited $status"; [[ $status == 0 ]] || tail -n 3 "$work/$name.err"
 done
 psql "$url" -qAtc "SELECT data->>'rid' FROM $table" > "$work/stored.txt"
 cat "$work"/*.dead.jsonl > "$work/dead.txt" 2>/dev/null || true

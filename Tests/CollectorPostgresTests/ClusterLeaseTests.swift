@@ -23,7 +23,7 @@ struct ClusterLeaseTests {
         let name = uniqueCluster()
         let one = try member("one", cluster: name, lease: .seconds(5))
         defer { Task { await one.leave() } }
-        try await one.register(pipeline: "p", sources: sources)
+        try await one.register(pipeline: "p", sources: sources, settle: .zero)
         await one.round()
         #expect(await one.heldTokens == ["p/a": 1, "p/b": 1, "p/c": 1, "p/d": 1])
         let lease = try #require(await one.acquire(pipeline: "p", source: "a"))
@@ -44,11 +44,11 @@ struct ClusterLeaseTests {
         let old = try member("old", cluster: name)
         let new = try member("new", cluster: name)
         defer { Task { await old.leave(); await new.leave() } }
-        try await old.register(pipeline: "p", sources: sources)
+        try await old.register(pipeline: "p", sources: sources, settle: .zero)
         await old.round()
         let held = try #require(await old.acquire(pipeline: "p", source: "b"))
         #expect(held.token == 1)
-        try await new.register(pipeline: "p", sources: sources)
+        try await new.register(pipeline: "p", sources: sources, settle: .zero)
         await new.round()
         // The old member is live and holds every lease: nothing is free.
         #expect(await new.heldTokens.isEmpty)
@@ -71,7 +71,7 @@ struct ClusterLeaseTests {
         let name = uniqueCluster()
         let one = try member("one", cluster: name, lease: .seconds(30))
         defer { Task { await one.leave() } }
-        try await one.register(pipeline: "p", sources: ["a"])
+        try await one.register(pipeline: "p", sources: ["a"], settle: .zero)
         await one.round()
         #expect(await one.heldTokens["p/a"] == 1)
         // Another process took the lease behind this one's back (its token moved on).
@@ -87,12 +87,12 @@ struct ClusterLeaseTests {
         let first = try member("first", cluster: name, lease: .milliseconds(900))
         let second = try member("second", cluster: name, lease: .milliseconds(900))
         defer { Task { await first.leave(); await second.leave() } }
-        try await first.register(pipeline: "p", sources: sources)
+        try await first.register(pipeline: "p", sources: sources, settle: .zero)
         await first.round()
         #expect(await first.heldTokens.count == 4)
         var leases: [SourceLease] = []
         for source in sources { leases.append(try #require(await first.acquire(pipeline: "p", source: source))) }
-        try await second.register(pipeline: "p", sources: sources)
+        try await second.register(pipeline: "p", sources: sources, settle: .zero)
         await second.round()
         // Over its share of 2 now, the first member stops two sources...
         await first.round()
@@ -113,9 +113,9 @@ struct ClusterLeaseTests {
         let leaving = try member("leaving", cluster: name, lease: .seconds(30))
         let staying = try member("staying", cluster: name, lease: .seconds(30))
         defer { Task { await staying.leave() } }
-        try await leaving.register(pipeline: "p", sources: sources)
+        try await leaving.register(pipeline: "p", sources: sources, settle: .zero)
         await leaving.round()
-        try await staying.register(pipeline: "p", sources: sources)
+        try await staying.register(pipeline: "p", sources: sources, settle: .zero)
         await leaving.finished(pipeline: "p")
         // No waiting for a 30 s lease to expire: the sources are free now.
         await staying.round()

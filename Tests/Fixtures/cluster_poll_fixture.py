@@ -46,7 +46,10 @@ class Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
-        self.wfile.write(body)
+        try:
+            self.wfile.write(body)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # a poller stopped mid-poll (SIGTERM, a lease lost): its poll is abandoned
 
     def do_GET(self):
         global max_in_flight

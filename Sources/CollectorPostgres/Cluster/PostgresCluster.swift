@@ -36,6 +36,8 @@ public actor PostgresCluster: SourceLeases {
     /// Leases being handed over, with when their source was told to stop.
     private var handingOver: [String: ContinuousClock.Instant] = [:]
     private var ticker: Task<Void, Never>?
+    /// Per pipeline, how long what a stopped source read may take to be stored.
+    private var settle: [String: Duration] = [:]
     private let automatic: Bool
     private var leaving = false
     /// The last round's census, for status and tests.
@@ -75,7 +77,8 @@ public actor PostgresCluster: SourceLeases {
 
     // MARK: - SourceLeases
 
-    public func register(pipeline: String, sources: [String]) async throws {
+    public func register(pipeline: String, sources: [String], settle: Duration = .seconds(1)) async throws {
+        self.settle[pipeline] = settle
         for name in [pipeline] + sources where name.contains("\0") {
             throw ErrorInfo(.configuration, layer: .collection, operation: "cluster", message: "cluster mode: the name '\(name)' holds a NUL byte")
         }
@@ -277,12 +280,14 @@ public actor PostgresCluster: SourceLeases {
         }
     }
 
-    /// Releases the leases whose source has stopped, a round after it did
-    /// (what it read has had that long to be stored; what has not is fenced off).
+    /// Releases the leases whose source has stopped, once what it read has
+    /// had its pipeline's batch age and a round to be stored (what has not
+    /// been stored by then is fenced off).
     private func finishHandOvers(_ connection: PostgresConnection) throws(ErrorInfo) {
         let period = options.lease / 3
         let due = handingOver.filter { key, since in
-            (held[key]?.isStopped ?? true) && ContinuousClock.now - since >= period
+            let wait = period + (registered[key].flatMap { settle[$0.pipeline] } ?? .zero)
+            return (held[key]?.isStopped ?? true) && ContinuousClock.now - since >= wait
         }.map(\.key)
         guard !due.isEmpty else { return }
         try connection.execute(

@@ -9,7 +9,10 @@
 /// records are not stored (they go to the dead letters with the reason).
 public protocol SourceLeases: AnyObject, Sendable {
     /// Declares the sources of `pipeline` (ids), before it collects.
-    func register(pipeline: String, sources: [String]) async throws
+    /// `settle`: how long records a stopped source read may take to be
+    /// stored (the pipeline's batch age); a lease handed over to another
+    /// process is released only that long after its source stopped.
+    func register(pipeline: String, sources: [String], settle: Duration) async throws
     /// Waits until this process holds the lease of `source`; `nil` once it
     /// will not any more (the process is leaving the cluster).
     func acquire(pipeline: String, source: String) async -> SourceLease?

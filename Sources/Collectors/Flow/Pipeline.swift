@@ -179,7 +179,8 @@ public actor Pipeline {
         pendingSources = []
         if let leases {
             do {
-                try await leases.register(pipeline: name, sources: await collection.sourceIDs)
+                try await leases.register(
+                    pipeline: name, sources: await collection.sourceIDs, settle: configuration.maxBatchAge)
             } catch {
                 status = .failed
                 return await report(error: ErrorInfo(from: error, type: .connection, layer: .collection, operation: "cluster"))
