@@ -9,11 +9,12 @@ Routes:
              k counting the polls of source n; M is the X-Member header. The
              answer waits --delay seconds (default 0.05), so that two pollers of
              one source at the same time overlap and are counted.
-  /stats     {"max_in_flight": the most polls of one source at once, "interleaved":
+  /stats     {"max_in_flight": the most members polling one source at once, "interleaved":
              polls made while another member was polling the same source at its
              pace (a poll of another member before and after it, less than `window`
              seconds apart; ?window=S, default 1), "polls": total, "sources":
-             sources polled, "members": {member: polls}}
+             sources polled, "members": {member: polls}, "overlaps": [source, members
+             polling it, time] for the first 20 times a source had two polls at once}
   /log       every poll as [source, member, start time, rid], in the order served
 """
 import json
@@ -32,6 +33,8 @@ in_flight = {}
 max_in_flight = 0
 counts = {}
 log = []
+polling = {}
+overlaps = []
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -60,7 +63,13 @@ class Handler(BaseHTTPRequestHandler):
             member = self.headers.get("X-Member", "?")
             with lock:
                 in_flight[source] = in_flight.get(source, 0) + 1
-                max_in_flight = max(max_in_flight, in_flight[source])
+                polling.setdefault(source, []).append(member)
+                # One member with two polls of a source in flight (one cancelled, not yet
+                # read by this server) is not two members collecting it.
+                members_at_once = len(set(polling[source]))
+                if members_at_once > 1:
+                    overlaps.append([source, list(polling[source]), time.time()])
+                max_in_flight = max(max_in_flight, members_at_once)
                 k = counts.get(source, 0) + 1
                 counts[source] = k
                 rid = "r-%d-%d" % (source, k)
@@ -68,6 +77,7 @@ class Handler(BaseHTTPRequestHandler):
             time.sleep(delay)
             with lock:
                 in_flight[source] -= 1
+                polling[source].remove(member)
             self.send_json({"rid": rid, "source": source, "k": k, "member": member})
         elif url.path == "/stats":
             window = float(parse_qs(url.query).get("window", ["1"])[0])
@@ -87,7 +97,7 @@ class Handler(BaseHTTPRequestHandler):
                     after = [p for p in polls[i + 1:] if p[1] != member]
                     if before and after and before[-1][1] == after[0][1] and after[0][0] - before[-1][0] < window:
                         interleaved += 1
-            self.send_json({"max_in_flight": peak, "interleaved": interleaved, "polls": len(entries),
+            self.send_json({"max_in_flight": peak, "overlaps": overlaps[:20], "interleaved": interleaved, "polls": len(entries),
                             "sources": len(by_source), "members": members})
         elif url.path == "/log":
             with lock:

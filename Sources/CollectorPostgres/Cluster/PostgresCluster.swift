@@ -308,7 +308,9 @@ public actor PostgresCluster: SourceLeases {
         for row in 0..<result.rowCount {
             let key = result.string(row: row, column: 0)
             guard let token = Int64(result.string(row: row, column: 1)), let names = registered[key] else { continue }
-            let lease = SourceLease(pipeline: names.pipeline, source: names.source, token: token, deadline: sent + options.lease)
+            let lease = SourceLease(
+                pipeline: names.pipeline, source: names.source, token: token, deadline: sent + options.lease,
+                pollMargin: options.lease / 3)
             held[key] = lease
             if let waiter = waiters.removeValue(forKey: key) {
                 waiter.continuation.resume(returning: lease)

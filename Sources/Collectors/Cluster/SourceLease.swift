@@ -31,10 +31,17 @@ public final class SourceLease: Sendable {
     /// when the task collects under a lease that is no longer held (it ran out while
     /// the process was paused, or was lost); another process may hold the source now.
     public static func checkHeld() throws {
-        if let lease = current, !lease.isHeld { throw CancellationError() }
+        if let lease = current, !lease.isHeld || !lease.mayStore(margin: lease.pollMargin) { throw CancellationError() }
     }
 
-    public init(pipeline: String, source: String, token: Int64, deadline: ContinuousClock.Instant) {
+    /// How much of the lease must be left to start a poll: a request in flight
+    /// has that long to finish before another process could take the source.
+    public let pollMargin: Duration
+
+    public init(
+        pipeline: String, source: String, token: Int64, deadline: ContinuousClock.Instant, pollMargin: Duration = .zero
+    ) {
+        self.pollMargin = pollMargin
         self.pipeline = pipeline
         self.source = source
         self.token = token
