@@ -68,25 +68,25 @@ mode = sys.argv[3]
 now = max(e[2] for e in log) if log else 0
 if mode == "holders":      # members polling in the last 2 s, and how many sources each
     recent = {}
-    for source, member, at, _ in log:
+    for source, member, at, _, _ in log:
         if at > now - 2: recent[source] = member
     counts = {}
     for m in recent.values(): counts[m] = counts.get(m, 0) + 1
     print(len(recent), json.dumps(counts, sort_keys=True))
-elif mode == "takeover":   # per source of the killed member: first poll by another after its last
+elif mode == "takeover":   # per source of the killed member: from the kill to the first poll by another
     killed, since = sys.argv[4], float(sys.argv[5])
     gaps = []
     by = {}
-    for source, member, at, _ in log: by.setdefault(source, []).append((at, member))
+    for source, member, at, _, _ in log: by.setdefault(source, []).append((at, member))
     for polls in by.values():
         mine = [at for at, m in polls if m == killed]
         if not mine or max(mine) < since - 3: continue
         later = [at for at, m in polls if m != killed and at > since]
-        if later: gaps.append(min(later) - max(mine))
+        if later: gaps.append(min(later) - since)
     gaps.sort()
     if gaps:
-        print("takeover of %d sources: median %.2fs, max %.2fs (lease %.1fs, poll every 2s)" % (len(gaps), gaps[len(gaps)//2], gaps[-1], lease))
-        if gaps[-1] > 2 * lease + 2.5: print("FAIL: a takeover took longer than two lease periods (plus one poll interval and 0.5 s)"); sys.exit(1)
+        print("takeover of %d sources, from kill -9 to the successor's first poll: median %.2fs, max %.2fs (lease %.1fs)" % (len(gaps), gaps[len(gaps)//2], gaps[-1], lease))
+        if gaps[-1] > 2 * lease: print("FAIL: a takeover took longer than two lease periods"); sys.exit(1)
 PY
 }
 wait_holders() {  # wait until $1 sources are polled by $2 members
@@ -145,13 +145,14 @@ if len(set(stored)) != len(stored):
     print("FAIL: %d records stored twice" % (len(stored) - len(set(stored)))); failed = True
 kept = set(stored)
 missing = []
-for i, (source, member, at, rid) in enumerate(log):
-    if member == "m1" or rid in kept or ('"%s"' % rid) in dead: continue
+unanswered = sum(1 for e in log if not e[4])
+for i, (source, member, at, rid, answered) in enumerate(log):
+    if member == "m1" or not answered or rid in kept or ('"%s"' % rid) in dead: continue
     nxt = next((e for e in log[i + 1:] if e[0] == source), None)
     if nxt is None or nxt[1] != member or nxt[2] - at > lease: continue  # abandoned in flight
     missing.append(rid)
 fenced = dead.count("no longer holds the lease")
-print("stored %d records once each; %d fenced off into dead letters; %d lost" % (len(stored), fenced, len(missing)))
+print("stored %d records once each; %d fenced off into dead letters; %d polls unanswered (the poller gave up or stopped); %d lost" % (len(stored), fenced, unanswered, len(missing)))
 if missing:
     print("FAIL: served and neither stored nor dead-lettered:", missing[:10]); failed = True
 print("FAIL" if failed else "PASS")

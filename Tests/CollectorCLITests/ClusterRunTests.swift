@@ -114,7 +114,7 @@ struct ClusterRunTests {
         }
         let missing = served.indices.filter { index in
             let poll = served[index]
-            return poll.member != "m1" && !storedSet.contains(poll.rid) && !dead.contains("\"\(poll.rid)\"") && !abandoned(index)
+            return poll.member != "m1" && poll.answered && !storedSet.contains(poll.rid) && !dead.contains("\"\(poll.rid)\"") && !abandoned(index)
         }.map { served[$0] }
         #expect(missing.isEmpty, "served but neither stored nor dead-lettered: \(missing.prefix(5).map(\.rid))")
         #expect(storedSet.isSubset(of: Set(served.map(\.rid))))
@@ -240,6 +240,8 @@ private struct Poll {
     var member: String
     var at: Double
     var rid: String
+    /// The fixture wrote its answer without error.
+    var answered: Bool
 }
 
 private struct PollStats {
@@ -265,10 +267,10 @@ extension LoopbackFixture {
     fileprivate func log() throws -> [Poll] {
         let entries = try get("/log") as? [[Any]] ?? []
         return entries.compactMap { entry in
-            guard entry.count == 4, let source = entry[0] as? Int, let member = entry[1] as? String,
-                let at = entry[2] as? Double, let rid = entry[3] as? String
+            guard entry.count == 5, let source = entry[0] as? Int, let member = entry[1] as? String,
+                let at = entry[2] as? Double, let rid = entry[3] as? String, let answered = entry[4] as? Bool
             else { return nil }
-            return Poll(source: source, member: member, at: at, rid: rid)
+            return Poll(source: source, member: member, at: at, rid: rid, answered: answered)
         }
     }
 

@@ -15,7 +15,9 @@ Routes:
              seconds apart; ?window=S, default 1), "polls": total, "sources":
              sources polled, "members": {member: polls}, "overlaps": [source, members
              polling it, time] for the first 20 times a source had two polls at once}
-  /log       every poll as [source, member, start time, rid], in the order served
+  /log       every poll as [source, member, start time, rid, answered], in the order
+             received; answered: the answer was written without error (a poller that
+             gave up or was stopped may not have read it)
 """
 import json
 import sys
@@ -51,8 +53,10 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         try:
             self.wfile.write(body)
+            self.wfile.flush()
+            return True
         except (BrokenPipeError, ConnectionResetError):
-            pass  # a poller stopped mid-poll (SIGTERM, a lease lost): its poll is abandoned
+            return False  # a poller stopped mid-poll (SIGTERM, a lease lost): its poll is abandoned
 
     def do_GET(self):
         global max_in_flight
@@ -73,12 +77,15 @@ class Handler(BaseHTTPRequestHandler):
                 k = counts.get(source, 0) + 1
                 counts[source] = k
                 rid = "r-%d-%d" % (source, k)
-                log.append([source, member, time.time(), rid])
+                entry = [source, member, time.time(), rid, False]
+                log.append(entry)
             time.sleep(delay)
             with lock:
                 in_flight[source] -= 1
                 polling[source].remove(member)
-            self.send_json({"rid": rid, "source": source, "k": k, "member": member})
+            if self.send_json({"rid": rid, "source": source, "k": k, "member": member}):
+                with lock:
+                    entry[4] = True
         elif url.path == "/stats":
             window = float(parse_qs(url.query).get("window", ["1"])[0])
             with lock:
@@ -86,7 +93,7 @@ class Handler(BaseHTTPRequestHandler):
                 peak = max_in_flight
             by_source = {}
             members = {}
-            for source, member, at, _ in entries:
+            for source, member, at, _, _ in entries:
                 by_source.setdefault(source, []).append((at, member))
                 members[member] = members.get(member, 0) + 1
             interleaved = 0
