@@ -17,8 +17,15 @@ let package = Package(
         .library(name: "CollectorScripting", targets: ["CollectorScripting"]),
         .library(name: "CollectorCoreConnectors", targets: ["CollectorCoreConnectors"]),
         .library(name: "CollectorConnectors", targets: ["CollectorConnectors"]),
+        .library(name: "CollectorHTTPConnectors", targets: ["CollectorHTTPConnectors"]),
+        .library(name: "CollectorSQLiteConnectors", targets: ["CollectorSQLiteConnectors"]),
+        .library(name: "CollectorPostgresConnectors", targets: ["CollectorPostgresConnectors"]),
+        .library(name: "CollectorKafkaConnectors", targets: ["CollectorKafkaConnectors"]),
+        .library(name: "CollectorMQTTConnectors", targets: ["CollectorMQTTConnectors"]),
+        .library(name: "CollectorGzip", targets: ["CollectorGzip"]),
         // MARK: products
         .library(name: "CollectorSources", targets: ["CollectorSources"]),
+        .library(name: "CollectorHTTPSources", targets: ["CollectorHTTPSources"]),
         .library(name: "CollectorWebSocket", targets: ["CollectorWebSocket"]),
         .library(name: "CollectorHTTPOutput", targets: ["CollectorHTTPOutput"]),
         .library(name: "CollectorKafka", targets: ["CollectorKafka"]),
@@ -82,10 +89,23 @@ let package = Package(
             dependencies: ["COpenSSL", "Collectors"],
             swiftSettings: strict
         ),
-        // Native sources: generator, files, stdin, command output, HTTP polling, SSE.
+        // Native sources without C: generator, files (followed too), stdin, command output.
+        // Gzip files are read through a `Decompression` a program passes (CollectorGzip).
         .target(
             name: "CollectorSources",
-            dependencies: ["CollectorNetwork", "CZlib", "Collectors", "CollectorValues"],
+            dependencies: ["Collectors", "CollectorValues"],
+            swiftSettings: strict
+        ),
+        // The gzip decompression of the file sources, over the system zlib.
+        .target(
+            name: "CollectorGzip",
+            dependencies: ["CZlib", "CollectorSources"],
+            swiftSettings: strict
+        ),
+        // The sources over the network layer: HTTP polling and SSE.
+        .target(
+            name: "CollectorHTTPSources",
+            dependencies: ["CollectorNetwork", "CollectorSources", "Collectors", "CollectorValues"],
             swiftSettings: strict
         ),
         // The RFC 6455 client and the WebSocket source.
@@ -122,7 +142,7 @@ let package = Package(
         // Benchmarks of the sources (file line splitting, generator, WebSocket messages/s).
         .executableTarget(
             name: "collector-sources-bench",
-            dependencies: ["CollectorSources", "CollectorWebSocket", "Collectors"],
+            dependencies: ["CollectorSources", "CollectorHTTPSources", "CollectorWebSocket", "Collectors"],
             swiftSettings: strict
         ),
 
@@ -193,21 +213,54 @@ let package = Package(
             dependencies: ["LuaRuntime", "Collectors", "CollectorValues"],
             swiftSettings: strict
         ),
-        // The C-free backends as connectors: storage.memory, jsonl, null, console.
+        // MARK: connector targets: the Lua side of each family of sources and backends,
+        // linking that family's C library only.
+        // The C-free connectors: source.generator, file, follow, stdin, command;
+        // storage.memory, jsonl, null, console; and the option kits the families share.
         .target(
             name: "CollectorCoreConnectors",
-            dependencies: ["CollectorScripting", "CollectorStorage", "Collectors"],
+            dependencies: ["CollectorScripting", "CollectorSources", "CollectorStorage", "Collectors", "CollectorValues", "LuaRuntime"],
             swiftSettings: strict
         ),
-        // Every built-in connector (`BuiltinConnectors`) and the SQLite spool:
-        // links libsqlite3, libpq, OpenSSL and zlib through the connector targets.
+        // source.http, source.sse, source.websocket, storage.http: OpenSSL and zlib.
+        .target(
+            name: "CollectorHTTPConnectors",
+            dependencies: [
+                "CollectorCoreConnectors", "CollectorScripting", "CollectorHTTPSources", "CollectorHTTPOutput", "CollectorWebSocket",
+                "CollectorNetwork", "Collectors", "CollectorValues", "LuaRuntime",
+            ],
+            swiftSettings: strict
+        ),
+        // storage.sqlite and the SQLite spool: libsqlite3.
+        .target(
+            name: "CollectorSQLiteConnectors",
+            dependencies: ["CollectorCoreConnectors", "CollectorScripting", "CollectorSQLite", "Collectors"],
+            swiftSettings: strict
+        ),
+        // storage.postgres: libpq.
+        .target(
+            name: "CollectorPostgresConnectors",
+            dependencies: ["CollectorCoreConnectors", "CollectorScripting", "CollectorPostgres", "Collectors"],
+            swiftSettings: strict
+        ),
+        // source.kafka, storage.kafka: librdkafka.
+        .target(
+            name: "CollectorKafkaConnectors",
+            dependencies: ["CollectorCoreConnectors", "CollectorScripting", "CollectorKafka", "Collectors"],
+            swiftSettings: strict
+        ),
+        // source.mqtt, storage.mqtt: libmosquitto.
+        .target(
+            name: "CollectorMQTTConnectors",
+            dependencies: ["CollectorCoreConnectors", "CollectorScripting", "CollectorMQTT", "Collectors"],
+            swiftSettings: strict
+        ),
+        // Every family assembled (`BuiltinConnectors`), as the `collector` program installs them.
         .target(
             name: "CollectorConnectors",
             dependencies: [
-                "CollectorScripting", "CollectorCoreConnectors", "LuaRuntime", "Collectors", "CollectorValues",
-                "CollectorSources", "CollectorStorage", "CollectorSQLite", "CollectorPostgres", "CollectorWebSocket",
-                "CollectorHTTPOutput", "CollectorNetwork", "CollectorKafka",
-                "CollectorMQTT",
+                "CollectorScripting", "CollectorCoreConnectors", "CollectorGzip", "CollectorHTTPConnectors",
+                "CollectorSQLiteConnectors", "CollectorPostgresConnectors", "CollectorKafkaConnectors", "CollectorMQTTConnectors",
             ],
             swiftSettings: strict
         ),
@@ -270,9 +323,17 @@ let package = Package(
             path: "Tests/LuaProcessorsOnly",
             swiftSettings: strict
         ),
+        // The C-free connectors and the SQLite family: CollectorCLITests checks with
+        // ldd that it links libsqlite3 and no other family's C library.
+        .executableTarget(
+            name: "sqlite-connectors-only",
+            dependencies: ["CollectorScripting", "CollectorCoreConnectors", "CollectorSQLiteConnectors", "LuaRuntime"],
+            path: "Tests/SQLiteConnectorsOnly",
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "CollectorCLITests",
-            dependencies: ["collector", "lua-processors-only"],
+            dependencies: ["collector", "lua-processors-only", "sqlite-connectors-only"],
             swiftSettings: strict
         ),
         // MARK: core test targets
@@ -285,7 +346,7 @@ let package = Package(
         .testTarget(
             name: "CollectorConformanceTests",
             dependencies: [
-                "CollectorConformance", "Collectors", "CollectorValues", "CollectorMocks", "CollectorSources",
+                "CollectorConformance", "Collectors", "CollectorValues", "CollectorMocks", "CollectorSources", "CollectorHTTPSources",
                 "CollectorWebSocket", "CollectorStorage", "CollectorSQLite", "CSQLite", "CollectorPostgres",
             ],
             swiftSettings: strict
@@ -309,7 +370,7 @@ let package = Package(
         // MARK: source test targets
         .testTarget(
             name: "CollectorSourcesTests",
-            dependencies: ["CollectorSources", "CollectorNetwork", "Collectors", "CollectorValues"],
+            dependencies: ["CollectorSources", "CollectorHTTPSources", "CollectorGzip", "CollectorNetwork", "Collectors", "CollectorValues"],
             swiftSettings: strict
         ),
         .testTarget(

@@ -64,3 +64,26 @@ echo "== wall time, side by side (hyperfine)"
 hyperfine -w 1 -r "${RUNS:-5}" -N --export-markdown "$work/result.md" \
     -n curl "curl --noproxy * -K $config" \
     -n "collector storage.http" "$collector run $work/post.lua --quiet"
+
+# CPU time (user + system) is what the machine's other load disturbs least:
+# the three commands run in turn, N rounds, and each one's median is shown.
+cat > "$work/null.lua" <<LUA
+pipeline "post" { from = source.file { path = "$output" }, to = storage.null {}, batch_size = 500, spool = false }
+LUA
+echo "== CPU time (user+sys, ms), ${RUNS:-5} paired rounds, median"
+declare -A cpu
+for round in $(seq "${RUNS:-5}"); do
+    for name in curl http null; do
+        case $name in
+            curl) command=(curl --noproxy '*' -K "$config") ;;
+            http) command=("$collector" run "$work/post.lua" --quiet) ;;
+            null) command=("$collector" run "$work/null.lua" --quiet) ;;
+        esac
+        /usr/bin/time -f "%U %S" -o "$work/time.txt" "${command[@]}" > /dev/null
+        cpu[$name]+="$(awk '{ printf "%d ", ($1 + $2) * 1000 }' "$work/time.txt")"
+    done
+done
+for name in curl http null; do
+    median=$(tr ' ' '\n' <<< "${cpu[$name]}" | grep . | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }')
+    echo "$name: $median ms (runs: ${cpu[$name]})"
+done

@@ -277,12 +277,10 @@ public actor HTTPStorage: StorageBackend {
             details: details(["count": .integer(Int64(count))]), isRetryable: retryable)
     }
 
-    /// The wait before attempt `attempt + 1`: doubling from `retryDelay`, full jitter, capped.
+    /// The wait before attempt `attempt + 1`: doubling from `retryDelay`, with jitter
+    /// in the upper half, capped at `maxRetryDelay` (the backoff the streaming sources use).
     private func backoff(_ attempt: Int) -> Duration {
-        let first = Double(options.retryDelay.components.seconds) + Double(options.retryDelay.components.attoseconds) * 1e-18
-        let cap = Double(options.maxRetryDelay.components.seconds) + Double(options.maxRetryDelay.components.attoseconds) * 1e-18
-        let ceiling = min(cap, first * pow(2, Double(min(attempt - 1, 30))))
-        return .milliseconds(Int64(Double.random(in: (ceiling / 2)...max(ceiling / 2, ceiling)) * 1000))
+        ReconnectPolicy(initialDelay: options.retryDelay, maxDelay: options.maxRetryDelay, maxAttempts: nil).delay(forAttempt: attempt)
     }
 
     public func query(_ criteria: QueryCriteria) async throws -> [DataValue] {

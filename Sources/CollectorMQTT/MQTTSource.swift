@@ -66,8 +66,7 @@ public actor MQTTSource: DataSource, ReconnectingSource {
     public nonisolated let endpoint: MQTTEndpoint
     public nonisolated let options: Options
     private var connection: MQTTConnection?
-    private var failures = 0
-    private var nextDelay: Duration?
+    private var reconnection: ReconnectCount
     private let clock = ContinuousClock()
     /// Connections opened so far.
     public private(set) var connections = 0
@@ -80,15 +79,14 @@ public actor MQTTSource: DataSource, ReconnectingSource {
         self.id = id
         self.endpoint = endpoint
         self.options = options
+        reconnection = ReconnectCount(options.reconnectPolicy)
         if let password = options.client.password ?? endpoint.password { SecretRedactor.shared.register(password) }
     }
 
     public func connect() async throws {
         guard connection == nil else { return }
         if connections > 0 {
-            let delay = nextDelay ?? options.reconnectPolicy.delay(forAttempt: 1)
-            nextDelay = nil
-            try await clock.sleep(for: delay)
+            try await clock.sleep(for: reconnection.takeDelay())
         }
         var client = options.client
         if client.username == nil { client.username = endpoint.username }
@@ -136,7 +134,7 @@ public actor MQTTSource: DataSource, ReconnectingSource {
             guard let event = await inbox.next() else { throw CancellationError() }
             switch event {
             case .message(let message):
-                failures = 0
+                reconnection.succeeded()
                 return item(message)
             case .lost(let reason):
                 self.connection = nil
@@ -172,27 +170,9 @@ public actor MQTTSource: DataSource, ReconnectingSource {
             sourceID: id, format: options.format, method: .mqtt, payload: message.payload, metadata: metadata, refusal: refusal)
     }
 
-    /// Counts a failure and says what it means, as the WebSocket source does:
-    /// before the first connection the error as it is; after it a retryable
-    /// report with the attempt and the wait, or the final error once the
-    /// attempts ran out.
+    /// Counts a failure and says what it means (see `ReconnectCount.failed`).
     private func failed(_ error: ErrorInfo) -> ErrorInfo {
-        failures += 1
-        guard connections > 0 else { return error }
-        var report = error
-        let policy = options.reconnectPolicy
-        if policy.isExhausted(after: failures) {
-            report.isRetryable = false
-            report.message = "gave up reconnecting to \(endpoint) after \(failures) failed attempts in a row: \(error.message)"
-            report.details["reconnect_attempts"] = .integer(Int64(failures))
-            return report
-        }
-        let delay = policy.delay(forAttempt: failures)
-        nextDelay = delay
-        report.isRetryable = true
-        report.details["reconnect_attempt"] = .integer(Int64(failures))
-        report.details["delay_seconds"] = .double(Double(delay.components.seconds) + Double(delay.components.attoseconds) * 1e-18)
-        return report
+        reconnection.failed(error, connected: connections > 0, target: endpoint.description)
     }
 
     private func details(_ extra: DataObject = [:]) -> DataObject {

@@ -1,4 +1,5 @@
 import CPostgres
+import CollectorStorage
 import Foundation
 import Synchronization
 
@@ -16,7 +17,7 @@ import Synchronization
 ///
 /// Each operation gets a token (`begin()`): a cancellation handler that runs
 /// late, after its operation ended, touches nothing of the next one.
-final class PostgresInterrupt: Sendable {
+final class PostgresInterrupt: StatementInterrupt {
     /// A `PGcancel`, freed when its last holder lets go: a request in flight
     /// keeps the one it uses after a reconnect replaced it.
     private final class Key: @unchecked Sendable {

@@ -211,28 +211,10 @@ public actor PostgresStorage: StorageBackend {
     /// committed before the cancellation reached it returns as usual.
     private func interruptible<R: Sendable>(_ operation: String, _ body: () throws(ErrorInfo) -> R) async throws -> R {
         guard let connection else { return try body() }
-        let interrupt = connection.interrupt
-        let token = interrupt.begin()
-        defer { interrupt.end(token) }
-        do {
-            return try await withTaskCancellationHandler {
-                // An isolated async method: libpq runs on this actor's thread;
-                // only the signal runs on the cancelling one.
-                try await self.onOwnThread(body)
-            } onCancel: {
-                interrupt.cancel(token)
-            }
-        } catch {
-            interrupt.end(token)
-            guard interrupt.wasCancelled(token) else { throw error }
-            interrupt.waitForRequestsSent()
+        return try await interruptibly(connection.interrupt, body) {
+            connection.interrupt.waitForRequestsSent()
             connection.settleAfterCancel(operation: operation)
-            throw CancellationError()
         }
-    }
-
-    private func onOwnThread<R>(_ body: () throws(ErrorInfo) -> R) async throws(ErrorInfo) -> R {
-        try body()
     }
 
     private func connected(_ operation: String) throws(ErrorInfo) -> (PostgresConnection, PostgresTable) {

@@ -1,4 +1,5 @@
 import CSQLite
+import CollectorStorage
 import Foundation
 import Synchronization
 
@@ -14,7 +15,7 @@ import Synchronization
 ///
 /// Each operation gets a token (`begin()`): a cancellation handler that runs
 /// late, after its operation ended, touches nothing of the next one.
-final class SQLiteInterrupt: Sendable {
+final class SQLiteInterrupt: StatementInterrupt {
     private struct State {
         /// The open handle's address (a plain value, as state shared between
         /// threads must be); 0 once closed, so no interrupt reaches a freed one.

@@ -222,28 +222,10 @@ public actor SQLiteStorage: StorageBackend {
     /// the cancellation reached it returns as usual.
     private func interruptible<R: Sendable>(_ body: () throws(ErrorInfo) -> R) async throws -> R {
         guard let connection else { return try body() }
-        let interrupt = connection.interrupt
-        let token = interrupt.begin()
-        defer { interrupt.end(token) }
-        do {
-            return try await withTaskCancellationHandler {
-                // An isolated async method: the blocking calls run on this
-                // actor's thread; only the signal runs on the cancelling one.
-                try await self.onOwnThread(body)
-            } onCancel: {
-                interrupt.cancel(token)
-            }
-        } catch {
-            interrupt.end(token)
-            guard interrupt.wasCancelled(token) else { throw error }
+        return try await interruptibly(connection.interrupt, body) {
             // The interrupt may have cut the rollback short too.
             if connection.inTransaction { try? connection.execute("ROLLBACK", operation: "store") }
-            throw CancellationError()
         }
-    }
-
-    private func onOwnThread<R>(_ body: () throws(ErrorInfo) -> R) async throws(ErrorInfo) -> R {
-        try body()
     }
 
     /// Throws when the operation under way was cancelled (checked where no statement runs).

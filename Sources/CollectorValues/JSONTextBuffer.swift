@@ -42,7 +42,7 @@ public struct JSONTextBuffer: ~Copyable {
     /// False for NaN and ±infinity, which JSON cannot write.
     public mutating func append(double: Double) -> Bool {
         guard double.isFinite else { return false }
-        JSONWriter.appendUTF8(double.description, to: &output)
+        JSONWriter.appendDouble(double, to: &output)
         return true
     }
 

@@ -80,7 +80,7 @@ public struct JSONWriter: Sendable {
                 let name = double.isNaN ? "NaN" : double < 0 ? "-infinity" : "infinity"
                 throw WriteFailure(kind: .nonFiniteNumber, message: "cannot encode \(name)")
             }
-            Self.appendUTF8(double.description, to: &buffer)
+            Self.appendDouble(double, to: &buffer)
         case .string(let string):
             Self.appendString(string, to: &buffer)
         case .bytes:

@@ -89,12 +89,12 @@ public actor WebSocketSource: DataSource, ReconnectingSource {
 
     public nonisolated let id: String
     public nonisolated let url: URL
+    /// `url` as records and messages show it (no credentials, no query):
+    /// made once, not for every record (it parses the URL).
+    private let displayURL: String
     public nonisolated let options: Options
     private var connection: WebSocketConnection?
-    /// Failed connections (or connections that ended badly) in a row.
-    private var failures = 0
-    /// The wait before the next reconnection, drawn when the last one ended.
-    private var nextDelay: Duration?
+    private var reconnection: ReconnectCount
     private let clock = ContinuousClock()
     /// Connections opened so far.
     public private(set) var connections = 0
@@ -103,7 +103,9 @@ public actor WebSocketSource: DataSource, ReconnectingSource {
     public init(id: String, url: URL, options: Options = Options()) {
         self.id = id
         self.url = url
+        displayURL = url.redactedForDisplay
         self.options = options
+        reconnection = ReconnectCount(options.reconnectPolicy)
         // Its token, secret headers and URL credentials never leave the engine.
         if let token = options.bearerToken { SecretRedactor.shared.register(bearerToken: token) }
         SecretRedactor.shared.register(headers: options.headers)
@@ -119,9 +121,7 @@ public actor WebSocketSource: DataSource, ReconnectingSource {
         }
         if connections > 0 {
             // Reconnecting: the policy's wait (a quiet reconnect after a normal close waits the first delay).
-            let delay = nextDelay ?? options.reconnectPolicy.delay(forAttempt: 1)
-            nextDelay = nil
-            try await clock.sleep(for: delay)
+            try await clock.sleep(for: reconnection.takeDelay())
         }
         let opened: WebSocketConnection
         do {
@@ -189,12 +189,12 @@ public actor WebSocketSource: DataSource, ReconnectingSource {
             guard let event = await connection.events.next() else { throw CancellationError() }
             switch event {
             case .message(let isText, let bytes):
-                failures = 0
+                reconnection.succeeded()
                 return CollectedData(
                     sourceID: id, format: isText ? options.textFormat : options.binaryFormat, method: .websocket,
                     payload: bytes,
                     metadata: [
-                        "url": .string(url.redactedForDisplay), "opcode": .string(isText ? "text" : "binary"),
+                        "url": .string(displayURL), "opcode": .string(isText ? "text" : "binary"),
                         "connection": .integer(Int64(connections)),
                     ])
             case .closed(let code, let reason):
@@ -220,29 +220,9 @@ public actor WebSocketSource: DataSource, ReconnectingSource {
         }
     }
 
-    /// Counts a failure and says what it means. Before the first connection:
-    /// the error as it is (the caller's connect retries decide). After it:
-    /// a retryable report with the attempt and the wait drawn for the next
-    /// one, or, once `maxReconnectAttempts` failed in a row, a final
-    /// non-retryable error.
+    /// Counts a failure and says what it means (see `ReconnectCount.failed`).
     private func failed(_ error: ErrorInfo) -> ErrorInfo {
-        failures += 1
-        guard connections > 0 else { return error }
-        var report = error
-        let policy = options.reconnectPolicy
-        if policy.isExhausted(after: failures) {
-            report.isRetryable = false
-            report.message =
-                "gave up reconnecting to \(url.redactedForDisplay) after \(failures) failed attempts in a row: \(error.message)"
-            report.details["reconnect_attempts"] = .integer(Int64(failures))
-            return report
-        }
-        let delay = policy.delay(forAttempt: failures)
-        nextDelay = delay
-        report.isRetryable = true
-        report.details["reconnect_attempt"] = .integer(Int64(failures))
-        report.details["delay_seconds"] = .double(Double(delay.components.seconds) + Double(delay.components.attoseconds) * 1e-18)
-        return report
+        reconnection.failed(error, connected: connections > 0, target: url.redactedForDisplay)
     }
 
     private func drop() async {
@@ -260,7 +240,7 @@ public actor WebSocketSource: DataSource, ReconnectingSource {
     }
 
     private func details(_ extra: DataObject = [:]) -> DataObject {
-        var details: DataObject = ["source_id": .string(id), "url": .string(url.redactedForDisplay)]
+        var details: DataObject = ["source_id": .string(id), "url": .string(displayURL)]
         for (key, value) in extra { details[key] = value }
         return details
     }

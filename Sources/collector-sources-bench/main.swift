@@ -6,6 +6,7 @@
 //   collector-sources-bench http-poll PORT [SOURCES] [SECONDS]  CPU share of SOURCES sources polling every second
 //   collector-sources-bench http-fast PORT [N]             requests/s of one source collecting as fast as it can
 // (the HTTP modes poll `Tests/Fixtures/http_fixture.py`'s /ok)
+import CollectorHTTPSources
 import CollectorSources
 import CollectorWebSocket
 import Collectors

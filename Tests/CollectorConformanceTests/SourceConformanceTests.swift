@@ -1,5 +1,6 @@
 import CollectorConformance
 import CollectorMocks
+import CollectorHTTPSources
 import CollectorSources
 import CollectorWebSocket
 import Collectors

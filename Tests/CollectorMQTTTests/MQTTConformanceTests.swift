@@ -83,7 +83,6 @@ struct MQTTConformanceTests {
         process.executableURL = URL(fileURLWithPath: "/usr/bin/mosquitto_pub")
         process.arguments = ["-h", "127.0.0.1", "-p", String(broker.port), "-q", "1", "-r", "-t", topic, "-m", message]
         try process.run()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw BrokerError("mosquitto_pub failed") }
+        guard MosquittoBroker.reap(process) == 0 else { throw BrokerError("mosquitto_pub failed") }
     }
 }

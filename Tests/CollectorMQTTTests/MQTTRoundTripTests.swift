@@ -107,7 +107,7 @@ struct MQTTRoundTripTests {
         process.executableURL = URL(fileURLWithPath: "/usr/bin/mosquitto_pub")
         process.arguments = ["-h", "127.0.0.1", "-p", String(broker.port), "-q", "1", "-t", "logs/app", "-f", file.path]
         try process.run()
-        process.waitUntilExit()
+        MosquittoBroker.reap(process)
         let items = try await MQTTTest.collect(source, count: 1)
         let refusal = try #require(items.first?.refusal)
         #expect(refusal.type == .validation)
@@ -124,7 +124,7 @@ struct MQTTRoundTripTests {
         make.executableURL = URL(fileURLWithPath: "/usr/bin/mosquitto_passwd")
         make.arguments = ["-c", "-b", passwords, "collector", "right-password"]
         try make.run()
-        make.waitUntilExit()
+        MosquittoBroker.reap(make)
         let broker = try MosquittoBroker(config: ["allow_anonymous false", "password_file \(passwords)"], directory: directory)
         let right = MQTTTest.source(
             broker, topics: ["a/#"], client: MQTTClientSettings(username: "collector", password: "right-password"))

@@ -22,8 +22,7 @@ struct MQTTTLSTests {
         process.executableURL = URL(fileURLWithPath: "/bin/sh")
         process.arguments = ["-c", script]
         try process.run()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw BrokerError("openssl failed to make the test certificates") }
+        guard MosquittoBroker.reap(process) == 0 else { throw BrokerError("openssl failed to make the test certificates") }
     }
 
     static func tlsBroker(requireCertificate: Bool = false) throws -> MosquittoBroker {

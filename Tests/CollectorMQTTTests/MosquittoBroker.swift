@@ -60,12 +60,18 @@ final class MosquittoBroker: @unchecked Sendable {
         Self.reap(process)
     }
 
-    /// Waits for the broker to exit with `waitpid`, not `waitUntilExit()`:
-    /// that waits for Foundation's child monitor on a dispatch thread, which
-    /// a saturated pool (the caller runs on one of its threads) may never give it.
-    static func reap(_ process: Process) {
+    /// Waits for a child (the broker, a client tool) to exit with `waitpid`,
+    /// not `waitUntilExit()`: that waits for Foundation's child monitor on a
+    /// dispatch thread, which a saturated pool (the caller runs on one of its
+    /// threads) may never give it. Returns its exit status (128 + the signal).
+    @discardableResult
+    static func reap(_ process: Process) -> Int32 {
         var status: Int32 = 0
-        while waitpid(process.processIdentifier, &status, 0) < 0, errno == EINTR {}
+        var result = waitpid(process.processIdentifier, &status, 0)
+        while result < 0, errno == EINTR { result = waitpid(process.processIdentifier, &status, 0) }
+        // ECHILD: Foundation's monitor reaped it first, so it has its thread and records the status.
+        guard result > 0 else { process.waitUntilExit(); return process.terminationStatus }
+        return status & 0x7f == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
     }
 
     var log: String { (try? String(contentsOf: directory.appendingPathComponent("broker.log"), encoding: .utf8)) ?? "" }

@@ -30,10 +30,24 @@ enum ExternalTools {
         try stdin.fileHandleForWriting.close()
         let out = stdout.fileHandleForReading.readDataToEndOfFile()
         let err = stderr.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
         return Outcome(
-            status: process.terminationStatus, stdout: String(decoding: out, as: UTF8.self),
+            status: reap(process) ?? -1, stdout: String(decoding: out, as: UTF8.self),
             stderr: String(decoding: err, as: UTF8.self))
+    }
+
+    /// Waits for `process` to exit with `waitpid`, not `waitUntilExit()`: that
+    /// waits for Foundation's child monitor on a dispatch thread, which a pool
+    /// busy with tests may never give it. Its exit status (128 + the signal);
+    /// `nil` with `WNOHANG` while it runs. When the monitor reaped it first
+    /// (ECHILD), the monitor has its thread and records the status.
+    @discardableResult
+    static func reap(_ process: Process, options: Int32 = 0) -> Int32? {
+        var status: Int32 = 0
+        var result = waitpid(process.processIdentifier, &status, options)
+        while result < 0, errno == EINTR { result = waitpid(process.processIdentifier, &status, options) }
+        if result == 0 { return nil }
+        guard result > 0 else { process.waitUntilExit(); return process.terminationStatus }
+        return status & 0x7f == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
     }
 
     /// A port that was free a moment ago (for a program that takes a port, not a socket).

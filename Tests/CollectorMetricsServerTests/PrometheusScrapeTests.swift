@@ -40,6 +40,7 @@ final class PrometheusProcess: @unchecked Sendable {
     let port: Int
     private let process = Process()
     private let log: String
+    private var stopped = false
 
     init(scraping target: Int, in directory: TemporaryDirectory) throws {
         let executable = try #require(ExternalTools.find("prometheus"))
@@ -70,12 +71,19 @@ final class PrometheusProcess: @unchecked Sendable {
 
     deinit { stop() }
 
+    /// Stops Prometheus (SIGTERM, SIGKILL after 10 s) and reaps it with
+    /// `waitpid`: `isRunning` and `waitUntilExit()` depend on Foundation's
+    /// child monitor, which needs a dispatch thread a busy pool may not give.
     func stop() {
-        guard process.isRunning else { return }
-        process.terminate()
-        for _ in 0..<100 where process.isRunning { Thread.sleep(forTimeInterval: 0.1) }
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
+        guard !stopped else { return }
+        stopped = true
+        kill(process.processIdentifier, SIGTERM)
+        for _ in 0..<100 {
+            if ExternalTools.reap(process, options: WNOHANG) != nil { return }
+            Thread.sleep(forTimeInterval: 0.1)
+        }
+        kill(process.processIdentifier, SIGKILL)
+        ExternalTools.reap(process)
     }
 
     /// Polls `up{job="collector"}` until it is 1 (bounded: the test fails if it never is).

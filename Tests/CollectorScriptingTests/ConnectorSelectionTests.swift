@@ -35,9 +35,13 @@ extension BindingsTests {
             let core = try ScriptBindings(installingIn: coreState, scriptPath: "/tmp/script.lua", connectors: CoreConnectors.all)
             let kinds = try coreState.run("return type(storage.memory), type(storage.jsonl), type(storage.null), type(storage.console), type(storage.sqlite)")
             #expect(kinds.map(\.stringValue) == ["function", "function", "function", "function", "nil"])
+            // The C-free sources come with them; the HTTP family's do not.
+            let sources = try coreState.run("return type(source.generator), type(source.file), type(source.follow), type(source.stdin), type(source.command), type(source.http)")
+            #expect(sources.map(\.stringValue) == ["function", "function", "function", "function", "function", "nil"])
             let sqlite = core.explain(BindingsTests.error("return storage.sqlite { path = 'x.db' }", in: coreState))
             #expect(sqlite.hasPrefix("script.lua:1: unknown storage type 'storage.sqlite'; storage types are: jsonl, memory"), "\(sqlite)")
-            #expect(core.explain(BindingsTests.error("source.file { path = 'x' }", in: coreState)).hasPrefix("script.lua:1: unknown source type 'source.file'"))
+            let http = core.explain(BindingsTests.error("source.http { url = 'http://127.0.0.1/' }", in: coreState))
+            #expect(http.hasPrefix("script.lua:1: unknown source type 'source.http'; source types are: generator, file, follow, stdin, command"), "\(http)")
             // A nil of the same name called elsewhere is not a missing type: left as Lua says it.
             let other = core.explain(BindingsTests.error("\n\nlocal t = {}; t.file()", in: coreState))
             #expect(other.hasPrefix("script.lua:3: attempt to call a nil value (field 'file')"), "\(other)")

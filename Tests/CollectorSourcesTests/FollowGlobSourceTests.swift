@@ -1,3 +1,4 @@
+import CollectorGzip
 import CollectorSources
 import CollectorValues
 import Collectors
@@ -10,7 +11,7 @@ import Testing
         FollowGlobSource(
             id: "tail", pattern: pattern,
             options: .init(format: .text, pollInterval: .milliseconds(20), positionFile: position),
-            notice: { text in notices?.withLock { $0.append(text) } })
+            notice: { text in notices?.withLock { $0.append(text) } }, decompression: .zlib)
     }
 
     /// The next `count` items as (file name, line), with a hang guard.

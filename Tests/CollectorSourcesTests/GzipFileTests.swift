@@ -1,3 +1,4 @@
+import CollectorGzip
 import CollectorSources
 import CollectorValues
 import Collectors
@@ -23,7 +24,11 @@ import Testing
         }
         writer.start()
         let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
+        // Reaped with waitpid: `waitUntilExit()` needs a dispatch thread that
+        // a pool busy with the other tests may not give.
+        // (Its status is not needed: a failed gzip writes nothing a test would take.)
+        var status: Int32 = 0
+        while waitpid(process.processIdentifier, &status, 0) < 0, errno == EINTR {}
         return [UInt8](data)
     }
 
@@ -39,7 +44,7 @@ import Testing
         try await TestSupport.withTemporaryDirectory { dir in
             let text = (1...50_000).map { "{\"n\":\($0)}\n" }.joined()
             try TestSupport.write(try Self.gzip(text), to: dir + "/data.jsonl")  // no .gz suffix
-            let source = FileSource(id: "f", path: dir + "/data.jsonl")
+            let source = FileSource(id: "f", path: dir + "/data.jsonl", decompression: .zlib)
             try await source.connect()
             let read = try await items(source)
             #expect(read.allSatisfy { $0.refusal == nil })
@@ -50,7 +55,7 @@ import Testing
     @Test func aGzipFileIsReadWholeAndMembersFollowEachOther() async throws {
         try await TestSupport.withTemporaryDirectory { dir in
             try TestSupport.write(try Self.gzip("{\"a\":") + Self.gzip("[1,2]}"), to: dir + "/doc.json.gz")
-            let source = FileSource(id: "f", path: dir + "/doc.json.gz", options: .init(mode: .whole, format: .json))
+            let source = FileSource(id: "f", path: dir + "/doc.json.gz", options: .init(mode: .whole, format: .json), decompression: .zlib)
             try await source.connect()
             let item = try await source.collect()
             #expect(item.refusal == nil)
@@ -68,7 +73,7 @@ import Testing
             let path = dir + "/broken.log.gz"
             try TestSupport.write(bytes, to: path)
             try TestSupport.write("after\n", to: dir + "/c.log")
-            let source = FileSource(id: "f", path: dir + "/*", options: .init(format: .text, validateUTF8: false))
+            let source = FileSource(id: "f", path: dir + "/*", options: .init(format: .text, validateUTF8: false), decompression: .zlib)
             try await source.connect()
             let read = try await items(source)
             let failure = try #require(read.firstIndex { $0.refusal != nil })
@@ -92,13 +97,32 @@ import Testing
             let path = dir + "/cut.gz"
             try TestSupport.write(Array(bytes.prefix(bytes.count - 12)), to: path)
             for mode in [FileSource.Mode.lines, .whole] {
-                let source = FileSource(id: "f", path: path, options: .init(mode: mode, format: .text))
+                let source = FileSource(id: "f", path: path, options: .init(mode: mode, format: .text), decompression: .zlib)
                 try await source.connect()
                 let read = try await items(source)
                 let last = try #require(read.last)
                 #expect(last.refusal?.details["reason"] == .string("corrupt_gzip"), "\(mode)")
                 #expect(last.refusal?.message.contains("truncated") == true, "\(mode)")
                 if mode == .lines { #expect(read.first.map(TestSupport.text) == "row 1") }
+            }
+        }
+    }
+
+    @Test func withoutADecompressionAGzipFileIsAnErrorNamingItNotGarbage() async throws {
+        try await TestSupport.withTemporaryDirectory { dir in
+            try TestSupport.write(try Self.gzip("{\"n\":1}\n"), to: dir + "/data.jsonl")
+            for mode in [FileSource.Mode.lines, .whole] {
+                let source = FileSource(id: "f", path: dir + "/data.jsonl", options: .init(mode: mode, format: .jsonLines))
+                try await source.connect()
+                do {
+                    let item = try await source.collect()
+                    Issue.record("\(mode): a gzip file read without decompression gave an item: \(item)")
+                } catch let error as ErrorInfo {
+                    #expect(error.type == .configuration, "\(mode)")
+                    #expect(error.message.contains("data.jsonl' is gzip-compressed"), "\(mode): \(error.message)")
+                    #expect(error.details["reason"] == .string("gzip_unsupported"))
+                }
+                await source.disconnect()
             }
         }
     }

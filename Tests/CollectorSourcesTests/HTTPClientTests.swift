@@ -1,4 +1,5 @@
 import CollectorNetwork
+import CollectorHTTPSources
 import CollectorSources
 import CollectorValues
 import Collectors

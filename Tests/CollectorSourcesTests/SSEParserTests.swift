@@ -1,3 +1,4 @@
+import CollectorHTTPSources
 import CollectorSources
 import Testing
 

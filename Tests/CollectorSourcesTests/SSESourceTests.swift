@@ -1,3 +1,4 @@
+import CollectorHTTPSources
 import CollectorSources
 import CollectorValues
 import Collectors
@@ -25,6 +26,20 @@ import Testing
             #expect(items[0].method == .sse)
             #expect(items[3].metadata["connection"] == .integer(1))
             #expect(items[4].metadata["connection"] == .integer(2))  // the unfinished event was not collected
+            await source.disconnect()
+        }
+    }
+
+    /// Every event's `url` is the source's URL without its credentials and
+    /// query, on every connection.
+    @Test func everyEventShowsTheURLWithoutCredentialsOrQuery() async throws {
+        try await Fixture.with { server in
+            let url = URL(string: "http://reader:pa55word@127.0.0.1:\(server.port)/sse/basic?api_key=Q123")!
+            let source = SSESource(id: "sse", url: url, options: .init(format: .text))
+            try await source.connect()
+            let items = try await take(5, from: source)
+            #expect(items.map { $0.metadata["url"] } == Array(repeating: .string("http://127.0.0.1:\(server.port)/sse/basic?…"), count: 5))
+            #expect(items[4].metadata["connection"] == .integer(2))
             await source.disconnect()
         }
     }

@@ -105,6 +105,36 @@ struct JSONWriterTests {
         #expect(try JSONReader().read(text).isIdentical(to: .double(double)))
     }
 
+    /// Short decimals are written without `description`; the text must be
+    /// the same as its, whatever the double: around the edges of that path
+    /// (0.001, 2^50, six decimals), values made from decimals, and random bits.
+    @Test func doublesAreWrittenAsDescriptionWritesThem() throws {
+        var generator = SystemRandomNumberGenerator()
+        var doubles: [Double] = [
+            0.001, 0.000999, 0.0015, 0x1p50, 0x1p50 - 1, 0x1p50 - 0.5, 0x1p50 + 2, 1e15, 123_456.789012,
+            1.234567, 1.2345678, 0.999999, 0.9999999, 9.999999999999998, 68.9, 100.0, 1125899906842623.9,
+        ]
+        for _ in 0..<20_000 {
+            let decimals = Int.random(in: 0...8, using: &generator)
+            var power = 1.0
+            for _ in 0..<decimals { power *= 10 }
+            let mantissa = Double(Int64.random(in: -(1 << 53)...(1 << 53), using: &generator) >> Int.random(in: 0...50, using: &generator))
+            doubles.append(mantissa / power)
+            doubles.append(Double.random(in: -2e15...2e15, using: &generator))
+            doubles.append(Double.random(in: -1...1, using: &generator))
+            let bits = Double(bitPattern: UInt64.random(in: 0 ... .max, using: &generator))
+            if bits.isFinite { doubles.append(bits) }
+        }
+        for double in doubles + doubles.map(-) {
+            let text = try writer.string(.double(double))
+            #expect(text == double.description, "\(double.description)")
+            var buffer = JSONTextBuffer()
+            let written = buffer.append(double: double)
+            #expect(written)
+            #expect(String(decoding: buffer.bytes(), as: UTF8.self) == double.description)
+        }
+    }
+
     @Test func stringsEscapeOnlyWhatJSONRequires() throws {
         let string = "q\" b\\ n\n t\t r\r b\u{8} f\u{C} nul\u{0} one\u{1} us\u{1F} / é 😀 del\u{7F} \u{2028}"
         let expected = #""q\" b\\ n\n t\t r\r b\b f\f nul\u0000 one\u0001 us\u001f / é 😀 del"#

@@ -83,6 +83,18 @@ import Testing
         }
     }
 
+    /// Every message's `url` is the source's URL without its query, on every connection.
+    @Test func everyMessageShowsTheURLWithoutItsQuery() async throws {
+        try await WSFixture.with("ws_fixture.py") { server in
+            let url = URL(string: server.url("/normal").absoluteString + "?token=T0ken")!
+            let source = WebSocketSource(id: "ws", url: url, options: .init(reconnectDelay: .milliseconds(20)))
+            let items = try await take(2, from: source)
+            #expect(items.map(text) == ["n1", "n2"])
+            #expect(items.map { $0.metadata["url"] } == Array(repeating: .string("ws://127.0.0.1:\(server.port)/normal?…"), count: 2))
+            await source.disconnect()
+        }
+    }
+
     @Test func sendsAndEchoes() async throws {
         try await WSFixture.with("ws_fixture.py") { server in
             let source = WebSocketSource(id: "ws", url: server.url("/echo"))

@@ -17,6 +17,30 @@ struct ProcessingManagerTests {
         #expect(double.batchSizes == [3], "a batch is one call per processor")
     }
 
+    /// A processor that only looks (the aggregate) sees each batch once,
+    /// and the records go on to the next processor as they were: same
+    /// values, ids, sequences and order, all counted as output.
+    @Test func anObservingProcessorPassesTheBatchOnAsItIs() async {
+        let tally = AggregateProcessor(name: "tally", statistics: ["n"])
+        let input = (1...5).map { record(["n": .integer(Int64($0))], sequence: UInt64($0)) }
+        let seen = MockProcessor(name: "seen", transform: { .success($0) })
+        let manager = ProcessingManager(processors: [tally, seen], errorHandler: MockErrorHandler())
+        let out = await manager.process(batch: input)
+        #expect(out.map(\.value) == input.map(\.value))
+        #expect(out.map(\.id) == input.map(\.id))
+        #expect(out.map(\.sequence) == [1, 2, 3, 4, 5])
+        #expect(seen.batchSizes == [5])
+        #expect(tally.result.statistics["n"]?.sum == 15)
+        #expect(tally.result.records == 5)
+        let stats = await manager.statistics
+        #expect(stats.input == 5 && stats.output == 5 && stats.dropped == 0 && stats.failed == 0)
+        // Asked for results, it keeps every record.
+        let results = await tally.process(batch: input)
+        #expect(results.map(\.success) == [true, true, true, true, true])
+        #expect(results.map { $0.records.map(\.sequence) } == [[1], [2], [3], [4], [5]])
+        #expect(tally.result.records == 10)
+    }
+
     @Test func processorsMayFilterOrSplit() async {
         let evensOnly = MockProcessor(name: "evens", transform: { r in
             (r.value.intValue ?? 1).isMultiple(of: 2) ? .success(r) : .dropped

@@ -22,6 +22,25 @@ struct RecordDecoderTests {
         #expect(decoder.lastSequence(of: "a") == 2)
         #expect(decoder.lastSequence(of: "nobody") == 0)
     }
+
+    /// JSON lines handed on undecoded (`documents`) are numbered per source,
+    /// on from the source's earlier items whatever their kind, and an item of
+    /// blank lines takes no number.
+    @Test func documentsAreNumberedOnPerSourceAcrossItems() {
+        var decoder = RecordDecoder()
+        let a1 = decoder.documents(item("a", .jsonLines, Array("{\"n\":1}\n{\"n\":2}\n".utf8))) ?? []
+        let b1 = decoder.documents(item("b", .jsonLines, Array("{}\n\n{}\n{}".utf8))) ?? []
+        _ = decoder.decode(item("a", .text, Array("plain".utf8)))
+        let blank = decoder.documents(item("a", .jsonLines, Array("\n\n".utf8))) ?? []
+        let a2 = decoder.documents(item("a", .jsonLines, Array("{\"n\":4}\n{\"n\":5}".utf8))) ?? []
+        #expect(a1.map(\.sequence) == [1, 2])
+        #expect(b1.map(\.sequence) == [1, 2, 3])
+        #expect(blank.isEmpty)
+        #expect(a2.map(\.sequence) == [4, 5])
+        #expect(a2.map { Array($0.bytes) } == [Array("{\"n\":4}".utf8), Array("{\"n\":5}".utf8)])
+        #expect(decoder.lastSequence(of: "a") == 5)
+        #expect(decoder.lastSequence(of: "b") == 3)
+    }
 }
 
 @Suite("RecordDecoder JSON")

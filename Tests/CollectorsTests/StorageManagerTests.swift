@@ -166,4 +166,27 @@ struct StorageManagerTests {
         #expect(backend.records == [0, 1, 0, 1])
         #expect(await manager.acknowledged == ["a": 2, "b": 2])
     }
+
+    /// A batch whose sources alternate, with sequences out of order: each
+    /// source's acknowledged sequence is the highest of its records, and
+    /// never goes back.
+    @Test func aMixedBatchAcknowledgesTheHighestSequenceOfEachSource() async throws {
+        let backend = MockStorageBackend()
+        try await backend.connect()
+        let manager = StorageManager(
+            backends: [backend], configuration: configuration(batchSize: 7), errorHandler: MockErrorHandler())
+        await manager.submit([
+            record(0, source: "a", sequence: 3), record(1, source: "a", sequence: 5), record(2, source: "b", sequence: 9),
+            record(3, source: "a", sequence: 4), record(4, source: "c", sequence: 1), record(5, source: "b", sequence: 2),
+            record(6, source: "a", sequence: 6),
+        ])
+        #expect(await manager.acknowledged == ["a": 6, "b": 9, "c": 1])
+        await manager.submit([
+            record(7, source: "b", sequence: 7), record(8, source: "b", sequence: 8), record(9, source: "a", sequence: 7),
+            record(10, source: "a", sequence: 2), record(11, source: "c", sequence: 2), record(12, source: "c", sequence: 3),
+            record(13, source: "b", sequence: 1),
+        ])
+        #expect(await manager.acknowledged == ["a": 7, "b": 9, "c": 3])
+        #expect(backend.batchSizes == [7, 7])
+    }
 }

@@ -1,8 +1,10 @@
 // lua-processors-only: the engine's Lua side embedded with the core alone.
 // It installs the C-free connectors and a source of its own, runs a
 // processor file and a script function over a few records into
-// storage.memory, and prints what was stored. Its test asserts (with ldd)
-// that it links none of libpq, libssl, libcrypto, libsqlite3 and libz.
+// storage.memory, copies a JSON-lines file with source.file, and prints
+// what was stored. Its test asserts (with ldd) that it links none of the
+// connector families' C libraries (libpq, OpenSSL, libsqlite3, zlib,
+// librdkafka, libmosquitto).
 //
 //   lua-processors-only COUNT    records 1...COUNT (default 5)
 import CollectorCoreConnectors
@@ -19,6 +21,8 @@ func main() -> Int32 {
         // Sandboxed, in states of its own: the processor file.
         try "return function(record) record.square = record.n * record.n return record end\n"
             .write(to: directory.appendingPathComponent("square.lua"), atomically: true, encoding: .utf8)
+        let lines = directory.appendingPathComponent("lines.jsonl").path
+        try "{\"line\":1}\n{\"line\":2}\n{\"line\":3}\n".write(toFile: lines, atomically: true, encoding: .utf8)
         let script = """
             kept = storage.memory { id = "kept" }
             pipeline "numbers" {
@@ -29,12 +33,15 @@ func main() -> Int32 {
               },
               to = kept,
             }
+            copied = storage.memory { id = "copied" }
+            pipeline "lines" { from = source.file { path = "\(lines)" }, to = copied }
             """
         // After the run: what the memory backend holds, one line of JSON each.
         let report = """
             for _, r in ipairs(kept:query { sort_by = "n" }) do
               print(json.encode { n = r.n, square = r.square, even = r.even == true })
             end
+            print(json.encode { copied = copied:count() })
             """
         let path = directory.appendingPathComponent("main.lua").path
         let lua = try LuaState(LuaOptions(libraries: .full))
@@ -50,7 +57,7 @@ func main() -> Int32 {
         try bindings.runPendingPipelines()
         try lua.call(try lua.load(report, name: "=report"))
         for outcome in bindings.outcomes { FileHandle.standardError.write(Data("\(outcome.summary)\n".utf8)) }
-        return bindings.outcomes.count == 1 && bindings.outcomes.allSatisfy(\.succeeded) ? 0 : 1
+        return bindings.outcomes.count == 2 && bindings.outcomes.allSatisfy(\.succeeded) ? 0 : 1
     } catch let error as LuaError {
         FileHandle.standardError.write(Data("lua-processors-only: \(error.message)\n".utf8))
         return 2

@@ -1,3 +1,4 @@
+import Collectors
 import Foundation
 
 /// What one non-blocking read or write did.

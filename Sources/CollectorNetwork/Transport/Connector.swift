@@ -1,3 +1,4 @@
+import Collectors
 import Foundation
 
 /// Opens connections: resolves the host, connects to its addresses in

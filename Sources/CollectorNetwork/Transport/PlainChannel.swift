@@ -1,3 +1,4 @@
+import Collectors
 import Foundation
 
 /// Plain TCP over a non-blocking socket, which it owns.

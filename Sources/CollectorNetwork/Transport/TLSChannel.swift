@@ -1,3 +1,4 @@
+import Collectors
 import COpenSSL
 import Foundation
 

@@ -10,7 +10,9 @@ import Foundation
 /// files matching at `connect()` are read one after another, sorted by
 /// name; each item's `metadata["path"]` names its file. A pattern that
 /// matches nothing is a `.notFound` error. A gzip file (found by its first
-/// bytes, whatever its name) is inflated as it is read; a corrupt or
+/// bytes, whatever its name) is inflated as it is read, with the
+/// `decompression` given (without one it is a `.configuration` error naming
+/// the file); a corrupt or
 /// truncated one ends with an item whose `.validation` `refusal` names the
 /// file and the compressed byte offset, after the lines read before it.
 /// With `multiline`, lines are merged into records (see `MultilineOptions`).
@@ -92,16 +94,19 @@ public actor FileSource: DataSource {
     /// In `.whole` mode, the next file of `files` to read.
     private var wholeIndex = 0
     /// Set while the open file is gzip: its bytes go through it.
-    private var inflater: GzipInflater?
+    private var inflater: (any StreamInflater)?
+    private let decompression: Decompression
     /// Merges lines into records, with `multiline`.
     private var merger: LineMerger?
     /// Whether the open file has not been read from yet (its first bytes tell gzip).
     private var firstRead = true
 
-    public init(id: String, path: String, options: Options = Options()) {
+    /// - Parameter decompression: how gzip files are read (`.zlib` of CollectorGzip); `.none` refuses them.
+    public init(id: String, path: String, options: Options = Options(), decompression: Decompression = .none) {
         self.id = id
         self.path = path
         self.options = options
+        self.decompression = decompression
         cursor = LineCursor(
             sourceID: id, maxLineLength: options.maxLineLength,
             validateUTF8: options.validateUTF8 && !options.format.isJSON, path: path)
@@ -242,7 +247,7 @@ public actor FileSource: DataSource {
         let fd = try open(path)
         defer { io.close(fd) }
         var bytes: [UInt8] = []
-        var gzip: GzipInflater?
+        var gzip: (any StreamInflater)?
         var first = true
         var ended = false
         while true {
@@ -252,7 +257,7 @@ public actor FileSource: DataSource {
                 read = gzip.inflate()
             } else if !ended {
                 read = try await self.read(fd, path: path)
-                if first, GzipInflater.isGzip(read) { gzip = GzipInflater() }
+                if first, Decompression.isGzip(read) { gzip = try startInflating(path) }
                 first = false
                 if read.isEmpty { ended = true }
                 if let gzip {
@@ -295,8 +300,26 @@ public actor FileSource: DataSource {
         return wholeItem(bytes, path: path, size: bytes.count, refusal: nil)
     }
 
+    /// An inflater for the gzip file at `path`.
+    /// - Throws: a `.configuration` error when this source reads no gzip
+    ///   (no `decompression` given), an `.unknown` one when it cannot start.
+    private func startInflating(_ path: String) throws(ErrorInfo) -> any StreamInflater {
+        guard let make = decompression.makeGzip else {
+            throw ErrorInfo(
+                .configuration, layer: .collection, operation: "collect",
+                message: "'\(path)' is gzip-compressed, and this program reads no gzip files (its file sources were given no decompression, such as .zlib of CollectorGzip)",
+                details: ["source_id": .string(id), "path": .string(path), "reason": .string("gzip_unsupported")])
+        }
+        guard let inflater = make() else {
+            throw ErrorInfo(
+                .unknown, layer: .collection, operation: "collect",
+                message: "cannot start inflating '\(path)'", details: ["source_id": .string(id), "path": .string(path)])
+        }
+        return inflater
+    }
+
     /// The error of a gzip file that is corrupt or cut short, naming where.
-    private func gzipRefusal(_ failure: GzipInflater.Failure, path: String, inflated: Int) -> ErrorInfo {
+    private func gzipRefusal(_ failure: InflateFailure, path: String, inflated: Int) -> ErrorInfo {
         SourceErrors.invalidInput(
             id,
             message:
@@ -446,14 +469,7 @@ public actor FileSource: DataSource {
         let bytes = try await read(fd, path: currentPath)
         if firstRead {
             firstRead = false
-            if GzipInflater.isGzip(bytes) {
-                guard let created = GzipInflater() else {
-                    throw ErrorInfo(
-                        .unknown, layer: .collection, operation: "collect",
-                        message: "zlib cannot start inflating '\(currentPath)'", details: ["source_id": .string(id)])
-                }
-                inflater = created
-            }
+            if Decompression.isGzip(bytes) { inflater = try startInflating(currentPath) }
         }
         guard let inflater else {
             if bytes.isEmpty { atEnd = true } else { cursor.append(bytes) }

@@ -13,7 +13,8 @@ import Foundation
 ///
 /// - Order: the lines of one file come in their order; files take turns.
 /// - A gzip file (found by its first bytes) is read once to its end, not
-///   followed: a rotated `app.log.1.gz` beside `app.log` is read once.
+///   followed: a rotated `app.log.1.gz` beside `app.log` is read once
+///   (with the `decompression` given; without one it is an error).
 /// - With a `positionFile`, the positions of all files are kept in it, one
 ///   entry per path (`FollowedPositions`); each item carries all of them as
 ///   its checkpoint, so that a pipeline saves them once the item is stored.
@@ -53,6 +54,7 @@ public actor FollowGlobSource: DataSource, CheckpointedSource {
     private var lastSave: ContinuousClock.Instant?
     private let clock = ContinuousClock()
     private let io = FileIOThread(name: "file-follow-glob")
+    private let decompression: Decompression
     /// inotify on the directories while connected (an instance is a per-user
     /// resource); `nil` without it (then the pattern is looked at every `pollInterval`).
     private var events: DirectoryEvents?
@@ -61,12 +63,15 @@ public actor FollowGlobSource: DataSource, CheckpointedSource {
         events == nil ? options.pollInterval : max(options.pollInterval * 8, .seconds(2))
     }
 
-    /// - Parameter notice: told what the source waits for (no file matches yet); by default a line on standard error.
+    /// - Parameters:
+    ///   - notice: told what the source waits for (no file matches yet); by default a line on standard error.
+    ///   - decompression: how gzip files are read (`.zlib` of CollectorGzip); `.none` refuses them.
     public init(
         id: String, pattern: String, options: FollowFileSource.Options = .init(),
-        notice: (@Sendable (String) -> Void)? = nil
+        notice: (@Sendable (String) -> Void)? = nil, decompression: Decompression = .none
     ) {
         self.id = id
+        self.decompression = decompression
         self.pattern = pattern
         self.options = options
         self.notice = notice ?? { StandardError.write("collector: \($0)\n") }
@@ -224,7 +229,8 @@ public actor FollowGlobSource: DataSource, CheckpointedSource {
                     id: id, path: probe.path,
                     options: .init(
                         mode: .lines, format: options.format, maxLineLength: options.maxLineLength,
-                        validateUTF8: options.validateUTF8, readChunkSize: options.readChunkSize, multiline: options.multiline))
+                        validateUTF8: options.validateUTF8, readChunkSize: options.readChunkSize, multiline: options.multiline),
+                    decompression: decompression)
                 try await source.connect()
                 followers.append((probe.path, .gzip(source, identity: identity, fingerprint: probe.fingerprint, skip: skip)))
             } else {
@@ -285,7 +291,7 @@ private struct FileProbe: Sendable {
         let count = magic.withUnsafeMutableBytes { pread(fd, $0.baseAddress!, 2, 0) }
         let identity = POSIXFile.identity(ofDescriptor: fd)
         var probe = FileProbe(
-            path: path, identity: identity, isGzip: count == 2 && GzipInflater.isGzip(magic), fingerprint: FileFingerprint.of(fd))
+            path: path, identity: identity, isGzip: count == 2 && Decompression.isGzip(magic), fingerprint: FileFingerprint.of(fd))
         var info = stat()
         if fstat(fd, &info) == 0 {
             var now = timespec()

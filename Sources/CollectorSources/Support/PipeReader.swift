@@ -1,4 +1,3 @@
-import CollectorNetwork
 import Collectors
 import Foundation
 

@@ -4,7 +4,7 @@ import Foundation
 
 /// The `ErrorInfo`s the sources throw, built in one place so that their
 /// types, details and retryability stay consistent across sources.
-enum SourceErrors {
+package enum SourceErrors {
     /// `collect()` on a source whose data has all been read. Not retryable:
     /// trying again cannot produce more. `stream()` ends normally instead.
     static func endOfData(_ id: String) -> ErrorInfo {
@@ -49,7 +49,7 @@ enum SourceErrors {
 
     /// A line or message that is not what the source was told to expect
     /// (too long, not UTF-8). The source has already skipped past it.
-    static func invalidInput(_ id: String, message: String, details: DataObject) -> ErrorInfo {
+    package static func invalidInput(_ id: String, message: String, details: DataObject) -> ErrorInfo {
         var all = details
         all["source_id"] = .string(id)
         return ErrorInfo(.validation, layer: .collection, operation: "collect", message: message, details: all)

@@ -125,15 +125,19 @@ public struct RecordDecoder: Sendable {
             return [document]
         case .jsonLines:
             var documents: [JSONDocument] = []
+            // The source's sequence is looked up once for the item, not once a line.
+            var sequence = lastSequence(of: item.sourceID)
             forEachLine(of: item.payload) { line, index in
+                sequence += 1
                 var document = JSONDocument(
-                    line, sourceID: item.sourceID, sequence: next(item.sourceID), collectedAt: item.timestamp,
+                    line, sourceID: item.sourceID, sequence: sequence, collectedAt: item.timestamp,
                     id: ids.next(line, decoder: &self))
                 document.line = firstLine.map { $0 + index }
                 document.offset = startOffset.map { $0 + line.startIndex }
                 document.item = metadata
                 documents.append(document)
             }
+            if !documents.isEmpty { sequences[item.sourceID] = sequence }
             return documents
         default:
             return nil

@@ -376,6 +376,12 @@ public actor ProcessingManager: ProcessingManaging {
                         failed: failed - failedBefore, duration: .now - started)
                 }
             }
+            // A processor that only looks keeps the batch as it is (no result per record),
+            // unless a recording or a shadow run wants its results.
+            if let observer = processor as? any ObservingProcessor, recordings.isEmpty, shadows.isEmpty || shadows[index] == nil {
+                await observer.observe(batch: current)
+                continue
+            }
             let results = await processor.process(batch: current)
             var next: [Record] = []
             next.reserveCapacity(current.count)

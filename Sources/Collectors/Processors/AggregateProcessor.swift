@@ -8,7 +8,7 @@ import CollectorValues
 /// Records arrive in order, so sums are added in record order and are the
 /// same from run to run. A missing field is not counted; a non-numeric value
 /// of a statistics field is counted in `nonNumeric`.
-public final class AggregateProcessor: Processor {
+public final class AggregateProcessor: ObservingProcessor {
     /// Count, sum, minimum and maximum of one numeric field.
     public struct FieldStatistics: Sendable, Hashable {
         public var count = 0
@@ -68,11 +68,10 @@ public final class AggregateProcessor: Processor {
         return .success(record)
     }
 
-    public func process(batch records: [Record]) async -> [ProcessingResult] {
+    public func observe(batch records: [Record]) async {
         state.withLock { tally in
             for record in records { add(record, to: &tally) }
         }
-        return records.map { .success($0) }
     }
 
     /// The running aggregates, by the position of their field (no lookup by

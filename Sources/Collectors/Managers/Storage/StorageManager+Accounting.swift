@@ -20,9 +20,21 @@ extension StorageManager {
     /// Every backend stored or spooled the batch: each source's acknowledged sequence moves on to it.
     func acknowledge(_ batch: [Record]) {
         var moved = false
-        for record in batch where record.sequence > acknowledgedBySource[record.sourceID] ?? 0 {
-            acknowledgedBySource[record.sourceID] = record.sequence
-            moved = true
+        // A batch's records mostly come from one source: its mark is looked
+        // up and written once per run of records of the same source, not per record.
+        var index = batch.startIndex
+        while index < batch.endIndex {
+            let sourceID = batch[index].sourceID
+            let before = acknowledgedBySource[sourceID] ?? 0
+            var highest = before
+            while index < batch.endIndex, batch[index].sourceID == sourceID {
+                highest = max(highest, batch[index].sequence)
+                index += 1
+            }
+            if highest > before {
+                acknowledgedBySource[sourceID] = highest
+                moved = true
+            }
         }
         if moved { acknowledgementObserver?() }
     }
