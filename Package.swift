@@ -269,7 +269,7 @@ let package = Package(
             name: "collector",
             dependencies: [
                 "LuaRuntime", "Collectors", "CollectorScripting", "CollectorConnectors", "CollectorMetricsServer", "CEditLine",
-                "CollectorKafka",
+                "CollectorKafka", "CollectorPostgres",
             ],
             swiftSettings: strict
         ),

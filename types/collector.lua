@@ -752,6 +752,18 @@ function pipeline(name) end
 ---@return table<string, collector.Report>
 function run() end
 
+---@class collector.ClusterOptions
+---@field url? string PostgreSQL URL (postgresql://user:password@host:port/database); `--cluster URL` wins over it
+---@field lease? string|number how long a lease lasts without renewal ("10s" by default; renewed every third of it; at least "300ms")
+---@field name? string the cluster: processes sharing one script's sources give the same (default: the script's file name)
+---@field member? string this process among the members (default: HOST:PID)
+
+---Cluster mode: the script's pipelines share their sources with the other
+---processes of the same cluster, through PostgreSQL (see docs/scale-out.md).
+---Call it before any pipeline starts.
+---@param options collector.ClusterOptions
+function cluster(options) end
+
 ---@alias collector.EventType
 ---| "*"
 ---| "pipeline_started"

@@ -18,6 +18,7 @@ enum CommandCatalog {
         Command(name: "replay", summary: "feed a dead-letter file's records through a pipeline again", help: ReplayCommand.help, takesFiles: true),
         Command(name: "repl", summary: "an interactive Lua session with the whole engine", help: ReplCommand.help, takesFiles: true),
         Command(name: "test", summary: "run processors' inline tests and *_test.lua files", help: TestCommand.help, takesFiles: true),
+        Command(name: "cluster", summary: "the members, leases and lag of a cluster of collectors", help: ClusterCommand.help, takesFiles: false),
         Command(name: "docs", summary: "the sources' and backends' option tables", help: DocsCommand.help, takesFiles: false),
         Command(name: "dev", summary: "local stand-ins of services for trying scripts (a mock Kafka cluster)", help: DevCommand.help, takesFiles: false),
         Command(name: "completion", summary: "print a completion script for bash, zsh or fish", help: CompletionCommand.help, takesFiles: false),

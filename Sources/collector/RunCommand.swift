@@ -1,4 +1,5 @@
 import CollectorMetricsServer
+import CollectorPostgres
 import CollectorConnectors
 import CollectorScripting
 import Collectors
@@ -60,6 +61,11 @@ struct RunCommand {
                                and processor state in DIR/SCRIPT.state.db (see docs/operations.md)
           --drain-timeout D    how long pipelines may drain once stopped (default 30s); past
                                it, records still being written go to the spool
+          --cluster URL        share the script's sources with the other collectors run with the
+                               same URL and script (PostgreSQL: postgresql://user:pw@host/db):
+                               each source is collected by one of them at a time, under a lease
+                               (see docs/scale-out.md; `cluster {}` in the script sets the lease
+                               and the cluster's name; `collector cluster status URL` shows it)
           --stall-timeout D    /health answers 503 once a pipeline has had records waiting
                                with none moving on for D (default 5m): a stuck collector
           --                   the rest are the script's arguments
@@ -127,10 +133,18 @@ struct RunCommand {
                     interval: options.shadowInterval ?? .seconds(10), promoteAfter: options.shadowPromoteAfter,
                     promoteHint: "kill -USR1 \(getpid())")
             }
+            settings.clusterURL = options.clusterURL
             bindings = try ScriptBindings(
                 installingIn: lua, scriptPath: path == "-" ? "./stdin" : path, environment: environment, log: log,
                 settings: settings, connectors: BuiltinConnectors.all, spool: BuiltinConnectors.sqliteSpool,
                 resume: BuiltinConnectors.resumeStore)
+            bindings.clusterConnector = { [log] request in
+                let cluster = try PostgresCluster(
+                    options: ClusterOptions(url: request.url, name: request.name, lease: request.lease, member: request.member),
+                    warn: { log.log(.warn, $0) })
+                log.log(.info, "cluster '\(request.name)' at \(cluster.redactedURL) as \(cluster.options.member), lease \(request.lease)")
+                return cluster
+            }
             try setArguments(in: lua, script: path, arguments: options.scriptArguments)
             try exit.install(in: lua)
             exit.onExit = { [stopper = bindings.stopper] in stopper.stop() }

@@ -24,6 +24,8 @@ struct RunOptions {
     var logFormat: LogFormat?
     /// `--metrics [HOST:]PORT`: serve /metrics, /health and /ready there.
     var metricsAddress: String?
+    /// `--cluster URL`: share the script's sources with the other collectors of the cluster (PostgreSQL).
+    var clusterURL: String?
     /// `--drain-timeout DURATION`: how long a pipeline's drain may take once its sources stopped.
     var drainTimeout: Duration = Self.defaultDrainTimeout
     static let defaultDrainTimeout = Duration.seconds(30)
@@ -92,6 +94,12 @@ struct RunOptions {
                 let directory = try value(argument)
                 guard !directory.isEmpty else { throw UsageError(description: "--state-dir needs a directory") }
                 options.stateDirectory = directory
+            case "--cluster":
+                let url = try value(argument)
+                guard url.hasPrefix("postgresql://") || url.hasPrefix("postgres://") || url.contains("=") else {
+                    throw UsageError(description: "--cluster takes a PostgreSQL URL (postgresql://user:password@host:port/database), got '\(url)'")
+                }
+                options.clusterURL = url
             case "--drain-timeout":
                 let text = try value(argument)
                 guard let timeout = ScriptBindings.Settings.duration(parsing: text) else {

@@ -14,6 +14,7 @@ let usage = """
       repl [SCRIPT.lua]          an interactive Lua session (reads stdin when it is not a terminal;
                                  see `collector repl --help`)
       test [options] PATH...     run processors' inline tests and *_test.lua files
+      cluster status URL         the members, leases and lag of a cluster (`collector run --cluster`)
       docs [--update DIR]        the sources' and backends' option tables (from their schemas)
       dev kafka [--topic T]      a mock Kafka cluster on 127.0.0.1 for trying scripts (see `collector dev --help`)
       completion SHELL           print a completion script for bash, zsh or fish
@@ -57,6 +58,8 @@ case "repl":
     exit(ReplCommand(arguments: arguments).execute())
 case "test":
     exit(TestCommand(arguments: arguments).execute())
+case "cluster":
+    exit(ClusterCommand(arguments: arguments).execute())
 case "docs":
     exit(DocsCommand(arguments: arguments).execute())
 case "dev":

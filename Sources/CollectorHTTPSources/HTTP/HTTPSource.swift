@@ -231,6 +231,8 @@ public actor HTTPSource: DataSource, ReconnectingSource, ResumableSource {
             if startingPoll, let maxPolls = options.maxPolls, completedPolls >= maxPolls { return nil }
             if startingPoll, let due = pollDue, due > clock.now { try await clock.sleep(until: due, tolerance: nil) }
             try Task.checkCancellation()
+            // Cluster mode: no poll under a lease that ran out while this process slept or was paused.
+            try SourceLease.checkHeld()
             if startingPoll { pollDue = clock.now.advanced(by: jittered(options.interval)) }
             do {
                 let item = try await collect()

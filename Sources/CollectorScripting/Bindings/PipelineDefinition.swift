@@ -31,10 +31,12 @@ public struct PipelineDefinition: Sendable {
     public var checkpointInterval: Duration = .seconds(5)
 
     /// Builds the pipeline; its events go to `emitter`, its errors are logged to `log`.
-    /// - Parameter drainTimeout: how long the drain may take once collection has ended (`--drain-timeout`).
+    /// - Parameters:
+    ///   - drainTimeout: how long the drain may take once collection has ended (`--drain-timeout`).
+    ///   - leases: cluster mode: the sources are collected only under their leases.
     public func makePipeline(
         emitter: (any EventEmitter)? = nil, log: LogSink? = nil, metrics: MetricsRegistry? = nil,
-        drainTimeout: Duration? = nil
+        drainTimeout: Duration? = nil, leases: (any SourceLeases)? = nil
     ) throws -> Pipeline {
         // Letters the destination cannot take wait in the pipeline's spool, in a queue of its own.
         let sink = deadLetter.map {
@@ -52,7 +54,7 @@ public struct PipelineDefinition: Sendable {
             configuration: configuration,
             errorHandler: handler,
             deadLetters: sink, emitter: emitter, routing: routing, metrics: metrics, spool: spool,
-            resumeStore: resumeStore, resumeScope: resumeScope)
+            resumeStore: resumeStore, resumeScope: resumeScope, leases: leases)
     }
 
     /// One line: records in, out, dropped, failed, dead letters, routed per

@@ -67,6 +67,8 @@ public final class ScriptBindings {
         public var shadow: ShadowWatch.Settings?
         /// Record a processor's next records into a golden test file, then stop (`collector test --record`).
         public var recording: GoldenRecording?
+        /// Cluster mode from the command line (`--cluster URL`): the pipelines share their sources.
+        public var clusterURL: String?
 
         public init(
             workers: Int? = nil, once: Bool = false, checkOnly: Bool = false, watch: Bool = false,
@@ -92,6 +94,16 @@ public final class ScriptBindings {
 
     public let settings: Settings
 
+    /// Cluster mode as asked (`--cluster`, `cluster {}`); `nil`: every source is collected here.
+    public var clusterRequest: ClusterRequest?
+    /// Connects to the cluster the script asked for (the `collector` program gives one; it links PostgreSQL).
+    public var clusterConnector: (@Sendable (ClusterRequest) throws -> any SourceLeases)?
+    /// The cluster, once the first pipeline started in cluster mode.
+    public private(set) var cluster: (any SourceLeases)?
+    /// The cluster's name when the script does not give one: the script's file name.
+    let defaultClusterName: String
+    var hasStartedPipelines: Bool { handles.contains { $0.state != .pending } }
+
     /// Installs the Lua API in `lua` with `connectors` as `source.*` and
     /// `storage.*` (none by default: Lua processors alone link no connector's
     /// C library; the `collector` program passes `BuiltinConnectors.all` of
@@ -111,6 +123,9 @@ public final class ScriptBindings {
             base = slash == scriptPath.startIndex ? "/" : String(scriptPath[..<slash])
         }
         baseDirectory = base
+        let file = scriptPath.split(separator: "/").last.map(String.init) ?? scriptPath
+        defaultClusterName = file.hasSuffix(".lua") ? String(file.dropLast(4)) : file
+        if let url = settings.clusterURL { clusterRequest = ClusterRequest(url: url, name: defaultClusterName) }
         modulePaths = ["\(base)/?.lua", "\(base)/?/init.lua"]
         spools = ScriptSpools(scriptPath: scriptPath, connector: spool)
         resumeStores = ScriptResumeStores(scriptPath: scriptPath, stateDirectory: settings.stateDirectory, connector: resume)
@@ -129,6 +144,7 @@ public final class ScriptBindings {
         try EnvironmentBindings.install(in: lua, environment: environment)
         try EventBindings.install(in: lua, bindings: self)
         try RunBindings.install(in: lua, bindings: self)
+        try ClusterBindings.install(in: lua, bindings: self)
         try MetricsLibrary.install(in: lua, registry: metrics)
     }
 
@@ -293,7 +309,8 @@ public final class ScriptBindings {
         var definition = definition
         if let replay = settings.replay { definition = try replaying(replay, through: definition) }
         let pipeline = try definition.makePipeline(
-            emitter: events, log: log, metrics: metrics, drainTimeout: settings.drainTimeout)
+            emitter: events, log: log, metrics: metrics, drainTimeout: settings.drainTimeout,
+            leases: settings.replay == nil ? try joinCluster() : nil)
         if let recording = settings.recording, recordingTask == nil {
             if let place = try recording.place(in: definition) {
                 let stopper = self.stopper
@@ -318,6 +335,18 @@ public final class ScriptBindings {
         stopper.add(pipeline)
         let task = Self.launch(definition, pipeline)
         return (pipeline, task)
+    }
+
+    /// The cluster the pipelines share their sources in, connected on first use; `nil` outside cluster mode.
+    private func joinCluster() throws -> (any SourceLeases)? {
+        if let cluster { return cluster }
+        guard let request = clusterRequest else { return nil }
+        guard let connector = clusterConnector else {
+            throw LuaCallError("cluster mode is not available in this program (it needs the PostgreSQL connector)")
+        }
+        let joined = try connector(request)
+        cluster = joined
+        return joined
     }
 
     private static func launch(_ definition: PipelineDefinition, _ pipeline: Pipeline) -> Task<Outcome, Never> {

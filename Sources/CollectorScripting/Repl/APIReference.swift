@@ -751,6 +751,28 @@ enum APIReference {
         function a pipeline runs (that record fails) stops the pipelines the same
         way; the REPL treats `os.exit` alike.
 
+        ## Cluster mode: `cluster { ... }`
+
+        `cluster { url = "postgresql://...", lease = "10s", name = "plant-apis", member = "..." }`
+        makes the script's pipelines share their sources with every other
+        collector process that runs with the same database and cluster name (on
+        this machine or others): each source is collected by one process at a
+        time, under a lease in PostgreSQL; a process that dies or hangs loses its
+        sources to the others within two lease periods. `collector run --cluster
+        URL` does the same from the command line (its URL wins over `url`).
+
+        | option | default | |
+        |---|---|---|
+        | `url` | (required, unless `--cluster` gives it) | the PostgreSQL database the members share |
+        | `lease` | `"10s"` | how long a lease lasts without renewal; renewed every third of it; at least `"300ms"` |
+        | `name` | the script's file name without `.lua` | the cluster: processes sharing one script's sources give the same name |
+        | `member` | `HOST:PID` | this process in the members table (unique per process) |
+
+        Call it before any pipeline starts (`run()`, `p:start()`); an unknown
+        option, a missing URL or a lease too short is an error at the call. How
+        leases, fencing and the even spread work, and what to expect of them:
+        [scale-out.md](scale-out.md#cluster-mode-sharing-sources-through-postgresql).
+
         ## Events: `on(type, handler [, options])`
 
         `on("storage_complete", function(event) ... end)` calls the handler for each

@@ -64,6 +64,8 @@ public actor Pipeline {
     private var connecting: Task<Void, any Error>?
     /// Whether `stop()` came while the backends were connecting (the run then ends cancelled).
     private var stoppedWhileConnecting = false
+    /// Cluster mode: the sources are collected only under their leases (see `SourceLeases`).
+    private let leases: (any SourceLeases)?
 
     /// - Parameters:
     ///   - sources: collected per `mode`; ids must be unique. More can be added with `add(_:mode:)`.
@@ -77,6 +79,9 @@ public actor Pipeline {
     ///   - metrics: where the pipeline's series go (labelled with `name`); `nil` for none, at no cost.
     ///   - spool: where batches wait that a backend could not take (queues `NAME/BACKEND`);
     ///     `nil` to dead-letter them. Pipelines may share one; the pipeline does not close it.
+    ///   - leases: cluster mode: each source is collected only while this process holds its
+    ///     lease (named by the pipeline's name and the source's id), and a batch's records are
+    ///     stored only if their source's lease is still held (fencing); `nil`: every source.
     /// - Throws: a `.configuration` `ErrorInfo` for a duplicate source id; a `MetricsError`
     ///   if `metrics` holds one of the engine's names in another shape.
     public init(
@@ -95,11 +100,13 @@ public actor Pipeline {
         metrics: MetricsRegistry? = nil,
         spool: (any Spool)? = nil,
         resumeStore: (any ResumeStore)? = nil,
-        resumeScope: String? = nil
+        resumeScope: String? = nil,
+        leases: (any SourceLeases)? = nil
     ) throws {
         resume = resumeStore.map {
             ResumeKeeper(store: $0, scope: resumeScope ?? name, interval: configuration.checkpointInterval)
         }
+        self.leases = leases
         let emitter = emitter.map { PipelineEventEmitter(base: $0, pipeline: name) as any EventEmitter }
         let handler = errorHandler ?? DefaultErrorHandler(emitter: emitter)
         self.name = name
@@ -185,12 +192,26 @@ public actor Pipeline {
             }
         }
         pendingSources = []
+        if let leases {
+            do {
+                try await leases.register(
+                    pipeline: name, sources: await collection.sourceIDs, settle: configuration.maxBatchAge)
+            } catch {
+                status = .failed
+                return await report(error: ErrorInfo(from: error, type: .connection, layer: .collection, operation: "cluster"))
+            }
+            await collection.collect(under: leases, scope: name)
+            let name = self.name
+            await storage.fence { [leases] sources in await leases.fenced(pipeline: name, sources: sources) }
+        }
         emitter?.emit(.pipelineStarted, source: name)
         // The stages run in a task of their own, so that cancelling `run()` drains instead of dropping.
         let stages = Task { await self.runStages() }
         var error = await withTaskCancellationHandler { await stages.value } onCancel: {
             Task { await self.stop() }
         }
+        // Drained: what was read under the leases is stored; others may take them at once.
+        await leases?.finished(pipeline: name)
         let disconnected = await collection.statuses.values.contains(.disconnected)
         let cancelled = stoppedWhileConnecting || disconnected
         let unstored = await storage.statistics.unstoredAtDeadline

@@ -52,6 +52,12 @@ public actor CollectionManager: CollectionManaging {
     private var stats = Statistics()
     private var runTask: Task<Void, Never>?
     private var stopped = false
+    /// Cluster mode: a source is collected only while its lease is held (see `SourceLeases`).
+    private var leases: (any SourceLeases)?
+    /// The pipeline the sources' leases are named by.
+    private var leaseScope = ""
+    /// The lease each source is collected under now.
+    private var heldLeases: [String: SourceLease] = [:]
 
     public init(
         output: BoundedQueue<CollectedData>,
@@ -87,6 +93,16 @@ public actor CollectionManager: CollectionManaging {
     }
 
     public var sourceIDs: [String] { registrations.map(\.source.id) }
+
+    /// Collects each source only while this process holds its lease in
+    /// `leases` (named by `scope`, the pipeline); set before `run()`.
+    public func collect(under leases: any SourceLeases, scope: String) {
+        self.leases = leases
+        leaseScope = scope
+    }
+
+    /// The token of the lease `sourceID` is collected under now; `nil` when none is held.
+    public func leaseToken(of sourceID: String) -> Int64? { heldLeases[sourceID]?.token }
 
     /// The registered sources that resume where storage acknowledged, by id.
     func checkpointedSources() -> [String: any CheckpointedSource] {
@@ -124,6 +140,8 @@ public actor CollectionManager: CollectionManaging {
         var reasons: [String] = []
         for registration in registrations {
             let id = registration.source.id
+            // Cluster mode: a source whose lease another process holds is not this one's to collect.
+            if leases != nil, heldLeases[id] == nil { continue }
             switch statusByID[id] ?? .idle {
             case .connected, .collecting, .completed:
                 if let note = retryNote[id] { reasons.append("source '\(id)' is retrying: \(note)") }
@@ -143,10 +161,15 @@ public actor CollectionManager: CollectionManaging {
     public func run() async {
         guard !stopped, runTask == nil else { return }
         let registrations = self.registrations
+        let leases = self.leases
         let task = Task {
             await withTaskGroup(of: Void.self) { group in
                 for registration in registrations {
-                    group.addTask { await self.run(registration) }
+                    if let leases {
+                        group.addTask { await self.runLeased(registration, leases: leases) }
+                    } else {
+                        group.addTask { await self.run(registration) }
+                    }
                 }
             }
         }
@@ -164,7 +187,39 @@ public actor CollectionManager: CollectionManaging {
 
     // MARK: - One source
 
-    private func run(_ registration: Registration) async {
+    /// Cluster mode: waits for the source's lease, collects while it is
+    /// held, and stops the source at once when it is lost; then waits to
+    /// win it again. A source that ended by itself stays ended.
+    private func runLeased(_ registration: Registration, leases: any SourceLeases) async {
+        let id = registration.source.id
+        while !stopped, !Task.isCancelled {
+            guard let lease = await leases.acquire(pipeline: leaseScope, source: id) else { break }
+            guard !stopped, !Task.isCancelled else {
+                lease.markStopped()
+                break
+            }
+            heldLeases[id] = lease
+            let endedByItself = await withTaskGroup(of: Bool.self) { group in
+                group.addTask {
+                    await SourceLease.$current.withValue(lease) { await self.run(registration, lease: lease) }
+                    return true
+                }
+                group.addTask { await lease.lost(); return false }
+                let first = await group.next() ?? true
+                group.cancelAll()
+                return first && lease.isHeld
+            }
+            heldLeases[id] = nil
+            lease.markStopped()
+            if endedByItself { break }
+            emitter?.emit(
+                .sourceStatusChanged, source: id,
+                data: ["source_id": .string(id), "from": .string("leased"), "to": .string("lease_lost"),
+                       "token": .integer(lease.token)])
+        }
+    }
+
+    private func run(_ registration: Registration, lease: SourceLease? = nil) async {
         let source = registration.source
         let id = source.id
         setStatus(id, .connecting)
@@ -190,6 +245,9 @@ public actor CollectionManager: CollectionManaging {
                 case .interval(let every, let count):
                     var done = 0
                     while !Task.isCancelled, count.map({ done < $0 }) ?? true {
+                        // A lease past its deadline (the process was paused, the
+                        // server is away) is not polled under: another may hold it.
+                        if let lease, !lease.isHeld { break }
                         // The source ends failed when its last collection failed; earlier
                         // failures it recovered from are counted, not held against the run.
                         final = try await collectOnce(source) ? .completed : .failed

@@ -47,6 +47,7 @@ extension StorageManager {
     /// the acknowledgement when every share is stored or spooled.
     func write(_ batch: [Record]) async {
         stats.batches += 1
+        let (batch, fencedOut) = await fenceOff(batch)
         let parts = route(batch)
         for (backend, records) in parts where !records.isEmpty {
             stats.routed[backend.id, default: 0] += records.count
@@ -73,7 +74,7 @@ extension StorageManager {
             if await !settle(outcome, of: records, backendID: id) { allStored = false }
         }
         for (id, _) in outcomes { updateUp(id) }
-        if allStored { acknowledge(batch) }
+        if allStored, !fencedOut { acknowledge(batch) }
     }
 
     /// One backend's share of a batch, with retries, under the drain

@@ -65,6 +65,8 @@ public actor StorageManager: StorageManaging {
     /// Records in the spool per backend, as counted here (read from the spool when it is opened).
     var depth: [String: Int] = [:]
     var replayers: [String: Task<Void, Never>] = [:]
+    /// Cluster mode: of a batch's sources, those whose lease this process lost, with why (see `fence(with:)`).
+    var fence: (@Sendable (Set<String>) async -> [String: String])?
     /// Set when the error handler decided `.stop`; the pipeline stops collecting.
     public internal(set) var stopRequested = false
 
