@@ -22,7 +22,8 @@ struct ClusterLeaseTests {
 
     @Test func aLoneMemberWinsEverySourceWithTokenOneAndKeepsItOnRenewal() async throws {
         let name = uniqueCluster()
-        let one = try member("one", cluster: name, lease: .seconds(5))
+        // Long enough that no stall of a loaded machine between the two rounds expires it.
+        let one = try member("one", cluster: name, lease: .seconds(120))
         defer { Task { await one.leave() } }
         try await one.register(pipeline: "p", sources: sources, settle: .zero)
         await one.round()
@@ -46,13 +47,16 @@ struct ClusterLeaseTests {
         let new = try member("new", cluster: name, lease: .seconds(2))
         defer { Task { await old.leave(); await new.leave() } }
         try await old.register(pipeline: "p", sources: sources, settle: .zero)
+        let renewed = ContinuousClock.now
         await old.round()
         let held = try #require(await old.acquire(pipeline: "p", source: "b"))
         #expect(held.token == 1)
         try await new.register(pipeline: "p", sources: sources, settle: .zero)
         await new.round()
-        // The old member is live and holds every lease: nothing is free.
-        #expect(await new.heldTokens.isEmpty)
+        // The old member is live and holds every lease: nothing is free (unless a
+        // stall of the machine let a whole lease pass since its round: then the
+        // takeover below is what is checked).
+        if ContinuousClock.now - renewed < .seconds(2) { #expect(await new.heldTokens.isEmpty) }
         // The old member stops renewing (paused, dead); past one lease its leases are free.
         try await Task.sleep(for: .milliseconds(2300))
         #expect(!held.isHeld)
@@ -88,8 +92,8 @@ struct ClusterLeaseTests {
 
     @Test func aMemberThatJoinsGetsAnEvenShareHandedOver() async throws {
         let name = uniqueCluster()
-        let first = try member("first", cluster: name, lease: .seconds(3))
-        let second = try member("second", cluster: name, lease: .seconds(3))
+        let first = try member("first", cluster: name, lease: .seconds(9))
+        let second = try member("second", cluster: name, lease: .seconds(9))
         defer { Task { await first.leave(); await second.leave() } }
         try await first.register(pipeline: "p", sources: sources, settle: .zero)
         await first.round()
@@ -104,7 +108,7 @@ struct ClusterLeaseTests {
         #expect(handedOver.count == 2)
         for lease in handedOver { lease.markStopped() }
         // ...and releases them a third of a lease later, having stored what they read.
-        try await Task.sleep(for: .milliseconds(1050))
+        try await Task.sleep(for: .milliseconds(3050))
         await first.round()
         #expect(await first.heldTokens.count == 2)
         await second.round()

@@ -3,7 +3,8 @@ import Collectors
 import Testing
 
 // The time limit only guards against a hang (a lost wake-up); no test measures speed.
-@Suite("BoundedQueue", .timeLimit(.minutes(1)))
+// It is generous: 100,000 hand-overs share two pool threads with the whole suite.
+@Suite("BoundedQueue", .timeLimit(.minutes(4)))
 struct BoundedQueueTests {
     @Test func deliversInOrderAndEndsAfterFinish() async throws {
         let queue = BoundedQueue<Int>(capacity: 4)
