@@ -116,11 +116,13 @@ public actor PostgresResumeStore: ResumeStore {
         connection?.close()
         connection = nil
         let fresh = try PostgresConnection(endpoint: endpoint, backend: "resume", connectTimeoutSeconds: connectTimeoutSeconds)
-        try fresh.execute(
-            """
-            CREATE TABLE IF NOT EXISTS \(table) (scope text NOT NULL, key text NOT NULL, value text NOT NULL, \
-            saved_at timestamptz NOT NULL, PRIMARY KEY (scope, key))
-            """, operation: "resume")
+        try fresh.withSchemaLock(table, operation: "resume") { (locked) throws(ErrorInfo) in
+            try locked.execute(
+                """
+                CREATE TABLE IF NOT EXISTS \(table) (scope text NOT NULL, key text NOT NULL, value text NOT NULL, \
+                saved_at timestamptz NOT NULL, PRIMARY KEY (scope, key))
+                """, operation: "resume")
+        }
         connection = fresh
         return fresh
     }

@@ -74,9 +74,11 @@ public actor PostgresStorage: StorageBackend {
         if connection != nil { return }
         let table = try PostgresTable(options: options)
         let connection = try PostgresConnection(endpoint: endpoint, backend: id, connectTimeoutSeconds: options.connectTimeoutSeconds)
-        try connection.execute(table.createSQL, operation: "connect")
-        try checkLayout(connection, table: table)
-        try makeKeyIndex(connection, table: table)
+        try connection.withSchemaLock(options.table, operation: "connect") { (locked) throws(ErrorInfo) in
+            try locked.execute(table.createSQL, operation: "connect")
+            try checkLayout(locked, table: table)
+            try makeKeyIndex(locked, table: table)
+        }
         self.connection = connection
         self.table = table
     }

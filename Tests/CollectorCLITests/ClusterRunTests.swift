@@ -48,8 +48,18 @@ struct ClusterRunTests {
         for name in ["m1", "m2", "m3"] { try start(name) }
 
         // All 30 sources collected, each by one member.
-        try waitUntil("all 30 sources are polled") { try server.pollers(since: 1.0).count == 30 }
-        try waitUntil("each of the 3 members holds a share") { Set(try server.pollers(since: 1.0).values).count == 3 }
+        do {
+            try waitUntil("all 30 sources are polled") { try server.pollers(since: 1.0).count == 30 }
+            try waitUntil("each of the 3 members holds a share") { Set(try server.pollers(since: 1.0).values).count == 3 }
+        } catch {
+            // Say why: what each member wrote, and which member polls what.
+            for name in ["m1", "m2", "m3"] {
+                let log = (try? String(contentsOf: directory.appendingPathComponent("\(name).err"), encoding: .utf8)) ?? ""
+                Issue.record("\(name) wrote: \(log.suffix(2000))")
+            }
+            Issue.record("pollers: \((try? server.pollers(since: 1.0)) ?? [:])")
+            throw error
+        }
 
         // kill -9: its sources go to the others within two lease periods.
         let m1Sources = Set(try server.pollers(since: 1.0).filter { $0.value == "m1" }.keys)
