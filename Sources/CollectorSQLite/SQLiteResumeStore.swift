@@ -126,23 +126,11 @@ public actor SQLiteResumeStore: ResumeStore {
         return connection
     }
 
-    /// Runs `body`; a file that is not a database, or a damaged one, makes an error that says so.
-    private func clarifying<T>(_ body: () throws(ErrorInfo) -> T) throws(ErrorInfo) -> T {
-        do {
-            return try body()
-        } catch {
-            guard error.sqliteCode == .notADatabase || error.sqliteCode == .corrupt else { throw error }
-            var clear = error
-            clear.message =
-                "the state file \(path) is not an SQLite database or is damaged (\(error.message)); move it away to start without saved positions"
-            throw clear
-        }
+    private var problems: SQLiteFileProblems {
+        SQLiteFileProblems(name: "the state file", path: path, operation: "resume", fresh: "start without saved positions")
     }
 
-    private func damaged(_ what: String) -> ErrorInfo {
-        ErrorInfo(
-            .storage, layer: .storage, operation: "resume",
-            message: "the state file \(path) is damaged: \(what); move it away to start without saved positions",
-            details: ["path": .string(path)])
-    }
+    private func clarifying<T>(_ body: () throws(ErrorInfo) -> T) throws(ErrorInfo) -> T { try problems.clarifying(body) }
+
+    private func damaged(_ what: String) -> ErrorInfo { problems.damaged(what) }
 }

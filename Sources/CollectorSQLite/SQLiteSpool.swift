@@ -219,24 +219,11 @@ public actor SQLiteSpool: Spool {
         }
     }
 
-    /// Runs `body`; a file that is not a database, or a damaged one, makes an
-    /// error that says so and what to do about it.
-    private func clarifying<T>(_ body: () throws(ErrorInfo) -> T) throws(ErrorInfo) -> T {
-        do {
-            return try body()
-        } catch {
-            guard error.sqliteCode == .notADatabase || error.sqliteCode == .corrupt else { throw error }
-            var clear = error
-            clear.message =
-                "the spool \(path) is not an SQLite database or is damaged (\(error.message)); move it away to start with an empty spool"
-            throw clear
-        }
+    private var problems: SQLiteFileProblems {
+        SQLiteFileProblems(name: "the spool", path: path, operation: "spool", fresh: "start with an empty spool")
     }
 
-    private func damaged(_ what: String) -> ErrorInfo {
-        ErrorInfo(
-            .storage, layer: .storage, operation: "spool",
-            message: "the spool \(path) is damaged: \(what); move it away to start with an empty spool",
-            details: ["path": .string(path)])
-    }
+    private func clarifying<T>(_ body: () throws(ErrorInfo) -> T) throws(ErrorInfo) -> T { try problems.clarifying(body) }
+
+    private func damaged(_ what: String) -> ErrorInfo { problems.damaged(what) }
 }
